@@ -1,0 +1,60 @@
+# DermaFollow developer commands. `make run` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+WEB_STAMP := web/node_modules/.installed
+ARGS ?=
+
+.PHONY: run test lint typecheck unit functional packaging e2e web-test web-build package bench deps clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q -r requirements-dev.txt
+	touch $(STAMP)
+
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $(WEB_STAMP)
+
+deps: $(STAMP) $(WEB_STAMP)
+
+web/dist/index.html: $(WEB_STAMP) $(shell find web/src web/index.html -type f 2>/dev/null)
+	cd web && npm run build
+
+web-build: web/dist/index.html
+
+run: deps web-build
+	$(PY) -m local.run $(ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+unit: $(STAMP)
+	$(PY) -m pytest -q tests/unit
+
+functional: $(STAMP)
+	$(PY) -m pytest -q tests/functional
+
+packaging: $(STAMP)
+	$(PY) -m pytest -q tests/packaging
+
+e2e: deps web-build
+	$(PY) -m pytest -q tests/e2e
+
+web-test: $(WEB_STAMP)
+	cd web && npm run typecheck && npm test
+
+test: deps web-build lint web-test
+	$(PY) -m pytest -q tests
+
+package: $(STAMP)
+	bash infrastructure/package.sh
+
+bench: $(STAMP)
+	$(PY) -m bench.cold_start
+
+clean:
+	rm -rf build web/dist

@@ -1,0 +1,36 @@
+"""DermaFollow API: wiring only. Business rules live in functions/<capability>/."""
+
+from typing import Any
+
+from chalice.app import Chalice
+
+from functions.admin.routes import admin
+from functions.cases.routes import cases
+from functions.identity.authorizer import authorizers
+from functions.identity.routes import identity
+from functions.shared.http import uniform_errors
+from functions.signaling import handlers as signaling
+
+app = Chalice(app_name="dermafollow")
+app.experimental_feature_flags.update(["WEBSOCKETS"])
+app.register_middleware(uniform_errors, "http")
+
+app.register_blueprint(authorizers)
+app.register_blueprint(identity)
+app.register_blueprint(cases)
+app.register_blueprint(admin)
+
+
+@app.on_ws_connect()
+def ws_connect(event: Any) -> Any:
+    return signaling.on_connect(event)
+
+
+@app.on_ws_message()
+def ws_message(event: Any) -> None:
+    signaling.on_message(event)
+
+
+@app.on_ws_disconnect()
+def ws_disconnect(event: Any) -> None:
+    signaling.on_disconnect(event)

@@ -1,0 +1,1 @@
+"""DermaFollow runtime code: one package per capability, `shared` for the spine."""

@@ -1,0 +1,79 @@
+"""Grant storage in the case_access table (pynamodb)."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from functions.access.ports import Grant, GrantKind, GrantPage
+from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
+from functions.shared.errors import ValidationError
+
+
+class ByPrincipalIndex(GlobalSecondaryIndex["CaseAccessModel"]):
+    class Meta:
+        index_name = "byPrincipal"
+        projection = AllProjection()
+
+    principalId = UnicodeAttribute(hash_key=True)
+    caseId = UnicodeAttribute(range_key=True)
+
+
+class CaseAccessModel(Model):
+    class Meta:
+        table_name = "unbound"
+
+    caseId = UnicodeAttribute(hash_key=True)
+    principalId = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()
+    grantedBy = UnicodeAttribute()
+    grantedAt = UnicodeAttribute()
+    expiresAtEpoch = NumberAttribute(null=True)
+    byPrincipal = ByPrincipalIndex()
+
+
+def _grant(item: CaseAccessModel) -> Grant:
+    return Grant(
+        case_id=item.caseId,
+        principal_id=item.principalId,
+        kind=GrantKind(item.kind),
+        granted_by=item.grantedBy,
+        granted_at=item.grantedAt,
+        expires_at_epoch=int(item.expiresAtEpoch) if item.expiresAtEpoch is not None else None,
+    )
+
+
+class DynamoGrantStore:
+    def get(self, case_id: str, principal_id: str) -> Grant | None:
+        from pynamodb.exceptions import DoesNotExist
+
+        with translate_errors():
+            try:
+                return _grant(CaseAccessModel.get(case_id, principal_id, consistent_read=True))
+            except DoesNotExist:
+                return None
+
+    def for_case(self, case_id: str) -> list[Grant]:
+        with translate_errors():
+            return [_grant(item) for item in CaseAccessModel.query(case_id)]
+
+    def for_principal(self, principal_id: str, limit: int, cursor: str | None) -> GrantPage:
+        start = decode_cursor(cursor)
+        if start is not None and start.get("principalId", {}).get("S") != principal_id:
+            raise ValidationError("The cursor is not valid.", code="invalid_cursor")
+        with translate_errors():
+            result = CaseAccessModel.byPrincipal.query(principal_id, limit=limit, last_evaluated_key=start)
+            grants = [_grant(item) for item in result]
+            return GrantPage(grants, encode_cursor(result.last_evaluated_key))
+
+    def put(self, grant: Grant) -> None:
+        with translate_errors():
+            CaseAccessModel(
+                caseId=grant.case_id,
+                principalId=grant.principal_id,
+                kind=grant.kind.value,
+                grantedBy=grant.granted_by,
+                grantedAt=grant.granted_at,
+                expiresAtEpoch=grant.expires_at_epoch,
+            ).save()

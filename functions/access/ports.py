@@ -1,0 +1,44 @@
+"""The per-case access model every capability uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+
+class GrantKind(StrEnum):
+    OWNER = "owner"  # the patient whose case it is
+    ASSIGNED = "assigned"  # the case's treating doctors
+    INVITED = "invited"  # doctors asked to consult, until expiresAtEpoch
+
+
+@dataclass(frozen=True)
+class Grant:
+    case_id: str
+    principal_id: str
+    kind: GrantKind
+    granted_by: str
+    granted_at: str
+    expires_at_epoch: int | None = None
+
+    def active(self, now_epoch: int) -> bool:
+        return self.expires_at_epoch is None or self.expires_at_epoch > now_epoch
+
+
+@dataclass(frozen=True)
+class GrantPage:
+    grants: list[Grant]
+    cursor: str | None
+
+
+class GrantStore(Protocol):
+    def get(self, case_id: str, principal_id: str) -> Grant | None: ...
+
+    def for_case(self, case_id: str) -> list[Grant]: ...
+
+    def for_principal(self, principal_id: str, limit: int, cursor: str | None) -> GrantPage:
+        """The principal's grants in caseId order, one Query page at a time."""
+        ...
+
+    def put(self, grant: Grant) -> None: ...

@@ -1,0 +1,77 @@
+"""Case routes: list, open, read, invite a consulting doctor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from functions.access.service import grant_view
+from functions.identity.authorizer import jwt_authorizer
+from functions.shared.auth import Role
+from functions.shared.container import get_container
+from functions.shared.http import ApiRequest, Reply, endpoint
+from functions.shared.validation import CURSOR_SCHEMA, ID_SCHEMA, LIMIT_SCHEMA, strict_object
+
+cases = Blueprint(__name__)
+
+CLINICAL = (Role.PATIENT, Role.DOCTOR)
+CASE_PATH = strict_object({"case_id": ID_SCHEMA}, ["case_id"])
+LIST_QUERY = strict_object({"limit": LIMIT_SCHEMA, "cursor": CURSOR_SCHEMA})
+SITE = {"type": "string", "pattern": "^[a-z][a-z0-9_-]{1,47}$"}
+OPEN_BODY = strict_object(
+    {
+        "patientId": {"type": "string", "minLength": 1, "maxLength": 64},
+        "condition": {"type": "string", "minLength": 1, "maxLength": 200},
+        "bodySites": {"type": "array", "items": SITE, "maxItems": 50, "uniqueItems": True},
+        "followUpPlan": {"type": "string", "maxLength": 2000},
+    },
+    ["patientId", "condition"],
+)
+INVITE_BODY = strict_object(
+    {
+        "doctorId": {"type": "string", "minLength": 1, "maxLength": 64},
+        "expiresInHours": {"type": "integer", "minimum": 1, "maximum": 720},
+    },
+    ["doctorId", "expiresInHours"],
+)
+
+
+@cases.route("/cases", methods=["GET"], authorizer=jwt_authorizer)
+@endpoint(cases, roles=CLINICAL, query=LIST_QUERY)
+def list_cases(request: ApiRequest) -> dict[str, Any]:
+    return get_container().cases.list_visible(
+        request.require_principal(), request.query.get("limit", 20), request.query.get("cursor")
+    )
+
+
+@cases.route("/cases", methods=["POST"], authorizer=jwt_authorizer)
+@endpoint(cases, roles=(Role.DOCTOR,), body=OPEN_BODY)
+def open_case(request: ApiRequest) -> Reply:
+    body = request.body
+    created = get_container().cases.open_case(
+        request.require_principal(), body["patientId"], body["condition"], body.get("bodySites", []),
+        body.get("followUpPlan"),
+    )
+    return Reply(created, status=201)
+
+
+@cases.route("/cases/{case_id}", methods=["GET"], authorizer=jwt_authorizer)
+@endpoint(cases, roles=CLINICAL, path=CASE_PATH)
+def get_case(request: ApiRequest) -> dict[str, Any]:
+    return get_container().cases.get(request.require_principal(), request.path["case_id"])
+
+
+@cases.route("/cases/{case_id}/invitations", methods=["POST"], authorizer=jwt_authorizer)
+@endpoint(cases, roles=(Role.DOCTOR,), path=CASE_PATH, body=INVITE_BODY)
+def invite_doctor(request: ApiRequest) -> Reply:
+    container = get_container()
+    principal = request.require_principal()
+    case_id = request.path["case_id"]
+    container.access.require_assigned_doctor(principal, case_id)
+    if Role.DOCTOR not in container.directory.roles_of(request.body["doctorId"]):
+        from functions.shared.errors import ValidationError
+
+        raise ValidationError("doctorId is not a DermaFollow doctor.", code="unknown_doctor")
+    grant = container.access.invite(principal, case_id, request.body["doctorId"], request.body["expiresInHours"])
+    return Reply(grant_view(grant), status=201)

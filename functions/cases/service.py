@@ -1,0 +1,89 @@
+"""Cases: what a patient or doctor may list and open."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from functions.access.ports import GrantKind
+from functions.access.service import AccessPolicy, case_not_found, grant_view
+from functions.cases.ports import CaseRecord, CaseStore
+from functions.shared.auth import Principal, Role
+from functions.shared.errors import ValidationError
+
+
+class RoleDirectory(Protocol):
+    def roles_of(self, user_id: str) -> frozenset[Role]: ...
+
+
+def new_case_id() -> str:
+    return "case_" + secrets.token_urlsafe(12)
+
+
+def case_summary(record: CaseRecord) -> dict[str, Any]:
+    return {
+        "caseId": record.case_id,
+        "patientId": record.patient_id,
+        "condition": record.condition,
+        "status": record.status,
+        "openedAt": record.opened_at,
+        "updatedAt": record.updated_at,
+    }
+
+
+class CasesService:
+    def __init__(self, cases: CaseStore, access: AccessPolicy, directory: RoleDirectory,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._cases = cases
+        self._access = access
+        self._directory = directory
+        self._clock = clock
+
+    def list_visible(self, principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
+        page = self._access.visible_case_ids(principal, limit, cursor)
+        wanted = [
+            grant.case_id for grant in page.grants
+            if (grant.kind is GrantKind.OWNER) == (principal.role is Role.PATIENT)
+        ]
+        records = self._cases.get_many(wanted)
+        return {"items": [case_summary(r) for r in records], "nextCursor": page.cursor}
+
+    def get(self, principal: Principal, case_id: str) -> dict[str, Any]:
+        self._access.require_case(principal, case_id)
+        record = self._cases.get(case_id)
+        if record is None:
+            raise case_not_found()
+        doctors = [grant_view(g) for g in self._access.grants_of(case_id) if g.kind is not GrantKind.OWNER]
+        return {
+            **case_summary(record),
+            "bodySites": record.body_sites,
+            "followUpPlan": record.follow_up_plan,
+            "doctors": doctors,
+        }
+
+    def open_case(self, doctor: Principal, patient_id: str, condition: str, body_sites: list[str],
+                  follow_up_plan: str | None = None) -> dict[str, Any]:
+        if Role.PATIENT not in self._directory.roles_of(patient_id):
+            raise ValidationError("patientId is not a DermaFollow patient.", code="unknown_patient")
+        record = self.create_record(patient_id, condition, body_sites, follow_up_plan)
+        self._access.open_case(record.case_id, patient_id, [doctor.user_id], granted_by=doctor.user_id)
+        return self.get(doctor, record.case_id)
+
+    def create_record(self, patient_id: str, condition: str, body_sites: list[str],
+                      follow_up_plan: str | None) -> CaseRecord:
+        now = datetime.fromtimestamp(self._clock(), tz=UTC).isoformat(timespec="seconds")
+        record = CaseRecord(
+            case_id=new_case_id(),
+            patient_id=patient_id,
+            condition=condition,
+            status="open",
+            opened_at=now,
+            updated_at=now,
+            body_sites=body_sites,
+            follow_up_plan=follow_up_plan,
+        )
+        self._cases.create(record)
+        return record

@@ -1,0 +1,105 @@
+"""Identity adapters: the connect-ticket table (pynamodb) and Cognito (boto3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from functions.identity.ports import IssuedTokens, StoredTicket
+from functions.shared.aws import error_code
+from functions.shared.dynamo import translate_errors
+from functions.shared.errors import DependencyUnavailable, Unauthenticated
+
+
+class ConnectTicketModel(Model):
+    class Meta:
+        table_name = "unbound"
+
+    ticketHash = UnicodeAttribute(hash_key=True)
+    userId = UnicodeAttribute()
+    username = UnicodeAttribute()
+    roles = UnicodeAttribute()
+    expiresAtEpoch = NumberAttribute()
+
+
+class DynamoTicketStore:
+    def put(self, ticket: StoredTicket) -> None:
+        with translate_errors():
+            ConnectTicketModel(
+                ticketHash=ticket.ticket_hash,
+                userId=ticket.user_id,
+                username=ticket.username,
+                roles=ticket.roles,
+                expiresAtEpoch=ticket.expires_at_epoch,
+            ).save(condition=ConnectTicketModel.ticketHash.does_not_exist())
+
+    def take(self, ticket_hash: str) -> StoredTicket | None:
+        from pynamodb.exceptions import DeleteError
+
+        # One conditional DeleteItem returning the old image: a ticket is redeemed at most once
+        # even when two $connect calls race.
+        connection = ConnectTicketModel._get_connection()
+        try:
+            result = connection.delete_item(
+                ticket_hash,
+                condition=ConnectTicketModel.ticketHash.exists(),
+                return_values="ALL_OLD",
+            )
+        except DeleteError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise DependencyUnavailable("The database is unavailable; try again.") from exc
+        image = result.get("Attributes") or {}
+        if not image:
+            return None
+        item = ConnectTicketModel.from_raw_data(image)
+        return StoredTicket(
+            ticket_hash=item.ticketHash,
+            user_id=item.userId,
+            username=item.username,
+            roles=item.roles,
+            expires_at_epoch=int(item.expiresAtEpoch),
+        )
+
+
+class CognitoIdentityProvider:
+    def __init__(self, client: Any, client_id: str) -> None:
+        self._client = client
+        self._client_id = client_id
+
+    def password_sign_in(self, username: str, password: str) -> IssuedTokens:
+        return self._initiate("USER_PASSWORD_AUTH", {"USERNAME": username, "PASSWORD": password},
+                              failure_code="invalid_credentials",
+                              failure_message="Wrong username or password.")
+
+    def refresh(self, refresh_token: str) -> IssuedTokens:
+        return self._initiate("REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": refresh_token},
+                              failure_code="invalid_refresh_token",
+                              failure_message="Your session has ended; sign in again.")
+
+    def _initiate(self, flow: str, params: dict[str, str], *, failure_code: str,
+                  failure_message: str) -> IssuedTokens:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            answer = self._client.initiate_auth(AuthFlow=flow, ClientId=self._client_id, AuthParameters=params)
+        except ClientError as exc:
+            if error_code(exc) in {"NotAuthorizedException", "UserNotFoundException",
+                                   "UserNotConfirmedException", "PasswordResetRequiredException"}:
+                raise Unauthenticated(failure_message, code=failure_code) from None
+            raise DependencyUnavailable("Sign-in is unavailable; try again.") from exc
+        except BotoCoreError as exc:
+            raise DependencyUnavailable("Sign-in is unavailable; try again.") from exc
+        result = answer.get("AuthenticationResult")
+        if not result:
+            # A challenge (e.g. NEW_PASSWORD_REQUIRED) the SPA does not handle yet.
+            raise Unauthenticated("This account must finish setting up its password.",
+                                  code="password_change_required")
+        return IssuedTokens(
+            access_token=result["AccessToken"],
+            id_token=result["IdToken"],
+            refresh_token=result.get("RefreshToken"),
+            expires_in=int(result.get("ExpiresIn", 3600)),
+        )

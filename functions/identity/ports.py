@@ -1,0 +1,45 @@
+"""What the identity services need from the outside world."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from functions.shared.auth import Principal
+
+
+class TokenVerifier(Protocol):
+    def verify(self, token: str) -> Principal: ...
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    access_token: str
+    id_token: str
+    refresh_token: str | None
+    expires_in: int
+
+
+class IdentityProvider(Protocol):
+    def password_sign_in(self, username: str, password: str) -> IssuedTokens:
+        """Raise Unauthenticated(code=invalid_credentials) on a wrong username or password."""
+        ...
+
+    def refresh(self, refresh_token: str) -> IssuedTokens: ...
+
+
+@dataclass(frozen=True)
+class StoredTicket:
+    ticket_hash: str
+    user_id: str
+    username: str
+    roles: str
+    expires_at_epoch: int
+
+
+class TicketStore(Protocol):
+    def put(self, ticket: StoredTicket) -> None: ...
+
+    def take(self, ticket_hash: str) -> StoredTicket | None:
+        """Atomically remove and return the ticket, or None if it does not exist (anymore)."""
+        ...

@@ -1,0 +1,64 @@
+"""Sign-in, session refresh, who-am-I and WebSocket connect tickets."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from chalice.app import Blueprint
+
+from functions.identity.authorizer import jwt_authorizer
+from functions.identity.service import me_view
+from functions.shared.auth import ANY_ROLE
+from functions.shared.container import get_container
+from functions.shared.http import ApiRequest, endpoint
+from functions.shared.validation import strict_object
+
+identity = Blueprint(__name__)
+
+LOGIN_BODY = strict_object(
+    {
+        "username": {"type": "string", "minLength": 1, "maxLength": 128},
+        "password": {"type": "string", "minLength": 1, "maxLength": 256},
+    },
+    ["username", "password"],
+)
+REFRESH_BODY = strict_object({"refreshToken": {"type": "string", "minLength": 1, "maxLength": 8192}}, ["refreshToken"])
+
+
+@identity.route("/health", methods=["GET"])
+@endpoint(identity)
+def health(request: ApiRequest) -> dict[str, Any]:
+    return {"status": "ok"}
+
+
+@identity.route("/auth/login", methods=["POST"])
+@endpoint(identity, body=LOGIN_BODY)
+def login(request: ApiRequest) -> dict[str, Any]:
+    return get_container().sessions.sign_in(request.body["username"], request.body["password"])
+
+
+@identity.route("/auth/refresh", methods=["POST"])
+@endpoint(identity, body=REFRESH_BODY)
+def refresh(request: ApiRequest) -> dict[str, Any]:
+    return get_container().sessions.refresh(request.body["refreshToken"])
+
+
+@identity.route("/me", methods=["GET"], authorizer=jwt_authorizer)
+@endpoint(identity, roles=ANY_ROLE)
+def me(request: ApiRequest) -> dict[str, Any]:
+    return me_view(request.require_principal())
+
+
+@identity.route("/ws/tickets", methods=["POST"], authorizer=jwt_authorizer)
+@endpoint(identity, roles=ANY_ROLE)
+def ws_ticket(request: ApiRequest) -> dict[str, Any]:
+    container = get_container()
+    issued = container.connect_tickets.issue(request.require_principal())
+    from datetime import datetime
+
+    return {
+        "ticket": issued.ticket,
+        "expiresAt": datetime.fromtimestamp(issued.expires_at_epoch, tz=UTC).isoformat(timespec="seconds"),
+        "wsUrl": container.settings.ws_public_url,
+    }

@@ -1,0 +1,96 @@
+"""Sign-in, token refresh and WebSocket connect tickets."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from functions.identity.ports import IdentityProvider, IssuedTokens, StoredTicket, TicketStore, TokenVerifier
+from functions.shared.auth import Principal, roles_from_groups
+from functions.shared.errors import Unauthenticated
+
+
+def me_view(principal: Principal) -> dict[str, Any]:
+    return {
+        "userId": principal.user_id,
+        "username": principal.username,
+        "role": principal.role.value,
+        "displayName": principal.username,
+    }
+
+
+class SessionService:
+    def __init__(self, provider: IdentityProvider, verifier: TokenVerifier) -> None:
+        self._provider = provider
+        self._verifier = verifier
+
+    def sign_in(self, username: str, password: str) -> dict[str, Any]:
+        return self._session(self._provider.password_sign_in(username, password))
+
+    def refresh(self, refresh_token: str) -> dict[str, Any]:
+        return self._session(self._provider.refresh(refresh_token))
+
+    def _session(self, tokens: IssuedTokens) -> dict[str, Any]:
+        principal = self._verifier.verify(tokens.access_token)
+        session: dict[str, Any] = {
+            "accessToken": tokens.access_token,
+            "idToken": tokens.id_token,
+            "expiresIn": tokens.expires_in,
+            "me": me_view(principal),
+        }
+        if tokens.refresh_token:
+            session["refreshToken"] = tokens.refresh_token
+        return session
+
+
+def hash_ticket(ticket: str) -> str:
+    # Only the hash is stored: a leaked table row cannot be replayed as a ticket.
+    return hashlib.sha256(ticket.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedTicket:
+    ticket: str
+    expires_at_epoch: int
+
+
+class ConnectTicketService:
+    """Single-use, short-lived tickets: the WebSocket URL never carries a long-lived token."""
+
+    def __init__(self, store: TicketStore, ttl_seconds: int, clock: Callable[[], float] = time.time) -> None:
+        self._store = store
+        self._ttl = ttl_seconds
+        self._clock = clock
+
+    def issue(self, principal: Principal) -> IssuedTicket:
+        ticket = secrets.token_urlsafe(32)
+        expires = int(self._clock()) + self._ttl
+        self._store.put(
+            StoredTicket(
+                ticket_hash=hash_ticket(ticket),
+                user_id=principal.user_id,
+                username=principal.username,
+                roles=",".join(sorted(role.value for role in principal.roles)),
+                expires_at_epoch=expires,
+            )
+        )
+        return IssuedTicket(ticket=ticket, expires_at_epoch=expires)
+
+    def redeem(self, ticket: str | None) -> Principal:
+        """Consume a ticket; a missing, reused or expired ticket raises Unauthenticated."""
+        if not ticket or len(ticket) > 128:
+            raise Unauthenticated("A connect ticket is required.", code="ticket_required")
+        stored = self._store.take(hash_ticket(ticket))
+        if stored is None:
+            raise Unauthenticated("This connect ticket is unknown or already used.", code="ticket_invalid")
+        if stored.expires_at_epoch < int(self._clock()):
+            raise Unauthenticated("This connect ticket has expired.", code="ticket_expired")
+        return Principal(
+            user_id=stored.user_id,
+            username=stored.username,
+            roles=roles_from_groups(stored.roles.split(",")),
+        )

@@ -1,0 +1,64 @@
+"""pynamodb helpers shared by every adapter: binding models to tables, translating errors.
+
+Models declare attributes at import of their adapter module (adapters are imported lazily by the
+container); the physical table name and client tuning are bound on first use from settings.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from functions.shared.errors import Conflict, DependencyUnavailable, ValidationError
+from functions.shared.settings import Settings
+from functions.shared.tables import TableSpec
+
+_bound: set[type] = set()
+
+
+def bind_model(model: Any, spec: TableSpec, settings: Settings) -> None:
+    meta = model.Meta
+    meta.table_name = settings.table_name(spec.logical_name)
+    meta.region = settings.region
+    meta.max_retry_attempts = 3
+    meta.connect_timeout_seconds = 2
+    meta.read_timeout_seconds = 5
+    model._connection = None  # rebuilt with the new meta on next use
+    _bound.add(model)
+
+
+@contextmanager
+def translate_errors(conflict_code: str = "conflict", conflict_message: str = "The record changed.") -> Iterator[None]:
+    """Turn pynamodb/botocore failures into domain errors (match on codes, never on text)."""
+    from pynamodb.exceptions import PynamoDBException
+
+    try:
+        yield
+    except PynamoDBException as exc:
+        code = getattr(exc, "cause_response_code", None) or ""
+        if code == "ConditionalCheckFailedException" or code == "TransactionCanceledException":
+            raise Conflict(conflict_message, code=conflict_code) from exc
+        raise DependencyUnavailable("The database is unavailable; try again.") from exc
+
+
+def encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:
+    if not last_evaluated_key:
+        return None
+    raw = json.dumps(last_evaluated_key, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationError("The cursor is not valid.", code="invalid_cursor") from None
+    if not isinstance(value, dict):
+        raise ValidationError("The cursor is not valid.", code="invalid_cursor")
+    return value

@@ -1,0 +1,183 @@
+"""REST entrypoint plumbing: validation, principal, and domain error -> JSON response.
+
+Chalice turns any non-Chalice exception raised in a view into a bare 500 before middleware can
+see it, so every view is wrapped by `endpoint`, which owns the translation.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from functions.shared.auth import Principal, Role
+from functions.shared.errors import DomainError, ValidationError
+from functions.shared.observability import append_keys, log_exception, log_info
+from functions.shared.validation import (
+    EMPTY_OBJECT,
+    Schema,
+    coerce_query,
+    parse_json_object,
+    strict_object,
+    validate,
+)
+
+JSON_HEADERS = {
+    "Content-Type": "application/json",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+class _RequestSource(Protocol):
+    """What `endpoint` needs from a Chalice app or Blueprint."""
+
+    @property
+    def current_request(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    principal: Principal | None
+    body: dict[str, Any] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+    path: dict[str, Any] = field(default_factory=dict)
+    request_id: str = ""
+
+    def require_principal(self) -> Principal:
+        if self.principal is None:
+            raise DomainError("No principal on an authenticated route.")
+        return self.principal
+
+
+@dataclass(frozen=True)
+class Reply:
+    body: Any
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Any:
+    from chalice.app import Response
+
+    return Response(
+        body=json.dumps(body, separators=(",", ":")),
+        status_code=status,
+        headers={**JSON_HEADERS, **(headers or {})},
+    )
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+def error_response(error: DomainError) -> Any:
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    return json_response(error_body(error.code, error.message), error.status, headers)
+
+
+def endpoint(
+    source: _RequestSource,
+    *,
+    roles: Iterable[Role] | None = None,
+    body: Schema | None = None,
+    query: Schema | None = None,
+    path: Schema | None = None,
+) -> Callable[[Callable[[ApiRequest], Any]], Callable[..., Any]]:
+    """Wrap a view: validate path, query and body, resolve the principal, map errors.
+
+    `roles=None` marks a public route (no principal). The view receives one ApiRequest and
+    returns a JSON-serialisable body or a Reply.
+    """
+    allowed_roles = frozenset(roles) if roles is not None else None
+    body_schema = body if body is not None else EMPTY_OBJECT
+    query_schema = query if query is not None else strict_object({})
+    path_schema = path if path is not None else {"type": "object"}
+
+    def decorate(view: Callable[[ApiRequest], Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(**path_params: Any) -> Any:
+            started = time.perf_counter()
+            request = source.current_request
+            context = request.context or {}
+            request_id = str(context.get("requestId", ""))
+            route = f"{request.method} {context.get('resourcePath', '')}"
+            try:
+                principal = None
+                if allowed_roles is not None:
+                    principal = Principal.from_authorizer_context(context.get("authorizer"))
+                    append_keys(request_id=request_id, user_id=principal.user_id, route=route)
+                    principal.require_any(allowed_roles)
+                api_request = ApiRequest(
+                    principal=principal,
+                    path=validate(path_params, path_schema, where="path"),
+                    query=validate(
+                        coerce_query(dict(request.query_params or {}), query_schema),
+                        query_schema,
+                        where="query",
+                    ),
+                    body=_body(request, body_schema),
+                    request_id=request_id,
+                )
+                result = view(api_request)
+                reply = result if isinstance(result, Reply) else Reply(result)
+                response = json_response(reply.body, reply.status, reply.headers)
+            except DomainError as error:
+                response = error_response(error)
+            except Exception:
+                log_exception("unhandled error", request_id=request_id, route=route)
+                response = error_response(DomainError("Something went wrong on our side."))
+            log_info(
+                "request",
+                request_id=request_id,
+                route=route,
+                status=response.status_code,
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            )
+            return response
+
+        return wrapper
+
+    return decorate
+
+
+def _body(request: Any, schema: Schema) -> dict[str, Any]:
+    if request.method in ("GET", "DELETE", "HEAD") and not request.raw_body:
+        return {}
+    content_type = (request.headers or {}).get("content-type", "application/json")
+    if request.raw_body and "json" not in content_type:
+        raise ValidationError("Send the body as application/json.", code="unsupported_media_type")
+    return dict(validate(parse_json_object(request.raw_body), schema, where="body"))
+
+
+# Errors Chalice answers itself (before our views run) use {"Code", "Message"}; clients get one
+# error shape, so the middleware below rewrites them.
+_CHALICE_ERROR_CODES = {
+    "UnsupportedMediaType": "unsupported_media_type",
+    "MethodNotAllowedError": "method_not_allowed",
+    "BadRequest": "bad_request",
+    "BadRequestError": "bad_request",
+    "NotFoundError": "not_found",
+    "InternalServerError": "internal_error",
+}
+
+
+def uniform_errors(event: Any, get_response: Callable[[Any], Any]) -> Any:
+    """Chalice 'http' middleware: one error body shape for every 4xx/5xx."""
+    response = get_response(event)
+    if response.status_code < 400 or not isinstance(response.body, dict | str):
+        return response
+    body = response.body
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return response
+    if isinstance(body, dict) and "Code" in body and "error" not in body:
+        code = _CHALICE_ERROR_CODES.get(str(body["Code"]), "request_error")
+        response.body = json.dumps(error_body(code, str(body.get("Message", ""))))
+        response.headers = {**(response.headers or {}), **JSON_HEADERS}
+    return response

@@ -1,0 +1,110 @@
+"""Structured logs, Embedded Metric Format metrics and lazy X-Ray.
+
+Rules: log ids (request, connection, case, user), codes and counts; never names, free text,
+tokens or message bodies (PHI). Heavy imports happen on first use, not at import.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any, TextIO
+
+SERVICE_NAME = "dermafollow"
+METRIC_NAMESPACE = "DermaFollow"
+
+# Keys allowed into structured log records; anything else is dropped so a careless call
+# cannot leak PHI into CloudWatch.
+SAFE_LOG_KEYS = frozenset(
+    {
+        "request_id", "connection_id", "case_id", "room_id", "user_id", "role", "route", "action",
+        "status", "code", "count", "duration_ms", "job", "event_type", "outcome", "reason",
+    }
+)
+
+_logger: Any = None
+_xray_patched = False
+
+
+def get_logger() -> Any:
+    """The process-wide Powertools Logger, created on first use."""
+    global _logger
+    if _logger is None:
+        from aws_lambda_powertools import Logger
+
+        from functions.shared.settings import get_settings
+
+        _logger = Logger(service=SERVICE_NAME, level=get_settings().log_level)
+    return _logger
+
+
+def safe_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in fields.items() if key in SAFE_LOG_KEYS}
+
+
+def log_info(message: str, **fields: Any) -> None:
+    get_logger().info(message, extra=safe_fields(fields))
+
+
+def log_warning(message: str, **fields: Any) -> None:
+    get_logger().warning(message, extra=safe_fields(fields))
+
+
+def log_exception(message: str, **fields: Any) -> None:
+    # Stack traces carry code paths, not request data; exception messages from our domain
+    # errors never include PHI by construction.
+    get_logger().exception(message, extra=safe_fields(fields))
+
+
+def append_keys(**fields: Any) -> None:
+    """Correlation ids that every later record of this invocation carries."""
+    get_logger().append_keys(**safe_fields(fields))
+
+
+def emf_record(
+    metrics: dict[str, float],
+    *,
+    dimensions: dict[str, str] | None = None,
+    unit: str = "Count",
+    timestamp_ms: int | None = None,
+) -> dict[str, Any]:
+    """A CloudWatch Embedded Metric Format document (one log line = metrics, no API call)."""
+    dims = {"service": SERVICE_NAME, **(dimensions or {})}
+    record: dict[str, Any] = {
+        "_aws": {
+            "Timestamp": timestamp_ms if timestamp_ms is not None else int(time.time() * 1000),
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": METRIC_NAMESPACE,
+                    "Dimensions": [sorted(dims)],
+                    "Metrics": [{"Name": name, "Unit": unit} for name in sorted(metrics)],
+                }
+            ],
+        },
+        **dims,
+        **metrics,
+    }
+    return record
+
+
+def put_metrics(
+    metrics: dict[str, float],
+    *,
+    dimensions: dict[str, str] | None = None,
+    unit: str = "Count",
+    stream: TextIO | None = None,
+) -> None:
+    out = stream or sys.stdout
+    out.write(json.dumps(emf_record(metrics, dimensions=dimensions, unit=unit)) + "\n")
+
+
+def ensure_tracing(enabled: bool) -> None:
+    """Patch botocore for X-Ray the first time a client is built, only where tracing is on."""
+    global _xray_patched
+    if not enabled or _xray_patched:
+        return
+    from aws_xray_sdk.core import patch
+
+    patch(["botocore"])
+    _xray_patched = True

@@ -1,0 +1,83 @@
+"""The one place that reads the environment.
+
+Everything else asks `get_settings()`. Values are resource NAMES and tunables only, never secrets
+(secrets come from Secrets Manager or SSM at first use).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    table_prefix: str
+    image_bucket: str
+    kms_key_id: str
+    user_pool_id: str
+    user_pool_client_id: str
+    jwks_url: str
+    ws_public_url: str
+    ws_management_endpoint: str
+    connect_ticket_ttl_seconds: int
+    xray_enabled: bool
+    log_level: str
+    allowed_clock_skew_seconds: int = 5
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def issuer(self) -> str:
+        # Cognito always issues tokens under the public cognito-idp URL, even in emulators.
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+    @property
+    def effective_jwks_url(self) -> str:
+        return self.jwks_url or f"{self.issuer}/.well-known/jwks.json"
+
+    def table_name(self, logical_name: str) -> str:
+        return f"{self.table_prefix}{logical_name}"
+
+    @classmethod
+    def from_environ(cls) -> Settings:
+        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-west-1"
+        return cls(
+            stage=os.environ.get("STAGE", "local"),
+            region=region,
+            table_prefix=os.environ.get("TABLE_PREFIX", "dermafollow-local-"),
+            image_bucket=os.environ.get("IMAGE_BUCKET", "dermafollow-local-images"),
+            kms_key_id=os.environ.get("KMS_KEY_ID", "alias/dermafollow-local"),
+            user_pool_id=os.environ.get("USER_POOL_ID", ""),
+            user_pool_client_id=os.environ.get("USER_POOL_CLIENT_ID", ""),
+            jwks_url=os.environ.get("JWKS_URL", ""),
+            ws_public_url=os.environ.get("WS_PUBLIC_URL", ""),
+            ws_management_endpoint=os.environ.get("WS_MANAGEMENT_ENDPOINT", ""),
+            connect_ticket_ttl_seconds=_int("CONNECT_TICKET_TTL_SECONDS", 60),
+            xray_enabled=_bool("XRAY_ENABLED", False),
+            log_level=os.environ.get("LOG_LEVEL", "INFO"),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_environ()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment between cases)."""
+    get_settings.cache_clear()

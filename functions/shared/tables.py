@@ -1,0 +1,127 @@
+"""The single source of truth for every DynamoDB table.
+
+The pynamodb models (in each capability's adapters), the CloudFormation template
+(`infrastructure/`) and local provisioning (`local/`) are all derived from or checked against
+`TABLES`; `tests/unit/test_table_contract.py` proves they agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+KeyType = Literal["S", "N", "B"]
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    type: KeyType = "S"
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    hash_key: Key
+    range_key: Key | None = None
+    projection: Literal["ALL", "KEYS_ONLY"] = "ALL"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    logical_name: str
+    """Suffix of the physical name (`<prefix><logical_name>`) and base of the CloudFormation id."""
+    hash_key: Key
+    range_key: Key | None = None
+    indexes: tuple[Index, ...] = ()
+    ttl_attribute: str | None = None
+    purpose: str = ""
+    stream: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def cfn_logical_id(self) -> str:
+        return "".join(part.capitalize() for part in self.logical_name.split("_")) + "Table"
+
+    def key_attributes(self) -> dict[str, KeyType]:
+        attrs: dict[str, KeyType] = {self.hash_key.name: self.hash_key.type}
+        if self.range_key:
+            attrs[self.range_key.name] = self.range_key.type
+        for index in self.indexes:
+            attrs[index.hash_key.name] = index.hash_key.type
+            if index.range_key:
+                attrs[index.range_key.name] = index.range_key.type
+        return attrs
+
+    def key_schema(self) -> list[dict[str, str]]:
+        return _key_schema(self.hash_key, self.range_key)
+
+    def create_table_kwargs(self, table_name: str) -> dict[str, Any]:
+        """Arguments for DynamoDB CreateTable (local provisioning and tests)."""
+        kwargs: dict[str, Any] = {
+            "TableName": table_name,
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [
+                {"AttributeName": name, "AttributeType": type_}
+                for name, type_ in sorted(self.key_attributes().items())
+            ],
+            "KeySchema": self.key_schema(),
+        }
+        if self.indexes:
+            kwargs["GlobalSecondaryIndexes"] = [
+                {
+                    "IndexName": index.name,
+                    "KeySchema": _key_schema(index.hash_key, index.range_key),
+                    "Projection": {"ProjectionType": index.projection},
+                }
+                for index in self.indexes
+            ]
+        return kwargs
+
+
+def _key_schema(hash_key: Key, range_key: Key | None) -> list[dict[str, str]]:
+    schema = [{"AttributeName": hash_key.name, "KeyType": "HASH"}]
+    if range_key:
+        schema.append({"AttributeName": range_key.name, "KeyType": "RANGE"})
+    return schema
+
+
+CASES = TableSpec(
+    logical_name="cases",
+    purpose="One item per case of skin disease; the patient's cases via byPatient.",
+    hash_key=Key("caseId"),
+    indexes=(Index("byPatient", Key("patientId"), Key("openedAt")),),
+)
+
+CASE_ACCESS = TableSpec(
+    logical_name="case_access",
+    purpose="Who may see a case: owner patient, assigned doctors, invited doctors (expiring).",
+    hash_key=Key("caseId"),
+    range_key=Key("principalId"),
+    indexes=(Index("byPrincipal", Key("principalId"), Key("caseId")),),
+    ttl_attribute="expiresAtEpoch",
+)
+
+CONNECT_TICKETS = TableSpec(
+    logical_name="connect_tickets",
+    purpose="Short-lived single-use tickets that authenticate a WebSocket $connect.",
+    hash_key=Key("ticketHash"),
+    ttl_attribute="expiresAtEpoch",
+)
+
+CONNECTIONS = TableSpec(
+    logical_name="connections",
+    purpose="Live WebSocket connections; room members are found by Query on byRoom.",
+    hash_key=Key("connectionId"),
+    indexes=(Index("byRoom", Key("roomId"), Key("connectionId")),),
+    ttl_attribute="expiresAtEpoch",
+)
+
+TABLES: tuple[TableSpec, ...] = (CASES, CASE_ACCESS, CONNECT_TICKETS, CONNECTIONS)
+
+
+def spec(logical_name: str) -> TableSpec:
+    for table in TABLES:
+        if table.logical_name == logical_name:
+            return table
+    raise KeyError(logical_name)

@@ -1,0 +1,81 @@
+"""JSON Schema validation with compiled validators (fastjsonschema generates Python code once).
+
+Every schema is strict: objects reject unknown properties unless they say otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from functions.shared.errors import PayloadTooLarge, ValidationError
+
+Schema = dict[str, Any]
+MAX_BODY_BYTES = 64 * 1024
+
+_compiled: dict[str, Callable[[Any], Any]] = {}
+
+
+def _validator(schema: Schema) -> Callable[[Any], Any]:
+    key = json.dumps(schema, sort_keys=True)
+    validator = _compiled.get(key)
+    if validator is None:
+        import fastjsonschema
+
+        validator = fastjsonschema.compile(schema)
+        _compiled[key] = validator
+    return validator
+
+
+def validate(instance: Any, schema: Schema, *, where: str) -> Any:
+    """Validate `instance`; raise ValidationError naming the offending field (never its value)."""
+    from fastjsonschema import JsonSchemaValueException
+
+    try:
+        return _validator(schema)(instance)
+    except JsonSchemaValueException as exc:
+        field = exc.name.replace("data", where, 1) if exc.name else where
+        rule = exc.rule or "schema"
+        raise ValidationError(f"{field} is invalid ({rule}).", code="validation_error") from None
+
+
+def parse_json_object(raw: bytes | str | None, *, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    """Parse a request body that must be a JSON object. Empty means {}."""
+    if raw is None or raw in (b"", ""):
+        return {}
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"Body is larger than {max_bytes} bytes.")
+    try:
+        parsed = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationError("Body is not valid JSON.", code="malformed_json") from None
+    if not isinstance(parsed, dict):
+        raise ValidationError("Body must be a JSON object.", code="validation_error")
+    return parsed
+
+
+def coerce_query(params: dict[str, str], schema: Schema) -> dict[str, Any]:
+    """Query strings arrive as text; turn declared integers into ints before validation."""
+    props = schema.get("properties", {})
+    out: dict[str, Any] = {}
+    for name, value in params.items():
+        if props.get(name, {}).get("type") == "integer" and value.lstrip("-").isdigit():
+            out[name] = int(value)
+        else:
+            out[name] = value
+    return out
+
+
+def strict_object(properties: dict[str, Schema], required: list[str] | None = None) -> Schema:
+    schema: Schema = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+ID_PATTERN = "^[A-Za-z0-9_-]{8,64}$"
+ID_SCHEMA: Schema = {"type": "string", "pattern": ID_PATTERN}
+CURSOR_SCHEMA: Schema = {"type": "string", "maxLength": 1024, "pattern": "^[A-Za-z0-9_=-]+$"}
+LIMIT_SCHEMA: Schema = {"type": "integer", "minimum": 1, "maximum": 100}
+EMPTY_OBJECT: Schema = strict_object({})

@@ -1,0 +1,78 @@
+"""WebSocket entrypoints: parse, validate, dispatch; domain errors become error frames.
+
+`$connect` is authenticated by a single-use ticket in the query string (never a long-lived
+token); returning 401 rejects the connection.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from functions.shared.container import get_container
+from functions.shared.errors import DomainError, ValidationError
+from functions.shared.observability import append_keys, log_exception, log_info
+from functions.shared.validation import validate
+from functions.signaling.messages import ACTION_SCHEMAS, ENVELOPE, MAX_FRAME_BYTES, error_frame
+
+
+def management_endpoint(event: Any) -> str:
+    context = event.request_context if hasattr(event, "request_context") else event["requestContext"]
+    return f"https://{context['domainName']}/{context['stage']}"
+
+
+def on_connect(event: Any) -> dict[str, Any]:
+    container = get_container()
+    params = event.to_dict().get("queryStringParameters") or {}
+    append_keys(connection_id=event.connection_id)
+    try:
+        principal = container.connect_tickets.redeem(params.get("ticket"))
+        container.signaling.connect(event.connection_id, principal)
+    except DomainError as error:
+        log_info("ws connect refused", connection_id=event.connection_id, code=error.code)
+        return {"statusCode": error.status if error.status < 500 else 503}
+    log_info("ws connected", connection_id=event.connection_id, user_id=principal.user_id)
+    return {"statusCode": 200}
+
+
+def on_disconnect(event: Any) -> None:
+    try:
+        get_container().signaling.disconnect(event.connection_id)
+    except DomainError as error:
+        log_info("ws disconnect cleanup failed", connection_id=event.connection_id, code=error.code)
+
+
+def on_message(event: Any) -> None:
+    container = get_container()
+    endpoint = management_endpoint(event.to_dict())
+    connection_id = event.connection_id
+    ref: str | None = None
+    try:
+        raw = event.body or ""
+        if len(raw.encode() if isinstance(raw, str) else raw) > MAX_FRAME_BYTES:
+            raise ValidationError("Frame is too large.", code="frame_too_large")
+        try:
+            message = json.loads(raw)
+        except ValueError:
+            raise ValidationError("Frame is not valid JSON.", code="malformed_json") from None
+        validate(message, ENVELOPE, where="frame")
+        action = message["action"]
+        ref = message.get("ref") if isinstance(message.get("ref"), str) else None
+        schema = ACTION_SCHEMAS.get(action)
+        if schema is None:
+            raise ValidationError(f"Unknown action '{action}'.", code="unknown_action")
+        validate(message, schema, where="frame")
+        if action == "ping":
+            container.signaling.ping(endpoint, connection_id, message)
+    except DomainError as error:
+        _send_error(endpoint, connection_id, error.code, error.message, ref)
+    except Exception:
+        log_exception("ws message failed", connection_id=connection_id)
+        _send_error(endpoint, connection_id, "internal_error", "Something went wrong on our side.", ref)
+
+
+def _send_error(endpoint: str, connection_id: str, code: str, message: str, ref: str | None) -> None:
+    try:
+        get_container().signaling.reply(endpoint, connection_id, error_frame(code, message, ref=ref))
+    except DomainError:
+        log_info("ws error frame undeliverable", connection_id=connection_id, code=code)

@@ -1,0 +1,1 @@
+"""The local stack: moto as AWS plus API Gateway emulation. Never deployed."""

@@ -1,0 +1,167 @@
+"""Functional tests: the Chalice app behind API Gateway emulation, against a moto server.
+
+moto runs in server mode (as in the local stack) so the JWKS is fetched over real HTTP.
+Each test gets a freshly reset moto with provisioned tables, user pool and demo users.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from chalice.test import Client
+from moto.server import ThreadedMotoServer
+
+from functions.shared.container import get_container, reset_container
+from functions.shared.tables import TABLES
+from local.rest_gateway import RestGateway
+
+REGION = "eu-west-1"
+PASSWORD = "Test-pass-2026!"
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@dataclass
+class User:
+    username: str
+    user_id: str
+    groups: list[str]
+    token: str = ""
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass
+class World:
+    endpoint: str
+    pool_id: str
+    client_id: str
+    client: Client
+    users: dict[str, User] = field(default_factory=dict)
+    cases: dict[str, str] = field(default_factory=dict)
+
+    def request(self, method: str, path: str, user: str | None = None, body: Any = None,
+                raw: bytes | None = None, headers: dict[str, str] | None = None) -> Any:
+        sent = dict(headers or {})
+        if user:
+            sent.update(self.users[user].auth)
+        payload = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
+        if payload:
+            sent.setdefault("content-type", "application/json")
+        return self.client.http.request(method, path, headers=sent, body=payload)
+
+
+def _env(endpoint: str) -> dict[str, str]:
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "STAGE": "local",  # the Chalice test client applies the local stage environment too
+        "TABLE_PREFIX": "dermafollow-local-",
+        "XRAY_ENABLED": "false",
+        "AWS_XRAY_SDK_ENABLED": "false",
+        "WS_PUBLIC_URL": "ws://127.0.0.1/ws",
+    }
+
+
+def _provision(endpoint: str) -> tuple[str, str]:
+    ddb = boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint)
+    for spec in TABLES:
+        name = f"dermafollow-local-{spec.logical_name}"
+        ddb.create_table(**spec.create_table_kwargs(name))
+        if spec.ttl_attribute:
+            ddb.update_time_to_live(
+                TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute}
+            )
+    idp = boto3.client("cognito-idp", region_name=REGION, endpoint_url=endpoint)
+    pool_id = idp.create_user_pool(PoolName="dermafollow-test")["UserPool"]["Id"]
+    for group in ("patient", "doctor", "admin"):
+        idp.create_group(UserPoolId=pool_id, GroupName=group)
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="spa",
+        GenerateSecret=False,
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    return pool_id, client_id
+
+
+def create_user(endpoint: str, pool_id: str, username: str, groups: list[str]) -> str:
+    idp = boto3.client("cognito-idp", region_name=REGION, endpoint_url=endpoint)
+    created = idp.admin_create_user(UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS")
+    idp.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=PASSWORD, Permanent=True)
+    for group in groups:
+        idp.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=group)
+    attrs = {a["Name"]: a["Value"] for a in created["User"]["Attributes"]}
+    return attrs["sub"]
+
+
+@pytest.fixture
+def world(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)
+    for key, value in _env(moto_endpoint).items():
+        monkeypatch.setenv(key, value)
+    pool_id, client_id = _provision(moto_endpoint)
+    monkeypatch.setenv("USER_POOL_ID", pool_id)
+    monkeypatch.setenv("USER_POOL_CLIENT_ID", client_id)
+    monkeypatch.setenv("JWKS_URL", f"{moto_endpoint}/{pool_id}/.well-known/jwks.json")
+    reset_container()
+
+    from app import app
+
+    client = Client(app, stage_name="local")
+    # API Gateway answers 401 when the authorizer fails with "Unauthorized"; see local/rest_gateway.py.
+    client.http._local_gateway = RestGateway(app)
+    world = World(endpoint=moto_endpoint, pool_id=pool_id, client_id=client_id, client=client)
+
+    for username, groups in {
+        "pat.a": ["patient"],
+        "pat.b": ["patient"],
+        "dr.one": ["doctor"],
+        "dr.two": ["doctor"],
+        "dr.three": ["doctor"],
+        "ops": ["admin"],
+        "nobody": [],
+    }.items():
+        world.users[username] = User(username, create_user(moto_endpoint, pool_id, username, groups), groups)
+
+    container = get_container()
+    users = world.users
+    case_a = container.cases.create_record(users["pat.a"].user_id, "Plaque psoriasis", ["elbow_left"], None)
+    container.access.open_case(case_a.case_id, users["pat.a"].user_id, [users["dr.one"].user_id], "seed")
+    case_b = container.cases.create_record(users["pat.b"].user_id, "Atopic dermatitis", ["hand_right"], None)
+    container.access.open_case(case_b.case_id, users["pat.b"].user_id, [users["dr.two"].user_id], "seed")
+    world.cases = {"a": case_a.case_id, "b": case_b.case_id}
+
+    for user in users.values():
+        if user.groups:
+            response = world.request("POST", "/auth/login", body={"username": user.username, "password": PASSWORD})
+            assert response.status_code == 200, response.body
+            user.token = response.json_body["accessToken"]
+        else:
+            idp = boto3.client("cognito-idp", region_name=REGION, endpoint_url=moto_endpoint)
+            user.token = idp.initiate_auth(
+                AuthFlow="USER_PASSWORD_AUTH", ClientId=client_id,
+                AuthParameters={"USERNAME": user.username, "PASSWORD": PASSWORD},
+            )["AuthenticationResult"]["AccessToken"]
+    yield world
+    reset_container()
+    os.environ.pop("AWS_ENDPOINT_URL", None)

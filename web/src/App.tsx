@@ -1,0 +1,36 @@
+import { BrowserRouter, Route, Routes } from 'react-router';
+import { AuthProvider } from './auth/AuthProvider.tsx';
+import { AppLayout } from './components/AppLayout.tsx';
+import { AdminHome } from './pages/AdminHome.tsx';
+import { CaseDetailPage } from './pages/CaseDetailPage.tsx';
+import { DoctorHome } from './pages/DoctorHome.tsx';
+import { LoginPage } from './pages/LoginPage.tsx';
+import { NotFoundPage } from './pages/NotFoundPage.tsx';
+import { PatientHome } from './pages/PatientHome.tsx';
+import { RequireRole, RequireSession, RoleHomeRedirect } from './routing/guards.tsx';
+import { PATHS } from './routing/roles.ts';
+import { ServicesProvider, type AppServices } from './services.tsx';
+
+export function App({ services }: { services: AppServices }) {
+  return (
+    <ServicesProvider services={services}>
+      <AuthProvider>
+        <BrowserRouter>
+          <Routes>
+            <Route path={PATHS.login} element={<LoginPage />} />
+            <Route element={<RequireSession />}>
+              <Route element={<AppLayout />}>
+                <Route index element={<RoleHomeRedirect />} />
+                <Route path={PATHS.patientHome} element={<RequireRole><PatientHome /></RequireRole>} />
+                <Route path={PATHS.doctorHome} element={<RequireRole><DoctorHome /></RequireRole>} />
+                <Route path={PATHS.adminHome} element={<RequireRole><AdminHome /></RequireRole>} />
+                <Route path={PATHS.casePattern} element={<RequireRole><CaseDetailPage /></RequireRole>} />
+              </Route>
+            </Route>
+            <Route path="*" element={<NotFoundPage />} />
+          </Routes>
+        </BrowserRouter>
+      </AuthProvider>
+    </ServicesProvider>
+  );
+}

@@ -1,0 +1,310 @@
+import type { SessionStore, StoredSession } from '../auth/sessionStore.ts';
+import { isApiErrorBody, isMe, isSession } from './guards.ts';
+import type {
+  AdminUserList,
+  Case,
+  CaseListQuery,
+  CaseListResponse,
+  Grant,
+  HealthStatus,
+  InvitationRequest,
+  LoginRequest,
+  Me,
+  RefreshRequest,
+  WsTicket,
+} from './types.ts';
+
+/** The slice of the Fetch API the client needs; injectable so tests can fake the server. */
+export type FetchFunction = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** Error codes the client produces itself, when no server answer carries one. */
+export const CLIENT_ERROR_CODES = {
+  network: 'network_error',
+  invalidResponse: 'invalid_response',
+  notSignedIn: 'not_signed_in',
+  sessionExpired: 'session_expired',
+} as const;
+
+/** A failed call: the HTTP status (0 when the server could not be reached) and a stable code. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export function isAbortError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
+
+/** Turns any non-2xx answer into an ApiError, using the contract's error body when present. */
+export async function errorFromResponse(response: Response): Promise<ApiError> {
+  const text = await response.text().catch(() => '');
+  if (text !== '') {
+    try {
+      const body: unknown = JSON.parse(text);
+      if (isApiErrorBody(body)) {
+        return new ApiError(response.status, body.error.code, body.error.message);
+      }
+    } catch {
+      // Not JSON (e.g. a proxy's HTML error page); fall back to the status below.
+    }
+  }
+  return new ApiError(
+    response.status,
+    `http_${response.status}`,
+    `The server answered with status ${response.status}.`,
+  );
+}
+
+type HttpMethod = 'GET' | 'POST';
+
+interface RequestSpec {
+  method: HttpMethod;
+  path: string;
+  body?: unknown;
+  signal?: AbortSignal | undefined;
+}
+
+export interface ApiClientOptions {
+  /** `apiUrl` from the runtime config, e.g. "/api". */
+  baseUrl: string;
+  sessionStore: SessionStore;
+  fetch?: FetchFunction;
+}
+
+/**
+ * Typed client of the REST contract in docs/api.md.
+ *
+ * Authenticated calls carry the access token. When one is answered 401, the client performs a
+ * single refresh (shared by all calls that fail at the same time) and retries the call once.
+ * If the server rejects the refresh, the session is ended, which signs the user out.
+ */
+export class ApiClient {
+  private readonly baseUrl: string;
+  private readonly sessionStore: SessionStore;
+  private readonly fetchFunction: FetchFunction;
+  private refreshInFlight: Promise<StoredSession> | null = null;
+
+  constructor(options: ApiClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.sessionStore = options.sessionStore;
+    // Browsers require fetch to be called with the global object as `this`.
+    this.fetchFunction = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  // --- Identity ---------------------------------------------------------------------------
+
+  async login(credentials: LoginRequest, signal?: AbortSignal): Promise<StoredSession> {
+    const answer = await this.send<unknown>({
+      method: 'POST',
+      path: '/auth/login',
+      body: credentials,
+      signal,
+    });
+    if (!isSession(answer)) throw invalidResponse('/auth/login');
+    return this.sessionStore.begin(answer);
+  }
+
+  /**
+   * Exchanges the stored refresh token for a new access token. Concurrent callers share one
+   * request, so a burst of 401s costs a single refresh.
+   */
+  refreshSession(): Promise<StoredSession> {
+    if (this.refreshInFlight === null) {
+      this.refreshInFlight = this.performRefresh().finally(() => {
+        this.refreshInFlight = null;
+      });
+    }
+    return this.refreshInFlight;
+  }
+
+  /** Forgets the tokens; the contract has no server-side sign-out route. */
+  logout(): void {
+    this.sessionStore.end('signed_out');
+  }
+
+  async getMe(signal?: AbortSignal): Promise<Me> {
+    const answer = await this.authorized<unknown>({ method: 'GET', path: '/me', signal });
+    if (!isMe(answer)) throw invalidResponse('/me');
+    return answer;
+  }
+
+  createWsTicket(signal?: AbortSignal): Promise<WsTicket> {
+    return this.authorized<WsTicket>({ method: 'POST', path: '/ws/tickets', body: {}, signal });
+  }
+
+  // --- Cases ------------------------------------------------------------------------------
+
+  listCases(query: CaseListQuery = {}, signal?: AbortSignal): Promise<CaseListResponse> {
+    const params = new URLSearchParams();
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    if (query.cursor !== undefined) params.set('cursor', query.cursor);
+    const search = params.toString();
+    return this.authorized<CaseListResponse>({
+      method: 'GET',
+      path: search === '' ? '/cases' : `/cases?${search}`,
+      signal,
+    });
+  }
+
+  getCase(caseId: string, signal?: AbortSignal): Promise<Case> {
+    return this.authorized<Case>({
+      method: 'GET',
+      path: `/cases/${encodeURIComponent(caseId)}`,
+      signal,
+    });
+  }
+
+  inviteDoctor(caseId: string, invitation: InvitationRequest, signal?: AbortSignal): Promise<Grant> {
+    return this.authorized<Grant>({
+      method: 'POST',
+      path: `/cases/${encodeURIComponent(caseId)}/invitations`,
+      body: invitation,
+      signal,
+    });
+  }
+
+  // --- Operations -------------------------------------------------------------------------
+
+  listAdminUsers(signal?: AbortSignal): Promise<AdminUserList> {
+    return this.authorized<AdminUserList>({ method: 'GET', path: '/admin/users', signal });
+  }
+
+  health(signal?: AbortSignal): Promise<HealthStatus> {
+    return this.send<HealthStatus>({ method: 'GET', path: '/health', signal });
+  }
+
+  // --- Internals --------------------------------------------------------------------------
+
+  private async performRefresh(): Promise<StoredSession> {
+    const refreshToken = this.sessionStore.current?.refreshToken ?? null;
+    if (refreshToken === null) {
+      this.sessionStore.end('expired');
+      throw sessionExpired();
+    }
+
+    const request: RefreshRequest = { refreshToken };
+    let answer: unknown;
+    try {
+      answer = await this.send<unknown>({ method: 'POST', path: '/auth/refresh', body: request });
+    } catch (error) {
+      // A network failure says nothing about the refresh token, so the session is kept and the
+      // next call tries again; any answer from the server that refuses it ends the session.
+      if (error instanceof ApiError && error.code !== CLIENT_ERROR_CODES.network) {
+        this.endIfStillCurrent(refreshToken);
+        throw sessionExpired(error);
+      }
+      throw error;
+    }
+
+    if (!isSession(answer)) {
+      this.endIfStillCurrent(refreshToken);
+      throw sessionExpired(invalidResponse('/auth/refresh'));
+    }
+    // The user may have signed out (or in as someone else) while the refresh was on the wire;
+    // applying the answer then would silently bring the old session back.
+    if (this.sessionStore.current?.refreshToken !== refreshToken) throw sessionExpired();
+    return this.sessionStore.renew(answer);
+  }
+
+  private endIfStillCurrent(refreshToken: string): void {
+    if (this.sessionStore.current?.refreshToken === refreshToken) {
+      this.sessionStore.end('expired');
+    }
+  }
+
+  private async authorized<T>(spec: RequestSpec): Promise<T> {
+    const sessionUsed = this.sessionStore.current;
+    if (sessionUsed === null) throw notSignedIn();
+
+    try {
+      return await this.send<T>(spec, sessionUsed.accessToken);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 401) throw error;
+    }
+
+    const latest = this.sessionStore.current;
+    if (latest === null) throw notSignedIn();
+    // Another call may already have refreshed while this one was in flight: reuse its token
+    // rather than spending a second refresh.
+    const renewed =
+      latest.accessToken !== sessionUsed.accessToken ? latest : await this.refreshSession();
+
+    try {
+      return await this.send<T>(spec, renewed.accessToken);
+    } catch (error) {
+      // A freshly issued token that is still refused means the session cannot be used any more.
+      if (error instanceof ApiError && error.status === 401) {
+        if (this.sessionStore.current?.accessToken === renewed.accessToken) {
+          this.sessionStore.end('expired');
+        }
+        throw sessionExpired(error);
+      }
+      throw error;
+    }
+  }
+
+  private async send<T>(spec: RequestSpec, accessToken?: string): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (spec.body !== undefined) headers['Content-Type'] = 'application/json';
+    if (accessToken !== undefined) headers.Authorization = `Bearer ${accessToken}`;
+
+    const init: RequestInit = { method: spec.method, headers };
+    if (spec.body !== undefined) init.body = JSON.stringify(spec.body);
+    if (spec.signal !== undefined) init.signal = spec.signal;
+
+    let response: Response;
+    try {
+      response = await this.fetchFunction(`${this.baseUrl}${spec.path}`, init);
+    } catch (error) {
+      if (isAbortError(error)) throw error;
+      throw new ApiError(
+        0,
+        CLIENT_ERROR_CODES.network,
+        'Cannot reach DermaFollow. Check your connection and try again.',
+        { cause: error },
+      );
+    }
+
+    if (!response.ok) throw await errorFromResponse(response);
+    return (await readJsonBody(response, spec.path)) as T;
+  }
+}
+
+async function readJsonBody(response: Response, path: string): Promise<unknown> {
+  const text = await response.text();
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw invalidResponse(path, response.status, error);
+  }
+}
+
+function invalidResponse(path: string, status = 200, cause?: unknown): ApiError {
+  return new ApiError(
+    status,
+    CLIENT_ERROR_CODES.invalidResponse,
+    `The server sent an unexpected answer for ${path.split('?')[0] ?? path}.`,
+    { cause },
+  );
+}
+
+function notSignedIn(): ApiError {
+  return new ApiError(401, CLIENT_ERROR_CODES.notSignedIn, 'Please sign in.');
+}
+
+function sessionExpired(cause?: unknown): ApiError {
+  return new ApiError(
+    401,
+    CLIENT_ERROR_CODES.sessionExpired,
+    'Your session has expired. Please sign in again.',
+    { cause },
+  );
+}

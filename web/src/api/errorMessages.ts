@@ -1,0 +1,36 @@
+import { ApiError, CLIENT_ERROR_CODES } from './client.ts';
+
+// Words shown to people for the contract's stable error codes. Patients read these on phones,
+// so they say what to do rather than what went wrong inside.
+const MESSAGES_BY_CODE: Record<string, string> = {
+  invalid_credentials: 'Wrong username or password',
+  validation_error: 'Please enter both your username and your password',
+  password_change_required:
+    'Your password must be changed before you can sign in. Please contact your clinic.',
+  no_role: 'Your account is not set up yet. Please contact your clinic.',
+  rate_limited: 'Too many attempts. Please wait a moment and try again.',
+  invalid_refresh_token: 'Your session has expired. Please sign in again.',
+  [CLIENT_ERROR_CODES.sessionExpired]: 'Your session has expired. Please sign in again.',
+  [CLIENT_ERROR_CODES.notSignedIn]: 'Please sign in.',
+  [CLIENT_ERROR_CODES.network]: 'Cannot reach DermaFollow. Check your connection and try again.',
+  [CLIENT_ERROR_CODES.invalidResponse]: 'The server sent an unexpected answer. Please try again.',
+};
+
+const MESSAGES_BY_STATUS: Record<number, string> = {
+  403: 'Your account is not allowed to see this page.',
+  404: 'Not found, or you do not have access to it.',
+  429: 'Too many attempts. Please wait a moment and try again.',
+};
+
+/** A message fit for an error banner, for any thrown value. */
+export function describeError(error: unknown): string {
+  if (error instanceof ApiError) {
+    const byCode = MESSAGES_BY_CODE[error.code];
+    if (byCode !== undefined) return byCode;
+    const byStatus = MESSAGES_BY_STATUS[error.status];
+    if (byStatus !== undefined) return byStatus;
+    if (error.status >= 500) return 'DermaFollow is having a problem. Please try again shortly.';
+    if (error.message !== '') return error.message;
+  }
+  return 'Something went wrong. Please try again.';
+}

@@ -1,0 +1,56 @@
+import { Link } from 'react-router';
+import { useSignedInUser } from '../auth/AuthProvider.tsx';
+import { ErrorBanner } from '../components/ErrorBanner.tsx';
+import { Loading } from '../components/Loading.tsx';
+import { StatusBadge } from '../components/StatusBadge.tsx';
+import { formatDate } from '../format.ts';
+import { useCaseList } from '../hooks.ts';
+import { casePath } from '../routing/roles.ts';
+
+/** Phone-first: one column of large, tappable case cards. */
+export function PatientHome() {
+  const me = useSignedInUser();
+  const cases = useCaseList();
+  const firstLoad = cases.loading && cases.items.length === 0;
+
+  return (
+    <section className="patient-home" data-testid="home-patient" aria-labelledby="patient-home-title">
+      <h1 id="patient-home-title">Hello, {me.displayName}</h1>
+      <h2 className="section-title">Your cases</h2>
+
+      {cases.error !== null && <ErrorBanner error={cases.error} onRetry={cases.reload} />}
+      {firstLoad && <Loading label="Loading your cases…" />}
+
+      {!firstLoad && cases.error === null && cases.items.length === 0 && (
+        <p className="empty">You have no cases yet. Your doctor will open one for you.</p>
+      )}
+
+      {cases.items.length > 0 && (
+        <ul className="case-cards" data-testid="case-list">
+          {cases.items.map((item) => (
+            <li key={item.caseId} data-testid="case-item">
+              <Link className="case-card" to={casePath(item.caseId)}>
+                <span className="case-card__condition">{item.condition}</span>
+                <span className="case-card__meta">
+                  <StatusBadge status={item.status} />
+                  <span>Updated {formatDate(item.updatedAt)}</span>
+                </span>
+              </Link>
+            </li>
+          ))}
+        </ul>
+      )}
+
+      {cases.hasMore && (
+        <button
+          type="button"
+          className="button button--secondary button--block"
+          onClick={cases.loadMore}
+          disabled={cases.loading}
+        >
+          {cases.loading ? 'Loading…' : 'Show more cases'}
+        </button>
+      )}
+    </section>
+  );
+}
