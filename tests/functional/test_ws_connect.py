@@ -72,7 +72,7 @@ def test_expired_ticket_is_refused(ws: World) -> None:
     from functions.identity.service import ConnectTicketService
     from functions.shared.auth import Principal, Role
 
-    get_container().connect_tickets  # binds the ticket table
+    _ = get_container().connect_tickets  # binds the ticket table
     issued_two_minutes_ago = ConnectTicketService(DynamoTicketStore(), 60, clock=lambda: time.time() - 120)
     principal = Principal(ws.users["pat.a"].user_id, "pat.a", frozenset({Role.PATIENT}))
     ticket = issued_two_minutes_ago.issue(principal).ticket
