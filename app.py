@@ -10,6 +10,7 @@ from functions.identity.authorizer import authorizers
 from functions.identity.routes import identity
 from functions.shared.http import uniform_errors
 from functions.signaling import handlers as signaling
+from functions.visits.routes import visits
 
 app = Chalice(app_name="dermafollow")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
@@ -19,6 +20,7 @@ app.register_blueprint(authorizers)
 app.register_blueprint(identity)
 app.register_blueprint(cases)
 app.register_blueprint(admin)
+app.register_blueprint(visits)
 
 
 @app.on_ws_connect()

@@ -19,7 +19,11 @@ if TYPE_CHECKING:
     from functions.identity.directory import CognitoDirectory
     from functions.identity.service import ConnectTicketService, SessionService
     from functions.identity.tokens import JwksTokenVerifier
+    from functions.signaling.adapters import DynamoConnectionRegistry, ManagementApiNotifier
     from functions.signaling.service import SignalingService
+    from functions.visits.adapters import DynamoRoomStore
+    from functions.visits.ice import IceServerService
+    from functions.visits.service import VisitService
 
 
 class Container:
@@ -94,18 +98,63 @@ class Container:
         bind_model(CaseModel, CASES, self.settings)
         return CasesService(DynamoCaseStore(), self.access, self.directory)
 
-    # --- signaling --------------------------------------------------------------------------
+    # --- visits and signaling ---------------------------------------------------------------
     @cached_property
-    def signaling(self) -> SignalingService:
+    def connections(self) -> DynamoConnectionRegistry:
         from functions.shared.dynamo import bind_model
         from functions.shared.tables import CONNECTIONS
-        from functions.signaling.adapters import ConnectionModel, DynamoConnectionRegistry, ManagementApiNotifier
-        from functions.signaling.service import SignalingService
+        from functions.signaling.adapters import ConnectionModel, DynamoConnectionRegistry
 
         bind_model(ConnectionModel, CONNECTIONS, self.settings)
-        registry = DynamoConnectionRegistry()
-        notifier = ManagementApiNotifier(self.settings, registry)
-        return SignalingService(registry, notifier)
+        return DynamoConnectionRegistry()
+
+    @cached_property
+    def peer_notifier(self) -> ManagementApiNotifier:
+        from functions.signaling.adapters import ManagementApiNotifier
+
+        return ManagementApiNotifier(self.settings, self.connections)
+
+    @cached_property
+    def rooms(self) -> DynamoRoomStore:
+        from functions.shared.dynamo import bind_model
+        from functions.shared.tables import VISITS
+        from functions.visits.adapters import DynamoRoomStore, VisitModel
+
+        bind_model(VisitModel, VISITS, self.settings)
+        return DynamoRoomStore()
+
+    @cached_property
+    def visits(self) -> VisitService:
+        from functions.shared.dynamo import bind_model
+        from functions.shared.tables import WAITING_ROOM
+        from functions.signaling.service import UserFanout
+        from functions.visits.adapters import DynamoQueueStore, WaitingModel
+        from functions.visits.service import VisitService
+
+        bind_model(WaitingModel, WAITING_ROOM, self.settings)
+        fanout = UserFanout(self.connections, self.peer_notifier)
+        return VisitService(self.rooms, DynamoQueueStore(), self.access, fanout)
+
+    @cached_property
+    def ice_servers(self) -> IceServerService:
+        from functions.visits.ice import IceServerService, secrets_manager_reader
+
+        settings = self.settings
+        if settings.turn_secret_id:
+            secret = secrets_manager_reader(self.client("secretsmanager"), settings.turn_secret_id)
+        else:
+            configured = settings.turn_secret
+
+            def secret() -> str:
+                return configured
+
+        return IceServerService(settings.stun_urls, settings.turn_urls, secret, settings.turn_ttl_seconds)
+
+    @cached_property
+    def signaling(self) -> SignalingService:
+        from functions.signaling.service import SignalingService
+
+        return SignalingService(self.connections, self.peer_notifier, self.visits, self.rooms)
 
 
 _container: Container | None = None

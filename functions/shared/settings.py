@@ -16,6 +16,10 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def _list(name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
+
+
 def _bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -38,6 +42,11 @@ class Settings:
     connect_ticket_ttl_seconds: int
     xray_enabled: bool
     log_level: str
+    stun_urls: tuple[str, ...] = ()
+    turn_urls: tuple[str, ...] = ()
+    turn_secret: str = ""
+    turn_secret_id: str = ""
+    turn_ttl_seconds: int = 3600
     allowed_clock_skew_seconds: int = 5
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -70,6 +79,13 @@ class Settings:
             connect_ticket_ttl_seconds=_int("CONNECT_TICKET_TTL_SECONDS", 60),
             xray_enabled=_bool("XRAY_ENABLED", False),
             log_level=os.environ.get("LOG_LEVEL", "INFO"),
+            stun_urls=_list("ICE_STUN_URLS"),
+            turn_urls=_list("ICE_TURN_URLS"),
+            # Locally the TURN secret may come from the environment; in AWS only its Secrets
+            # Manager id does, and the value is fetched on first use.
+            turn_secret=os.environ.get("TURN_SHARED_SECRET", ""),
+            turn_secret_id=os.environ.get("TURN_SECRET_ID", ""),
+            turn_ttl_seconds=_int("TURN_TTL_SECONDS", 3600),
         )
 
 

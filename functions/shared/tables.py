@@ -111,13 +111,32 @@ CONNECT_TICKETS = TableSpec(
 
 CONNECTIONS = TableSpec(
     logical_name="connections",
-    purpose="Live WebSocket connections; room members are found by Query on byRoom.",
+    purpose="Live WebSocket connections; room members by Query on byRoom, a user's sockets on byUser.",
     hash_key=Key("connectionId"),
-    indexes=(Index("byRoom", Key("roomId"), Key("connectionId")),),
+    indexes=(
+        Index("byRoom", Key("roomId"), Key("connectionId")),
+        Index("byUser", Key("userId"), Key("connectionId")),
+    ),
     ttl_attribute="expiresAtEpoch",
 )
 
-TABLES: tuple[TableSpec, ...] = (CASES, CASE_ACCESS, CONNECT_TICKETS, CONNECTIONS)
+VISITS = TableSpec(
+    logical_name="visits",
+    purpose="Video visit rooms; once ended, the item is the visit's consultation record on the case.",
+    hash_key=Key("roomId"),
+    indexes=(Index("byCase", Key("caseId"), Key("requestedAt")),),
+    ttl_attribute="expiresAtEpoch",
+)
+
+WAITING_ROOM = TableSpec(
+    logical_name="waiting_room",
+    purpose="Each doctor's queue of waiting patients, oldest first.",
+    hash_key=Key("doctorId"),
+    range_key=Key("queueKey"),
+    ttl_attribute="expiresAtEpoch",
+)
+
+TABLES: tuple[TableSpec, ...] = (CASES, CASE_ACCESS, CONNECT_TICKETS, CONNECTIONS, VISITS, WAITING_ROOM)
 
 
 def spec(logical_name: str) -> TableSpec:

@@ -12,9 +12,16 @@ from pynamodb.models import Model
 
 from functions.shared.aws import error_code, make_client
 from functions.shared.dynamo import translate_errors
-from functions.shared.errors import DependencyUnavailable
+from functions.shared.errors import DependencyUnavailable, NotFound, RateLimited
 from functions.shared.settings import Settings
 from functions.signaling.ports import Connection, ConnectionRegistry
+
+# Rate limit (GCRA): every message pushes the connection's theoretical arrival time `tat` forward
+# by EMISSION_INTERVAL; a message is allowed while tat stays within BURST_SECONDS of now. Idle
+# credit is capped at MAX_IDLE_CREDIT_SECONDS (the rare reset costs a second write).
+EMISSION_INTERVAL = 0.05  # 20 messages/s sustained
+BURST_SECONDS = 3.0  # 60 messages at once (an ICE candidate burst)
+MAX_IDLE_CREDIT_SECONDS = 120.0
 
 
 class ByRoomIndex(GlobalSecondaryIndex["ConnectionModel"]):
@@ -23,6 +30,15 @@ class ByRoomIndex(GlobalSecondaryIndex["ConnectionModel"]):
         projection = AllProjection()
 
     roomId = UnicodeAttribute(hash_key=True)
+    connectionId = UnicodeAttribute(range_key=True)
+
+
+class ByUserIndex(GlobalSecondaryIndex["ConnectionModel"]):
+    class Meta:
+        index_name = "byUser"
+        projection = AllProjection()
+
+    userId = UnicodeAttribute(hash_key=True)
     connectionId = UnicodeAttribute(range_key=True)
 
 
@@ -36,12 +52,18 @@ class ConnectionModel(Model):
     roles = UnicodeAttribute()
     connectedAt = UnicodeAttribute()
     roomId = UnicodeAttribute(null=True)
+    tat = NumberAttribute()
     expiresAtEpoch = NumberAttribute()
     byRoom = ByRoomIndex()
+    byUser = ByUserIndex()
+
+
+def _connection(item: ConnectionModel) -> Connection:
+    return Connection(item.connectionId, item.userId, item.username, item.roles, item.connectedAt, item.roomId)
 
 
 class DynamoConnectionRegistry:
-    def add(self, connection: Connection, ttl_epoch: int) -> None:
+    def add(self, connection: Connection, now: float, ttl_epoch: int) -> None:
         with translate_errors():
             ConnectionModel(
                 connectionId=connection.connection_id,
@@ -50,6 +72,7 @@ class DynamoConnectionRegistry:
                 roles=connection.roles,
                 connectedAt=connection.connected_at,
                 roomId=connection.room_id,
+                tat=now,
                 expiresAtEpoch=ttl_epoch,
             ).save()
 
@@ -58,14 +81,73 @@ class DynamoConnectionRegistry:
 
         with translate_errors():
             try:
-                item = ConnectionModel.get(connection_id)
+                return _connection(ConnectionModel.get(connection_id))
             except DoesNotExist:
                 return None
-        return Connection(item.connectionId, item.userId, item.username, item.roles, item.connectedAt, item.roomId)
 
     def remove(self, connection_id: str) -> None:
         with translate_errors():
             ConnectionModel(connectionId=connection_id).delete()
+
+    def charge(self, connection_id: str, now: float) -> Connection:
+        from pynamodb.exceptions import UpdateError
+
+        item = ConnectionModel(connectionId=connection_id)
+        within_budget = ConnectionModel.connectionId.exists() & ConnectionModel.tat.between(
+            now - MAX_IDLE_CREDIT_SECONDS, now + BURST_SECONDS
+        )
+        try:
+            item.update(actions=[ConnectionModel.tat.add(EMISSION_INTERVAL)], condition=within_budget)
+            return _connection(item)
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise DependencyUnavailable("The database is unavailable; try again.") from exc
+        # Rare path: unknown connection, over budget, or idle long enough to need a reset.
+        current = self.get(connection_id)
+        if current is None:
+            raise NotFound("This connection is not registered; reconnect.", code="unknown_connection")
+        try:
+            item.update(
+                actions=[ConnectionModel.tat.set(now)],
+                condition=ConnectionModel.tat < now - MAX_IDLE_CREDIT_SECONDS,
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise RateLimited("Too many messages; slow down.", code="rate_limited") from None
+            raise DependencyUnavailable("The database is unavailable; try again.") from exc
+        return current
+
+    def set_room(self, connection_id: str, room_id: str | None) -> None:
+        from pynamodb.exceptions import UpdateError
+
+        item = ConnectionModel(connectionId=connection_id)
+        action = ConnectionModel.roomId.set(room_id) if room_id else ConnectionModel.roomId.remove()
+        try:
+            item.update(actions=[action], condition=ConnectionModel.connectionId.exists())
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise NotFound("This connection is not registered; reconnect.", code="unknown_connection") from None
+            raise DependencyUnavailable("The database is unavailable; try again.") from exc
+
+    def members(self, room_id: str) -> list[Connection]:
+        with translate_errors():
+            return [_connection(item) for item in ConnectionModel.byRoom.query(room_id)]
+
+    def of_user(self, user_id: str) -> list[Connection]:
+        with translate_errors():
+            return [_connection(item) for item in ConnectionModel.byUser.query(user_id)]
+
+
+def management_endpoint(settings: Settings) -> str:
+    """`https://{api}.execute-api.{region}.amazonaws.com/{stage}`, derived from the public wss URL."""
+    if settings.ws_management_endpoint:
+        return settings.ws_management_endpoint
+    url = settings.ws_public_url
+    if url.startswith("wss://"):
+        return "https://" + url[len("wss://"):]
+    if url.startswith("ws://"):
+        return "http://" + url[len("ws://"):]
+    raise DependencyUnavailable("The WebSocket endpoint is not configured.")
 
 
 class ManagementApiNotifier:
@@ -74,24 +156,23 @@ class ManagementApiNotifier:
     def __init__(self, settings: Settings, registry: ConnectionRegistry) -> None:
         self._settings = settings
         self._registry = registry
-        self._clients: dict[str, Any] = {}
+        self._client: Any = None
         self._lock = threading.Lock()
 
-    def _client(self, endpoint: str) -> Any:
-        target = self._settings.ws_management_endpoint or endpoint
+    def _api(self) -> Any:
         with self._lock:
-            client = self._clients.get(target)
-            if client is None:
-                client = make_client("apigatewaymanagementapi", self._settings.region, endpoint_url=target)
-                self._clients[target] = client
-            return client
+            if self._client is None:
+                self._client = make_client(
+                    "apigatewaymanagementapi", self._settings.region, endpoint_url=management_endpoint(self._settings)
+                )
+            return self._client
 
-    def send(self, endpoint: str, connection_id: str, message: dict[str, Any]) -> bool:
+    def send(self, connection_id: str, message: dict[str, Any]) -> bool:
         from botocore.exceptions import BotoCoreError, ClientError
 
         data = json.dumps(message, separators=(",", ":")).encode()
         try:
-            self._client(endpoint).post_to_connection(ConnectionId=connection_id, Data=data)
+            self._api().post_to_connection(ConnectionId=connection_id, Data=data)
             return True
         except ClientError as exc:
             if error_code(exc) == "GoneException":

@@ -1,7 +1,8 @@
 """WebSocket entrypoints: parse, validate, dispatch; domain errors become error frames.
 
 `$connect` is authenticated by a single-use ticket in the query string (never a long-lived
-token); returning 401 rejects the connection.
+token); returning 401 rejects the connection. A bad frame gets an error frame, nothing is relayed,
+and the connection stays usable.
 """
 
 from __future__ import annotations
@@ -13,12 +14,7 @@ from functions.shared.container import get_container
 from functions.shared.errors import DomainError, ValidationError
 from functions.shared.observability import append_keys, log_exception, log_info
 from functions.shared.validation import validate
-from functions.signaling.messages import ACTION_SCHEMAS, ENVELOPE, MAX_FRAME_BYTES, error_frame
-
-
-def management_endpoint(event: Any) -> str:
-    context = event.request_context if hasattr(event, "request_context") else event["requestContext"]
-    return f"https://{context['domainName']}/{context['stage']}"
+from functions.signaling.messages import ENVELOPE, MAX_FRAME_BYTES, action_schema, error_frame
 
 
 def on_connect(event: Any) -> dict[str, Any]:
@@ -42,37 +38,45 @@ def on_disconnect(event: Any) -> None:
         log_info("ws disconnect cleanup failed", connection_id=event.connection_id, code=error.code)
 
 
+def parse_frame(raw: str | bytes | None) -> tuple[str, dict[str, Any]]:
+    """Validate a frame against the envelope and its action's schema; return (action, message)."""
+    data = raw or ""
+    if len(data.encode() if isinstance(data, str) else data) > MAX_FRAME_BYTES:
+        raise ValidationError("Frame is too large.", code="frame_too_large")
+    try:
+        message = json.loads(data)
+    except ValueError:
+        raise ValidationError("Frame is not valid JSON.", code="malformed_json") from None
+    validate(message, ENVELOPE, where="frame")
+    action = str(message["action"])
+    schema = action_schema(action)
+    if schema is None:
+        raise ValidationError(f"Unknown action '{action}'.", code="unknown_action")
+    validate(message, schema, where="frame")
+    return action, message
+
+
 def on_message(event: Any) -> None:
-    container = get_container()
-    endpoint = management_endpoint(event.to_dict())
     connection_id = event.connection_id
     ref: str | None = None
     try:
-        raw = event.body or ""
-        if len(raw.encode() if isinstance(raw, str) else raw) > MAX_FRAME_BYTES:
-            raise ValidationError("Frame is too large.", code="frame_too_large")
+        raw = event.body
         try:
-            message = json.loads(raw)
+            probe = json.loads(raw) if raw and len(raw) <= MAX_FRAME_BYTES else None
+            ref = probe.get("ref") if isinstance(probe, dict) and isinstance(probe.get("ref"), str) else None
         except ValueError:
-            raise ValidationError("Frame is not valid JSON.", code="malformed_json") from None
-        validate(message, ENVELOPE, where="frame")
-        action = message["action"]
-        ref = message.get("ref") if isinstance(message.get("ref"), str) else None
-        schema = ACTION_SCHEMAS.get(action)
-        if schema is None:
-            raise ValidationError(f"Unknown action '{action}'.", code="unknown_action")
-        validate(message, schema, where="frame")
-        if action == "ping":
-            container.signaling.ping(endpoint, connection_id, message)
+            ref = None
+        action, message = parse_frame(raw)
+        get_container().signaling.handle(connection_id, action, message)
     except DomainError as error:
-        _send_error(endpoint, connection_id, error.code, error.message, ref)
+        _send_error(connection_id, error.code, error.message, ref)
     except Exception:
         log_exception("ws message failed", connection_id=connection_id)
-        _send_error(endpoint, connection_id, "internal_error", "Something went wrong on our side.", ref)
+        _send_error(connection_id, "internal_error", "Something went wrong on our side.", ref)
 
 
-def _send_error(endpoint: str, connection_id: str, code: str, message: str, ref: str | None) -> None:
+def _send_error(connection_id: str, code: str, message: str, ref: str | None) -> None:
     try:
-        get_container().signaling.reply(endpoint, connection_id, error_frame(code, message, ref=ref))
+        get_container().signaling.reply(connection_id, error_frame(code, message, ref=ref))
     except DomainError:
         log_info("ws error frame undeliverable", connection_id=connection_id, code=code)

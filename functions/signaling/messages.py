@@ -1,12 +1,17 @@
-"""The signaling envelope: every incoming frame is `{"action": ..., ...}`; see docs/signaling.md."""
+"""The signaling envelope and per-action schemas (functions/signaling/protocol.json, shared with web/)."""
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from functions.shared.validation import Schema, strict_object
+from functions.shared.validation import Schema
 
-# API Gateway's frame limit is 32 KB; stay well below so an error frame always fits.
+PROTOCOL_FILE = Path(__file__).with_name("protocol.json")
+
+# API Gateway's frame limit is 32 KB; stay below it so a relayed frame (plus `from`) still fits.
 MAX_FRAME_BYTES = 30 * 1024
 
 ENVELOPE: Schema = {
@@ -15,9 +20,21 @@ ENVELOPE: Schema = {
     "required": ["action"],
 }
 
-ACTION_SCHEMAS: dict[str, Schema] = {
-    "ping": strict_object({"action": {"const": "ping"}, "ts": {"type": "number"}}, ["action"]),
-}
+RELAYED_ACTIONS = frozenset({"offer", "answer", "ice", "iceRestart"})
+
+
+@lru_cache(maxsize=1)
+def protocol() -> dict[str, Any]:
+    return dict(json.loads(PROTOCOL_FILE.read_text()))
+
+
+def action_schema(action: str) -> Schema | None:
+    document = protocol()
+    schema = document["actions"].get(action)
+    if schema is None:
+        return None
+    # Each action schema is validated standalone, so it carries the shared definitions.
+    return {**schema, "definitions": document["definitions"]}
 
 
 def error_frame(code: str, message: str, *, ref: str | None = None) -> dict[str, Any]:

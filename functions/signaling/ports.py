@@ -15,14 +15,27 @@ class Connection:
 
 
 class ConnectionRegistry(Protocol):
-    def add(self, connection: Connection, ttl_epoch: int) -> None: ...
+    def add(self, connection: Connection, now: float, ttl_epoch: int) -> None: ...
 
     def get(self, connection_id: str) -> Connection | None: ...
 
     def remove(self, connection_id: str) -> None: ...
 
+    def charge(self, connection_id: str, now: float) -> Connection:
+        """Spend one message of the connection's rate budget and return the stored connection,
+        in ONE conditional write. Raise RateLimited, or NotFound for an unknown connection."""
+        ...
+
+    def set_room(self, connection_id: str, room_id: str | None) -> None: ...
+
+    def members(self, room_id: str) -> list[Connection]:
+        """Connections joined to the room: one Query on the room key, never a Scan."""
+        ...
+
+    def of_user(self, user_id: str) -> list[Connection]: ...
+
 
 class PeerNotifier(Protocol):
-    def send(self, endpoint: str, connection_id: str, message: dict[str, Any]) -> bool:
-        """Deliver one frame; False (and the stale connection removed) when it is gone."""
+    def send(self, connection_id: str, message: dict[str, Any]) -> bool:
+        """Deliver one frame; False (and that stale connection removed) when it is gone."""
         ...

@@ -1,4 +1,9 @@
-"""Signaling rules: who may connect, and what each action does."""
+"""Signaling rules: who may connect, join which room, and where each frame goes.
+
+The sender's room always comes from its stored connection (never from the frame), members are
+found with one Query on the room key, and every action first spends the connection's rate budget
+in one conditional write that also returns the stored connection (no separate read).
+"""
 
 from __future__ import annotations
 
@@ -7,21 +12,37 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from functions.shared.auth import Principal
-from functions.shared.errors import NotFound
+from functions.shared.auth import Principal, Role, roles_from_groups
+from functions.shared.errors import Conflict, NotFound, ValidationError
+from functions.signaling.messages import RELAYED_ACTIONS
 from functions.signaling.ports import Connection, ConnectionRegistry, PeerNotifier
+from functions.visits.ports import MAX_PARTICIPANTS, Participant, Room, RoomStore
+from functions.visits.service import VisitService
 
 # API Gateway closes a socket after 2 h; keep the row a little longer so TTL is only a backstop.
 CONNECTION_TTL_SECONDS = 2 * 3600 + 600
+# A participant whose socket dropped keeps their place this long (reconnect resumes it).
+RESUME_GRACE_SECONDS = 60
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="seconds")
+
+
+def principal_of(connection: Connection) -> Principal:
+    return Principal(connection.user_id, connection.username, roles_from_groups(connection.roles.split(",")))
 
 
 class SignalingService:
-    def __init__(self, registry: ConnectionRegistry, notifier: PeerNotifier,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, registry: ConnectionRegistry, notifier: PeerNotifier, visits: VisitService,
+                 rooms: RoomStore, clock: Callable[[], float] = time.time) -> None:
         self._registry = registry
         self._notifier = notifier
+        self._visits = visits
+        self._rooms = rooms
         self._clock = clock
 
+    # --- lifecycle --------------------------------------------------------------------------
     def connect(self, connection_id: str, principal: Principal) -> None:
         now = self._clock()
         self._registry.add(
@@ -30,26 +51,134 @@ class SignalingService:
                 user_id=principal.user_id,
                 username=principal.username,
                 roles=",".join(sorted(r.value for r in principal.roles)),
-                connected_at=datetime.fromtimestamp(now, tz=UTC).isoformat(timespec="seconds"),
+                connected_at=_iso(now),
             ),
+            now=now,
             ttl_epoch=int(now) + CONNECTION_TTL_SECONDS,
         )
 
     def disconnect(self, connection_id: str) -> None:
-        self._registry.remove(connection_id)
-
-    def sender(self, connection_id: str) -> Connection:
         connection = self._registry.get(connection_id)
-        if connection is None:
-            raise NotFound("This connection is not registered; reconnect.", code="unknown_connection")
-        return connection
+        self._registry.remove(connection_id)
+        if connection and connection.room_id:
+            self._rooms.mark_left(connection.room_id, connection.user_id, _iso(self._clock()))
+            self._broadcast(connection.room_id, connection_id, {
+                "type": "participant.left", "participantId": connection.user_id, "reason": "disconnected",
+                "resumableForSeconds": RESUME_GRACE_SECONDS,
+            })
 
-    def ping(self, endpoint: str, connection_id: str, message: dict[str, Any]) -> None:
-        self.sender(connection_id)
-        reply: dict[str, Any] = {"type": "pong", "serverTime": int(self._clock() * 1000)}
-        if "ts" in message:
-            reply["ts"] = message["ts"]
-        self.reply(endpoint, connection_id, reply)
+    # --- actions ----------------------------------------------------------------------------
+    def handle(self, connection_id: str, action: str, message: dict[str, Any]) -> None:
+        sender = self._registry.charge(connection_id, self._clock())
+        if action == "ping":
+            reply: dict[str, Any] = {"type": "pong", "serverTime": int(self._clock() * 1000)}
+            if "ts" in message:
+                reply["ts"] = message["ts"]
+            self.reply(connection_id, reply)
+        elif action == "join":
+            self._join(sender, message["roomId"])
+        elif action == "leave":
+            self._leave(sender)
+        elif action in RELAYED_ACTIONS:
+            self._relay(sender, action, message)
+        else:  # the schema lookup already refused unknown actions
+            raise ValidationError(f"Unknown action '{action}'.", code="unknown_action")
 
-    def reply(self, endpoint: str, connection_id: str, message: dict[str, Any]) -> None:
-        self._notifier.send(endpoint, connection_id, message)
+    def _join(self, sender: Connection, room_id: str) -> None:
+        principal = principal_of(sender)
+        room = self._visits.room_for(principal, room_id)  # NotFound unless the case is theirs
+        if sender.room_id and sender.room_id != room_id:
+            raise Conflict("Leave your current visit first.", code="already_in_room")
+        role = "patient" if room.patient_id == principal.user_id else Role.DOCTOR.value
+        participant = Participant(principal.user_id, principal.username, role, _iso(self._clock()),
+                                  sender.connection_id)
+        previous = room.participants.get(principal.user_id)
+        room = self._add_participant(room, participant)
+        self._registry.set_room(sender.connection_id, room_id)
+        if previous and previous.connection_id and previous.connection_id != sender.connection_id:
+            # Same person on a new socket (reconnect or second tab): the old socket leaves the room.
+            self._registry_detach(previous.connection_id)
+        members = self._registry.members(room_id)
+        others = [m for m in members if m.connection_id != sender.connection_id]
+        self.reply(sender.connection_id, {
+            "type": "joined", "roomId": room_id, "participantId": principal.user_id,
+            "resumed": previous is not None,
+            "participants": [{"participantId": m.user_id, "username": m.username,
+                              "role": room.participants[m.user_id].role if m.user_id in room.participants else ""}
+                             for m in others],
+        })
+        frame = {"type": "participant.joined", "participantId": principal.user_id,
+                 "username": principal.username, "role": role, "resumed": previous is not None}
+        for member in others:
+            self._notifier.send(member.connection_id, frame)
+
+    def _add_participant(self, room: Room, participant: Participant) -> Room:
+        try:
+            return self._rooms.add_participant(room.room_id, participant, MAX_PARTICIPANTS)
+        except Conflict:
+            pass
+        # Free places held by people who dropped longer ago than the grace period, then retry once.
+        cutoff = _iso(self._clock() - RESUME_GRACE_SECONDS)
+        stale = [p for p in room.participants.values() if p.left_at and p.left_at < cutoff]
+        for p in stale:
+            self._rooms.remove_participant(room.room_id, p.user_id)
+        if not stale:
+            current = self._rooms.get(room.room_id)
+            if current is not None and current.status.value != "active":
+                raise Conflict("This visit has not started or has ended.", code="room_not_active")
+            raise Conflict(f"This visit already has {MAX_PARTICIPANTS} participants.", code="room_full")
+        try:
+            return self._rooms.add_participant(room.room_id, participant, MAX_PARTICIPANTS)
+        except Conflict:
+            raise Conflict(f"This visit already has {MAX_PARTICIPANTS} participants.", code="room_full") from None
+
+    def _leave(self, sender: Connection) -> None:
+        if not sender.room_id:
+            raise Conflict("You are not in a visit.", code="not_in_room")
+        self._rooms.remove_participant(sender.room_id, sender.user_id)
+        self._registry.set_room(sender.connection_id, None)
+        self.reply(sender.connection_id, {"type": "left", "roomId": sender.room_id})
+        self._broadcast(sender.room_id, sender.connection_id,
+                        {"type": "participant.left", "participantId": sender.user_id, "reason": "left"})
+
+    def _relay(self, sender: Connection, action: str, message: dict[str, Any]) -> None:
+        if not sender.room_id:
+            raise Conflict("Join a visit before signaling.", code="not_in_room")
+        target = message.get("to")
+        payload = {k: v for k, v in message.items() if k not in ("action", "to", "ref")}
+        frame = {"type": action, "from": sender.user_id, **payload}
+        delivered = 0
+        for member in self._registry.members(sender.room_id):
+            if member.connection_id == sender.connection_id or (target and member.user_id != target):
+                continue
+            if self._notifier.send(member.connection_id, frame):
+                delivered += 1
+        if target and delivered == 0:
+            raise NotFound("That participant is not in the visit.", code="peer_not_found")
+
+    # --- plumbing ---------------------------------------------------------------------------
+    def reply(self, connection_id: str, message: dict[str, Any]) -> None:
+        self._notifier.send(connection_id, message)
+
+    def _broadcast(self, room_id: str, sender_connection: str, frame: dict[str, Any]) -> None:
+        for member in self._registry.members(room_id):
+            if member.connection_id != sender_connection:
+                self._notifier.send(member.connection_id, frame)
+
+    def _registry_detach(self, connection_id: str) -> None:
+        try:
+            self._registry.set_room(connection_id, None)
+        except NotFound:
+            return
+        self._notifier.send(connection_id, {"type": "session.replaced"})
+
+
+class UserFanout:
+    """Tells a user something live on every socket they have open (their doctor desk, their phone)."""
+
+    def __init__(self, registry: ConnectionRegistry, notifier: PeerNotifier) -> None:
+        self._registry = registry
+        self._notifier = notifier
+
+    def notify_user(self, user_id: str, message: dict[str, Any]) -> int:
+        return sum(1 for c in self._registry.of_user(user_id) if self._notifier.send(c.connection_id, message))
