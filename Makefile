@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 WEB_STAMP := web/node_modules/.installed
 ARGS ?=
 
-.PHONY: run test lint typecheck unit functional packaging e2e web-test web-build package bench deps clean
+.PHONY: run job test lint typecheck unit functional packaging e2e web-test web-build package bench deps clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -27,6 +27,10 @@ web-build: web/dist/index.html
 
 run: deps web-build
 	$(PY) -m local.run $(ARGS)
+
+# Run a scheduled job of the running local stack now: make job NAME=<function name> (no NAME: list them).
+job: $(STAMP)
+	$(PY) -m local.run job $(NAME) $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

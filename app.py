@@ -12,7 +12,8 @@ from functions.shared.http import uniform_errors
 from functions.signaling import handlers as signaling
 from functions.visits.routes import visits
 
-app = Chalice(app_name="dermafollow")
+# Powertools owns the "dermafollow" logger; Chalice configuring it too would print every line twice.
+app = Chalice(app_name="dermafollow", configure_logs=False)
 app.experimental_feature_flags.update(["WEBSOCKETS"])
 app.register_middleware(uniform_errors, "http")
 

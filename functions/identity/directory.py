@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from functions.shared.auth import Role
@@ -10,9 +11,14 @@ from functions.shared.errors import DependencyUnavailable
 
 
 class CognitoDirectory:
-    def __init__(self, client: Any, user_pool_id: str) -> None:
-        self._client = client
+    def __init__(self, client: Callable[[], Any], user_pool_id: str) -> None:
+        # A factory, not a client: most requests never look anyone up, so boto3 stays unloaded.
+        self._client_factory = client
         self._pool = user_pool_id
+
+    @property
+    def _client(self) -> Any:
+        return self._client_factory()
 
     def roles_of(self, user_id: str) -> frozenset[Role]:
         from botocore.exceptions import BotoCoreError, ClientError

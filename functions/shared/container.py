@@ -65,7 +65,7 @@ class Container:
     def directory(self) -> CognitoDirectory:
         from functions.identity.directory import CognitoDirectory
 
-        return CognitoDirectory(self.cognito, self.settings.user_pool_id)
+        return CognitoDirectory(lambda: self.cognito, self.settings.user_pool_id)
 
     @cached_property
     def connect_tickets(self) -> ConnectTicketService:
@@ -173,8 +173,10 @@ def get_container() -> Container:
 def reset_container() -> None:
     """Drop every cached client and service (tests, or after changing the environment)."""
     global _container
+    from functions.shared.dynamo import forget_connections
     from functions.shared.settings import reset_settings
 
     with _container_lock:
         _container = None
     reset_settings()
+    forget_connections()

@@ -16,18 +16,48 @@ from functions.shared.errors import Conflict, DependencyUnavailable, ValidationE
 from functions.shared.settings import Settings
 from functions.shared.tables import TableSpec
 
-_bound: set[type] = set()
+_shared: dict[tuple[str, str], Any] = {}
+
+
+def shared_connection(settings: Settings) -> Any:
+    """One pynamodb Connection (one botocore session and client) for every model.
+
+    pynamodb gives each model class its own session and client; building each costs ~100 ms of
+    cold start (the DynamoDB service model is parsed again per session).
+    """
+    from pynamodb.connection.base import Connection
+
+    key = (settings.region, settings.table_prefix)
+    connection = _shared.get(key)
+    if connection is None:
+        connection = Connection(
+            region=settings.region,
+            connect_timeout_seconds=2,
+            read_timeout_seconds=5,
+            max_retry_attempts=3,
+        )
+        _shared[key] = connection
+    return connection
 
 
 def bind_model(model: Any, spec: TableSpec, settings: Settings) -> None:
+    """Point a model at its physical table and at the shared connection."""
     meta = model.Meta
     meta.table_name = settings.table_name(spec.logical_name)
     meta.region = settings.region
     meta.max_retry_attempts = 3
     meta.connect_timeout_seconds = 2
     meta.read_timeout_seconds = 5
-    model._connection = None  # rebuilt with the new meta on next use
-    _bound.add(model)
+    model._connection = None
+    table_connection = model._get_connection()  # builds the table's key metadata, no network
+    shared = shared_connection(settings)
+    shared.add_meta_table(table_connection.get_meta_table())
+    table_connection.connection = shared
+
+
+def forget_connections() -> None:
+    """Tests: drop the shared connection (its client holds the old endpoint)."""
+    _shared.clear()
 
 
 @contextmanager

@@ -1,0 +1,1 @@
+"""Deployment infrastructure: the CloudFormation merged into `chalice package` output."""

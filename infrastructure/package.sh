@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Build the deployable SAM package of one stage and lint it.
+#
+#   STAGE=dev|prod (default dev)   OUT_DIR=<dir> (default build/package)
+#
+# 1. checks that infrastructure/resources.json and .chalice/policy-<stage>.json equal a fresh
+#    generation from functions/shared/tables.py (regenerate with `python -m infrastructure.template`);
+# 2. `chalice package --merge-template infrastructure/resources.json` into OUT_DIR
+#    (sam.json, deployment.zip with app.py, layer-deployment.zip with the dependencies and vendor/);
+# 3. pins the template's Stage parameter to STAGE;
+# 4. cfn-lint on the result: any finding, warnings included, fails the build.
+set -euo pipefail
+
+STAGE="${STAGE:-dev}"
+OUT_DIR="${OUT_DIR:-build/package}"
+
+case "$STAGE" in
+  dev | prod) ;;
+  *) echo "package.sh: STAGE must be dev or prod (got '$STAGE')" >&2; exit 2 ;;
+esac
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# vendor/functions is zipped as found: keep our own imports from leaving .pyc files in it.
+export PYTHONDONTWRITEBYTECODE=1
+
+tool() {
+  # The project's virtualenv if there is one, else PATH.
+  if [ -x ".venv/bin/$1" ]; then echo ".venv/bin/$1"; else command -v "$1"; fi
+}
+PYTHON="$(tool python || tool python3)"
+CHALICE="$(tool chalice)"
+CFN_LINT="$(tool cfn-lint)"
+
+"$PYTHON" -m infrastructure.template --check
+
+# chalice package refuses nothing and merges into whatever it finds: start from an empty directory,
+# but only ever delete a directory that holds a previous package.
+if [ -e "$OUT_DIR" ]; then
+  if [ -f "$OUT_DIR/sam.json" ] || [ -z "$(ls -A "$OUT_DIR")" ]; then
+    rm -rf "$OUT_DIR"
+  else
+    echo "package.sh: $OUT_DIR exists and is not a previous package; not touching it" >&2
+    exit 2
+  fi
+fi
+
+# Packaging WebSocket handlers needs a region; Lambda's Python version is the local interpreter's.
+AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-eu-west-1}" \
+  "$CHALICE" package --stage "$STAGE" --merge-template infrastructure/resources.json "$OUT_DIR"
+
+"$PYTHON" -m infrastructure.template --pin-stage "$STAGE" "$OUT_DIR/sam.json"
+
+"$CFN_LINT" --format parseable -- "$OUT_DIR/sam.json"
+echo "package.sh: $OUT_DIR/sam.json ($STAGE) built; cfn-lint found nothing"

@@ -1,0 +1,585 @@
+"""Generate the CloudFormation merged into `chalice package` output, and the Lambda IAM policies.
+
+Run `python -m infrastructure.template` after changing `functions/shared/tables.py` (or this file):
+it rewrites `infrastructure/resources.json` and `.chalice/policy-<stage>.json`. `--check` only
+compares and exits 1 when a committed file is stale (`infrastructure/package.sh` runs it).
+
+Everything Chalice does not create lives here: the KMS key, the DynamoDB tables (from
+`functions.shared.tables.TABLES`, the one source of truth), the image and audit-anchor buckets,
+the Cognito user pool, the app event bus and the alarms. Values that exist only after deployment
+reach every function through SAM `Globals` (SAM merges them under each function's own
+`Environment.Variables`, where a key Chalice also sets would win: keep such keys out of
+`.chalice/config.json` for the deployed stages).
+
+The IAM policies cannot use CloudFormation references (Chalice copies the policy file into its role
+verbatim), so they are scoped by names this template fixes (tables, buckets), by the key alias
+(`kms:ResourceAliases`), by a stage tag (user pool) and by the WebSocket stage and route. The
+account field of each ARN is `*` (cfn-lint rejects IAM policy variables there); tables, keys and
+pools of another account would still need that account's resource policy to let us in, and the
+globally named image bucket is pinned to our account with `aws:ResourceAccount`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from functions.shared.tables import TABLES, Index, Key, TableSpec
+
+APP_NAME = "dermafollow"
+STAGES = ("dev", "prod")
+# API Gateway stage of both the REST and the WebSocket API (`api_gateway_stage` in .chalice/config.json).
+API_STAGE = "api"
+# Tag on the user pool that the Lambda policy's aws:ResourceTag condition matches.
+STAGE_TAG_KEY = "dermafollow-stage"
+KMS_ALIAS_PREFIX = f"alias/{APP_NAME}-"
+
+# Logical ids Chalice generates in `chalice package` output and that this template refers to.
+CHALICE_REST_HANDLER = "APIHandler"
+CHALICE_WEBSOCKET_API = "WebsocketAPI"
+ALARMED_FUNCTIONS: dict[str, str] = {
+    CHALICE_REST_HANDLER: "api-handler",
+    "WebsocketConnect": "ws-connect",
+    "WebsocketMessage": "ws-message",
+    "WebsocketDisconnect": "ws-disconnect",
+}
+
+# Logical ids of the resources declared here.
+KEY = "ProjectKey"
+KEY_ALIAS = "ProjectKeyAlias"
+IMAGE_BUCKET = "ImageBucket"
+AUDIT_BUCKET = "AuditAnchorBucket"
+USER_POOL = "UserPool"
+USER_POOL_CLIENT = "UserPoolClient"
+EVENT_BUS = "AppEventBus"
+USER_GROUPS: dict[str, tuple[str, int, str]] = {
+    # logical id: (group name, precedence, description)
+    "DoctorGroup": ("doctor", 10, "Clinicians: see assigned and invited cases."),
+    "PatientGroup": ("patient", 20, "Patients: see their own cases."),
+    "AdminGroup": ("admin", 30, "Operations staff: accounts only, no clinical content."),
+}
+
+# Environment variables every function gets from SAM Globals (the names settings.py reads).
+GLOBAL_ENVIRONMENT: dict[str, Any] = {
+    "USER_POOL_ID": {"Ref": USER_POOL},
+    "USER_POOL_CLIENT_ID": {"Ref": USER_POOL_CLIENT},
+    "IMAGE_BUCKET": {"Ref": IMAGE_BUCKET},
+    "KMS_KEY_ID": {"Ref": KEY_ALIAS},
+    "WS_PUBLIC_URL": {
+        "Fn::Sub": f"wss://${{{CHALICE_WEBSOCKET_API}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{API_STAGE}"
+    },
+}
+
+STAGE_SETTINGS: dict[str, dict[str, int]] = {
+    # Object Lock COMPLIANCE cannot be shortened or lifted, not even by the account root.
+    "dev": {"AuditRetentionYears": 1, "ImageNoncurrentVersionDays": 30},
+    "prod": {"AuditRetentionYears": 6, "ImageNoncurrentVersionDays": 90},
+}
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RESOURCES_PATH = REPO_ROOT / "infrastructure" / "resources.json"
+
+
+def policy_path(stage: str) -> Path:
+    return REPO_ROOT / ".chalice" / f"policy-{stage}.json"
+
+
+# --- naming ------------------------------------------------------------------------------------
+def table_name(stage: str, spec: TableSpec) -> str:
+    """Physical table name: `TABLE_PREFIX` (`dermafollow-<stage>-`) + logical name."""
+    return f"{APP_NAME}-{stage}-{spec.logical_name}"
+
+
+def image_bucket_prefix(stage: str) -> str:
+    return f"{APP_NAME}-{stage}-images-"
+
+
+def audit_bucket_prefix(stage: str) -> str:
+    return f"{APP_NAME}-{stage}-audit-anchor-"
+
+
+def _ref(logical_id: str) -> dict[str, str]:
+    return {"Ref": logical_id}
+
+
+def _sub(text: str) -> dict[str, str]:
+    return {"Fn::Sub": text}
+
+
+def _arn(logical_id: str) -> dict[str, list[str]]:
+    return {"Fn::GetAtt": [logical_id, "Arn"]}
+
+
+def _tags() -> list[dict[str, Any]]:
+    return [{"Key": "app", "Value": APP_NAME}, {"Key": STAGE_TAG_KEY, "Value": _ref("Stage")}]
+
+
+def _retain(resource: dict[str, Any]) -> dict[str, Any]:
+    """Data-bearing resources survive stack deletion and replacement."""
+    return {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", **resource}
+
+
+# --- DynamoDB ----------------------------------------------------------------------------------
+def _key_schema(hash_key: Key, range_key: Key | None) -> list[dict[str, str]]:
+    schema = [{"AttributeName": hash_key.name, "KeyType": "HASH"}]
+    if range_key:
+        schema.append({"AttributeName": range_key.name, "KeyType": "RANGE"})
+    return schema
+
+
+def _gsi(index: Index) -> dict[str, Any]:
+    return {
+        "IndexName": index.name,
+        "KeySchema": _key_schema(index.hash_key, index.range_key),
+        "Projection": {"ProjectionType": index.projection},
+    }
+
+
+def table_resource(spec: TableSpec) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "TableName": _sub(f"{APP_NAME}-${{Stage}}-{spec.logical_name}"),
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": name, "AttributeType": type_} for name, type_ in sorted(spec.key_attributes().items())
+        ],
+        "KeySchema": spec.key_schema(),
+    }
+    if spec.indexes:
+        properties["GlobalSecondaryIndexes"] = [_gsi(index) for index in spec.indexes]
+    if spec.ttl_attribute:
+        properties["TimeToLiveSpecification"] = {"AttributeName": spec.ttl_attribute, "Enabled": True}
+    if spec.stream:
+        properties["StreamSpecification"] = {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    properties.update(
+        {
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "SSESpecification": {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": _arn(KEY)},
+            "DeletionProtectionEnabled": True,
+            "Tags": _tags(),
+        }
+    )
+    return _retain({"Type": "AWS::DynamoDB::Table", "Properties": properties})
+
+
+# --- KMS, S3 -----------------------------------------------------------------------------------
+def _kms_resources() -> dict[str, Any]:
+    return {
+        KEY: _retain(
+            {
+                "Type": "AWS::KMS::Key",
+                "Properties": {
+                    "Description": _sub(f"{APP_NAME} ${{Stage}}: tables, images, audit anchors, field encryption"),
+                    "EnableKeyRotation": True,
+                    "PendingWindowInDays": 30,
+                    "KeyPolicy": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                # The account owns the key; IAM policies decide who may use it.
+                                "Sid": "AccountAdministersKeyThroughIam",
+                                "Effect": "Allow",
+                                "Principal": {"AWS": _sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
+                                "Action": "kms:*",
+                                "Resource": "*",
+                            }
+                        ],
+                    },
+                    "Tags": _tags(),
+                },
+            }
+        ),
+        KEY_ALIAS: {
+            "Type": "AWS::KMS::Alias",
+            "Properties": {"AliasName": _sub(f"{KMS_ALIAS_PREFIX}${{Stage}}"), "TargetKeyId": _ref(KEY)},
+        },
+    }
+
+
+def _bucket_encryption() -> dict[str, Any]:
+    return {
+        "ServerSideEncryptionConfiguration": [
+            {
+                "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": _arn(KEY)},
+                "BucketKeyEnabled": True,
+            }
+        ]
+    }
+
+
+_BLOCK_PUBLIC_ACCESS = {
+    "BlockPublicAcls": True,
+    "BlockPublicPolicy": True,
+    "IgnorePublicAcls": True,
+    "RestrictPublicBuckets": True,
+}
+
+
+def _tls_only_policy(bucket: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::S3::BucketPolicy",
+        "Properties": {
+            "Bucket": _ref(bucket),
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "DenyInsecureTransport",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:*",
+                        "Resource": [_arn(bucket), {"Fn::Sub": f"${{{bucket}.Arn}}/*"}],
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    }
+                ],
+            },
+        },
+    }
+
+
+def _bucket_resources() -> dict[str, Any]:
+    image_bucket = _retain(
+        {
+            "Type": "AWS::S3::Bucket",
+            "Properties": {
+                "BucketName": _sub(f"{image_bucket_prefix('${Stage}')}${{AWS::AccountId}}-${{AWS::Region}}"),
+                "PublicAccessBlockConfiguration": dict(_BLOCK_PUBLIC_ACCESS),
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                "VersioningConfiguration": {"Status": "Enabled"},
+                "BucketEncryption": _bucket_encryption(),
+                # Object-created events go to the default EventBridge bus (S3 notifications to Lambda
+                # cannot be packaged by Chalice; see @app.on_cw_event).
+                "NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}},
+                "LifecycleConfiguration": {
+                    "Rules": [
+                        {
+                            "Id": "expire-noncurrent-versions",
+                            "Status": "Enabled",
+                            "NoncurrentVersionExpiration": {
+                                "NoncurrentDays": {
+                                    "Fn::FindInMap": ["StageSettings", _ref("Stage"), "ImageNoncurrentVersionDays"]
+                                }
+                            },
+                            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                        }
+                    ]
+                },
+                "Tags": _tags(),
+            },
+        }
+    )
+    audit_bucket = _retain(
+        {
+            "Type": "AWS::S3::Bucket",
+            "Properties": {
+                "BucketName": _sub(f"{audit_bucket_prefix('${Stage}')}${{AWS::AccountId}}-${{AWS::Region}}"),
+                "ObjectLockEnabled": True,
+                "ObjectLockConfiguration": {
+                    "ObjectLockEnabled": "Enabled",
+                    "Rule": {
+                        "DefaultRetention": {
+                            "Mode": "COMPLIANCE",
+                            "Years": {"Fn::FindInMap": ["StageSettings", _ref("Stage"), "AuditRetentionYears"]},
+                        }
+                    },
+                },
+                "PublicAccessBlockConfiguration": dict(_BLOCK_PUBLIC_ACCESS),
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                "VersioningConfiguration": {"Status": "Enabled"},
+                "BucketEncryption": _bucket_encryption(),
+                "Tags": _tags(),
+            },
+        }
+    )
+    return {
+        IMAGE_BUCKET: image_bucket,
+        f"{IMAGE_BUCKET}Policy": _tls_only_policy(IMAGE_BUCKET),
+        AUDIT_BUCKET: audit_bucket,
+        f"{AUDIT_BUCKET}Policy": _tls_only_policy(AUDIT_BUCKET),
+    }
+
+
+# --- Cognito -----------------------------------------------------------------------------------
+def _cognito_resources() -> dict[str, Any]:
+    resources: dict[str, Any] = {
+        USER_POOL: _retain(
+            {
+                "Type": "AWS::Cognito::UserPool",
+                "Properties": {
+                    "UserPoolName": _sub(f"{APP_NAME}-${{Stage}}"),
+                    "DeletionProtection": "ACTIVE",
+                    "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
+                    "UsernameConfiguration": {"CaseSensitive": False},
+                    "AutoVerifiedAttributes": ["email"],
+                    "Policies": {
+                        "PasswordPolicy": {
+                            "MinimumLength": 12,
+                            "RequireLowercase": True,
+                            "RequireUppercase": True,
+                            "RequireNumbers": True,
+                            "RequireSymbols": True,
+                            "TemporaryPasswordValidityDays": 3,
+                        }
+                    },
+                    "MfaConfiguration": "OPTIONAL",
+                    "EnabledMfas": ["SOFTWARE_TOKEN_MFA"],
+                    "AccountRecoverySetting": {"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
+                    "UserPoolTags": {"app": APP_NAME, STAGE_TAG_KEY: _ref("Stage")},
+                },
+            }
+        ),
+        USER_POOL_CLIENT: {
+            "Type": "AWS::Cognito::UserPoolClient",
+            "Properties": {
+                "ClientName": _sub(f"{APP_NAME}-${{Stage}}-web"),
+                "UserPoolId": _ref(USER_POOL),
+                "GenerateSecret": False,
+                "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                "AccessTokenValidity": 30,
+                "IdTokenValidity": 30,
+                "RefreshTokenValidity": 12,
+                "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "hours"},
+                "AuthSessionValidity": 3,
+                "PreventUserExistenceErrors": "ENABLED",
+                "EnableTokenRevocation": True,
+            },
+        },
+    }
+    for logical_id, (name, precedence, description) in USER_GROUPS.items():
+        resources[logical_id] = {
+            "Type": "AWS::Cognito::UserPoolGroup",
+            "Properties": {
+                "UserPoolId": _ref(USER_POOL),
+                "GroupName": name,
+                "Precedence": precedence,
+                "Description": description,
+            },
+        }
+    return resources
+
+
+# --- events and alarms -------------------------------------------------------------------------
+def _alarm(function_id: str, short_name: str, metric: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmName": _sub(f"{APP_NAME}-${{Stage}}-{short_name}-{metric.lower()}"),
+            "AlarmDescription": f"{metric} of the {short_name} Lambda function (sum over 5 minutes >= 1).",
+            "Namespace": "AWS/Lambda",
+            "MetricName": metric,
+            "Dimensions": [{"Name": "FunctionName", "Value": _ref(function_id)}],
+            "Statistic": "Sum",
+            "Period": 300,
+            "EvaluationPeriods": 1,
+            "DatapointsToAlarm": 1,
+            "Threshold": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "TreatMissingData": "notBreaching",
+        },
+    }
+
+
+def _alarm_resources() -> dict[str, Any]:
+    resources: dict[str, Any] = {}
+    for function_id, short_name in ALARMED_FUNCTIONS.items():
+        for metric in ("Errors", "Throttles"):
+            resources[f"{function_id}{metric}Alarm"] = _alarm(function_id, short_name, metric)
+    return resources
+
+
+def _outputs() -> dict[str, Any]:
+    outputs: dict[str, Any] = {
+        "UserPoolId": {"Value": _ref(USER_POOL)},
+        "UserPoolArn": {"Value": _arn(USER_POOL)},
+        "UserPoolClientId": {"Value": _ref(USER_POOL_CLIENT)},
+        "ImageBucketName": {"Value": _ref(IMAGE_BUCKET)},
+        "AuditAnchorBucketName": {"Value": _ref(AUDIT_BUCKET)},
+        "ProjectKeyArn": {"Value": _arn(KEY)},
+        "ProjectKeyAliasName": {"Value": _ref(KEY_ALIAS)},
+        "AppEventBusName": {"Value": _ref(EVENT_BUS)},
+        "AppEventBusArn": {"Value": _arn(EVENT_BUS)},
+        "WebsocketPublicUrl": {"Value": GLOBAL_ENVIRONMENT["WS_PUBLIC_URL"]},
+    }
+    for spec in TABLES:
+        outputs[f"{spec.cfn_logical_id}Name"] = {"Value": _ref(spec.cfn_logical_id)}
+    return outputs
+
+
+def build_template() -> dict[str, Any]:
+    """The template `chalice package --merge-template` merges into its SAM output."""
+    resources: dict[str, Any] = {}
+    resources.update(_kms_resources())
+    for spec in TABLES:
+        resources[spec.cfn_logical_id] = table_resource(spec)
+    resources.update(_bucket_resources())
+    resources.update(_cognito_resources())
+    resources[EVENT_BUS] = {"Type": "AWS::Events::EventBus", "Properties": {"Name": _sub(f"{APP_NAME}-${{Stage}}-app")}}
+    resources.update(_alarm_resources())
+    return {
+        "Description": (
+            f"{APP_NAME}: API, WebSocket API and functions (Chalice) plus the stateful resources merged from "
+            "infrastructure/resources.json (generated by `python -m infrastructure.template`; do not edit)."
+        ),
+        "Parameters": {
+            "Stage": {
+                "Type": "String",
+                "AllowedValues": list(STAGES),
+                "Description": "Deployment stage; must equal the `chalice package --stage` (package.sh pins it).",
+            }
+        },
+        "Mappings": {"StageSettings": STAGE_SETTINGS},
+        "Globals": {"Function": {"Environment": {"Variables": GLOBAL_ENVIRONMENT}}},
+        "Resources": resources,
+        "Outputs": _outputs(),
+    }
+
+
+# --- IAM policy for the Chalice role -----------------------------------------------------------
+def build_policy(stage: str) -> dict[str, Any]:
+    """Least-privilege policy for every function of `stage` (`iam_policy_file` in .chalice/config.json)."""
+    if stage not in STAGES:
+        raise ValueError(f"unknown stage {stage!r}")
+    account = "*"
+    tables = [f"arn:aws:dynamodb:*:{account}:table/{table_name(stage, spec)}" for spec in TABLES]
+    indexes = [
+        f"arn:aws:dynamodb:*:{account}:table/{table_name(stage, spec)}/index/*" for spec in TABLES if spec.indexes
+    ]
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"arn:aws:logs:*:{account}:log-group:/aws/lambda/*",
+        },
+        {
+            # X-Ray has no resource-level permissions.
+            "Sid": "WriteTraces",
+            "Effect": "Allow",
+            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            "Resource": "*",
+        },
+        {
+            "Sid": "UseStageTables",
+            "Effect": "Allow",
+            "Action": [
+                "dynamodb:BatchGetItem",
+                "dynamodb:BatchWriteItem",
+                "dynamodb:ConditionCheckItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:Query",
+                "dynamodb:UpdateItem",
+            ],
+            "Resource": tables,
+        },
+    ]
+    if indexes:
+        statements.append(
+            {"Sid": "QueryStageIndexes", "Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": indexes}
+        )
+    statements += [
+        {
+            "Sid": "UseStageKey",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": f"arn:aws:kms:*:{account}:key/*",
+            "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": f"{KMS_ALIAS_PREFIX}{stage}"}},
+        },
+        {
+            "Sid": "UseStageImages",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject"],
+            "Resource": f"arn:aws:s3:::{image_bucket_prefix(stage)}*/*",
+            "Condition": {"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}},
+        },
+        {
+            "Sid": "ReadStageDirectory",
+            "Effect": "Allow",
+            "Action": [
+                "cognito-idp:AdminListGroupsForUser",
+                "cognito-idp:ListUsers",
+                "cognito-idp:ListUsersInGroup",
+            ],
+            "Resource": f"arn:aws:cognito-idp:*:{account}:userpool/*",
+            "Condition": {"StringEquals": {f"aws:ResourceTag/{STAGE_TAG_KEY}": stage}},
+        },
+        {
+            # InitiateAuth is an unauthenticated Cognito API (the app client id is the credential);
+            # granted for clarity, with no tag condition so it cannot be denied by one.
+            "Sid": "SignInThroughAppClient",
+            "Effect": "Allow",
+            "Action": ["cognito-idp:InitiateAuth"],
+            "Resource": f"arn:aws:cognito-idp:*:{account}:userpool/*",
+        },
+        {
+            "Sid": "PostToWebSocketConnections",
+            "Effect": "Allow",
+            "Action": ["execute-api:ManageConnections"],
+            "Resource": f"arn:aws:execute-api:*:{account}:*/{API_STAGE}/POST/@connections/*",
+        },
+    ]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+# --- files -------------------------------------------------------------------------------------
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2) + "\n"
+
+
+def generated_files() -> dict[Path, str]:
+    files = {RESOURCES_PATH: render(build_template())}
+    for stage in STAGES:
+        files[policy_path(stage)] = render(build_policy(stage))
+    return files
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+
+
+def stale_files() -> list[Path]:
+    return [path for path, text in generated_files().items() if not path.exists() or path.read_text() != text]
+
+
+def pin_stage(sam_path: Path, stage: str) -> None:
+    """Fix the packaged template's Stage parameter to the stage Chalice packaged.
+
+    Chalice bakes the stage into every function (TABLE_PREFIX, policy file); deploying the package
+    with another Stage would point the functions at tables and keys of a different stage.
+    """
+    if stage not in STAGES:
+        raise ValueError(f"unknown stage {stage!r}")
+    template = json.loads(sam_path.read_text())
+    parameter = template["Parameters"]["Stage"]
+    parameter["AllowedValues"] = [stage]
+    parameter["Default"] = stage
+    sam_path.write_text(json.dumps(template, indent=2) + "\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infrastructure.template", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if a committed generated file is stale")
+    parser.add_argument("--pin-stage", nargs=2, metavar=("STAGE", "SAM_JSON"), help="pin Stage in a packaged template")
+    args = parser.parse_args(argv)
+    if args.pin_stage:
+        stage, sam_json = args.pin_stage
+        pin_stage(Path(sam_json), stage)
+        return 0
+    if args.check:
+        stale = stale_files()
+        for path in stale:
+            print(f"stale: {_shown(path)} (run: python -m infrastructure.template)", file=sys.stderr)
+        return 1 if stale else 0
+    for path, text in generated_files().items():
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+            print(f"wrote {_shown(path)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

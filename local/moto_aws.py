@@ -1,0 +1,93 @@
+"""moto as the local AWS: one in-process server thread every boto3 client and pynamodb talk to."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import urllib.request
+from typing import Any
+
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
+
+from local.net import bind_listener
+
+# Fake credentials: moto accepts anything, and real ones must never reach it (or leave this machine).
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+REGION = "eu-west-1"
+
+
+class MotoServer(ThreadedMotoServer):
+    """ThreadedMotoServer that binds in start(), so a busy port raises PortInUseError.
+
+    (The stock start() binds inside its thread and waits forever for a ready event that a failed
+    bind never sets.)
+    """
+
+    def __init__(self, ip_address: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__(ip_address=ip_address, port=port, verbose=False)
+
+    def start(self) -> None:
+        # werkzeug logs every AWS call at INFO: thousands of lines that say nothing to a developer.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        # Bind here and hand werkzeug the descriptor: on a busy port werkzeug itself prints to stderr
+        # and calls sys.exit (it assumes it is a CLI); bind_listener raises PortInUseError instead.
+        sock = bind_listener(self._ip_address, self._port, "--moto-port", blocking=True)
+        try:
+            app = DomainDispatcherApplication(create_backend_app)
+            self._server = make_server(
+                self._ip_address, self._port, app, True, request_handler=MotoRequestHandler, fd=sock.fileno()
+            )
+        finally:
+            sock.close()  # werkzeug serves on its own duplicate of the descriptor
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()  # the stock stop() leaves the socket open until GC
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._server = None
+        self._thread = None
+
+    @property
+    def endpoint(self) -> str:
+        host, port = self.get_host_and_port()
+        return f"http://{host}:{port}"
+
+    def reset(self) -> None:
+        """Forget every resource. moto's backends are process-wide, so a stack started again in the
+        same process (tests, benchmarks) would otherwise see the previous run's data."""
+        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST", data=b"")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+
+
+_session: Any = None
+_session_lock = threading.Lock()
+
+
+def aws_client(service: str, endpoint: str, region: str = REGION) -> Any:
+    """A boto3 client for provisioning, seeding and snapshots (never the app's own clients)."""
+    global _session
+    import boto3
+
+    # One shared session: a new session re-reads every service model (~150 ms a client). Sessions
+    # are not thread-safe while building clients, hence the lock; the clients themselves are.
+    with _session_lock:
+        if _session is None:
+            _session = boto3.session.Session(
+                aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            )
+        return _session.client(service, endpoint_url=endpoint, region_name=region)
+
+
+def cognito_backend(account_id: str, region: str = REGION) -> Any:
+    """moto's in-process Cognito state (the server thread shares this process's memory)."""
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    return cognitoidp_backends[account_id][region]

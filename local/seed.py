@@ -1,0 +1,96 @@
+"""Demo accounts and cases for a fresh local stack.
+
+The password below exists only in the local moto user pool: it is printed in the banner on
+purpose so anyone can sign in to the local app. Cases are created through the app's own service
+layer, so seeded data always has the shape the app writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from functions.shared.auth import Role
+
+DEMO_PASSWORD = "Derma-demo-2026!"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: Role
+    name: str
+    password: str = DEMO_PASSWORD
+
+
+DR_CHEN = DemoAccount("dr.chen", Role.DOCTOR, "Dr. Mei Chen")
+DR_OKAFOR = DemoAccount("dr.okafor", Role.DOCTOR, "Dr. Ngozi Okafor")
+PAT_ALEX = DemoAccount("pat.alex", Role.PATIENT, "Alex Morgan")
+PAT_BLAIR = DemoAccount("pat.blair", Role.PATIENT, "Blair Santos")
+OPS_ADMIN = DemoAccount("ops.admin", Role.ADMIN, "Operations Admin")
+
+DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (PAT_ALEX, PAT_BLAIR, DR_CHEN, DR_OKAFOR, OPS_ADMIN)
+
+
+@dataclass(frozen=True)
+class DemoCase:
+    patient: DemoAccount
+    doctors: tuple[DemoAccount, ...]
+    condition: str
+    body_sites: tuple[str, ...]
+    follow_up_plan: str
+
+
+DEMO_CASES: tuple[DemoCase, ...] = (
+    DemoCase(
+        patient=PAT_ALEX,
+        doctors=(DR_CHEN,),
+        condition="Plaque psoriasis",
+        body_sites=("left elbow", "right elbow", "lower back", "scalp"),
+        follow_up_plan="Topical calcipotriol/betamethasone daily for 4 weeks; photos of both elbows every 2 weeks.",
+    ),
+    DemoCase(
+        patient=PAT_BLAIR,
+        doctors=(DR_OKAFOR,),
+        condition="Atopic dermatitis",
+        body_sites=("right antecubital fossa", "neck"),
+        follow_up_plan="Emollients twice daily; itch score weekly; video visit in 6 weeks.",
+    ),
+)
+
+
+def create_user(cognito: Any, pool_id: str, account: DemoAccount) -> str:
+    """Create a confirmed user with a permanent password in the account's group; returns its sub."""
+    cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=account.username,
+        UserAttributes=[
+            {"Name": "name", "Value": account.name},
+            {"Name": "email", "Value": f"{account.username}@example.org"},
+            {"Name": "email_verified", "Value": "true"},
+        ],
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(
+        UserPoolId=pool_id, Username=account.username, Password=account.password, Permanent=True
+    )
+    cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=account.username, GroupName=account.role.value)
+    user = cognito.admin_get_user(UserPoolId=pool_id, Username=account.username)
+    return next(str(a["Value"]) for a in user["UserAttributes"] if a["Name"] == "sub")
+
+
+def seed(cognito: Any, pool_id: str) -> dict[str, str]:
+    """Create the demo accounts and cases; returns username -> user id (sub).
+
+    Needs the app's environment already set and the container reset: cases go through it.
+    """
+    from functions.shared.container import get_container
+
+    ids = {account.username: create_user(cognito, pool_id, account) for account in DEMO_ACCOUNTS}
+    container = get_container()
+    for case in DEMO_CASES:
+        patient_id = ids[case.patient.username]
+        doctor_ids = [ids[doctor.username] for doctor in case.doctors]
+        record = container.cases.create_record(patient_id, case.condition, list(case.body_sites), case.follow_up_plan)
+        container.access.open_case(record.case_id, patient_id, doctor_ids, granted_by=doctor_ids[0])
+    return ids

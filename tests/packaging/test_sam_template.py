@@ -1,0 +1,320 @@
+"""The merged sam.json that `infrastructure/package.sh` builds, checked against TABLES, the
+functions' own environment (.chalice/config.json) and the security baseline."""
+
+from __future__ import annotations
+
+import json
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sam_helpers import ACCOUNT, REGION, Package
+
+from functions.shared.tables import TABLES, TableSpec
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# Settings the code reads that have no usable default in AWS: every function must get them.
+REQUIRED_IN_AWS = (
+    "STAGE", "TABLE_PREFIX", "IMAGE_BUCKET", "KMS_KEY_ID", "USER_POOL_ID", "USER_POOL_CLIENT_ID", "WS_PUBLIC_URL",
+)
+CHALICE_WS_FUNCTIONS = ("WebsocketConnect", "WebsocketMessage", "WebsocketDisconnect")
+
+
+def one(package: Package, type_: str) -> tuple[str, dict[str, Any]]:
+    found = package.of_type(type_)
+    assert len(found) == 1, f"expected one {type_}, found {sorted(found)}"
+    ((name, resource),) = found.items()
+    return name, resource
+
+
+def env_of(package: Package, function: str = "APIHandler") -> dict[str, Any]:
+    return {name: package.resolve(value) for name, value in package.merged_environment(function).items()}
+
+
+def statements_allowing(package: Package, function: str, action: str) -> list[dict[str, Any]]:
+    role = package.target(package.resources[function]["Properties"]["Role"])
+    found = []
+    for policy in package.resources[role]["Properties"]["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            if statement["Effect"] == "Allow" and any(fnmatchcase(action, pattern) for pattern in actions):
+                found.append(statement)
+    return found
+
+
+def allows(package: Package, function: str, action: str, arn: str) -> bool:
+    for statement in statements_allowing(package, function, action):
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        if any(fnmatchcase(arn, pattern) for pattern in resources):
+            return True
+    return False
+
+
+# --- wiring -------------------------------------------------------------------------------------
+def test_stage_parameter_is_pinned_to_the_packaged_stage(package: Package) -> None:
+    parameter = package.sam["Parameters"]["Stage"]
+    assert parameter["AllowedValues"] == [package.stage]
+    assert parameter["Default"] == package.stage
+    assert env_of(package)["STAGE"] == package.stage
+
+
+@pytest.mark.parametrize("name", REQUIRED_IN_AWS)
+def test_every_function_gets_every_required_setting(package: Package, name: str) -> None:
+    settings_source = (REPO_ROOT / "functions" / "shared" / "settings.py").read_text()
+    assert f'"{name}"' in settings_source, f"settings.py no longer reads {name}: update REQUIRED_IN_AWS"
+    for function in package.functions():
+        value = env_of(package, function).get(name)
+        assert value not in (None, ""), f"{function} has no {name}"
+
+
+def test_function_environment_never_shadows_a_global(package: Package) -> None:
+    """SAM lets a function's own variable win over Globals: a stale Chalice value would hide the real one."""
+    globals_ = package.global_environment()
+    assert globals_, "no Globals.Function.Environment in the packaged template"
+    for function in package.functions():
+        own = package.own_environment(function)
+        for name in set(own) & set(globals_):
+            assert package.resolve(own[name]) == package.resolve(globals_[name]), (
+                f"{function}: {name}={own[name]!r} from .chalice/config.json hides the deployed value"
+            )
+
+
+def test_globals_point_at_the_deployed_resources(package: Package) -> None:
+    env = package.global_environment()
+    expected_types = {
+        "USER_POOL_ID": "AWS::Cognito::UserPool",
+        "USER_POOL_CLIENT_ID": "AWS::Cognito::UserPoolClient",
+        "IMAGE_BUCKET": "AWS::S3::Bucket",
+        "KMS_KEY_ID": "AWS::KMS::Alias",
+    }
+    for name, type_ in expected_types.items():
+        assert package.resources[package.target(env[name])]["Type"] == type_, name
+    assert env_of(package)["KMS_KEY_ID"] == f"alias/dermafollow-{package.stage}"
+
+
+def test_ws_public_url_names_the_websocket_api_and_its_stage(package: Package) -> None:
+    api_id, api = one(package, "AWS::ApiGatewayV2::Api")
+    assert api["Properties"]["ProtocolType"] == "WEBSOCKET"
+    _, stage = one(package, "AWS::ApiGatewayV2::Stage")
+    assert package.target(stage["Properties"]["ApiId"]) == api_id
+    url = env_of(package)["WS_PUBLIC_URL"]
+    assert url == f"wss://<{api_id}>.execute-api.{REGION}.amazonaws.com/{stage['Properties']['StageName']}"
+    routes = {r["Properties"]["RouteKey"] for r in package.of_type("AWS::ApiGatewayV2::Route").values()}
+    assert routes == {"$connect", "$disconnect", "$default"}
+
+
+def test_tracing_is_active(package: Package) -> None:
+    for name, function in package.functions().items():
+        assert function["Properties"]["Tracing"] == "Active", name
+        assert statements_allowing(package, name, "xray:PutTraceSegments"), name
+
+
+# --- DynamoDB -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("spec", TABLES, ids=lambda spec: spec.logical_name)
+def test_table_matches_its_spec(package: Package, spec: TableSpec) -> None:
+    table = package.resources.get(spec.cfn_logical_id)
+    assert table is not None and table["Type"] == "AWS::DynamoDB::Table", spec.cfn_logical_id
+    props = table["Properties"]
+    assert package.resolve(props["TableName"]) == f"{env_of(package)['TABLE_PREFIX']}{spec.logical_name}"
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+
+    hash_schema = [{"AttributeName": spec.hash_key.name, "KeyType": "HASH"}]
+    range_schema = [{"AttributeName": spec.range_key.name, "KeyType": "RANGE"}] if spec.range_key else []
+    assert props["KeySchema"] == hash_schema + range_schema
+    defined = {d["AttributeName"]: d["AttributeType"] for d in props["AttributeDefinitions"]}
+    assert len(defined) == len(props["AttributeDefinitions"])
+    assert defined == spec.key_attributes()
+
+    indexes = {gsi["IndexName"]: gsi for gsi in props.get("GlobalSecondaryIndexes", [])}
+    assert set(indexes) == {index.name for index in spec.indexes}
+    for index in spec.indexes:
+        gsi = indexes[index.name]
+        expected = [{"AttributeName": index.hash_key.name, "KeyType": "HASH"}]
+        if index.range_key:
+            expected.append({"AttributeName": index.range_key.name, "KeyType": "RANGE"})
+        assert gsi["KeySchema"] == expected
+        assert gsi["Projection"]["ProjectionType"] == index.projection
+
+    if spec.ttl_attribute:
+        assert props["TimeToLiveSpecification"] == {"AttributeName": spec.ttl_attribute, "Enabled": True}
+    else:
+        assert "TimeToLiveSpecification" not in props
+
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    sse = props["SSESpecification"]
+    assert sse["SSEEnabled"] is True and sse["SSEType"] == "KMS"
+    assert package.resources[package.target(sse["KMSMasterKeyId"])]["Type"] == "AWS::KMS::Key"
+    assert props["DeletionProtectionEnabled"] is True
+    assert table.get("DeletionPolicy") == "Retain"
+
+
+@pytest.mark.parametrize("spec", TABLES, ids=lambda spec: spec.logical_name)
+def test_functions_may_use_the_table_and_its_indexes(package: Package, spec: TableSpec) -> None:
+    name = package.resolve(package.resources[spec.cfn_logical_id]["Properties"]["TableName"])
+    table_arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
+    # What the adapters call: pynamodb get/save/update/delete/query, batch_get, batch_write, conditions.
+    for action in ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "BatchGetItem", "BatchWriteItem",
+                   "ConditionCheckItem"):
+        assert allows(package, "APIHandler", f"dynamodb:{action}", table_arn), action
+    for index in spec.indexes:
+        assert allows(package, "APIHandler", "dynamodb:Query", f"{table_arn}/index/{index.name}"), index.name
+    assert not allows(package, "APIHandler", "dynamodb:Scan", table_arn)
+    assert not allows(package, "APIHandler", "dynamodb:DeleteTable", table_arn)
+    other = "prod" if package.stage == "dev" else "dev"
+    assert not allows(package, "APIHandler", "dynamodb:GetItem", table_arn.replace(f"-{package.stage}-", f"-{other}-"))
+
+
+# --- KMS, S3 ------------------------------------------------------------------------------------
+def test_kms_key_rotates_and_its_alias_is_the_functions_key_id(package: Package) -> None:
+    key_id, key = one(package, "AWS::KMS::Key")
+    assert key["Properties"]["EnableKeyRotation"] is True
+    _, alias = one(package, "AWS::KMS::Alias")
+    assert package.target(alias["Properties"]["TargetKeyId"]) == key_id
+    alias_name = package.resolve(alias["Properties"]["AliasName"])
+    assert alias_name == env_of(package)["KMS_KEY_ID"]
+    (statement,) = statements_allowing(package, "APIHandler", "kms:GenerateDataKey")
+    assert statement["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias_name}}
+    assert statements_allowing(package, "APIHandler", "kms:Decrypt") == [statement]
+
+
+def _tls_only(package: Package, bucket_id: str) -> bool:
+    for policy in package.of_type("AWS::S3::BucketPolicy").values():
+        if package.target(policy["Properties"]["Bucket"]) != bucket_id:
+            continue
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            resources = [package.resolve(r) for r in statement["Resource"]]
+            if (
+                statement["Effect"] == "Deny"
+                and statement["Principal"] == "*"
+                and statement["Action"] in ("s3:*", ["s3:*"])
+                and statement.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
+                and f"<{bucket_id}.Arn>" in resources
+                and f"<{bucket_id}.Arn>/*" in resources
+            ):
+                return True
+    return False
+
+
+def test_every_bucket_is_private_encrypted_and_tls_only(package: Package) -> None:
+    buckets = package.of_type("AWS::S3::Bucket")
+    assert len(buckets) >= 2
+    for bucket_id, bucket in buckets.items():
+        props = bucket["Properties"]
+        assert props["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True,
+        }, bucket_id
+        assert props["VersioningConfiguration"] == {"Status": "Enabled"}, bucket_id
+        (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms", bucket_id
+        key = package.target(rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"])
+        assert package.resources[key]["Type"] == "AWS::KMS::Key", bucket_id
+        assert rule["BucketKeyEnabled"] is True, bucket_id
+        assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}, bucket_id
+        assert _tls_only(package, bucket_id), f"{bucket_id} has no Deny on aws:SecureTransport=false"
+
+
+def test_image_bucket(package: Package) -> None:
+    bucket_id = package.target(package.global_environment()["IMAGE_BUCKET"])
+    props = package.resources[bucket_id]["Properties"]
+    assert props["NotificationConfiguration"]["EventBridgeConfiguration"]["EventBridgeEnabled"] is True
+    rules = props["LifecycleConfiguration"]["Rules"]
+    assert any(r["Status"] == "Enabled" and "NoncurrentVersionExpiration" in r for r in rules)
+    name = package.resolve(props["BucketName"])
+    assert allows(package, "APIHandler", "s3:PutObject", f"arn:aws:s3:::{name}/cases/c1/photo.jpg")
+    assert allows(package, "APIHandler", "s3:GetObject", f"arn:aws:s3:::{name}/cases/c1/photo.jpg")
+    assert not allows(package, "APIHandler", "s3:DeleteBucket", f"arn:aws:s3:::{name}")
+
+
+def test_audit_anchor_bucket_has_compliance_object_lock(package: Package) -> None:
+    buckets = package.of_type("AWS::S3::Bucket")
+    locked = {bucket_id: b for bucket_id, b in buckets.items() if b["Properties"].get("ObjectLockEnabled")}
+    assert len(locked) == 1, sorted(locked)
+    (bucket,) = locked.values()
+    retention = bucket["Properties"]["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
+    assert retention["Mode"] == "COMPLIANCE"
+    assert int(package.resolve(retention["Years"])) >= 1
+    assert bucket["Properties"]["ObjectLockConfiguration"]["ObjectLockEnabled"] == "Enabled"
+
+
+# --- Cognito ------------------------------------------------------------------------------------
+def test_user_pool_groups_and_app_client(package: Package) -> None:
+    pool_id, pool = one(package, "AWS::Cognito::UserPool")
+    props = pool["Properties"]
+    assert props["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert props["MfaConfiguration"] == "OPTIONAL" and props["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+    assert props["AccountRecoverySetting"]["RecoveryMechanisms"] == [{"Name": "verified_email", "Priority": 1}]
+    assert props["DeletionProtection"] == "ACTIVE"
+    assert props["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
+
+    groups = {
+        g["Properties"]["GroupName"]
+        for g in package.of_type("AWS::Cognito::UserPoolGroup").values()
+        if package.target(g["Properties"]["UserPoolId"]) == pool_id
+    }
+    assert groups == {"patient", "doctor", "admin"}
+
+    client_id, client = one(package, "AWS::Cognito::UserPoolClient")
+    client_props = client["Properties"]
+    assert package.target(client_props["UserPoolId"]) == pool_id
+    assert client_props["GenerateSecret"] is False
+    assert sorted(client_props["ExplicitAuthFlows"]) == ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH"]
+    assert (client_props["AccessTokenValidity"], client_props["TokenValidityUnits"]["AccessToken"]) == (30, "minutes")
+    assert (client_props["RefreshTokenValidity"], client_props["TokenValidityUnits"]["RefreshToken"]) == (12, "hours")
+    assert client_props["PreventUserExistenceErrors"] == "ENABLED"
+    assert client_props["EnableTokenRevocation"] is True
+    assert package.target(package.global_environment()["USER_POOL_CLIENT_ID"]) == client_id
+
+
+def test_directory_permissions_match_the_pool_tag(package: Package) -> None:
+    _, pool = one(package, "AWS::Cognito::UserPool")
+    tags = {key: package.resolve(value) for key, value in pool["Properties"]["UserPoolTags"].items()}
+    for action in ("ListUsers", "AdminListGroupsForUser", "ListUsersInGroup"):
+        (statement,) = statements_allowing(package, "APIHandler", f"cognito-idp:{action}")
+        ((tag_key, tag_value),) = statement["Condition"]["StringEquals"].items()
+        assert tag_key.startswith("aws:ResourceTag/")
+        assert tags.get(tag_key.removeprefix("aws:ResourceTag/")) == tag_value == package.stage, action
+    assert not statements_allowing(package, "APIHandler", "cognito-idp:AdminCreateUser")
+
+
+def test_websocket_handlers_may_post_to_connections(package: Package) -> None:
+    _, stage = one(package, "AWS::ApiGatewayV2::Stage")
+    arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:abc123/{stage['Properties']['StageName']}/POST/@connections/conn-1"
+    for function in (*CHALICE_WS_FUNCTIONS, "APIHandler"):
+        assert allows(package, function, "execute-api:ManageConnections", arn), function
+
+
+# --- operations ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("function", "metric"),
+    [("APIHandler", "Errors"), ("APIHandler", "Throttles")] + [(f, "Errors") for f in CHALICE_WS_FUNCTIONS],
+)
+def test_lambda_alarm(package: Package, function: str, metric: str) -> None:
+    matching = [
+        alarm
+        for alarm in package.of_type("AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"]["Namespace"] == "AWS/Lambda"
+        and alarm["Properties"]["MetricName"] == metric
+        and any(
+            d["Name"] == "FunctionName" and package.target(d["Value"]) == function
+            for d in alarm["Properties"]["Dimensions"]
+        )
+    ]
+    assert len(matching) == 1, f"no {metric} alarm on {function}"
+
+
+def test_app_event_bus_exists(package: Package) -> None:
+    _, bus = one(package, "AWS::Events::EventBus")
+    assert package.resolve(bus["Properties"]["Name"]).startswith(f"dermafollow-{package.stage}-")
+
+
+def test_roles_carry_no_wildcard_actions(package: Package) -> None:
+    for role_id, role in package.of_type("AWS::IAM::Role").items():
+        text = json.dumps(role["Properties"].get("Policies", []))
+        assert '"*"' not in text.replace('"Resource": "*"', ""), role_id
+        for policy in role["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                assert not any(a.endswith(":*") for a in actions), (role_id, statement.get("Sid"))
+                if statement["Resource"] == "*":
+                    assert all(a.startswith("xray:") for a in actions), (role_id, statement.get("Sid"))
