@@ -56,6 +56,8 @@ AUDIT_BUCKET = "AuditAnchorBucket"
 USER_POOL = "UserPool"
 USER_POOL_CLIENT = "UserPoolClient"
 EVENT_BUS = "AppEventBus"
+TURN_SECRET = "TurnSharedSecret"  # noqa: S105 (a CloudFormation logical id, not a secret)
+TURN_SECRET_NAME = f"{APP_NAME}/{{stage}}/turn-shared-secret"
 USER_GROUPS: dict[str, tuple[str, int, str]] = {
     # logical id: (group name, precedence, description)
     "DoctorGroup": ("doctor", 10, "Clinicians: see assigned and invited cases."),
@@ -69,6 +71,8 @@ GLOBAL_ENVIRONMENT: dict[str, Any] = {
     "USER_POOL_CLIENT_ID": {"Ref": USER_POOL_CLIENT},
     "IMAGE_BUCKET": {"Ref": IMAGE_BUCKET},
     "KMS_KEY_ID": {"Ref": KEY_ALIAS},
+    # The TURN REST-API secret: the functions read it from Secrets Manager on first use.
+    "TURN_SECRET_ID": {"Ref": TURN_SECRET},
     "WS_PUBLIC_URL": {
         "Fn::Sub": f"wss://${{{CHALICE_WEBSOCKET_API}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{API_STAGE}"
     },
@@ -417,6 +421,17 @@ def build_template() -> dict[str, Any]:
     resources.update(_bucket_resources())
     resources.update(_cognito_resources())
     resources[EVENT_BUS] = {"Type": "AWS::Events::EventBus", "Properties": {"Name": _sub(f"{APP_NAME}-${{Stage}}-app")}}
+    resources[TURN_SECRET] = {
+        # Shared with the TURN servers (coturn `static-auth-secret`); generated, never in the repo.
+        "Type": "AWS::SecretsManager::Secret",
+        "Properties": {
+            "Name": _sub(TURN_SECRET_NAME.format(stage="${Stage}")),
+            "Description": "coturn REST API shared secret for time-limited TURN credentials",
+            "KmsKeyId": _ref(KEY),
+            "GenerateSecretString": {"PasswordLength": 48, "ExcludePunctuation": True},
+            "Tags": _tags(),
+        },
+    }
     resources.update(_alarm_resources())
     return {
         "Description": (
@@ -514,6 +529,12 @@ def build_policy(stage: str) -> dict[str, Any]:
             "Effect": "Allow",
             "Action": ["cognito-idp:InitiateAuth"],
             "Resource": f"arn:aws:cognito-idp:*:{account}:userpool/*",
+        },
+        {
+            "Sid": "ReadTurnSecret",
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": f"arn:aws:secretsmanager:*:{account}:secret:{TURN_SECRET_NAME.format(stage=stage)}-*",
         },
         {
             "Sid": "PostToWebSocketConnections",
