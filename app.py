@@ -10,6 +10,7 @@ from functions.identity.authorizer import authorizers
 from functions.identity.routes import identity
 from functions.shared.http import uniform_errors
 from functions.signaling import handlers as signaling
+from functions.timeline.routes import timeline
 from functions.visits.routes import visits
 
 # Powertools owns the "dermafollow" logger; Chalice configuring it too would print every line twice.
@@ -22,6 +23,7 @@ app.register_blueprint(identity)
 app.register_blueprint(cases)
 app.register_blueprint(admin)
 app.register_blueprint(visits)
+app.register_blueprint(timeline)
 
 
 @app.on_ws_connect()

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from functions.identity.tokens import JwksTokenVerifier
     from functions.signaling.adapters import DynamoConnectionRegistry, ManagementApiNotifier
     from functions.signaling.service import SignalingService
+    from functions.timeline.adapters import DynamoTimelineStore
+    from functions.timeline.service import TimelineService
     from functions.visits.adapters import DynamoRoomStore
     from functions.visits.ice import IceServerService
     from functions.visits.service import VisitService
@@ -98,6 +100,22 @@ class Container:
         bind_model(CaseModel, CASES, self.settings)
         return CasesService(DynamoCaseStore(), self.access, self.directory)
 
+    # --- timeline ---------------------------------------------------------------------------
+    @cached_property
+    def timeline_store(self) -> DynamoTimelineStore:
+        from functions.shared.dynamo import bind_model
+        from functions.shared.tables import TIMELINE
+        from functions.timeline.adapters import DynamoTimelineStore, TimelineModel
+
+        bind_model(TimelineModel, TIMELINE, self.settings)
+        return DynamoTimelineStore()
+
+    @cached_property
+    def timeline(self) -> TimelineService:
+        from functions.timeline.service import TimelineService
+
+        return TimelineService(self.timeline_store, self.access)
+
     # --- visits and signaling ---------------------------------------------------------------
     @cached_property
     def connections(self) -> DynamoConnectionRegistry:
@@ -133,7 +151,7 @@ class Container:
 
         bind_model(WaitingModel, WAITING_ROOM, self.settings)
         fanout = UserFanout(self.connections, self.peer_notifier)
-        return VisitService(self.rooms, DynamoQueueStore(), self.access, fanout)
+        return VisitService(self.rooms, DynamoQueueStore(), self.access, fanout, timeline=self.timeline_store)
 
     @cached_property
     def ice_servers(self) -> IceServerService:

@@ -136,7 +136,14 @@ WAITING_ROOM = TableSpec(
     ttl_attribute="expiresAtEpoch",
 )
 
-TABLES: tuple[TableSpec, ...] = (CASES, CASE_ACCESS, CONNECT_TICKETS, CONNECTIONS, VISITS, WAITING_ROOM)
+TIMELINE = TableSpec(
+    logical_name="timeline",
+    purpose="Every event of a case (photos, visits, scores, notes, record entries), newest first by Query.",
+    hash_key=Key("caseId"),
+    range_key=Key("eventKey"),
+)
+
+TABLES: tuple[TableSpec, ...] = (CASES, CASE_ACCESS, CONNECT_TICKETS, CONNECTIONS, VISITS, WAITING_ROOM, TIMELINE)
 
 
 def spec(logical_name: str) -> TableSpec:

@@ -16,7 +16,7 @@ from functions.shared.auth import Principal, Role, roles_from_groups
 from functions.shared.errors import Conflict, NotFound, ValidationError
 from functions.signaling.messages import RELAYED_ACTIONS
 from functions.signaling.ports import Connection, ConnectionRegistry, PeerNotifier
-from functions.visits.ports import MAX_PARTICIPANTS, Participant, Room, RoomStore
+from functions.visits.ports import MAX_PARTICIPANTS, Participant, Room, RoomStatus, RoomStore
 from functions.visits.service import VisitService
 
 # API Gateway closes a socket after 2 h; keep the row a little longer so TTL is only a backstop.
@@ -113,6 +113,9 @@ class SignalingService:
             self._notifier.send(member.connection_id, frame)
 
     def _add_participant(self, room: Room, participant: Participant) -> Room:
+        if room.status is not RoomStatus.ACTIVE:
+            # Never prune a waiting or ended room: an ended room's participants are its record.
+            raise Conflict("This visit has not started or has ended.", code="room_not_active")
         try:
             return self._rooms.add_participant(room.room_id, participant, MAX_PARTICIPANTS)
         except Conflict:

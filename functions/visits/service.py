@@ -16,6 +16,7 @@ from functions.access.ports import GrantKind
 from functions.access.service import AccessPolicy
 from functions.shared.auth import Principal, Role
 from functions.shared.errors import Conflict, NotFound
+from functions.timeline.ports import EventType, TimelineEvent, TimelineWriter
 from functions.visits.ports import QueueEntry, QueueStore, Room, RoomStatus, RoomStore, UserNotifier
 
 WAITING_TTL_SECONDS = 30 * 60
@@ -33,12 +34,13 @@ def room_not_found() -> NotFound:
 
 class VisitService:
     def __init__(self, rooms: RoomStore, queue: QueueStore, access: AccessPolicy, notifier: UserNotifier,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, *, timeline: TimelineWriter | None = None) -> None:
         self._rooms = rooms
         self._queue = queue
         self._access = access
         self._notifier = notifier
         self._clock = clock
+        self._timeline = timeline
 
     # --- patient ----------------------------------------------------------------------------
     def request(self, patient: Principal, case_id: str) -> dict[str, Any]:
@@ -121,6 +123,14 @@ class VisitService:
     def end(self, principal: Principal, room_id: str, reason: str = "completed") -> dict[str, Any]:
         room = self._room_for(principal, room_id)
         ended = self._end(room, RoomStatus.ACTIVE, reason=reason)
+        if self._timeline is not None:
+            self._timeline.append(TimelineEvent(
+                case_id=ended.case_id, event_id=ended.room_id, type=EventType.VISIT,
+                occurred_at=ended.admitted_at or ended.requested_at, actor_id=principal.user_id,
+                ref_id=ended.room_id,
+                summary={"endReason": reason, "durationSeconds": ended.duration_seconds,
+                         "participants": len(ended.participants)},
+            ))
         frame = {"type": "visit.ended", "roomId": room_id, "reason": reason}
         for user_id in {room.patient_id, *ended.participants}:
             self._notifier.notify_user(user_id, frame)
@@ -187,8 +197,11 @@ class VisitService:
         if room.status is not RoomStatus.WAITING:
             return None
         positions = []
+        now = self._clock()
         for doctor in room.doctor_ids:
-            ids = [e.room_id for e in self._queue.for_doctor(doctor)]
+            # Same view as the doctor's queue: expired requests (not yet deleted by TTL) are not ahead.
+            ids = [e.room_id for e in self._queue.for_doctor(doctor)
+                   if e.requested_at_epoch + WAITING_TTL_SECONDS > now]
             if room.room_id in ids:
                 positions.append(ids.index(room.room_id) + 1)
         return min(positions) if positions else None

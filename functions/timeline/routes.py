@@ -1,0 +1,27 @@
+"""GET /cases/{case_id}/timeline: the course of disease, newest first, cursor-paginated."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from functions.identity.authorizer import jwt_authorizer
+from functions.shared.auth import Role
+from functions.shared.container import get_container
+from functions.shared.http import ApiRequest, endpoint
+from functions.shared.validation import CURSOR_SCHEMA, ID_SCHEMA, strict_object
+
+timeline = Blueprint(__name__)
+
+PAGE_QUERY = strict_object({"limit": {"type": "integer", "minimum": 1, "maximum": 100}, "cursor": CURSOR_SCHEMA})
+
+
+@timeline.route("/cases/{case_id}/timeline", methods=["GET"], authorizer=jwt_authorizer)
+@endpoint(timeline, roles=(Role.PATIENT, Role.DOCTOR), path=strict_object({"case_id": ID_SCHEMA}, ["case_id"]),
+          query=PAGE_QUERY)
+def case_timeline(request: ApiRequest) -> dict[str, Any]:
+    return get_container().timeline.page(
+        request.require_principal(), request.path["case_id"], request.query.get("limit", 50),
+        request.query.get("cursor"),
+    )
