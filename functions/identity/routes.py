@@ -11,7 +11,7 @@ from functions.identity.authorizer import jwt_authorizer
 from functions.identity.service import me_view
 from functions.shared.auth import ANY_ROLE
 from functions.shared.container import get_container
-from functions.shared.http import ApiRequest, endpoint
+from functions.shared.http import BODYLESS_CONTENT_TYPES, ApiRequest, endpoint
 from functions.shared.validation import strict_object
 
 identity = Blueprint(__name__)
@@ -50,7 +50,7 @@ def me(request: ApiRequest) -> dict[str, Any]:
     return me_view(request.require_principal())
 
 
-@identity.route("/ws/tickets", methods=["POST"], authorizer=jwt_authorizer)
+@identity.route("/ws/tickets", methods=["POST"], authorizer=jwt_authorizer, content_types=BODYLESS_CONTENT_TYPES)
 @endpoint(identity, roles=ANY_ROLE)
 def ws_ticket(request: ApiRequest) -> dict[str, Any]:
     container = get_container()

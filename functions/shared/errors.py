@@ -51,6 +51,11 @@ class PayloadTooLarge(DomainError):
     default_code = "payload_too_large"
 
 
+class UnsupportedMediaType(DomainError):
+    status = 415
+    default_code = "unsupported_media_type"
+
+
 class RateLimited(DomainError):
     status = 429
     default_code = "rate_limited"

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from functions.shared.auth import Principal, Role
-from functions.shared.errors import DomainError, ValidationError
-from functions.shared.observability import append_keys, log_exception, log_info
+from functions.shared.errors import DomainError, UnsupportedMediaType
+from functions.shared.observability import append_keys, log_exception, log_info, start_invocation
 from functions.shared.validation import (
     EMPTY_OBJECT,
     Schema,
@@ -24,6 +24,15 @@ from functions.shared.validation import (
     strict_object,
     validate,
 )
+
+# Actions without a body (admit, end, ...) accept whatever content type a client library adds to an
+# empty POST; `_body` still refuses a non-empty body that is not JSON.
+BODYLESS_CONTENT_TYPES = [
+    "application/json",
+    "application/octet-stream",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+]
 
 JSON_HEADERS = {
     "Content-Type": "application/json",
@@ -105,11 +114,12 @@ def endpoint(
             context = request.context or {}
             request_id = str(context.get("requestId", ""))
             route = f"{request.method} {context.get('resourcePath', '')}"
+            start_invocation(request_id=request_id, route=route)
             try:
                 principal = None
                 if allowed_roles is not None:
                     principal = Principal.from_authorizer_context(context.get("authorizer"))
-                    append_keys(request_id=request_id, user_id=principal.user_id, route=route)
+                    append_keys(user_id=principal.user_id)
                     principal.require_any(allowed_roles)
                 api_request = ApiRequest(
                     principal=principal,
@@ -149,7 +159,7 @@ def _body(request: Any, schema: Schema) -> dict[str, Any]:
         return {}
     content_type = (request.headers or {}).get("content-type", "application/json")
     if request.raw_body and "json" not in content_type:
-        raise ValidationError("Send the body as application/json.", code="unsupported_media_type")
+        raise UnsupportedMediaType("Send the body as application/json.")
     return dict(validate(parse_json_object(request.raw_body), schema, where="body"))
 
 

@@ -62,6 +62,14 @@ def append_keys(**fields: Any) -> None:
     get_logger().append_keys(**safe_fields(fields))
 
 
+def start_invocation(**fields: Any) -> None:
+    """Forget the previous invocation's correlation ids (a warm container serves many callers),
+    then set this one's."""
+    logger = get_logger()
+    logger.remove_keys(sorted(SAFE_LOG_KEYS))
+    logger.append_keys(**safe_fields(fields))
+
+
 def emf_record(
     metrics: dict[str, float],
     *,

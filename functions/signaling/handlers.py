@@ -12,7 +12,7 @@ from typing import Any
 
 from functions.shared.container import get_container
 from functions.shared.errors import DomainError, ValidationError
-from functions.shared.observability import append_keys, log_exception, log_info
+from functions.shared.observability import log_exception, log_info, start_invocation
 from functions.shared.validation import validate
 from functions.signaling.messages import ENVELOPE, MAX_FRAME_BYTES, action_schema, error_frame
 
@@ -20,7 +20,7 @@ from functions.signaling.messages import ENVELOPE, MAX_FRAME_BYTES, action_schem
 def on_connect(event: Any) -> dict[str, Any]:
     container = get_container()
     params = event.to_dict().get("queryStringParameters") or {}
-    append_keys(connection_id=event.connection_id)
+    start_invocation(connection_id=event.connection_id)
     try:
         principal = container.connect_tickets.redeem(params.get("ticket"))
         container.signaling.connect(event.connection_id, principal)
@@ -32,6 +32,7 @@ def on_connect(event: Any) -> dict[str, Any]:
 
 
 def on_disconnect(event: Any) -> None:
+    start_invocation(connection_id=event.connection_id)
     try:
         get_container().signaling.disconnect(event.connection_id)
     except DomainError as error:
@@ -58,6 +59,7 @@ def parse_frame(raw: str | bytes | None) -> tuple[str, dict[str, Any]]:
 
 def on_message(event: Any) -> None:
     connection_id = event.connection_id
+    start_invocation(connection_id=connection_id)
     ref: str | None = None
     try:
         raw = event.body

@@ -9,7 +9,7 @@ from chalice.app import Blueprint
 from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
 from functions.shared.container import get_container
-from functions.shared.http import ApiRequest, Reply, endpoint
+from functions.shared.http import BODYLESS_CONTENT_TYPES, ApiRequest, Reply, endpoint
 from functions.shared.validation import ID_SCHEMA, LIMIT_SCHEMA, strict_object
 
 visits = Blueprint(__name__)
@@ -59,25 +59,29 @@ def get_visit(request: ApiRequest) -> dict[str, Any]:
     return get_container().visits.get(request.require_principal(), request.path["room_id"])
 
 
-@visits.route("/visits/{room_id}/admit", methods=["POST"], authorizer=jwt_authorizer)
+@visits.route("/visits/{room_id}/admit", methods=["POST"], authorizer=jwt_authorizer,
+              content_types=BODYLESS_CONTENT_TYPES)
 @endpoint(visits, roles=(Role.DOCTOR,), path=ROOM_PATH)
 def admit(request: ApiRequest) -> dict[str, Any]:
     return get_container().visits.admit(request.require_principal(), request.path["room_id"])
 
 
-@visits.route("/visits/{room_id}/decline", methods=["POST"], authorizer=jwt_authorizer)
+@visits.route("/visits/{room_id}/decline", methods=["POST"], authorizer=jwt_authorizer,
+              content_types=BODYLESS_CONTENT_TYPES)
 @endpoint(visits, roles=(Role.DOCTOR,), path=ROOM_PATH)
 def decline(request: ApiRequest) -> dict[str, Any]:
     return get_container().visits.decline(request.require_principal(), request.path["room_id"])
 
 
-@visits.route("/visits/{room_id}/cancel", methods=["POST"], authorizer=jwt_authorizer)
+@visits.route("/visits/{room_id}/cancel", methods=["POST"], authorizer=jwt_authorizer,
+              content_types=BODYLESS_CONTENT_TYPES)
 @endpoint(visits, roles=(Role.PATIENT,), path=ROOM_PATH)
 def cancel(request: ApiRequest) -> dict[str, Any]:
     return get_container().visits.cancel(request.require_principal(), request.path["room_id"])
 
 
-@visits.route("/visits/{room_id}/end", methods=["POST"], authorizer=jwt_authorizer)
+@visits.route("/visits/{room_id}/end", methods=["POST"], authorizer=jwt_authorizer,
+              content_types=BODYLESS_CONTENT_TYPES)
 @endpoint(visits, roles=CLINICAL, path=ROOM_PATH)
 def end(request: ApiRequest) -> dict[str, Any]:
     return get_container().visits.end(request.require_principal(), request.path["room_id"])

@@ -215,8 +215,10 @@ def test_idle_and_old_connections_are_closed_with_1001(stack: LocalStack) -> Non
     try:
         idle_for, code = run(closes_after(idle=0.5, max_age=60, keep_talking=False))
         assert code == 1001 and 0.4 < idle_for < 5
-        aged_for, code = run(closes_after(idle=0.3, max_age=1.5, keep_talking=True))  # activity resets idle only
-        assert code == 1001 and 1.2 < aged_for < 6
+        # Activity resets the idle timer only; the idle limit stays well above a ping's round trip on a
+        # loaded machine, so only the age limit can close this one.
+        aged_for, code = run(closes_after(idle=2.0, max_age=4.0, keep_talking=True))
+        assert code == 1001 and 3.7 < aged_for < 10
     finally:
         gateway.idle_timeout, gateway.max_age = IDLE_TIMEOUT_SECONDS, MAX_CONNECTION_SECONDS
 

@@ -83,3 +83,14 @@ def test_responses_are_not_cached_and_are_json(world: World) -> None:
 
 def test_wrong_method_is_405_in_the_same_error_shape(world: World) -> None:
     assert _error(world.request("DELETE", "/me", user="pat.a")) == (405, "method_not_allowed")
+
+
+def test_empty_post_with_a_library_default_content_type_is_accepted(world: World) -> None:
+    response = world.request("POST", "/ws/tickets", user="pat.a", headers={"content-type": "application/octet-stream"})
+    assert response.status_code == 200
+
+
+def test_non_json_body_on_a_bodyless_action_is_415(world: World) -> None:
+    response = world.request("POST", "/ws/tickets", user="pat.a", raw=b"x=1",
+                             headers={"content-type": "application/x-www-form-urlencoded"})
+    assert _error(response) == (415, "unsupported_media_type")

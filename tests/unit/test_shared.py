@@ -102,3 +102,14 @@ def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.issuer == "https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_abc"
     assert settings.effective_jwks_url.endswith("/eu-central-1_abc/.well-known/jwks.json")
     assert settings.table_name("cases") == "p-cases"
+
+
+def test_a_new_invocation_forgets_the_previous_callers_ids(capsys: pytest.CaptureFixture[str]) -> None:
+    from functions.shared.observability import append_keys, log_info, start_invocation
+
+    start_invocation(request_id="r1", route="GET /me")
+    append_keys(user_id="doctor-1")
+    start_invocation(request_id="r2", route="POST /auth/login")
+    log_info("request", status=401)
+    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert record["request_id"] == "r2" and "user_id" not in record
