@@ -17,11 +17,13 @@ from functions.shared.settings import Settings
 from functions.signaling.ports import Connection, ConnectionRegistry
 
 # Rate limit (GCRA): every message pushes the connection's theoretical arrival time `tat` forward
-# by EMISSION_INTERVAL; a message is allowed while tat stays within BURST_SECONDS of now. Idle
-# credit is capped at MAX_IDLE_CREDIT_SECONDS (the rare reset costs a second write).
+# by EMISSION_INTERVAL; a message is allowed while tat stays within BURST_SECONDS of now. Credit
+# saved while idle is capped at MAX_IDLE_CREDIT_SECONDS: past that, the next message resets tat
+# to now (a second write, once per idle spell), so the largest burst is
+# (MAX_IDLE_CREDIT_SECONDS + BURST_SECONDS) / EMISSION_INTERVAL = 260 frames.
 EMISSION_INTERVAL = 0.05  # 20 messages/s sustained
 BURST_SECONDS = 3.0  # 60 messages at once (an ICE candidate burst)
-MAX_IDLE_CREDIT_SECONDS = 120.0
+MAX_IDLE_CREDIT_SECONDS = 10.0
 
 
 class ByRoomIndex(GlobalSecondaryIndex["ConnectionModel"]):

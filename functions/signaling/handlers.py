@@ -11,10 +11,9 @@ import json
 from typing import Any
 
 from functions.shared.container import get_container
-from functions.shared.errors import DomainError, ValidationError
+from functions.shared.errors import DomainError
 from functions.shared.observability import log_exception, log_info, start_invocation
-from functions.shared.validation import validate
-from functions.signaling.messages import ENVELOPE, MAX_FRAME_BYTES, action_schema, error_frame
+from functions.signaling.messages import MAX_FRAME_BYTES, error_frame
 
 
 def on_connect(event: Any) -> dict[str, Any]:
@@ -39,24 +38,6 @@ def on_disconnect(event: Any) -> None:
         log_info("ws disconnect cleanup failed", connection_id=event.connection_id, code=error.code)
 
 
-def parse_frame(raw: str | bytes | None) -> tuple[str, dict[str, Any]]:
-    """Validate a frame against the envelope and its action's schema; return (action, message)."""
-    data = raw or ""
-    if len(data.encode() if isinstance(data, str) else data) > MAX_FRAME_BYTES:
-        raise ValidationError("Frame is too large.", code="frame_too_large")
-    try:
-        message = json.loads(data)
-    except ValueError:
-        raise ValidationError("Frame is not valid JSON.", code="malformed_json") from None
-    validate(message, ENVELOPE, where="frame")
-    action = str(message["action"])
-    schema = action_schema(action)
-    if schema is None:
-        raise ValidationError(f"Unknown action '{action}'.", code="unknown_action")
-    validate(message, schema, where="frame")
-    return action, message
-
-
 def on_message(event: Any) -> None:
     connection_id = event.connection_id
     start_invocation(connection_id=connection_id)
@@ -68,8 +49,7 @@ def on_message(event: Any) -> None:
             ref = probe.get("ref") if isinstance(probe, dict) and isinstance(probe.get("ref"), str) else None
         except ValueError:
             ref = None
-        action, message = parse_frame(raw)
-        get_container().signaling.handle(connection_id, action, message)
+        get_container().signaling.receive(connection_id, raw)
     except DomainError as error:
         _send_error(connection_id, error.code, error.message, ref)
     except Exception:

@@ -7,7 +7,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from functions.shared.validation import Schema
+from functions.shared.errors import ValidationError
+from functions.shared.validation import Schema, validate
 
 PROTOCOL_FILE = Path(__file__).with_name("protocol.json")
 
@@ -42,3 +43,21 @@ def error_frame(code: str, message: str, *, ref: str | None = None) -> dict[str,
     if ref:
         frame["ref"] = ref
     return frame
+
+
+def parse_frame(raw: str | bytes | None) -> tuple[str, dict[str, Any]]:
+    """Validate a frame against the envelope and its action's schema; return (action, message)."""
+    data = raw or ""
+    if len(data.encode() if isinstance(data, str) else data) > MAX_FRAME_BYTES:
+        raise ValidationError("Frame is too large.", code="frame_too_large")
+    try:
+        message = json.loads(data)
+    except ValueError:
+        raise ValidationError("Frame is not valid JSON.", code="malformed_json") from None
+    validate(message, ENVELOPE, where="frame")
+    action = str(message["action"])
+    schema = action_schema(action)
+    if schema is None:
+        raise ValidationError(f"Unknown action '{action}'.", code="unknown_action")
+    validate(message, schema, where="frame")
+    return action, message

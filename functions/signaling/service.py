@@ -14,7 +14,7 @@ from typing import Any
 
 from functions.shared.auth import Principal, Role, roles_from_groups
 from functions.shared.errors import Conflict, NotFound, ValidationError
-from functions.signaling.messages import RELAYED_ACTIONS
+from functions.signaling.messages import RELAYED_ACTIONS, parse_frame
 from functions.signaling.ports import Connection, ConnectionRegistry, PeerNotifier
 from functions.visits.ports import MAX_PARTICIPANTS, Participant, Room, RoomStatus, RoomStore
 from functions.visits.service import VisitService
@@ -61,15 +61,26 @@ class SignalingService:
         connection = self._registry.get(connection_id)
         self._registry.remove(connection_id)
         if connection and connection.room_id:
-            self._rooms.mark_left(connection.room_id, connection.user_id, _iso(self._clock()))
+            self._rooms.mark_left(connection.room_id, connection.user_id, _iso(self._clock()), reason="disconnected")
             self._broadcast(connection.room_id, connection_id, {
                 "type": "participant.left", "participantId": connection.user_id, "reason": "disconnected",
                 "resumableForSeconds": RESUME_GRACE_SECONDS,
             })
 
     # --- actions ----------------------------------------------------------------------------
-    def handle(self, connection_id: str, action: str, message: dict[str, Any]) -> None:
+    def receive(self, connection_id: str, raw: str | bytes | None) -> None:
+        """One incoming frame. The rate budget is spent BEFORE parsing, so a flood of malformed
+        frames is throttled like any other (each still answered with an error frame)."""
         sender = self._registry.charge(connection_id, self._clock())
+        action, message = parse_frame(raw)
+        self._dispatch(sender, action, message)
+
+    def handle(self, connection_id: str, action: str, message: dict[str, Any]) -> None:
+        """An already-validated action (spends the rate budget too)."""
+        self._dispatch(self._registry.charge(connection_id, self._clock()), action, message)
+
+    def _dispatch(self, sender: Connection, action: str, message: dict[str, Any]) -> None:
+        connection_id = sender.connection_id
         if action == "ping":
             reply: dict[str, Any] = {"type": "pong", "serverTime": int(self._clock() * 1000)}
             if "ts" in message:
@@ -138,6 +149,8 @@ class SignalingService:
     def _leave(self, sender: Connection) -> None:
         if not sender.room_id:
             raise Conflict("You are not in a visit.", code="not_in_room")
+        # Leaving frees the place; the room's attendance log keeps that they took part.
+        self._rooms.mark_left(sender.room_id, sender.user_id, _iso(self._clock()), reason="left")
         self._rooms.remove_participant(sender.room_id, sender.user_id)
         self._registry.set_room(sender.connection_id, None)
         self.reply(sender.connection_id, {"type": "left", "roomId": sender.room_id})
@@ -185,3 +198,11 @@ class UserFanout:
 
     def notify_user(self, user_id: str, message: dict[str, Any]) -> int:
         return sum(1 for c in self._registry.of_user(user_id) if self._notifier.send(c.connection_id, message))
+
+    def close_room(self, room_id: str) -> None:
+        """Detach every socket from an ended room, so nothing more is relayed in it."""
+        for member in self._registry.members(room_id):
+            try:
+                self._registry.set_room(member.connection_id, None)
+            except NotFound:
+                continue

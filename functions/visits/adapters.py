@@ -43,6 +43,7 @@ class VisitModel(Model):
     participants = MapAttribute(default=dict)  # type: ignore[var-annotated]
     quality = MapAttribute(default=dict)  # type: ignore[var-annotated]
     doctorIds = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[var-annotated]
+    attendance = ListAttribute(default=list)  # type: ignore[var-annotated]
     expiresAtEpoch = NumberAttribute(null=True)
     byCase = ByCaseIndex()
 
@@ -82,6 +83,7 @@ def _room(item: VisitModel) -> Room:
         participants=participants,
         quality={k: dict(v) for k, v in _plain(item.quality).items()},
         doctor_ids=tuple(str(d) for d in (item.doctorIds or [])),
+        attendance=tuple(_plain(entry) for entry in (item.attendance or [])),
     )
 
 
@@ -106,6 +108,7 @@ class DynamoRoomStore:
                 participants={},
                 quality={},
                 doctorIds=list(room.doctor_ids),
+                attendance=[],
                 expiresAtEpoch=ttl_epoch,
             ).save(condition=VisitModel.roomId.does_not_exist())
 
@@ -140,7 +143,10 @@ class DynamoRoomStore:
         slot = VisitModel.participants[participant.user_id]  # type: ignore[index]
         has_room = (size(VisitModel.participants) < max_participants) | slot.exists()
         try:
-            item.update(actions=[slot.set(_participant_doc(participant))],
+            joined = {"event": "joined", "userId": participant.user_id, "username": participant.username,
+                      "role": participant.role, "at": participant.joined_at}
+            item.update(actions=[slot.set(_participant_doc(participant)),
+                                 VisitModel.attendance.set(VisitModel.attendance.append([joined]))],
                         condition=has_room & (VisitModel.status == RoomStatus.ACTIVE.value))
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
@@ -148,12 +154,16 @@ class DynamoRoomStore:
             raise DependencyUnavailable("The database is unavailable; try again.") from exc
         return _room(item)
 
-    def mark_left(self, room_id: str, user_id: str, left_at: str) -> None:
+    def mark_left(self, room_id: str, user_id: str, left_at: str, reason: str = "left") -> None:
         from pynamodb.exceptions import UpdateError
 
         slot = VisitModel.participants[user_id]  # type: ignore[index]
+        left = {"event": "left", "userId": user_id, "at": left_at, "reason": reason}
         try:
-            VisitModel(roomId=room_id).update(actions=[slot["leftAt"].set(left_at)], condition=slot.exists())
+            VisitModel(roomId=room_id).update(
+                actions=[slot["leftAt"].set(left_at), VisitModel.attendance.set(VisitModel.attendance.append([left]))],
+                condition=slot.exists(),
+            )
         except UpdateError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise DependencyUnavailable("The database is unavailable; try again.") from exc

@@ -41,6 +41,7 @@ class Room:
     participants: dict[str, Participant] = field(default_factory=dict)
     quality: dict[str, dict[str, Any]] = field(default_factory=dict)
     doctor_ids: tuple[str, ...] = ()
+    attendance: tuple[dict[str, Any], ...] = ()  # every join and leave, in order (the record keeps it)
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,9 @@ class RoomStore(Protocol):
         """Add or resume a participant; Conflict(code=room_full) past the cap."""
         ...
 
-    def mark_left(self, room_id: str, user_id: str, left_at: str) -> None: ...
+    def mark_left(self, room_id: str, user_id: str, left_at: str, reason: str = "left") -> None:
+        """Record that a participant left (the attendance log keeps it even after their place is freed)."""
+        ...
 
     def remove_participant(self, room_id: str, user_id: str) -> None: ...
 
@@ -89,4 +92,8 @@ class QueueStore(Protocol):
 class UserNotifier(Protocol):
     def notify_user(self, user_id: str, message: dict[str, Any]) -> int:
         """Send a frame to every live connection of the user; how many got it."""
+        ...
+
+    def close_room(self, room_id: str) -> None:
+        """Detach every socket from an ended room so nothing more is relayed in it."""
         ...

@@ -131,6 +131,7 @@ class VisitService:
                 summary={"endReason": reason, "durationSeconds": ended.duration_seconds,
                          "participants": len(ended.participants)},
             ))
+        self._notifier.close_room(room_id)
         frame = {"type": "visit.ended", "roomId": room_id, "reason": reason}
         for user_id in {room.patient_id, *ended.participants}:
             self._notifier.notify_user(user_id, frame)
@@ -238,5 +239,6 @@ class VisitService:
             "endReason": room.end_reason,
             "participants": [{"participantId": p.user_id, "username": p.username, "role": p.role,
                               "joinedAt": p.joined_at, "leftAt": p.left_at} for p in room.participants.values()],
+            "attendance": list(room.attendance),
             "quality": room.quality,
         }

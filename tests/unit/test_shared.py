@@ -104,12 +104,12 @@ def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.table_name("cases") == "p-cases"
 
 
-def test_a_new_invocation_forgets_the_previous_callers_ids(capsys: pytest.CaptureFixture[str]) -> None:
-    from functions.shared.observability import append_keys, log_info, start_invocation
+def test_a_new_invocation_forgets_the_previous_callers_ids() -> None:
+    from functions.shared.observability import append_keys, get_logger, start_invocation
 
     start_invocation(request_id="r1", route="GET /me")
     append_keys(user_id="doctor-1")
     start_invocation(request_id="r2", route="POST /auth/login")
-    log_info("request", status=401)
-    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert record["request_id"] == "r2" and "user_id" not in record
+    keys = get_logger().get_current_keys()
+    assert keys["request_id"] == "r2" and keys["route"] == "POST /auth/login"
+    assert "user_id" not in keys
