@@ -39,6 +39,19 @@ def _wait_until_up(endpoint: str, timeout: float = 20.0) -> None:
 @contextmanager
 def seeded_backend() -> Iterator[dict[str, str]]:
     """Yield the environment the app needs; os.environ is set to it for the duration."""
+    with moto_backend() as env:
+        yield env
+
+
+@contextmanager
+def moto_backend(*, seed_demo: bool = True, management_endpoint: str | None = None,
+                 public_ws_url: str = "ws://127.0.0.1/ws") -> Iterator[dict[str, str]]:
+    """A provisioned moto in its own process; os.environ points the app at it for the duration.
+
+    `management_endpoint`: where the app posts to sockets (default: moto's own management API, which
+    records frames). Give a running LocalStack's endpoint to keep its gateway in front while the
+    data lives here, on the other core. The previous environment comes back on exit.
+    """
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -54,12 +67,13 @@ def seeded_backend() -> Iterator[dict[str, str]]:
             "USER_POOL_ID": resources.user_pool_id,
             "USER_POOL_CLIENT_ID": resources.user_pool_client_id,
             "JWKS_URL": f"{endpoint}/{resources.user_pool_id}/.well-known/jwks.json",
-            "WS_MANAGEMENT_ENDPOINT": endpoint,
-            "WS_PUBLIC_URL": "ws://127.0.0.1/ws",
+            "WS_MANAGEMENT_ENDPOINT": management_endpoint or endpoint,
+            "WS_PUBLIC_URL": public_ws_url,
         })
         patch.set(env)
         reset_container()
-        seed(aws_client("cognito-idp", endpoint, env["AWS_REGION"]), resources.user_pool_id)
+        if seed_demo:
+            seed(aws_client("cognito-idp", endpoint, env["AWS_REGION"]), resources.user_pool_id)
         yield dict(os.environ)
     finally:
         reset_container()

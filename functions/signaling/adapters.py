@@ -17,13 +17,14 @@ from functions.shared.settings import Settings
 from functions.signaling.ports import Connection, ConnectionRegistry
 
 # Rate limit (GCRA): every message pushes the connection's theoretical arrival time `tat` forward
-# by EMISSION_INTERVAL; a message is allowed while tat stays within BURST_SECONDS of now. Credit
-# saved while idle is capped at MAX_IDLE_CREDIT_SECONDS: past that, the next message resets tat
-# to now (a second write, once per idle spell), so the largest burst is
-# (MAX_IDLE_CREDIT_SECONDS + BURST_SECONDS) / EMISSION_INTERVAL = 260 frames.
+# by EMISSION_INTERVAL; a message is allowed while tat stays within BURST_SECONDS of now.
+# Heartbeats (sent every 30 s) pull a lagging tat up to now in their one write, so a live client's
+# saved credit never exceeds one heartbeat interval and the normal path stays ONE write. Credit is
+# also capped at MAX_IDLE_CREDIT_SECONDS (a client that stops pinging pays a second write once), so
+# the largest burst is (MAX_IDLE_CREDIT_SECONDS + BURST_SECONDS) / EMISSION_INTERVAL = 960 frames.
 EMISSION_INTERVAL = 0.05  # 20 messages/s sustained
 BURST_SECONDS = 3.0  # 60 messages at once (an ICE candidate burst)
-MAX_IDLE_CREDIT_SECONDS = 10.0
+MAX_IDLE_CREDIT_SECONDS = 45.0  # above the 30 s heartbeat
 
 
 class ByRoomIndex(GlobalSecondaryIndex["ConnectionModel"]):
@@ -118,6 +119,22 @@ class DynamoConnectionRegistry:
                 raise RateLimited("Too many messages; slow down.", code="rate_limited") from None
             raise DependencyUnavailable("The database is unavailable; try again.") from exc
         return current
+
+    def heartbeat(self, connection_id: str, now: float) -> Connection:
+        """A ping: bring a lagging budget up to now (one write); a ping in debt pays like any frame."""
+        from pynamodb.exceptions import UpdateError
+
+        item = ConnectionModel(connectionId=connection_id)
+        try:
+            item.update(
+                actions=[ConnectionModel.tat.set(now + EMISSION_INTERVAL)],
+                condition=ConnectionModel.connectionId.exists() & (ConnectionModel.tat < now),
+            )
+            return _connection(item)
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise DependencyUnavailable("The database is unavailable; try again.") from exc
+        return self.charge(connection_id, now)
 
     def set_room(self, connection_id: str, room_id: str | None) -> None:
         from pynamodb.exceptions import UpdateError

@@ -26,6 +26,10 @@ class ConnectionRegistry(Protocol):
         in ONE conditional write. Raise RateLimited, or NotFound for an unknown connection."""
         ...
 
+    def heartbeat(self, connection_id: str, now: float) -> Connection:
+        """Like `charge` for a ping, but also pulls a lagging budget up to now (still one write)."""
+        ...
+
     def set_room(self, connection_id: str, room_id: str | None) -> None: ...
 
     def members(self, room_id: str) -> list[Connection]:

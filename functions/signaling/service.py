@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from functions.shared.auth import Principal, Role, roles_from_groups
-from functions.shared.errors import Conflict, NotFound, ValidationError
+from functions.shared.errors import Conflict, DomainError, NotFound, ValidationError
 from functions.signaling.messages import RELAYED_ACTIONS, parse_frame
 from functions.signaling.ports import Connection, ConnectionRegistry, PeerNotifier
 from functions.visits.ports import MAX_PARTICIPANTS, Participant, Room, RoomStatus, RoomStore
@@ -69,10 +69,17 @@ class SignalingService:
 
     # --- actions ----------------------------------------------------------------------------
     def receive(self, connection_id: str, raw: str | bytes | None) -> None:
-        """One incoming frame. The rate budget is spent BEFORE parsing, so a flood of malformed
-        frames is throttled like any other (each still answered with an error frame)."""
-        sender = self._registry.charge(connection_id, self._clock())
-        action, message = parse_frame(raw)
+        """One incoming frame. A malformed frame spends rate budget too, so a flood of them is
+        throttled like any other (each still answered with an error frame)."""
+        try:
+            action, message = parse_frame(raw)
+        except DomainError:
+            self._registry.charge(connection_id, self._clock())
+            raise
+        if action == "ping":
+            sender = self._registry.heartbeat(connection_id, self._clock())
+        else:
+            sender = self._registry.charge(connection_id, self._clock())
         self._dispatch(sender, action, message)
 
     def handle(self, connection_id: str, action: str, message: dict[str, Any]) -> None:

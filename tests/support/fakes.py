@@ -161,6 +161,13 @@ class MemoryConnectionRegistry:
             raise RateLimited("Too many messages; slow down.", code="rate_limited")
         return connection
 
+    def heartbeat(self, connection_id: str, now: float) -> Connection:
+        connection = self.rows.get(connection_id)
+        if connection is not None and self.tat[connection_id] < now:
+            self.tat[connection_id] = now + EMISSION_INTERVAL
+            return connection
+        return self.charge(connection_id, now)
+
     def set_room(self, connection_id: str, room_id: str | None) -> None:
         connection = self.rows.get(connection_id)
         if connection is None:

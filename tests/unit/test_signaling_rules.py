@@ -648,3 +648,33 @@ def test_ice_servers_use_the_clock_and_clamp_the_ttl() -> None:
     reads.clear()
     stun_only = IceServerService(("stun:a",), (), secret, ttl_seconds=600).for_caller(PATIENT)
     assert stun_only["iceServers"] == [{"urls": ["stun:a"]}] and reads == []
+
+
+def _connection(connection_id: str) -> Any:
+    from functions.signaling.ports import Connection
+
+    return Connection(connection_id, "u1", "pat", "patient", "2026-01-01T00:00:00+00:00")
+
+
+def test_a_heartbeat_keeps_a_quiet_connection_on_the_one_write_path() -> None:
+    from tests.support.fakes import MemoryConnectionRegistry as Registry
+
+    registry = Registry()
+    registry.add(_connection("c1"), now=0.0, ttl_epoch=10_000)
+    registry.charge("c1", 1.0)
+    # 30 s of quiet, then a ping: tat is pulled up to now instead of keeping 30 s of credit.
+    registry.heartbeat("c1", 31.0)
+    assert registry.tat["c1"] == pytest.approx(31.0 + EMISSION_INTERVAL)
+
+
+def test_a_ping_flood_is_still_rate_limited() -> None:
+    from tests.support.fakes import MemoryConnectionRegistry as Registry
+
+    registry = Registry()
+    registry.add(_connection("c1"), now=100.0, ttl_epoch=10_000)
+    allowed = 0
+    with pytest.raises(RateLimited):
+        for _ in range(10_000):
+            registry.heartbeat("c1", 100.0)
+            allowed += 1
+    assert allowed == round(BURST_SECONDS / EMISSION_INTERVAL) + 1
