@@ -59,6 +59,7 @@ package: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.cold_start
+	$(PY) -m bench.timeline
 
 clean:
 	rm -rf build web/dist

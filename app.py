@@ -5,9 +5,15 @@ from typing import Any
 from chalice.app import Chalice
 
 from functions.admin.routes import admin
+from functions.audit.routes import audit
 from functions.cases.routes import cases
+from functions.emr.routes import records
 from functions.identity.authorizer import authorizers
 from functions.identity.routes import identity
+from functions.images.events import image_events
+from functions.images.routes import images
+from functions.lesions.routes import lesions
+from functions.scores.routes import scores
 from functions.shared.http import uniform_errors
 from functions.signaling import handlers as signaling
 from functions.timeline.routes import timeline
@@ -24,6 +30,12 @@ app.register_blueprint(cases)
 app.register_blueprint(admin)
 app.register_blueprint(visits)
 app.register_blueprint(timeline)
+app.register_blueprint(records)
+app.register_blueprint(audit)
+app.register_blueprint(lesions)
+app.register_blueprint(images)
+app.register_blueprint(image_events)
+app.register_blueprint(scores)
 
 
 @app.on_ws_connect()

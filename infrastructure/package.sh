@@ -7,8 +7,10 @@
 #    generation from functions/shared/tables.py (regenerate with `python -m infrastructure.template`);
 # 2. `chalice package --merge-template infrastructure/resources.json` into OUT_DIR
 #    (sam.json, deployment.zip with app.py, layer-deployment.zip with the dependencies and vendor/);
-# 3. pins the template's Stage parameter to STAGE;
-# 4. cfn-lint on the result: any finding, warnings included, fails the build.
+# 3. builds the imaging layer (Pillow, layers/imaging) into OUT_DIR/layer-imaging.zip, which the
+#    merged template's ImagingLayer names;
+# 4. pins the template's Stage parameter to STAGE;
+# 5. cfn-lint on the result: any finding, warnings included, fails the build.
 set -euo pipefail
 
 STAGE="${STAGE:-dev}"
@@ -47,6 +49,8 @@ fi
 # Packaging WebSocket handlers needs a region; Lambda's Python version is the local interpreter's.
 AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-eu-west-1}" \
   "$CHALICE" package --stage "$STAGE" --merge-template infrastructure/resources.json "$OUT_DIR"
+
+bash layers/imaging/build.sh "$OUT_DIR/layer-imaging.zip"
 
 "$PYTHON" -m infrastructure.template --pin-stage "$STAGE" "$OUT_DIR/sam.json"
 

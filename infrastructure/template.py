@@ -46,7 +46,19 @@ ALARMED_FUNCTIONS: dict[str, str] = {
     "WebsocketConnect": "ws-connect",
     "WebsocketMessage": "ws-message",
     "WebsocketDisconnect": "ws-disconnect",
+    # Without anchors, a rewritten or cut audit chain can no longer be proven (functions/audit/routes.py).
+    "AnchorAuditChains": "audit-anchor",
+    "ProcessPhotoUpload": "photo-processing",
 }
+# The S3 -> EventBridge photo handler (functions/images/events.py, `process_photo_upload`) and the
+# layer only it carries: Pillow, built by layers/imaging/build.sh into the package directory.
+PHOTO_FUNCTION = "ProcessPhotoUpload"
+PHOTO_FUNCTION_EVENT = "ProcessPhotoUploadEvent"
+CHALICE_MANAGED_LAYER = "ManagedLayer"
+IMAGING_LAYER = "ImagingLayer"
+IMAGING_LAYER_ZIP = "./layer-imaging.zip"
+# Uploads land here (presigned POST); renditions go to cases/<caseId>/photos/, which the rule skips.
+UPLOAD_KEY_WILDCARD = "cases/*/uploads/*"
 
 # Logical ids of the resources declared here.
 KEY = "ProjectKey"
@@ -70,6 +82,7 @@ GLOBAL_ENVIRONMENT: dict[str, Any] = {
     "USER_POOL_ID": {"Ref": USER_POOL},
     "USER_POOL_CLIENT_ID": {"Ref": USER_POOL_CLIENT},
     "IMAGE_BUCKET": {"Ref": IMAGE_BUCKET},
+    "AUDIT_ANCHOR_BUCKET": {"Ref": AUDIT_BUCKET},
     "KMS_KEY_ID": {"Ref": KEY_ALIAS},
     # The TURN REST-API secret: the functions read it from Secrets Manager on first use.
     "TURN_SECRET_ID": {"Ref": TURN_SECRET},
@@ -257,6 +270,21 @@ def _bucket_resources() -> dict[str, Any]:
                 # Object-created events go to the default EventBridge bus (S3 notifications to Lambda
                 # cannot be packaged by Chalice; see @app.on_cw_event).
                 "NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}},
+                # Browsers POST photos straight to S3 and draw them on canvases (quality gate, ghost
+                # overlay), so they need CORS. Every request still needs a presigned signature; narrow
+                # the origins to the SPA's once its hosting is part of this stack.
+                "CorsConfiguration": {
+                    "CorsRules": [
+                        {
+                            "Id": "presigned-browser-access",
+                            "AllowedMethods": ["GET", "HEAD", "POST"],
+                            "AllowedOrigins": ["*"],
+                            "AllowedHeaders": ["*"],
+                            "ExposedHeaders": ["ETag"],
+                            "MaxAge": 3000,
+                        }
+                    ]
+                },
                 "LifecycleConfiguration": {
                     "Rules": [
                         {
@@ -412,6 +440,46 @@ def _outputs() -> dict[str, Any]:
     return outputs
 
 
+def _photo_processing_resources() -> dict[str, Any]:
+    """The imaging layer, and two additions to the Chalice-generated photo function.
+
+    `chalice package --merge-template` merges dicts key by key and replaces lists, so these partial
+    entries only (1) replace the function's Layers (Chalice's shared layer plus Pillow; Chalice's own
+    `layers` setting accepts only ARNs of layers that already exist) and (2) narrow its EventBridge
+    rule to uploads in this stack's image bucket (the decorator in code cannot name the bucket; the
+    handler checks bucket and key again, and locally that check is what filters).
+    """
+    return {
+        IMAGING_LAYER: {
+            "Type": "AWS::Serverless::LayerVersion",
+            "Properties": {
+                "LayerName": _sub(f"{APP_NAME}-${{Stage}}-imaging"),
+                "Description": "Pillow for the photo-processing function (layers/imaging)",
+                "ContentUri": IMAGING_LAYER_ZIP,
+                "CompatibleRuntimes": ["python3.11"],
+                "CompatibleArchitectures": ["x86_64"],
+            },
+        },
+        PHOTO_FUNCTION: {
+            "Properties": {
+                "Layers": [_ref(CHALICE_MANAGED_LAYER), _ref(IMAGING_LAYER)],
+                "Events": {
+                    PHOTO_FUNCTION_EVENT: {
+                        "Properties": {
+                            "Pattern": {
+                                "detail": {
+                                    "bucket": {"name": [_ref(IMAGE_BUCKET)]},
+                                    "object": {"key": [{"wildcard": UPLOAD_KEY_WILDCARD}]},
+                                }
+                            }
+                        }
+                    }
+                },
+            }
+        },
+    }
+
+
 def build_template() -> dict[str, Any]:
     """The template `chalice package --merge-template` merges into its SAM output."""
     resources: dict[str, Any] = {}
@@ -432,6 +500,7 @@ def build_template() -> dict[str, Any]:
             "Tags": _tags(),
         },
     }
+    resources.update(_photo_processing_resources())
     resources.update(_alarm_resources())
     return {
         "Description": (
@@ -509,6 +578,25 @@ def build_policy(stage: str) -> dict[str, Any]:
             "Effect": "Allow",
             "Action": ["s3:GetObject", "s3:PutObject"],
             "Resource": f"arn:aws:s3:::{image_bucket_prefix(stage)}*/*",
+            "Condition": {"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}},
+        },
+        {
+            # The anchoring job only adds objects; Object Lock keeps them. Verification (reading
+            # anchors) runs as an operator with their own credentials.
+            "Sid": "AnchorAuditChains",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject"],
+            "Resource": f"arn:aws:s3:::{audit_bucket_prefix(stage)}*/anchors/*",
+            "Condition": {"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}},
+        },
+        {
+            # The photo processor reads the exact object version it was told about and deletes raw
+            # uploads for good (a plain delete in a versioned bucket would keep the EXIF/GPS-laden
+            # original as a noncurrent version). Only under the uploads prefix.
+            "Sid": "ProcessStageUploads",
+            "Effect": "Allow",
+            "Action": ["s3:GetObjectVersion", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+            "Resource": f"arn:aws:s3:::{image_bucket_prefix(stage)}*/cases/*/uploads/*",
             "Condition": {"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}},
         },
         {

@@ -48,6 +48,10 @@ def base_environment(moto_endpoint: str) -> dict[str, str]:
     env.setdefault("IMAGE_BUCKET", "dermafollow-local-images")
     env.setdefault("KMS_KEY_ID", "alias/dermafollow-local")
     env.setdefault("EVENT_BUS_NAME", env["TABLE_PREFIX"] + "events")
+    env.setdefault("AUDIT_ANCHOR_BUCKET", env["TABLE_PREFIX"] + "audit-anchor")
+    # moto's KMS forgets its key material on restart; the local key provider keeps a key-encryption
+    # key in the data folder (LOCAL_KEY_FILE, set by the stack) so encrypted records survive.
+    env.setdefault("KEY_PROVIDER", "local")
     return env
 
 

@@ -27,6 +27,10 @@ log = logging.getLogger("local")
 
 API_PREFIX = "/api"
 JOBS_PATH = "/_local/jobs"
+# S3 on the stack's own origin: presigned POSTs and GETs are made for `<base>/s3`, so a phone on the
+# LAN (which cannot reach moto on 127.0.0.1, and may not load http from an https page) can use them.
+S3_PREFIX = "/s3"
+_HOP_BY_HOP = frozenset({"host", "connection", "keep-alive", "transfer-encoding", "upgrade", "content-length"})
 # API Gateway's payload limit for REST requests.
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
 # Hop-by-hop and framing headers are aiohttp's business, not the handler's.
@@ -62,7 +66,7 @@ async def access_log(request: web.Request, handler: Callable[[web.Request], Awai
 
 
 def build_web_app(rest: RestGateway, ws: WebSocketGateway, scheduler: Scheduler | None, executor: Executor,
-                  static_dir: Path | None) -> web.Application:
+                  static_dir: Path | None, s3_endpoint: str | None = None) -> web.Application:
     app = web.Application(middlewares=[access_log], client_max_size=MAX_REQUEST_BYTES)
 
     async def handle_rest(request: web.Request) -> web.StreamResponse:
@@ -116,10 +120,27 @@ def build_web_app(rest: RestGateway, ws: WebSocketGateway, scheduler: Scheduler 
     async def handle_static(request: web.Request) -> web.StreamResponse:
         return _serve_spa(request, static_dir)
 
+    async def handle_s3(request: web.Request) -> web.StreamResponse:
+        # A plain reverse proxy: S3 (moto) sees the same method, path, query, headers and body.
+        if s3_endpoint is None:
+            raise web.HTTPNotFound()
+        import aiohttp
+
+        target = s3_endpoint + (request.raw_path[len(S3_PREFIX):] or "/")
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
+        body = await request.read() if request.body_exists else None
+        async with aiohttp.ClientSession(auto_decompress=False) as session, session.request(
+            request.method, target, headers=headers, data=body, allow_redirects=False
+        ) as answer:
+            raw = await answer.read()
+            out = {k: v for k, v in answer.headers.items() if k.lower() not in _HOP_BY_HOP}
+            return web.Response(status=answer.status, headers=out, body=raw)
+
     app.router.add_route("*", API_PREFIX, handle_rest)
     app.router.add_route("*", API_PREFIX + "/{tail:.*}", handle_rest)
     app.router.add_routes(ws.routes())
     app.router.add_get("/config.json", handle_config)
+    app.router.add_route("*", S3_PREFIX + "/{tail:.*}", handle_s3)
     app.router.add_get(JOBS_PATH, list_jobs)
     app.router.add_post(JOBS_PATH + "/{name}", run_job)
     app.router.add_get("/{tail:.*}", handle_static)

@@ -52,6 +52,7 @@ def provision(endpoint: str, env: dict[str, str]) -> Resources:
     key_arn, alias = create_key(aws_client("kms", endpoint, region), env["KMS_KEY_ID"], prefix)
     bucket = env["IMAGE_BUCKET"]
     create_bucket(aws_client("s3", endpoint, region), bucket, region)
+    create_audit_anchor_bucket(aws_client("s3", endpoint, region), env["AUDIT_ANCHOR_BUCKET"], region)
     events = aws_client("events", endpoint, region)
     events.create_event_bus(Name=env["EVENT_BUS_NAME"])
     rule, queue_url = route_object_events(events, aws_client("sqs", endpoint, region), bucket, prefix)
@@ -109,6 +110,19 @@ def create_bucket(s3: Any, bucket: str, region: str) -> None:
             "IgnorePublicAcls": True,
             "BlockPublicPolicy": True,
             "RestrictPublicBuckets": True,
+        },
+    )
+
+
+def create_audit_anchor_bucket(s3: Any, bucket: str, region: str) -> None:
+    """Where the audit chain heads are anchored: Object Lock, as in the infrastructure template."""
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region},
+                     ObjectLockEnabledForBucket=True)
+    s3.put_object_lock_configuration(
+        Bucket=bucket,
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 1}},
         },
     )
 

@@ -28,7 +28,7 @@ from chalice.app import Chalice
 from functions.shared.container import reset_container
 from local.env import PROJECT_ROOT, EnvironmentPatch, base_environment
 from local.events import EventPoller, find_event_handlers
-from local.http_server import API_PREFIX, HttpServer, build_web_app
+from local.http_server import API_PREFIX, S3_PREFIX, HttpServer, build_web_app
 from local.moto_aws import MotoServer, aws_client, cognito_backend
 from local.net import StartupError, bind_listener, bound_port, is_loopback, is_wildcard, lan_addresses, url_host
 from local.persistence import SNAPSHOT_INTERVAL_SECONDS, PeriodicSnapshots, RestoreReport, StateStore, Target
@@ -247,6 +247,8 @@ class LocalStack:
         # The environment is complete before the app builds any client (the container is lazy).
         env = base_environment(endpoint)
         env["WS_PUBLIC_URL"] = self._public_ws_url()
+        env["S3_PUBLIC_ENDPOINT"] = self._public_base_url() + S3_PREFIX
+        env["LOCAL_KEY_FILE"] = str(self.data_dir / "keys" / "local-kek.json")
         env["WS_MANAGEMENT_ENDPOINT"] = self.control_url + MANAGEMENT_PATH
         self._env.remove()
         self._env.set(env)
@@ -292,7 +294,8 @@ class LocalStack:
         self.scheduler = Scheduler(find_jobs(app), self._executor, resources.account_id, resources.region,
                                    clock=self._schedule_clock or time.time, tick_seconds=self._schedule_tick)
         self.events = EventPoller(self.client("sqs"), resources.object_events_queue_url, find_event_handlers(app))
-        web_app = build_web_app(RestGateway(app), self.ws, self.scheduler, self._executor, self.static_dir)
+        web_app = build_web_app(RestGateway(app), self.ws, self.scheduler, self._executor, self.static_dir,
+                                s3_endpoint=endpoint)
         self._server = HttpServer(web_app, listeners, before_shutdown=self.ws.close_all)
         self._server.start()
         self._sockets.clear()  # aiohttp owns and closes them now
@@ -326,12 +329,20 @@ class LocalStack:
         cert, key = ensure_certificate(self.data_dir / "tls", sorted({*self._lan_ips, *extra}))
         return server_context(cert, key)
 
-    def _public_ws_url(self) -> str:
-        # What POST /ws/tickets hands out. On all interfaces with TLS the point is phones on the LAN.
+    def _public_host(self) -> str:
+        # On all interfaces with TLS the point is phones on the LAN: hand out the LAN address.
         host = url_host(self.host)
         if is_wildcard(self.host) and self.https and self._lan_ips:
             host = self._lan_ips[0]
-        return f"{'wss' if self.https else 'ws'}://{host}:{self.port}{WS_PATH}"
+        return host
+
+    def _public_ws_url(self) -> str:
+        """What POST /ws/tickets hands out."""
+        return f"{'wss' if self.https else 'ws'}://{self._public_host()}:{self.port}{WS_PATH}"
+
+    def _public_base_url(self) -> str:
+        """Where browsers reach this stack (presigned S3 URLs are made for `<this>/s3`)."""
+        return f"{'https' if self.https else 'http'}://{self._public_host()}:{self.port}"
 
     def _write_runtime_file(self) -> None:
         # `python -m local.run job NAME` finds the running stack through this file.

@@ -15,10 +15,20 @@ from functions.shared.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from functions.access.service import AccessPolicy
+    from functions.audit.service import AuditTrail
     from functions.cases.service import CasesService
+    from functions.crypto.keyring import DataKeyManager
+    from functions.crypto.ports import KeyProvider
+    from functions.crypto.sealer import EnvelopeSealer
+    from functions.emr.service import RecordsService
     from functions.identity.directory import CognitoDirectory
     from functions.identity.service import ConnectTicketService, SessionService
     from functions.identity.tokens import JwksTokenVerifier
+    from functions.images.adapters import DynamoIntentStore, DynamoPhotoStore, S3ObjectStore
+    from functions.images.service import PhotoProcessor, PhotoService
+    from functions.lesions.adapters import DynamoLesionStore
+    from functions.lesions.service import LesionService
+    from functions.scores.service import ScoreService
     from functions.signaling.adapters import DynamoConnectionRegistry, ManagementApiNotifier
     from functions.signaling.service import SignalingService
     from functions.timeline.adapters import DynamoTimelineStore
@@ -116,6 +126,76 @@ class Container:
 
         return TimelineService(self.timeline_store, self.access)
 
+    # --- case tracking: lesions, photos, scores ---------------------------------------------
+    @cached_property
+    def lesion_store(self) -> DynamoLesionStore:
+        from functions.lesions.adapters import DynamoLesionStore, LesionModel
+        from functions.shared.dynamo import bind_model
+        from functions.shared.tables import LESIONS
+
+        bind_model(LesionModel, LESIONS, self.settings)
+        return DynamoLesionStore()
+
+    @cached_property
+    def lesions(self) -> LesionService:
+        from functions.lesions.service import LesionService
+
+        return LesionService(self.lesion_store, self.access)
+
+    @cached_property
+    def image_objects(self) -> S3ObjectStore:
+        from functions.images.adapters import S3ObjectStore
+        from functions.shared.aws import make_client
+
+        # SigV4 is what presigned POST policies and GET URLs for KMS-encrypted objects need.
+        client = make_client("s3", self.settings.region, signature_version="s3v4")
+        presigner = None
+        if self.settings.s3_public_endpoint:
+            presigner = make_client("s3", self.settings.region, endpoint_url=self.settings.s3_public_endpoint,
+                                    signature_version="s3v4", s3={"addressing_style": "path"})
+        return S3ObjectStore(client, self.settings.image_bucket, presigner)
+
+    @cached_property
+    def photo_intents(self) -> DynamoIntentStore:
+        from functions.images.adapters import DynamoIntentStore, UploadIntentModel
+        from functions.shared.dynamo import bind_model
+        from functions.shared.tables import PHOTO_UPLOADS
+
+        bind_model(UploadIntentModel, PHOTO_UPLOADS, self.settings)
+        return DynamoIntentStore()
+
+    @cached_property
+    def photo_store(self) -> DynamoPhotoStore:
+        from functions.images.adapters import DynamoPhotoStore, PhotoModel
+        from functions.shared.dynamo import bind_model
+        from functions.shared.tables import PHOTOS
+
+        bind_model(PhotoModel, PHOTOS, self.settings)
+        return DynamoPhotoStore()
+
+    @cached_property
+    def photos(self) -> PhotoService:
+        from functions.images.service import PhotoService
+
+        return PhotoService(self.photo_intents, self.photo_store, self.image_objects, self.access, self.lesion_store)
+
+    @cached_property
+    def photo_processor(self) -> PhotoProcessor:
+        from functions.images.service import PhotoProcessor
+
+        return PhotoProcessor(self.photo_intents, self.photo_store, self.image_objects, self.settings.image_bucket,
+                              self.timeline_store)
+
+    @cached_property
+    def scores(self) -> ScoreService:
+        from functions.scores.adapters import DynamoScoreStore, ScoreModel
+        from functions.scores.service import ScoreService
+        from functions.shared.dynamo import bind_model
+        from functions.shared.tables import SCORES
+
+        bind_model(ScoreModel, SCORES, self.settings)
+        return ScoreService(DynamoScoreStore(), self.access, self.timeline_store, visits=self.rooms)
+
     # --- visits and signaling ---------------------------------------------------------------
     @cached_property
     def connections(self) -> DynamoConnectionRegistry:
@@ -174,6 +254,88 @@ class Container:
 
         return SignalingService(self.connections, self.peer_notifier, self.visits, self.rooms)
 
+
+    # --- medical record: field encryption, audit trail --------------------------------------
+    @cached_property
+    def key_provider(self) -> KeyProvider:
+        from functions.crypto.ports import KeyUnavailable
+
+        settings = self.settings
+        if settings.key_provider == "local":
+            from pathlib import Path
+
+            from functions.crypto.local_keys import LocalKeyProvider
+
+            # A key file is for the embedded local stack only; a deployed stage must use KMS.
+            if settings.stage in ("dev", "prod") or not settings.local_key_file:
+                raise KeyUnavailable("KEY_PROVIDER=local needs LOCAL_KEY_FILE and the local stage.",
+                                     code="key_not_configured")
+            return LocalKeyProvider(Path(settings.local_key_file))
+        if settings.key_provider != "kms":
+            raise KeyUnavailable("KEY_PROVIDER must be kms or local.", code="key_not_configured")
+        from functions.crypto.kms import KmsKeyProvider
+
+        return KmsKeyProvider(lambda: self.client("kms"), settings.kms_key_id)
+
+    @cached_property
+    def data_keys(self) -> DataKeyManager:
+        from functions.crypto.adapters import DataKeyModel, DynamoDataKeyStore
+        from functions.crypto.cache import CacheLimits, DataKeyCache
+        from functions.crypto.keyring import DataKeyManager
+        from functions.shared.dynamo import bind_model
+        from functions.shared.tables import DATA_KEYS
+
+        bind_model(DataKeyModel, DATA_KEYS, self.settings)
+        limits = CacheLimits(self.settings.data_key_max_age_seconds, self.settings.data_key_max_uses,
+                             self.settings.data_key_cache_entries)
+        return DataKeyManager(self.key_provider, DynamoDataKeyStore(), DataKeyCache(limits))
+
+    @cached_property
+    def field_sealer(self) -> EnvelopeSealer:
+        from functions.crypto.sealer import EnvelopeSealer
+
+        return EnvelopeSealer(self.data_keys)
+
+    @cached_property
+    def audit(self) -> AuditTrail:
+        from functions.audit.adapters import AuditHeadModel, AuditModel, DynamoAuditStore, S3AnchorStore
+        from functions.audit.service import AuditTrail
+        from functions.shared.dynamo import bind_model
+        from functions.shared.tables import AUDIT_LOG
+
+        bind_model(AuditModel, AUDIT_LOG, self.settings)
+        bind_model(AuditHeadModel, AUDIT_LOG, self.settings)
+        bucket = self.settings.audit_anchor_bucket
+        anchors = S3AnchorStore(lambda: self.client("s3"), bucket) if bucket else None
+        return AuditTrail(DynamoAuditStore(), anchors, self.settings.audit_chains)
+
+    @cached_property
+    def records(self) -> RecordsService:
+        from functions.cases.adapters import CaseModel, DynamoCaseStore
+        from functions.emr.adapters import (
+            CapabilitySources,
+            CasePatients,
+            DynamoRecordStore,
+            RecordModel,
+            RecordVersionModel,
+            VisitCases,
+        )
+        from functions.emr.service import RecordsService
+        from functions.scores.adapters import DynamoScoreStore, ScoreModel
+        from functions.shared.dynamo import bind_model
+        from functions.shared.tables import CASES, RECORD_VERSIONS, RECORDS, SCORES
+
+        settings = self.settings
+        bind_model(RecordModel, RECORDS, settings)
+        bind_model(RecordVersionModel, RECORD_VERSIONS, settings)
+        bind_model(CaseModel, CASES, settings)
+        bind_model(ScoreModel, SCORES, settings)
+        sources = CapabilitySources(self.rooms, self.photo_store, DynamoScoreStore(), lambda: self.cognito,
+                                    settings.user_pool_id)
+        return RecordsService(
+            DynamoRecordStore(self.field_sealer), self.access, CasePatients(DynamoCaseStore()), VisitCases(self.rooms),
+            self.audit, sources, timeline=self.timeline_store,
+        )
 
 _container: Container | None = None
 _container_lock = threading.Lock()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from functions.shared.errors import Conflict, DependencyUnavailable, ValidationError
@@ -51,7 +51,10 @@ def bind_model(model: Any, spec: TableSpec, settings: Settings) -> None:
     model._connection = None
     table_connection = model._get_connection()  # builds the table's key metadata, no network
     shared = shared_connection(settings)
-    shared.add_meta_table(table_connection.get_meta_table())
+    # Several models may map one table (an item type each), and two capabilities may bind the
+    # same model: the connection keeps one schema per table name and refuses a second.
+    with suppress(ValueError):
+        shared.add_meta_table(table_connection.get_meta_table())
     table_connection.connection = shared
 
 

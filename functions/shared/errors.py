@@ -6,17 +6,19 @@ and the HTTP status an entrypoint should use.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 
 class DomainError(Exception):
     status: ClassVar[int] = 500
     default_code: ClassVar[str] = "internal_error"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code or self.default_code
+        # Machine-readable facts a client needs to recover (e.g. the current version after a 409).
+        self.details = details
 
 
 class ValidationError(DomainError):

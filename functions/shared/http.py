@@ -55,6 +55,7 @@ class ApiRequest:
     query: dict[str, Any] = field(default_factory=dict)
     path: dict[str, Any] = field(default_factory=dict)
     request_id: str = ""
+    source_ip: str = ""
 
     def require_principal(self) -> Principal:
         if self.principal is None:
@@ -79,13 +80,16 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     )
 
 
-def error_body(code: str, message: str) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message}}
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    return {"error": error}
 
 
 def error_response(error: DomainError) -> Any:
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
-    return json_response(error_body(error.code, error.message), error.status, headers)
+    return json_response(error_body(error.code, error.message, error.details), error.status, headers)
 
 
 def endpoint(
@@ -131,6 +135,7 @@ def endpoint(
                     ),
                     body=_body(request, body_schema),
                     request_id=request_id,
+                    source_ip=str((context.get("identity") or {}).get("sourceIp", "")),
                 )
                 result = view(api_request)
                 reply = result if isinstance(result, Reply) else Reply(result)

@@ -48,6 +48,19 @@ class Settings:
     turn_secret_id: str = ""
     turn_ttl_seconds: int = 3600
     allowed_clock_skew_seconds: int = 5
+    # Where browsers reach S3, when that is not where the functions reach it (the local stack serves
+    # S3 on its own origin); presigned URLs are made for it. Empty: S3's own endpoint.
+    s3_public_endpoint: str = ""
+    # Field encryption: "kms" everywhere but the local stack, whose moto KMS forgets its keys on
+    # restart; "local" wraps data keys with a key-encryption key kept in `local_key_file`.
+    key_provider: str = "kms"
+    local_key_file: str = ""
+    data_key_max_age_seconds: int = 300
+    data_key_max_uses: int = 100_000
+    data_key_cache_entries: int = 256
+    audit_anchor_bucket: str = ""
+    # Number of audit hash chains; may grow, must never shrink (verification walks c00..cNN).
+    audit_chains: int = 16
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -86,6 +99,14 @@ class Settings:
             turn_secret=os.environ.get("TURN_SHARED_SECRET", ""),
             turn_secret_id=os.environ.get("TURN_SECRET_ID", ""),
             turn_ttl_seconds=_int("TURN_TTL_SECONDS", 3600),
+            s3_public_endpoint=os.environ.get("S3_PUBLIC_ENDPOINT", ""),
+            key_provider=os.environ.get("KEY_PROVIDER", "kms").strip().lower() or "kms",
+            local_key_file=os.environ.get("LOCAL_KEY_FILE", ""),
+            data_key_max_age_seconds=_int("DATA_KEY_MAX_AGE_SECONDS", 300),
+            data_key_max_uses=_int("DATA_KEY_MAX_USES", 100_000),
+            data_key_cache_entries=_int("DATA_KEY_CACHE_ENTRIES", 256),
+            audit_anchor_bucket=os.environ.get("AUDIT_ANCHOR_BUCKET", ""),
+            audit_chains=_int("AUDIT_CHAINS", 16),
         )
 
 

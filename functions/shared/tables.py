@@ -143,7 +143,75 @@ TIMELINE = TableSpec(
     range_key=Key("eventKey"),
 )
 
-TABLES: tuple[TableSpec, ...] = (CASES, CASE_ACCESS, CONNECT_TICKETS, CONNECTIONS, VISITS, WAITING_ROOM, TIMELINE)
+LESIONS = TableSpec(
+    logical_name="lesions",
+    purpose="Lesions pinned on a case's body map; a lesion keeps its id across visits.",
+    hash_key=Key("caseId"),
+    range_key=Key("lesionId"),
+)
+
+PHOTOS = TableSpec(
+    logical_name="photos",
+    purpose="Accepted lesion photos; photoId starts with the capture time, so every key lists newest first. "
+            "byLesion/bySite: a lesion's or site's photos (comparison, ghost overlay).",
+    hash_key=Key("caseId"),
+    range_key=Key("photoId"),
+    indexes=(
+        Index("byLesion", Key("caseLesion"), Key("photoId")),
+        Index("bySite", Key("caseSite"), Key("photoId")),
+    ),
+)
+
+PHOTO_UPLOADS = TableSpec(
+    logical_name="photo_uploads",
+    purpose="Upload intents behind presigned POSTs and the processor's verdict (accepted, or rejected and why).",
+    hash_key=Key("photoId"),
+    indexes=(Index("byCase", Key("caseId"), Key("createdAt")),),
+    ttl_attribute="expiresAtEpoch",
+)
+
+SCORES = TableSpec(
+    logical_name="scores",
+    purpose="Severity scores and patient-reported outcomes; sk <instrument>#<recordedAt>#<scoreId> = the trend.",
+    hash_key=Key("caseId"),
+    range_key=Key("scoreKey"),
+)
+
+RECORDS = TableSpec(
+    logical_name="records",
+    purpose="Medical-record entries of a case, each at its current version (the optimistic-lock pointer); "
+            "entryId starts with the kind, so begins_with lists one kind. Protected fields are sealed.",
+    hash_key=Key("caseId"),
+    range_key=Key("entryId"),
+)
+
+RECORD_VERSIONS = TableSpec(
+    logical_name="record_versions",
+    purpose="Every version of every record entry, immutable (written once, never updated or deleted).",
+    hash_key=Key("entryId"),
+    range_key=Key("version", "N"),
+)
+
+DATA_KEYS = TableSpec(
+    logical_name="data_keys",
+    purpose="Wrapped data keys of the field encryption, one per (purpose, keyId); re-wrapped on key rotation.",
+    hash_key=Key("purpose"),
+    range_key=Key("keyId"),
+)
+
+AUDIT_LOG = TableSpec(
+    logical_name="audit_log",
+    purpose="Append-only hash chains of the audit trail (chain, seq) plus each chain's head; "
+            "byPatient: a patient's entries, newest first.",
+    hash_key=Key("chain"),
+    range_key=Key("seq", "N"),
+    indexes=(Index("byPatient", Key("patientId"), Key("at")),),
+)
+
+TABLES: tuple[TableSpec, ...] = (
+    CASES, CASE_ACCESS, CONNECT_TICKETS, CONNECTIONS, VISITS, WAITING_ROOM, TIMELINE, LESIONS, PHOTOS, PHOTO_UPLOADS,
+    SCORES, RECORDS, RECORD_VERSIONS, DATA_KEYS, AUDIT_LOG,
+)
 
 
 def spec(logical_name: str) -> TableSpec:

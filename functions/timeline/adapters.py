@@ -44,6 +44,21 @@ class DynamoTimelineStore:
                 summary=event.summary,
             ).save()
 
+    def append_many(self, events: list[TimelineEvent]) -> None:
+        """BatchWriteItem in chunks of 25 (imports, benchmarks); pynamodb retries unprocessed items."""
+        with translate_errors(), TimelineModel.batch_write() as batch:
+            for event in events:
+                batch.save(TimelineModel(
+                    caseId=event.case_id,
+                    eventKey=event.event_key,
+                    eventId=event.event_id,
+                    type=event.type.value,
+                    occurredAt=event.occurred_at,
+                    actorId=event.actor_id,
+                    refId=event.ref_id,
+                    summary=event.summary,
+                ))
+
     def page(self, case_id: str, limit: int, cursor: str | None) -> TimelinePage:
         start = decode_cursor(cursor)
         if start is not None and start.get("caseId", {}).get("S") != case_id:

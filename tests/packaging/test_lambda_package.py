@@ -20,8 +20,17 @@ PYTHON_TAG = f"python{sys.version_info.major}.{sys.version_info.minor}"
 LAYER_SITE_PACKAGES = f"python/lib/{PYTHON_TAG}/site-packages"
 MAX_FUNCTION_ZIP_BYTES = 512 * 1024  # dependencies belong in the layer
 LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024  # function + all layers, a hard Lambda quota
-EXPECTED_HANDLERS = {"app.app", "app.ws_connect", "app.ws_message", "app.ws_disconnect"}
-EXPECTED_FUNCTIONS = {"APIHandler", "JwtAuthorizer", "WebsocketConnect", "WebsocketMessage", "WebsocketDisconnect"}
+EXPECTED_HANDLERS = {
+    "app.app", "app.ws_connect", "app.ws_message", "app.ws_disconnect", "functions.images.events.process_photo_upload",
+}
+EXPECTED_FUNCTIONS = {
+    "APIHandler", "JwtAuthorizer", "WebsocketConnect", "WebsocketMessage", "WebsocketDisconnect", "ProcessPhotoUpload",
+}
+MANAGED_LAYER = "ManagedLayer"  # Chalice's automatic layer
+IMAGING_LAYER = "ImagingLayer"  # Pillow (layers/imaging), for the photo function only
+PHOTO_FUNCTION = "ProcessPhotoUpload"
+# Lambda's python3.11 runtime is Amazon Linux 2: native wheels must need at most glibc 2.26.
+LAMBDA_GLIBC = (2, 26)
 # Imported by the app at run time; each must load from the layer (native wheels included).
 RUNTIME_MODULES = [
     "boto3",
@@ -78,6 +87,27 @@ try:
             },
         }
         report["response"] = target(event, Context())
+    elif mode == "imaging":
+        # The photo pipeline end to end on the layer's Pillow: a phone-like JPEG with GPS EXIF and a
+        # rotated orientation goes in; an upright JPEG with no metadata must come out.
+        import io
+        from PIL import Image
+        import PIL
+        from functions.images.processing import process_image
+        base = Image.new("RGB", (1200, 900), (205, 160, 140))
+        photo = Image.blend(base, Image.effect_noise((1200, 900), 60).convert("RGB"), 0.35)
+        exif = Image.Exif()
+        exif[0x0112] = 6
+        exif[0x8825] = {1: "N", 2: (48.0, 51.0, 30.0), 3: "E", 4: (2.0, 17.0, 40.0)}
+        raw = io.BytesIO()
+        photo.save(raw, "JPEG", quality=90, exif=exif)
+        result = process_image(raw.getvalue(), "image/jpeg")
+        full = Image.open(io.BytesIO(result.full.data))
+        report["imaging"] = {
+            "pillow": PIL.__version__, "pil_file": PIL.__file__, "size": [result.width, result.height],
+            "renditions": {r.name: [r.width, r.height] for r in result.renditions},
+            "exif": len(full.getexif()), "info": sorted(full.info), "sha256": result.sha256,
+        }
     elif mode == "token-authorizer":
         event = {
             "type": "TOKEN", "authorizationToken": "Basic not-a-bearer-token",
@@ -111,7 +141,9 @@ class Bundle:
     function_zip: Path
     layer_zip: Path
     task: Path
-    opt: Path
+    opt: Path  # /opt of every function: Chalice's shared layer
+    imaging_zip: Path
+    imaging_opt: Path  # /opt of the photo function: the shared layer plus the imaging layer
 
 
 def _code_uri(package: Package, value: Any) -> Path:
@@ -124,17 +156,20 @@ def bundle(dev_package: Package, tmp_path_factory: pytest.TempPathFactory) -> Bu
     code_uris = {_code_uri(dev_package, fn["Properties"]["CodeUri"]) for fn in dev_package.functions().values()}
     assert len(code_uris) == 1, f"expected one shared function zip, got {code_uris}"
     layers = dev_package.of_type("AWS::Serverless::LayerVersion")
-    assert len(layers) == 1, f"expected Chalice's one automatic layer, got {sorted(layers)}"
-    (layer,) = layers.values()
-    layer_zip = _code_uri(dev_package, layer["Properties"]["ContentUri"])
+    assert set(layers) == {MANAGED_LAYER, IMAGING_LAYER}, f"expected shared + imaging layers: {sorted(layers)}"
+    layer_zip = _code_uri(dev_package, layers[MANAGED_LAYER]["Properties"]["ContentUri"])
+    imaging_zip = _code_uri(dev_package, layers[IMAGING_LAYER]["Properties"]["ContentUri"])
     function_zip = code_uris.pop()
     root = tmp_path_factory.mktemp("lambda")
-    task, opt = root / "task", root / "opt"
+    task, opt, imaging_opt = root / "task", root / "opt", root / "opt-imaging"
     with zipfile.ZipFile(function_zip) as archive:
         archive.extractall(task)
-    with zipfile.ZipFile(layer_zip) as archive:
-        archive.extractall(opt)
-    return Bundle(dev_package, function_zip, layer_zip, task, opt)
+    # Lambda extracts a function's layers into /opt in order; the photo function gets both.
+    for target, zips in ((opt, (layer_zip,)), (imaging_opt, (layer_zip, imaging_zip))):
+        for zip_path in zips:
+            with zipfile.ZipFile(zip_path) as archive:
+                archive.extractall(target)
+    return Bundle(dev_package, function_zip, layer_zip, task, opt, imaging_zip, imaging_opt)
 
 
 def lambda_environment(package: Package, function: str) -> dict[str, str]:
@@ -155,11 +190,12 @@ def lambda_environment(package: Package, function: str) -> dict[str, str]:
     return env
 
 
-def run_in_clean_interpreter(bundle: Bundle, function: str, mode: str, *extra: str) -> dict[str, Any]:
+def run_in_clean_interpreter(bundle: Bundle, function: str, mode: str, *extra: str,
+                             opt: Path | None = None) -> dict[str, Any]:
     handler = bundle.package.resources[function]["Properties"]["Handler"]
     report_path = bundle.task.parent / f"report-{function}-{mode}.json"
     # -I: no PYTHONPATH, no user site, no cwd on sys.path; -S: no site module, so no site-packages.
-    command = [sys.executable, "-I", "-S", "-c", CHILD, str(bundle.task), str(bundle.opt), handler, mode]
+    command = [sys.executable, "-I", "-S", "-c", CHILD, str(bundle.task), str(opt or bundle.opt), handler, mode]
     proc = subprocess.run(
         [*command, str(report_path), *extra],
         env=lambda_environment(bundle.package, function), cwd=bundle.task,
@@ -260,3 +296,80 @@ def test_authorizer_refuses_a_malformed_token_with_401(bundle: Bundle) -> None:
     report = run_in_clean_interpreter(bundle, "JwtAuthorizer", "token-authorizer")
     assert "authorizer" not in report, f"a malformed token was accepted: {report['authorizer']}"
     assert report["authorizer_error"][1] == "Unauthorized"
+
+
+# --- the imaging layer -----------------------------------------------------------------------------
+def test_only_the_photo_function_carries_the_imaging_layer(dev_package: Package) -> None:
+    for name, function in dev_package.functions().items():
+        layers = [dev_package.target(layer) for layer in function["Properties"].get("Layers", [])]
+        expected = [MANAGED_LAYER, IMAGING_LAYER] if name == PHOTO_FUNCTION else [MANAGED_LAYER]
+        assert layers == expected, name
+    photo = dev_package.resources[PHOTO_FUNCTION]["Properties"]
+    assert photo["Handler"] == "functions.images.events.process_photo_upload"
+    assert photo["MemorySize"] >= 1024, "decoding a 40 MP photo needs ~120 MB per RGB copy"
+    layer = dev_package.resources[IMAGING_LAYER]["Properties"]
+    assert layer["CompatibleRuntimes"] == [PYTHON_TAG]
+
+
+def test_photo_events_are_narrowed_to_uploads_in_the_image_bucket(dev_package: Package) -> None:
+    events = dev_package.resources[PHOTO_FUNCTION]["Properties"]["Events"]
+    (event,) = events.values()
+    assert event["Type"] == "CloudWatchEvent"
+    pattern = event["Properties"]["Pattern"]
+    assert pattern["source"] == ["aws.s3"] and pattern["detail-type"] == ["Object Created"]
+    (bucket,) = pattern["detail"]["bucket"]["name"]
+    assert dev_package.target(bucket) == dev_package.target(dev_package.global_environment()["IMAGE_BUCKET"])
+    assert pattern["detail"]["object"]["key"] == [{"wildcard": "cases/*/uploads/*"}]
+
+
+def test_pillow_stays_out_of_the_shared_layer(bundle: Bundle) -> None:
+    with zipfile.ZipFile(bundle.layer_zip) as archive:
+        assert not [n for n in archive.namelist() if n.startswith(f"{LAYER_SITE_PACKAGES}/PIL/")]
+    with zipfile.ZipFile(bundle.imaging_zip) as archive:
+        names = archive.namelist()
+    assert "python/PIL/__init__.py" in names
+    assert all(name.startswith("python/") for name in names)
+
+
+def test_imaging_wheels_load_on_amazon_linux_2(bundle: Bundle) -> None:
+    wheels = list((bundle.imaging_opt / "python").glob("*.dist-info/WHEEL"))
+    assert wheels
+    for wheel in wheels:
+        tags = [line.split(":", 1)[1].strip() for line in wheel.read_text().splitlines() if line.startswith("Tag:")]
+        assert tags, wheel
+        for tag in tags:
+            platform = tag.rsplit("-", 1)[-1]
+            if platform in ("any", "manylinux2014_x86_64", "manylinux1_x86_64", "manylinux2010_x86_64"):
+                continue
+            parts = platform.split("_")
+            assert parts[0] == "manylinux" and (int(parts[1]), int(parts[2])) <= LAMBDA_GLIBC, (wheel, tag)
+
+
+def test_photo_handler_processes_a_photo_with_the_imaging_layer(bundle: Bundle) -> None:
+    report = run_in_clean_interpreter(bundle, PHOTO_FUNCTION, "imaging", opt=bundle.imaging_opt)
+    imaging = report["imaging"]
+    pinned = (REPO_ROOT / "layers" / "imaging" / "requirements.txt").read_text()
+    assert f"Pillow=={imaging['pillow']}" in pinned
+    assert imaging["pil_file"].startswith(str(bundle.imaging_opt / "python"))
+    assert imaging["size"] == [900, 1200], "EXIF orientation 6 must be applied to the pixels"
+    assert imaging["renditions"] == {"full": [900, 1200], "display": [900, 1200], "thumb": [240, 320]}
+    assert imaging["exif"] == 0
+    assert not {"exif", "icc_profile", "xmp", "comment"} & set(imaging["info"])
+
+
+def test_photo_function_may_delete_raw_uploads_but_not_photos(dev_package: Package) -> None:
+    from fnmatch import fnmatchcase
+
+    role = dev_package.target(dev_package.resources[PHOTO_FUNCTION]["Properties"]["Role"])
+    statements = [
+        statement
+        for policy in dev_package.resources[role]["Properties"]["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+        if statement["Effect"] == "Allow" and "s3:DeleteObjectVersion" in statement["Action"]
+    ]
+    assert statements, "the processor must delete raw uploads for good (the image bucket is versioned)"
+    bucket = "dermafollow-dev-images-123456789012-eu-west-1"
+    for statement in statements:
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        assert any(fnmatchcase(f"arn:aws:s3:::{bucket}/cases/c1/uploads/p1", r) for r in resources)
+        assert not any(fnmatchcase(f"arn:aws:s3:::{bucket}/cases/c1/photos/p1/full.jpg", r) for r in resources)

@@ -1,0 +1,161 @@
+"""The audit trail: append (optionally together with the audited change), query, anchor, verify.
+
+Appending is optimistic: build the next entry on the last known tail of its chain and write it
+only if its sequence number is still free; when another append got there first, read the tail
+again and retry. The conditional write of the entry itself is what orders appenders, so an audited
+read costs one PutItem (no transaction). A change of protected data is committed in the SAME
+transaction as its audit entry, so there is never a change without its entry (nor an entry for a
+change that failed). Reads are audited before the data leave the service: if the entry cannot be
+written, the data are not returned (fail closed).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from functions.audit.chain import (
+    Anchor,
+    AuditEntry,
+    AuditEvent,
+    ChainHead,
+    ChainReport,
+    Outcome,
+    chain_for,
+    chain_names,
+    next_entry,
+    verify_chain,
+)
+from functions.audit.ports import AnchorStore, AuditStore, HeadMoved
+from functions.shared.auth import Principal
+from functions.shared.errors import DependencyUnavailable
+from functions.shared.transact import TransactItem
+
+MAX_APPEND_ATTEMPTS = 8
+BACKOFF_BASE_SECONDS = 0.01
+
+
+@dataclass(frozen=True)
+class RequestSource:
+    """Where a request came from, for the `source` of its audit entries."""
+
+    request_id: str = ""
+    source_ip: str = ""
+
+
+def iso_micro(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="microseconds")
+
+
+def entry_view(entry: AuditEntry) -> dict[str, Any]:
+    """What an admin sees: ids, actions and outcomes; never clinical content (there is none)."""
+    body = entry.body()
+    return {
+        "chain": entry.chain,
+        "seq": entry.seq,
+        "at": entry.at,
+        "actorId": body["actorId"],
+        "role": body["role"],
+        "action": body["action"],
+        "resource": {"type": body["resourceType"], "id": body["resourceId"], "caseId": body["caseId"] or None},
+        "resourceIds": body["resourceIds"],
+        "patientId": body["patientId"] or None,
+        "source": {"requestId": body["requestId"], "ip": body["sourceIp"]},
+        "outcome": body["outcome"],
+        "hash": entry.hash,
+    }
+
+
+@dataclass
+class VerifyReport:
+    chains: list[ChainReport]
+    anchors: int
+
+    @property
+    def ok(self) -> bool:
+        return all(report.ok for report in self.chains)
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "anchors": self.anchors,
+            "entries": sum(r.entries for r in self.chains),
+            "chains": [r.view() for r in self.chains],
+        }
+
+
+class AuditTrail:
+    def __init__(self, store: AuditStore, anchors: AnchorStore | None, chains: int,
+                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._store = store
+        self._anchors = anchors
+        self._chains = chain_names(chains)
+        self._clock = clock
+        self._sleep = sleep
+        # The last tail this process wrote or read per chain: in steady state an append is one
+        # write, without reading the tail first.
+        self._tails: dict[str, ChainHead] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def chains(self) -> list[str]:
+        return list(self._chains)
+
+    def record(self, event: AuditEvent, staged: Sequence[TransactItem] = ()) -> AuditEntry:
+        """Append an entry (with `staged` writes in the same transaction); returns it.
+
+        StagedWriteRejected passes through: the staged change conflicted and nothing was written.
+        """
+        chain = chain_for(event.patient_id or event.actor_id, len(self._chains))
+        for attempt in range(MAX_APPEND_ATTEMPTS):
+            with self._lock:
+                known = self._tails.get(chain)
+            tail = known if known is not None else self._store.tail(chain)
+            entry = next_entry(chain, tail, event, iso_micro(self._clock()))
+            try:
+                self._store.commit(entry, staged)
+            except HeadMoved:
+                with self._lock:
+                    self._tails.pop(chain, None)
+                if known is None:  # the tail we just read was already stale: others are busy
+                    self._sleep(random.uniform(0, BACKOFF_BASE_SECONDS * 2**attempt))
+                continue
+            with self._lock:
+                self._tails[chain] = ChainHead(chain, entry.seq, entry.hash)
+            return entry
+        raise DependencyUnavailable("The audit trail is busy; try again.", code="audit_unavailable")
+
+    def for_patient(self, admin: Principal, patient_id: str, limit: int, cursor: str | None,
+                    source: RequestSource) -> dict[str, Any]:
+        """A patient's audit entries for operations; the query is itself audited."""
+        page = self._store.for_patient(patient_id, limit, cursor)
+        self.record(AuditEvent(
+            actor_id=admin.user_id, role=admin.role.value, action="audit.query", resource_type="patient",
+            resource_id=patient_id, outcome=Outcome.SUCCESS, patient_id=patient_id,
+            request_id=source.request_id, source_ip=source.source_ip,
+        ))
+        return {"items": [entry_view(entry) for entry in page.entries], "nextCursor": page.cursor}
+
+    def anchor(self) -> Anchor:
+        """Write every chain's tail (seq and hash) to the write-once anchor store."""
+        if self._anchors is None:
+            raise DependencyUnavailable("No audit anchor bucket is configured.", code="anchor_not_configured")
+        tails = {chain: tail for chain in self._chains if (tail := self._store.tail(chain)) is not None}
+        anchor = Anchor(at=iso_micro(self._clock()), heads=tails)
+        key = self._anchors.put(anchor)
+        return Anchor(anchor.at, anchor.heads, key)
+
+    def verify(self, chains: Sequence[str] | None = None, *, use_anchors: bool = True) -> VerifyReport:
+        """Walk every chain from its first entry; report the first bad entry of each."""
+        anchors = list(self._anchors.all()) if (use_anchors and self._anchors is not None) else []
+        selected = list(chains) if chains else self._chains
+        heads = self._store.heads(selected)
+        reports = [
+            verify_chain(chain, self._store.entries(chain), heads.get(chain), anchors) for chain in selected
+        ]
+        return VerifyReport(reports, len(anchors))

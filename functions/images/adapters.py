@@ -1,0 +1,368 @@
+"""Photo storage: upload intents and photos (pynamodb), image objects (S3 through boto3)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from functions.images.ports import ObjectInfo, Photo, UploadIntent, UploadStatus
+from functions.shared.aws import error_code
+from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
+from functions.shared.errors import ValidationError
+
+
+# --- upload intents ------------------------------------------------------------------------------
+class IntentsByCaseIndex(GlobalSecondaryIndex["UploadIntentModel"]):
+    class Meta:
+        index_name = "byCase"
+        projection = AllProjection()
+
+    caseId = UnicodeAttribute(hash_key=True)
+    createdAt = UnicodeAttribute(range_key=True)
+
+
+class UploadIntentModel(Model):
+    class Meta:
+        table_name = "unbound"
+
+    photoId = UnicodeAttribute(hash_key=True)
+    caseId = UnicodeAttribute()
+    uploaderId = UnicodeAttribute()
+    uploaderRole = UnicodeAttribute()
+    bodySite = UnicodeAttribute()
+    lesionId = UnicodeAttribute(null=True)
+    contentType = UnicodeAttribute()
+    sizeBytes = NumberAttribute()
+    capturedAt = UnicodeAttribute()
+    source = UnicodeAttribute()
+    createdAt = UnicodeAttribute()
+    uploadBy = UnicodeAttribute()
+    status = UnicodeAttribute()
+    expiresAtEpoch = NumberAttribute()
+    claim = UnicodeAttribute(null=True)
+    reasonCode = UnicodeAttribute(null=True)
+    reasonMessage = UnicodeAttribute(null=True)
+    updatedAt = UnicodeAttribute(null=True)
+    byCase = IntentsByCaseIndex()
+
+
+def _intent(item: UploadIntentModel) -> UploadIntent:
+    return UploadIntent(
+        photo_id=item.photoId,
+        case_id=item.caseId,
+        uploader_id=item.uploaderId,
+        uploader_role=item.uploaderRole,
+        body_site=item.bodySite,
+        lesion_id=item.lesionId,
+        content_type=item.contentType,
+        size_bytes=int(item.sizeBytes),
+        captured_at=item.capturedAt,
+        source=item.source,
+        created_at=item.createdAt,
+        upload_by=item.uploadBy,
+        status=UploadStatus(item.status),
+        expires_at_epoch=int(item.expiresAtEpoch),
+        claim=item.claim,
+        reason_code=item.reasonCode,
+        reason_message=item.reasonMessage,
+        updated_at=item.updatedAt,
+    )
+
+
+def _condition_failed(exc: BaseException) -> bool:
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+class DynamoIntentStore:
+    def create(self, intent: UploadIntent) -> None:
+        with translate_errors(conflict_code="photo_exists", conflict_message="That photo id is taken."):
+            UploadIntentModel(
+                photoId=intent.photo_id,
+                caseId=intent.case_id,
+                uploaderId=intent.uploader_id,
+                uploaderRole=intent.uploader_role,
+                bodySite=intent.body_site,
+                lesionId=intent.lesion_id,
+                contentType=intent.content_type,
+                sizeBytes=intent.size_bytes,
+                capturedAt=intent.captured_at,
+                source=intent.source,
+                createdAt=intent.created_at,
+                uploadBy=intent.upload_by,
+                status=intent.status.value,
+                expiresAtEpoch=intent.expires_at_epoch,
+            ).save(condition=UploadIntentModel.photoId.does_not_exist())
+
+    def get(self, photo_id: str) -> UploadIntent | None:
+        from pynamodb.exceptions import DoesNotExist
+
+        with translate_errors():
+            try:
+                return _intent(UploadIntentModel.get(photo_id, consistent_read=True))
+            except DoesNotExist:
+                return None
+
+    def for_case(self, case_id: str, limit: int, cursor: str | None) -> tuple[list[UploadIntent], str | None]:
+        start = decode_cursor(cursor)
+        if start is not None and start.get("caseId", {}).get("S") != case_id:
+            raise ValidationError("The cursor is not valid.", code="invalid_cursor")
+        with translate_errors():
+            result = UploadIntentModel.byCase.query(
+                case_id, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
+            )
+            intents = [_intent(item) for item in result]
+            return intents, encode_cursor(result.last_evaluated_key)
+
+    def claim(self, photo_id: str, token: str, now: str) -> UploadIntent | None:
+        from pynamodb.exceptions import UpdateError
+
+        model = UploadIntentModel
+        condition = model.photoId.exists() & (
+            (model.status == UploadStatus.PENDING.value)
+            | ((model.status == UploadStatus.PROCESSING.value) & (model.claim == token))
+        )
+        item = UploadIntentModel(photoId=photo_id)
+        with translate_errors():
+            try:
+                item.update(
+                    actions=[
+                        model.status.set(UploadStatus.PROCESSING.value),
+                        model.claim.set(token),
+                        model.updatedAt.set(now),
+                    ],
+                    condition=condition,
+                )
+            except UpdateError as exc:
+                if _condition_failed(exc):
+                    return None
+                raise
+        return _intent(item)
+
+    def finish(self, photo_id: str, token: str, status: UploadStatus, now: str, expires_at_epoch: int,
+               reason_code: str | None = None, reason_message: str | None = None) -> bool:
+        from pynamodb.exceptions import UpdateError
+
+        model = UploadIntentModel
+        actions: list[Any] = [
+            model.status.set(status.value),
+            model.updatedAt.set(now),
+            model.expiresAtEpoch.set(expires_at_epoch),
+        ]
+        if reason_code:
+            actions += [model.reasonCode.set(reason_code), model.reasonMessage.set(reason_message or "")]
+        condition = (model.status == UploadStatus.PROCESSING.value) & (model.claim == token)
+        with translate_errors():
+            try:
+                UploadIntentModel(photoId=photo_id).update(actions=actions, condition=condition)
+            except UpdateError as exc:
+                if _condition_failed(exc):
+                    return False
+                raise
+        return True
+
+
+# --- photos --------------------------------------------------------------------------------------
+class PhotosByLesionIndex(GlobalSecondaryIndex["PhotoModel"]):
+    class Meta:
+        index_name = "byLesion"
+        projection = AllProjection()
+
+    caseLesion = UnicodeAttribute(hash_key=True)
+    photoId = UnicodeAttribute(range_key=True)
+
+
+class PhotosBySiteIndex(GlobalSecondaryIndex["PhotoModel"]):
+    class Meta:
+        index_name = "bySite"
+        projection = AllProjection()
+
+    caseSite = UnicodeAttribute(hash_key=True)
+    photoId = UnicodeAttribute(range_key=True)
+
+
+class PhotoModel(Model):
+    class Meta:
+        table_name = "unbound"
+
+    caseId = UnicodeAttribute(hash_key=True)
+    photoId = UnicodeAttribute(range_key=True)  # starts with the capture time: sorts by it
+    caseSite = UnicodeAttribute()  # "<caseId>#<bodySite>"
+    caseLesion = UnicodeAttribute(null=True)  # "<caseId>#<lesionId>"; absent (sparse index) without a lesion
+    bodySite = UnicodeAttribute()
+    lesionId = UnicodeAttribute(null=True)
+    capturedAt = UnicodeAttribute()
+    uploadedAt = UnicodeAttribute()
+    processedAt = UnicodeAttribute()
+    uploadedBy = UnicodeAttribute()
+    uploaderRole = UnicodeAttribute()
+    source = UnicodeAttribute()
+    width = NumberAttribute()
+    height = NumberAttribute()
+    sizeBytes = NumberAttribute()
+    sha256 = UnicodeAttribute()
+    quality = MapAttribute(default=dict)  # type: ignore[var-annotated]
+    byLesion = PhotosByLesionIndex()
+    bySite = PhotosBySiteIndex()
+
+
+def _photo(item: PhotoModel) -> Photo:
+    quality = item.quality.as_dict() if hasattr(item.quality, "as_dict") else dict(item.quality or {})
+    return Photo(
+        case_id=item.caseId,
+        photo_id=item.photoId,
+        body_site=item.bodySite,
+        lesion_id=item.lesionId,
+        captured_at=item.capturedAt,
+        uploaded_at=item.uploadedAt,
+        processed_at=item.processedAt,
+        uploaded_by=item.uploadedBy,
+        uploader_role=item.uploaderRole,
+        source=item.source,
+        width=int(item.width),
+        height=int(item.height),
+        size_bytes=int(item.sizeBytes),
+        sha256=item.sha256,
+        quality={str(k): float(v) for k, v in quality.items()},
+    )
+
+
+class DynamoPhotoStore:
+    def put(self, photo: Photo) -> None:
+        with translate_errors():
+            PhotoModel(
+                caseId=photo.case_id,
+                photoId=photo.photo_id,
+                caseSite=f"{photo.case_id}#{photo.body_site}",
+                caseLesion=f"{photo.case_id}#{photo.lesion_id}" if photo.lesion_id else None,
+                bodySite=photo.body_site,
+                lesionId=photo.lesion_id,
+                capturedAt=photo.captured_at,
+                uploadedAt=photo.uploaded_at,
+                processedAt=photo.processed_at,
+                uploadedBy=photo.uploaded_by,
+                uploaderRole=photo.uploader_role,
+                source=photo.source,
+                width=photo.width,
+                height=photo.height,
+                sizeBytes=photo.size_bytes,
+                sha256=photo.sha256,
+                quality=dict(photo.quality),
+            ).save()
+
+    def get(self, case_id: str, photo_id: str) -> Photo | None:
+        from pynamodb.exceptions import DoesNotExist
+
+        with translate_errors():
+            try:
+                return _photo(PhotoModel.get(case_id, photo_id))
+            except DoesNotExist:
+                return None
+
+    def for_case(self, case_id: str, limit: int, cursor: str | None, *, body_site: str | None = None,
+                 lesion_id: str | None = None) -> tuple[list[Photo], str | None]:
+        start = decode_cursor(cursor)
+        query: Any
+        if lesion_id:
+            hash_name, hash_value, query = "caseLesion", f"{case_id}#{lesion_id}", PhotoModel.byLesion.query
+        elif body_site:
+            hash_name, hash_value, query = "caseSite", f"{case_id}#{body_site}", PhotoModel.bySite.query
+        else:
+            hash_name, hash_value, query = "caseId", case_id, PhotoModel.query
+        # A cursor is the LastEvaluatedKey of the same query: it must name the same partition.
+        if start is not None and start.get(hash_name, {}).get("S") != hash_value:
+            raise ValidationError("The cursor is not valid.", code="invalid_cursor")
+        with translate_errors():
+            result = query(hash_value, scan_index_forward=False, limit=limit, page_size=limit,
+                           last_evaluated_key=start)
+            photos = [_photo(item) for item in result]
+            if lesion_id and body_site:  # both given: the lesion decides, the site must agree
+                photos = [photo for photo in photos if photo.body_site == body_site]
+            return photos, encode_cursor(result.last_evaluated_key)
+
+
+# --- S3 ------------------------------------------------------------------------------------------
+class S3ObjectStore:
+    """The image bucket. `client` is a boto3 S3 client signing with SigV4 (presigned POST and GET).
+
+    `presigner` signs the URLs browsers use; it differs from `client` only where browsers reach S3
+    at another address than the functions do (the local stack serves S3 on its own origin).
+    """
+
+    def __init__(self, client: Any, bucket: str, presigner: Any | None = None) -> None:
+        self._s3 = client
+        self._presigner = presigner or client
+        self.bucket = bucket
+
+    def presign_post(self, key: str, content_type: str, max_bytes: int, expires_in: int) -> dict[str, Any]:
+        # In AWS, S3 enforces these conditions; moto does not, so the processor checks them all again.
+        post: dict[str, Any] = self._presigner.generate_presigned_post(
+            Bucket=self.bucket,
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[
+                {"Content-Type": content_type},
+                ["content-length-range", 1, max_bytes],
+            ],
+            ExpiresIn=expires_in,
+        )
+        return post
+
+    def presign_get(self, key: str, expires_in: int) -> str:
+        url: str = self._presigner.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ResponseCacheControl": f"private, max-age={expires_in}",
+                "ResponseContentType": "image/jpeg",
+            },
+            ExpiresIn=expires_in,
+        )
+        return url
+
+    def head(self, key: str, version_id: str | None) -> ObjectInfo | None:
+        try:
+            answer = self._s3.head_object(Bucket=self.bucket, Key=key, **_version(version_id))
+        except Exception as exc:
+            if error_code(exc) in ("404", "NoSuchKey", "NotFound", "NoSuchVersion"):
+                return None
+            raise
+        return ObjectInfo(
+            size=int(answer.get("ContentLength", 0)),
+            content_type=str(answer.get("ContentType", "")),
+            last_modified_epoch=answer["LastModified"].timestamp(),
+        )
+
+    def read(self, key: str, version_id: str | None, max_bytes: int) -> bytes:
+        answer = self._s3.get_object(Bucket=self.bucket, Key=key, **_version(version_id))
+        body = answer["Body"]
+        try:
+            data: bytes = body.read(max_bytes + 1)
+        finally:
+            body.close()
+        return data
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        # S3 verifies the SHA-256 on receipt, so a corrupted transfer fails instead of being stored.
+        digest = base64.b64encode(hashlib.sha256(data).digest()).decode()
+        self._s3.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=data,
+            ContentType=content_type,
+            ChecksumSHA256=digest,
+            CacheControl="private, max-age=31536000, immutable",
+        )
+
+    def delete(self, key: str, version_id: str | None) -> None:
+        self._s3.delete_object(Bucket=self.bucket, Key=key, **_version(version_id))
+
+
+def _version(version_id: str | None) -> dict[str, str]:
+    # "null" is the version id S3 reports for objects written while versioning was off.
+    return {"VersionId": version_id} if version_id and version_id != "null" else {}

@@ -1,0 +1,138 @@
+"""Lesion photos: upload intents (one per presigned POST), accepted photos, and the object store.
+
+An upload goes through three owners: the client (presigned POST straight to S3), S3 -> EventBridge,
+and the processor. The intent item is the contract between them: it says what may land under
+`cases/<caseId>/uploads/<photoId>`, and records what became of it so the patient can be told why a
+photo was refused.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class UploadStatus(StrEnum):
+    PENDING = "pending"  # presigned POST handed out, nothing processed yet
+    PROCESSING = "processing"  # an object landed and a processor claimed it
+    ACCEPTED = "accepted"  # a Photo exists
+    REJECTED = "rejected"  # the object broke a rule and was deleted; reason_code says which
+
+
+class PhotoSource(StrEnum):
+    CAMERA = "camera"
+    GALLERY = "gallery"
+    VISIT = "visit"  # captured during a video visit
+
+
+RENDITIONS: tuple[str, ...] = ("full", "display", "thumb")
+UPLOAD_KEY = re.compile(r"cases/([A-Za-z0-9_-]{8,64})/uploads/([A-Za-z0-9_-]{8,64})")
+
+
+def upload_key(case_id: str, photo_id: str) -> str:
+    return f"cases/{case_id}/uploads/{photo_id}"
+
+
+def rendition_key(case_id: str, photo_id: str, name: str) -> str:
+    return f"cases/{case_id}/photos/{photo_id}/{name}.jpg"
+
+
+@dataclass(frozen=True)
+class UploadIntent:
+    photo_id: str
+    case_id: str
+    uploader_id: str
+    uploader_role: str
+    body_site: str
+    lesion_id: str | None
+    content_type: str
+    size_bytes: int  # the declared size: the upper bound of the POST policy's content-length-range
+    captured_at: str
+    source: str
+    created_at: str
+    upload_by: str  # when the presigned POST expires (ISO-8601)
+    status: UploadStatus
+    expires_at_epoch: int  # TTL of the intent item itself
+    claim: str | None = None  # the S3 object version a processor is working on
+    reason_code: str | None = None
+    reason_message: str | None = None
+    updated_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Photo:
+    case_id: str
+    photo_id: str
+    body_site: str
+    lesion_id: str | None
+    captured_at: str
+    uploaded_at: str
+    processed_at: str
+    uploaded_by: str
+    uploader_role: str
+    source: str
+    width: int
+    height: int
+    size_bytes: int  # of the full rendition
+    sha256: str  # of the full rendition, hex
+    quality: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    size: int
+    content_type: str
+    last_modified_epoch: float
+
+
+class IntentStore(Protocol):
+    def create(self, intent: UploadIntent) -> None: ...
+
+    def get(self, photo_id: str) -> UploadIntent | None: ...
+
+    def for_case(self, case_id: str, limit: int, cursor: str | None) -> tuple[list[UploadIntent], str | None]:
+        """Newest first."""
+        ...
+
+    def claim(self, photo_id: str, token: str, now: str) -> UploadIntent | None:
+        """pending -> processing for `token`, or re-claim by the same token (a retried event).
+        None when the intent is finished or another object version holds it."""
+        ...
+
+    def finish(self, photo_id: str, token: str, status: UploadStatus, now: str, expires_at_epoch: int,
+               reason_code: str | None = None, reason_message: str | None = None) -> bool:
+        """processing -> accepted/rejected, only by the claim holder. False if it no longer holds it."""
+        ...
+
+
+class PhotoStore(Protocol):
+    def put(self, photo: Photo) -> None:
+        """Idempotent (a retried event writes the same photo again)."""
+        ...
+
+    def get(self, case_id: str, photo_id: str) -> Photo | None: ...
+
+    def for_case(self, case_id: str, limit: int, cursor: str | None, *, body_site: str | None = None,
+                 lesion_id: str | None = None) -> tuple[list[Photo], str | None]:
+        """Newest capture first; one Query (on an index when filtered by site or lesion)."""
+        ...
+
+
+class ObjectStore(Protocol):
+    def presign_post(self, key: str, content_type: str, max_bytes: int, expires_in: int) -> dict[str, Any]: ...
+
+    def presign_get(self, key: str, expires_in: int) -> str: ...
+
+    def head(self, key: str, version_id: str | None) -> ObjectInfo | None: ...
+
+    def read(self, key: str, version_id: str | None, max_bytes: int) -> bytes:
+        """At most max_bytes + 1 bytes (one more tells the caller the object is too large)."""
+        ...
+
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def delete(self, key: str, version_id: str | None) -> None:
+        """Delete that version for good (a versioned bucket would otherwise keep the data)."""
+        ...

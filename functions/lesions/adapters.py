@@ -1,0 +1,73 @@
+"""Lesion storage in the lesions table (pynamodb): pk caseId, sk lesionId."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from functions.lesions.ports import Lesion
+from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
+from functions.shared.errors import ValidationError
+
+
+class LesionModel(Model):
+    class Meta:
+        table_name = "unbound"
+
+    caseId = UnicodeAttribute(hash_key=True)
+    lesionId = UnicodeAttribute(range_key=True)
+    bodySite = UnicodeAttribute()
+    view = UnicodeAttribute()
+    x = NumberAttribute()
+    y = NumberAttribute()
+    label = UnicodeAttribute()
+    createdAt = UnicodeAttribute()
+    createdBy = UnicodeAttribute()
+
+
+def _lesion(item: LesionModel) -> Lesion:
+    return Lesion(
+        case_id=item.caseId,
+        lesion_id=item.lesionId,
+        body_site=item.bodySite,
+        view=item.view,
+        x=float(item.x),
+        y=float(item.y),
+        label=item.label,
+        created_at=item.createdAt,
+        created_by=item.createdBy,
+    )
+
+
+class DynamoLesionStore:
+    def get(self, case_id: str, lesion_id: str) -> Lesion | None:
+        from pynamodb.exceptions import DoesNotExist
+
+        with translate_errors():
+            try:
+                return _lesion(LesionModel.get(case_id, lesion_id))
+            except DoesNotExist:
+                return None
+
+    def for_case(self, case_id: str, limit: int, cursor: str | None) -> tuple[list[Lesion], str | None]:
+        start = decode_cursor(cursor)
+        if start is not None and start.get("caseId", {}).get("S") != case_id:
+            raise ValidationError("The cursor is not valid.", code="invalid_cursor")
+        with translate_errors():
+            result = LesionModel.query(case_id, limit=limit, page_size=limit, last_evaluated_key=start)
+            lesions = [_lesion(item) for item in result]
+            return lesions, encode_cursor(result.last_evaluated_key)
+
+    def create(self, lesion: Lesion) -> None:
+        with translate_errors(conflict_code="lesion_exists", conflict_message="That lesion id is taken."):
+            LesionModel(
+                caseId=lesion.case_id,
+                lesionId=lesion.lesion_id,
+                bodySite=lesion.body_site,
+                view=lesion.view,
+                x=lesion.x,
+                y=lesion.y,
+                label=lesion.label,
+                createdAt=lesion.created_at,
+                createdBy=lesion.created_by,
+            ).save(condition=LesionModel.lesionId.does_not_exist())

@@ -1,0 +1,64 @@
+"""Body map routes: the site vocabulary and a case's lesions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from functions.identity.authorizer import jwt_authorizer
+from functions.lesions.body_sites import VIEWS, site_schema, vocabulary
+from functions.shared.auth import Role
+from functions.shared.container import get_container
+from functions.shared.http import ApiRequest, Reply, endpoint
+from functions.shared.validation import CURSOR_SCHEMA, ID_SCHEMA, LIMIT_SCHEMA, strict_object
+
+lesions = Blueprint(__name__)
+
+CLINICAL = (Role.PATIENT, Role.DOCTOR)
+CASE_PATH = strict_object({"case_id": ID_SCHEMA}, ["case_id"])
+LESION_PATH = strict_object({"case_id": ID_SCHEMA, "lesion_id": ID_SCHEMA}, ["case_id", "lesion_id"])
+UNIT = {"type": "number", "minimum": 0, "maximum": 1}
+CREATE_BODY = strict_object(
+    {
+        "bodySite": site_schema(),
+        "view": {"type": "string", "enum": list(VIEWS)},
+        "x": UNIT,
+        "y": UNIT,
+        "label": {"type": "string", "minLength": 1, "maxLength": 80},
+    },
+    ["bodySite", "view", "x", "y", "label"],
+)
+LIST_QUERY = strict_object({"limit": LIMIT_SCHEMA, "cursor": CURSOR_SCHEMA})
+
+
+@lesions.route("/body-sites", methods=["GET"], authorizer=jwt_authorizer)
+@endpoint(lesions, roles=CLINICAL)
+def list_body_sites(request: ApiRequest) -> dict[str, Any]:
+    return vocabulary()
+
+
+@lesions.route("/cases/{case_id}/lesions", methods=["POST"], authorizer=jwt_authorizer)
+@endpoint(lesions, roles=CLINICAL, path=CASE_PATH, body=CREATE_BODY)
+def create_lesion(request: ApiRequest) -> Reply:
+    body = request.body
+    created = get_container().lesions.create(
+        request.require_principal(), request.path["case_id"], body["bodySite"], body["view"], body["x"], body["y"],
+        body["label"],
+    )
+    return Reply(created, status=201)
+
+
+@lesions.route("/cases/{case_id}/lesions", methods=["GET"], authorizer=jwt_authorizer)
+@endpoint(lesions, roles=CLINICAL, path=CASE_PATH, query=LIST_QUERY)
+def list_lesions(request: ApiRequest) -> dict[str, Any]:
+    return get_container().lesions.list(
+        request.require_principal(), request.path["case_id"], request.query.get("limit", 100),
+        request.query.get("cursor"),
+    )
+
+
+@lesions.route("/cases/{case_id}/lesions/{lesion_id}", methods=["GET"], authorizer=jwt_authorizer)
+@endpoint(lesions, roles=CLINICAL, path=LESION_PATH)
+def get_lesion(request: ApiRequest) -> dict[str, Any]:
+    return get_container().lesions.get(request.require_principal(), request.path["case_id"], request.path["lesion_id"])

@@ -1,0 +1,84 @@
+"""Lesions: created on the body map by anyone caring for the case, referenced by photos."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from functions.access.service import AccessPolicy
+from functions.lesions.body_sites import body_sites
+from functions.lesions.ports import Lesion, LesionStore
+from functions.shared.auth import Principal
+from functions.shared.errors import NotFound, ValidationError
+
+
+def new_lesion_id() -> str:
+    return "les_" + secrets.token_urlsafe(9)
+
+
+def lesion_not_found() -> NotFound:
+    return NotFound("No such lesion on this case.", code="lesion_not_found")
+
+
+def lesion_view(lesion: Lesion) -> dict[str, Any]:
+    return {
+        "lesionId": lesion.lesion_id,
+        "caseId": lesion.case_id,
+        "bodySite": lesion.body_site,
+        "view": lesion.view,
+        "x": lesion.x,
+        "y": lesion.y,
+        "label": lesion.label,
+        "createdAt": lesion.created_at,
+        "createdBy": lesion.created_by,
+    }
+
+
+class LesionService:
+    def __init__(self, store: LesionStore, access: AccessPolicy, clock: Callable[[], float] = time.time) -> None:
+        self._store = store
+        self._access = access
+        self._clock = clock
+
+    def create(self, principal: Principal, case_id: str, body_site: str, view: str, x: float, y: float,
+               label: str) -> dict[str, Any]:
+        """Pin a lesion on the figure. Schemas already checked types and ranges; this checks the
+        site can be seen from that side of the figure (no chest on the back view)."""
+        self._access.require_case(principal, case_id)
+        site = body_sites().get(body_site)
+        if site is None:
+            raise ValidationError("bodySite is not a known body site.", code="unknown_body_site")
+        if view not in site.views:
+            raise ValidationError(f"{site.label} is not on the {view} view of the body map.", code="site_not_in_view")
+        lesion = Lesion(
+            case_id=case_id,
+            lesion_id=new_lesion_id(),
+            body_site=body_site,
+            view=view,
+            x=round(x, 4),
+            y=round(y, 4),
+            label=label.strip(),
+            created_at=datetime.fromtimestamp(self._clock(), tz=UTC).isoformat(timespec="seconds"),
+            created_by=principal.user_id,
+        )
+        self._store.create(lesion)
+        return lesion_view(lesion)
+
+    def list(self, principal: Principal, case_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+        self._access.require_case(principal, case_id)
+        lesions, next_cursor = self._store.for_case(case_id, limit, cursor)
+        return {"items": [lesion_view(lesion) for lesion in lesions], "nextCursor": next_cursor}
+
+    def get(self, principal: Principal, case_id: str, lesion_id: str) -> dict[str, Any]:
+        self._access.require_case(principal, case_id)
+        return lesion_view(self.require(case_id, lesion_id))
+
+    def require(self, case_id: str, lesion_id: str) -> Lesion:
+        """The lesion of this case (no access check: callers have done it), or NotFound."""
+        lesion = self._store.get(case_id, lesion_id)
+        if lesion is None:
+            raise lesion_not_found()
+        return lesion

@@ -1,0 +1,128 @@
+"""Score storage in the scores table (pynamodb): pk caseId, sk "<INSTRUMENT>#<recordedAt>#<scoreId>".
+
+One Query with begins_with on the instrument gives its series in time order; the previous score and
+the baseline are each a Query with Limit=1 from either end.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from functions.scores.ports import ScoreRecord
+from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
+from functions.shared.errors import ValidationError
+
+
+class ScoreModel(Model):
+    class Meta:
+        table_name = "unbound"
+
+    caseId = UnicodeAttribute(hash_key=True)
+    scoreKey = UnicodeAttribute(range_key=True)
+    scoreId = UnicodeAttribute()
+    instrument = UnicodeAttribute()
+    recordedAt = UnicodeAttribute()
+    recordedBy = UnicodeAttribute()
+    recorderRole = UnicodeAttribute()
+    onBehalfOfPatient = BooleanAttribute(default=False)
+    visitId = UnicodeAttribute(null=True)
+    total = NumberAttribute()
+    band = UnicodeAttribute(null=True)
+    # Questionnaire answers mix numbers, nulls and "notRelevant": kept as JSON text, exactly as scored.
+    components = UnicodeAttribute()
+    details = UnicodeAttribute(null=True)
+    flags = UnicodeAttribute(null=True)
+    previousScoreId = UnicodeAttribute(null=True)
+    previousTotal = NumberAttribute(null=True)
+    delta = NumberAttribute(null=True)
+    baselineTotal = NumberAttribute(null=True)
+    improvementPercent = NumberAttribute(null=True)
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def _record(item: ScoreModel) -> ScoreRecord:
+    def number(value: Any) -> float | None:
+        return None if value is None else float(value)
+
+    return ScoreRecord(
+        case_id=item.caseId,
+        score_id=item.scoreId,
+        instrument=item.instrument,
+        recorded_at=item.recordedAt,
+        recorded_by=item.recordedBy,
+        recorder_role=item.recorderRole,
+        on_behalf_of_patient=bool(item.onBehalfOfPatient),
+        visit_id=item.visitId,
+        total=float(item.total),
+        band=item.band,
+        components=json.loads(item.components),
+        details=json.loads(item.details) if item.details else {},
+        previous_score_id=item.previousScoreId,
+        previous_total=number(item.previousTotal),
+        delta=number(item.delta),
+        baseline_total=number(item.baselineTotal),
+        improvement_percent=number(item.improvementPercent),
+        flags=json.loads(item.flags) if item.flags else [],
+    )
+
+
+class DynamoScoreStore:
+    def put(self, record: ScoreRecord) -> None:
+        with translate_errors(conflict_code="score_exists", conflict_message="That score was already recorded."):
+            ScoreModel(
+                caseId=record.case_id,
+                scoreKey=record.score_key,
+                scoreId=record.score_id,
+                instrument=record.instrument,
+                recordedAt=record.recorded_at,
+                recordedBy=record.recorded_by,
+                recorderRole=record.recorder_role,
+                onBehalfOfPatient=record.on_behalf_of_patient,
+                visitId=record.visit_id,
+                total=record.total,
+                band=record.band,
+                components=_dump(record.components),
+                details=_dump(record.details) if record.details else None,
+                flags=_dump(record.flags) if record.flags else None,
+                previousScoreId=record.previous_score_id,
+                previousTotal=record.previous_total,
+                delta=record.delta,
+                baselineTotal=record.baseline_total,
+                improvementPercent=record.improvement_percent,
+            ).save(condition=ScoreModel.scoreKey.does_not_exist())
+
+    def _one(self, case_id: str, instrument: str, newest: bool) -> ScoreRecord | None:
+        with translate_errors():
+            for item in ScoreModel.query(case_id, ScoreModel.scoreKey.startswith(f"{instrument}#"),
+                                         scan_index_forward=not newest, limit=1, page_size=1,
+                                         consistent_read=True):
+                return _record(item)
+        return None
+
+    def latest(self, case_id: str, instrument: str) -> ScoreRecord | None:
+        return self._one(case_id, instrument, newest=True)
+
+    def first(self, case_id: str, instrument: str) -> ScoreRecord | None:
+        return self._one(case_id, instrument, newest=False)
+
+    def series(self, case_id: str, instrument: str | None, limit: int, cursor: str | None,
+               newest_first: bool) -> tuple[list[ScoreRecord], str | None]:
+        start = decode_cursor(cursor)
+        if start is not None and start.get("caseId", {}).get("S") != case_id:
+            raise ValidationError("The cursor is not valid.", code="invalid_cursor")
+        if start is not None and instrument and not str(start.get("scoreKey", {}).get("S", "")).startswith(
+                f"{instrument}#"):
+            raise ValidationError("The cursor is not valid.", code="invalid_cursor")
+        condition = ScoreModel.scoreKey.startswith(f"{instrument}#") if instrument else None
+        with translate_errors():
+            result = ScoreModel.query(case_id, condition, scan_index_forward=not newest_first, limit=limit,
+                                      page_size=limit, last_evaluated_key=start)
+            records = [_record(item) for item in result]
+            return records, encode_cursor(result.last_evaluated_key)
