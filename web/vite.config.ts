@@ -9,6 +9,8 @@ export default defineConfig({
   base: '/',
   plugins: [react()],
   server: {
+    // The signaling schemas are the backend's own file (src/call/protocol.ts imports it).
+    fs: { allow: ['.', '../functions/signaling'] },
     proxy: {
       '/api': { target: LOCAL_BACKEND, changeOrigin: true },
       '/ws': { target: LOCAL_BACKEND, changeOrigin: true, ws: true },

@@ -442,4 +442,5 @@ def _links_doc(links: Links) -> dict[str, list[str]]:
 
 
 def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="seconds")
+    # Milliseconds: versions written within one second keep their order (history, timeline).
+    return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="milliseconds")

@@ -114,7 +114,8 @@ class ScoreService:
             case_id=case_id,
             event_id=record.score_id,
             type=EventType.SCORE,
-            occurred_at=datetime.fromtimestamp(now, tz=UTC).isoformat(timespec="seconds"),
+            # Milliseconds: two scores saved within one second keep their order on the timeline.
+            occurred_at=datetime.fromtimestamp(now, tz=UTC).isoformat(timespec="milliseconds"),
             actor_id=principal.user_id,
             ref_id=record.score_id,
             summary=summary,

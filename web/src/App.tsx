@@ -7,6 +7,9 @@ import { DoctorHome } from './pages/DoctorHome.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { PatientHome } from './pages/PatientHome.tsx';
+import { CallPage } from './pages/CallPage.tsx';
+import { DoctorQueuePage } from './pages/DoctorQueuePage.tsx';
+import { PatientVisitPage } from './pages/PatientVisitPage.tsx';
 import { RequireRole, RequireSession, RoleHomeRedirect } from './routing/guards.tsx';
 import { PATHS } from './routing/roles.ts';
 import { ServicesProvider, type AppServices } from './services.tsx';
@@ -25,6 +28,9 @@ export function App({ services }: { services: AppServices }) {
                 <Route path={PATHS.doctorHome} element={<RequireRole><DoctorHome /></RequireRole>} />
                 <Route path={PATHS.adminHome} element={<RequireRole><AdminHome /></RequireRole>} />
                 <Route path={PATHS.casePattern} element={<RequireRole><CaseDetailPage /></RequireRole>} />
+                <Route path={PATHS.doctorVisits} element={<RequireRole><DoctorQueuePage /></RequireRole>} />
+                <Route path={PATHS.patientVisitPattern} element={<RequireRole><PatientVisitPage /></RequireRole>} />
+                <Route path={PATHS.callPattern} element={<RequireRole><CallPage /></RequireRole>} />
               </Route>
             </Route>
             <Route path="*" element={<NotFoundPage />} />

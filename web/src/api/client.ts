@@ -2,15 +2,35 @@ import type { SessionStore, StoredSession } from '../auth/sessionStore.ts';
 import { isApiErrorBody, isMe, isSession } from './guards.ts';
 import type {
   AdminUserList,
+  BodySiteVocabulary,
   Case,
   CaseListQuery,
   CaseListResponse,
   Grant,
   HealthStatus,
   InvitationRequest,
+  Lesion,
+  LesionListResponse,
+  LesionRequest,
   LoginRequest,
   Me,
+  Photo,
+  PhotoListQuery,
+  PhotoListResponse,
+  PhotoUpload,
+  PhotoUploadIntent,
+  PhotoUploadRequest,
   RefreshRequest,
+  Score,
+  ScoreListQuery,
+  ScoreListResponse,
+  ScoreRequest,
+  TimelineResponse,
+  IceServersResponse,
+  Visit,
+  VisitQuality,
+  VisitQueue,
+  VisitRecordList,
   WsTicket,
 } from './types.ts';
 
@@ -170,6 +190,158 @@ export class ApiClient {
     });
   }
 
+  // --- Case tracking: body map, lesions, photos, scores, timeline ------------------------
+
+  getBodySites(signal?: AbortSignal): Promise<BodySiteVocabulary> {
+    return this.authorized<BodySiteVocabulary>({ method: 'GET', path: '/body-sites', signal });
+  }
+
+  listLesions(caseId: string, query: PageQuery = {}, signal?: AbortSignal): Promise<LesionListResponse> {
+    return this.authorized<LesionListResponse>({
+      method: 'GET',
+      path: withQuery(`${casePath(caseId)}/lesions`, query),
+      signal,
+    });
+  }
+
+  createLesion(caseId: string, lesion: LesionRequest, signal?: AbortSignal): Promise<Lesion> {
+    return this.authorized<Lesion>({
+      method: 'POST',
+      path: `${casePath(caseId)}/lesions`,
+      body: lesion,
+      signal,
+    });
+  }
+
+  createPhotoUpload(
+    caseId: string,
+    request: PhotoUploadRequest,
+    signal?: AbortSignal,
+  ): Promise<PhotoUploadIntent> {
+    return this.authorized<PhotoUploadIntent>({
+      method: 'POST',
+      path: `${casePath(caseId)}/photos/uploads`,
+      body: request,
+      signal,
+    });
+  }
+
+  getPhotoUpload(caseId: string, photoId: string, signal?: AbortSignal): Promise<PhotoUpload> {
+    return this.authorized<PhotoUpload>({
+      method: 'GET',
+      path: `${casePath(caseId)}/photos/uploads/${encodeURIComponent(photoId)}`,
+      signal,
+    });
+  }
+
+  listPhotos(caseId: string, query: PhotoListQuery = {}, signal?: AbortSignal): Promise<PhotoListResponse> {
+    return this.authorized<PhotoListResponse>({
+      method: 'GET',
+      path: withQuery(`${casePath(caseId)}/photos`, query),
+      signal,
+    });
+  }
+
+  getPhoto(caseId: string, photoId: string, signal?: AbortSignal): Promise<Photo> {
+    return this.authorized<Photo>({
+      method: 'GET',
+      path: `${casePath(caseId)}/photos/${encodeURIComponent(photoId)}`,
+      signal,
+    });
+  }
+
+  /** The lesion's newest photo (ghost overlay); ApiError 404 `no_photo_yet` when it has none. */
+  getLatestLesionPhoto(caseId: string, lesionId: string, signal?: AbortSignal): Promise<Photo> {
+    return this.authorized<Photo>({
+      method: 'GET',
+      path: `${casePath(caseId)}/lesions/${encodeURIComponent(lesionId)}/latest-photo`,
+      signal,
+    });
+  }
+
+  recordScore(caseId: string, score: ScoreRequest, signal?: AbortSignal): Promise<Score> {
+    return this.authorized<Score>({
+      method: 'POST',
+      path: `${casePath(caseId)}/scores`,
+      body: score,
+      signal,
+    });
+  }
+
+  listScores(caseId: string, query: ScoreListQuery = {}, signal?: AbortSignal): Promise<ScoreListResponse> {
+    return this.authorized<ScoreListResponse>({
+      method: 'GET',
+      path: withQuery(`${casePath(caseId)}/scores`, query),
+      signal,
+    });
+  }
+
+  getTimeline(caseId: string, query: PageQuery = {}, signal?: AbortSignal): Promise<TimelineResponse> {
+    return this.authorized<TimelineResponse>({
+      method: 'GET',
+      path: withQuery(`${casePath(caseId)}/timeline`, query),
+      signal,
+    });
+  }
+
+  // --- Video visits (docs/signaling.md) ---------------------------------------------------
+
+  /** Patient: asks for a visit on a case (asking again while one is open returns the same room). */
+  requestVisit(caseId: string, signal?: AbortSignal): Promise<Visit> {
+    return this.authorized<Visit>({ method: 'POST', path: '/visits', body: { caseId }, signal });
+  }
+
+  /** Doctor: the waiting patients, oldest first. */
+  getVisitQueue(signal?: AbortSignal): Promise<VisitQueue> {
+    return this.authorized<VisitQueue>({ method: 'GET', path: '/visits/queue', signal });
+  }
+
+  getIceServers(signal?: AbortSignal): Promise<IceServersResponse> {
+    return this.authorized<IceServersResponse>({ method: 'GET', path: '/visits/ice-servers', signal });
+  }
+
+  getVisit(roomId: string, signal?: AbortSignal): Promise<Visit> {
+    return this.authorized<Visit>({ method: 'GET', path: visitPath(roomId), signal });
+  }
+
+  admitVisit(roomId: string, signal?: AbortSignal): Promise<Visit> {
+    return this.visitAction(roomId, 'admit', signal);
+  }
+
+  declineVisit(roomId: string, signal?: AbortSignal): Promise<Visit> {
+    return this.visitAction(roomId, 'decline', signal);
+  }
+
+  cancelVisit(roomId: string, signal?: AbortSignal): Promise<Visit> {
+    return this.visitAction(roomId, 'cancel', signal);
+  }
+
+  endVisit(roomId: string, signal?: AbortSignal): Promise<Visit> {
+    return this.visitAction(roomId, 'end', signal);
+  }
+
+  reportVisitQuality(roomId: string, quality: VisitQuality, signal?: AbortSignal): Promise<{ status: string }> {
+    return this.authorized<{ status: string }>({
+      method: 'POST',
+      path: `${visitPath(roomId)}/quality`,
+      body: quality,
+      signal,
+    });
+  }
+
+  /** Ended visits of a case (consultation records), newest first. */
+  listCaseVisits(caseId: string, limit?: number, signal?: AbortSignal): Promise<VisitRecordList> {
+    return this.authorized<VisitRecordList>({
+      method: 'GET',
+      path: withQuery(`${casePath(caseId)}/visits`, { limit }),
+      signal,
+    });
+  }
+
+  private visitAction(roomId: string, action: string, signal?: AbortSignal): Promise<Visit> {
+    return this.authorized<Visit>({ method: 'POST', path: `${visitPath(roomId)}/${action}`, body: {}, signal });
+  }
+
   // --- Operations -------------------------------------------------------------------------
 
   listAdminUsers(signal?: AbortSignal): Promise<AdminUserList> {
@@ -275,6 +447,30 @@ export class ApiClient {
     if (!response.ok) throw await errorFromResponse(response);
     return (await readJsonBody(response, spec.path)) as T;
   }
+}
+
+/** Query of the cursor-paginated list routes. */
+export interface PageQuery {
+  limit?: number;
+  cursor?: string;
+}
+
+function visitPath(roomId: string): string {
+  return `/visits/${encodeURIComponent(roomId)}`;
+}
+
+function casePath(caseId: string): string {
+  return `/cases/${encodeURIComponent(caseId)}`;
+}
+
+/** Appends the defined entries of `query` as a query string. */
+function withQuery(path: string, query: object): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null) params.set(key, String(value));
+  }
+  const search = params.toString();
+  return search === '' ? path : `${path}?${search}`;
 }
 
 async function readJsonBody(response: Response, path: string): Promise<unknown> {

@@ -118,3 +118,306 @@ export interface CaseListQuery {
   limit?: number;
   cursor?: string;
 }
+
+// --- Case tracking: body map, lesions, photos, scores, timeline -----------------------------------
+
+export type BodyView = 'front' | 'back';
+
+/** One entry of the body-site vocabulary (GET /body-sites). */
+export interface BodySite {
+  id: string;
+  label: string;
+  views: BodyView[];
+  region: string;
+}
+
+/** Answer of GET /body-sites. */
+export interface BodySiteVocabulary {
+  version: number | string;
+  views: BodyView[];
+  regions: Record<string, unknown>;
+  sites: BodySite[];
+}
+
+export interface LesionRequest {
+  bodySite: string;
+  view: BodyView;
+  /** 0..1 across the figure. */
+  x: number;
+  /** 0..1 down the figure. */
+  y: number;
+  label: string;
+}
+
+export interface Lesion extends LesionRequest {
+  lesionId: string;
+  caseId: string;
+  /** ISO-8601 */
+  createdAt: string;
+  createdBy: string;
+}
+
+export interface LesionListResponse {
+  items: Lesion[];
+  nextCursor: string | null;
+}
+
+export type PhotoSource = 'camera' | 'gallery' | 'visit';
+
+export type PhotoContentType = 'image/jpeg' | 'image/png';
+
+/** Body of POST /cases/{caseId}/photos/uploads. */
+export interface PhotoUploadRequest {
+  bodySite: string;
+  lesionId?: string;
+  contentType: PhotoContentType;
+  sizeBytes: number;
+  /** ISO-8601 with a zone; the server uses "now" when absent. */
+  capturedAt?: string;
+  source: PhotoSource;
+}
+
+export type PhotoUploadStatus = 'pending' | 'processing' | 'accepted' | 'rejected';
+
+export interface PhotoRejection {
+  code: string;
+  message: string;
+}
+
+export interface PhotoUrls {
+  full?: string;
+  display: string;
+  thumb: string;
+}
+
+export interface PhotoQuality {
+  sharpness?: number;
+  mean_luminance?: number;
+  dark_fraction?: number;
+  bright_fraction?: number;
+}
+
+export interface Photo {
+  photoId: string;
+  caseId: string;
+  bodySite: string;
+  lesionId: string | null;
+  capturedAt: string;
+  uploadedAt: string;
+  source: PhotoSource;
+  uploadedBy: string;
+  uploaderRole: string;
+  width: number;
+  height: number;
+  /** Presigned GETs, valid for 5 minutes: fetch the photo again for new ones. */
+  urls: PhotoUrls;
+  urlsExpireAt: string;
+  // Present in the detail view only.
+  processedAt?: string;
+  sizeBytes?: number;
+  sha256?: string;
+  quality?: PhotoQuality;
+}
+
+export interface PhotoListResponse {
+  items: Photo[];
+  nextCursor: string | null;
+}
+
+export interface PhotoListQuery {
+  bodySite?: string;
+  lesionId?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** An upload as the server tracks it (GET /cases/{caseId}/photos/uploads/{photoId}). */
+export interface PhotoUpload {
+  photoId: string;
+  caseId: string;
+  status: PhotoUploadStatus;
+  bodySite: string;
+  lesionId: string | null;
+  contentType: string;
+  sizeBytes: number;
+  capturedAt: string;
+  source: PhotoSource;
+  createdAt: string;
+  uploadedBy: string;
+  rejection?: PhotoRejection;
+  /** Present once accepted. */
+  photo?: Photo;
+}
+
+/** The presigned POST handed out with a new upload. */
+export interface PresignedPost {
+  method: 'POST';
+  url: string;
+  fields: Record<string, string>;
+  /** Name of the file field; it must come last in the form. */
+  fileField: string;
+  expiresAt: string;
+}
+
+/** Answer of POST /cases/{caseId}/photos/uploads. */
+export interface PhotoUploadIntent extends PhotoUpload {
+  upload: PresignedPost;
+}
+
+export type ScoreInstrument = 'PASI' | 'EASI' | 'IGA' | 'DLQI' | 'POEM' | 'ITCH_NRS';
+
+export interface ScoreRequest {
+  instrument: ScoreInstrument;
+  components: Record<string, unknown>;
+  visitId?: string;
+}
+
+export interface ScoreFlag {
+  code: string;
+  message: string;
+}
+
+export interface ScoreChange {
+  previousScoreId: string | null;
+  previousTotal: number | null;
+  delta: number | null;
+  baselineTotal: number | null;
+  improvementPercent: number | null;
+}
+
+export interface Score {
+  scoreId: string;
+  caseId: string;
+  instrument: ScoreInstrument;
+  recordedAt: string;
+  recordedBy: string;
+  recorderRole: string;
+  onBehalfOfPatient: boolean;
+  visitId: string | null;
+  total: number;
+  band: string | null;
+  components: Record<string, unknown>;
+  details: Record<string, unknown> | null;
+  change: ScoreChange | null;
+  flags: ScoreFlag[];
+}
+
+export interface ScoreListResponse {
+  items: Score[];
+  nextCursor: string | null;
+}
+
+export interface ScoreListQuery {
+  instrument?: ScoreInstrument;
+  order?: 'asc' | 'desc';
+  limit?: number;
+  cursor?: string;
+}
+
+export type TimelineEventType =
+  | 'photo'
+  | 'visit'
+  | 'score'
+  | 'note'
+  | 'record'
+  | 'consultation'
+  | 'case';
+
+/** One event of a case's timeline (GET /cases/{caseId}/timeline), newest first. */
+export interface TimelineEvent {
+  eventId: string;
+  /** A known type, or a newer one this build does not know yet. */
+  type: TimelineEventType | (string & {});
+  /** ISO-8601; orders the timeline. */
+  occurredAt: string;
+  actorId: string;
+  /** Id of the full record (photo, score, visit, record entry...). */
+  refId: string;
+  /** Short, display-safe summary; its fields depend on the type. */
+  summary: Record<string, unknown>;
+}
+
+export interface TimelineResponse {
+  items: TimelineEvent[];
+  nextCursor: string | null;
+}
+
+// --- Video visits (docs/signaling.md, "REST routes of visits") -------------------------------------
+
+export type VisitStatus = 'waiting' | 'active' | 'ended';
+
+export type VisitRole = 'patient' | 'doctor';
+
+export interface VisitParticipant {
+  participantId: string;
+  username: string;
+  role: VisitRole;
+}
+
+export interface Visit {
+  roomId: string;
+  caseId: string;
+  status: VisitStatus;
+  requestedAt: string;
+  admittedAt: string | null;
+  endedAt: string | null;
+  endReason: string | null;
+  participants: VisitParticipant[];
+  /** While waiting: the place in the queue of the doctor who would see it soonest. */
+  position?: number;
+  estimatedWaitSeconds?: number;
+  waitedSeconds?: number;
+}
+
+export interface VisitQueueItem {
+  roomId: string;
+  caseId: string;
+  patientId: string;
+  patient: string;
+  requestedAt: string;
+  position: number;
+  waitedSeconds: number;
+}
+
+export interface VisitQueue {
+  items: VisitQueueItem[];
+}
+
+/** Answer of GET /visits/ice-servers. */
+export interface IceServersResponse {
+  iceServers: Array<{ urls: string[] | string; username?: string; credential?: string }>;
+  ttlSeconds: number;
+  expiresAt: string;
+}
+
+export type CallQualityLevel = 'good' | 'fair' | 'poor';
+
+/** Body of POST /visits/{roomId}/quality. */
+export interface VisitQuality {
+  rttMs: number;
+  lossPct: number;
+  bitrateKbps: number;
+  reconnects: number;
+  jitterMs?: number;
+  framesPerSecond?: number;
+  durationSeconds?: number;
+  worstQuality?: CallQualityLevel;
+  audioOnlySeconds?: number;
+}
+
+/** An ended visit, kept on the case as its consultation record. */
+export interface VisitRecord {
+  roomId: string;
+  caseId: string;
+  requestedAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  durationSeconds: number | null;
+  endReason: string | null;
+  participants: Array<VisitParticipant & { joinedAt: string | null; leftAt: string | null }>;
+  quality: Record<string, VisitQuality & { reportedAt: string }>;
+}
+
+export interface VisitRecordList {
+  items: VisitRecord[];
+}

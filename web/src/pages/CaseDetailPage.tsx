@@ -2,6 +2,7 @@ import { useCallback } from 'react';
 import { Link, useParams } from 'react-router';
 import type { Case, CaseDoctor } from '../api/types.ts';
 import { useSignedInUser } from '../auth/AuthProvider.tsx';
+import { CaseTracking } from '../cases/CaseTracking.tsx';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
@@ -32,7 +33,10 @@ export function CaseDetailPage() {
         <ErrorBanner error={clinicalCase.error} onRetry={clinicalCase.reload} />
       )}
       {clinicalCase.status === 'ready' && (
-        <CaseDetail clinicalCase={clinicalCase.data} showPatient={me.role === 'doctor'} />
+        <>
+          <CaseDetail clinicalCase={clinicalCase.data} showPatient={me.role === 'doctor'} />
+          <CaseTracking clinicalCase={clinicalCase.data} role={me.role} />
+        </>
       )}
     </div>
   );

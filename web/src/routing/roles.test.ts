@@ -68,3 +68,16 @@ describe('landingPathAfterLogin', () => {
     expect(landingPathAfterLogin('doctor', 'https://example.org/cases/c-1')).toBe('/doctor');
   });
 });
+
+describe('video visit pages', () => {
+  it('lets the patient ask from a case, doctors work the waiting room, both join calls', () => {
+    expect(canRoleOpen('patient', '/cases/c-1/visit')).toBe(true);
+    expect(canRoleOpen('doctor', '/cases/c-1/visit')).toBe(false);
+    expect(canRoleOpen('doctor', '/doctor/visits')).toBe(true);
+    expect(canRoleOpen('patient', '/doctor/visits')).toBe(false);
+    expect(canRoleOpen('patient', '/visits/Yc2dEw3oQ8eN2x1o4b0mVg')).toBe(true);
+    expect(canRoleOpen('doctor', '/visits/Yc2dEw3oQ8eN2x1o4b0mVg')).toBe(true);
+    expect(canRoleOpen('admin', '/visits/Yc2dEw3oQ8eN2x1o4b0mVg')).toBe(false);
+    expect(canRoleOpen('admin', '/doctor/visits')).toBe(false);
+  });
+});

@@ -7,6 +7,10 @@ export const PATHS = {
   doctorHome: '/doctor',
   adminHome: '/admin',
   casePattern: '/cases/:caseId',
+  // Video visits
+  doctorVisits: '/doctor/visits',
+  patientVisitPattern: '/cases/:caseId/visit',
+  callPattern: '/visits/:roomId',
 } as const;
 
 const HOME_BY_ROLE: Record<Role, string> = {
@@ -21,6 +25,10 @@ const ACCESS_RULES: ReadonlyArray<{ matches: (pathname: string) => boolean; role
   { matches: (p) => p === PATHS.doctorHome, roles: ['doctor'] },
   { matches: (p) => p === PATHS.adminHome, roles: ['admin'] },
   { matches: (p) => /^\/cases\/[^/]+$/.test(p), roles: ['patient', 'doctor'] },
+  // Video visits: the patient asks from a case; doctors work the waiting room; both join calls.
+  { matches: (p) => p === PATHS.doctorVisits, roles: ['doctor'] },
+  { matches: (p) => /^\/cases\/[^/]+\/visit$/.test(p), roles: ['patient'] },
+  { matches: (p) => /^\/visits\/[^/]+$/.test(p), roles: ['patient', 'doctor'] },
 ];
 
 export function homePathForRole(role: Role): string {
@@ -29,6 +37,15 @@ export function homePathForRole(role: Role): string {
 
 export function casePath(caseId: string): string {
   return `/cases/${encodeURIComponent(caseId)}`;
+}
+
+/** The patient's video-visit page for a case (pre-call check, waiting room, call). */
+export function patientVisitPath(caseId: string): string {
+  return `/cases/${encodeURIComponent(caseId)}/visit`;
+}
+
+export function callPath(roomId: string): string {
+  return `/visits/${encodeURIComponent(roomId)}`;
 }
 
 function normalise(pathname: string): string {

@@ -1,0 +1,84 @@
+import { useCallback, useEffect, useState } from 'react';
+import { Link } from 'react-router';
+import type { BodySite, Case, Photo } from '../api/types.ts';
+import { ErrorBanner } from '../components/ErrorBanner.tsx';
+import { formatDateTime } from '../format.ts';
+import { casePath } from '../routing/roles.ts';
+import { useServices } from '../services.tsx';
+
+/** The case beside the call (doctor's desk): facts, plan and photos, newest first. */
+export function CasePanel({ caseId, photosVersion, sites }: { caseId: string; photosVersion: number; sites: readonly BodySite[] }) {
+  const { api } = useServices();
+  const [clinicalCase, setCase] = useState<Case | null>(null);
+  const [photos, setPhotos] = useState<Photo[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    api.getCase(caseId, controller.signal).then(setCase, (failure: unknown) => {
+      if (!controller.signal.aborted) setError(failure);
+    });
+    return () => controller.abort();
+  }, [api, caseId]);
+
+  const loadPhotos = useCallback(
+    (signal?: AbortSignal) =>
+      api.listPhotos(caseId, { limit: 12 }, signal).then(
+        (page) => setPhotos(page.items),
+        (failure: unknown) => {
+          if (!signal?.aborted) setError(failure);
+        },
+      ),
+    [api, caseId],
+  );
+
+  useEffect(() => {
+    const controller = new AbortController();
+    void loadPhotos(controller.signal);
+    return () => controller.abort();
+  }, [loadPhotos, photosVersion]);
+
+  const label = (id: string) => sites.find((site) => site.id === id)?.label ?? id;
+
+  return (
+    <aside className="case-panel" aria-label="Case" data-testid="call-case-panel">
+      {error !== null && <ErrorBanner error={error} onRetry={() => { setError(null); void loadPhotos(); }} />}
+      {clinicalCase !== null && (
+        <>
+          <h2 className="case-panel__title">{clinicalCase.condition}</h2>
+          {clinicalCase.bodySites.length > 0 && (
+            <p className="case-panel__sites">
+              <strong>Body sites:</strong> {clinicalCase.bodySites.join(', ')}
+            </p>
+          )}
+          {clinicalCase.followUpPlan !== null && clinicalCase.followUpPlan.trim() !== '' && (
+            <p className="case-panel__plan">
+              <strong>Plan:</strong> {clinicalCase.followUpPlan}
+            </p>
+          )}
+          <Link className="button button--small" to={casePath(caseId)} target="_blank" rel="noreferrer">
+            Open the full case
+          </Link>
+        </>
+      )}
+      <h3 className="case-panel__subtitle">Photos</h3>
+      {photos === null && <p className="empty">Loading photos…</p>}
+      {photos !== null && photos.length === 0 && <p className="empty">No photos yet.</p>}
+      {photos !== null && photos.length > 0 && (
+        <ul className="case-panel__photos" data-testid="call-case-photos">
+          {photos.map((photo) => (
+            <li key={photo.photoId} className="case-panel__photo" data-testid="call-case-photo" data-photo-id={photo.photoId} data-source={photo.source}>
+              <a href={photo.urls.display} target="_blank" rel="noreferrer">
+                <img src={photo.urls.thumb} alt={`${label(photo.bodySite)}, ${formatDateTime(photo.capturedAt)}`} loading="lazy" />
+              </a>
+              <span className="case-panel__photo-caption">
+                {label(photo.bodySite)} · {formatDateTime(photo.capturedAt)}
+                {photo.source === 'visit' ? ' · taken in a video visit' : ''}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </aside>
+  );
+}

@@ -1,0 +1,214 @@
+import { useEffect, useRef, useState } from 'react';
+import type { ApiClient } from '../api/client.ts';
+import { LevelMeter, playTestTone } from './audio.ts';
+import { MediaAccessError, type LocalMedia } from './media.ts';
+import { detectPlatform, mediaHelp, type MediaHelp } from './mediaErrors.ts';
+import { median } from './quality.ts';
+import { VideoTile } from './VideoTile.tsx';
+import './call.css';
+
+type CheckStatus = 'pending' | 'ok' | 'warning' | 'error';
+
+function platform() {
+  return detectPlatform(navigator.userAgent, navigator.maxTouchPoints ?? 0);
+}
+
+export function helpFor(error: unknown): MediaHelp {
+  if (error instanceof MediaAccessError) return mediaHelp(error.problem, platform(), error.device);
+  return mediaHelp('unknown', platform());
+}
+
+function CheckRow({ name, status, testId, children }: { name: string; status: CheckStatus; testId: string; children: React.ReactNode }) {
+  const mark = { pending: '…', ok: '✓', warning: '!', error: '✕' }[status];
+  return (
+    <li className={`check check--${status}`} data-testid={testId} data-status={status}>
+      <span className="check__mark" aria-hidden="true">
+        {mark}
+      </span>
+      <div className="check__body">
+        <span className="check__name">
+          {name}
+          <span className="visually-hidden">: {status}</span>
+        </span>
+        {children}
+      </div>
+    </li>
+  );
+}
+
+function MicMeter({ track }: { track: MediaStreamTrack | null }) {
+  const [level, setLevel] = useState(0);
+  const [heard, setHeard] = useState(false);
+  useEffect(() => {
+    if (track === null) return undefined;
+    const meter = LevelMeter.create(track);
+    if (meter === null) return undefined;
+    const timer = setInterval(() => {
+      const value = meter.level();
+      setLevel(value);
+      if (value > 0.25) setHeard(true);
+    }, 100);
+    return () => {
+      clearInterval(timer);
+      meter.close();
+    };
+  }, [track]);
+  return (
+    <>
+      <span className="meter" role="meter" aria-label="Microphone level" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(level * 100)}>
+        <span className="meter__fill" style={{ width: `${Math.round(level * 100)}%` }} />
+      </span>
+      <span className="check__hint">{heard ? 'We can hear you.' : 'Say something: the bar should move.'}</span>
+    </>
+  );
+}
+
+type NetworkResult = { status: CheckStatus; text: string };
+
+async function measureNetwork(api: ApiClient): Promise<NetworkResult> {
+  if (typeof navigator !== 'undefined' && navigator.onLine === false) {
+    return { status: 'error', text: 'You are offline. Connect to Wi-Fi or mobile data.' };
+  }
+  const times: number[] = [];
+  for (let i = 0; i < 3; i += 1) {
+    const started = performance.now();
+    try {
+      await api.health();
+      times.push(performance.now() - started);
+    } catch {
+      return { status: 'error', text: 'DermaFollow cannot be reached. Check your internet connection.' };
+    }
+  }
+  const rtt = median(times) ?? 0;
+  if (rtt > 600) return { status: 'warning', text: `The connection is slow (${Math.round(rtt)} ms). Wi-Fi near the router works best.` };
+  return { status: 'ok', text: `Connection OK (${Math.round(rtt)} ms).` };
+}
+
+interface PreCallCheckProps {
+  api: ApiClient;
+  media: LocalMedia | null;
+  mediaError: unknown;
+  onRetry: () => void;
+  /** Whether the live-notice socket is connected (needed to hear that the doctor admitted us). */
+  signalingOpen: boolean;
+  speakerId: string;
+  onSpeakerChange: (id: string) => void;
+}
+
+/** Camera, microphone, speaker and network, with specific help when something is wrong. */
+export function PreCallCheck({ api, media, mediaError, onRetry, signalingOpen, speakerId, onSpeakerChange }: PreCallCheckProps) {
+  const [network, setNetwork] = useState<NetworkResult>({ status: 'pending', text: 'Checking the connection…' });
+  const [speakers, setSpeakers] = useState<MediaDeviceInfo[]>([]);
+  const [tone, setTone] = useState<'idle' | 'playing' | 'played' | 'confirmed' | 'failed'>('idle');
+  const preview = useRef<MediaStream | null>(null);
+  if (media !== null && (preview.current === null || preview.current.getVideoTracks()[0] !== media.videoTrack)) {
+    preview.current = media.previewStream();
+  }
+
+  useEffect(() => {
+    let cancelled = false;
+    void measureNetwork(api).then((result) => !cancelled && setNetwork(result));
+    return () => {
+      cancelled = true;
+    };
+  }, [api]);
+
+  useEffect(() => {
+    if (media === null || typeof navigator.mediaDevices?.enumerateDevices !== 'function') return;
+    void navigator.mediaDevices.enumerateDevices().then((devices) => setSpeakers(devices.filter((d) => d.kind === 'audiooutput')));
+  }, [media]);
+
+  const help = mediaError !== null && mediaError !== undefined ? helpFor(mediaError) : null;
+  const cameraFailed = help !== null && (help.problem === 'unsupported' || help.problem === 'insecure' || (mediaError instanceof MediaAccessError && mediaError.device !== 'microphone'));
+  const micFailed = help !== null && (!(mediaError instanceof MediaAccessError) || mediaError.device !== 'camera');
+  const sinkSelectable = typeof (HTMLMediaElement.prototype as { setSinkId?: unknown }).setSinkId === 'function' && speakers.length > 1;
+
+  const testSpeaker = async () => {
+    setTone('playing');
+    try {
+      await playTestTone(speakerId);
+      setTone('played');
+    } catch {
+      setTone('failed');
+    }
+  };
+
+  const networkStatus: CheckStatus = network.status === 'ok' && !signalingOpen ? 'pending' : network.status;
+
+  return (
+    <section className="precall" aria-labelledby="precall-title" data-testid="precall">
+      <h2 id="precall-title" className="precall__title">
+        Before the visit
+      </h2>
+      <div className="precall__preview">
+        {media !== null ? (
+          <VideoTile stream={preview.current} muted mirror testId="precall-preview" label="Your camera preview" className="precall__video" />
+        ) : (
+          <div className="precall__video precall__video--empty" aria-hidden="true">
+            {help === null ? 'Starting the camera…' : 'No picture'}
+          </div>
+        )}
+      </div>
+
+      {help !== null && (
+        <div className="media-help" role="alert" data-testid="precall-help" data-problem={help.problem}>
+          <p className="media-help__title">{help.title}</p>
+          <ol className="media-help__steps">
+            {help.steps.map((step) => (
+              <li key={step}>{step}</li>
+            ))}
+          </ol>
+          {help.problem !== 'unsupported' && help.problem !== 'insecure' && (
+            <button type="button" className="button button--primary" onClick={onRetry} data-testid="precall-retry">
+              Try again
+            </button>
+          )}
+        </div>
+      )}
+
+      <ul className="checks">
+        <CheckRow name="Camera" status={media !== null ? 'ok' : cameraFailed ? 'error' : 'pending'} testId="precall-camera">
+          <span className="check__hint">
+            {media !== null ? 'You should see yourself above.' : cameraFailed ? help?.title : 'Starting…'}
+          </span>
+        </CheckRow>
+        <CheckRow name="Microphone" status={media !== null ? 'ok' : micFailed ? 'error' : 'pending'} testId="precall-mic">
+          {media !== null ? <MicMeter track={media.rawAudioTrack} /> : <span className="check__hint">{micFailed ? help?.title : 'Starting…'}</span>}
+        </CheckRow>
+        <CheckRow
+          name="Speaker"
+          status={tone === 'confirmed' ? 'ok' : tone === 'failed' ? 'warning' : 'pending'}
+          testId="precall-speaker"
+        >
+          {sinkSelectable && (
+            <label className="field precall__speaker-select">
+              <span className="visually-hidden">Speaker</span>
+              <select className="field__input" value={speakerId} onChange={(event) => onSpeakerChange(event.target.value)}>
+                {speakers.map((device, index) => (
+                  <option key={device.deviceId || index} value={device.deviceId}>
+                    {device.label || `Speaker ${index + 1}`}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          <span className="check__actions">
+            <button type="button" className="button button--secondary" onClick={() => void testSpeaker()} disabled={tone === 'playing'} data-testid="precall-speaker-test">
+              {tone === 'playing' ? 'Playing…' : 'Play test sound'}
+            </button>
+            {(tone === 'played' || tone === 'confirmed') && (
+              <button type="button" className="button button--secondary" onClick={() => setTone('confirmed')} aria-pressed={tone === 'confirmed'} data-testid="precall-speaker-ok">
+                I heard it
+              </button>
+            )}
+          </span>
+          {tone === 'played' && <span className="check__hint">No sound? Turn the volume up, or take the phone off silent mode.</span>}
+          {tone === 'failed' && <span className="check__hint">This browser could not play the sound. You may still hear the doctor.</span>}
+        </CheckRow>
+        <CheckRow name="Network" status={networkStatus} testId="precall-network">
+          <span className="check__hint">{network.status === 'ok' && !signalingOpen ? 'Connecting to the waiting room…' : network.text}</span>
+        </CheckRow>
+      </ul>
+    </section>
+  );
+}

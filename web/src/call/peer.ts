@@ -1,0 +1,269 @@
+// One RTCPeerConnection to one remote participant (the call is a full mesh), negotiated with the
+// "perfect negotiation" pattern (W3C WebRTC spec, section 10.7):
+//
+// - either side may (re)negotiate at any time from `negotiationneeded` (tracks, data channel,
+//   restartIce());
+// - when both offer at once (glare), the POLITE side rolls its own offer back and answers, the
+//   IMPOLITE side ignores the incoming offer. Politeness must be decided the same way on both
+//   sides without talking: here the participant with the lexicographically GREATER participantId
+//   is polite (see `isPolite`).
+//
+// A chat DataChannel is pre-negotiated (`negotiated: true, id: 0`), so both sides create it and no
+// `datachannel` event is needed. ICE candidates trickle through signaling; `null` ends them.
+
+import type { EncodingLevel } from './adaptation.ts';
+import type { CandidatePayload, RelayFrame, SdpPayload } from './protocol.ts';
+import { MAX_SDP_CHARS } from './protocol.ts';
+import { parsePeerMessage, type PeerMessage } from './messages.ts';
+
+/** Who yields on glare: the participant whose id sorts after the other's. */
+export function isPolite(myId: string, remoteId: string): boolean {
+  return myId > remoteId;
+}
+
+/** The `o=` session id of an SDP: it changes only when the other side makes a NEW peer connection. */
+export function sdpSessionId(sdp: string): string | null {
+  const match = /^o=\S+ (\d+) /m.exec(sdp);
+  return match?.[1] ?? null;
+}
+
+export interface LocalTracks {
+  stream: MediaStream;
+  audio: MediaStreamTrack | null;
+  video: MediaStreamTrack | null;
+}
+
+export interface PeerLinkOptions {
+  remoteId: string;
+  polite: boolean;
+  iceServers: RTCIceServer[];
+  /** Relays a frame to the remote participant through signaling (`to` is filled in here). */
+  send: (frame: RelayFrame) => void;
+  onRemoteStream: (stream: MediaStream) => void;
+  onMessage: (message: PeerMessage) => void;
+  onChannelOpen: () => void;
+  onIceState: (state: RTCIceConnectionState) => void;
+  onError: (context: string, error: unknown) => void;
+  /** Called after a remote offer is applied and before answering (e.g. to add our tracks now, so
+   * they reuse the offer's transceivers and no second negotiation is needed). */
+  beforeAnswer?: () => void;
+}
+
+export class PeerLink {
+  readonly pc: RTCPeerConnection;
+  readonly remoteId: string;
+  readonly polite: boolean;
+  /** Session id (`o=` line) of the remote peer connection we talk to. */
+  remoteSessionId: string | null = null;
+  private channel: RTCDataChannel | null = null;
+  private makingOffer = false;
+  private ignoreOffer = false;
+  private settingRemoteAnswerPending = false;
+  private mediaAttached = false;
+  private audioSender: RTCRtpSender | null = null;
+  private videoSender: RTCRtpSender | null = null;
+  private remoteStream: MediaStream | null = null;
+  private closed = false;
+  private readonly options: PeerLinkOptions;
+
+  constructor(options: PeerLinkOptions) {
+    this.options = options;
+    this.remoteId = options.remoteId;
+    this.polite = options.polite;
+    this.pc = new RTCPeerConnection({ iceServers: options.iceServers, bundlePolicy: 'max-bundle' });
+    this.pc.onnegotiationneeded = () => void this.negotiate();
+    this.pc.onicecandidate = ({ candidate }) => {
+      const payload: CandidatePayload | null =
+        candidate === null || candidate.candidate === '' ? null : (candidate.toJSON() as CandidatePayload);
+      this.send({ action: 'ice', candidate: payload === null ? null : cleanCandidate(payload) });
+    };
+    this.pc.oniceconnectionstatechange = () => this.options.onIceState(this.pc.iceConnectionState);
+    this.pc.ontrack = (event) => {
+      const stream = event.streams[0] ?? this.remoteStream ?? new MediaStream();
+      if (!stream.getTracks().includes(event.track)) stream.addTrack(event.track);
+      this.remoteStream = stream;
+      this.options.onRemoteStream(stream);
+    };
+  }
+
+  get hasMedia(): boolean {
+    return this.mediaAttached;
+  }
+
+  get channelOpen(): boolean {
+    return this.channel?.readyState === 'open';
+  }
+
+  get stream(): MediaStream | null {
+    return this.remoteStream;
+  }
+
+  get iceState(): RTCIceConnectionState {
+    return this.pc.iceConnectionState;
+  }
+
+  /**
+   * Adds our tracks and the chat channel (idempotent). The first call triggers negotiation, unless
+   * it happens while answering an offer, when the offer's transceivers are reused.
+   */
+  attachMedia(local: LocalTracks): void {
+    if (this.mediaAttached || this.closed) return;
+    this.mediaAttached = true;
+    if (local.audio !== null) this.audioSender = this.pc.addTrack(local.audio, local.stream);
+    if (local.video !== null) this.videoSender = this.pc.addTrack(local.video, local.stream);
+    const channel = this.pc.createDataChannel('chat', { negotiated: true, id: 0, ordered: true });
+    channel.onopen = () => this.options.onChannelOpen();
+    channel.onmessage = (event) => {
+      const message = parsePeerMessage(event.data);
+      if (message !== null) this.options.onMessage(message);
+    };
+    this.channel = channel;
+  }
+
+  async handleDescription(description: SdpPayload): Promise<void> {
+    if (this.closed) return;
+    const pc = this.pc;
+    // An answer may arrive while our offer is still being set locally; that is not a collision.
+    const readyForOffer =
+      !this.makingOffer && (pc.signalingState === 'stable' || this.settingRemoteAnswerPending);
+    const offerCollision = description.type === 'offer' && !readyForOffer;
+    this.ignoreOffer = !this.polite && offerCollision;
+    if (this.ignoreOffer) return;
+
+    this.settingRemoteAnswerPending = description.type === 'answer';
+    try {
+      // For the polite side on collision this rolls our offer back implicitly.
+      await pc.setRemoteDescription(description);
+    } finally {
+      this.settingRemoteAnswerPending = false;
+    }
+    this.remoteSessionId = sdpSessionId(description.sdp) ?? this.remoteSessionId;
+    if (description.type === 'offer') {
+      this.options.beforeAnswer?.();
+      await pc.setLocalDescription();
+      this.sendDescription('answer');
+    }
+  }
+
+  async handleCandidate(candidate: CandidatePayload | null): Promise<void> {
+    if (this.closed) return;
+    try {
+      if (candidate === null) await this.pc.addIceCandidate();
+      else await this.pc.addIceCandidate(candidate);
+    } catch (error) {
+      // Candidates of an offer we ignored (glare) or of an older ICE generation are expected to fail.
+      if (!this.ignoreOffer) this.options.onError('addIceCandidate', error);
+    }
+  }
+
+  restartIce(): void {
+    if (!this.closed) this.pc.restartIce();
+  }
+
+  async replaceTrack(kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<void> {
+    const sender = kind === 'audio' ? this.audioSender : this.videoSender;
+    if (sender !== null && sender.track !== track) await sender.replaceTrack(track);
+  }
+
+  /** Applies an adaptation decision to the video sender; false if it is not negotiated yet. */
+  async applyEncoding(level: EncodingLevel): Promise<boolean> {
+    const sender = this.videoSender;
+    if (sender === null || this.closed) return false;
+    const params = sender.getParameters() as RTCRtpSendParameters & { degradationPreference?: string };
+    const encoding = params.encodings?.[0];
+    if (encoding === undefined) return false;
+    encoding.active = !level.audioOnly;
+    if (!level.audioOnly) {
+      encoding.maxBitrate = level.maxBitrate;
+      encoding.scaleResolutionDownBy = level.scaleResolutionDownBy;
+    }
+    params.degradationPreference = 'maintain-resolution';
+    try {
+      await sender.setParameters(params);
+    } catch (error) {
+      // Older engines refuse degradationPreference in setParameters; the track's contentHint
+      // ('detail') asks for the same thing.
+      delete params.degradationPreference;
+      try {
+        await sender.setParameters(params);
+      } catch (retryError) {
+        this.options.onError('setParameters', retryError ?? error);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** What the video sender is set to now (for the UI and the end-to-end test). */
+  currentEncoding(): { maxBitrate?: number; scaleResolutionDownBy?: number; active?: boolean } | null {
+    const encoding = this.videoSender?.getParameters().encodings?.[0];
+    if (encoding === undefined) return null;
+    return {
+      ...(encoding.maxBitrate !== undefined ? { maxBitrate: encoding.maxBitrate } : {}),
+      ...(encoding.scaleResolutionDownBy !== undefined ? { scaleResolutionDownBy: encoding.scaleResolutionDownBy } : {}),
+      ...(encoding.active !== undefined ? { active: encoding.active } : {}),
+    };
+  }
+
+  sendMessage(message: PeerMessage): boolean {
+    if (this.channel?.readyState !== 'open') return false;
+    try {
+      this.channel.send(JSON.stringify(message));
+      return true;
+    } catch (error) {
+      this.options.onError('datachannel', error);
+      return false;
+    }
+  }
+
+  getStats(): Promise<RTCStatsReport> {
+    return this.pc.getStats();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.channel?.close();
+    this.pc.onnegotiationneeded = null;
+    this.pc.onicecandidate = null;
+    this.pc.oniceconnectionstatechange = null;
+    this.pc.ontrack = null;
+    this.pc.close();
+  }
+
+  private async negotiate(): Promise<void> {
+    if (this.closed) return;
+    try {
+      this.makingOffer = true;
+      await this.pc.setLocalDescription();
+      this.sendDescription('offer');
+    } catch (error) {
+      this.options.onError('negotiation', error);
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
+  private sendDescription(type: 'offer' | 'answer'): void {
+    const local = this.pc.localDescription;
+    if (local === null || local.type !== type) return;
+    if (local.sdp.length > MAX_SDP_CHARS) {
+      this.options.onError('sdp', new Error(`The ${type} is too large to signal (${local.sdp.length} characters).`));
+      return;
+    }
+    this.send({ action: type, sdp: { type, sdp: local.sdp } });
+  }
+
+  private send(frame: RelayFrame): void {
+    if (!this.closed) this.options.send({ ...frame, to: this.remoteId });
+  }
+}
+
+/** The candidate fields the protocol allows (toJSON may add more in future browsers). */
+function cleanCandidate(candidate: CandidatePayload): CandidatePayload {
+  const clean: CandidatePayload = { candidate: candidate.candidate };
+  if (candidate.sdpMid !== undefined) clean.sdpMid = candidate.sdpMid;
+  if (candidate.sdpMLineIndex !== undefined) clean.sdpMLineIndex = candidate.sdpMLineIndex;
+  if (candidate.usernameFragment !== undefined) clean.usernameFragment = candidate.usernameFragment;
+  return clean;
+}

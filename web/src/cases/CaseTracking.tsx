@@ -1,0 +1,142 @@
+import { useCallback, useState, type KeyboardEvent } from 'react';
+import { useSearchParams } from 'react-router';
+import type { Case, Role } from '../api/types.ts';
+import { ErrorBanner } from '../components/ErrorBanner.tsx';
+import { BodyMapPanel } from './BodyMapPanel.tsx';
+import { ComparePanel } from './ComparePanel.tsx';
+import { PhotosPanel } from './PhotosPanel.tsx';
+import { ScoresPanel } from './ScoresPanel.tsx';
+import type { SiteSelection } from './selection.ts';
+import './cases.css';
+import { TimelinePanel } from './TimelinePanel.tsx';
+import { useBodySites, useLesions } from './useCaseData.ts';
+
+const TABS = [
+  { id: 'body', label: 'Body map' },
+  { id: 'photos', label: 'Photos' },
+  { id: 'timeline', label: 'Timeline' },
+  { id: 'compare', label: 'Compare' },
+  { id: 'scores', label: 'Scores' },
+] as const;
+
+export type CaseTab = (typeof TABS)[number]['id'];
+
+function isTab(value: string | null): value is CaseTab {
+  return TABS.some((tab) => tab.id === value);
+}
+
+/**
+ * Following a case over time: body map and lesions, photos, the timeline, side-by-side comparison
+ * and scores. The open tab lives in the address (`?tab=`), so reloading or sharing a link keeps it.
+ */
+export function CaseTracking({ clinicalCase, role }: { clinicalCase: Case; role: Role }) {
+  const caseId = clinicalCase.caseId;
+  const [params, setParams] = useSearchParams();
+  const requested = params.get('tab');
+  const tab: CaseTab = isTab(requested) ? requested : 'body';
+  const [selection, setSelection] = useState<SiteSelection | null>(null);
+  // Bumped after every change (photo accepted, lesion added, score recorded): lists load again.
+  const [version, setVersion] = useState(0);
+  const changed = useCallback(() => setVersion((count) => count + 1), []);
+
+  const vocabulary = useBodySites();
+  const lesions = useLesions(caseId, version);
+  const sites = vocabulary.data?.sites;
+
+  const openTab = useCallback(
+    (next: CaseTab) => {
+      setParams(
+        (current) => {
+          const updated = new URLSearchParams(current);
+          updated.set('tab', next);
+          return updated;
+        },
+        { replace: true },
+      );
+    },
+    [setParams],
+  );
+
+  const onTabKey = (event: KeyboardEvent<HTMLButtonElement>) => {
+    const index = TABS.findIndex((candidate) => candidate.id === tab);
+    const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+    if (step === 0) return;
+    event.preventDefault();
+    const next = TABS[(index + step + TABS.length) % TABS.length]!;
+    openTab(next.id);
+    document.getElementById(`case-tab-${next.id}`)?.focus();
+  };
+
+  return (
+    <section className="tracking" aria-label="Case follow-up" data-testid="case-tracking">
+      <div className="tabs" role="tablist" aria-label="Case follow-up" data-testid="case-tabs">
+        {TABS.map((entry) => (
+          <button
+            key={entry.id}
+            id={`case-tab-${entry.id}`}
+            type="button"
+            role="tab"
+            className="tabs__tab"
+            aria-selected={tab === entry.id}
+            aria-controls={`case-panel-${entry.id}`}
+            tabIndex={tab === entry.id ? 0 : -1}
+            data-testid={`case-tab-${entry.id}`}
+            onClick={() => openTab(entry.id)}
+            onKeyDown={onTabKey}
+          >
+            {entry.label}
+          </button>
+        ))}
+      </div>
+
+      {vocabulary.error !== null && vocabulary.data === undefined && (
+        <ErrorBanner error={vocabulary.error} onRetry={vocabulary.reload} />
+      )}
+
+      <div
+        className="tabs__panel"
+        role="tabpanel"
+        id={`case-panel-${tab}`}
+        aria-labelledby={`case-tab-${tab}`}
+        data-testid={`case-panel-${tab}`}
+      >
+        {tab === 'body' && (
+          <BodyMapPanel
+            caseId={caseId}
+            sites={sites}
+            lesions={lesions}
+            selection={selection}
+            onSelect={setSelection}
+            onLesionAdded={changed}
+            onPhotograph={() => openTab('photos')}
+          />
+        )}
+        {tab === 'photos' && (
+          <PhotosPanel
+            caseId={caseId}
+            sites={sites}
+            lesions={lesions.data ?? []}
+            selection={selection}
+            onSelect={setSelection}
+            version={version}
+            onChanged={changed}
+            onPickOnMap={() => openTab('body')}
+          />
+        )}
+        {tab === 'timeline' && <TimelinePanel caseId={caseId} sites={sites} version={version} />}
+        {tab === 'compare' && (
+          <ComparePanel
+            caseId={caseId}
+            sites={sites}
+            lesions={lesions.data ?? []}
+            selection={selection}
+            version={version}
+          />
+        )}
+        {tab === 'scores' && (
+          <ScoresPanel caseId={caseId} role={role} version={version} onChanged={changed} />
+        )}
+      </div>
+    </section>
+  );
+}

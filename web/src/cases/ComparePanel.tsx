@@ -1,0 +1,221 @@
+import { useMemo, useState } from 'react';
+import type { BodySite, Lesion, Photo, Score } from '../api/types.ts';
+import { ErrorBanner } from '../components/ErrorBanner.tsx';
+import { Loading } from '../components/Loading.tsx';
+import { formatDate, formatDateTime } from '../format.ts';
+import { byCaptureTime, defaultPair, describeOffset, nearestScores } from './compare.ts';
+import { bandLabel, SHORT_LABELS } from './scorePreview.ts';
+import type { SiteSelection } from './selection.ts';
+import { siteLabel } from './siteLabels.ts';
+import { usePhotoList, useScores } from './useCaseData.ts';
+
+interface Props {
+  caseId: string;
+  sites: BodySite[] | undefined;
+  lesions: Lesion[];
+  selection: SiteSelection | null;
+  version: number;
+}
+
+/** What to compare: a lesion (its photos across visits) or a whole body site. */
+type Subject = { kind: 'site'; id: string } | { kind: 'lesion'; id: string };
+
+function subjectKey(subject: Subject | null): string {
+  return subject === null ? '' : `${subject.kind}:${subject.id}`;
+}
+
+/** Two photos of the same site or spot, side by side and overlaid, with dates and nearby scores. */
+export function ComparePanel({ caseId, sites, lesions, selection, version }: Props) {
+  // Sites that have photos, to offer only what can be compared.
+  const allPhotos = usePhotoList(caseId, { limit: 100 }, version);
+  const photographedSites = useMemo(
+    () => [...new Set((allPhotos.data ?? []).map((photo) => photo.bodySite))],
+    [allPhotos.data],
+  );
+  const [chosen, setChosen] = useState<Subject | null>(null);
+  const fallback: Subject | null =
+    selection !== null
+      ? selection.lesionId !== null
+        ? { kind: 'lesion', id: selection.lesionId }
+        : { kind: 'site', id: selection.bodySite }
+      : photographedSites[0] !== undefined
+        ? { kind: 'site', id: photographedSites[0] }
+        : null;
+  const subject = chosen ?? fallback;
+
+  const query =
+    subject === null ? {} : subject.kind === 'lesion' ? { lesionId: subject.id, limit: 100 } : { bodySite: subject.id, limit: 100 };
+  const photos = usePhotoList(caseId, query, version, subject !== null);
+  const scores = useScores(caseId, version);
+
+  const onSubject = (key: string) => {
+    const [kind, id] = key.split(':');
+    setChosen(kind === 'lesion' && id ? { kind, id } : kind === 'site' && id ? { kind, id } : null);
+  };
+
+  const photoLesions = lesions.filter((lesion) => (allPhotos.data ?? []).some((photo) => photo.lesionId === lesion.lesionId));
+
+  return (
+    <div className="compare" data-testid="compare">
+      <label className="field">
+        <span className="field__label">Compare photos of</span>
+        <select
+          className="field__input"
+          data-testid="compare-subject"
+          value={subjectKey(subject)}
+          onChange={(event) => onSubject(event.target.value)}
+        >
+          {subject === null && <option value="">Choose a site…</option>}
+          {subject !== null &&
+            !photographedSites.includes(subject.id) &&
+            !photoLesions.some((lesion) => lesion.lesionId === subject.id) && (
+              <option value={subjectKey(subject)}>
+                {subject.kind === 'site'
+                  ? siteLabel(sites, subject.id)
+                  : (lesions.find((lesion) => lesion.lesionId === subject.id)?.label ?? 'This spot')}
+              </option>
+            )}
+          {photographedSites.map((site) => (
+            <option key={site} value={`site:${site}`}>
+              {siteLabel(sites, site)} (all photos)
+            </option>
+          ))}
+          {photoLesions.map((lesion) => (
+            <option key={lesion.lesionId} value={`lesion:${lesion.lesionId}`}>
+              Spot: {lesion.label} ({siteLabel(sites, lesion.bodySite)})
+            </option>
+          ))}
+        </select>
+      </label>
+
+      {(allPhotos.error ?? photos.error) !== null && (
+        <ErrorBanner
+          error={allPhotos.error ?? photos.error}
+          onRetry={() => {
+            allPhotos.reload();
+            photos.reload();
+          }}
+        />
+      )}
+      {subject !== null && photos.data === undefined && photos.loading && <Loading label="Loading photos…" />}
+      {subject === null && allPhotos.data !== undefined && <p className="empty">No photo on this case yet.</p>}
+      {subject !== null && photos.data !== undefined && (
+        <PhotoPair
+          key={subjectKey(subject)}
+          photos={photos.data}
+          scores={scores.data ?? []}
+          sites={sites}
+          onBroken={photos.reload}
+        />
+      )}
+    </div>
+  );
+}
+
+function PhotoPair({
+  photos,
+  scores,
+  sites,
+  onBroken,
+}: {
+  photos: Photo[];
+  scores: Score[];
+  sites: BodySite[] | undefined;
+  onBroken: () => void;
+}) {
+  const ordered = useMemo(() => byCaptureTime(photos), [photos]);
+  const initial = defaultPair(ordered);
+  const [leftId, setLeftId] = useState<string | null>(initial?.[0] ?? null);
+  const [rightId, setRightId] = useState<string | null>(initial?.[1] ?? null);
+  const [opacity, setOpacity] = useState(50);
+
+  if (ordered.length < 2) {
+    return (
+      <p className="empty" data-testid="compare-needs-two">
+        Two photos of the same site are needed to compare. Take another photo at the next check-up.
+      </p>
+    );
+  }
+  // A photo that left the list (e.g. a fresh list after a URL renewal keeps ids): fall back.
+  const left = ordered.find((photo) => photo.photoId === leftId) ?? ordered[0]!;
+  const right = ordered.find((photo) => photo.photoId === rightId) ?? ordered[ordered.length - 1]!;
+
+  const picker = (label: string, testId: string, value: Photo, onChange: (id: string) => void) => (
+    <label className="field">
+      <span className="field__label">{label}</span>
+      <select className="field__input" data-testid={testId} value={value.photoId} onChange={(event) => onChange(event.target.value)}>
+        {ordered.map((photo, index) => (
+          <option key={photo.photoId} value={photo.photoId}>
+            {`${index + 1}. ${formatDateTime(photo.capturedAt)}`}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+
+  return (
+    <>
+      <div className="compare__pickers">
+        {picker('Earlier photo', 'compare-left', left, setLeftId)}
+        {picker('Later photo', 'compare-right', right, setRightId)}
+      </div>
+
+      <h3>Side by side</h3>
+      <div className="compare__side-by-side" data-testid="compare-side-by-side">
+        {[left, right].map((photo, index) => (
+          <figure key={`${index}-${photo.photoId}`} className="compare__figure" data-testid="compare-photo" data-photo-id={photo.photoId}>
+            <img src={photo.urls.display} alt={`${siteLabel(sites, photo.bodySite)}, ${formatDate(photo.capturedAt)}`} onError={onBroken} />
+            <figcaption>
+              <strong data-testid="compare-date">{formatDateTime(photo.capturedAt)}</strong>
+              <NearScores scores={scores} at={photo.capturedAt} />
+            </figcaption>
+          </figure>
+        ))}
+      </div>
+
+      <h3>Overlay</h3>
+      <div className="compare__overlay" data-testid="compare-overlay">
+        <img className="compare__overlay-base" src={left.urls.display} alt={`Earlier: ${formatDate(left.capturedAt)}`} onError={onBroken} />
+        <img
+          className="compare__overlay-top"
+          src={right.urls.display}
+          alt={`Later: ${formatDate(right.capturedAt)}`}
+          style={{ opacity: opacity / 100 }}
+          data-testid="compare-overlay-top"
+          onError={onBroken}
+        />
+      </div>
+      <label className="field">
+        <span className="field__label">
+          {formatDate(left.capturedAt)} ← → {formatDate(right.capturedAt)} · later photo {opacity}%
+        </span>
+        <input
+          type="range"
+          min={0}
+          max={100}
+          step={1}
+          value={opacity}
+          className="range"
+          aria-label="Opacity of the later photo"
+          data-testid="compare-opacity"
+          onChange={(event) => setOpacity(Number(event.target.value))}
+        />
+      </label>
+    </>
+  );
+}
+
+function NearScores({ scores, at }: { scores: Score[]; at: string }) {
+  const near = nearestScores(scores, at);
+  if (near.length === 0) return <span className="compare__scores empty">No score within 30 days</span>;
+  return (
+    <ul className="compare__scores" data-testid="compare-scores">
+      {near.map(({ score, offsetDays }) => (
+        <li key={score.scoreId}>
+          {SHORT_LABELS[score.instrument]} {score.total}
+          {score.band ? ` (${bandLabel(score.band)})` : ''} · {describeOffset(offsetDays)}
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,361 @@
+import { useCallback, useState, type ChangeEvent } from 'react';
+import type { BodySite, Lesion, Photo, PhotoSource } from '../api/types.ts';
+import { ErrorBanner } from '../components/ErrorBanner.tsx';
+import { Loading } from '../components/Loading.tsx';
+import { formatDateTime } from '../format.ts';
+import { useServices } from '../services.tsx';
+import { ActionError } from './ActionError.tsx';
+import { siteCenter, viewForSite } from './bodyMap.ts';
+import { LiveCamera } from './LiveCamera.tsx';
+import type { SiteSelection } from './selection.ts';
+import { siteLabel } from './siteLabels.ts';
+import { useKeptResource, usePhotoList } from './useCaseData.ts';
+import { usePhotoCapture, type CaptureState } from './usePhotoCapture.ts';
+
+interface Props {
+  caseId: string;
+  sites: BodySite[] | undefined;
+  lesions: Lesion[];
+  selection: SiteSelection | null;
+  onSelect: (selection: SiteSelection | null) => void;
+  version: number;
+  onChanged: () => void;
+  onPickOnMap: () => void;
+}
+
+/** Taking or choosing a photo of the selected site, and the case's photos. */
+export function PhotosPanel({ caseId, sites, lesions, selection, onSelect, version, onChanged, onPickOnMap }: Props) {
+  const capture = usePhotoCapture(caseId, onChanged);
+  const [live, setLive] = useState(false);
+  const [allSites, setAllSites] = useState(false);
+  const [openPhoto, setOpenPhoto] = useState<string | null>(null);
+  const target = selection === null ? null : { bodySite: selection.bodySite, lesionId: selection.lesionId };
+  const busy = capture.state.phase === 'checking' || capture.state.phase === 'uploading';
+
+  const filterSite = allSites || selection === null ? undefined : selection.bodySite;
+  const photos = usePhotoList(caseId, filterSite === undefined ? {} : { bodySite: filterSite }, version);
+
+  const onFile = (source: PhotoSource) => (event: ChangeEvent<HTMLInputElement>) => {
+    const file = event.target.files?.[0];
+    event.target.value = ''; // the same file can be picked again after a refusal
+    if (file !== undefined && target !== null) void capture.submit(file, source, target);
+  };
+
+  const onCaptured = (blob: Blob) => {
+    setLive(false);
+    if (target !== null) void capture.submit(blob, 'camera', target);
+  };
+
+  const chooseSite = (bodySite: string) => {
+    if (bodySite === '') return onSelect(null);
+    const view = viewForSite(sites?.find((site) => site.id === bodySite), selection?.view ?? 'front');
+    onSelect({ bodySite, view, point: siteCenter(view, bodySite), lesionId: null });
+  };
+
+  const chooseLesion = (lesionId: string) => {
+    if (selection === null) return;
+    const lesion = lesions.find((candidate) => candidate.lesionId === lesionId);
+    onSelect(
+      lesion === undefined
+        ? { ...selection, lesionId: null }
+        : { bodySite: lesion.bodySite, view: lesion.view, point: { x: lesion.x, y: lesion.y }, lesionId: lesion.lesionId },
+    );
+  };
+
+  const siteLesions = selection === null ? [] : lesions.filter((lesion) => lesion.bodySite === selection.bodySite);
+
+  return (
+    <div className="photos" data-testid="photos-panel">
+      <section className="capture" aria-labelledby="capture-title">
+        <h3 id="capture-title">New photo</h3>
+        <div className="capture__target">
+          <label className="field">
+            <span className="field__label">Body site</span>
+            <select
+              className="field__input"
+              data-testid="photo-site"
+              value={selection?.bodySite ?? ''}
+              onChange={(event) => chooseSite(event.target.value)}
+              disabled={busy}
+            >
+              <option value="">Choose a body site…</option>
+              {(sites ?? []).map((site) => (
+                <option key={site.id} value={site.id}>
+                  {site.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          {siteLesions.length > 0 && (
+            <label className="field">
+              <span className="field__label">Spot</span>
+              <select
+                className="field__input"
+                data-testid="photo-lesion"
+                value={selection?.lesionId ?? ''}
+                onChange={(event) => chooseLesion(event.target.value)}
+                disabled={busy}
+              >
+                <option value="">The site in general</option>
+                {siteLesions.map((lesion) => (
+                  <option key={lesion.lesionId} value={lesion.lesionId}>
+                    {lesion.label}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          {selection === null && (
+            <p className="hint">
+              Choose the body site first, or{' '}
+              <button type="button" className="link-button" onClick={onPickOnMap}>
+                tap it on the body map
+              </button>
+              .
+            </p>
+          )}
+        </div>
+
+        <div className="capture__actions">
+          <label className={`button button--primary file-button${target === null || busy ? ' is-disabled' : ''}`}>
+            Take a photo
+            <input
+              type="file"
+              accept="image/*"
+              capture="environment"
+              className="visually-hidden"
+              data-testid="photo-input-camera"
+              disabled={target === null || busy}
+              onChange={onFile('camera')}
+            />
+          </label>
+          <label className={`button button--secondary file-button${target === null || busy ? ' is-disabled' : ''}`}>
+            Choose from gallery
+            <input
+              type="file"
+              accept="image/*"
+              className="visually-hidden"
+              data-testid="photo-input-gallery"
+              disabled={target === null || busy}
+              onChange={onFile('gallery')}
+            />
+          </label>
+          <button
+            type="button"
+            className="button button--secondary"
+            data-testid="photo-live-start"
+            disabled={target === null || busy}
+            onClick={() => setLive(true)}
+          >
+            Camera with framing guide
+          </button>
+        </div>
+        <p className="hint">
+          Good light, no flash, 15-30 cm from the skin, the whole spot in the frame. Photos need at least
+          800 x 600 pixels.
+        </p>
+
+        {live && target !== null && (
+          <LiveCamera caseId={caseId} target={target} onCapture={onCaptured} onClose={() => setLive(false)} />
+        )}
+
+        <CaptureStatus state={capture.state} onDismiss={capture.reset} />
+      </section>
+
+      <section aria-labelledby="photo-list-title">
+        <div className="section-heading">
+          <h3 id="photo-list-title">
+            {filterSite === undefined ? 'All photos' : `Photos of ${siteLabel(sites, filterSite)}`}
+          </h3>
+          {selection !== null && (
+            <button
+              type="button"
+              className="link-button"
+              data-testid="photo-filter-toggle"
+              onClick={() => setAllSites((value) => !value)}
+            >
+              {allSites ? 'Only this site' : 'All sites'}
+            </button>
+          )}
+        </div>
+        {photos.error !== null && <ErrorBanner error={photos.error} onRetry={photos.reload} />}
+        {photos.data === undefined && photos.loading && <Loading label="Loading photos…" />}
+        {photos.data !== undefined && photos.data.length === 0 && <p className="empty">No photo yet.</p>}
+        {photos.data !== undefined && photos.data.length > 0 && (
+          <ul className="photo-grid" data-testid="photo-list">
+            {photos.data.map((photo) => (
+              <PhotoTile
+                key={photo.photoId}
+                photo={photo}
+                sites={sites}
+                lesions={lesions}
+                onOpen={() => setOpenPhoto(photo.photoId)}
+                onBroken={photos.reload}
+              />
+            ))}
+          </ul>
+        )}
+        {openPhoto !== null && (
+          <PhotoViewer caseId={caseId} photoId={openPhoto} sites={sites} onClose={() => setOpenPhoto(null)} />
+        )}
+      </section>
+    </div>
+  );
+}
+
+function CaptureStatus({ state, onDismiss }: { state: CaptureState; onDismiss: () => void }) {
+  switch (state.phase) {
+    case 'idle':
+      return null;
+    case 'checking':
+      return (
+        <p className="capture-status" role="status" data-testid="photo-checking">
+          Checking the photo…
+        </p>
+      );
+    case 'refused':
+      return (
+        <div className="capture-status capture-status--refused" role="alert" data-testid="photo-gate-message" data-code={state.code}>
+          <p className="capture-status__title">Please take this photo again</p>
+          <p>{state.message}</p>
+          <p className="hint">Checked on this device; nothing was sent.</p>
+          <button type="button" className="button button--small" onClick={onDismiss}>
+            OK
+          </button>
+        </div>
+      );
+    case 'uploading': {
+      const { progress } = state;
+      const sending = progress.phase === 'uploading' || progress.phase === 'requesting';
+      const fraction =
+        progress.loaded !== undefined && progress.total !== undefined && progress.total > 0
+          ? progress.loaded / progress.total
+          : undefined;
+      return (
+        <div className="capture-status" role="status" aria-live="polite" data-testid="photo-upload-progress" data-phase={progress.phase}>
+          <p>
+            {sending ? 'Sending the photo…' : 'Sent. The photo is being checked…'}
+            {state.converted && ' (converted to JPEG)'}
+          </p>
+          <progress
+            className="capture-status__bar"
+            max={1}
+            {...(sending && fraction !== undefined ? { value: fraction } : sending ? {} : { value: 1 })}
+          />
+        </div>
+      );
+    }
+    case 'done': {
+      const { result } = state;
+      if (result.outcome === 'accepted') {
+        return (
+          <div className="capture-status capture-status--accepted" role="status" data-testid="photo-upload-status" data-outcome="accepted" data-photo-id={result.photoId}>
+            <p className="capture-status__title">Photo accepted</p>
+            <p>It is now part of your case.</p>
+          </div>
+        );
+      }
+      if (result.outcome === 'rejected') {
+        return (
+          <div
+            className="capture-status capture-status--refused"
+            role="alert"
+            data-testid="photo-upload-status"
+            data-outcome="rejected"
+            data-code={result.rejection.code}
+            data-photo-id={result.photoId}
+          >
+            <p className="capture-status__title">The photo was not accepted and has been deleted</p>
+            <p>{result.rejection.message}</p>
+          </div>
+        );
+      }
+      return (
+        <div className="capture-status" role="status" data-testid="photo-upload-status" data-outcome="timeout">
+          <p>{result.message}</p>
+        </div>
+      );
+    }
+    case 'failed':
+      return (
+        <div className="capture-status capture-status--refused" data-testid="photo-upload-status" data-outcome="error">
+          <ActionError error={state.error} testId="photo-upload-error" />
+        </div>
+      );
+  }
+}
+
+function PhotoTile({
+  photo,
+  sites,
+  lesions,
+  onOpen,
+  onBroken,
+}: {
+  photo: Photo;
+  sites: BodySite[] | undefined;
+  lesions: Lesion[];
+  onOpen: () => void;
+  onBroken: () => void;
+}) {
+  const lesion = lesions.find((candidate) => candidate.lesionId === photo.lesionId);
+  return (
+    <li className="photo-tile" data-testid="photo-item" data-photo-id={photo.photoId} data-body-site={photo.bodySite}>
+      <button type="button" className="photo-tile__button" onClick={onOpen}>
+        <img
+          className="photo-tile__image"
+          src={photo.urls.thumb}
+          alt={`Photo of ${siteLabel(sites, photo.bodySite)}, ${formatDateTime(photo.capturedAt)}`}
+          loading="lazy"
+          onError={onBroken}
+        />
+        <span className="photo-tile__caption">
+          <span>{lesion !== undefined ? lesion.label : siteLabel(sites, photo.bodySite)}</span>
+          <span className="photo-tile__date">{formatDateTime(photo.capturedAt)}</span>
+        </span>
+      </button>
+    </li>
+  );
+}
+
+/** One photo at display size; the detail is fetched when opened, with fresh short-lived URLs. */
+function PhotoViewer({
+  caseId,
+  photoId,
+  sites,
+  onClose,
+}: {
+  caseId: string;
+  photoId: string;
+  sites: BodySite[] | undefined;
+  onClose: () => void;
+}) {
+  const { api } = useServices();
+  const load = useCallback((signal: AbortSignal) => api.getPhoto(caseId, photoId, signal), [api, caseId, photoId]);
+  const photo = useKeptResource(load);
+  return (
+    <div className="photo-viewer" data-testid="photo-viewer" role="dialog" aria-label="Photo">
+      <div className="photo-viewer__bar">
+        <button type="button" className="button button--small" onClick={onClose} data-testid="photo-viewer-close">
+          Close
+        </button>
+        {photo.data?.urls.full !== undefined && (
+          <a className="button button--small" href={photo.data.urls.full} target="_blank" rel="noreferrer">
+            Full size
+          </a>
+        )}
+      </div>
+      {photo.error !== null && <ErrorBanner error={photo.error} onRetry={photo.reload} />}
+      {photo.data === undefined && photo.loading && <Loading label="Loading photo…" />}
+      {photo.data !== undefined && (
+        <figure className="photo-viewer__figure">
+          <img src={photo.data.urls.display} alt={`Photo of ${siteLabel(sites, photo.data.bodySite)}`} onError={photo.reload} />
+          <figcaption>
+            {siteLabel(sites, photo.data.bodySite)} · {formatDateTime(photo.data.capturedAt)} · {photo.data.width} x{' '}
+            {photo.data.height}
+          </figcaption>
+        </figure>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,158 @@
+import { useEffect, useState } from 'react';
+import { Link, useLocation, useParams } from 'react-router';
+import type { Case, Visit } from '../api/types.ts';
+import { useSignedInUser } from '../auth/AuthProvider.tsx';
+import { CallView } from '../call/CallView.tsx';
+import { CasePanel } from '../call/CasePanel.tsx';
+import { EndedSummary } from '../call/EndedSummary.tsx';
+import { currentCall, iceServersFor, setCurrentCall } from '../call/hub.ts';
+import { LocalMedia } from '../call/media.ts';
+import { helpFor } from '../call/PreCallCheck.tsx';
+import { CallSession } from '../call/session.ts';
+import { defaultSiteFor, useBodySites, useKeepAwakeDuringCall, useSignaling } from '../call/useCallSupport.ts';
+import { useCallSnapshot, useEndCallOnLeave } from '../call/useCallSession.ts';
+import { ErrorBanner } from '../components/ErrorBanner.tsx';
+import { Loading } from '../components/Loading.tsx';
+import { casePath, PATHS } from '../routing/roles.ts';
+import { useServices } from '../services.tsx';
+
+/**
+ * The call at /visits/:roomId. The doctor arrives here from the queue (the call is already
+ * starting); anyone may also open it directly, e.g. after reloading the page mid-call: it then
+ * joins the room again, which resumes this person's place.
+ */
+export function CallPage() {
+  const { roomId = '' } = useParams();
+  const location = useLocation();
+  const { api } = useServices();
+  const me = useSignedInUser();
+  const { client } = useSignaling();
+  const sites = useBodySites();
+  const [session, setSession] = useState<CallSession | null>(() => currentCall(roomId));
+  const [visit, setVisit] = useState<Visit | null>(null);
+  const [clinicalCase, setCase] = useState<Case | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [mediaError, setMediaError] = useState<unknown>(() =>
+    typeof location.state === 'object' && location.state !== null && 'mediaError' in location.state ? location.state.mediaError : null,
+  );
+  const [attempt, setAttempt] = useState(0);
+  const snapshot = useCallSnapshot(session);
+  useEndCallOnLeave(session);
+  useKeepAwakeDuringCall(session !== null && snapshot?.phase !== 'ended');
+
+  const caseId = snapshot?.caseId ?? visit?.caseId ?? null;
+
+  useEffect(() => {
+    const controller = new AbortController();
+    api.getVisit(roomId, controller.signal).then(setVisit, (failure: unknown) => !controller.signal.aborted && setError(failure));
+    return () => controller.abort();
+  }, [api, roomId]);
+
+  useEffect(() => {
+    if (caseId === null) return undefined;
+    const controller = new AbortController();
+    api.getCase(caseId, controller.signal).then(setCase, () => undefined);
+    return () => controller.abort();
+  }, [api, caseId]);
+
+  // No call in this tab yet (reload, link): join it if it is on.
+  useEffect(() => {
+    if (session !== null || client === null || visit === null || visit.status !== 'active') return undefined;
+    let cancelled = false;
+    setMediaError(null);
+    void (async () => {
+      let media: LocalMedia;
+      try {
+        media = await LocalMedia.open();
+      } catch (failure) {
+        if (!cancelled) setMediaError(failure);
+        return;
+      }
+      if (cancelled) {
+        media.stop();
+        return;
+      }
+      const servers = await iceServersFor(api, me.userId).catch(() => undefined);
+      if (cancelled) {
+        media.stop();
+        return;
+      }
+      const call = new CallSession({
+        api,
+        signaling: client,
+        roomId,
+        caseId: visit.caseId,
+        me: { userId: me.userId, username: me.username, role: me.role === 'doctor' ? 'doctor' : 'patient' },
+        media,
+        iceServers: servers,
+      });
+      setCurrentCall(call);
+      setSession(call);
+      void call.start();
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [api, client, me, roomId, session, visit, attempt]);
+
+  const doctor = me.role === 'doctor';
+  const ended = snapshot?.phase === 'ended' || (session === null && visit?.status === 'ended');
+  const backLink = doctor ? (
+    <Link className="button button--primary" to={PATHS.doctorVisits} data-testid="call-back-to-queue">
+      Back to the waiting room
+    </Link>
+  ) : caseId !== null ? (
+    <Link className="button button--primary" to={casePath(caseId)}>
+      Back to my case
+    </Link>
+  ) : null;
+
+  if (ended) {
+    return (
+      <div className="call-page">
+        <EndedSummary info={snapshot?.ended ?? { reason: visit?.endReason ?? 'ended', byMe: false, summary: null, summaryPosted: false }}>
+          <div className="call-ended__actions">
+            {backLink}
+            {caseId !== null && (
+              <Link className="button button--secondary" to={casePath(caseId)} data-testid="call-open-case">
+                Open the case
+              </Link>
+            )}
+          </div>
+        </EndedSummary>
+      </div>
+    );
+  }
+
+  const help = mediaError !== null ? helpFor(mediaError) : null;
+  return (
+    <div className={`call-page${doctor ? ' call-page--desk' : ''}`} data-testid="call-page">
+      {error !== null && <ErrorBanner error={error} />}
+      {help !== null && (
+        <div className="media-help" role="alert" data-testid="call-media-help">
+          <p className="media-help__title">{help.title}</p>
+          <ol className="media-help__steps">
+            {help.steps.map((step) => (
+              <li key={step}>{step}</li>
+            ))}
+          </ol>
+          <button type="button" className="button button--primary" onClick={() => setAttempt((count) => count + 1)}>
+            Try again
+          </button>
+        </div>
+      )}
+      {visit !== null && visit.status === 'waiting' && session === null && (
+        <p className="notice" role="status">
+          This visit has not started yet. {doctor ? 'Admit the patient from the waiting room.' : 'Wait for your doctor in the waiting room.'}
+        </p>
+      )}
+      {session === null && help === null && error === null && visit?.status !== 'waiting' && <Loading label="Joining the visit…" />}
+      {session !== null && (
+        <div className="call-layout">
+          <CallView session={session} sites={sites} defaultSite={defaultSiteFor(sites, clinicalCase?.bodySites ?? [])} />
+          {doctor && caseId !== null && <CasePanel caseId={caseId} photosVersion={snapshot?.photosVersion ?? 0} sites={sites} />}
+        </div>
+      )}
+    </div>
+  );
+}
