@@ -108,7 +108,7 @@ class Container:
         from functions.shared.tables import CASES
 
         bind_model(CaseModel, CASES, self.settings)
-        return CasesService(DynamoCaseStore(), self.access, self.directory)
+        return CasesService(DynamoCaseStore(self.field_sealer), self.access, self.directory)
 
     # --- timeline ---------------------------------------------------------------------------
     @cached_property
@@ -333,7 +333,8 @@ class Container:
         sources = CapabilitySources(self.rooms, self.photo_store, DynamoScoreStore(), lambda: self.cognito,
                                     settings.user_pool_id)
         return RecordsService(
-            DynamoRecordStore(self.field_sealer), self.access, CasePatients(DynamoCaseStore()), VisitCases(self.rooms),
+            DynamoRecordStore(self.field_sealer), self.access, CasePatients(DynamoCaseStore(self.field_sealer)),
+            VisitCases(self.rooms),
             self.audit, sources, timeline=self.timeline_store,
         )
 

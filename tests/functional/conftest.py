@@ -91,6 +91,10 @@ def _provision(endpoint: str) -> tuple[str, str]:
             ddb.update_time_to_live(
                 TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute}
             )
+    # The project key: cases and records seal their clinical fields under data keys from it.
+    kms = boto3.client("kms", region_name=REGION, endpoint_url=endpoint)
+    key_id = kms.create_key(Description="dermafollow-local data")["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName="alias/dermafollow-local", TargetKeyId=key_id)
     idp = boto3.client("cognito-idp", region_name=REGION, endpoint_url=endpoint)
     pool_id = idp.create_user_pool(PoolName="dermafollow-test")["UserPool"]["Id"]
     for group in ("patient", "doctor", "admin"):

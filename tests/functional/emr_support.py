@@ -68,10 +68,7 @@ def protected_values() -> list[str]:
 
 
 def provision_emr(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The KMS key and the Object Lock anchor bucket the record needs (the world has tables)."""
-    kms = boto3.client("kms", region_name=REGION, endpoint_url=world.endpoint)
-    key_id = kms.create_key(Description="dermafollow-local data")["KeyMetadata"]["KeyId"]
-    kms.create_alias(AliasName=KMS_ALIAS, TargetKeyId=key_id)
+    """The Object Lock anchor bucket the record needs (the world has tables and the KMS key)."""
     s3 = boto3.client("s3", region_name=REGION, endpoint_url=world.endpoint)
     s3.create_bucket(Bucket=ANCHOR_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION},
                      ObjectLockEnabledForBucket=True)

@@ -166,3 +166,21 @@ def test_another_users_cursor_is_refused(world: World) -> None:
     response = world.request("GET", f"/cases?cursor={forged}", user="pat.a")
     assert response.status_code == 400
     assert response.json_body["error"]["code"] == "invalid_cursor"
+
+
+def test_condition_and_plan_are_sealed_at_rest(world: World) -> None:
+    import boto3
+
+    from functions.shared.container import get_container
+
+    container = get_container()
+    record = container.cases.create_record(world.users["pat.a"].user_id, "Nummular eczema, left shin",
+                                           ["leg_left_lower"], "Review in 4 weeks with photos")
+    container.access.open_case(record.case_id, world.users["pat.a"].user_id, [world.users["dr.one"].user_id], "t")
+    raw = boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=world.endpoint).scan(
+        TableName="dermafollow-local-cases")["Items"]
+    dumped = repr(raw)
+    assert "Nummular" not in dumped and "Review in 4 weeks" not in dumped and "Plaque psoriasis" not in dumped
+    shown = world.request("GET", f"/cases/{record.case_id}", user="pat.a").json_body
+    assert shown["condition"] == "Nummular eczema, left shin"
+    assert shown["followUpPlan"] == "Review in 4 weeks with photos"
