@@ -20,12 +20,15 @@ _shared: dict[tuple[str, str], Any] = {}
 
 
 def shared_connection(settings: Settings) -> Any:
-    """One pynamodb Connection (one botocore session and client) for every model.
+    """One pynamodb Connection (one botocore client) for every model, built from the process-wide
+    botocore session every other client uses.
 
     pynamodb gives each model class its own session and client; building each costs ~100 ms of
-    cold start (the DynamoDB service model is parsed again per session).
+    cold start (the service and endpoint data are parsed again per session).
     """
     from pynamodb.connection.base import Connection
+
+    from functions.shared.aws import client_build_lock, shared_session
 
     key = (settings.region, settings.table_prefix)
     connection = _shared.get(key)
@@ -36,6 +39,10 @@ def shared_connection(settings: Settings) -> Any:
             read_timeout_seconds=5,
             max_retry_attempts=3,
         )
+        session = shared_session()
+        with client_build_lock():
+            connection._local.session = session
+            _ = connection.client  # built now, under the lock that guards the shared session
         _shared[key] = connection
     return connection
 
