@@ -159,3 +159,23 @@ class AuditTrail:
             verify_chain(chain, self._store.entries(chain), heads.get(chain), anchors) for chain in selected
         ]
         return VerifyReport(reports, len(anchors))
+
+
+class CaseReadAuditor:
+    """Case reads into the audit trail: one entry per patient whose cases a request disclosed."""
+
+    def __init__(self, trail: AuditTrail) -> None:
+        self._trail = trail
+
+    def case_read(self, principal: Principal, action: str, cases: tuple[tuple[str, str], ...], outcome: str,
+                  request_id: str, source_ip: str) -> None:
+        by_patient: dict[str, list[str]] = {}
+        for case_id, patient_id in cases:
+            by_patient.setdefault(patient_id, []).append(case_id)
+        for patient_id, case_ids in by_patient.items():
+            self._trail.record(AuditEvent(
+                actor_id=principal.user_id, role=principal.role.value, action=action, resource_type="case",
+                resource_id=case_ids[0], outcome=Outcome(outcome), patient_id=patient_id,
+                case_id=case_ids[0] if len(case_ids) == 1 else "", resource_ids=tuple(case_ids),
+                request_id=request_id, source_ip=source_ip,
+            ))

@@ -41,7 +41,8 @@ INVITE_BODY = strict_object(
 @endpoint(cases, roles=CLINICAL, query=LIST_QUERY)
 def list_cases(request: ApiRequest) -> dict[str, Any]:
     return get_container().cases.list_visible(
-        request.require_principal(), request.query.get("limit", 20), request.query.get("cursor")
+        request.require_principal(), request.query.get("limit", 20), request.query.get("cursor"),
+        request_id=request.request_id, source_ip=request.source_ip,
     )
 
 
@@ -59,7 +60,8 @@ def open_case(request: ApiRequest) -> Reply:
 @cases.route("/cases/{case_id}", methods=["GET"], authorizer=jwt_authorizer)
 @endpoint(cases, roles=CLINICAL, path=CASE_PATH)
 def get_case(request: ApiRequest) -> dict[str, Any]:
-    return get_container().cases.get(request.require_principal(), request.path["case_id"])
+    return get_container().cases.get(request.require_principal(), request.path["case_id"],
+                                     request_id=request.request_id, source_ip=request.source_ip)
 
 
 @cases.route("/cases/{case_id}/invitations", methods=["POST"], authorizer=jwt_authorizer)

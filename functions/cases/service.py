@@ -12,11 +12,20 @@ from functions.access.ports import GrantKind
 from functions.access.service import AccessPolicy, case_not_found, grant_view
 from functions.cases.ports import CaseRecord, CaseStore
 from functions.shared.auth import Principal, Role
-from functions.shared.errors import ValidationError
+from functions.shared.errors import NotFound, ValidationError
 
 
 class RoleDirectory(Protocol):
     def roles_of(self, user_id: str) -> frozenset[Role]: ...
+
+
+class CaseReadAudit(Protocol):
+    """Appends to the audit trail: every disclosure of a case's clinical fields is recorded."""
+
+    def case_read(self, principal: Principal, action: str, cases: tuple[tuple[str, str], ...], outcome: str,
+                  request_id: str, source_ip: str) -> None:
+        """`cases`: (case id, patient id) pairs disclosed (patient id "" when unknown)."""
+        ...
 
 
 def new_case_id() -> str:
@@ -36,26 +45,39 @@ def case_summary(record: CaseRecord) -> dict[str, Any]:
 
 class CasesService:
     def __init__(self, cases: CaseStore, access: AccessPolicy, directory: RoleDirectory,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, *, audit: CaseReadAudit | None = None) -> None:
         self._cases = cases
         self._access = access
         self._directory = directory
         self._clock = clock
+        self._audit = audit
 
-    def list_visible(self, principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
+    def list_visible(self, principal: Principal, limit: int, cursor: str | None, *, request_id: str = "",
+                     source_ip: str = "") -> dict[str, Any]:
         page = self._access.visible_case_ids(principal, limit, cursor)
         wanted = [
             grant.case_id for grant in page.grants
             if (grant.kind is GrantKind.OWNER) == (principal.role is Role.PATIENT)
         ]
         records = self._cases.get_many(wanted)
+        if self._audit is not None and records:
+            self._audit.case_read(principal, "case.list", tuple((r.case_id, r.patient_id) for r in records),
+                                  "success", request_id, source_ip)
         return {"items": [case_summary(r) for r in records], "nextCursor": page.cursor}
 
-    def get(self, principal: Principal, case_id: str) -> dict[str, Any]:
-        self._access.require_case(principal, case_id)
+    def get(self, principal: Principal, case_id: str, *, request_id: str = "", source_ip: str = "") -> dict[str, Any]:
+        try:
+            self._access.require_case(principal, case_id)
+        except NotFound:
+            if self._audit is not None:
+                self._audit.case_read(principal, "case.read", ((case_id, ""),), "not_found", request_id, source_ip)
+            raise
         record = self._cases.get(case_id)
         if record is None:
             raise case_not_found()
+        if self._audit is not None:
+            self._audit.case_read(principal, "case.read", ((case_id, record.patient_id),), "success", request_id,
+                                  source_ip)
         doctors = [grant_view(g) for g in self._access.grants_of(case_id) if g.kind is not GrantKind.OWNER]
         return {
             **case_summary(record),

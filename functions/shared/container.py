@@ -102,13 +102,15 @@ class Container:
 
     @cached_property
     def cases(self) -> CasesService:
+        from functions.audit.service import CaseReadAuditor
         from functions.cases.adapters import CaseModel, DynamoCaseStore
         from functions.cases.service import CasesService
         from functions.shared.dynamo import bind_model
         from functions.shared.tables import CASES
 
         bind_model(CaseModel, CASES, self.settings)
-        return CasesService(DynamoCaseStore(self.field_sealer), self.access, self.directory)
+        return CasesService(DynamoCaseStore(self.field_sealer), self.access, self.directory,
+                            audit=CaseReadAuditor(self.audit))
 
     # --- timeline ---------------------------------------------------------------------------
     @cached_property

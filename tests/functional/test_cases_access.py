@@ -184,3 +184,18 @@ def test_condition_and_plan_are_sealed_at_rest(world: World) -> None:
     shown = world.request("GET", f"/cases/{record.case_id}", user="pat.a").json_body
     assert shown["condition"] == "Nummular eczema, left shin"
     assert shown["followUpPlan"] == "Review in 4 weeks with photos"
+
+
+def test_case_reads_and_refusals_are_in_the_audit_trail(world: World) -> None:
+    case = world.cases["a"]
+    patient = world.users["pat.a"].user_id
+    assert world.request("GET", f"/cases/{case}", user="dr.one").status_code == 200
+    assert world.request("GET", "/cases", user="pat.a").status_code == 200
+    assert world.request("GET", f"/cases/{case}", user="dr.two").status_code == 404
+    answer = world.request("GET", f"/admin/audit?patientId={patient}", user="ops")
+    assert answer.status_code == 200, answer.body
+    seen = {(e["action"], e["actorId"], e["outcome"]) for e in answer.json_body["items"]}
+    assert ("case.read", world.users["dr.one"].user_id, "success") in seen
+    assert ("case.list", patient, "success") in seen
+    refused = world.request("GET", "/admin/audit?patientId=", user="ops")
+    assert refused.status_code == 400
