@@ -190,7 +190,7 @@ export function ParticipantsPanel({ snapshot, onClose }: { snapshot: CallSnapsho
             <span className="participant-list__name">
               {participant.me ? `${participant.username} (you)` : participant.username}
             </span>
-            <span className="participant-list__role">{participant.role === 'doctor' ? 'Doctor' : 'Patient'}</span>
+            <span className="participant-list__role">{participant.role === 'doctor' ? 'Doctor' : participant.role === 'patient' ? 'Patient' : ''}</span>
             <span className="participant-list__status">
               {participant.me ? 'Here' : STATUS_TEXT[participant.status]}
               {participant.media.muted ? ' · muted' : ''}

@@ -6,20 +6,33 @@ import { formatDateTime } from '../format.ts';
 import { casePath } from '../routing/roles.ts';
 import { useServices } from '../services.tsx';
 
+/** Loads photos only once the call has connected (or after a few seconds): the list presigns URLs,
+ * which must not delay the call set-up. */
+const PHOTOS_FALLBACK_MS = 4000;
+
 /** The case beside the call (doctor's desk): facts, plan and photos, newest first. */
-export function CasePanel({ caseId, photosVersion, sites }: { caseId: string; photosVersion: number; sites: readonly BodySite[] }) {
+export function CasePanel({
+  caseId,
+  photosVersion,
+  sites,
+  clinicalCase,
+  ready,
+}: {
+  caseId: string;
+  photosVersion: number;
+  sites: readonly BodySite[];
+  clinicalCase: Case | null;
+  ready: boolean;
+}) {
   const { api } = useServices();
-  const [clinicalCase, setCase] = useState<Case | null>(null);
   const [photos, setPhotos] = useState<Photo[] | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [waited, setWaited] = useState(false);
 
   useEffect(() => {
-    const controller = new AbortController();
-    api.getCase(caseId, controller.signal).then(setCase, (failure: unknown) => {
-      if (!controller.signal.aborted) setError(failure);
-    });
-    return () => controller.abort();
-  }, [api, caseId]);
+    const timer = setTimeout(() => setWaited(true), PHOTOS_FALLBACK_MS);
+    return () => clearTimeout(timer);
+  }, []);
 
   const loadPhotos = useCallback(
     (signal?: AbortSignal) =>
@@ -32,11 +45,13 @@ export function CasePanel({ caseId, photosVersion, sites }: { caseId: string; ph
     [api, caseId],
   );
 
+  const go = ready || waited;
   useEffect(() => {
+    if (!go) return undefined;
     const controller = new AbortController();
     void loadPhotos(controller.signal);
     return () => controller.abort();
-  }, [loadPhotos, photosVersion]);
+  }, [loadPhotos, photosVersion, go]);
 
   const label = (id: string) => sites.find((site) => site.id === id)?.label ?? id;
 

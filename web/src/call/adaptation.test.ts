@@ -69,21 +69,39 @@ describe('adaptation policy', () => {
   });
 
   it('falls back to audio only when even the lowest video rung cannot hold, never straight away', () => {
-    const { decisions } = run([clean, ...Array(10).fill(lossy(30))]);
+    const starvedLink = { ...lossy(12), availableOutgoingBitrate: 60_000, bitrateKbps: 55 };
+    const { decisions } = run([clean, ...Array(10).fill(starvedLink)]);
     const levels = decisions.map((d) => d.level);
     expect(levels).toContain(AUDIO_ONLY_LEVEL - 1);
     const first = levels.indexOf(AUDIO_ONLY_LEVEL);
     expect(first).toBeGreaterThan(levels.indexOf(AUDIO_ONLY_LEVEL - 1) + 1);
-    expect(decisions.at(-1)).toMatchObject({ audioOnly: true, reason: expect.any(String) });
+    expect(decisions.at(-1)).toMatchObject({ audioOnly: true, level: AUDIO_ONLY_LEVEL });
+  });
+
+  it('keeps video at the lowest rung under random loss alone (sending less would not help)', () => {
+    const { state } = run([clean, ...Array(12).fill(lossy(18))]);
+    expect(state.level).toBe(AUDIO_ONLY_LEVEL - 1);
+  });
+
+  it('goes audio only when the picture freezes or loss is extreme at the lowest rung', () => {
+    const frozen = run([clean, ...Array(10).fill({ ...lossy(10), fps: 2 })]).state;
+    expect(frozen.level).toBe(AUDIO_ONLY_LEVEL);
+    const extreme = run([clean, ...Array(10).fill(lossy(40))]).state;
+    expect(extreme.level).toBe(AUDIO_ONLY_LEVEL);
   });
 
   it('fits the estimate when bandwidth is limited (after the start-up ramp)', () => {
-    const limited = { ...clean, availableOutgoingBitrate: 420_000 };
+    const limited = { ...clean, availableOutgoingBitrate: 420_000, bitrateKbps: 400 };
     const { decisions } = run([clean, clean, clean, limited, limited]);
     const last = decisions.at(-1)!;
     expect(last.reason).toBe('bandwidth');
     expect(last.maxBitrate).toBeLessThanOrEqual(0.9 * 420_000);
     expect(last.audioOnly).toBe(false);
+  });
+
+  it('does not mistake a sender with little to send (low estimate, low use) for a limited one', () => {
+    const stillPicture = { ...clean, availableOutgoingBitrate: 350_000, bitrateKbps: 90 };
+    expect(run(Array(8).fill(stillPicture)).state.level).toBe(0);
   });
 
   it('does not treat the congestion controller ramping up at the start as a limit', () => {
@@ -113,7 +131,7 @@ describe('adaptation policy', () => {
 
   it('does not step up while still bandwidth-limited at the current rung', () => {
     const start: AdaptationState = { level: 2, samplesSinceChange: 10 };
-    const tight = { ...clean, availableOutgoingBitrate: 400_000 };
+    const tight = { ...clean, availableOutgoingBitrate: 400_000, bitrateKbps: 380 };
     const { state } = run(Array(8).fill(tight), start);
     expect(state.level).toBeGreaterThanOrEqual(2);
   });

@@ -46,12 +46,16 @@ export interface AdaptationPolicy {
   clearLossPct: number;
   /** Round trip (ms) above which a sample is not clean. */
   clearRttMs: number;
-  /** Estimate below this share of our cap means we are bandwidth-limited. */
+  /** Estimate below this share of our cap means we are bandwidth-limited... */
   limitedShare: number;
+  /** ...provided we send at least this share of the estimate (otherwise the picture, not the network, is the limit). */
+  usedShare: number;
   /** Frame rate below this (at our resolution) means resolution must give. */
   minFps: number;
   /** Estimate under this (bps) at the lowest video rung: video cannot hold. */
   audioOnlyBelowBps: number;
+  /** Loss (%) at which even the lowest video rung is hopeless. */
+  extremeLossPct: number;
   /** Clean samples in a row before stepping up (x 2 s). */
   upAfter: number;
   /** From audio only, clean samples in a row before video is tried again. */
@@ -66,8 +70,10 @@ export const DEFAULT_POLICY: AdaptationPolicy = {
   clearLossPct: 2,
   clearRttMs: 300,
   limitedShare: 0.85,
+  usedShare: 0.7,
   minFps: 5,
   audioOnlyBelowBps: 100_000,
+  extremeLossPct: 30,
   upAfter: 4,
   videoBackAfter: 5,
   holdAfterChange: 1,
@@ -122,10 +128,13 @@ export function adapt(
   const last3 = samples.slice(-3);
 
   const congested = (s: AdaptationSample) => s.lossPct >= policy.lossPct;
+  // Bandwidth-limited: the estimate is under our cap AND we actually use most of it. A sender with
+  // little to send (a still picture) keeps a low estimate without being limited by the network.
   const limited = (s: AdaptationSample) =>
     !current.audioOnly &&
     s.availableOutgoingBitrate !== null &&
-    s.availableOutgoingBitrate < policy.limitedShare * current.maxBitrate;
+    s.availableOutgoingBitrate < policy.limitedShare * current.maxBitrate &&
+    s.bitrateKbps * 1000 >= policy.usedShare * s.availableOutgoingBitrate;
   const starved = (s: AdaptationSample) => !current.audioOnly && s.fps !== null && s.fps < policy.minFps;
   const clean = (s: AdaptationSample) =>
     s.lossPct < policy.clearLossPct &&
@@ -157,10 +166,19 @@ export function adapt(
     reason = 'frame-rate';
   }
   if (target > state.level) {
-    if (holding) return stay();
-    // Audio only is the last resort: only after video held on at the lowest rung and still failed.
-    if (target >= AUDIO_ONLY_LEVEL && state.level < LOWEST_VIDEO_LEVEL) target = LOWEST_VIDEO_LEVEL;
-    if (target >= AUDIO_ONLY_LEVEL && state.level === LOWEST_VIDEO_LEVEL && since < 2) return stay();
+    if (holding || current.audioOnly) return stay(); // audio only: nothing lower to go to
+    // Audio only is the last resort: only from the lowest video rung, after a while there, and only
+    // when video really cannot hold (no bandwidth, frozen picture, or extreme loss). Random loss
+    // alone does not go away by sending less, so it stops at the lowest video rung.
+    if (target >= AUDIO_ONLY_LEVEL) {
+      const cannotHold = (s: AdaptationSample) =>
+        (s.availableOutgoingBitrate !== null && s.availableOutgoingBitrate < policy.audioOnlyBelowBps) ||
+        (s.fps !== null && s.fps < policy.minFps) ||
+        s.lossPct >= policy.extremeLossPct;
+      const ready = state.level === LOWEST_VIDEO_LEVEL && since >= 2 && atLeast(2, last3, cannotHold);
+      target = ready ? AUDIO_ONLY_LEVEL : LOWEST_VIDEO_LEVEL;
+      if (target === state.level) return stay();
+    }
     return move(target, target >= AUDIO_ONLY_LEVEL ? 'audio-only' : reason);
   }
 

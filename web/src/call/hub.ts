@@ -9,6 +9,7 @@
 import { ApiError, CLIENT_ERROR_CODES, type ApiClient } from '../api/client.ts';
 import type { RuntimeConfig } from '../config/runtimeConfig.ts';
 import type { CallSession } from './session.ts';
+import { callLog as log } from './log.ts';
 import { SignalingClient } from './signaling.ts';
 
 const RELEASE_GRACE_MS = 5000;
@@ -28,9 +29,6 @@ export interface SignalingHandle {
   release: () => void;
 }
 
-function log(message: string, detail?: unknown): void {
-  if (import.meta.env.DEV) console.debug(`[call] ${message}`, detail ?? '');
-}
 
 function fatalTicketError(error: unknown): boolean {
   return (

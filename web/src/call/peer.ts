@@ -156,8 +156,21 @@ export class PeerLink {
     }
   }
 
-  restartIce(): void {
-    if (!this.closed) this.pc.restartIce();
+  /**
+   * ICE restart (a new offer with new credentials follows from `negotiationneeded`). An offer of
+   * ours still waiting for its answer (lost on the way) is rolled back first, or the restart would
+   * wait for that answer forever.
+   */
+  async restartIce(): Promise<void> {
+    if (this.closed) return;
+    if (this.pc.signalingState === 'have-local-offer' && !this.makingOffer) {
+      try {
+        await this.pc.setLocalDescription({ type: 'rollback' });
+      } catch (error) {
+        this.options.onError('rollback', error);
+      }
+    }
+    this.pc.restartIce();
   }
 
   async replaceTrack(kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<void> {
@@ -192,6 +205,32 @@ export class PeerLink {
       }
     }
     return true;
+  }
+
+  /**
+   * Makes our encoder start over with a key frame. After an outage the other side cannot decode
+   * until it gets one, and its own key-frame requests may have been lost with the outage (it
+   * repeats them only every few seconds). Restarting the encoding (active off, then on) is the one
+   * way a page can force a key frame without renegotiating.
+   */
+  async refreshKeyFrame(): Promise<void> {
+    const sender = this.videoSender;
+    if (sender === null || this.closed) return;
+    const params = sender.getParameters();
+    const encoding = params.encodings?.[0];
+    if (encoding === undefined || encoding.active === false) return;
+    try {
+      encoding.active = false;
+      await sender.setParameters(params);
+      const again = sender.getParameters();
+      const restored = again.encodings?.[0];
+      if (restored !== undefined) {
+        restored.active = true;
+        await sender.setParameters(again);
+      }
+    } catch (error) {
+      this.options.onError('refreshKeyFrame', error);
+    }
   }
 
   /** What the video sender is set to now (for the UI and the end-to-end test). */

@@ -53,7 +53,12 @@ describe('server frames', () => {
     expect(parseServerFrame('not json')).toBeNull();
     expect(parseServerFrame('{"type":"future.thing"}')).toBeNull();
     expect(parseServerFrame('{"type":"offer","from":"a"}')).toBeNull();
-    expect(parseServerFrame('{"type":"joined","roomId":"r","participantId":"me","participants":[{"role":"admin"}]}')).toBeNull();
+    expect(parseServerFrame('{"type":"joined","roomId":"r","participantId":"me","participants":[{"role":"doctor"}]}')).toBeNull();
+  });
+
+  it('keeps a participant whose role the server could not tell yet (two joins at once)', () => {
+    expect(parseServerFrame('{"type":"joined","roomId":"r","participantId":"me","resumed":false,"participants":[{"participantId":"d","username":"dr","role":""}]}'))
+      .toMatchObject({ participants: [{ participantId: 'd', username: 'dr', role: 'unknown' }] });
   });
 });
 

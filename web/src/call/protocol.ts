@@ -45,7 +45,12 @@ export type RelayFrame = Extract<ClientFrame, { action: 'offer' | 'answer' | 'ic
 export interface ParticipantInfo {
   participantId: string;
   username: string;
-  role: Role;
+  /**
+   * 'unknown' when the server could not tell yet: two people joining at the same moment may get
+   * each other in `joined` before the room has recorded the other's role (their
+   * `participant.joined`, which follows, carries it).
+   */
+  role: Role | 'unknown';
 }
 
 export type ServerFrame =
@@ -77,13 +82,13 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 const str = (value: unknown): value is string => typeof value === 'string';
 
-function isParticipant(value: unknown): value is ParticipantInfo {
-  return (
-    isObject(value) &&
-    str(value.participantId) &&
-    str(value.username) &&
-    (value.role === 'patient' || value.role === 'doctor')
-  );
+function isParticipant(value: unknown): value is Record<string, unknown> {
+  return isObject(value) && str(value.participantId) && str(value.username);
+}
+
+function participant(value: Record<string, unknown>): ParticipantInfo {
+  const role = value.role === 'patient' || value.role === 'doctor' ? value.role : 'unknown';
+  return { participantId: String(value.participantId), username: String(value.username), role };
 }
 
 function isSdp(value: unknown): value is SdpPayload {
@@ -113,12 +118,18 @@ export function parseServerFrame(text: string): ServerFrame | null {
     case 'joined':
       return str(v.roomId) && str(v.participantId) && Array.isArray(v.participants) &&
         v.participants.every(isParticipant)
-        ? ({ ...v, resumed: v.resumed === true } as ServerFrame)
+        ? {
+            type: 'joined',
+            roomId: v.roomId,
+            participantId: v.participantId,
+            resumed: v.resumed === true,
+            participants: (v.participants as unknown[]).filter(isParticipant).map(participant),
+          }
         : null;
     case 'left':
       return str(v.roomId) ? (v as ServerFrame) : null;
     case 'participant.joined':
-      return isParticipant(v) ? ({ ...v, resumed: v.resumed === true } as ServerFrame) : null;
+      return isParticipant(v) ? { type: 'participant.joined', ...participant(v), resumed: v.resumed === true } : null;
     case 'participant.left':
       return str(v.participantId) && (v.reason === 'left' || v.reason === 'disconnected')
         ? (v as ServerFrame)

@@ -44,8 +44,8 @@ describe('quality score', () => {
     ['jitter', { jitterMs: 80 }, 'poor'],
     ['fps', { fps: 12 }, 'fair'],
     ['fps', { fps: 4 }, 'poor'],
-    ['bandwidth', { availableOutgoingBitrate: 400_000 }, 'fair'],
-    ['bandwidth', { availableOutgoingBitrate: 150_000 }, 'poor'],
+    ['bandwidth', { availableOutgoingBitrate: 400_000, bitrateKbps: 380 }, 'fair'],
+    ['bandwidth', { availableOutgoingBitrate: 150_000, bitrateKbps: 140 }, 'poor'],
   ] as const)('judges %s: %o -> %s', (metric, overrides, level) => {
     const verdict = scoreQuality([sample(overrides), sample(overrides), sample(overrides)], video);
     expect(verdict?.level).toBe(level);
@@ -76,6 +76,8 @@ describe('quality score', () => {
 
   it('does not judge the bitrate actually sent (a still picture needs little)', () => {
     expect(scoreQuality([sample({ bitrateKbps: 40, availableOutgoingBitrate: null })], video)?.level).toBe('good');
+    // A low estimate while sending little says nothing about the network either.
+    expect(scoreQuality([sample({ bitrateKbps: 40, availableOutgoingBitrate: 200_000 })], video)?.level).toBe('good');
   });
 
   it('ignores unknown round trips', () => {

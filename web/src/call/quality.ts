@@ -29,6 +29,9 @@ export const DEFAULT_THRESHOLDS: QualityThresholds = {
   bandwidthKbps: { fair: 500, poor: 250 },
 };
 
+/** Share of the estimate a sender must use for the estimate to say something about the network. */
+const NETWORK_LIMITED_SHARE = 0.7;
+
 /** How many of the newest samples are judged (3 x 2 s = the last 6 seconds). */
 export const QUALITY_WINDOW = 3;
 
@@ -90,11 +93,18 @@ export function scoreQuality(samples: readonly StatsSample[], options: QualityOp
   if (options.expectVideo) {
     judge('fps', median(values((s) => s.fps)), (v) => lowerIsWorse(v, thresholds.fps));
   }
-  // Only the congestion controller's estimate says anything about the network: what we actually
-  // send also depends on the picture (a still scene needs little) and on our own caps.
+  // Bandwidth: the congestion controller's estimate, but only from intervals in which we used most of
+  // it. A sender with little to send (a still picture) keeps a low estimate on a perfectly good
+  // network; what we send is no measure either, as it depends on the picture and on our own caps.
   judge(
     'bandwidth',
-    median(values((s) => (s.availableOutgoingBitrate === null ? null : s.availableOutgoingBitrate / 1000))),
+    median(
+      values((s) =>
+        s.availableOutgoingBitrate === null || s.bitrateKbps * 1000 < NETWORK_LIMITED_SHARE * s.availableOutgoingBitrate
+          ? null
+          : s.availableOutgoingBitrate / 1000,
+      ),
+    ),
     (v) => lowerIsWorse(v, thresholds.bandwidthKbps),
   );
 

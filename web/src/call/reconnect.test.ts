@@ -162,6 +162,17 @@ describe('ICE recovery', () => {
     expect(state.phase).toBe('connected');
   });
 
+  it('restarts a first connection that does not come up (e.g. candidates lost on the way)', () => {
+    const { restarts } = ice([
+      { type: 'iceState', state: 'checking', now: 1000 },
+      { type: 'tick', now: 5000 },
+      { type: 'tick', now: 6000 },
+      { type: 'tick', now: 9000 },
+      { type: 'tick', now: 10000 },
+    ]);
+    expect(restarts).toEqual([6000, 10000]);
+  });
+
   it('restarts at once on failed', () => {
     expect(ice([connected, { type: 'iceState', state: 'failed', now: 500 }]).restarts).toEqual([500]);
   });

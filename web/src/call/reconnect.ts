@@ -202,6 +202,8 @@ export interface IceState {
 export interface IcePolicy {
   /** `disconnected` for this long triggers a restart (libwebrtc itself waits longer). */
   disconnectedGraceMs: number;
+  /** Never connected this long after the peer connection was made: restart (lost candidates). */
+  connectTimeoutMs: number;
   /** A restart that has not reconnected after this long is retried, doubling up to the max. */
   retryAfterMs: number;
   maxRetryAfterMs: number;
@@ -209,6 +211,7 @@ export interface IcePolicy {
 
 export const DEFAULT_ICE_POLICY: IcePolicy = {
   disconnectedGraceMs: 2000,
+  connectTimeoutMs: 6000,
   retryAfterMs: 4000,
   maxRetryAfterMs: 16000,
 };
@@ -270,6 +273,9 @@ export function iceReducer(state: IceState, event: IceEvent, policy: IcePolicy =
 
     case 'tick':
       if (state.phase === 'disconnected' && event.now - state.since >= policy.disconnectedGraceMs) {
+        return restart(state, event.now);
+      }
+      if (state.phase === 'new' && event.now - state.since >= policy.connectTimeoutMs) {
         return restart(state, event.now);
       }
       if (

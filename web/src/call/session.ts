@@ -2,20 +2,20 @@
 // media, quality monitoring and adaptive encoding, reconnection, chat, lesion stills and the end of
 // the call. React reads it through subscribe/getSnapshot (useSyncExternalStore).
 //
-// Negotiation order (see peer.ts for perfect negotiation itself):
-// - whoever JOINS second finds the others in its `joined` answer and adds its tracks at once, so
-//   its offer goes out first;
-// - whoever was already there learns of the newcomer from `participant.joined` and waits for that
-//   offer (adding its tracks while answering); if none comes within a second it offers itself;
-// - both may happen at once (two people joining in the same moment each see the other in `joined`
-//   AND get `participant.joined`): peer creation is idempotent and glare is what perfect
-//   negotiation is for.
+// Negotiation order (see peer.ts for perfect negotiation itself): the IMPOLITE side of each pair
+// adds its tracks as soon as it knows of the other participant, so its offer goes out first; the
+// POLITE side waits for that offer and adds its tracks while answering (offering itself only if no
+// offer comes within a moment). Glare is still handled by perfect negotiation, but avoiding it at
+// the start matters: Chromium can drop the candidates of a transport rolled back mid-gathering.
+// Two people joining at the same moment may each see the other in `joined` AND get
+// `participant.joined`: peer creation is idempotent.
 
 import type { ApiClient } from '../api/client.ts';
 import { ApiError } from '../api/client.ts';
 import { uploadPhoto } from '../api/photos.ts';
 import type { VisitQuality } from '../api/types.ts';
 import { adapt, encodingDiffers, INITIAL_ADAPTATION, LADDER, type AdaptationDecision, type AdaptationState } from './adaptation.ts';
+import { callLog } from './log.ts';
 import type { LocalMedia } from './media.ts';
 import { MAX_CHAT_CHARS, newMessageId, type PeerMessage, type StillStatus } from './messages.ts';
 import { isPolite, PeerLink, sdpSessionId } from './peer.ts';
@@ -40,8 +40,8 @@ export const STATS_INTERVAL_MS = 2000;
 const WATCHDOG_INTERVAL_MS = 500;
 /** No media bytes from a connected peer for this long shows "reconnecting". */
 const STALL_MS = 1200;
-/** How long the participant already in the room waits for the newcomer's offer. */
-const OFFER_WAIT_MS = 1000;
+/** How long the polite side waits for the other's first offer before offering itself. */
+const OFFER_WAIT_MS = 1500;
 const MAX_SAMPLES = 10;
 const MAX_CHAT = 200;
 
@@ -151,6 +151,11 @@ export interface CallSessionOptions {
   log?: (message: string, detail?: unknown) => void;
 }
 
+/** Newer participant info, keeping a known role over 'unknown'. */
+function mergeInfo(known: ParticipantInfo, fresh: ParticipantInfo): ParticipantInfo {
+  return fresh.role === 'unknown' ? { ...fresh, role: known.role } : fresh;
+}
+
 export class CallSession {
   readonly roomId: string;
   private readonly options: CallSessionOptions;
@@ -185,7 +190,7 @@ export class CallSession {
   private dirty = false;
 
   constructor(options: CallSessionOptions) {
-    this.options = options;
+    this.options = { log: callLog, ...options };
     this.roomId = options.roomId;
     this.api = options.api;
     this.signaling = options.signaling;
@@ -242,7 +247,7 @@ export class CallSession {
 
   /** Hang up. Ends the visit for everyone, unless other doctors stay on (then just leave). */
   async hangUp(): Promise<void> {
-    const otherDoctors = [...this.peers.values()].filter((peer) => peer.info.role === 'doctor' && peer.away === null);
+    const otherDoctors = [...this.peers.values()].filter((peer) => peer.info.role !== 'patient' && peer.away === null);
     const endForAll = this.options.me.role === 'patient' || otherDoctors.length === 0;
     await this.finish(endForAll ? 'completed' : 'left', true, endForAll);
   }
@@ -388,6 +393,12 @@ export class CallSession {
 
   private onFrame(frame: ServerFrame): void {
     if (this.ended !== null) return;
+    if (frame.type !== 'pong') {
+      this.options.log?.(
+        `<- ${frame.type}${'from' in frame ? ` from ${frame.from}` : ''}${frame.type === 'ice' ? ` ${frame.candidate === null ? 'end' : frame.candidate.candidate.split(' ').slice(4, 8).join(' ')}` : ''}`,
+        frame.type === 'joined' ? frame : undefined,
+      );
+    }
     switch (frame.type) {
       case 'joined':
         if (frame.roomId !== this.roomId) return;
@@ -408,11 +419,11 @@ export class CallSession {
         void this.peers.get(frame.from)?.link.handleCandidate(frame.candidate);
         break;
       case 'iceRestart': {
+        // The (polite) other side lost us and asks us, the side that restarts, to do it.
         const peer = this.peers.get(frame.from);
-        if (peer !== undefined) {
-          // The other side lost us: restart from here, whoever is polite.
+        if (peer !== undefined && !peer.link.polite) {
           peer.ice = { ...peer.ice, phase: peer.ice.phase === 'connected' ? 'disconnected' : peer.ice.phase };
-          this.iceEvent(peer, { type: 'peerAsked', now: Date.now() }, true);
+          this.iceEvent(peer, { type: 'peerAsked', now: Date.now() });
         }
         break;
       }
@@ -434,22 +445,22 @@ export class CallSession {
     this.participantId = participantId;
     if (this.joinedOnce) this.signalingReconnects += 1;
     this.joinedOnce = true;
+    // Someone missing from the list may be reconnecting too (a network blip drops every socket at
+    // once): treat them as away, not gone. Their media may still be flowing peer to peer.
     const present = new Set(others.map((other) => other.participantId));
     for (const [id, peer] of this.peers) {
-      if (!present.has(id) && peer.away === null) this.removePeer(id);
+      if (!present.has(id) && peer.away === null) peer.away = { since: Date.now(), resumableMs: 60_000 };
     }
     for (const other of others) {
       if (other.participantId === participantId) continue;
       const existing = this.peers.get(other.participantId);
       if (existing !== undefined) {
-        existing.info = other;
+        existing.info = mergeInfo(existing.info, other);
         existing.away = null;
         // Back after a drop of OUR socket: a restart asked for meanwhile may never have left.
         this.iceEvent(existing, { type: 'signalingUp', now: Date.now() });
       } else {
-        // We are the newcomer: offer at once.
-        const peer = this.ensurePeer(other);
-        this.attach(peer);
+        this.startNegotiation(this.ensurePeer(other));
       }
     }
     void resumed;
@@ -459,7 +470,7 @@ export class CallSession {
   private onParticipantJoined(info: ParticipantInfo, resumed: boolean): void {
     const existing = this.peers.get(info.participantId);
     if (existing !== undefined) {
-      existing.info = info;
+      existing.info = mergeInfo(existing.info, info);
       existing.away = null;
       // A resumed participant drives the recovery (its own `joined` tells it what to restart; a
       // reloaded page comes with a brand-new offer, recognised by its SDP session id).
@@ -467,12 +478,7 @@ export class CallSession {
       this.changed();
       return;
     }
-    const peer = this.ensurePeer(info);
-    // Wait for the newcomer's offer; offer ourselves if it does not come.
-    peer.offerTimer = setTimeout(() => {
-      peer.offerTimer = null;
-      this.attach(peer);
-    }, OFFER_WAIT_MS);
+    this.startNegotiation(this.ensurePeer(info));
     this.changed();
   }
 
@@ -500,7 +506,7 @@ export class CallSession {
     }
     if (peer === undefined) {
       if (sdp.type !== 'offer') return;
-      peer = this.ensurePeer({ participantId: from, username: from, role: 'doctor' });
+      peer = this.ensurePeer({ participantId: from, username: from, role: 'unknown' });
     }
     if (peer.offerTimer !== null) {
       clearTimeout(peer.offerTimer);
@@ -558,12 +564,16 @@ export class CallSession {
     const existing = this.peers.get(info.participantId);
     if (existing !== undefined) return existing;
     const remoteId = info.participantId;
+    this.options.log?.(`peer ${remoteId} (${info.role}), we are ${isPolite(this.participantId, remoteId) ? 'polite' : 'impolite'}`);
     let entry: PeerEntry | null = null;
     const link = new PeerLink({
       remoteId,
       polite: isPolite(this.participantId, remoteId),
       iceServers: this.iceServers ?? [],
-      send: (frame) => this.signaling.relay(frame),
+      send: (frame) => {
+        this.options.log?.(`-> ${frame.action} to ${remoteId}${this.signaling.inRoom ? '' : ' (queued)'}`);
+        this.signaling.relay(frame);
+      },
       onRemoteStream: (stream) => {
         if (entry === null) return;
         entry.stream = stream;
@@ -600,7 +610,21 @@ export class CallSession {
     return entry;
   }
 
+  /** Impolite: offer now. Polite: wait for their offer; offer ourselves if it does not come. */
+  private startNegotiation(peer: PeerEntry): void {
+    if (!peer.link.polite) {
+      this.attach(peer);
+      return;
+    }
+    if (peer.offerTimer !== null || peer.link.hasMedia) return;
+    peer.offerTimer = setTimeout(() => {
+      peer.offerTimer = null;
+      this.attach(peer);
+    }, OFFER_WAIT_MS);
+  }
+
   private attach(peer: PeerEntry): void {
+    if (!peer.link.hasMedia) this.options.log?.(`attach media to ${peer.info.participantId}`);
     if (peer.offerTimer !== null) {
       clearTimeout(peer.offerTimer);
       peer.offerTimer = null;
@@ -618,11 +642,12 @@ export class CallSession {
     if (notify) this.changed();
   }
 
-  private iceEvent(peer: PeerEntry, event: IceEvent, askedByPeer = false): void {
+  private iceEvent(peer: PeerEntry, event: IceEvent): void {
     const wasConnected = peer.ice.phase === 'connected';
+    if (event.type === 'iceState') this.options.log?.(`ice ${peer.info.participantId}: ${event.state}`);
     const { state, commands } = iceReducer(peer.ice, event);
     peer.ice = state;
-    for (const command of commands) this.runIce(peer, command, askedByPeer);
+    for (const command of commands) this.runIce(peer, command);
     if (state.phase === 'connected' && !wasConnected) {
       this.connectedAt ??= Date.now();
       peer.lastBytesAt = Date.now();
@@ -637,11 +662,12 @@ export class CallSession {
     this.changed();
   }
 
-  private runIce(peer: PeerEntry, command: IceCommand, askedByPeer: boolean): void {
+  /** Only the impolite side restarts (no glare); the polite side asks it to with `iceRestart`. */
+  private runIce(peer: PeerEntry, command: IceCommand): void {
     if (command.type !== 'restartIce') return;
-    if (askedByPeer || !peer.link.polite) {
+    if (!peer.link.polite) {
       this.options.log?.(`ICE restart towards ${peer.info.participantId}`);
-      peer.link.restartIce();
+      void peer.link.restartIce();
     } else {
       // The impolite side does the restart; ask it to.
       this.signaling.relay({ action: 'iceRestart', to: peer.info.participantId });
@@ -683,7 +709,7 @@ export class CallSession {
 
   private sendStillStatus(id: string, status: StillStatus, extra: { message?: string; photoId?: string }): void {
     const message: PeerMessage = { t: 'still.status', id, status, ...extra };
-    for (const peer of this.peers.values()) if (peer.info.role === 'doctor') peer.link.sendMessage(message);
+    for (const peer of this.peers.values()) if (peer.info.role !== 'patient') peer.link.sendMessage(message);
   }
 
   private broadcastMedia(): void {
@@ -793,6 +819,9 @@ export class CallSession {
           if (peer.stalled) {
             peer.stalled = false;
             changed = true;
+            // Their packets are back, so ours are probably getting through again too: send a key
+            // frame now rather than wait for their decoder's next request.
+            if (!peer.decision?.audioOnly) void peer.link.refreshKeyFrame();
           }
         } else if (!peer.stalled && now - peer.lastBytesAt >= STALL_MS) {
           peer.stalled = true;

@@ -42,18 +42,23 @@ export function CallPage() {
 
   const caseId = snapshot?.caseId ?? visit?.caseId ?? null;
 
+  // Only without a call in this tab (reload, link) is the visit looked up: the call set-up must not
+  // queue behind page loads.
+  const haveSession = session !== null;
   useEffect(() => {
+    if (haveSession) return undefined;
     const controller = new AbortController();
     api.getVisit(roomId, controller.signal).then(setVisit, (failure: unknown) => !controller.signal.aborted && setError(failure));
     return () => controller.abort();
-  }, [api, roomId]);
+  }, [api, roomId, haveSession]);
 
+  const settled = snapshot === null || snapshot.phase !== 'starting';
   useEffect(() => {
-    if (caseId === null) return undefined;
+    if (caseId === null || !settled) return undefined;
     const controller = new AbortController();
     api.getCase(caseId, controller.signal).then(setCase, () => undefined);
     return () => controller.abort();
-  }, [api, caseId]);
+  }, [api, caseId, settled]);
 
   // No call in this tab yet (reload, link): join it if it is on.
   useEffect(() => {
@@ -150,7 +155,9 @@ export function CallPage() {
       {session !== null && (
         <div className="call-layout">
           <CallView session={session} sites={sites} defaultSite={defaultSiteFor(sites, clinicalCase?.bodySites ?? [])} />
-          {doctor && caseId !== null && <CasePanel caseId={caseId} photosVersion={snapshot?.photosVersion ?? 0} sites={sites} />}
+          {doctor && caseId !== null && (
+            <CasePanel caseId={caseId} photosVersion={snapshot?.photosVersion ?? 0} sites={sites} clinicalCase={clinicalCase} ready={snapshot?.phase !== 'connecting' && settled} />
+          )}
         </div>
       )}
     </div>

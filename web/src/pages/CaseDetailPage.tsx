@@ -2,6 +2,7 @@ import { useCallback } from 'react';
 import { Link, useParams } from 'react-router';
 import type { Case, CaseDoctor } from '../api/types.ts';
 import { useSignedInUser } from '../auth/AuthProvider.tsx';
+import { StartVisitLink } from '../call/VisitLinks.tsx';
 import { CaseTracking } from '../cases/CaseTracking.tsx';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
@@ -35,6 +36,7 @@ export function CaseDetailPage() {
       {clinicalCase.status === 'ready' && (
         <>
           <CaseDetail clinicalCase={clinicalCase.data} showPatient={me.role === 'doctor'} />
+          {me.role === 'patient' && <StartVisitLink caseId={clinicalCase.data.caseId} />}
           <CaseTracking clinicalCase={clinicalCase.data} role={me.role} />
         </>
       )}

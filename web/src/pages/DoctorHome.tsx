@@ -5,6 +5,7 @@ import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDateTime } from '../format.ts';
 import { useCaseList } from '../hooks.ts';
 import { casePath } from '../routing/roles.ts';
+import { WaitingRoomLink } from '../call/VisitLinks.tsx';
 
 /** Desk layout: a scannable table of every case the doctor is assigned to or invited on. */
 export function DoctorHome() {
@@ -15,6 +16,7 @@ export function DoctorHome() {
     <section className="doctor-home" data-testid="home-doctor" aria-labelledby="doctor-home-title">
       <div className="page-heading">
         <h1 id="doctor-home-title">Cases</h1>
+        <WaitingRoomLink />
         <button
           type="button"
           className="button button--secondary"

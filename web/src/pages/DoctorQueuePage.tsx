@@ -6,6 +6,7 @@ import { useSignedInUser } from '../auth/AuthProvider.tsx';
 import { iceServersFor, setCurrentCall } from '../call/hub.ts';
 import { LocalMedia } from '../call/media.ts';
 import { CallSession } from '../call/session.ts';
+import { callLog } from '../call/log.ts';
 import { useSignaling } from '../call/useCallSupport.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
@@ -87,16 +88,21 @@ export function DoctorQueuePage() {
 
   const admit = async (item: VisitQueueItem) => {
     if (client === null) return;
+    const clicked = performance.now();
     setBusy(item.roomId);
     setNotice(null);
     // Camera, ICE servers and the admit go in parallel: the clock of the call set-up is running.
     const media = LocalMedia.open().then(
-      (local) => ({ local, failure: null }),
+      (local) => {
+        callLog(`camera ready after ${Math.round(performance.now() - clicked)} ms`);
+        return { local, failure: null };
+      },
       (failure: unknown) => ({ local: null, failure }),
     );
     const iceServers = iceServersFor(api, me.userId).catch(() => undefined);
     try {
       await api.admitVisit(item.roomId);
+      callLog(`admitted after ${Math.round(performance.now() - clicked)} ms`);
     } catch (failure) {
       void media.then(({ local }) => local?.stop());
       setBusy(null);

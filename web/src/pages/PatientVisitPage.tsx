@@ -5,6 +5,7 @@ import { useSignedInUser } from '../auth/AuthProvider.tsx';
 import { CallView } from '../call/CallView.tsx';
 import { EndedSummary } from '../call/EndedSummary.tsx';
 import { iceServersFor, setCurrentCall } from '../call/hub.ts';
+import { callLog } from '../call/log.ts';
 import { LocalMedia } from '../call/media.ts';
 import { PreCallCheck } from '../call/PreCallCheck.tsx';
 import { CallSession, type EndedInfo } from '../call/session.ts';
@@ -65,6 +66,7 @@ export function PatientVisitPage() {
   const [waitingSince, setWaitingSince] = useState(() => Date.now());
   const iceServers = useRef<Promise<RTCIceServer[] | undefined> | null>(null);
   const adopted = useRef<LocalMedia | null>(null);
+  const starting = useRef<string | null>(null);
 
   const preview = useMemo(() => media?.previewStream() ?? null, [media]);
   const session = stage.name === 'call' ? stage.session : null;
@@ -106,7 +108,9 @@ export function PatientVisitPage() {
 
   const startCall = useCallback(
     async (roomId: string) => {
-      if (client === null || media === null) return;
+      // The admitted notice and the status poll may both report the start: one call only.
+      if (client === null || media === null || starting.current === roomId) return;
+      starting.current = roomId;
       adopted.current = media;
       const servers = (await iceServers.current?.catch(() => undefined)) ?? undefined;
       const call = new CallSession({
@@ -121,6 +125,7 @@ export function PatientVisitPage() {
       });
       setCurrentCall(call);
       setStage({ name: 'call', session: call });
+      callLog('joining');
       void call.start();
     },
     [api, caseId, client, me, media],
@@ -133,7 +138,10 @@ export function PatientVisitPage() {
     if (client === null || waitingRoom === null) return undefined;
     return client.on((frame) => {
       if (!('roomId' in frame) || frame.roomId !== waitingRoom) return;
-      if (frame.type === 'visit.admitted') void startCall(waitingRoom);
+      if (frame.type === 'visit.admitted') {
+        callLog('admitted by the doctor');
+        void startCall(waitingRoom);
+      }
       else if (frame.type === 'visit.declined') setStage({ name: 'over', reason: 'declined' });
       else if (frame.type === 'visit.ended') setStage({ name: 'over', reason: 'expired' });
     });
@@ -163,6 +171,7 @@ export function PatientVisitPage() {
 
   const requestVisit = async () => {
     setError(null);
+    starting.current = null;
     setStage({ name: 'requesting' });
     iceServers.current = iceServersFor(api, me.userId).catch(() => undefined);
     try {
