@@ -235,6 +235,9 @@ export function CallView({ session, sites, defaultSite, sinkId }: CallViewProps)
           )}
         </div>
         <StillPrompt session={session} snapshot={snapshot} sites={sites} />
+        {panel === 'chat' && <ChatPanel session={session} snapshot={snapshot} onClose={() => setPanel('none')} />}
+        {panel === 'people' && <ParticipantsPanel snapshot={snapshot} onClose={() => setPanel('none')} />}
+        {panel === 'still' && <StillPanel session={session} snapshot={snapshot} sites={sites} defaultSite={defaultSite} onClose={() => setPanel('none')} />}
       </div>
 
       <div className="call__controls" role="toolbar" aria-label="Call controls">
@@ -280,9 +283,6 @@ export function CallView({ session, sites, defaultSite, sinkId }: CallViewProps)
         <ControlButton icon="hangUp" label="Hang up" danger onClick={() => void session.hangUp()} testId="call-hangup" />
       </div>
 
-      {panel === 'chat' && <ChatPanel session={session} snapshot={snapshot} onClose={() => setPanel('none')} />}
-      {panel === 'people' && <ParticipantsPanel snapshot={snapshot} onClose={() => setPanel('none')} />}
-      {panel === 'still' && <StillPanel session={session} snapshot={snapshot} sites={sites} defaultSite={defaultSite} onClose={() => setPanel('none')} />}
     </section>
   );
 }

@@ -64,6 +64,8 @@ export class PeerLink {
   private videoSender: RTCRtpSender | null = null;
   private remoteStream: MediaStream | null = null;
   private closed = false;
+  /** setParameters calls must not interleave (each needs a fresh getParameters): one at a time. */
+  private parametersQueue: Promise<unknown> = Promise.resolve();
   private readonly options: PeerLinkOptions;
 
   constructor(options: PeerLinkOptions) {
@@ -179,7 +181,17 @@ export class PeerLink {
   }
 
   /** Applies an adaptation decision to the video sender; false if it is not negotiated yet. */
-  async applyEncoding(level: EncodingLevel): Promise<boolean> {
+  applyEncoding(level: EncodingLevel): Promise<boolean> {
+    return this.serialised(() => this.setEncoding(level));
+  }
+
+  private serialised<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.parametersQueue.then(task, task);
+    this.parametersQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async setEncoding(level: EncodingLevel): Promise<boolean> {
     const sender = this.videoSender;
     if (sender === null || this.closed) return false;
     const params = sender.getParameters() as RTCRtpSendParameters & { degradationPreference?: string };
@@ -213,7 +225,11 @@ export class PeerLink {
    * repeats them only every few seconds). Restarting the encoding (active off, then on) is the one
    * way a page can force a key frame without renegotiating.
    */
-  async refreshKeyFrame(): Promise<void> {
+  refreshKeyFrame(): Promise<void> {
+    return this.serialised(() => this.restartEncoding());
+  }
+
+  private async restartEncoding(): Promise<void> {
     const sender = this.videoSender;
     if (sender === null || this.closed) return;
     const params = sender.getParameters();

@@ -86,7 +86,7 @@ describe('quality score', () => {
 
   it('words the warning for people', () => {
     expect(describeQuality(null)).toMatch(/good/);
-    expect(describeQuality(scoreQuality([sample({ lossPct: 12 })], video))).toMatch(/poor.*lost/);
+    expect(describeQuality(scoreQuality([sample({ lossPct: 12 })], video))).toMatch(/Poor connection.*lost/);
     expect(describeQuality(scoreQuality([sample({ rttMs: 200 })], video))).toMatch(/fair/);
   });
 

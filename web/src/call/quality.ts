@@ -132,8 +132,5 @@ export function describeQuality(verdict: QualityVerdict | null): string {
   const first = verdict.reasons[0];
   const why = first !== undefined ? ` (${HINTS[first.metric]})` : '';
   if (verdict.level === 'fair') return `Your connection is fair${why}.`;
-  return (
-    `Your connection is poor${why}. The picture may freeze; we are lowering the video quality to keep the ` +
-    'call going. Moving closer to your Wi-Fi router or switching to Wi-Fi can help.'
-  );
+  return `Poor connection${why}. Video quality is lowered to keep the call going; moving closer to your Wi-Fi can help.`;
 }

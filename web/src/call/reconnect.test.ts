@@ -215,9 +215,18 @@ describe('ICE recovery', () => {
     expect(restarts).toEqual([2000]);
   });
 
-  it('answers the other side asking for a restart, unless connected', () => {
-    expect(ice([connected, { type: 'peerAsked', now: 10 }]).restarts).toEqual([]);
-    expect(ice([connected, { type: 'iceState', state: 'disconnected', now: 5 }, { type: 'peerAsked', now: 10 }]).restarts).toEqual([10]);
+  it('restarts when the other side asks, staying connected if our side is', () => {
+    const fromConnected = ice([connected, { type: 'peerAsked', now: 10 }, { type: 'tick', now: 60_000 }]);
+    expect(fromConnected.restarts).toEqual([10]); // and no retries: nothing is wrong on our side
+    expect(fromConnected.state).toMatchObject({ phase: 'connected', totalRestarts: 1 });
+    const fromDisconnected = ice([connected, { type: 'iceState', state: 'disconnected', now: 5 }, { type: 'peerAsked', now: 10 }]);
+    expect(fromDisconnected.restarts).toEqual([10]);
+    expect(fromDisconnected.state.phase).toBe('restarting');
+  });
+
+  it('does not restart twice for one request arriving twice', () => {
+    const { restarts } = ice([connected, { type: 'iceState', state: 'failed', now: 5 }, { type: 'peerAsked', now: 300 }]);
+    expect(restarts).toEqual([5]);
   });
 });
 

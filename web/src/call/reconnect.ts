@@ -293,12 +293,16 @@ export function iceReducer(state: IceState, event: IceEvent, policy: IcePolicy =
       }
       return none();
 
-    case 'peerAsked':
-      if (state.phase === 'connected') return none();
+    case 'peerAsked': {
+      // They lost us, even if our side still looks connected: restart. While our side is connected,
+      // it stays so (the restart renegotiates a working transport; no state change may follow).
       if (state.phase === 'restarting' && state.lastRestartAt !== null && event.now - state.lastRestartAt < 1000) {
         return none();
       }
-      return restart(state, event.now);
+      const restarted = restart(state, event.now);
+      if (state.phase !== 'connected') return restarted;
+      return { ...restarted, state: { ...restarted.state, phase: 'connected', since: state.since, restarts: 0 } };
+    }
   }
 }
 

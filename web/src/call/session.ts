@@ -421,10 +421,7 @@ export class CallSession {
       case 'iceRestart': {
         // The (polite) other side lost us and asks us, the side that restarts, to do it.
         const peer = this.peers.get(frame.from);
-        if (peer !== undefined && !peer.link.polite) {
-          peer.ice = { ...peer.ice, phase: peer.ice.phase === 'connected' ? 'disconnected' : peer.ice.phase };
-          this.iceEvent(peer, { type: 'peerAsked', now: Date.now() });
-        }
+        if (peer !== undefined && !peer.link.polite) this.iceEvent(peer, { type: 'peerAsked', now: Date.now() });
         break;
       }
       case 'visit.ended':
@@ -447,6 +444,10 @@ export class CallSession {
     this.joinedOnce = true;
     // Someone missing from the list may be reconnecting too (a network blip drops every socket at
     // once): treat them as away, not gone. Their media may still be flowing peer to peer.
+    // Restart requests queued while our socket was down are stale for peers connected again.
+    this.signaling.dropQueued(
+      (frame) => frame.action === 'iceRestart' && this.peers.get(frame.to ?? '')?.link.iceState === 'connected',
+    );
     const present = new Set(others.map((other) => other.participantId));
     for (const [id, peer] of this.peers) {
       if (!present.has(id) && peer.away === null) peer.away = { since: Date.now(), resumableMs: 60_000 };
@@ -473,8 +474,12 @@ export class CallSession {
       existing.info = mergeInfo(existing.info, info);
       existing.away = null;
       // A resumed participant drives the recovery (its own `joined` tells it what to restart; a
-      // reloaded page comes with a brand-new offer, recognised by its SDP session id).
-      void resumed;
+      // reloaded page comes with a brand-new offer, recognised by its SDP session id). One thing
+      // is ours to do: an offer we sent while their socket was dead was lost, so send a new one.
+      if (resumed && !existing.link.polite && existing.link.pc.signalingState === 'have-local-offer') {
+        this.options.log?.(`re-offering to ${info.participantId} (the last offer was lost)`);
+        void existing.link.restartIce();
+      }
       this.changed();
       return;
     }
@@ -805,6 +810,11 @@ export class CallSession {
     const now = Date.now();
     let changed = false;
     for (const peer of [...this.peers.values()]) {
+      // A restart of a transport that kept working fires no state change: resync with the real state.
+      const actual = peer.link.iceState;
+      if (peer.ice.phase !== 'connected' && (actual === 'connected' || actual === 'completed')) {
+        this.iceEvent(peer, { type: 'iceState', state: actual, now });
+      }
       this.iceEvent(peer, { type: 'tick', now });
       if (peer.away !== null && now - peer.away.since > peer.away.resumableMs + 5000 && peer.ice.phase !== 'connected') {
         this.removePeer(peer.info.participantId);

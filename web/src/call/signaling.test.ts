@@ -134,6 +134,9 @@ describe('signaling client', () => {
     expect(client.inRoom).toBe(false);
     client.relay({ action: 'iceRestart', to: 'dr' });
     client.relay({ action: 'ice', to: 'dr', candidate: null });
+    client.relay({ action: 'iceRestart', to: 'dr' }); // one pending request per peer is enough
+    client.relay({ action: 'iceRestart', to: 'other' });
+    client.dropQueued((frame) => frame.to === 'other');
 
     time.advance(300);
     await flush();

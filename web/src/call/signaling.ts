@@ -183,12 +183,21 @@ export class SignalingClient {
       this.sendNow(frame);
       return;
     }
+    // One pending restart request per peer is enough.
+    if (frame.action === 'iceRestart' && this.outbox.some((queued) => queued.action === 'iceRestart' && queued.to === frame.to)) {
+      return;
+    }
     this.outbox.push(frame);
     if (this.outbox.length > MAX_OUTBOX) {
       // Old candidates are the least useful thing to keep.
       const index = this.outbox.findIndex((queued) => queued.action === 'ice');
       this.outbox.splice(index >= 0 ? index : 0, 1);
     }
+  }
+
+  /** Drops queued (not yet sent) relayed frames, e.g. requests made stale by events meanwhile. */
+  dropQueued(stale: (frame: RelayFrame) => boolean): void {
+    this.outbox = this.outbox.filter((frame) => !stale(frame));
   }
 
   /** Is the socket really alive? A ping that is not answered within `timeoutMs` drops it. */

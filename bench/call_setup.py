@@ -1,0 +1,143 @@
+"""Video-call set-up and recovery times in two real Chromium browsers through the local stack.
+
+Each run: the patient (phone-sized page, fake camera playing a known clip) asks for a visit from the
+pre-call check; the doctor (desk page, its own Chromium and clip) admits it from the live waiting room.
+
+- set-up: from the doctor's admit click to the first DECODED remote video frame on BOTH sides (the
+  later of the two), read from each page's getStats (framesDecoded, polled every 25 ms);
+- recovery: the patient's network is cut for 3 s (Chrome DevTools `Network.emulateNetworkConditions`
+  offline, which reaches WebRTC's sockets too); from the moment it returns to the first decoded frame
+  on both sides again, without any reload;
+then the doctor hangs up and the next run starts from the patient's visit page.
+
+Same machinery as tests/e2e/test_video_call_browser.py (tests/e2e/video_call.py). Progress lines, then
+one JSON line last: {"setup_p50_s", "setup_p90_s", "recovery_p50_s", ...}. Targets: set-up p50 <= 1.0 s,
+recovery p50 <= 5 s. BENCH_CALL_RUNS overrides the number of runs (10).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from bench.signaling_setup import quiet_app_logs
+from bench.ws_clients import percentile
+from local.seed import DR_CHEN, PAT_ALEX
+from local.stack import LocalStack
+from tests.e2e.video_call import (
+    Side,
+    first_frame_after,
+    open_sides,
+    require_built_app,
+    sign_in,
+    wait_until,
+    write_clips,
+)
+
+RUNS = int(os.environ.get("BENCH_CALL_RUNS", "10"))
+BREAK_SECONDS = 3.0
+STEADY_SECONDS = 2.0
+SETUP_TARGET_S = 1.0
+RECOVERY_TARGET_S = 5.0
+
+ADMIT_JS = """
+() => {
+  const button = document.querySelector('[data-testid="visit-admit"]');
+  if (!button) return null;
+  const at = Date.now();
+  button.click();
+  return at;
+}
+"""
+
+
+def case_id_of(stack: LocalStack) -> str:
+    login = requests.post(stack.api_url + "/auth/login", timeout=30,
+                          json={"username": PAT_ALEX.username, "password": PAT_ALEX.password})
+    token = login.json()["accessToken"]
+    cases = requests.get(stack.api_url + "/cases", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    return str(cases.json()["items"][0]["caseId"])
+
+
+def one_run(stack: LocalStack, patient: Side, doctor: Side, case_id: str) -> tuple[float, float]:
+    # The patient: pre-call check, then ask. (A reload each run: the call page starts from scratch.)
+    patient.emulate()
+    patient.page.goto(f"{stack.base_url}/cases/{case_id}/visit")
+    patient.page.locator('[data-testid="precall-camera"][data-status="ok"]').wait_for(timeout=15000)
+    patient.page.locator('[data-testid="visit-request"]:not([disabled])').wait_for(timeout=15000)
+    patient.page.get_by_test_id("visit-request").click()
+    patient.page.get_by_test_id("waiting-room").wait_for(timeout=15000)
+
+    # The doctor: the live waiting room shows the request; the clock starts at the admit click.
+    doctor.page.get_by_test_id("visit-admit").first.wait_for(timeout=15000)
+    for side in (patient, doctor):
+        side.reset_frames()
+    clicked = doctor.page.evaluate(ADMIT_JS)
+    assert clicked is not None, "no admit button"
+    firsts = wait_until(lambda: (d := doctor.first_frame_at()) and (p := patient.first_frame_at()) and (d, p), 20,
+                        "the first decoded frame on both sides", interval=0.02)
+    setup = (max(firsts) - clicked) / 1000
+
+    # A forced break of the patient's network.
+    time.sleep(STEADY_SECONDS)
+    patient.emulate(offline=True)
+    time.sleep(BREAK_SECONDS)
+    patient.emulate()
+    back = int(time.time() * 1000)
+    again = wait_until(lambda: (d := first_frame_after(doctor, back)) and (p := first_frame_after(patient, back))
+                       and (d, p), 20, "decoded frames on both sides after the break", interval=0.02)
+    recovery = (max(again) - back) / 1000
+
+    # Hang up; back to the waiting room for the next run.
+    doctor.page.get_by_test_id("call-hangup").click()
+    doctor.page.get_by_test_id("call-ended").wait_for(timeout=15000)
+    patient.page.get_by_test_id("call-ended").wait_for(timeout=15000)
+    doctor.page.get_by_test_id("call-back-to-queue").click()
+    doctor.page.get_by_test_id("visit-queue-page").wait_for(timeout=15000)
+    return setup, recovery
+
+
+def main() -> None:
+    require_built_app()
+    setups: list[float] = []
+    recoveries: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="call-setup-") as folder:
+        root = Path(folder)
+        patient_clip, doctor_clip = write_clips(root / "clips")
+        with LocalStack(port=0, moto_port=0, data_dir=root / "data") as stack:
+            quiet_app_logs()
+            case_id = case_id_of(stack)
+            with open_sides(patient_clip, doctor_clip) as (patient, doctor):
+                sign_in(patient.page, stack.base_url, PAT_ALEX, "home-patient")
+                sign_in(doctor.page, stack.base_url, DR_CHEN, "home-doctor")
+                doctor.page.goto(stack.base_url + "/doctor/visits")
+                doctor.page.get_by_test_id("visit-queue-page").wait_for(timeout=15000)
+                print(f"call set-up and recovery, {RUNS} runs (break of {BREAK_SECONDS:.0f} s each)")
+                for run in range(1, RUNS + 1):
+                    setup, recovery = one_run(stack, patient, doctor, case_id)
+                    setups.append(setup)
+                    recoveries.append(recovery)
+                    print(f"  run {run:2d}: set-up {setup:.3f} s, recovery {recovery:.3f} s")
+    result: dict[str, Any] = {
+        "setup_p50_s": round(percentile(setups, 0.5), 3),
+        "setup_p90_s": round(percentile(setups, 0.9), 3),
+        "recovery_p50_s": round(percentile(recoveries, 0.5), 3),
+        "recovery_p90_s": round(percentile(recoveries, 0.9), 3),
+        "setup_max_s": round(max(setups), 3),
+        "recovery_max_s": round(max(recoveries), 3),
+        "runs": len(setups),
+        "break_s": BREAK_SECONDS,
+        "setup_target_met": percentile(setups, 0.5) <= SETUP_TARGET_S,
+        "recovery_target_met": percentile(recoveries, 0.5) <= RECOVERY_TARGET_S,
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
