@@ -48,8 +48,12 @@ function MicMeter({ track }: { track: MediaStreamTrack | null }) {
       setLevel(value);
       if (value > 0.25) setHeard(true);
     }, 100);
+    // Phones start Web Audio only after a tap: the first one anywhere wakes the meter up.
+    const wake = () => meter.resume();
+    window.addEventListener('pointerdown', wake, { once: true });
     return () => {
       clearInterval(timer);
+      window.removeEventListener('pointerdown', wake);
       meter.close();
     };
   }, [track]);

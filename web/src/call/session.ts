@@ -657,6 +657,7 @@ export class CallSession {
       this.connectedAt ??= Date.now();
       peer.lastBytesAt = Date.now();
       peer.stalled = false;
+      peer.samples = []; // (as after a stall: a new start for the policy)
       if (peer.decision !== null) void peer.link.applyEncoding(peer.decision);
       else void peer.link.applyEncoding(LADDER[0] as AdaptationDecision);
     }
@@ -755,16 +756,20 @@ export class CallSession {
         const first = peer.counters === null;
         peer.counters = counters;
         if (first) continue;
-        peer.samples = [...peer.samples, sample].slice(-MAX_SAMPLES);
-        const expectVideo = !peer.media.cameraOff && !peer.media.audioOnly;
-        let verdict = scoreQuality(peer.samples, { expectVideo });
-        if (peer.stalled || peer.ice.phase !== 'connected') {
+        const interrupted = peer.stalled || peer.ice.phase !== 'connected';
+        let verdict: QualityVerdict | null;
+        if (interrupted) {
+          // Nothing gets through: poor, and nothing to learn for the encoder (the congestion
+          // estimate collapses without feedback; adapting to it would leave video off afterwards).
           verdict = { level: 'poor', reasons: [{ metric: 'loss', level: 'poor', value: 100 }] };
+        } else {
+          peer.samples = [...peer.samples, sample].slice(-MAX_SAMPLES);
+          verdict = scoreQuality(peer.samples, { expectVideo: !peer.media.cameraOff && !peer.media.audioOnly });
         }
         peer.verdict = verdict;
         if (verdict !== null) level = level === null ? verdict.level : worse(level, verdict.level);
         if (worstSample === null || sample.lossPct > worstSample.lossPct) worstSample = sample;
-        await this.adaptPeer(peer);
+        if (!interrupted) await this.adaptPeer(peer);
       } catch (error) {
         this.options.log?.('stats failed', error);
       } finally {
@@ -829,6 +834,9 @@ export class CallSession {
           if (peer.stalled) {
             peer.stalled = false;
             changed = true;
+            // A new start for the policy: samples from before the outage say nothing now, and right
+            // after it the congestion estimate is still climbing back (not a sign of a weak link).
+            peer.samples = [];
             // Their packets are back, so ours are probably getting through again too: send a key
             // frame now rather than wait for their decoder's next request.
             if (!peer.decision?.audioOnly) void peer.link.refreshKeyFrame();
