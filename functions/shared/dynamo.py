@@ -102,3 +102,10 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         raise ValidationError("The cursor is not valid.", code="invalid_cursor")
     return value
+
+
+def plain_map(value: Any) -> dict[str, Any]:
+    """A pynamodb MapAttribute value (or a dict, or None) as a plain dict."""
+    if value is None:
+        return {}
+    return dict(value.as_dict()) if hasattr(value, "as_dict") else dict(value)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pynamodb.attributes import MapAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
-from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
+from functions.shared.dynamo import decode_cursor, encode_cursor, plain_map, translate_errors
 from functions.shared.errors import ValidationError
 from functions.timeline.ports import EventType, TimelineEvent, TimelinePage
 
@@ -26,8 +24,6 @@ class TimelineModel(Model):
     summary = MapAttribute(default=dict)  # type: ignore[var-annotated]
 
 
-def _plain(value: Any) -> dict[str, Any]:
-    return dict(value.as_dict()) if hasattr(value, "as_dict") else dict(value or {})
 
 
 class DynamoTimelineStore:
@@ -74,7 +70,7 @@ class DynamoTimelineStore:
                     occurred_at=item.occurredAt,
                     actor_id=item.actorId,
                     ref_id=item.refId,
-                    summary=_plain(item.summary),
+                    summary=plain_map(item.summary),
                 )
                 for item in result
             ]

@@ -9,7 +9,7 @@ from pynamodb.expressions.condition import size
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from functions.shared.dynamo import translate_errors
+from functions.shared.dynamo import plain_map, translate_errors
 from functions.shared.errors import Conflict, DependencyUnavailable
 from functions.visits.ports import Participant, QueueEntry, Room, RoomStatus
 
@@ -48,10 +48,6 @@ class VisitModel(Model):
     byCase = ByCaseIndex()
 
 
-def _plain(value: Any) -> dict[str, Any]:
-    if value is None:
-        return {}
-    return dict(value.as_dict()) if hasattr(value, "as_dict") else dict(value)
 
 
 def _room(item: VisitModel) -> Room:
@@ -64,7 +60,7 @@ def _room(item: VisitModel) -> Room:
             connection_id=p.get("connectionId"),
             left_at=p.get("leftAt"),
         )
-        for user_id, p in _plain(item.participants).items()
+        for user_id, p in plain_map(item.participants).items()
     }
     return Room(
         room_id=item.roomId,
@@ -81,9 +77,9 @@ def _room(item: VisitModel) -> Room:
         end_reason=item.endReason,
         duration_seconds=int(item.durationSeconds) if item.durationSeconds is not None else None,
         participants=participants,
-        quality={k: dict(v) for k, v in _plain(item.quality).items()},
+        quality={k: dict(v) for k, v in plain_map(item.quality).items()},
         doctor_ids=tuple(str(d) for d in (item.doctorIds or [])),
-        attendance=tuple(_plain(entry) for entry in (item.attendance or [])),
+        attendance=tuple(plain_map(entry) for entry in (item.attendance or [])),
     )
 
 
