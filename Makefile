@@ -57,9 +57,11 @@ test: deps web-build lint web-test
 package: $(STAMP)
 	bash infrastructure/package.sh
 
+BENCHES := cold_start signaling_cost signaling_latency signaling_load timeline encryption call_setup
+
+# Every benchmark, or one: make bench NAME=call_setup
 bench: $(STAMP)
-	$(PY) -m bench.cold_start
-	$(PY) -m bench.timeline
+	@set -e; for name in $(if $(NAME),$(NAME),$(BENCHES)); do echo "== bench.$$name"; $(PY) -m bench.$$name; done
 
 clean:
 	rm -rf build web/dist

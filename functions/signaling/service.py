@@ -29,6 +29,11 @@ def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="seconds")
 
 
+def _role_in(room: Room, user_id: str) -> str:
+    """A visit has one patient, the case's owner; everyone else in it is a doctor."""
+    return "patient" if room.patient_id == user_id else Role.DOCTOR.value
+
+
 def principal_of(connection: Connection) -> Principal:
     return Principal(connection.user_id, connection.username, roles_from_groups(connection.roles.split(",")))
 
@@ -107,7 +112,7 @@ class SignalingService:
         room = self._visits.room_for(principal, room_id)  # NotFound unless the case is theirs
         if sender.room_id and sender.room_id != room_id:
             raise Conflict("Leave your current visit first.", code="already_in_room")
-        role = "patient" if room.patient_id == principal.user_id else Role.DOCTOR.value
+        role = _role_in(room, principal.user_id)
         participant = Participant(principal.user_id, principal.username, role, _iso(self._clock()),
                                   sender.connection_id)
         previous = room.participants.get(principal.user_id)
@@ -121,8 +126,10 @@ class SignalingService:
         self.reply(sender.connection_id, {
             "type": "joined", "roomId": room_id, "participantId": principal.user_id,
             "resumed": previous is not None,
+            # Roles come from the room's patient, not from this snapshot of participants: someone
+            # joining at the same moment may be connected but not yet in the snapshot.
             "participants": [{"participantId": m.user_id, "username": m.username,
-                              "role": room.participants[m.user_id].role if m.user_id in room.participants else ""}
+                              "role": _role_in(room, m.user_id)}
                              for m in others],
         })
         frame = {"type": "participant.joined", "participantId": principal.user_id,

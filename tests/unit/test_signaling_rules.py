@@ -208,6 +208,18 @@ def test_join_lists_the_others_and_tells_them() -> None:
                                         "username": "pat.a", "role": "patient", "resumed": False}
 
 
+def test_join_names_the_role_of_someone_joining_at_the_same_moment() -> None:
+    # The patient's socket is already in the room but their place is not yet in the doctor's
+    # snapshot of the room (two joins crossing); the doctor still learns who the patient is.
+    rig = Rig()
+    room_id = rig.active_room()
+    patient = rig.connect(PATIENT)
+    rig.registry.set_room(patient, room_id)
+    doctor = rig.joined(DOCTOR, room_id)
+    assert rig.peers.to(doctor)[-1]["participants"] == [
+        {"participantId": PATIENT.user_id, "username": "pat.a", "role": "patient"}]
+
+
 @pytest.mark.parametrize("state", ["waiting", "ended"])
 def test_join_needs_an_active_room(state: str) -> None:
     rig = Rig()
