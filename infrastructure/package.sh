@@ -9,8 +9,10 @@
 #    (sam.json, deployment.zip with app.py, layer-deployment.zip with the dependencies and vendor/);
 # 3. builds the imaging layer (Pillow, layers/imaging) into OUT_DIR/layer-imaging.zip, which the
 #    merged template's ImagingLayer names;
-# 4. pins the template's Stage parameter to STAGE;
-# 5. cfn-lint on the result: any finding, warnings included, fails the build.
+# 4. adds compiled bytecode to every zip (infrastructure/bytecode.py: Lambda's read-only file system
+#    cannot cache it, so without it each cold start compiles every imported module);
+# 5. pins the template's Stage parameter to STAGE;
+# 6. cfn-lint on the result: any finding, warnings included, fails the build.
 set -euo pipefail
 
 STAGE="${STAGE:-dev}"
@@ -51,6 +53,9 @@ AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-eu-west-1}" \
   "$CHALICE" package --stage "$STAGE" --merge-template infrastructure/resources.json "$OUT_DIR"
 
 bash layers/imaging/build.sh "$OUT_DIR/layer-imaging.zip"
+
+"$PYTHON" -m infrastructure.bytecode "$OUT_DIR/deployment.zip" "$OUT_DIR/layer-deployment.zip" \
+  "$OUT_DIR/layer-imaging.zip"
 
 "$PYTHON" -m infrastructure.template --pin-stage "$STAGE" "$OUT_DIR/sam.json"
 

@@ -11,7 +11,7 @@ from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
 from functions.shared.container import get_container
 from functions.shared.http import ApiRequest, endpoint
-from functions.shared.observability import log_info
+from functions.shared.observability import log_info, start_invocation
 from functions.shared.validation import CURSOR_SCHEMA, LIMIT_SCHEMA, strict_object
 
 audit = Blueprint(__name__)
@@ -42,6 +42,7 @@ def audit_for_patient(request: ApiRequest) -> dict[str, Any]:
 
 @audit.schedule(Rate(ANCHOR_EVERY_MINUTES, unit=Rate.MINUTES), name="anchor_audit_chains")
 def anchor_audit_chains(event: Any) -> dict[str, Any]:
+    start_invocation(job="anchor_audit_chains")
     anchor = get_container().audit.anchor()
     log_info("audit chains anchored", job="anchor_audit_chains", count=len(anchor.heads))
     return {"key": anchor.key, "chains": len(anchor.heads)}

@@ -19,7 +19,7 @@ from typing import Any
 from chalice.app import Blueprint
 
 from functions.shared.container import get_container
-from functions.shared.observability import log_info
+from functions.shared.observability import log_info, start_invocation
 
 image_events = Blueprint(__name__)
 
@@ -28,6 +28,7 @@ OBJECT_CREATED_PATTERN: dict[str, Any] = {"source": ["aws.s3"], "detail-type": [
 
 @image_events.on_cw_event(OBJECT_CREATED_PATTERN, name="process_photo_upload")
 def process_photo_upload(event: Any) -> dict[str, str]:
+    start_invocation(job="process_photo_upload")
     detail = event.detail or {}
     bucket = str((detail.get("bucket") or {}).get("name", ""))
     obj = detail.get("object") or {}

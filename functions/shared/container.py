@@ -10,7 +10,6 @@ import threading
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from functions.shared.observability import ensure_tracing
 from functions.shared.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -42,7 +41,6 @@ class Container:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._lock = threading.RLock()
-        ensure_tracing(settings.xray_enabled)
 
     def client(self, service: str) -> Any:
         from functions.shared.aws import make_client

@@ -7,6 +7,7 @@ tokens or message bodies (PHI). Heavy imports happen on first use, not at import
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from typing import Any, TextIO
@@ -63,8 +64,9 @@ def append_keys(**fields: Any) -> None:
 
 
 def start_invocation(**fields: Any) -> None:
-    """Forget the previous invocation's correlation ids (a warm container serves many callers),
-    then set this one's."""
+    """Every entrypoint calls this first. Forgets the previous invocation's correlation ids (a warm
+    container serves many callers), sets this one's, and turns tracing on if this one is sampled."""
+    trace_if_sampled()
     logger = get_logger()
     logger.remove_keys(sorted(SAFE_LOG_KEYS))
     logger.append_keys(**safe_fields(fields))
@@ -107,12 +109,30 @@ def put_metrics(
     out.write(json.dumps(emf_record(metrics, dimensions=dimensions, unit=unit)) + "\n")
 
 
-def ensure_tracing(enabled: bool) -> None:
-    """Patch botocore for X-Ray the first time a client is built, only where tracing is on."""
+TRACE_HEADER_ENV = "_X_AMZN_TRACE_ID"
+
+
+def invocation_is_sampled() -> bool:
+    """Whether X-Ray samples this invocation: Lambda puts its trace header in the environment."""
+    return "Sampled=1" in os.environ.get(TRACE_HEADER_ENV, "")
+
+
+def trace_if_sampled() -> bool:
+    """Trace AWS calls as X-Ray subsegments from the first sampled invocation on.
+
+    An unsampled invocation records nothing, so it does not pay for importing the SDK (about 40 ms
+    of a cold start). Patching wraps botocore's client class, so clients built before the first
+    sampled invocation are traced from then on. Returns whether tracing is on.
+    """
     global _xray_patched
-    if not enabled or _xray_patched:
-        return
+    if _xray_patched:
+        return True
+    from functions.shared.settings import get_settings
+
+    if not get_settings().xray_enabled or not invocation_is_sampled():
+        return False
     from aws_xray_sdk.core import patch
 
     patch(["botocore"])
     _xray_patched = True
+    return True

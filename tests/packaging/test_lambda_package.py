@@ -4,6 +4,7 @@ interpreter that sees only the unzipped function package and the unzipped layer 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -14,6 +15,8 @@ from typing import Any
 
 import pytest
 from sam_helpers import REGION, Package
+
+from infrastructure.bytecode import UNCHECKED_HASH_FLAGS, pyc_name
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PYTHON_TAG = f"python{sys.version_info.major}.{sys.version_info.minor}"
@@ -52,6 +55,20 @@ task, opt, handler, mode, out = sys.argv[1:6]
 site = f"{opt}/python/lib/python{sys.version_info[0]}.{sys.version_info[1]}/site-packages"
 sys.path[:0] = [task, site, f"{opt}/python"]
 report = {"version": list(sys.version_info[:2])}
+
+# Lambda's file system is read-only: a module without bytecode in the bundle is compiled from
+# source on every cold start. Record every such compilation.
+import importlib._bootstrap_external as bootstrap_external
+compiled_from_source = []
+compile_source = bootstrap_external.SourceLoader.source_to_code
+
+
+def recording_source_to_code(self, data, path, *, _optimize=-1):
+    compiled_from_source.append(path)
+    return compile_source(self, data, path, _optimize=_optimize)
+
+
+bootstrap_external.SourceLoader.source_to_code = recording_source_to_code
 
 
 class Context:
@@ -130,6 +147,7 @@ report["foreign_modules"] = sorted(
     f for f in {getattr(m, "__file__", None) for m in list(sys.modules.values())}
     if f and not f.startswith((task, opt)) and ("site-packages" in f or not f.startswith(stdlib))
 )
+report["compiled_from_source"] = sorted(p for p in compiled_from_source if p.startswith((task, opt)))
 with open(out, "w") as fh:
     json.dump(report, fh, default=str)
 """
@@ -194,8 +212,9 @@ def run_in_clean_interpreter(bundle: Bundle, function: str, mode: str, *extra: s
                              opt: Path | None = None) -> dict[str, Any]:
     handler = bundle.package.resources[function]["Properties"]["Handler"]
     report_path = bundle.task.parent / f"report-{function}-{mode}.json"
-    # -I: no PYTHONPATH, no user site, no cwd on sys.path; -S: no site module, so no site-packages.
-    command = [sys.executable, "-I", "-S", "-c", CHILD, str(bundle.task), str(opt or bundle.opt), handler, mode]
+    # -I: no PYTHONPATH, no user site, no cwd on sys.path; -S: no site module, so no site-packages;
+    # -B: write no bytecode (Lambda cannot), so every run sees the bundle exactly as shipped.
+    command = [sys.executable, "-I", "-S", "-B", "-c", CHILD, str(bundle.task), str(opt or bundle.opt), handler, mode]
     proc = subprocess.run(
         [*command, str(report_path), *extra],
         env=lambda_environment(bundle.package, function), cwd=bundle.task,
@@ -206,6 +225,7 @@ def run_in_clean_interpreter(bundle: Bundle, function: str, mode: str, *extra: s
     assert "error" not in report, f"{handler}: {report['error']}\n{report.get('traceback', '')}"
     assert report["foreign_sys_path"] == [], "the child saw paths outside the bundle and the stdlib"
     assert report["foreign_modules"] == [], "modules were loaded from outside the bundle"
+    assert report["compiled_from_source"] == [], "the bundle lacks bytecode for modules this handler imports"
     return report
 
 
@@ -234,6 +254,22 @@ def test_function_zip_is_small_and_dependencies_are_in_the_layer(bundle: Bundle)
     assert all(name.startswith(f"{LAYER_SITE_PACKAGES}/") for name in layer_names)
     assert f"{LAYER_SITE_PACKAGES}/pynamodb/__init__.py" in layer_names
     assert unzipped < LAMBDA_UNZIPPED_LIMIT_BYTES
+
+
+def test_every_module_ships_with_bytecode_that_matches_its_source(bundle: Bundle) -> None:
+    """Unchecked-hash pycs (PEP 552) for this interpreter beside every source, in every zip."""
+    for zip_path in (bundle.function_zip, bundle.layer_zip, bundle.imaging_zip):
+        with zipfile.ZipFile(zip_path) as archive:
+            names = set(archive.namelist())
+            sources = {n for n in names if n.endswith(".py")}
+            pycs = {n for n in names if n.endswith(".pyc")}
+            assert sources, zip_path.name
+            assert pycs == {pyc_name(n) for n in sources}, f"{zip_path.name}: pycs and sources differ"
+            for source in sources:
+                header = archive.read(pyc_name(source))[:16]
+                assert header[:4] == importlib.util.MAGIC_NUMBER, source
+                assert int.from_bytes(header[4:8], "little") == UNCHECKED_HASH_FLAGS, source
+                assert header[8:16] == importlib.util.source_hash(archive.read(source)), source
 
 
 def test_functions_package_ships_through_the_vendor_bridge(bundle: Bundle) -> None:
