@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from functions.shared.auth import Principal
+
 
 class GrantKind(StrEnum):
     OWNER = "owner"  # the patient whose case it is
@@ -42,3 +44,19 @@ class GrantStore(Protocol):
         ...
 
     def put(self, grant: Grant) -> None: ...
+
+
+@dataclass(frozen=True)
+class AccessRefusal:
+    """Someone was refused a case, or a route their role may not use."""
+
+    principal: Principal
+    action: str
+    resource_type: str  # "case" or "route"
+    resource_id: str
+    case_id: str | None
+    patient_id: str | None  # the case's owner; None when there is no such case (or no case)
+
+
+class RefusalRecorder(Protocol):
+    def refused(self, refusal: AccessRefusal) -> None: ...

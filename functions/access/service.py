@@ -6,6 +6,7 @@
 - admins run operations but never see clinical content (they are refused by role first).
 
 Anyone else gets NotFound, exactly as for a case that does not exist, so ids cannot be probed.
+Every refusal goes to the refusal recorder (the audit trail) under the action that was refused.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from functions.access.ports import Grant, GrantKind, GrantPage, GrantStore
+from functions.access.ports import AccessRefusal, Grant, GrantKind, GrantPage, GrantStore, RefusalRecorder
 from functions.shared.auth import Principal, Role
 from functions.shared.errors import Forbidden, NotFound, ValidationError
 
@@ -26,28 +27,59 @@ def case_not_found() -> NotFound:
 
 
 class AccessPolicy:
-    def __init__(self, grants: GrantStore, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, grants: GrantStore, clock: Callable[[], float] = time.time,
+                 refusals: RefusalRecorder | None = None) -> None:
         self._grants = grants
         self._clock = clock
+        self._refusals = refusals
 
-    def require_case(self, principal: Principal, case_id: str) -> Grant:
-        """The caller's active grant on the case, or NotFound."""
-        if not principal.has_any((Role.PATIENT, Role.DOCTOR)):
-            raise case_not_found()
-        grant = self._grants.get(case_id, principal.user_id)
-        if grant is None or not grant.active(int(self._clock())):
-            raise case_not_found()
-        if grant.kind is GrantKind.OWNER and Role.PATIENT not in principal.roles:
-            raise case_not_found()
-        if grant.kind is not GrantKind.OWNER and Role.DOCTOR not in principal.roles:
+    def require_case(self, principal: Principal, case_id: str, action: str = "case.access") -> Grant:
+        """The caller's active grant on the case, or NotFound (recorded as a refusal of `action`)."""
+        grant = self.grant_for(principal, case_id)
+        if grant is None:
+            self._record_refusal(principal, action, case_id)
             raise case_not_found()
         return grant
 
-    def require_assigned_doctor(self, principal: Principal, case_id: str) -> Grant:
-        grant = self.require_case(principal, case_id)
+    def grant_for(self, principal: Principal, case_id: str) -> Grant | None:
+        """The caller's active grant on the case, if any. A lookup, not an attempt: nothing is recorded
+        (for filtering, e.g. which of a patient's cases a doctor's export may include)."""
+        if not principal.has_any((Role.PATIENT, Role.DOCTOR)):
+            return None
+        grant = self._grants.get(case_id, principal.user_id)
+        return grant if grant is not None and self._grant_serves(grant, principal) else None
+
+    def require_assigned_doctor(self, principal: Principal, case_id: str, action: str = "case.access") -> Grant:
+        grant = self.require_case(principal, case_id, action)
         if grant.kind is not GrantKind.ASSIGNED:
+            self._record_refusal(principal, action, case_id)
             raise Forbidden("Only the case's assigned doctors may do this.", code="not_assigned")
         return grant
+
+    def refuse_route(self, principal: Principal, route: str, case_id: str | None) -> None:
+        """Record that the caller's role may not use `route` (the entrypoint answers 403)."""
+        self._record_refusal(principal, "route.refused", case_id, resource=("route", route))
+
+    def _grant_serves(self, grant: Grant, principal: Principal) -> bool:
+        if not grant.active(int(self._clock())):
+            return False
+        needed = Role.PATIENT if grant.kind is GrantKind.OWNER else Role.DOCTOR
+        return needed in principal.roles
+
+    def _record_refusal(self, principal: Principal, action: str, case_id: str | None,
+                        resource: tuple[str, str] | None = None) -> None:
+        if self._refusals is None:
+            return
+        owner = self.owner_of(case_id) if case_id else None
+        resource_type, resource_id = resource or ("case", case_id or "")
+        self._refusals.refused(AccessRefusal(principal, action, resource_type, resource_id, case_id, owner))
+
+    def owner_of(self, case_id: str) -> str | None:
+        """The patient whose case it is, or None when there is no such case."""
+        for grant in self._grants.for_case(case_id):
+            if grant.kind is GrantKind.OWNER:
+                return grant.principal_id
+        return None
 
     def visible_case_ids(self, principal: Principal, limit: int, cursor: str | None) -> GrantPage:
         page = self._grants.for_principal(principal.user_id, limit, cursor)
@@ -66,7 +98,7 @@ class AccessPolicy:
             self._grants.put(Grant(case_id, doctor_id, GrantKind.ASSIGNED, granted_by, now))
 
     def invite(self, inviter: Principal, case_id: str, doctor_id: str, hours: int) -> Grant:
-        self.require_assigned_doctor(inviter, case_id)
+        self.require_assigned_doctor(inviter, case_id, action="case.invite")
         if not 1 <= hours <= MAX_INVITATION_HOURS:
             raise ValidationError("expiresInHours must be between 1 and 720.")
         existing = self._grants.get(case_id, doctor_id)

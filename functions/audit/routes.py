@@ -6,12 +6,12 @@ from typing import Any
 
 from chalice.app import Blueprint, Rate
 
-from functions.audit.service import RequestSource
 from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
 from functions.shared.container import get_container
 from functions.shared.http import ApiRequest, endpoint
 from functions.shared.observability import log_info, start_invocation
+from functions.shared.request_context import RequestSource
 from functions.shared.validation import CURSOR_SCHEMA, LIMIT_SCHEMA, strict_object
 
 audit = Blueprint(__name__)

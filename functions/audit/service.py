@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from functions.access.ports import AccessRefusal
 from functions.audit.chain import (
     Anchor,
     AuditEntry,
@@ -34,18 +35,11 @@ from functions.audit.chain import (
 from functions.audit.ports import AnchorStore, AuditStore, HeadMoved
 from functions.shared.auth import Principal
 from functions.shared.errors import DependencyUnavailable
+from functions.shared.request_context import RequestSource, request_source
 from functions.shared.transact import TransactItem
 
 MAX_APPEND_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS = 0.01
-
-
-@dataclass(frozen=True)
-class RequestSource:
-    """Where a request came from, for the `source` of its audit entries."""
-
-    request_id: str = ""
-    source_ip: str = ""
 
 
 def iso_micro(epoch: float) -> str:
@@ -179,3 +173,24 @@ class CaseReadAuditor:
                 case_id=case_ids[0] if len(case_ids) == 1 else "", resource_ids=tuple(case_ids),
                 request_id=request_id, source_ip=source_ip,
             ))
+
+
+class AccessRefusalAuditor:
+    """Refused attempts to reach a case (or a route the caller's role may not use) into the audit
+    trail, in the patient's chain when the case has one: a patient's trail shows who tried."""
+
+    def __init__(self, trail: Callable[[], AuditTrail]) -> None:
+        self._trail = trail  # built on the first refusal: most requests are never refused
+
+    def refused(self, refusal: AccessRefusal) -> None:
+        source = request_source()
+        principal = refusal.principal
+        # An account in no group is refused everything; its entry still needs a role.
+        role = principal.role.value if principal.roles else "none"
+        self._trail().record(AuditEvent(
+            actor_id=principal.user_id, role=role, action=refusal.action,
+            resource_type=refusal.resource_type, resource_id=refusal.resource_id,
+            outcome=Outcome.DENIED if refusal.patient_id else Outcome.NOT_FOUND,
+            patient_id=refusal.patient_id or "", case_id=refusal.case_id or "",
+            request_id=source.request_id, source_ip=source.source_ip,
+        ))

@@ -70,7 +70,7 @@ def invite_doctor(request: ApiRequest) -> Reply:
     container = get_container()
     principal = request.require_principal()
     case_id = request.path["case_id"]
-    container.access.require_assigned_doctor(principal, case_id)
+    container.access.require_assigned_doctor(principal, case_id, action="case.invite")
     if Role.DOCTOR not in container.directory.roles_of(request.body["doctorId"]):
         from functions.shared.errors import ValidationError
 

@@ -12,7 +12,7 @@ from functions.access.ports import GrantKind
 from functions.access.service import AccessPolicy, case_not_found, grant_view
 from functions.cases.ports import CaseRecord, CaseStore
 from functions.shared.auth import Principal, Role
-from functions.shared.errors import NotFound, ValidationError
+from functions.shared.errors import ValidationError
 
 
 class RoleDirectory(Protocol):
@@ -66,12 +66,7 @@ class CasesService:
         return {"items": [case_summary(r) for r in records], "nextCursor": page.cursor}
 
     def get(self, principal: Principal, case_id: str, *, request_id: str = "", source_ip: str = "") -> dict[str, Any]:
-        try:
-            self._access.require_case(principal, case_id)
-        except NotFound:
-            if self._audit is not None:
-                self._audit.case_read(principal, "case.read", ((case_id, ""),), "not_found", request_id, source_ip)
-            raise
+        self._access.require_case(principal, case_id, action="case.read")  # a refusal is audited there
         record = self._cases.get(case_id)
         if record is None:
             raise case_not_found()

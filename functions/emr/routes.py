@@ -6,12 +6,12 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from functions.audit.service import RequestSource
 from functions.emr.kinds import LINKS_SCHEMA, EntryKind
 from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
 from functions.shared.container import get_container
 from functions.shared.http import ApiRequest, Reply, endpoint
+from functions.shared.request_context import RequestSource
 from functions.shared.validation import CURSOR_SCHEMA, ID_SCHEMA, LIMIT_SCHEMA, strict_object
 
 records = Blueprint(__name__)

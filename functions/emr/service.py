@@ -24,7 +24,7 @@ from functions.access.ports import Grant, GrantKind
 from functions.access.service import AccessPolicy
 from functions.audit.chain import AuditEvent, Outcome
 from functions.audit.ports import StagedWriteRejected
-from functions.audit.service import AuditTrail, RequestSource
+from functions.audit.service import AuditTrail
 from functions.emr import fhir
 from functions.emr.kinds import (
     CONTENT_SCHEMAS,
@@ -50,6 +50,7 @@ from functions.emr.ports import (
 from functions.shared.auth import Principal, Role
 from functions.shared.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from functions.shared.observability import log_warning
+from functions.shared.request_context import RequestSource
 from functions.shared.validation import validate
 from functions.timeline.ports import EventType, TimelineEvent, TimelineWriter
 
@@ -287,21 +288,16 @@ class RecordsService:
 
     # --- internals --------------------------------------------------------------------------
     def _open_case(self, principal: Principal, case_id: str, action: str, source: RequestSource) -> CaseAccess:
-        """The caller's right to the case, or NotFound; the refusal is audited with the case's patient."""
-        try:
-            grant = self._access.require_case(principal, case_id)
-            patient_id = self._cases.patient_of(case_id)
-            if patient_id is None:
-                raise NotFound("No such case.", code="case_not_found")
-        except NotFound:
-            patient_id = self._cases.patient_of(case_id)
+        """The caller's right to the case, or NotFound; the access policy audits a refusal as `action`."""
+        grant = self._access.require_case(principal, case_id, action)
+        patient_id = self._cases.patient_of(case_id)
+        if patient_id is None:  # a grant outliving its case
             self._audit.record(AuditEvent(
                 actor_id=principal.user_id, role=principal.role.value, action=action, resource_type="case",
-                resource_id=case_id, outcome=Outcome.DENIED if patient_id else Outcome.NOT_FOUND,
-                patient_id=patient_id or "", case_id=case_id, request_id=source.request_id,
+                resource_id=case_id, outcome=Outcome.NOT_FOUND, case_id=case_id, request_id=source.request_id,
                 source_ip=source.source_ip,
             ))
-            raise
+            raise NotFound("No such case.", code="case_not_found")
         return CaseAccess(principal, grant, case_id, patient_id, source)
 
     @staticmethod
@@ -384,11 +380,8 @@ class RecordsService:
         patient = Principal(user_id=patient_id, username="", roles=frozenset({Role.PATIENT}))
         visible: list[Grant] = []
         for owner_grant in self._grants_of(patient, owner=True):
-            try:
-                grant = self._access.require_case(principal, owner_grant.case_id)
-            except NotFound:
-                continue
-            if grant.kind is not GrantKind.OWNER:
+            grant = self._access.grant_for(principal, owner_grant.case_id)
+            if grant is not None and grant.kind is not GrantKind.OWNER:
                 visible.append(grant)
         return visible
 

@@ -98,7 +98,7 @@ class PhotoService:
     # --- uploads ---------------------------------------------------------------------------------
     def create_upload(self, principal: Principal, case_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """An intent plus the presigned POST that may fill it (one object, this type, at most this size)."""
-        grant = self._access.require_case(principal, case_id)
+        grant = self._access.require_case(principal, case_id, action="photo.upload")
         body_site = str(body["bodySite"])
         lesion_id = body.get("lesionId")
         if lesion_id is not None:
@@ -142,7 +142,7 @@ class PhotoService:
         }
 
     def upload_status(self, principal: Principal, case_id: str, photo_id: str) -> dict[str, Any]:
-        self._access.require_case(principal, case_id)
+        self._access.require_case(principal, case_id, action="photo.upload_status")
         intent = self._intents.get(photo_id)
         if intent is None or intent.case_id != case_id:
             raise NotFound("No such upload on this case (uploads are forgotten after 30 days).",
@@ -155,21 +155,21 @@ class PhotoService:
         return view
 
     def list_uploads(self, principal: Principal, case_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
-        self._access.require_case(principal, case_id)
+        self._access.require_case(principal, case_id, action="photo.list_uploads")
         intents, next_cursor = self._intents.for_case(case_id, limit, cursor)
         return {"items": [intent_view(intent) for intent in intents], "nextCursor": next_cursor}
 
     # --- photos ----------------------------------------------------------------------------------
     def list_photos(self, principal: Principal, case_id: str, limit: int, cursor: str | None,
                     body_site: str | None = None, lesion_id: str | None = None) -> dict[str, Any]:
-        self._access.require_case(principal, case_id)
+        self._access.require_case(principal, case_id, action="photo.list")
         if lesion_id is not None and self._lesions.get(case_id, lesion_id) is None:
             raise lesion_not_found()
         photos, next_cursor = self._photos.for_case(case_id, limit, cursor, body_site=body_site, lesion_id=lesion_id)
         return {"items": [self.photo_view(photo) for photo in photos], "nextCursor": next_cursor}
 
     def get_photo(self, principal: Principal, case_id: str, photo_id: str) -> dict[str, Any]:
-        self._access.require_case(principal, case_id)
+        self._access.require_case(principal, case_id, action="photo.read")
         photo = self._photos.get(case_id, photo_id)
         if photo is None:
             raise photo_not_found()
@@ -177,7 +177,7 @@ class PhotoService:
 
     def latest_for_lesion(self, principal: Principal, case_id: str, lesion_id: str) -> dict[str, Any]:
         """The newest photo of a lesion: the ghost overlay for framing the next one."""
-        self._access.require_case(principal, case_id)
+        self._access.require_case(principal, case_id, action="photo.read")
         if self._lesions.get(case_id, lesion_id) is None:
             raise lesion_not_found()
         photos, _ = self._photos.for_case(case_id, 1, None, lesion_id=lesion_id)

@@ -47,7 +47,7 @@ class LesionService:
                label: str) -> dict[str, Any]:
         """Pin a lesion on the figure. Schemas already checked types and ranges; this checks the
         site can be seen from that side of the figure (no chest on the back view)."""
-        self._access.require_case(principal, case_id)
+        self._access.require_case(principal, case_id, action="lesion.create")
         site = body_sites().get(body_site)
         if site is None:
             raise ValidationError("bodySite is not a known body site.", code="unknown_body_site")
@@ -68,12 +68,12 @@ class LesionService:
         return lesion_view(lesion)
 
     def list(self, principal: Principal, case_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
-        self._access.require_case(principal, case_id)
+        self._access.require_case(principal, case_id, action="lesion.list")
         lesions, next_cursor = self._store.for_case(case_id, limit, cursor)
         return {"items": [lesion_view(lesion) for lesion in lesions], "nextCursor": next_cursor}
 
     def get(self, principal: Principal, case_id: str, lesion_id: str) -> dict[str, Any]:
-        self._access.require_case(principal, case_id)
+        self._access.require_case(principal, case_id, action="lesion.read")
         return lesion_view(self.require(case_id, lesion_id))
 
     def require(self, case_id: str, lesion_id: str) -> Lesion:

@@ -66,7 +66,7 @@ class ScoreService:
     def record(self, principal: Principal, case_id: str, instrument: Instrument, components: dict[str, Any],
                visit_id: str | None = None) -> dict[str, Any]:
         """Validate, total and store one measurement; flag a meaningful change; add it to the timeline."""
-        grant = self._access.require_case(principal, case_id)
+        grant = self._access.require_case(principal, case_id, action="score.record")
         is_patient = grant.kind is GrantKind.OWNER
         if instrument in CLINICIAN_RATED and is_patient:
             raise Forbidden(f"{instrument.value} is rated by a doctor at an examination.", code="clinician_rated")
@@ -125,7 +125,7 @@ class ScoreService:
     def series(self, principal: Principal, case_id: str, instrument: Instrument | None, limit: int,
                cursor: str | None, newest_first: bool = False) -> dict[str, Any]:
         """The trend: oldest first by default (chart order), one instrument or all (grouped by instrument)."""
-        self._access.require_case(principal, case_id)
+        self._access.require_case(principal, case_id, action="score.list")
         records, next_cursor = self._store.series(case_id, instrument.value if instrument else None, limit, cursor,
                                                   newest_first)
         return {"items": [score_view(record) for record in records], "nextCursor": next_cursor}

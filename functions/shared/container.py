@@ -92,11 +92,12 @@ class Container:
     def access(self) -> AccessPolicy:
         from functions.access.adapters import CaseAccessModel, DynamoGrantStore
         from functions.access.service import AccessPolicy
+        from functions.audit.service import AccessRefusalAuditor
         from functions.shared.dynamo import bind_model
         from functions.shared.tables import CASE_ACCESS
 
         bind_model(CaseAccessModel, CASE_ACCESS, self.settings)
-        return AccessPolicy(DynamoGrantStore())
+        return AccessPolicy(DynamoGrantStore(), refusals=AccessRefusalAuditor(lambda: self.audit))
 
     @cached_property
     def cases(self) -> CasesService:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -16,8 +17,10 @@ from typing import Any, Protocol
 from functions.shared.auth import Principal, Role
 from functions.shared.errors import DomainError, UnsupportedMediaType
 from functions.shared.observability import append_keys, log_exception, log_info, start_invocation
+from functions.shared.request_context import RequestSource, set_request_source
 from functions.shared.validation import (
     EMPTY_OBJECT,
+    ID_PATTERN,
     Schema,
     coerce_query,
     parse_json_object,
@@ -118,12 +121,16 @@ def endpoint(
             context = request.context or {}
             request_id = str(context.get("requestId", ""))
             route = f"{request.method} {context.get('resourcePath', '')}"
+            source_ip = str((context.get("identity") or {}).get("sourceIp", ""))
             start_invocation(request_id=request_id, route=route)
+            set_request_source(RequestSource(request_id, source_ip))
             try:
                 principal = None
                 if allowed_roles is not None:
                     principal = Principal.from_authorizer_context(context.get("authorizer"))
                     append_keys(user_id=principal.user_id)
+                    if not principal.has_any(allowed_roles):
+                        _record_role_refusal(principal, route, path_params.get("case_id"))
                     principal.require_any(allowed_roles)
                 api_request = ApiRequest(
                     principal=principal,
@@ -135,7 +142,7 @@ def endpoint(
                     ),
                     body=_body(request, body_schema),
                     request_id=request_id,
-                    source_ip=str((context.get("identity") or {}).get("sourceIp", "")),
+                    source_ip=source_ip,
                 )
                 result = view(api_request)
                 reply = result if isinstance(result, Reply) else Reply(result)
@@ -157,6 +164,14 @@ def endpoint(
         return wrapper
 
     return decorate
+
+
+def _record_role_refusal(principal: Principal, route: str, case_id: Any) -> None:
+    from functions.shared.container import get_container
+
+    # Only a well-formed id is looked up; anything else cannot name a case.
+    well_formed = isinstance(case_id, str) and re.fullmatch(ID_PATTERN, case_id) is not None
+    get_container().access.refuse_route(principal, route, case_id if well_formed else None)
 
 
 def _body(request: Any, schema: Schema) -> dict[str, Any]:

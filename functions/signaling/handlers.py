@@ -13,13 +13,21 @@ from typing import Any
 from functions.shared.container import get_container
 from functions.shared.errors import DomainError
 from functions.shared.observability import log_exception, log_info, start_invocation
+from functions.shared.request_context import RequestSource, set_request_source
 from functions.signaling.messages import MAX_FRAME_BYTES, error_frame
+
+
+def _begin(event: Any) -> None:
+    """Log keys and audit source of this invocation: the connection stands for the request."""
+    start_invocation(connection_id=event.connection_id)
+    identity = (event.to_dict().get("requestContext") or {}).get("identity") or {}
+    set_request_source(RequestSource(event.connection_id, str(identity.get("sourceIp", ""))))
 
 
 def on_connect(event: Any) -> dict[str, Any]:
     container = get_container()
     params = event.to_dict().get("queryStringParameters") or {}
-    start_invocation(connection_id=event.connection_id)
+    _begin(event)
     try:
         principal = container.connect_tickets.redeem(params.get("ticket"))
         container.signaling.connect(event.connection_id, principal)
@@ -31,7 +39,7 @@ def on_connect(event: Any) -> dict[str, Any]:
 
 
 def on_disconnect(event: Any) -> None:
-    start_invocation(connection_id=event.connection_id)
+    _begin(event)
     try:
         get_container().signaling.disconnect(event.connection_id)
     except DomainError as error:
@@ -40,7 +48,7 @@ def on_disconnect(event: Any) -> None:
 
 def on_message(event: Any) -> None:
     connection_id = event.connection_id
-    start_invocation(connection_id=connection_id)
+    _begin(event)
     ref: str | None = None
     try:
         raw = event.body

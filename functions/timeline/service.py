@@ -26,6 +26,6 @@ class TimelineService:
         self._access = access
 
     def page(self, principal: Principal, case_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
-        self._access.require_case(principal, case_id)
+        self._access.require_case(principal, case_id, action="timeline.read")
         page = self._store.page(case_id, limit, cursor)
         return {"items": [event_view(e) for e in page.events], "nextCursor": page.cursor}

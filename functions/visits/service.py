@@ -45,7 +45,7 @@ class VisitService:
     # --- patient ----------------------------------------------------------------------------
     def request(self, patient: Principal, case_id: str) -> dict[str, Any]:
         """Open a waiting room for the patient's case and tell its doctors who are online."""
-        grant = self._access.require_case(patient, case_id)
+        grant = self._access.require_case(patient, case_id, action="visit.request")
         if grant.kind is not GrantKind.OWNER:
             raise room_not_found()
         for room in self._rooms.for_case(case_id, limit=5):
@@ -147,7 +147,7 @@ class VisitService:
         return self.view(self._room_for(principal, room_id), principal)
 
     def history(self, principal: Principal, case_id: str, limit: int) -> dict[str, Any]:
-        self._access.require_case(principal, case_id)
+        self._access.require_case(principal, case_id, action="visit.list")
         return {"items": [self.record(room) for room in self._rooms.for_case(case_id, limit)
                           if room.status is RoomStatus.ENDED]}
 
@@ -161,7 +161,7 @@ class VisitService:
         if room is None:
             raise room_not_found()
         try:
-            self._access.require_case(principal, room.case_id)
+            self._access.require_case(principal, room.case_id, action="visit.access")
         except NotFound:
             raise room_not_found() from None
         if not self._live(room):

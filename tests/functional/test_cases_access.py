@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.functional.conftest import World
@@ -197,5 +199,39 @@ def test_case_reads_and_refusals_are_in_the_audit_trail(world: World) -> None:
     seen = {(e["action"], e["actorId"], e["outcome"]) for e in answer.json_body["items"]}
     assert ("case.read", world.users["dr.one"].user_id, "success") in seen
     assert ("case.list", patient, "success") in seen
+    assert ("case.read", world.users["dr.two"].user_id, "denied") in seen
     refused = world.request("GET", "/admin/audit?patientId=", user="ops")
     assert refused.status_code == 400
+
+
+def patient_trail(world: World, patient: str = "pat.a") -> list[dict[str, Any]]:
+    answer = world.request("GET", f"/admin/audit?patientId={world.users[patient].user_id}&limit=100", user="ops")
+    assert answer.status_code == 200, answer.body
+    return list(answer.json_body["items"])
+
+
+@pytest.mark.parametrize(("path", "action"), [
+    ("/cases/{case}/photos", "photo.list"),
+    ("/cases/{case}/lesions", "lesion.list"),
+    ("/cases/{case}/scores", "score.list"),
+    ("/cases/{case}/timeline", "timeline.read"),
+    ("/cases/{case}/visits", "visit.list"),
+    ("/cases/{case}/records", "record.list"),
+])
+def test_a_refused_attempt_is_in_the_patients_trail_with_who_what_and_where_from(
+        world: World, path: str, action: str) -> None:
+    answer = world.request("GET", path.format(case=world.cases["a"]), user="dr.two")
+    assert answer.status_code == 404
+    (entry,) = [e for e in patient_trail(world) if e["action"] == action and e["outcome"] == "denied"]
+    assert entry["actorId"] == world.users["dr.two"].user_id and entry["role"] == "doctor"
+    assert entry["resource"] == {"type": "case", "id": world.cases["a"], "caseId": world.cases["a"]}
+    assert entry["source"]["ip"] == "127.0.0.1"
+
+
+def test_a_role_refusal_is_in_the_trail_of_the_case_it_named(world: World) -> None:
+    assert world.request("GET", f"/cases/{world.cases['a']}", user="ops").status_code == 403
+    (entry,) = [e for e in patient_trail(world) if e["action"] == "route.refused"]
+    assert entry["actorId"] == world.users["ops"].user_id and entry["role"] == "admin"
+    assert entry["resource"] == {"type": "route", "id": "GET /cases/{case_id}", "caseId": world.cases["a"]}
+    assert entry["outcome"] == "denied"
+

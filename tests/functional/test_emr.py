@@ -278,7 +278,7 @@ def test_two_writers_who_read_the_same_version_race_and_the_later_one_loses_noth
             if name == "writer-a":
                 first_committed.set()
 
-    from functions.audit.service import RequestSource
+    from functions.shared.request_context import RequestSource
 
     source = RequestSource("race", "192.0.2.9")
     store.get = get_then_wait  # type: ignore[method-assign]
@@ -304,7 +304,7 @@ def test_two_writers_who_read_the_same_version_race_and_the_later_one_loses_noth
 
 
 def test_many_concurrent_writers_produce_exactly_one_new_version(emr: World) -> None:
-    from functions.audit.service import RequestSource
+    from functions.shared.request_context import RequestSource
 
     entry = create_entry(emr, "plan")
     service = get_container().records

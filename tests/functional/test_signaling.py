@@ -111,6 +111,12 @@ def test_join_needs_a_right_to_the_case(world: World, ws: Sockets) -> None:
     assert ws.new(patient) == []
     members = world.request("GET", f"/visits/{room_id}", user="pat.a").json_body["participants"]
     assert [m["username"] for m in members] == ["pat.a"]
+    # Each refused join is in the patient's audit trail, the socket standing for the request.
+    trail = world.request("GET", f"/admin/audit?patientId={world.users['pat.a'].user_id}&limit=100", user="ops")
+    refused = {(e["actorId"], e["source"]["requestId"]) for e in trail.json_body["items"]
+               if e["action"] == "visit.access" and e["outcome"] == "denied"}
+    assert refused == {(world.users["pat.b"].user_id, "c-pat-b"), (world.users["dr.two"].user_id, "c-dr-two"),
+                       (world.users["ops"].user_id, "c-ops")}
 
 
 def test_join_before_admit_is_refused_as_not_active(world: World, ws: Sockets) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from functions.access.ports import Grant, GrantKind, GrantPage
+from functions.access.ports import AccessRefusal, Grant, GrantKind, GrantPage
 from functions.access.service import AccessPolicy
 from functions.identity.ports import StoredTicket
 from functions.identity.service import ConnectTicketService, hash_ticket
@@ -75,9 +75,17 @@ def test_missing_or_absurd_ticket_is_refused(ticket: str | None) -> None:
         ConnectTicketService(MemoryTickets(), 60).redeem(ticket)
 
 
-def _policy(now: float = 1000.0) -> tuple[AccessPolicy, MemoryGrants]:
+class RecordedRefusals:
+    def __init__(self) -> None:
+        self.refusals: list[AccessRefusal] = []
+
+    def refused(self, refusal: AccessRefusal) -> None:
+        self.refusals.append(refusal)
+
+
+def _policy(now: float = 1000.0, refusals: RecordedRefusals | None = None) -> tuple[AccessPolicy, MemoryGrants]:
     grants = MemoryGrants()
-    policy = AccessPolicy(grants, clock=lambda: now)
+    policy = AccessPolicy(grants, clock=lambda: now, refusals=refusals)
     policy.open_case("c1", PATIENT.user_id, [DOCTOR.user_id], granted_by="seed")
     return policy, grants
 
@@ -133,3 +141,51 @@ def test_cannot_downgrade_an_assigned_doctor_to_invited() -> None:
     policy.open_case("c2", PATIENT.user_id, [DOCTOR.user_id, COLLEAGUE.user_id], granted_by="seed")
     with pytest.raises(ValidationError):
         policy.invite(DOCTOR, "c2", COLLEAGUE.user_id, hours=1)
+
+
+# --- refusals are recorded (the container records them in the audit trail) ---------------------------
+def test_a_refusal_is_recorded_with_the_refused_action_and_the_case_owner() -> None:
+    recorded = RecordedRefusals()
+    policy, _ = _policy(refusals=recorded)
+    with pytest.raises(NotFound):
+        policy.require_case(OTHER_PATIENT, "c1", action="photo.list")
+    assert recorded.refusals == [AccessRefusal(OTHER_PATIENT, "photo.list", "case", "c1", "c1", PATIENT.user_id)]
+
+
+def test_a_refusal_for_a_case_that_does_not_exist_names_no_patient() -> None:
+    recorded = RecordedRefusals()
+    policy, _ = _policy(refusals=recorded)
+    with pytest.raises(NotFound):
+        policy.require_case(DOCTOR, "c-missing")
+    assert recorded.refusals == [AccessRefusal(DOCTOR, "case.access", "case", "c-missing", "c-missing", None)]
+
+
+def test_granted_access_and_lookups_record_nothing() -> None:
+    recorded = RecordedRefusals()
+    policy, _ = _policy(refusals=recorded)
+    policy.require_case(PATIENT, "c1")
+    policy.require_assigned_doctor(DOCTOR, "c1")
+    assert policy.grant_for(OTHER_PATIENT, "c1") is None
+    assert policy.grant_for(DOCTOR, "c1") is not None
+    assert recorded.refusals == []
+
+
+def test_an_invited_doctor_refused_an_assigned_only_action_is_recorded() -> None:
+    recorded = RecordedRefusals()
+    policy, _ = _policy(refusals=recorded)
+    policy.invite(DOCTOR, "c1", COLLEAGUE.user_id, hours=1)
+    with pytest.raises(Forbidden):
+        policy.require_assigned_doctor(COLLEAGUE, "c1", action="case.invite")
+    assert [(r.principal, r.action, r.patient_id) for r in recorded.refusals] == [
+        (COLLEAGUE, "case.invite", PATIENT.user_id)]
+
+
+def test_a_route_refused_by_role_is_recorded_against_the_case_it_named() -> None:
+    recorded = RecordedRefusals()
+    policy, _ = _policy(refusals=recorded)
+    policy.refuse_route(ADMIN, "GET /cases/{case_id}", "c1")
+    policy.refuse_route(PATIENT, "GET /admin/users", None)
+    assert recorded.refusals == [
+        AccessRefusal(ADMIN, "route.refused", "route", "GET /cases/{case_id}", "c1", PATIENT.user_id),
+        AccessRefusal(PATIENT, "route.refused", "route", "GET /admin/users", None, None),
+    ]
