@@ -101,8 +101,14 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 RESOURCES_PATH = REPO_ROOT / "infrastructure" / "resources.json"
 
 
-def policy_path(stage: str) -> Path:
-    return REPO_ROOT / ".chalice" / f"policy-{stage}.json"
+def policy_path(stage: str, function: str | None = None) -> Path:
+    """The stage's policy file for every function, or the one of a function that needs more."""
+    return REPO_ROOT / ".chalice" / (f"policy-{stage}.json" if function is None else f"policy-{function}-{stage}.json")
+
+
+# Functions whose role gets more than the stage's common policy (`lambda_functions.<name>.iam_policy_file`
+# in .chalice/config.json): only the REST API removes photos (every stored version of their renditions).
+API_FUNCTION = "api_handler"
 
 
 # --- naming ------------------------------------------------------------------------------------
@@ -522,8 +528,9 @@ def build_template() -> dict[str, Any]:
 
 
 # --- IAM policy for the Chalice role -----------------------------------------------------------
-def build_policy(stage: str) -> dict[str, Any]:
-    """Least-privilege policy for every function of `stage` (`iam_policy_file` in .chalice/config.json)."""
+def build_policy(stage: str, function: str | None = None) -> dict[str, Any]:
+    """Least-privilege policy for every function of `stage` (`iam_policy_file` in .chalice/config.json),
+    plus what `function` alone needs when it is named."""
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}")
     account = "*"
@@ -631,7 +638,35 @@ def build_policy(stage: str) -> dict[str, Any]:
             "Resource": f"arn:aws:execute-api:*:{account}:*/{API_STAGE}/POST/@connections/*",
         },
     ]
+    if function == API_FUNCTION:
+        statements += _photo_removal_statements(stage)
+    elif function is not None:
+        raise ValueError(f"no policy of its own for {function!r}")
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _photo_removal_statements(stage: str) -> list[dict[str, Any]]:
+    """Removing a photo deletes every stored version of its renditions: list the versions under the
+    photo's prefix, then delete each. Only under the renditions prefix, and only for the REST API."""
+    return [
+        {
+            "Sid": "RemoveStagePhotos",
+            "Effect": "Allow",
+            "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+            "Resource": f"arn:aws:s3:::{image_bucket_prefix(stage)}*/cases/*/photos/*",
+            "Condition": {"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}},
+        },
+        {
+            "Sid": "ListStagePhotoVersions",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucketVersions"],
+            "Resource": f"arn:aws:s3:::{image_bucket_prefix(stage)}*",
+            "Condition": {
+                "StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"},
+                "StringLike": {"s3:prefix": "cases/*/photos/*"},
+            },
+        },
+    ]
 
 
 # --- files -------------------------------------------------------------------------------------
@@ -643,6 +678,7 @@ def generated_files() -> dict[Path, str]:
     files = {RESOURCES_PATH: render(build_template())}
     for stage in STAGES:
         files[policy_path(stage)] = render(build_policy(stage))
+        files[policy_path(stage, API_FUNCTION)] = render(build_policy(stage, API_FUNCTION))
     return files
 
 

@@ -10,10 +10,11 @@ from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from functions.images.ports import ObjectInfo, Photo, UploadIntent, UploadStatus
+from functions.images.ports import PHOTO_REMOVED_LABEL, ObjectInfo, Photo, UploadIntent, UploadStatus
 from functions.shared.aws import error_code
 from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
-from functions.shared.errors import ValidationError
+from functions.shared.errors import DependencyUnavailable, ValidationError
+from functions.shared.transact import TransactItem, delete_item
 
 
 # --- upload intents ------------------------------------------------------------------------------
@@ -254,6 +255,10 @@ class DynamoPhotoStore:
                 quality=dict(photo.quality),
             ).save()
 
+    def stage_remove(self, case_id: str, photo_id: str) -> TransactItem:
+        return delete_item(PHOTO_REMOVED_LABEL, PhotoModel(caseId=case_id, photoId=photo_id),
+                           condition=PhotoModel.photoId.exists())
+
     def get(self, case_id: str, photo_id: str) -> Photo | None:
         from pynamodb.exceptions import DoesNotExist
 
@@ -361,6 +366,25 @@ class S3ObjectStore:
 
     def delete(self, key: str, version_id: str | None) -> None:
         self._s3.delete_object(Bucket=self.bucket, Key=key, **_version(version_id))
+
+    def purge(self, prefix: str) -> int:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        removed = 0
+        try:
+            # One page holds at most 1,000 versions, exactly what one DeleteObjects accepts.
+            for page in self._s3.get_paginator("list_object_versions").paginate(Bucket=self.bucket, Prefix=prefix):
+                doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                          for v in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]]
+                if not doomed:
+                    continue
+                answer = self._s3.delete_objects(Bucket=self.bucket, Delete={"Objects": doomed, "Quiet": True})
+                if answer.get("Errors"):
+                    raise DependencyUnavailable("The photo store did not delete everything; try again.")
+                removed += len(doomed)
+        except (BotoCoreError, ClientError) as exc:
+            raise DependencyUnavailable("The photo store is unavailable; try again.") from exc
+        return removed
 
 
 def _version(version_id: str | None) -> dict[str, str]:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from functions.shared.transact import TransactItem
+
 
 class UploadStatus(StrEnum):
     PENDING = "pending"  # presigned POST handed out, nothing processed yet
@@ -28,6 +30,7 @@ class PhotoSource(StrEnum):
 
 
 RENDITIONS: tuple[str, ...] = ("full", "display", "thumb")
+PHOTO_REMOVED_LABEL = "photos.remove"
 UPLOAD_KEY = re.compile(r"cases/([A-Za-z0-9_-]{8,64})/uploads/([A-Za-z0-9_-]{8,64})")
 
 
@@ -107,9 +110,25 @@ class IntentStore(Protocol):
         ...
 
 
+class RemovalReason(StrEnum):
+    WRONG_PHOTO = "wrong_photo"  # not this case, not this person, or nothing a doctor should see
+    POOR_QUALITY = "poor_quality"  # blurred, dark or badly framed: useless for comparison
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+def photo_prefix(case_id: str, photo_id: str) -> str:
+    """Every stored rendition of one photo lives under this prefix."""
+    return f"cases/{case_id}/photos/{photo_id}/"
+
+
 class PhotoStore(Protocol):
     def put(self, photo: Photo) -> None:
         """Idempotent (a retried event writes the same photo again)."""
+        ...
+
+    def stage_remove(self, case_id: str, photo_id: str) -> TransactItem:
+        """Deleting the photo item, for a transaction with its audit entry; fails if it is gone."""
         ...
 
     def get(self, case_id: str, photo_id: str) -> Photo | None: ...
@@ -135,4 +154,8 @@ class ObjectStore(Protocol):
 
     def delete(self, key: str, version_id: str | None) -> None:
         """Delete that version for good (a versioned bucket would otherwise keep the data)."""
+        ...
+
+    def purge(self, prefix: str) -> int:
+        """Delete every version of every object under `prefix` for good; returns how many went."""
         ...

@@ -7,7 +7,7 @@ from typing import Any
 from chalice.app import Blueprint
 
 from functions.identity.authorizer import jwt_authorizer
-from functions.images.ports import PhotoSource
+from functions.images.ports import PhotoSource, RemovalReason
 from functions.images.processing import FORMATS
 from functions.images.service import MAX_UPLOAD_BYTES
 from functions.lesions.body_sites import site_schema
@@ -79,6 +79,16 @@ def list_photos(request: ApiRequest) -> dict[str, Any]:
 def get_photo(request: ApiRequest) -> dict[str, Any]:
     return get_container().photos.get_photo(request.require_principal(), request.path["case_id"],
                                             request.path["photo_id"])
+
+
+REMOVE_BODY = strict_object({"reason": {"type": "string", "enum": [r.value for r in RemovalReason]}}, ["reason"])
+
+
+@images.route("/cases/{case_id}/photos/{photo_id}/remove", methods=["POST"], authorizer=jwt_authorizer)
+@endpoint(images, roles=CLINICAL, path=PHOTO_PATH, body=REMOVE_BODY)
+def remove_photo(request: ApiRequest) -> dict[str, Any]:
+    return get_container().photos.remove_photo(request.require_principal(), request.path["case_id"],
+                                               request.path["photo_id"], RemovalReason(request.body["reason"]))
 
 
 @images.route("/cases/{case_id}/lesions/{lesion_id}/latest-photo", methods=["GET"], authorizer=jwt_authorizer)

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from functions.access.ports import GrantKind
 from functions.access.service import AccessPolicy
+from functions.audit.chain import AuditEvent, Outcome
+from functions.audit.ports import StagedWriteRejected
 from functions.images.ports import (
     RENDITIONS,
     UPLOAD_KEY,
@@ -24,8 +26,10 @@ from functions.images.ports import (
     ObjectStore,
     Photo,
     PhotoStore,
+    RemovalReason,
     UploadIntent,
     UploadStatus,
+    photo_prefix,
     rendition_key,
     upload_key,
 )
@@ -33,11 +37,13 @@ from functions.lesions.body_sites import body_sites
 from functions.lesions.ports import LesionStore
 from functions.lesions.service import lesion_not_found
 from functions.shared.auth import Principal
-from functions.shared.errors import NotFound, ValidationError
-from functions.shared.observability import log_info
+from functions.shared.errors import DomainError, Forbidden, NotFound, ValidationError
+from functions.shared.observability import log_info, log_warning
+from functions.shared.request_context import request_source
 from functions.timeline.ports import EventType, TimelineEvent, TimelineWriter
 
 if TYPE_CHECKING:
+    from functions.audit.service import AuditTrail
     from functions.images.processing import ProcessedImage
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a 12-24 MP phone JPEG is 3-10 MB; PNG screenshots of photos more
@@ -87,12 +93,15 @@ def parse_captured_at(value: str | None, now: float) -> float:
 
 class PhotoService:
     def __init__(self, intents: IntentStore, photos: PhotoStore, objects: ObjectStore, access: AccessPolicy,
-                 lesions: LesionStore, clock: Callable[[], float] = time.time) -> None:
+                 lesions: LesionStore, audit: AuditTrail, timeline: TimelineWriter,
+                 clock: Callable[[], float] = time.time) -> None:
         self._intents = intents
         self._photos = photos
         self._objects = objects
         self._access = access
         self._lesions = lesions
+        self._audit = audit
+        self._timeline = timeline
         self._clock = clock
 
     # --- uploads ---------------------------------------------------------------------------------
@@ -184,6 +193,44 @@ class PhotoService:
         if not photos:
             raise NotFound("This lesion has no photo yet.", code="no_photo_yet")
         return self.photo_view(photos[0], detail=True)
+
+    def remove_photo(self, principal: Principal, case_id: str, photo_id: str, reason: RemovalReason) -> dict[str, Any]:
+        """Remove a photo for good: every stored version of its renditions, then its item together with
+        the audit entry saying who removed it and why; its timeline event then shows the removal.
+
+        Whoever took the photo may remove it, and so may the case's assigned doctors.
+        """
+        grant = self._access.require_case(principal, case_id, action="photo.remove")
+        photo = self._photos.get(case_id, photo_id)
+        if photo is None:
+            raise photo_not_found()
+        if grant.kind is not GrantKind.ASSIGNED and photo.uploaded_by != principal.user_id:
+            raise Forbidden("Only whoever took this photo, or the case's assigned doctors, may remove it.",
+                            code="photo_not_yours")
+        # Image data first: if anything fails after this, the photo is still listed and the same
+        # request can simply be repeated. The other order could leave image data nobody can find.
+        self._objects.purge(photo_prefix(case_id, photo_id))
+        source = request_source()
+        try:
+            self._audit.record(AuditEvent(
+                actor_id=principal.user_id, role=principal.role.value, action="photo.remove", resource_type="photo",
+                resource_id=photo_id, outcome=Outcome.SUCCESS, patient_id=self._access.owner_of(case_id) or "",
+                case_id=case_id, request_id=source.request_id, source_ip=source.source_ip,
+            ), staged=[self._photos.stage_remove(case_id, photo_id)])
+        except StagedWriteRejected:
+            raise photo_not_found() from None  # someone else removed it a moment ago
+        removed_at = iso(self._clock())
+        try:
+            self._timeline.append(photo_event(
+                case_id, photo_id, uploaded_at=photo.uploaded_at, uploaded_by=photo.uploaded_by,
+                body_site=photo.body_site, lesion_id=photo.lesion_id, source=photo.source,
+                captured_at=photo.captured_at, removal={"removedAt": removed_at, "reason": reason.value},
+            ))
+        except DomainError as error:
+            # The removal and its audit entry are committed; the timeline is a projection of them.
+            log_warning("timeline update failed", case_id=case_id, code=error.code)
+        log_info("photo removed", case_id=case_id, reason=reason.value)
+        return {"photoId": photo_id, "status": "removed", "reason": reason.value, "removedAt": removed_at}
 
     def photo_view(self, photo: Photo, *, detail: bool = False) -> dict[str, Any]:
         names = RENDITIONS if detail else ("display", "thumb")
@@ -344,22 +391,34 @@ class PhotoProcessor:
         return "discarded:already_decided"
 
     def _announce(self, intent: UploadIntent) -> None:
-        # occurredAt is the intent's creation time (fixed), so a repeated append lands on the same key.
-        self._timeline.append(TimelineEvent(
-            case_id=intent.case_id,
-            event_id=intent.photo_id,
-            type=EventType.PHOTO,
-            occurred_at=intent.created_at,
-            actor_id=intent.uploader_id,
-            ref_id=intent.photo_id,
-            summary=_without_none({
-                "bodySite": intent.body_site,
-                "bodySiteLabel": _site_label(intent.body_site),
-                "lesionId": intent.lesion_id,
-                "source": intent.source,
-                "capturedAt": intent.captured_at,
-            }),
+        self._timeline.append(photo_event(
+            intent.case_id, intent.photo_id, uploaded_at=intent.created_at, uploaded_by=intent.uploader_id,
+            body_site=intent.body_site, lesion_id=intent.lesion_id, source=intent.source,
+            captured_at=intent.captured_at,
         ))
+
+
+def photo_event(case_id: str, photo_id: str, *, uploaded_at: str, uploaded_by: str, body_site: str,
+                lesion_id: str | None, source: str, captured_at: str,
+                removal: dict[str, str] | None = None) -> TimelineEvent:
+    """A photo's timeline event. occurredAt is the upload's creation time (fixed), so announcing it
+    twice, or rewriting it when the photo is removed, lands on the same key and keeps its place."""
+    return TimelineEvent(
+        case_id=case_id,
+        event_id=photo_id,
+        type=EventType.PHOTO,
+        occurred_at=uploaded_at,
+        actor_id=uploaded_by,
+        ref_id=photo_id,
+        summary=_without_none({
+            "bodySite": body_site,
+            "bodySiteLabel": _site_label(body_site),
+            "lesionId": lesion_id,
+            "source": source,
+            "capturedAt": captured_at,
+            "removed": removal,
+        }),
+    )
 
 
 class _Rejected(Exception):

@@ -178,7 +178,8 @@ class Container:
     def photos(self) -> PhotoService:
         from functions.images.service import PhotoService
 
-        return PhotoService(self.photo_intents, self.photo_store, self.image_objects, self.access, self.lesion_store)
+        return PhotoService(self.photo_intents, self.photo_store, self.image_objects, self.access, self.lesion_store,
+                            self.audit, self.timeline_store)
 
     @cached_property
     def photo_processor(self) -> PhotoProcessor:

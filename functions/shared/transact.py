@@ -21,7 +21,7 @@ MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
 @dataclass(frozen=True)
 class TransactItem:
     label: str  # who owns the item and what it is, e.g. "records.pointer"
-    kind: Literal["put", "update", "check"]
+    kind: Literal["put", "update", "delete", "check"]
     operation: dict[str, Any] = field(repr=False)  # pynamodb operation kwargs (table, key, condition...)
     connection: Any = field(repr=False, compare=False)  # the pynamodb Connection the model is bound to
 
@@ -48,6 +48,11 @@ def update_item(label: str, instance: Any, actions: list[Any], condition: Any = 
     return TransactItem(label, "update", operation, instance._get_connection().connection)
 
 
+def delete_item(label: str, instance: Any, condition: Any = None) -> TransactItem:
+    return TransactItem(label, "delete", instance.get_delete_kwargs_from_instance(condition=condition),
+                        instance._get_connection().connection)
+
+
 def commit(items: Sequence[TransactItem]) -> None:
     """Write every item or none; TransactionCancelled names the items that stopped it."""
     from pynamodb.exceptions import TransactWriteError
@@ -58,14 +63,11 @@ def commit(items: Sequence[TransactItem]) -> None:
         raise ValueError("too many items for one transaction")
     # pynamodb sends checks, then deletes, puts and updates, whatever order they were added in;
     # the per-item cancellation reasons come back in that order.
-    ordered = (
-        [i for i in items if i.kind == "check"] + [i for i in items if i.kind == "put"]
-        + [i for i in items if i.kind == "update"]
-    )
+    ordered = [i for kind in ("check", "delete", "put", "update") for i in items if i.kind == kind]
     try:
         items[0].connection.transact_write_items(
             condition_check_items=[i.operation for i in ordered if i.kind == "check"],
-            delete_items=[],
+            delete_items=[i.operation for i in ordered if i.kind == "delete"],
             put_items=[i.operation for i in ordered if i.kind == "put"],
             update_items=[i.operation for i in ordered if i.kind == "update"],
             # Makes botocore's retry after a timeout idempotent: DynamoDB answers the retry with the

@@ -291,3 +291,27 @@ def test_timeline_shows_photo_and_score_events_newest_first(stack: LocalStack, b
             f"() => document.querySelectorAll('[data-testid=timeline-item]').length > {before}", timeout=WAIT_MS
         )
     patient.close()
+
+
+def test_patient_removes_a_photo_sent_by_mistake(stack: LocalStack, browser: Any, case_id: str) -> None:
+    token = token_of(stack, PAT_ALEX.username, PAT_ALEX.password)
+    photo_id = _send_photo(stack, token, case_id, "knee_left")
+    patient = Session(browser, stack, PAT_ALEX.username, PAT_ALEX.password, **PHONE)
+    page = patient.open_case(case_id, "photos")
+    tile = page.locator(f"[data-testid=photo-item][data-photo-id='{photo_id}']")
+    tile.locator("button").click()
+    page.get_by_test_id("photo-viewer").wait_for(timeout=WAIT_MS)
+    page.get_by_test_id("photo-remove").click()
+    page.get_by_test_id("photo-remove-reason").select_option("duplicate")
+    page.get_by_test_id("photo-remove-yes").click()
+    tile.wait_for(state="detached", timeout=WAIT_MS)
+    assert page.get_by_test_id("photo-viewer").count() == 0
+
+    gone = requests.get(f"{stack.api_url}/cases/{case_id}/photos/{photo_id}",
+                        headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert (gone.status_code, gone.json()["error"]["code"]) == (404, "photo_not_found")
+    page = patient.open_case(case_id, "timeline")
+    event = page.locator(f"[data-testid=timeline-item][data-ref-id='{photo_id}']")
+    event.wait_for(timeout=WAIT_MS)
+    assert "removed (duplicate)" in event.inner_text()
+    patient.close()

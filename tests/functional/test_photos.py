@@ -19,7 +19,7 @@ import pytest
 import requests
 from PIL import Image
 
-from functions.images.ports import upload_key
+from functions.images.ports import photo_prefix, upload_key
 from functions.shared.settings import get_settings
 from tests.functional.conftest import REGION, World
 from tests.support.images import (
@@ -325,6 +325,7 @@ def test_no_right_to_the_case_means_no_photos(world: World, s3: Any, user: str, 
         ("POST", f"/cases/{case}/photos/uploads",
          {"bodySite": "elbow_left", "contentType": "image/jpeg", "sizeBytes": 1000, "source": "camera"}),
         ("POST", f"/cases/{case}/lesions", {"bodySite": "scalp", "view": "front", "x": 0.5, "y": 0.1, "label": "x"}),
+        ("POST", f"/cases/{case}/photos/{photo_id}/remove", {"reason": "wrong_photo"}),
     ]
     for method, path, body in attempts:
         response = world.request(method, path, user=user, body=body)
@@ -332,6 +333,7 @@ def test_no_right_to_the_case_means_no_photos(world: World, s3: Any, user: str, 
         if status == 404:
             assert response.json_body["error"]["code"] == "case_not_found", path
             assert photo_id not in json.dumps(response.json_body)
+    assert world.request("GET", f"/cases/{case}/photos/{photo_id}", user="pat.a").status_code == 200
 
 
 def test_a_photo_id_from_another_case_is_not_found(world: World, s3: Any) -> None:
@@ -347,3 +349,75 @@ def test_the_assigned_doctor_can_upload_during_a_visit(world: World, s3: Any) ->
     status = status_of(world, "pat.a", world.cases["a"], intent["photoId"]).json_body
     assert status["status"] == "accepted"
     assert status["photo"]["uploaderRole"] == "doctor" and status["photo"]["source"] == "visit"
+
+
+# --- removing a photo ----------------------------------------------------------------------------------
+def remove(world: World, user: str, photo_id: str, reason: Any = "wrong_photo", case_key: str = "a") -> Any:
+    return world.request("POST", f"/cases/{world.cases[case_key]}/photos/{photo_id}/remove", user=user,
+                         body={"reason": reason})
+
+
+def test_whoever_took_a_photo_removes_it_for_good(world: World, s3: Any) -> None:
+    case = world.cases["a"]
+    kept = upload_photo(world, s3, phone_jpeg(gps=False))["photoId"]
+    photo_id = upload_photo(world, s3, phone_jpeg(gps=False))["photoId"]
+    assert len(versions(s3, photo_prefix(case, photo_id))) == 3
+
+    answer = remove(world, "pat.a", photo_id)
+    assert answer.status_code == 200, answer.body
+    assert answer.json_body["status"] == "removed" and answer.json_body["reason"] == "wrong_photo"
+    assert versions(s3, photo_prefix(case, photo_id)) == [], "no rendition, no older version, no delete marker"
+    assert len(versions(s3, photo_prefix(case, kept))) == 3, "only that photo"
+    gone = world.request("GET", f"/cases/{case}/photos/{photo_id}", user="dr.one")
+    assert (gone.status_code, gone.json_body["error"]["code"]) == (404, "photo_not_found")
+    listed = world.request("GET", f"/cases/{case}/photos", user="dr.one").json_body["items"]
+    assert [p["photoId"] for p in listed] == [kept]
+
+    events = world.request("GET", f"/cases/{case}/timeline", user="pat.a").json_body["items"]
+    (event,) = [e for e in events if e["refId"] == photo_id]
+    assert event["summary"]["removed"]["reason"] == "wrong_photo"
+    assert "removed" not in next(e for e in events if e["refId"] == kept)["summary"]
+
+    trail = world.request("GET", f"/admin/audit?patientId={world.users['pat.a'].user_id}", user="ops").json_body
+    (entry,) = [e for e in trail["items"] if e["action"] == "photo.remove"]
+    assert entry["actorId"] == world.users["pat.a"].user_id and entry["outcome"] == "success"
+    assert entry["resource"] == {"type": "photo", "id": photo_id, "caseId": case}
+
+    again = remove(world, "pat.a", photo_id)
+    assert (again.status_code, again.json_body["error"]["code"]) == (404, "photo_not_found")
+
+
+def test_an_assigned_doctor_may_remove_any_photo_of_the_case_others_may_not(world: World, s3: Any) -> None:
+    case = world.cases["a"]
+    by_patient = upload_photo(world, s3, phone_jpeg(gps=False))["photoId"]
+    by_doctor = upload_photo(world, s3, phone_jpeg(gps=False), user="dr.one", source="visit")["photoId"]
+    invited = world.request("POST", f"/cases/{case}/invitations", user="dr.one",
+                            body={"doctorId": world.users["dr.three"].user_id, "expiresInHours": 2})
+    assert invited.status_code == 201, invited.body
+
+    refused = remove(world, "pat.a", by_doctor)
+    assert (refused.status_code, refused.json_body["error"]["code"]) == (403, "photo_not_yours")
+    refused = remove(world, "dr.three", by_patient)
+    assert (refused.status_code, refused.json_body["error"]["code"]) == (403, "photo_not_yours")
+    assert len(versions(s3, photo_prefix(case, by_patient))) == 3, "a refusal touches nothing"
+
+    assert remove(world, "dr.one", by_patient, reason="poor_quality").status_code == 200
+    assert remove(world, "dr.one", by_doctor, reason="duplicate").status_code == 200
+    assert world.request("GET", f"/cases/{case}/photos", user="pat.a").json_body["items"] == []
+
+
+@pytest.mark.parametrize("body", [{}, {"reason": "bored"}, {"reason": "other", "note": "x"}, {"reason": None}])
+def test_a_removal_needs_one_known_reason(world: World, s3: Any, body: dict[str, Any]) -> None:
+    case = world.cases["a"]
+    photo_id = upload_photo(world, s3, phone_jpeg(gps=False))["photoId"]
+    answer = world.request("POST", f"/cases/{case}/photos/{photo_id}/remove", user="pat.a", body=body)
+    assert answer.status_code == 400 and answer.json_body["error"]["code"], answer.body
+    assert world.request("GET", f"/cases/{case}/photos/{photo_id}", user="pat.a").status_code == 200
+    assert len(versions(s3, photo_prefix(case, photo_id))) == 3
+
+
+def test_a_photo_of_another_case_cannot_be_removed_through_yours(world: World, s3: Any) -> None:
+    photo_id = upload_photo(world, s3, phone_jpeg(gps=False))["photoId"]
+    answer = remove(world, "pat.b", photo_id, case_key="b")
+    assert (answer.status_code, answer.json_body["error"]["code"]) == (404, "photo_not_found")
+    assert world.request("GET", f"/cases/{world.cases['a']}/photos/{photo_id}", user="pat.a").status_code == 200

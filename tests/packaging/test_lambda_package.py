@@ -409,3 +409,27 @@ def test_photo_function_may_delete_raw_uploads_but_not_photos(dev_package: Packa
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
         assert any(fnmatchcase(f"arn:aws:s3:::{bucket}/cases/c1/uploads/p1", r) for r in resources)
         assert not any(fnmatchcase(f"arn:aws:s3:::{bucket}/cases/c1/photos/p1/full.jpg", r) for r in resources)
+
+
+def test_only_the_rest_api_may_remove_stored_photo_versions(dev_package: Package) -> None:
+    from fnmatch import fnmatchcase
+
+    bucket = "dermafollow-dev-images-123456789012-eu-west-1"
+    rendition = f"arn:aws:s3:::{bucket}/cases/c1/photos/p1/full.jpg"
+    for name, function in dev_package.functions().items():
+        role = dev_package.target(function["Properties"]["Role"])
+        statements = [
+            statement
+            for policy in dev_package.resources[role]["Properties"]["Policies"]
+            for statement in policy["PolicyDocument"]["Statement"]
+            if statement["Effect"] == "Allow"
+        ]
+        removes = [st for st in statements if "s3:DeleteObjectVersion" in st["Action"]
+                   and fnmatchcase(rendition, st["Resource"])]
+        lists = [st for st in statements if "s3:ListBucketVersions" in st["Action"]]
+        if name == "APIHandler":
+            assert removes and lists, "removing a photo deletes every version of its renditions"
+            assert all(st["Condition"]["StringLike"]["s3:prefix"] == "cases/*/photos/*" for st in lists)
+            assert not any(fnmatchcase(f"arn:aws:s3:::{bucket}/cases/c1/uploads/p1", st["Resource"]) for st in removes)
+        else:
+            assert removes == [] and lists == [], name

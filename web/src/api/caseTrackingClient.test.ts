@@ -63,6 +63,15 @@ describe('case tracking routes', () => {
     ]);
   });
 
+  it('removes a photo with its reason', async () => {
+    server.then(() => jsonResponse(200, { photoId: 'p/1', status: 'removed', reason: 'duplicate', removedAt: 't' }));
+    const removal = await client.removePhoto('c1', 'p/1', 'duplicate');
+    expect(removal.status).toBe('removed');
+    expect(server.requests.map((request) => [request.method, request.url, request.body])).toEqual([
+      ['POST', '/api/cases/c1/photos/p%2F1/remove', { reason: 'duplicate' }],
+    ]);
+  });
+
   it('reads the trend of one instrument and a lesion with no photo yet', async () => {
     server.then(() => jsonResponse(200, page)).then(() => errorResponse(404, 'no_photo_yet', 'This lesion has no photo yet.'));
     await client.listScores('c1', { instrument: 'DLQI', order: 'desc' });

@@ -17,6 +17,8 @@ import type {
   Photo,
   PhotoListQuery,
   PhotoListResponse,
+  PhotoRemoval,
+  PhotoRemovalReason,
   PhotoUpload,
   PhotoUploadIntent,
   PhotoUploadRequest,
@@ -246,6 +248,16 @@ export class ApiClient {
     return this.authorized<Photo>({
       method: 'GET',
       path: `${casePath(caseId)}/photos/${encodeURIComponent(photoId)}`,
+      signal,
+    });
+  }
+
+  /** Remove a photo for good (whoever took it, or an assigned doctor; else ApiError 403 `photo_not_yours`). */
+  removePhoto(caseId: string, photoId: string, reason: PhotoRemovalReason, signal?: AbortSignal): Promise<PhotoRemoval> {
+    return this.authorized<PhotoRemoval>({
+      method: 'POST',
+      path: `${casePath(caseId)}/photos/${encodeURIComponent(photoId)}/remove`,
+      body: { reason },
       signal,
     });
   }

@@ -224,6 +224,17 @@ export interface PhotoListResponse {
   nextCursor: string | null;
 }
 
+/** Why a photo is removed (body of POST /cases/{caseId}/photos/{photoId}/remove). */
+export type PhotoRemovalReason = 'wrong_photo' | 'poor_quality' | 'duplicate' | 'other';
+
+/** A removed photo: its image data are deleted for good; the audit trail keeps who and why. */
+export interface PhotoRemoval {
+  photoId: string;
+  status: 'removed';
+  reason: PhotoRemovalReason;
+  removedAt: string;
+}
+
 export interface PhotoListQuery {
   bodySite?: string;
   lesionId?: string;

@@ -1,5 +1,6 @@
 import { useCallback, useState, type ChangeEvent } from 'react';
-import type { BodySite, Lesion, Photo, PhotoSource } from '../api/types.ts';
+import type { BodySite, Lesion, Photo, PhotoRemovalReason, PhotoSource } from '../api/types.ts';
+import { useSignedInUser } from '../auth/AuthProvider.tsx';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { formatDateTime } from '../format.ts';
@@ -196,7 +197,16 @@ export function PhotosPanel({ caseId, sites, lesions, selection, onSelect, versi
           </ul>
         )}
         {openPhoto !== null && (
-          <PhotoViewer caseId={caseId} photoId={openPhoto} sites={sites} onClose={() => setOpenPhoto(null)} />
+          <PhotoViewer
+            caseId={caseId}
+            photoId={openPhoto}
+            sites={sites}
+            onClose={() => setOpenPhoto(null)}
+            onRemoved={() => {
+              setOpenPhoto(null);
+              onChanged();
+            }}
+          />
         )}
       </section>
     </div>
@@ -324,15 +334,21 @@ function PhotoViewer({
   photoId,
   sites,
   onClose,
+  onRemoved,
 }: {
   caseId: string;
   photoId: string;
   sites: BodySite[] | undefined;
   onClose: () => void;
+  onRemoved: () => void;
 }) {
   const { api } = useServices();
+  const me = useSignedInUser();
   const load = useCallback((signal: AbortSignal) => api.getPhoto(caseId, photoId, signal), [api, caseId, photoId]);
   const photo = useKeptResource(load);
+  // Whoever took the photo may remove it, and so may the case's assigned doctors (the server decides
+  // for doctors: an invited colleague is told it is not theirs).
+  const mayOfferRemoval = photo.data !== undefined && (photo.data.uploadedBy === me.userId || me.role === 'doctor');
   return (
     <div className="photo-viewer" data-testid="photo-viewer" role="dialog" aria-label="Photo">
       <div className="photo-viewer__bar">
@@ -356,6 +372,75 @@ function PhotoViewer({
           </figcaption>
         </figure>
       )}
+      {mayOfferRemoval && <RemovePhoto caseId={caseId} photoId={photoId} onRemoved={onRemoved} />}
+    </div>
+  );
+}
+
+const REMOVAL_CHOICES: { value: PhotoRemovalReason; label: string }[] = [
+  { value: 'wrong_photo', label: 'Wrong photo (not this spot, or not meant to be sent)' },
+  { value: 'poor_quality', label: 'Poor quality (blurred, dark, badly framed)' },
+  { value: 'duplicate', label: 'Duplicate' },
+  { value: 'other', label: 'Other reason' },
+];
+
+/** Removing is for good, so it takes two steps: choose why, then confirm. */
+function RemovePhoto({ caseId, photoId, onRemoved }: { caseId: string; photoId: string; onRemoved: () => void }) {
+  const { api } = useServices();
+  const [asking, setAsking] = useState(false);
+  const [reason, setReason] = useState<PhotoRemovalReason>('wrong_photo');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  const confirm = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.removePhoto(caseId, photoId, reason);
+      onRemoved();
+    } catch (failure) {
+      setError(failure);
+      setBusy(false);
+    }
+  };
+
+  if (!asking) {
+    return (
+      <div className="photo-viewer__remove">
+        <button type="button" className="button button--small button--danger" data-testid="photo-remove" onClick={() => setAsking(true)}>
+          Remove photo
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div className="photo-viewer__remove" role="group" aria-label="Remove this photo" data-testid="photo-remove-confirm">
+      <label className="field">
+        <span className="field__label">Why remove it?</span>
+        <select
+          className="field__input"
+          data-testid="photo-remove-reason"
+          value={reason}
+          disabled={busy}
+          onChange={(event) => setReason(event.target.value as PhotoRemovalReason)}
+        >
+          {REMOVAL_CHOICES.map((choice) => (
+            <option key={choice.value} value={choice.value}>
+              {choice.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <p className="hint">The photo is deleted for good. The case keeps a note that it was removed, and why.</p>
+      <div className="photo-viewer__remove-actions">
+        <button type="button" className="button button--small button--danger" data-testid="photo-remove-yes" disabled={busy} onClick={() => void confirm()}>
+          {busy ? 'Removing…' : 'Remove for good'}
+        </button>
+        <button type="button" className="button button--small" disabled={busy} onClick={() => setAsking(false)}>
+          Keep it
+        </button>
+      </div>
+      <ActionError error={error} testId="photo-remove-error" />
     </div>
   );
 }

@@ -14,6 +14,9 @@ describe('describeEvent', () => {
     expect(describeEvent(event('photo', { bodySiteLabel: 'Scalp', source: 'visit' }), sites)).toBe(
       'Photo of Scalp (during a visit)',
     );
+    expect(
+      describeEvent(event('photo', { bodySite: 'elbow_left', removed: { reason: 'poor_quality', removedAt: 't' } }), sites),
+    ).toBe('Photo of Left elbow, removed (poor quality)');
     expect(describeEvent(event('score', { instrument: 'DLQI', total: 6, band: 'moderate_effect' }), sites)).toBe(
       'DLQI 6 (moderate effect)',
     );

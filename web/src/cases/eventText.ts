@@ -8,6 +8,13 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+export const REMOVAL_REASONS: Record<string, string> = {
+  wrong_photo: 'wrong photo',
+  poor_quality: 'poor quality',
+  duplicate: 'duplicate',
+  other: 'other reason',
+};
+
 /** A one-line description from the event's display-safe summary. */
 export function describeEvent(event: TimelineEvent, sites: BodySite[] | undefined): string {
   const summary = event.summary ?? {};
@@ -15,7 +22,11 @@ export function describeEvent(event: TimelineEvent, sites: BodySite[] | undefine
     case 'photo': {
       const site = text(summary.bodySiteLabel) ?? siteLabel(sites, text(summary.bodySite) ?? '');
       const source = text(summary.source);
-      return `Photo of ${site || 'a body site'}${source === 'visit' ? ' (during a visit)' : ''}`;
+      const photo = `Photo of ${site || 'a body site'}${source === 'visit' ? ' (during a visit)' : ''}`;
+      const removed = summary.removed;
+      if (typeof removed !== 'object' || removed === null) return photo;
+      const reason = text((removed as Record<string, unknown>).reason);
+      return `${photo}, removed${reason !== undefined ? ` (${REMOVAL_REASONS[reason] ?? reason})` : ''}`;
     }
     case 'score': {
       const instrument = text(summary.instrument);
