@@ -1,10 +1,16 @@
-"""Lesion storage in the lesions table (pynamodb): pk caseId, sk lesionId."""
+"""Lesion storage in the lesions table (pynamodb): pk caseId, sk lesionId.
+
+A lesion's label is the patient's or doctor's own words ("the itchy patch behind my knee"): it is
+sealed with envelope encryption (context {table "lesions", recordId "<caseId>/<lesionId>", field
+"label"}). Lesions saved before labels were sealed keep a plaintext `label` and still read.
+"""
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
+from functions.crypto.ports import FieldSealer
 from functions.lesions.ports import Lesion
 from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
 from functions.shared.errors import ValidationError
@@ -20,32 +26,47 @@ class LesionModel(Model):
     view = UnicodeAttribute()
     x = NumberAttribute()
     y = NumberAttribute()
-    label = UnicodeAttribute()
+    labelSealed = BinaryAttribute(legacy_encoding=False, null=True)
+    label = UnicodeAttribute(null=True)  # plaintext, only on lesions saved before labels were sealed
     createdAt = UnicodeAttribute()
     createdBy = UnicodeAttribute()
 
 
-def _lesion(item: LesionModel) -> Lesion:
-    return Lesion(
-        case_id=item.caseId,
-        lesion_id=item.lesionId,
-        body_site=item.bodySite,
-        view=item.view,
-        x=float(item.x),
-        y=float(item.y),
-        label=item.label,
-        created_at=item.createdAt,
-        created_by=item.createdBy,
-    )
+TABLE = "lesions"
+
+
+def _record_id(case_id: str, lesion_id: str) -> str:
+    return f"{case_id}/{lesion_id}"
 
 
 class DynamoLesionStore:
+    def __init__(self, sealer: FieldSealer) -> None:
+        self._sealer = sealer
+
+    def _lesion(self, item: LesionModel) -> Lesion:
+        if item.labelSealed is not None:
+            sealed = {"label": bytes(item.labelSealed)}
+            label = str(self._sealer.open(TABLE, _record_id(item.caseId, item.lesionId), sealed)["label"])
+        else:  # saved before labels were sealed
+            label = item.label or ""
+        return Lesion(
+            case_id=item.caseId,
+            lesion_id=item.lesionId,
+            body_site=item.bodySite,
+            view=item.view,
+            x=float(item.x),
+            y=float(item.y),
+            label=label,
+            created_at=item.createdAt,
+            created_by=item.createdBy,
+        )
+
     def get(self, case_id: str, lesion_id: str) -> Lesion | None:
         from pynamodb.exceptions import DoesNotExist
 
         with translate_errors():
             try:
-                return _lesion(LesionModel.get(case_id, lesion_id))
+                return self._lesion(LesionModel.get(case_id, lesion_id))
             except DoesNotExist:
                 return None
 
@@ -55,10 +76,11 @@ class DynamoLesionStore:
             raise ValidationError("The cursor is not valid.", code="invalid_cursor")
         with translate_errors():
             result = LesionModel.query(case_id, limit=limit, page_size=limit, last_evaluated_key=start)
-            lesions = [_lesion(item) for item in result]
+            lesions = [self._lesion(item) for item in result]
             return lesions, encode_cursor(result.last_evaluated_key)
 
     def create(self, lesion: Lesion) -> None:
+        sealed = self._sealer.seal(TABLE, _record_id(lesion.case_id, lesion.lesion_id), {"label": lesion.label})
         with translate_errors(conflict_code="lesion_exists", conflict_message="That lesion id is taken."):
             LesionModel(
                 caseId=lesion.case_id,
@@ -67,7 +89,7 @@ class DynamoLesionStore:
                 view=lesion.view,
                 x=lesion.x,
                 y=lesion.y,
-                label=lesion.label,
+                labelSealed=sealed["label"],
                 createdAt=lesion.created_at,
                 createdBy=lesion.created_by,
             ).save(condition=LesionModel.lesionId.does_not_exist())

@@ -2,16 +2,22 @@
 
 One Query with begins_with on the instrument gives its series in time order; the previous score and
 the baseline are each a Query with Limit=1 from either end.
+
+The answers behind a score (`components`, and `details` such as PASI's per-region breakdown) say how
+a person's skin and life are: they are sealed with envelope encryption (context {table "scores",
+recordId "<caseId>/<scoreId>", field}). The total, its band and the change flags stay readable: they
+are what trends and the timeline show. Scores saved before answers were sealed still read.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BinaryAttribute, BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
+from functions.crypto.ports import FieldSealer
 from functions.scores.ports import ScoreRecord
 from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
 from functions.shared.errors import ValidationError
@@ -32,9 +38,11 @@ class ScoreModel(Model):
     visitId = UnicodeAttribute(null=True)
     total = NumberAttribute()
     band = UnicodeAttribute(null=True)
-    # Questionnaire answers mix numbers, nulls and "notRelevant": kept as JSON text, exactly as scored.
-    components = UnicodeAttribute()
-    details = UnicodeAttribute(null=True)
+    # Questionnaire answers mix numbers, nulls and "notRelevant": sealed as JSON, exactly as scored.
+    componentsSealed = BinaryAttribute(legacy_encoding=False, null=True)
+    detailsSealed = BinaryAttribute(legacy_encoding=False, null=True)
+    components = UnicodeAttribute(null=True)  # plaintext JSON, only on scores saved before sealing
+    details = UnicodeAttribute(null=True)  # likewise
     flags = UnicodeAttribute(null=True)
     previousScoreId = UnicodeAttribute(null=True)
     previousTotal = NumberAttribute(null=True)
@@ -47,10 +55,28 @@ def _dump(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
-def _record(item: ScoreModel) -> ScoreRecord:
+TABLE = "scores"
+
+
+def _record_id(case_id: str, score_id: str) -> str:
+    return f"{case_id}/{score_id}"
+
+
+def _answers(item: ScoreModel, sealer: FieldSealer) -> tuple[dict[str, Any], dict[str, Any]]:
+    if item.componentsSealed is None:  # saved before answers were sealed
+        return json.loads(item.components or "{}"), json.loads(item.details) if item.details else {}
+    sealed = {"components": bytes(item.componentsSealed)}
+    if item.detailsSealed is not None:
+        sealed["details"] = bytes(item.detailsSealed)
+    opened = sealer.open(TABLE, _record_id(item.caseId, item.scoreId), sealed)
+    return cast(dict[str, Any], opened["components"]), cast(dict[str, Any], opened.get("details") or {})
+
+
+def _record(item: ScoreModel, sealer: FieldSealer) -> ScoreRecord:
     def number(value: Any) -> float | None:
         return None if value is None else float(value)
 
+    components, details = _answers(item, sealer)
     return ScoreRecord(
         case_id=item.caseId,
         score_id=item.scoreId,
@@ -62,8 +88,8 @@ def _record(item: ScoreModel) -> ScoreRecord:
         visit_id=item.visitId,
         total=float(item.total),
         band=item.band,
-        components=json.loads(item.components),
-        details=json.loads(item.details) if item.details else {},
+        components=components,
+        details=details,
         previous_score_id=item.previousScoreId,
         previous_total=number(item.previousTotal),
         delta=number(item.delta),
@@ -74,7 +100,14 @@ def _record(item: ScoreModel) -> ScoreRecord:
 
 
 class DynamoScoreStore:
+    def __init__(self, sealer: FieldSealer) -> None:
+        self._sealer = sealer
+
     def put(self, record: ScoreRecord) -> None:
+        answers: dict[str, object] = {"components": record.components}
+        if record.details:
+            answers["details"] = record.details
+        sealed = self._sealer.seal(TABLE, _record_id(record.case_id, record.score_id), answers)
         with translate_errors(conflict_code="score_exists", conflict_message="That score was already recorded."):
             ScoreModel(
                 caseId=record.case_id,
@@ -88,8 +121,8 @@ class DynamoScoreStore:
                 visitId=record.visit_id,
                 total=record.total,
                 band=record.band,
-                components=_dump(record.components),
-                details=_dump(record.details) if record.details else None,
+                componentsSealed=sealed["components"],
+                detailsSealed=sealed.get("details"),
                 flags=_dump(record.flags) if record.flags else None,
                 previousScoreId=record.previous_score_id,
                 previousTotal=record.previous_total,
@@ -103,7 +136,7 @@ class DynamoScoreStore:
             for item in ScoreModel.query(case_id, ScoreModel.scoreKey.startswith(f"{instrument}#"),
                                          scan_index_forward=not newest, limit=1, page_size=1,
                                          consistent_read=True):
-                return _record(item)
+                return _record(item, self._sealer)
         return None
 
     def latest(self, case_id: str, instrument: str) -> ScoreRecord | None:
@@ -124,5 +157,5 @@ class DynamoScoreStore:
         with translate_errors():
             result = ScoreModel.query(case_id, condition, scan_index_forward=not newest_first, limit=limit,
                                       page_size=limit, last_evaluated_key=start)
-            records = [_record(item) for item in result]
+            records = [_record(item, self._sealer) for item in result]
             return records, encode_cursor(result.last_evaluated_key)

@@ -135,7 +135,7 @@ class Container:
         from functions.shared.tables import LESIONS
 
         bind_model(LesionModel, LESIONS, self.settings)
-        return DynamoLesionStore()
+        return DynamoLesionStore(self.field_sealer)
 
     @cached_property
     def lesions(self) -> LesionService:
@@ -196,7 +196,7 @@ class Container:
         from functions.shared.tables import SCORES
 
         bind_model(ScoreModel, SCORES, self.settings)
-        return ScoreService(DynamoScoreStore(), self.access, self.timeline_store, visits=self.rooms)
+        return ScoreService(DynamoScoreStore(self.field_sealer), self.access, self.timeline_store, visits=self.rooms)
 
     # --- visits and signaling ---------------------------------------------------------------
     @cached_property
@@ -332,8 +332,8 @@ class Container:
         bind_model(RecordVersionModel, RECORD_VERSIONS, settings)
         bind_model(CaseModel, CASES, settings)
         bind_model(ScoreModel, SCORES, settings)
-        sources = CapabilitySources(self.rooms, self.photo_store, DynamoScoreStore(), lambda: self.cognito,
-                                    settings.user_pool_id)
+        sources = CapabilitySources(self.rooms, self.photo_store, DynamoScoreStore(self.field_sealer),
+                                    lambda: self.cognito, settings.user_pool_id)
         return RecordsService(
             DynamoRecordStore(self.field_sealer), self.access, CasePatients(DynamoCaseStore(self.field_sealer)),
             VisitCases(self.rooms),

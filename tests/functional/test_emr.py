@@ -610,7 +610,7 @@ def seed_photo_and_score(world: World) -> tuple[str, str]:
     score = ScoreRecord(case_id=case, score_id="sc_0001", instrument="DLQI", recorded_at="2026-01-05T09:06:00.000Z",
                         recorded_by=world.users["pat.a"].user_id, recorder_role="patient", on_behalf_of_patient=False,
                         visit_id=None, total=12.0, band="very large effect", components={})
-    DynamoScoreStore().put(score)
+    DynamoScoreStore(container.field_sealer).put(score)
     return photo.photo_id, score.score_id
 
 

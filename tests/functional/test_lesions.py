@@ -59,3 +59,50 @@ def test_lesions_of_someone_elses_case(world: World, user: str, status: int) -> 
     if user == "pat.b":
         response = world.request("GET", f"/cases/{world.cases['b']}/lesions/{lesion_id}", user=user)
         assert (response.status_code, response.json_body["error"]["code"]) == (404, "lesion_not_found")
+
+
+def _raw_lesions(world: World) -> list[dict[str, Any]]:
+    import boto3
+
+    client = boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=world.endpoint)
+    return list(client.scan(TableName="dermafollow-local-lesions")["Items"])
+
+
+def test_a_label_is_sealed_at_rest_and_reads_back(world: World) -> None:
+    created = pin(world, label="Itchy patch behind my left elbow")
+    assert created.status_code == 201, created.body
+    (item,) = _raw_lesions(world)
+    assert "label" not in item and "B" in item["labelSealed"]
+    assert "Itchy patch" not in repr(item)
+    lesion_id = created.json_body["lesionId"]
+    one = world.request("GET", f"/cases/{world.cases['a']}/lesions/{lesion_id}", user="dr.one").json_body
+    assert one["label"] == "Itchy patch behind my left elbow"
+
+
+def test_a_lesion_saved_before_labels_were_sealed_still_reads(world: World) -> None:
+    import boto3
+
+    client = boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=world.endpoint)
+    case = world.cases["a"]
+    client.put_item(TableName="dermafollow-local-lesions", Item={
+        "caseId": {"S": case}, "lesionId": {"S": "les_legacy0001"}, "bodySite": {"S": "scalp"},
+        "view": {"S": "front"}, "x": {"N": "0.5"}, "y": {"N": "0.05"}, "label": {"S": "Old scalp patch"},
+        "createdAt": {"S": "2026-01-01T00:00:00+00:00"}, "createdBy": {"S": world.users["pat.a"].user_id},
+    })
+    listed = world.request("GET", f"/cases/{case}/lesions", user="pat.a").json_body["items"]
+    assert [(item["lesionId"], item["label"]) for item in listed] == [("les_legacy0001", "Old scalp patch")]
+
+
+def test_a_sealed_label_copied_onto_another_lesion_does_not_open(world: World) -> None:
+    import boto3
+
+    first = pin(world, label="Left elbow plaque").json_body["lesionId"]
+    second = pin(world, label="Another", x=0.3).json_body["lesionId"]
+    client = boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=world.endpoint)
+    table, case = "dermafollow-local-lesions", world.cases["a"]
+    sealed = client.get_item(TableName=table, Key={"caseId": {"S": case}, "lesionId": {"S": first}})["Item"]
+    client.update_item(TableName=table, Key={"caseId": {"S": case}, "lesionId": {"S": second}},
+                       UpdateExpression="SET labelSealed = :v", ExpressionAttributeValues={":v": sealed["labelSealed"]})
+    answer = world.request("GET", f"/cases/{case}/lesions/{second}", user="pat.a")
+    assert (answer.status_code, answer.json_body["error"]["code"]) == (500, "decryption_failed")
+    assert "Left elbow plaque" not in answer.body.decode()

@@ -140,3 +140,36 @@ def test_trend_series_per_instrument(world: World) -> None:
     other = world.request("GET", f"/cases/{world.cases['a']}/scores?instrument=POEM&cursor={newest['nextCursor']}",
                           user="pat.a")
     assert (other.status_code, other.json_body["error"]["code"]) == (400, "invalid_cursor")
+
+
+def test_answers_are_sealed_at_rest_and_totals_stay_readable(world: World) -> None:
+    import boto3
+
+    answers = dlqi(3, 2, 1, 0, 0, 1, 0, 2, 1, "notRelevant")
+    created = record(world, "pat.a", "DLQI", answers)
+    assert created.status_code == 201, created.body
+    client = boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=world.endpoint)
+    (item,) = client.scan(TableName="dermafollow-local-scores")["Items"]
+    assert "components" not in item and "B" in item["componentsSealed"]
+    assert "notRelevant" not in repr(item)
+    assert item["total"] == {"N": str(int(created.json_body["total"]))}
+    series = world.request("GET", f"/cases/{world.cases['a']}/scores?instrument=DLQI", user="dr.one").json_body
+    assert series["items"][0]["components"] == answers
+
+
+def test_a_score_saved_before_answers_were_sealed_still_reads(world: World) -> None:
+    import boto3
+
+    client = boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=world.endpoint)
+    case = world.cases["a"]
+    client.put_item(TableName="dermafollow-local-scores", Item={
+        "caseId": {"S": case}, "scoreKey": {"S": "ITCH_NRS#2026-01-01T00:00:00.000Z#sc_legacy0001"},
+        "scoreId": {"S": "sc_legacy0001"}, "instrument": {"S": "ITCH_NRS"},
+        "recordedAt": {"S": "2026-01-01T00:00:00.000Z"}, "recordedBy": {"S": world.users["pat.a"].user_id},
+        "recorderRole": {"S": "patient"}, "onBehalfOfPatient": {"BOOL": False}, "total": {"N": "6"},
+        "components": {"S": '{"score":6}'},
+    })
+    series = world.request("GET", f"/cases/{case}/scores?instrument=ITCH_NRS", user="pat.a").json_body["items"]
+    assert [(s["scoreId"], s["total"], s["components"]) for s in series] == [("sc_legacy0001", 6, {"score": 6})]
+    after = record(world, "pat.a", "ITCH_NRS", {"score": 2}).json_body
+    assert after["change"]["previousTotal"] == 6, "a new score still finds the old one before it"
