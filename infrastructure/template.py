@@ -64,7 +64,21 @@ UPLOAD_KEY_WILDCARD = "cases/*/uploads/*"
 KEY = "ProjectKey"
 KEY_ALIAS = "ProjectKeyAlias"
 IMAGE_BUCKET = "ImageBucket"
+# Its physical name (a Fn::Sub template; image_bucket_prefix() below is its stage prefix).
+IMAGE_BUCKET_NAME = f"{APP_NAME}-${{Stage}}-images-${{AWS::AccountId}}-${{AWS::Region}}"
 AUDIT_BUCKET = "AuditAnchorBucket"
+# The SPA: a private bucket behind CloudFront, which also sends /api/* to the REST API, so the app,
+# its API and its security headers share one origin (no CORS for the API).
+CHALICE_REST_API = "RestAPI"
+WEB_BUCKET = "WebBucket"
+WEB_DISTRIBUTION = "WebDistribution"
+WEB_ORIGIN_ACCESS = "WebOriginAccessControl"
+WEB_HEADERS = "WebSecurityHeaders"
+WEB_ROUTER = "WebSpaRouter"
+# CloudFront managed policies (fixed ids in every account).
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 USER_POOL = "UserPool"
 USER_POOL_CLIENT = "UserPoolClient"
 EVENT_BUS = "AppEventBus"
@@ -81,7 +95,9 @@ USER_GROUPS: dict[str, tuple[str, int, str]] = {
 GLOBAL_ENVIRONMENT: dict[str, Any] = {
     "USER_POOL_ID": {"Ref": USER_POOL},
     "USER_POOL_CLIENT_ID": {"Ref": USER_POOL_CLIENT},
-    "IMAGE_BUCKET": {"Ref": IMAGE_BUCKET},
+    # By name, not Ref: the bucket's CORS names the CloudFront distribution, which fronts the REST API,
+    # whose functions read this; a Ref would close that loop (CloudFormation refuses cycles).
+    "IMAGE_BUCKET": {"Fn::Sub": IMAGE_BUCKET_NAME},
     "AUDIT_ANCHOR_BUCKET": {"Ref": AUDIT_BUCKET},
     "KMS_KEY_ID": {"Ref": KEY_ALIAS},
     # The TURN REST-API secret: the functions read it from Secrets Manager on first use.
@@ -119,6 +135,7 @@ def table_name(stage: str, spec: TableSpec) -> str:
 
 def image_bucket_prefix(stage: str) -> str:
     return f"{APP_NAME}-{stage}-images-"
+
 
 
 def audit_bucket_prefix(stage: str) -> str:
@@ -268,7 +285,7 @@ def _bucket_resources() -> dict[str, Any]:
         {
             "Type": "AWS::S3::Bucket",
             "Properties": {
-                "BucketName": _sub(f"{image_bucket_prefix('${Stage}')}${{AWS::AccountId}}-${{AWS::Region}}"),
+                "BucketName": _sub(IMAGE_BUCKET_NAME),
                 "PublicAccessBlockConfiguration": dict(_BLOCK_PUBLIC_ACCESS),
                 "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
                 "VersioningConfiguration": {"Status": "Enabled"},
@@ -277,14 +294,14 @@ def _bucket_resources() -> dict[str, Any]:
                 # cannot be packaged by Chalice; see @app.on_cw_event).
                 "NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}},
                 # Browsers POST photos straight to S3 and draw them on canvases (quality gate, ghost
-                # overlay), so they need CORS. Every request still needs a presigned signature; narrow
-                # the origins to the SPA's once its hosting is part of this stack.
+                # overlay), so they need CORS: from the SPA's origin only, and every request still
+                # needs a presigned signature.
                 "CorsConfiguration": {
                     "CorsRules": [
                         {
                             "Id": "presigned-browser-access",
                             "AllowedMethods": ["GET", "HEAD", "POST"],
-                            "AllowedOrigins": ["*"],
+                            "AllowedOrigins": [_sub(f"https://${{{WEB_DISTRIBUTION}.DomainName}}")],
                             "AllowedHeaders": ["*"],
                             "ExposedHeaders": ["ETag"],
                             "MaxAge": 3000,
@@ -337,6 +354,157 @@ def _bucket_resources() -> dict[str, Any]:
         f"{IMAGE_BUCKET}Policy": _tls_only_policy(IMAGE_BUCKET),
         AUDIT_BUCKET: audit_bucket,
         f"{AUDIT_BUCKET}Policy": _tls_only_policy(AUDIT_BUCKET),
+    }
+
+
+# --- the SPA: S3 + CloudFront --------------------------------------------------------------------
+# Extension-less paths are the SPA's own routes (/cases/123): they get index.html. Only on the web
+# behaviour: the API's own 404s must reach the client as they are.
+SPA_ROUTER_CODE = """function handler(event) {
+  var request = event.request;
+  if (request.uri.indexOf('.') === -1) {
+    request.uri = '/index.html';
+  }
+  return request;
+}
+"""
+
+
+def content_security_policy() -> dict[str, str]:
+    """What the SPA may load and reach: itself, the WebSocket API and presigned image URLs."""
+    websocket = f"wss://${{{CHALICE_WEBSOCKET_API}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}"
+    # From the bucket's name, not its attributes: the bucket's CORS names the distribution (no cycle).
+    bucket = IMAGE_BUCKET_NAME
+    images = f"https://{bucket}.s3.${{AWS::Region}}.${{AWS::URLSuffix}} https://{bucket}.s3.${{AWS::URLSuffix}}"
+    return _sub(
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        f"img-src 'self' data: blob: {images}; media-src 'self' blob:; connect-src 'self' {websocket} {images}; "
+        "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+def _web_resources() -> dict[str, Any]:
+    distribution_arn = _sub(
+        f"arn:${{AWS::Partition}}:cloudfront::${{AWS::AccountId}}:distribution/${{{WEB_DISTRIBUTION}}}"
+    )
+    bucket_policy = _tls_only_policy(WEB_BUCKET)
+    bucket_policy["Properties"]["PolicyDocument"]["Statement"].append({
+        "Sid": "ReadThroughCloudFrontOnly",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudfront.amazonaws.com"},
+        "Action": "s3:GetObject",
+        "Resource": {"Fn::Sub": f"${{{WEB_BUCKET}.Arn}}/*"},
+        "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
+    })
+    security_headers = {
+        "ContentSecurityPolicy": {"ContentSecurityPolicy": content_security_policy(), "Override": True},
+        "StrictTransportSecurity": {"AccessControlMaxAgeSec": 63072000, "IncludeSubdomains": True,
+                                    "Preload": True, "Override": True},
+        "ContentTypeOptions": {"Override": True},
+        "FrameOptions": {"FrameOption": "DENY", "Override": True},
+        "ReferrerPolicy": {"ReferrerPolicy": "no-referrer", "Override": True},
+    }
+    return {
+        WEB_BUCKET: {
+            "Type": "AWS::S3::Bucket",
+            "Properties": {
+                "PublicAccessBlockConfiguration": dict(_BLOCK_PUBLIC_ACCESS),
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                "VersioningConfiguration": {"Status": "Enabled"},
+                # The built SPA holds no patient data; S3-managed keys let CloudFront read it.
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+                },
+                "Tags": _tags(),
+            },
+        },
+        f"{WEB_BUCKET}Policy": bucket_policy,
+        WEB_ORIGIN_ACCESS: {
+            "Type": "AWS::CloudFront::OriginAccessControl",
+            "Properties": {
+                "OriginAccessControlConfig": {
+                    "Name": _sub(f"{APP_NAME}-${{Stage}}-web"),
+                    "OriginAccessControlOriginType": "s3",
+                    "SigningBehavior": "always",
+                    "SigningProtocol": "sigv4",
+                }
+            },
+        },
+        WEB_HEADERS: {
+            "Type": "AWS::CloudFront::ResponseHeadersPolicy",
+            "Properties": {
+                "ResponseHeadersPolicyConfig": {
+                    "Name": _sub(f"{APP_NAME}-${{Stage}}-security-headers"),
+                    "SecurityHeadersConfig": security_headers,
+                    "CustomHeadersConfig": {"Items": [{
+                        "Header": "Permissions-Policy",
+                        "Value": "camera=(self), microphone=(self), display-capture=(), geolocation=()",
+                        "Override": True,
+                    }]},
+                }
+            },
+        },
+        WEB_ROUTER: {
+            "Type": "AWS::CloudFront::Function",
+            "Properties": {
+                "Name": _sub(f"{APP_NAME}-${{Stage}}-spa-router"),
+                "AutoPublish": True,
+                "FunctionCode": SPA_ROUTER_CODE,
+                "FunctionConfig": {"Comment": "SPA routes get index.html", "Runtime": "cloudfront-js-2.0"},
+            },
+        },
+        WEB_DISTRIBUTION: {
+            "Type": "AWS::CloudFront::Distribution",
+            "Properties": {
+                "DistributionConfig": {
+                    "Enabled": True,
+                    "Comment": _sub(f"{APP_NAME} ${{Stage}}: the web app and its API"),
+                    "HttpVersion": "http2and3",
+                    "IPV6Enabled": True,
+                    "PriceClass": "PriceClass_100",
+                    "DefaultRootObject": "index.html",
+                    "ViewerCertificate": {"CloudFrontDefaultCertificate": True},
+                    "Origins": [
+                        {
+                            "Id": "web",
+                            "DomainName": {"Fn::GetAtt": [WEB_BUCKET, "RegionalDomainName"]},
+                            "OriginAccessControlId": {"Fn::GetAtt": [WEB_ORIGIN_ACCESS, "Id"]},
+                            "S3OriginConfig": {"OriginAccessIdentity": ""},
+                        },
+                        {
+                            "Id": "api",
+                            "DomainName": _sub(
+                                f"${{{CHALICE_REST_API}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}"
+                            ),
+                            "CustomOriginConfig": {"OriginProtocolPolicy": "https-only",
+                                                   "OriginSSLProtocols": ["TLSv1.2"]},
+                        },
+                    ],
+                    "DefaultCacheBehavior": {
+                        "TargetOriginId": "web",
+                        "ViewerProtocolPolicy": "redirect-to-https",
+                        "Compress": True,
+                        "CachePolicyId": CACHING_OPTIMIZED,
+                        "ResponseHeadersPolicyId": _ref(WEB_HEADERS),
+                        "FunctionAssociations": [
+                            {"EventType": "viewer-request", "FunctionARN": {"Fn::GetAtt": [WEB_ROUTER, "FunctionARN"]}}
+                        ],
+                    },
+                    "CacheBehaviors": [
+                        {
+                            # The REST API stage is named like the path ("/api/cases" -> stage api).
+                            "PathPattern": f"/{API_STAGE}/*",
+                            "TargetOriginId": "api",
+                            "ViewerProtocolPolicy": "https-only",
+                            "AllowedMethods": ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"],
+                            "CachePolicyId": CACHING_DISABLED,
+                            "OriginRequestPolicyId": ALL_VIEWER_EXCEPT_HOST,
+                            "ResponseHeadersPolicyId": _ref(WEB_HEADERS),
+                        }
+                    ],
+                }
+            },
+        },
     }
 
 
@@ -440,6 +608,8 @@ def _outputs() -> dict[str, Any]:
         "AppEventBusName": {"Value": _ref(EVENT_BUS)},
         "AppEventBusArn": {"Value": _arn(EVENT_BUS)},
         "WebsocketPublicUrl": {"Value": GLOBAL_ENVIRONMENT["WS_PUBLIC_URL"]},
+        "WebUrl": {"Value": _sub(f"https://${{{WEB_DISTRIBUTION}.DomainName}}")},
+        "WebBucketName": {"Value": _ref(WEB_BUCKET)},
     }
     for spec in TABLES:
         outputs[f"{spec.cfn_logical_id}Name"] = {"Value": _ref(spec.cfn_logical_id)}
@@ -493,6 +663,7 @@ def build_template() -> dict[str, Any]:
     for spec in TABLES:
         resources[spec.cfn_logical_id] = table_resource(spec)
     resources.update(_bucket_resources())
+    resources.update(_web_resources())
     resources.update(_cognito_resources())
     resources[EVENT_BUS] = {"Type": "AWS::Events::EventBus", "Properties": {"Name": _sub(f"{APP_NAME}-${{Stage}}-app")}}
     resources[TURN_SECRET] = {

@@ -85,6 +85,13 @@ class Package:
             return self.resolve(resource["Properties"]["AliasName"])
         return f"<{name}>"
 
+    def bucket_named(self, value: Any) -> str:
+        """The logical id of the bucket whose name `value` (a name template) resolves to."""
+        name = self.resolve(value)
+        (bucket,) = [logical_id for logical_id, bucket in self.of_type("AWS::S3::Bucket").items()
+                     if self.resolve(bucket["Properties"].get("BucketName", "")) == name]
+        return bucket
+
     def target(self, value: Any) -> str:
         """The logical id a Ref / GetAtt points at."""
         if isinstance(value, dict) and "Ref" in value:

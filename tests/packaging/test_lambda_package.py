@@ -354,7 +354,7 @@ def test_photo_events_are_narrowed_to_uploads_in_the_image_bucket(dev_package: P
     pattern = event["Properties"]["Pattern"]
     assert pattern["source"] == ["aws.s3"] and pattern["detail-type"] == ["Object Created"]
     (bucket,) = pattern["detail"]["bucket"]["name"]
-    assert dev_package.target(bucket) == dev_package.target(dev_package.global_environment()["IMAGE_BUCKET"])
+    assert dev_package.target(bucket) == dev_package.bucket_named(dev_package.global_environment()["IMAGE_BUCKET"])
     assert pattern["detail"]["object"]["key"] == [{"wildcard": "cases/*/uploads/*"}]
 
 

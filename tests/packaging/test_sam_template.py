@@ -85,11 +85,11 @@ def test_globals_point_at_the_deployed_resources(package: Package) -> None:
     expected_types = {
         "USER_POOL_ID": "AWS::Cognito::UserPool",
         "USER_POOL_CLIENT_ID": "AWS::Cognito::UserPoolClient",
-        "IMAGE_BUCKET": "AWS::S3::Bucket",
         "KMS_KEY_ID": "AWS::KMS::Alias",
     }
     for name, type_ in expected_types.items():
         assert package.resources[package.target(env[name])]["Type"] == type_, name
+    assert package.bucket_named(env["IMAGE_BUCKET"]) == "ImageBucket"
     assert env_of(package)["KMS_KEY_ID"] == f"alias/dermafollow-{package.stage}"
 
 
@@ -217,16 +217,20 @@ def test_every_bucket_is_private_encrypted_and_tls_only(package: Package) -> Non
         }, bucket_id
         assert props["VersioningConfiguration"] == {"Status": "Enabled"}, bucket_id
         (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-        assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms", bucket_id
-        key = package.target(rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"])
-        assert package.resources[key]["Type"] == "AWS::KMS::Key", bucket_id
-        assert rule["BucketKeyEnabled"] is True, bucket_id
+        if bucket_id == "WebBucket":
+            # The built SPA holds no patient data; S3-managed keys let CloudFront read it.
+            assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+        else:
+            assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms", bucket_id
+            key = package.target(rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"])
+            assert package.resources[key]["Type"] == "AWS::KMS::Key", bucket_id
+            assert rule["BucketKeyEnabled"] is True, bucket_id
         assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}, bucket_id
         assert _tls_only(package, bucket_id), f"{bucket_id} has no Deny on aws:SecureTransport=false"
 
 
 def test_image_bucket(package: Package) -> None:
-    bucket_id = package.target(package.global_environment()["IMAGE_BUCKET"])
+    bucket_id = package.bucket_named(package.global_environment()["IMAGE_BUCKET"])
     props = package.resources[bucket_id]["Properties"]
     assert props["NotificationConfiguration"]["EventBridgeConfiguration"]["EventBridgeEnabled"] is True
     rules = props["LifecycleConfiguration"]["Rules"]
@@ -329,3 +333,65 @@ def test_roles_carry_no_wildcard_actions(package: Package) -> None:
                 assert not any(a.endswith(":*") for a in actions), (role_id, statement.get("Sid"))
                 if statement["Resource"] == "*":
                     assert all(a.startswith("xray:") for a in actions), (role_id, statement.get("Sid"))
+
+
+# --- the web app: private bucket, CloudFront, one origin for the app and its API ---------------------
+def _distribution(package: Package) -> dict[str, Any]:
+    (_, distribution) = one(package, "AWS::CloudFront::Distribution")
+    return dict(distribution["Properties"]["DistributionConfig"])
+
+
+def test_the_web_bucket_is_read_only_through_the_distribution(package: Package) -> None:
+    (distribution_id, _) = one(package, "AWS::CloudFront::Distribution")
+    policy = next(p for p in package.of_type("AWS::S3::BucketPolicy").values()
+                  if package.target(p["Properties"]["Bucket"]) == "WebBucket")
+    allows_ = [st for st in policy["Properties"]["PolicyDocument"]["Statement"] if st["Effect"] == "Allow"]
+    assert allows_ == [{
+        "Sid": "ReadThroughCloudFrontOnly", "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"},
+        "Action": "s3:GetObject", "Resource": {"Fn::Sub": "${WebBucket.Arn}/*"},
+        "Condition": {"StringEquals": {"AWS:SourceArn": allows_[0]["Condition"]["StringEquals"]["AWS:SourceArn"]}},
+    }]
+    source = package.resolve(allows_[0]["Condition"]["StringEquals"]["AWS:SourceArn"])
+    assert source.endswith(f":distribution/<{distribution_id}>")
+    (web,) = [o for o in _distribution(package)["Origins"] if o["Id"] == "web"]
+    assert package.target(web["DomainName"]) == "WebBucket" and "OriginAccessControlId" in web
+
+
+def test_the_api_shares_the_apps_origin_uncached_and_keeps_its_own_errors(package: Package) -> None:
+    config = _distribution(package)
+    (api,) = [o for o in config["Origins"] if o["Id"] == "api"]
+    assert package.resolve(api["DomainName"]).startswith("<RestAPI>.execute-api.")
+    assert api["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    (behaviour,) = config["CacheBehaviors"]
+    assert behaviour["PathPattern"] == "/api/*" and behaviour["TargetOriginId"] == "api"
+    assert behaviour["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CachingDisabled
+    assert {"POST", "PUT", "DELETE"} <= set(behaviour["AllowedMethods"])
+    # A distribution-wide error page would turn the API's JSON 404s into the app's index.html.
+    assert "CustomErrorResponses" not in config
+    (router,) = config["DefaultCacheBehavior"]["FunctionAssociations"]
+    assert router["EventType"] == "viewer-request"
+    assert "FunctionAssociations" not in behaviour
+
+
+def test_security_headers_on_the_app_and_the_api(package: Package) -> None:
+    config = _distribution(package)
+    policy_id = package.target(config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"])
+    assert package.target(config["CacheBehaviors"][0]["ResponseHeadersPolicyId"]) == policy_id
+    headers = package.resources[policy_id]["Properties"]["ResponseHeadersPolicyConfig"]
+    csp = package.resolve(headers["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"])
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives["frame-ancestors"] == "'none'" and directives["object-src"] == "'none'"
+    assert directives["script-src"] == "'self'"
+    image_bucket = package.resolve(package.resources["ImageBucket"]["Properties"]["BucketName"])
+    assert f"https://{image_bucket}.s3.{REGION}.amazonaws.com" in directives["connect-src"].split()
+    assert f"https://{image_bucket}.s3.{REGION}.amazonaws.com" in directives["img-src"].split()
+    assert any(src.startswith("wss://<WebsocketAPI>.execute-api.") for src in directives["connect-src"].split())
+    assert headers["SecurityHeadersConfig"]["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    (permissions,) = headers["CustomHeadersConfig"]["Items"]
+    assert "camera=(self)" in permissions["Value"] and "microphone=(self)" in permissions["Value"]
+
+
+def test_photos_may_be_fetched_cross_origin_only_by_the_app(package: Package) -> None:
+    (rule,) = package.resources["ImageBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+    (distribution_id, _) = one(package, "AWS::CloudFront::Distribution")
+    assert [package.resolve(origin) for origin in rule["AllowedOrigins"]] == [f"https://<{distribution_id}.DomainName>"]
