@@ -190,7 +190,9 @@ class AccessRefusalAuditor:
         self._trail().record(AuditEvent(
             actor_id=principal.user_id, role=role, action=refusal.action,
             resource_type=refusal.resource_type, resource_id=refusal.resource_id,
-            outcome=Outcome.DENIED if refusal.patient_id else Outcome.NOT_FOUND,
+            # A refused route is a denial whatever it named; a refused case is "not found" only when
+            # there is no such case.
+            outcome=Outcome.DENIED if refusal.patient_id or refusal.resource_type == "route" else Outcome.NOT_FOUND,
             patient_id=refusal.patient_id or "", case_id=refusal.case_id or "",
             request_id=source.request_id, source_ip=source.source_ip,
         ))

@@ -385,7 +385,8 @@ class PhotoProcessor:
         """The intent is finished, or another object version holds it. A redelivered event of the
         accepted version re-announces (idempotent) in case the first run stopped before the timeline."""
         current = self._intents.get(photo_id)
-        if current is not None and current.claim == token and current.status is UploadStatus.ACCEPTED:
+        if (current is not None and current.claim == token and current.status is UploadStatus.ACCEPTED
+                and self._photos.get(current.case_id, photo_id) is not None):  # not removed since
             self._announce(current)
         self._objects.delete(key, version_id)
         return "discarded:already_decided"

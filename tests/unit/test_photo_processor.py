@@ -52,6 +52,9 @@ class Photos:
     def put(self, photo: Photo) -> None:
         self.items[(photo.case_id, photo.photo_id)] = photo
 
+    def get(self, case_id: str, photo_id: str) -> Photo | None:
+        return self.items.get((case_id, photo_id))
+
 
 @dataclass
 class Stored:
@@ -137,6 +140,15 @@ def test_redelivered_event_changes_nothing(rig: Rig) -> None:
     assert rig.event("v1") == "discarded:already_decided"
     assert rig.photos.items[(CASE, PHOTO)] == photo
     assert len(rig.timeline.events) == 1, "a re-announcement lands on the same timeline key"
+
+
+def test_a_redelivered_event_after_removal_does_not_bring_the_photo_back_to_the_timeline(rig: Rig) -> None:
+    rig.land(phone_jpeg(), "v1")
+    rig.event("v1")
+    del rig.photos.items[(CASE, PHOTO)]  # removed by its owner
+    rig.timeline.events.clear()  # stands for the event rewritten as removed
+    assert rig.event("v1") == "discarded:already_decided"
+    assert rig.timeline.events == {}
 
 
 def test_a_second_upload_under_the_same_key_is_deleted(rig: Rig) -> None:
