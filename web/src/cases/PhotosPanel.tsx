@@ -378,8 +378,8 @@ function PhotoViewer({
 }
 
 const REMOVAL_CHOICES: { value: PhotoRemovalReason; label: string }[] = [
-  { value: 'wrong_photo', label: 'Wrong photo (not this spot, or not meant to be sent)' },
-  { value: 'poor_quality', label: 'Poor quality (blurred, dark, badly framed)' },
+  { value: 'wrong_photo', label: 'Wrong photo' },
+  { value: 'poor_quality', label: 'Blurred, dark or badly framed' },
   { value: 'duplicate', label: 'Duplicate' },
   { value: 'other', label: 'Other reason' },
 ];
