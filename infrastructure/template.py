@@ -25,9 +25,11 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from functions.shared.observability import METRIC_NAMESPACE, SERVICE_NAME
 from functions.shared.tables import TABLES, Index, Key, TableSpec
 
 APP_NAME = "dermafollow"
@@ -225,7 +227,17 @@ def _kms_resources() -> dict[str, Any]:
                                 "Principal": {"AWS": _sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
                                 "Action": "kms:*",
                                 "Resource": "*",
-                            }
+                            },
+                            {
+                                # CloudWatch publishes alarms to the ops topic, which this key encrypts
+                                # (it cannot publish to a topic under the AWS-managed SNS key).
+                                "Sid": "CloudWatchPublishesAlarms",
+                                "Effect": "Allow",
+                                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                                "Resource": "*",
+                                "Condition": {"StringEquals": {"aws:SourceAccount": _ref("AWS::AccountId")}},
+                            },
                         ],
                     },
                     "Tags": _tags(),
@@ -568,31 +580,90 @@ def _cognito_resources() -> dict[str, Any]:
 
 
 # --- events and alarms -------------------------------------------------------------------------
-def _alarm(function_id: str, short_name: str, metric: str) -> dict[str, Any]:
+# Every alarm notifies this topic (encrypted with the project key); ALARM_EMAIL_PARAMETER, when given,
+# subscribes an address to it.
+ALARM_TOPIC = "OpsAlarmTopic"
+ALARM_EMAIL_PARAMETER = "AlarmEmail"
+HAS_ALARM_EMAIL = "HasAlarmEmail"
+
+
+@dataclass(frozen=True)
+class AppAlarm:
+    """An alarm on a metric the functions emit (EMF, namespace METRIC_NAMESPACE)."""
+
+    metric: str
+    threshold: int
+    why: str
+
+
+# The metrics come from functions/shared/observability.py (APP_METRICS); a test keeps both in step.
+APP_ALARMS = (
+    AppAlarm("DecryptFailures", 1, "a protected field did not open: moved, altered, or under an unknown key"),
+    AppAlarm("AuditUnavailable", 1, "an audit entry could not be written, so the request that needed it failed"),
+    AppAlarm("AccessRefused", 50, "many refused attempts to reach cases in 5 minutes: someone may be probing ids"),
+)
+
+
+def _notifying(properties: dict[str, Any]) -> dict[str, Any]:
     return {
         "Type": "AWS::CloudWatch::Alarm",
         "Properties": {
-            "AlarmName": _sub(f"{APP_NAME}-${{Stage}}-{short_name}-{metric.lower()}"),
-            "AlarmDescription": f"{metric} of the {short_name} Lambda function (sum over 5 minutes >= 1).",
-            "Namespace": "AWS/Lambda",
-            "MetricName": metric,
-            "Dimensions": [{"Name": "FunctionName", "Value": _ref(function_id)}],
-            "Statistic": "Sum",
+            **properties,
+            "AlarmActions": [_ref(ALARM_TOPIC)],
+            "OKActions": [_ref(ALARM_TOPIC)],
             "Period": 300,
             "EvaluationPeriods": 1,
             "DatapointsToAlarm": 1,
-            "Threshold": 1,
+            "Statistic": "Sum",
             "ComparisonOperator": "GreaterThanOrEqualToThreshold",
             "TreatMissingData": "notBreaching",
         },
     }
 
 
+def _alarm(function_id: str, short_name: str, metric: str) -> dict[str, Any]:
+    return _notifying({
+        "AlarmName": _sub(f"{APP_NAME}-${{Stage}}-{short_name}-{metric.lower()}"),
+        "AlarmDescription": f"{metric} of the {short_name} Lambda function (sum over 5 minutes >= 1).",
+        "Namespace": "AWS/Lambda",
+        "MetricName": metric,
+        "Dimensions": [{"Name": "FunctionName", "Value": _ref(function_id)}],
+        "Threshold": 1,
+    })
+
+
+def _app_alarm(alarm: AppAlarm) -> dict[str, Any]:
+    return _notifying({
+        "AlarmName": _sub(f"{APP_NAME}-${{Stage}}-{alarm.metric.lower()}"),
+        "AlarmDescription": f"{alarm.metric} >= {alarm.threshold} in 5 minutes: {alarm.why}.",
+        "Namespace": METRIC_NAMESPACE,
+        "MetricName": alarm.metric,
+        "Dimensions": [{"Name": "service", "Value": SERVICE_NAME}, {"Name": "stage", "Value": _ref("Stage")}],
+        "Threshold": alarm.threshold,
+    })
+
+
 def _alarm_resources() -> dict[str, Any]:
-    resources: dict[str, Any] = {}
+    resources: dict[str, Any] = {
+        ALARM_TOPIC: {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {
+                "TopicName": _sub(f"{APP_NAME}-${{Stage}}-alarms"),
+                "KmsMasterKeyId": _ref(KEY),
+                "Tags": _tags(),
+            },
+        },
+        f"{ALARM_TOPIC}Email": {
+            "Type": "AWS::SNS::Subscription",
+            "Condition": HAS_ALARM_EMAIL,
+            "Properties": {"TopicArn": _ref(ALARM_TOPIC), "Protocol": "email", "Endpoint": _ref(ALARM_EMAIL_PARAMETER)},
+        },
+    }
     for function_id, short_name in ALARMED_FUNCTIONS.items():
         for metric in ("Errors", "Throttles"):
             resources[f"{function_id}{metric}Alarm"] = _alarm(function_id, short_name, metric)
+    for alarm in APP_ALARMS:
+        resources[f"{alarm.metric}Alarm"] = _app_alarm(alarm)
     return resources
 
 
@@ -609,6 +680,7 @@ def _outputs() -> dict[str, Any]:
         "AppEventBusArn": {"Value": _arn(EVENT_BUS)},
         "WebsocketPublicUrl": {"Value": GLOBAL_ENVIRONMENT["WS_PUBLIC_URL"]},
         "WebUrl": {"Value": _sub(f"https://${{{WEB_DISTRIBUTION}.DomainName}}")},
+        "AlarmTopicArn": {"Value": _ref(ALARM_TOPIC)},
         "WebBucketName": {"Value": _ref(WEB_BUCKET)},
     }
     for spec in TABLES:
@@ -689,8 +761,14 @@ def build_template() -> dict[str, Any]:
                 "Type": "String",
                 "AllowedValues": list(STAGES),
                 "Description": "Deployment stage; must equal the `chalice package --stage` (package.sh pins it).",
-            }
+            },
+            ALARM_EMAIL_PARAMETER: {
+                "Type": "String",
+                "Default": "",
+                "Description": "Address that receives every alarm of this stage (empty: subscribe to the topic later).",
+            },
         },
+        "Conditions": {HAS_ALARM_EMAIL: {"Fn::Not": [{"Fn::Equals": [_ref(ALARM_EMAIL_PARAMETER), ""]}]}},
         "Mappings": {"StageSettings": STAGE_SETTINGS},
         "Globals": {"Function": {"Environment": {"Variables": GLOBAL_ENVIRONMENT}}},
         "Resources": resources,

@@ -35,6 +35,7 @@ from functions.audit.chain import (
 from functions.audit.ports import AnchorStore, AuditStore, HeadMoved
 from functions.shared.auth import Principal
 from functions.shared.errors import DependencyUnavailable
+from functions.shared.observability import put_metrics
 from functions.shared.request_context import RequestSource, request_source
 from functions.shared.transact import TransactItem
 
@@ -105,6 +106,14 @@ class AuditTrail:
 
         StagedWriteRejected passes through: the staged change conflicted and nothing was written.
         """
+        try:
+            return self._append(event, staged)
+        except DependencyUnavailable:
+            # The request that needed this entry fails (no entry, no data): operations must know.
+            put_metrics({"AuditUnavailable": 1})
+            raise
+
+    def _append(self, event: AuditEvent, staged: Sequence[TransactItem]) -> AuditEntry:
         chain = chain_for(event.patient_id or event.actor_id, len(self._chains))
         for attempt in range(MAX_APPEND_ATTEMPTS):
             with self._lock:
@@ -183,6 +192,7 @@ class AccessRefusalAuditor:
         self._trail = trail  # built on the first refusal: most requests are never refused
 
     def refused(self, refusal: AccessRefusal) -> None:
+        put_metrics({"AccessRefused": 1})  # a burst of refusals is someone probing ids: an alarm
         source = request_source()
         principal = refusal.principal
         # An account in no group is refused everything; its entry still needs a role.

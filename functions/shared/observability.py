@@ -14,6 +14,8 @@ from typing import Any, TextIO
 
 SERVICE_NAME = "dermafollow"
 METRIC_NAMESPACE = "DermaFollow"
+# The metrics the functions emit, each with an alarm in infrastructure/template.py (APP_ALARMS).
+APP_METRICS = frozenset({"DecryptFailures", "AuditUnavailable", "AccessRefused"})
 
 # Keys allowed into structured log records; anything else is dropped so a careless call
 # cannot leak PHI into CloudWatch.
@@ -105,8 +107,12 @@ def put_metrics(
     unit: str = "Count",
     stream: TextIO | None = None,
 ) -> None:
+    from functions.shared.settings import get_settings
+
+    # Per stage: dev and prod may share an account, and their alarms must not see each other's metrics.
+    dims = {"stage": get_settings().stage, **(dimensions or {})}
     out = stream or sys.stdout
-    out.write(json.dumps(emf_record(metrics, dimensions=dimensions, unit=unit)) + "\n")
+    out.write(json.dumps(emf_record(metrics, dimensions=dims, unit=unit)) + "\n")
 
 
 TRACE_HEADER_ENV = "_X_AMZN_TRACE_ID"

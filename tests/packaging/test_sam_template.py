@@ -395,3 +395,31 @@ def test_photos_may_be_fetched_cross_origin_only_by_the_app(package: Package) ->
     (rule,) = package.resources["ImageBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
     (distribution_id, _) = one(package, "AWS::CloudFront::Distribution")
     assert [package.resolve(origin) for origin in rule["AllowedOrigins"]] == [f"https://<{distribution_id}.DomainName>"]
+
+
+# --- operations: every alarm reaches someone ---------------------------------------------------------
+def test_every_alarm_notifies_the_encrypted_ops_topic(package: Package) -> None:
+    alarms = package.of_type("AWS::CloudWatch::Alarm")
+    (topic_id, topic) = one(package, "AWS::SNS::Topic")
+    for name, alarm in alarms.items():
+        assert [package.target(a) for a in alarm["Properties"]["AlarmActions"]] == [topic_id], name
+        assert [package.target(a) for a in alarm["Properties"]["OKActions"]] == [topic_id], name
+    key_id = package.target(topic["Properties"]["KmsMasterKeyId"])
+    statements = package.resources[key_id]["Properties"]["KeyPolicy"]["Statement"]
+    assert any(st.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
+               and {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(st["Action"]) for st in statements), \
+        "CloudWatch cannot publish to a topic whose key it may not use"
+    (_, subscription) = one(package, "AWS::SNS::Subscription")
+    assert subscription["Condition"] == "HasAlarmEmail" and subscription["Properties"]["Protocol"] == "email"
+    assert package.sam["Parameters"]["AlarmEmail"]["Default"] == ""
+
+
+def test_every_metric_the_functions_emit_has_an_alarm_on_its_stage(package: Package) -> None:
+    from functions.shared.observability import APP_METRICS, METRIC_NAMESPACE
+
+    custom = {a["Properties"]["MetricName"]: a["Properties"] for a in package.of_type("AWS::CloudWatch::Alarm").values()
+              if a["Properties"]["Namespace"] == METRIC_NAMESPACE}
+    assert set(custom) == set(APP_METRICS)
+    for props in custom.values():
+        dimensions = {d["Name"]: package.resolve(d["Value"]) for d in props["Dimensions"]}
+        assert dimensions == {"service": "dermafollow", "stage": package.stage}

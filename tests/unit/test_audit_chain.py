@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
 from collections.abc import Iterator, Sequence
 
@@ -240,12 +241,19 @@ def test_a_rejected_staged_write_is_not_retried() -> None:
     assert not store.entries_by_chain
 
 
-def test_a_busy_chain_gives_up_with_503() -> None:
+def test_a_busy_chain_gives_up_with_503_and_tells_operations(capsys: pytest.CaptureFixture[str]) -> None:
     store = MemoryAuditStore()
     store.moves_to_fake = 100
     with pytest.raises(DependencyUnavailable) as raised:
         trail(store).record(event(1))
     assert raised.value.code == "audit_unavailable"
+    metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert [m.get("AuditUnavailable") for m in metrics] == [1]
+
+
+def test_a_written_entry_emits_no_alarm_metric(capsys: pytest.CaptureFixture[str]) -> None:
+    trail(MemoryAuditStore()).record(event(1))
+    assert "AuditUnavailable" not in capsys.readouterr().out
 
 
 def test_anchor_and_verify_through_the_trail() -> None:

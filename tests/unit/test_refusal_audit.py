@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
+
+import pytest
 
 from functions.access.ports import AccessRefusal
 from functions.audit.chain import AuditEvent, Outcome
@@ -37,6 +40,13 @@ def test_a_refused_case_is_denied_in_its_patients_chain_with_the_request_source(
                                                                               "photo.list")
     assert (event.actor_id, event.role, event.request_id, event.source_ip) == ("dr-two", "doctor", "req-7",
                                                                                "198.51.100.4")
+
+
+def test_each_refusal_counts_towards_the_probing_alarm(capsys: pytest.CaptureFixture[str]) -> None:
+    audited(AccessRefusal(DOCTOR, "case.read", "case", "case-1", "case-1", "pat-a"))
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    record = json.loads(line)
+    assert record["AccessRefused"] == 1 and record["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "DermaFollow"
 
 
 def test_a_case_that_does_not_exist_is_not_found_and_names_no_patient() -> None:

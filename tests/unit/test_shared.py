@@ -81,11 +81,22 @@ def test_emf_record_shape() -> None:
     assert record["Relayed"] == 3 and record["route"] == "relay"
 
 
-def test_put_metrics_writes_one_json_line() -> None:
+def test_put_metrics_writes_one_json_line_per_stage(monkeypatch: pytest.MonkeyPatch) -> None:
+    from functions.shared.settings import reset_settings
+
+    monkeypatch.setenv("STAGE", "prod")
+    reset_settings()
     out = io.StringIO()
-    put_metrics({"A": 1, "B": 2}, stream=out)
+    try:
+        put_metrics({"A": 1, "B": 2}, stream=out)
+    finally:
+        monkeypatch.undo()
+        reset_settings()
     lines = out.getvalue().splitlines()
-    assert len(lines) == 1 and json.loads(lines[0])["B"] == 2
+    assert len(lines) == 1
+    record = json.loads(lines[0])
+    assert record["B"] == 2 and record["stage"] == "prod"
+    assert record["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service", "stage"]]
 
 
 def test_principal_round_trips_through_authorizer_context() -> None:
