@@ -31,6 +31,13 @@ from typing import Any
 
 from functions.shared.observability import METRIC_NAMESPACE, SERVICE_NAME
 from functions.shared.tables import TABLES, Index, Key, TableSpec
+from infrastructure.web_security import (
+    FRAME_OPTIONS,
+    HSTS_MAX_AGE_SECONDS,
+    PERMISSIONS_POLICY,
+    REFERRER_POLICY,
+    content_security_policy,
+)
 
 APP_NAME = "dermafollow"
 STAGES = ("dev", "prod")
@@ -382,17 +389,13 @@ SPA_ROUTER_CODE = """function handler(event) {
 """
 
 
-def content_security_policy() -> dict[str, str]:
+def _content_security_policy() -> dict[str, str]:
     """What the SPA may load and reach: itself, the WebSocket API and presigned image URLs."""
     websocket = f"wss://${{{CHALICE_WEBSOCKET_API}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}"
     # From the bucket's name, not its attributes: the bucket's CORS names the distribution (no cycle).
     bucket = IMAGE_BUCKET_NAME
-    images = f"https://{bucket}.s3.${{AWS::Region}}.${{AWS::URLSuffix}} https://{bucket}.s3.${{AWS::URLSuffix}}"
-    return _sub(
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        f"img-src 'self' data: blob: {images}; media-src 'self' blob:; connect-src 'self' {websocket} {images}; "
-        "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-    )
+    images = [f"https://{bucket}.s3.${{AWS::Region}}.${{AWS::URLSuffix}}", f"https://{bucket}.s3.${{AWS::URLSuffix}}"]
+    return _sub(content_security_policy(websocket_origins=[websocket], image_origins=images))
 
 
 def _web_resources() -> dict[str, Any]:
@@ -409,12 +412,12 @@ def _web_resources() -> dict[str, Any]:
         "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
     })
     security_headers = {
-        "ContentSecurityPolicy": {"ContentSecurityPolicy": content_security_policy(), "Override": True},
-        "StrictTransportSecurity": {"AccessControlMaxAgeSec": 63072000, "IncludeSubdomains": True,
+        "ContentSecurityPolicy": {"ContentSecurityPolicy": _content_security_policy(), "Override": True},
+        "StrictTransportSecurity": {"AccessControlMaxAgeSec": HSTS_MAX_AGE_SECONDS, "IncludeSubdomains": True,
                                     "Preload": True, "Override": True},
         "ContentTypeOptions": {"Override": True},
-        "FrameOptions": {"FrameOption": "DENY", "Override": True},
-        "ReferrerPolicy": {"ReferrerPolicy": "no-referrer", "Override": True},
+        "FrameOptions": {"FrameOption": FRAME_OPTIONS, "Override": True},
+        "ReferrerPolicy": {"ReferrerPolicy": REFERRER_POLICY, "Override": True},
     }
     return {
         WEB_BUCKET: {
@@ -450,7 +453,7 @@ def _web_resources() -> dict[str, Any]:
                     "SecurityHeadersConfig": security_headers,
                     "CustomHeadersConfig": {"Items": [{
                         "Header": "Permissions-Policy",
-                        "Value": "camera=(self), microphone=(self), display-capture=(), geolocation=()",
+                        "Value": PERMISSIONS_POLICY,
                         "Override": True,
                     }]},
                 }

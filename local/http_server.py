@@ -19,6 +19,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from infrastructure.web_security import content_security_policy, response_headers
 from local.rest_gateway import RestGateway
 from local.scheduler import Scheduler
 from local.ws_gateway import WS_PATH, WebSocketGateway, is_local_caller
@@ -152,10 +153,19 @@ def _require_local(request: web.Request) -> None:
         raise web.HTTPForbidden(text="Only callers on this machine may use this.")
 
 
+def spa_security_headers(request: web.Request) -> dict[str, str]:
+    """The headers CloudFront sends with the app in AWS, for this host: its own WebSocket endpoint,
+    and photos through /s3 on the same origin."""
+    scheme = "wss" if request.secure else "ws"
+    csp = content_security_policy(websocket_origins=[f"{scheme}://{request.host}"], image_origins=[])
+    return response_headers(csp, https=request.secure)
+
+
 def _serve_spa(request: web.Request, static_dir: Path | None) -> web.StreamResponse:
     index = static_dir / "index.html" if static_dir else None
     if static_dir is None or index is None or not index.is_file():
         return web.Response(status=503, text=MISSING_SPA, content_type="text/html")
+    security = spa_security_headers(request)
     root = static_dir.resolve()
     relative = request.path.lstrip("/")
     if relative:
@@ -164,11 +174,11 @@ def _serve_spa(request: web.Request, static_dir: Path | None) -> web.StreamRespo
             # Vite fingerprints everything under assets/: cache it for good; the rest must revalidate.
             immutable = candidate.parent.name == "assets"
             cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
-            return web.FileResponse(candidate, headers={"Cache-Control": cache})
+            return web.FileResponse(candidate, headers={"Cache-Control": cache, **security})
         if Path(relative).suffix and Path(relative).suffix != ".html":
             raise web.HTTPNotFound()  # a missing asset is an error, not a client route
     # Client-side routes (/cases/123) get the app shell.
-    return web.FileResponse(index, headers={"Cache-Control": "no-cache"})
+    return web.FileResponse(index, headers={"Cache-Control": "no-cache", **security})
 
 
 class HttpServer:

@@ -30,15 +30,46 @@ def chromium_path() -> str:
     return path
 
 
+CSP_REPORT = "Content Security Policy"
+
+
+class WatchedBrowser:
+    """A browser whose contexts report Content Security Policy violations. The local stack sends the
+    deployed security headers, so a violation here is something that would break in AWS."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+        self.csp_violations: list[str] = []
+
+    def new_context(self, **options: Any) -> Any:
+        context = self._browser.new_context(**options)
+        context.on("console", self._record)
+        return context
+
+    def _record(self, message: Any) -> None:
+        if message.type == "error" and CSP_REPORT in message.text:
+            self.csp_violations.append(message.text)
+
+    def assert_no_csp_violation(self) -> None:
+        assert self.csp_violations == [], "the app broke its Content Security Policy:\n" + "\n".join(
+            self.csp_violations)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+
 @contextmanager
 def chromium(extra_flags: list[str] | None = None) -> Iterator[Any]:
+    """A WatchedBrowser; leaving the block fails on any CSP violation its pages reported."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium_path(), headless=True, args=CHROMIUM_FLAGS + (extra_flags or [])
         )
+        watched = WatchedBrowser(browser)
         try:
-            yield browser
+            yield watched
         finally:
             browser.close()
+        watched.assert_no_csp_violation()

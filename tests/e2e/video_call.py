@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, BrowserContext, CDPSession, Page
+from playwright.sync_api import BrowserContext, CDPSession, Page
 
 from local.seed import DemoAccount
-from tests.e2e.browser import CHROMIUM_FLAGS, chromium, chromium_path
+from tests.e2e.browser import CHROMIUM_FLAGS, WatchedBrowser, chromium, chromium_path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DIST = PROJECT_ROOT / "web" / "dist"
@@ -223,7 +223,7 @@ def wait_until(condition: Callable[[], Any], timeout: float, what: str, interval
 # --- the two sides --------------------------------------------------------------------------------------
 @dataclass
 class Side:
-    browser: Browser
+    browser: WatchedBrowser
     context: BrowserContext
     page: Page
     cdp: CDPSession | None = None
@@ -260,7 +260,7 @@ class Side:
         return bool(self.page.evaluate(TRACKS_ENDED_JS))
 
 
-def _side(browser: Browser, viewport: dict[str, int], *, mobile: bool, emulate_network: bool) -> Side:
+def _side(browser: WatchedBrowser, viewport: dict[str, int], *, mobile: bool, emulate_network: bool) -> Side:
     context = browser.new_context(viewport=viewport, is_mobile=mobile, has_touch=mobile)  # type: ignore[arg-type]
     context.add_init_script(INIT_SCRIPT)
     # The app's call diagnostics (signaling, ICE) go to the console, kept for failure reports.
@@ -282,10 +282,10 @@ def open_sides(patient_clip: Path, doctor_clip: Path,
     network emulation attached, and a desk-sized doctor page. Chromium that cannot start raises."""
     extra = extra_flags or []
     with chromium([f"--use-file-for-fake-video-capture={patient_clip}", *extra]) as patient_browser:
-        doctor_browser = patient_browser.browser_type.launch(
+        doctor_browser = WatchedBrowser(patient_browser.browser_type.launch(
             executable_path=chromium_path(), headless=True,
             args=[*CHROMIUM_FLAGS, f"--use-file-for-fake-video-capture={doctor_clip}", *extra],
-        )
+        ))
         try:
             patient = _side(patient_browser, PATIENT_VIEWPORT, mobile=True, emulate_network=True)
             doctor = _side(doctor_browser, DOCTOR_VIEWPORT, mobile=False, emulate_network=False)
@@ -296,6 +296,7 @@ def open_sides(patient_clip: Path, doctor_clip: Path,
                 doctor.context.close()
         finally:
             doctor_browser.close()
+        doctor_browser.assert_no_csp_violation()
 
 
 @contextmanager
