@@ -85,6 +85,10 @@ WEB_ORIGIN_ACCESS = "WebOriginAccessControl"
 WEB_HEADERS = "WebSecurityHeaders"
 WEB_ROUTER = "WebSpaRouter"
 # CloudFront managed policies (fixed ids in every account).
+# The clinic's own domain for the app (optional): a name and an ACM certificate in us-east-1 for it.
+WEB_DOMAIN_PARAMETER = "WebDomainName"
+WEB_CERTIFICATE_PARAMETER = "WebCertificateArn"
+HAS_WEB_DOMAIN = "HasWebDomain"
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
@@ -320,7 +324,12 @@ def _bucket_resources() -> dict[str, Any]:
                         {
                             "Id": "presigned-browser-access",
                             "AllowedMethods": ["GET", "HEAD", "POST"],
-                            "AllowedOrigins": [_sub(f"https://${{{WEB_DISTRIBUTION}.DomainName}}")],
+                            "AllowedOrigins": {"Fn::If": [
+                                HAS_WEB_DOMAIN,
+                                [_sub(f"https://${{{WEB_DOMAIN_PARAMETER}}}"),
+                                 _sub(f"https://${{{WEB_DISTRIBUTION}.DomainName}}")],
+                                [_sub(f"https://${{{WEB_DISTRIBUTION}.DomainName}}")],
+                            ]},
                             "AllowedHeaders": ["*"],
                             "ExposedHeaders": ["ETag"],
                             "MaxAge": 3000,
@@ -470,6 +479,9 @@ def _web_resources() -> dict[str, Any]:
         },
         WEB_DISTRIBUTION: {
             "Type": "AWS::CloudFront::Distribution",
+            # cfn-lint checks WebCertificateArn's default ("": no custom domain) against the ARN pattern;
+            # it is only used under HasWebDomain, and the template's Rule requires a real ARN then.
+            "Metadata": {"cfn-lint": {"config": {"ignore_checks": ["W1030"]}}},
             "Properties": {
                 "DistributionConfig": {
                     "Enabled": True,
@@ -478,7 +490,13 @@ def _web_resources() -> dict[str, Any]:
                     "IPV6Enabled": True,
                     "PriceClass": "PriceClass_100",
                     "DefaultRootObject": "index.html",
-                    "ViewerCertificate": {"CloudFrontDefaultCertificate": True},
+                    "Aliases": {"Fn::If": [HAS_WEB_DOMAIN, [_ref(WEB_DOMAIN_PARAMETER)], _ref("AWS::NoValue")]},
+                    "ViewerCertificate": {"Fn::If": [
+                        HAS_WEB_DOMAIN,
+                        {"AcmCertificateArn": _ref(WEB_CERTIFICATE_PARAMETER), "SslSupportMethod": "sni-only",
+                         "MinimumProtocolVersion": "TLSv1.2_2021"},
+                        {"CloudFrontDefaultCertificate": True},
+                    ]},
                     "Origins": [
                         {
                             "Id": "web",
@@ -682,7 +700,9 @@ def _outputs() -> dict[str, Any]:
         "AppEventBusName": {"Value": _ref(EVENT_BUS)},
         "AppEventBusArn": {"Value": _arn(EVENT_BUS)},
         "WebsocketPublicUrl": {"Value": GLOBAL_ENVIRONMENT["WS_PUBLIC_URL"]},
-        "WebUrl": {"Value": _sub(f"https://${{{WEB_DISTRIBUTION}.DomainName}}")},
+        "WebUrl": {"Value": {"Fn::If": [HAS_WEB_DOMAIN, _sub(f"https://${{{WEB_DOMAIN_PARAMETER}}}"),
+                                         _sub(f"https://${{{WEB_DISTRIBUTION}.DomainName}}")]}},
+        "WebDistributionDomainName": {"Value": {"Fn::GetAtt": [WEB_DISTRIBUTION, "DomainName"]}},
         "AlarmTopicArn": {"Value": _ref(ALARM_TOPIC)},
         "WebBucketName": {"Value": _ref(WEB_BUCKET)},
     }
@@ -770,8 +790,34 @@ def build_template() -> dict[str, Any]:
                 "Default": "",
                 "Description": "Address that receives every alarm of this stage (empty: subscribe to the topic later).",
             },
+            WEB_DOMAIN_PARAMETER: {
+                "Type": "String",
+                "Default": "",
+                "AllowedPattern": "^$|^([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)+[a-z]{2,}$",
+                "ConstraintDescription": "a lower-case domain name, or empty",
+                "Description": "The clinic's own domain name for the app (empty: CloudFront's own name).",
+            },
+            WEB_CERTIFICATE_PARAMETER: {
+                "Type": "String",
+                "Default": "",
+                "AllowedPattern": "^$|^arn:aws[a-z-]*:acm:us-east-1:[0-9]{12}:certificate/.+$",
+                "ConstraintDescription": "an ACM certificate ARN in us-east-1 (CloudFront's region), or empty",
+                "Description": "ARN of the ACM certificate (us-east-1) for WebDomainName.",
+            },
         },
-        "Conditions": {HAS_ALARM_EMAIL: {"Fn::Not": [{"Fn::Equals": [_ref(ALARM_EMAIL_PARAMETER), ""]}]}},
+        "Conditions": {
+            HAS_ALARM_EMAIL: {"Fn::Not": [{"Fn::Equals": [_ref(ALARM_EMAIL_PARAMETER), ""]}]},
+            HAS_WEB_DOMAIN: {"Fn::Not": [{"Fn::Equals": [_ref(WEB_DOMAIN_PARAMETER), ""]}]},
+        },
+        "Rules": {
+            "WebDomainNeedsItsCertificate": {
+                "RuleCondition": {"Fn::Not": [{"Fn::Equals": [_ref(WEB_DOMAIN_PARAMETER), ""]}]},
+                "Assertions": [{
+                    "Assert": {"Fn::Not": [{"Fn::Equals": [_ref(WEB_CERTIFICATE_PARAMETER), ""]}]},
+                    "AssertDescription": "WebDomainName needs WebCertificateArn (an ACM certificate in us-east-1).",
+                }],
+            }
+        },
         "Mappings": {"StageSettings": STAGE_SETTINGS},
         "Globals": {"Function": {"Environment": {"Variables": GLOBAL_ENVIRONMENT}}},
         "Resources": resources,

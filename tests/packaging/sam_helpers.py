@@ -78,6 +78,8 @@ class Package:
             return pseudo[name]
         if name == "Stage":
             return self.stage
+        if name in self.sam.get("Parameters", {}):
+            return f"<{name}>"  # a deployer's value
         resource = self.resources.get(name)
         if resource is None:
             raise AssertionError(f"Ref to unknown {name!r}")

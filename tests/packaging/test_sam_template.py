@@ -394,7 +394,29 @@ def test_security_headers_on_the_app_and_the_api(package: Package) -> None:
 def test_photos_may_be_fetched_cross_origin_only_by_the_app(package: Package) -> None:
     (rule,) = package.resources["ImageBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
     (distribution_id, _) = one(package, "AWS::CloudFront::Distribution")
-    assert [package.resolve(origin) for origin in rule["AllowedOrigins"]] == [f"https://<{distribution_id}.DomainName>"]
+    condition, with_domain, without = rule["AllowedOrigins"]["Fn::If"]
+    assert condition == "HasWebDomain"
+    own = f"https://<{distribution_id}.DomainName>"
+    assert [package.resolve(origin) for origin in without] == [own]
+    assert [package.resolve(origin) for origin in with_domain] == ["https://<WebDomainName>", own]
+
+
+def test_a_clinic_domain_needs_its_certificate(package: Package) -> None:
+    import re
+
+    parameters = package.sam["Parameters"]
+    assert parameters["WebDomainName"]["Default"] == parameters["WebCertificateArn"]["Default"] == ""
+    certificate = re.compile(parameters["WebCertificateArn"]["AllowedPattern"])
+    assert certificate.match("arn:aws:acm:us-east-1:123456789012:certificate/abc")
+    assert not certificate.match("arn:aws:acm:eu-west-1:123456789012:certificate/abc"), "CloudFront: us-east-1 only"
+    domain = re.compile(parameters["WebDomainName"]["AllowedPattern"])
+    assert domain.match("care.clinic.example") and domain.match("")
+    assert not domain.match("https://care.clinic.example")
+    (rule,) = package.sam["Rules"].values()
+    assert rule["Assertions"][0]["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "WebCertificateArn"}, ""]}]}
+    viewer = _distribution(package)["ViewerCertificate"]["Fn::If"]
+    assert viewer[0] == "HasWebDomain" and viewer[1]["SslSupportMethod"] == "sni-only"
+    assert viewer[2] == {"CloudFrontDefaultCertificate": True}
 
 
 # --- operations: every alarm reaches someone ---------------------------------------------------------
