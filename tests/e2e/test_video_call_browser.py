@@ -228,6 +228,25 @@ def visit(stack: LocalStack, patient: Side, doctor: Side) -> None:
                "frames flowing after the restart")
     doctor.page.locator('[data-testid="call"][data-phase="connected"]').wait_for(timeout=20000)
 
+    # --- an offer made while the other side's socket is down is not lost: the server says so, and it
+    # goes again when they are back -------------------------------------------------------------------------
+    assert patient.cdp is not None
+    patient.cdp.send("Network.setBlockedURLs", {"urls": ["*/ws/tickets*"]})  # the patient cannot reconnect
+    dropped = set(gateway.connections)
+    for connection_id in dropped:
+        requests.delete(f"{stack.control_url}/_apigw/@connections/{connection_id}", timeout=10)
+    wait_until(lambda: len(set(gateway.connections) - dropped) >= 1, 20, "the doctor connected again")
+    time.sleep(1.0)  # the doctor rejoins the room; the patient's place is empty
+    ufrag = patient.remote_ufrag()
+    doctor.page.evaluate("() => window.__df.pcs.filter((pc) => pc.connectionState !== 'closed').at(-1).restartIce()")
+    wait_until(lambda: doctor.logged("signaling error peer_not_found"), 10,
+               "the server to refuse the offer to an absent patient")
+    assert patient.remote_ufrag() == ufrag, "nothing can have reached the patient yet"
+    patient.cdp.send("Network.setBlockedURLs", {"urls": []})
+    wait_until(lambda: patient.remote_ufrag() not in (None, ufrag), 30, "the lost offer to reach the patient")
+    assert doctor.logged("re-offering"), "the doctor re-sent its lost offer"
+    doctor.page.locator('[data-testid="call"][data-phase="connected"]').wait_for(timeout=20000)
+
     # --- hang up: devices released, the consultation record saved ------------------------------------------------
     doctor.page.get_by_test_id("call-hangup").click()
     doctor.page.get_by_test_id("call-ended").wait_for(timeout=15000)

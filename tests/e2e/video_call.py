@@ -256,6 +256,12 @@ class Side:
         ufrag: str | None = self.page.evaluate(REMOTE_UFRAG_JS)
         return ufrag
 
+    def logged(self, text: str) -> bool:
+        """Whether the app's call log has a line with `text` so far. Playwright delivers console
+        events only while it is called, so this makes a call first."""
+        self.page.evaluate("() => 0")
+        return any(text in line for line in self.console)
+
     def tracks_ended(self) -> bool:
         return bool(self.page.evaluate(TRACKS_ENDED_JS))
 

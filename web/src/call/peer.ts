@@ -175,6 +175,17 @@ export class PeerLink {
     this.pc.restartIce();
   }
 
+  /**
+   * Sends our pending offer again, unchanged (the server could not deliver it: the other side's
+   * socket was down). The same offer, not a new one: if the first did arrive after all, answering
+   * it twice changes nothing. Returns whether there was an offer to send.
+   */
+  resendOffer(): boolean {
+    if (this.closed || this.pc.signalingState !== 'have-local-offer') return false;
+    this.sendDescription('offer');
+    return true;
+  }
+
   async replaceTrack(kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<void> {
     const sender = kind === 'audio' ? this.audioSender : this.videoSender;
     if (sender !== null && sender.track !== track) await sender.replaceTrack(track);

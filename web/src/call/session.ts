@@ -42,6 +42,10 @@ const WATCHDOG_INTERVAL_MS = 500;
 const STALL_MS = 1200;
 /** How long the polite side waits for the other's first offer before offering itself. */
 const OFFER_WAIT_MS = 1500;
+/** The ref of an offer frame: this prefix and the peer's id (a lost offer's error names the peer). */
+const OFFER_REF = 'offer-';
+/** A `participant.joined` this recent may have overtaken the error about the offer it made stale. */
+const REJOIN_OVERTAKE_MS = 2000;
 const MAX_SAMPLES = 10;
 const MAX_CHAT = 200;
 
@@ -134,6 +138,11 @@ interface PeerEntry {
   lastBytesAt: number;
   stalled: boolean;
   offerTimer: ReturnType<typeof setTimeout> | null;
+  /** The server could not deliver our last offer (their socket was down): send it when they are back. */
+  offerLost: boolean;
+  /** When their last `participant.joined` came (0: never), and whether we re-offered since. */
+  joinedAt: number;
+  reofferedSinceJoin: boolean;
   away: { since: number; resumableMs: number } | null;
   statsBusy: boolean;
 }
@@ -476,10 +485,9 @@ export class CallSession {
       // A resumed participant drives the recovery (its own `joined` tells it what to restart; a
       // reloaded page comes with a brand-new offer, recognised by its SDP session id). One thing
       // is ours to do: an offer we sent while their socket was dead was lost, so send a new one.
-      if (resumed && !existing.link.polite && existing.link.pc.signalingState === 'have-local-offer') {
-        this.options.log?.(`re-offering to ${info.participantId} (the last offer was lost)`);
-        void existing.link.restartIce();
-      }
+      existing.joinedAt = Date.now();
+      existing.reofferedSinceJoin = false;
+      if (existing.offerLost || (resumed && !existing.link.polite)) this.resendOffer(existing);
       this.changed();
       return;
     }
@@ -526,7 +534,24 @@ export class CallSession {
     if (peer.decision !== null) void peer.link.applyEncoding(peer.decision);
   }
 
+  /** Our pending offer to `peer` again, if there is one (see PeerLink.resendOffer). */
+  private resendOffer(peer: PeerEntry): void {
+    peer.offerLost = false;
+    peer.reofferedSinceJoin = true;
+    if (peer.link.resendOffer()) this.options.log?.(`re-offering to ${peer.info.participantId} (the last offer was lost)`);
+  }
+
   private onSignalingError(code: string, message: string, ref?: string): void {
+    if (code === 'peer_not_found' && ref?.startsWith(OFFER_REF)) {
+      const peer = this.peers.get(ref.slice(OFFER_REF.length));
+      if (peer !== undefined) {
+        // Their socket was down. The offer goes again with their next `participant.joined`, or now
+        // if that just came (it can overtake this error). Once per join: never a loop of offers.
+        peer.offerLost = true;
+        if (Date.now() - peer.joinedAt < REJOIN_OVERTAKE_MS && !peer.reofferedSinceJoin) this.resendOffer(peer);
+      }
+      return;
+    }
     if (ref?.startsWith('join') && (code === 'room_not_active' || code === 'visit_not_found')) {
       void this.finish('ended', false, false);
       return;
@@ -577,7 +602,8 @@ export class CallSession {
       iceServers: this.iceServers ?? [],
       send: (frame) => {
         this.options.log?.(`-> ${frame.action} to ${remoteId}${this.signaling.inRoom ? '' : ' (queued)'}`);
-        this.signaling.relay(frame);
+        // An offer carries a ref, so that the server's `peer_not_found` says which offer was lost.
+        this.signaling.relay(frame.action === 'offer' ? { ...frame, ref: `${OFFER_REF}${remoteId}` } : frame);
       },
       onRemoteStream: (stream) => {
         if (entry === null) return;
@@ -608,6 +634,9 @@ export class CallSession {
       lastBytesAt: Date.now(),
       stalled: false,
       offerTimer: null,
+      offerLost: false,
+      joinedAt: 0,
+      reofferedSinceJoin: false,
       away: null,
       statsBusy: false,
     };

@@ -150,6 +150,34 @@ describe('signaling client', () => {
     expect(frames.filter((f) => f.type === 'joined').map((f) => f.type === 'joined' && f.resumed)).toEqual([false, true]);
   });
 
+  it('keeps only the newest offer to a peer queued while the socket is down, without its stale candidates', async () => {
+    const { client, sockets, flush, time } = setup();
+    const joining = client.join(ROOM);
+    await flush();
+    sockets[0]!.open();
+    sockets[0]!.receive(joined());
+    await joining;
+
+    sockets[0]!.drop();
+    const first = { type: 'offer' as const, sdp: 'v=0 first' };
+    const second = { type: 'offer' as const, sdp: 'v=0 second' };
+    client.relay({ action: 'offer', to: 'dr', sdp: first, ref: 'offer-dr' });
+    client.relay({ action: 'ice', to: 'dr', candidate: { candidate: 'candidate:1 1 udp 1 192.0.2.1 5000 typ host' } });
+    client.relay({ action: 'ice', to: 'other', candidate: null });
+    client.relay({ action: 'offer', to: 'dr', sdp: second, ref: 'offer-dr' });
+    client.relay({ action: 'ice', to: 'dr', candidate: null });
+
+    time.advance(300);
+    await flush();
+    sockets[1]!.open();
+    sockets[1]!.receive(joined(true));
+    expect(sockets[1]!.sent.slice(1)).toEqual([
+      { action: 'ice', to: 'other', candidate: null },
+      { action: 'offer', to: 'dr', sdp: second, ref: 'offer-dr' },
+      { action: 'ice', to: 'dr', candidate: null },
+    ]);
+  });
+
   it('backs off with growing delays while the server is unreachable, and retries at once when back online', async () => {
     const { client, sockets, flush, time, network } = setup();
     client.start();

@@ -187,6 +187,9 @@ export class SignalingClient {
     if (frame.action === 'iceRestart' && this.outbox.some((queued) => queued.action === 'iceRestart' && queued.to === frame.to)) {
       return;
     }
+    // A newer offer to a peer supersedes a queued one and the candidates that went with it: sent
+    // together, the peer would answer both and the first answer would be applied to the second offer.
+    if (frame.action === 'offer') this.outbox = this.outbox.filter((queued) => !supersededBy(queued, frame));
     this.outbox.push(frame);
     if (this.outbox.length > MAX_OUTBOX) {
       // Old candidates are the least useful thing to keep.
@@ -423,4 +426,8 @@ export class SignalingClient {
     this.refCounter += 1;
     return `${prefix}-${this.refCounter}`;
   }
+}
+
+function supersededBy(queued: RelayFrame, offer: RelayFrame): boolean {
+  return queued.to === offer.to && (queued.action === 'offer' || queued.action === 'ice');
 }
