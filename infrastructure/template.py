@@ -878,32 +878,15 @@ def build_policy(stage: str, function: str | None = None) -> dict[str, Any]:
             "Resource": f"arn:aws:kms:*:{account}:key/*",
             "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": f"{KMS_ALIAS_PREFIX}{stage}"}},
         },
-        {
-            "Sid": "UseStageImages",
-            "Effect": "Allow",
-            "Action": ["s3:GetObject", "s3:PutObject"],
-            "Resource": f"arn:aws:s3:::{image_bucket_prefix(stage)}*/*",
-            "Condition": {"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}},
-        },
-        {
-            # The anchoring job only adds objects; Object Lock keeps them. Verification (reading
-            # anchors) runs as an operator with their own credentials.
-            "Sid": "AnchorAuditChains",
-            "Effect": "Allow",
-            "Action": ["s3:PutObject"],
-            "Resource": f"arn:aws:s3:::{audit_bucket_prefix(stage)}*/anchors/*",
-            "Condition": {"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}},
-        },
-        {
-            # The photo processor reads the exact object version it was told about and deletes raw
-            # uploads for good (a plain delete in a versioned bucket would keep the EXIF/GPS-laden
-            # original as a noncurrent version). Only under the uploads prefix.
-            "Sid": "ProcessStageUploads",
-            "Effect": "Allow",
-            "Action": ["s3:GetObjectVersion", "s3:DeleteObject", "s3:DeleteObjectVersion"],
-            "Resource": f"arn:aws:s3:::{image_bucket_prefix(stage)}*/cases/*/uploads/*",
-            "Condition": {"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}},
-        },
+        _own_s3("UseStageImages", ["s3:GetObject", "s3:PutObject"], f"arn:aws:s3:::{image_bucket_prefix(stage)}*/*"),
+        # The anchoring job only adds objects; Object Lock keeps them. Verification (reading
+        # anchors) runs as an operator with their own credentials.
+        _own_s3("AnchorAuditChains", ["s3:PutObject"], f"arn:aws:s3:::{audit_bucket_prefix(stage)}*/anchors/*"),
+        # The photo processor reads the exact object version it was told about and deletes raw
+        # uploads for good (a plain delete in a versioned bucket would keep the EXIF/GPS-laden
+        # original as a noncurrent version). Only under the uploads prefix.
+        _own_s3("ProcessStageUploads", ["s3:GetObjectVersion", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+                f"arn:aws:s3:::{image_bucket_prefix(stage)}*/cases/*/uploads/*"),
         {
             "Sid": "ReadStageDirectory",
             "Effect": "Allow",
@@ -943,17 +926,23 @@ def build_policy(stage: str, function: str | None = None) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+def _own_s3(sid: str, actions: list[str], resource: str) -> dict[str, Any]:
+    """Allow S3 `actions` on `resource`, in buckets of this account only."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": actions,
+        "Resource": resource,
+        "Condition": {"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}},
+    }
+
+
 def _photo_removal_statements(stage: str) -> list[dict[str, Any]]:
     """Removing a photo deletes every stored version of its renditions: list the versions under the
     photo's prefix, then delete each. Only under the renditions prefix, and only for the REST API."""
     return [
-        {
-            "Sid": "RemoveStagePhotos",
-            "Effect": "Allow",
-            "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"],
-            "Resource": f"arn:aws:s3:::{image_bucket_prefix(stage)}*/cases/*/photos/*",
-            "Condition": {"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}},
-        },
+        _own_s3("RemoveStagePhotos", ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+                f"arn:aws:s3:::{image_bucket_prefix(stage)}*/cases/*/photos/*"),
         {
             "Sid": "ListStagePhotoVersions",
             "Effect": "Allow",

@@ -77,6 +77,17 @@ function setup(options: { ticketFails?: () => unknown } = {}) {
   return { time, sockets, client, frames, flush, network, tickets: () => tickets };
 }
 
+/** A client that has joined ROOM on its first socket. */
+async function inRoom() {
+  const rig = setup();
+  const joining = rig.client.join(ROOM);
+  await rig.flush();
+  rig.sockets[0]!.open();
+  rig.sockets[0]!.receive(joined());
+  await joining;
+  return rig;
+}
+
 const joined = (resumed = false) => ({ type: 'joined', roomId: ROOM, participantId: 'me', resumed, participants: [] });
 
 describe('signaling client', () => {
@@ -151,13 +162,7 @@ describe('signaling client', () => {
   });
 
   it('keeps only the newest offer to a peer queued while the socket is down, without its stale candidates', async () => {
-    const { client, sockets, flush, time } = setup();
-    const joining = client.join(ROOM);
-    await flush();
-    sockets[0]!.open();
-    sockets[0]!.receive(joined());
-    await joining;
-
+    const { client, sockets, flush, time } = await inRoom();
     sockets[0]!.drop();
     const first = { type: 'offer' as const, sdp: 'v=0 first' };
     const second = { type: 'offer' as const, sdp: 'v=0 second' };
