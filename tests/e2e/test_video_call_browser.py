@@ -239,7 +239,7 @@ def visit(stack: LocalStack, patient: Side, doctor: Side) -> None:
     time.sleep(1.0)  # the doctor rejoins the room; the patient's place is empty
     ufrag = patient.remote_ufrag()
     doctor.page.evaluate("() => window.__df.pcs.filter((pc) => pc.connectionState !== 'closed').at(-1).restartIce()")
-    wait_until(lambda: doctor.logged("signaling error peer_not_found"), 10,
+    wait_until(lambda: doctor.logged("lost: not in the visit (peer_not_found)"), 10,
                "the server to refuse the offer to an absent patient")
     assert patient.remote_ufrag() == ufrag, "nothing can have reached the patient yet"
     patient.cdp.send("Network.setBlockedURLs", {"urls": []})

@@ -484,7 +484,7 @@ export class CallSession {
       existing.away = null;
       // A resumed participant drives the recovery (its own `joined` tells it what to restart; a
       // reloaded page comes with a brand-new offer, recognised by its SDP session id). One thing
-      // is ours to do: an offer we sent while their socket was dead was lost, so send a new one.
+      // is ours to do: an offer we sent while their socket was dead was lost, so send it again.
       existing.joinedAt = Date.now();
       existing.reofferedSinceJoin = false;
       if (existing.offerLost || (resumed && !existing.link.polite)) this.resendOffer(existing);
@@ -544,6 +544,7 @@ export class CallSession {
   private onSignalingError(code: string, message: string, ref?: string): void {
     if (code === 'peer_not_found' && ref?.startsWith(OFFER_REF)) {
       const peer = this.peers.get(ref.slice(OFFER_REF.length));
+      this.options.log?.(`offer to ${ref.slice(OFFER_REF.length)} lost: not in the visit (peer_not_found)`);
       if (peer !== undefined) {
         // Their socket was down. The offer goes again with their next `participant.joined`, or now
         // if that just came (it can overtake this error). Once per join: never a loop of offers.
