@@ -46,7 +46,25 @@ KEY_PURPOSE = "emr"
 MAX_SOURCE_PAGES = 20  # an export reads at most this many 100-item pages of photos or scores per case
 
 
-class RecordModel(Model):
+class VersionStateAttributes(Model):
+    """What an entry item and a version item both hold: one version's state (see _shared_attributes).
+    Not a table: the two models below inherit these attributes and add their own keys."""
+
+    patientId = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    status = UnicodeAttribute()
+    action = UnicodeAttribute()
+    authorId = UnicodeAttribute()
+    authorRole = UnicodeAttribute()
+    at = UnicodeAttribute()
+    changedFields = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[var-annotated]
+    visitIds = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[var-annotated]
+    photoIds = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[var-annotated]
+    content = MapAttribute(default=dict)  # type: ignore[var-annotated]  # field name -> ciphertext
+    reason = BinaryAttribute(legacy_encoding=False, null=True)  # ciphertext
+
+
+class RecordModel(VersionStateAttributes):
     """The entry at its current version: the optimistic-lock pointer."""
 
     class Meta:
@@ -57,22 +75,9 @@ class RecordModel(Model):
     version = NumberAttribute()
     createdAt = UnicodeAttribute()
     createdBy = UnicodeAttribute()
-    # The current version's state, as in its version item.
-    patientId = UnicodeAttribute()
-    kind = UnicodeAttribute()
-    status = UnicodeAttribute()
-    action = UnicodeAttribute()
-    authorId = UnicodeAttribute()
-    authorRole = UnicodeAttribute()
-    at = UnicodeAttribute()
-    changedFields = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[var-annotated]
-    visitIds = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[var-annotated]
-    photoIds = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[var-annotated]
-    content = MapAttribute(default=dict)  # type: ignore[var-annotated]  # field name -> ciphertext
-    reason = BinaryAttribute(legacy_encoding=False, null=True)  # ciphertext
 
 
-class RecordVersionModel(Model):
+class RecordVersionModel(VersionStateAttributes):
     """One immutable version (written once with attribute_not_exists; never updated)."""
 
     class Meta:
@@ -81,18 +86,6 @@ class RecordVersionModel(Model):
     entryId = UnicodeAttribute(hash_key=True)
     version = NumberAttribute(range_key=True)
     caseId = UnicodeAttribute()
-    patientId = UnicodeAttribute()
-    kind = UnicodeAttribute()
-    status = UnicodeAttribute()
-    action = UnicodeAttribute()
-    authorId = UnicodeAttribute()
-    authorRole = UnicodeAttribute()
-    at = UnicodeAttribute()
-    changedFields = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[var-annotated]
-    visitIds = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[var-annotated]
-    photoIds = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[var-annotated]
-    content = MapAttribute(default=dict)  # type: ignore[var-annotated]  # field name -> ciphertext
-    reason = BinaryAttribute(legacy_encoding=False, null=True)  # ciphertext
 
 
 def sealed_record_id(case_id: str, entry_id: str, version: int) -> str:

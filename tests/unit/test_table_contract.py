@@ -31,6 +31,7 @@ def adapter_models() -> list[type[Model]]:
             value
             for value in vars(module).values()
             if isinstance(value, type) and issubclass(value, Model) and value.__module__ == info.name
+            and value._hash_keyname is not None  # a model without keys is shared attributes, not a table
         ]
     return models
 
