@@ -8,7 +8,6 @@ from pynamodb.models import Model
 
 from functions.access.ports import Grant, GrantKind, GrantPage
 from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
-from functions.shared.errors import ValidationError
 
 
 class ByPrincipalIndex(GlobalSecondaryIndex["CaseAccessModel"]):
@@ -59,9 +58,7 @@ class DynamoGrantStore:
             return [_grant(item) for item in CaseAccessModel.query(case_id)]
 
     def for_principal(self, principal_id: str, limit: int, cursor: str | None) -> GrantPage:
-        start = decode_cursor(cursor)
-        if start is not None and start.get("principalId", {}).get("S") != principal_id:
-            raise ValidationError("The cursor is not valid.", code="invalid_cursor")
+        start = decode_cursor(cursor, partition=("principalId", principal_id))
         with translate_errors():
             result = CaseAccessModel.byPrincipal.query(principal_id, limit=limit, last_evaluated_key=start)
             grants = [_grant(item) for item in result]

@@ -24,7 +24,7 @@ from functions.audit.chain import Anchor, AuditEntry, AuditEvent, ChainHead, Out
 from functions.audit.ports import AuditPage, HeadMoved, StagedWriteRejected
 from functions.shared.aws import error_code
 from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
-from functions.shared.errors import DependencyUnavailable, ValidationError
+from functions.shared.errors import DependencyUnavailable
 from functions.shared.observability import log_warning
 from functions.shared.transact import TransactionCancelled, TransactItem, commit, put_item
 
@@ -193,9 +193,7 @@ class DynamoAuditStore:
                 yield _entry(item)
 
     def for_patient(self, patient_id: str, limit: int, cursor: str | None) -> AuditPage:
-        start = decode_cursor(cursor)
-        if start is not None and start.get("patientId", {}).get("S") != patient_id:
-            raise ValidationError("The cursor is not valid.", code="invalid_cursor")
+        start = decode_cursor(cursor, partition=("patientId", patient_id))
         with translate_errors():
             result = AuditModel.byPatient.query(patient_id, scan_index_forward=False, limit=limit,
                                                 last_evaluated_key=start, page_size=limit)

@@ -7,7 +7,7 @@ from pynamodb.models import Model
 
 from functions.crypto.ports import DataKeyPage, StoredDataKey
 from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
-from functions.shared.errors import DependencyUnavailable, ValidationError
+from functions.shared.errors import DependencyUnavailable
 
 
 class DataKeyModel(Model):
@@ -55,9 +55,7 @@ class DynamoDataKeyStore:
                 return None
 
     def page(self, purpose: str, limit: int, cursor: str | None) -> DataKeyPage:
-        start = decode_cursor(cursor)
-        if start is not None and start.get("purpose", {}).get("S") != purpose:
-            raise ValidationError("The cursor is not valid.", code="invalid_cursor")
+        start = decode_cursor(cursor, partition=("purpose", purpose))
         with translate_errors():
             result = DataKeyModel.query(purpose, limit=limit, last_evaluated_key=start, page_size=limit)
             keys = [_stored(item) for item in result]

@@ -34,7 +34,7 @@ from functions.emr.ports import (
     VisitFacts,
 )
 from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
-from functions.shared.errors import DomainError, ValidationError
+from functions.shared.errors import DomainError
 from functions.shared.observability import log_warning
 from functions.shared.tables import RECORD_VERSIONS, RECORDS
 from functions.shared.transact import TransactItem, put_item
@@ -141,9 +141,7 @@ class DynamoRecordStore:
 
     def for_case(self, case_id: str, kinds: Collection[EntryKind] | None, include_retracted: bool, limit: int,
                  cursor: str | None) -> RecordPage:
-        start = decode_cursor(cursor)
-        if start is not None and start.get("caseId", {}).get("S") != case_id:
-            raise ValidationError("The cursor is not valid.", code="invalid_cursor")
+        start = decode_cursor(cursor, partition=("caseId", case_id))
         range_condition = None
         filters: list[Any] = []
         if kinds is not None and len(kinds) == 1:
@@ -163,9 +161,7 @@ class DynamoRecordStore:
         return RecordPage([self._entry(item) for item in items], next_cursor)
 
     def history(self, entry_id: str, limit: int, cursor: str | None) -> VersionPage:
-        start = decode_cursor(cursor)
-        if start is not None and start.get("entryId", {}).get("S") != entry_id:
-            raise ValidationError("The cursor is not valid.", code="invalid_cursor")
+        start = decode_cursor(cursor, partition=("entryId", entry_id))
         with translate_errors():
             result = RecordVersionModel.query(entry_id, scan_index_forward=False, limit=limit, page_size=limit,
                                               last_evaluated_key=start, consistent_read=True)

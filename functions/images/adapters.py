@@ -109,9 +109,7 @@ class DynamoIntentStore:
                 return None
 
     def for_case(self, case_id: str, limit: int, cursor: str | None) -> tuple[list[UploadIntent], str | None]:
-        start = decode_cursor(cursor)
-        if start is not None and start.get("caseId", {}).get("S") != case_id:
-            raise ValidationError("The cursor is not valid.", code="invalid_cursor")
+        start = decode_cursor(cursor, partition=("caseId", case_id))
         with translate_errors():
             result = UploadIntentModel.byCase.query(
                 case_id, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start

@@ -13,7 +13,6 @@ from pynamodb.models import Model
 from functions.crypto.ports import FieldSealer
 from functions.lesions.ports import Lesion
 from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
-from functions.shared.errors import ValidationError
 
 
 class LesionModel(Model):
@@ -71,9 +70,7 @@ class DynamoLesionStore:
                 return None
 
     def for_case(self, case_id: str, limit: int, cursor: str | None) -> tuple[list[Lesion], str | None]:
-        start = decode_cursor(cursor)
-        if start is not None and start.get("caseId", {}).get("S") != case_id:
-            raise ValidationError("The cursor is not valid.", code="invalid_cursor")
+        start = decode_cursor(cursor, partition=("caseId", case_id))
         with translate_errors():
             result = LesionModel.query(case_id, limit=limit, page_size=limit, last_evaluated_key=start)
             lesions = [self._lesion(item) for item in result]

@@ -147,9 +147,7 @@ class DynamoScoreStore:
 
     def series(self, case_id: str, instrument: str | None, limit: int, cursor: str | None,
                newest_first: bool) -> tuple[list[ScoreRecord], str | None]:
-        start = decode_cursor(cursor)
-        if start is not None and start.get("caseId", {}).get("S") != case_id:
-            raise ValidationError("The cursor is not valid.", code="invalid_cursor")
+        start = decode_cursor(cursor, partition=("caseId", case_id))
         if start is not None and instrument and not str(start.get("scoreKey", {}).get("S", "")).startswith(
                 f"{instrument}#"):
             raise ValidationError("The cursor is not valid.", code="invalid_cursor")

@@ -91,7 +91,9 @@ def encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+def decode_cursor(cursor: str | None, *, partition: tuple[str, str] | None = None) -> dict[str, Any] | None:
+    """The start key a cursor carries, or None. `partition` (attribute, value) is the partition the
+    query reads: a cursor from another partition (another case's page) is refused, never followed."""
     if not cursor:
         return None
     try:
@@ -101,6 +103,10 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
         raise ValidationError("The cursor is not valid.", code="invalid_cursor") from None
     if not isinstance(value, dict):
         raise ValidationError("The cursor is not valid.", code="invalid_cursor")
+    if partition is not None:
+        name, expected = partition
+        if value.get(name, {}).get("S") != expected:
+            raise ValidationError("The cursor is not valid.", code="invalid_cursor")
     return value
 
 

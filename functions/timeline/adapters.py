@@ -6,7 +6,6 @@ from pynamodb.attributes import MapAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from functions.shared.dynamo import decode_cursor, encode_cursor, plain_map, translate_errors
-from functions.shared.errors import ValidationError
 from functions.timeline.ports import EventType, TimelineEvent, TimelinePage
 
 
@@ -56,9 +55,7 @@ class DynamoTimelineStore:
                 ))
 
     def page(self, case_id: str, limit: int, cursor: str | None) -> TimelinePage:
-        start = decode_cursor(cursor)
-        if start is not None and start.get("caseId", {}).get("S") != case_id:
-            raise ValidationError("The cursor is not valid.", code="invalid_cursor")
+        start = decode_cursor(cursor, partition=("caseId", case_id))
         with translate_errors():
             result = TimelineModel.query(case_id, scan_index_forward=False, limit=limit, last_evaluated_key=start,
                                          page_size=limit)

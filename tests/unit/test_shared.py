@@ -57,6 +57,16 @@ def test_cursor_round_trip_and_garbage() -> None:
         decode_cursor(encode_cursor({"a": 1})[:-3] + "[]")  # type: ignore[index]
 
 
+def test_a_cursor_from_another_partition_is_refused() -> None:
+    cursor = encode_cursor({"caseId": {"S": "c1"}, "eventKey": {"S": "k"}})
+    assert decode_cursor(cursor, partition=("caseId", "c1")) == {"caseId": {"S": "c1"}, "eventKey": {"S": "k"}}
+    with pytest.raises(ValidationError):
+        decode_cursor(cursor, partition=("caseId", "c2"))
+    with pytest.raises(ValidationError):
+        decode_cursor(cursor, partition=("patientId", "c1"))
+    assert decode_cursor(None, partition=("caseId", "c1")) is None
+
+
 @pytest.mark.parametrize(("error", "status"), [(NotFound("x"), 404), (Conflict("x"), 409),
                                                (ValidationError("x"), 400)])
 def test_domain_errors_map_to_status_and_json(error: Exception, status: int) -> None:
