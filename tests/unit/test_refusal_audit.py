@@ -64,3 +64,10 @@ def test_without_an_entrypoint_the_source_is_blank_not_the_previous_callers() ->
 
     fresh = contextvars.Context()
     assert fresh.run(request_source) == RequestSource()
+
+
+def test_an_account_in_no_group_is_recorded_with_role_none() -> None:
+    # The authorizer refuses such accounts first; should one get this far, the refusal still goes in.
+    nobody = Principal("nobody-1", "nobody", frozenset())
+    event = audited(AccessRefusal(nobody, "route.refused", "route", "GET /cases", None, None))
+    assert (event.actor_id, event.role, event.outcome) == ("nobody-1", "none", Outcome.DENIED)
