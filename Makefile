@@ -7,14 +7,22 @@ STAMP := $(VENV)/.installed
 WEB_STAMP := web/node_modules/.installed
 ARGS ?=
 
-.PHONY: run job test lint typecheck unit functional packaging e2e web-test web-build package bench deps clean
+.PHONY: run job test lint typecheck unit functional packaging e2e web-test web-build package bench deps clean prereqs
 
-$(STAMP): requirements.txt requirements-dev.txt
+# What a fresh machine must have, each missing piece named in one line: Python 3.11+ with venv
+# (Debian splits ensurepip into python3-venv) and Node.js 20.19+ or 22.12+ (Vite 8's floor).
+prereqs:
+	@python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed (python3 is $$(python3 --version 2>&1))."; exit 1; }
+	@python3 -c 'import ensurepip, venv' 2>/dev/null || { echo "python3 cannot create virtual environments: install Debian's python3-venv (apt-get install python3-venv)."; exit 1; }
+	@command -v node >/dev/null 2>&1 || { echo "Node.js is needed: install Node.js 20.19+ or 22.12+ (with npm)."; exit 1; }
+	@node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit((a === 20 && b >= 19) || (a === 22 && b >= 12) || a > 22 ? 0 : 1)' || { echo "Node.js $$(node --version) is too old for Vite 8: install Node.js 20.19+ or 22.12+."; exit 1; }
+
+$(STAMP): requirements.txt requirements-dev.txt | prereqs
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install -q -r requirements-dev.txt
 	touch $(STAMP)
 
-$(WEB_STAMP): web/package.json web/package-lock.json
+$(WEB_STAMP): web/package.json web/package-lock.json | prereqs
 	cd web && npm ci --no-audit --no-fund
 	touch $(WEB_STAMP)
 

@@ -9,8 +9,9 @@ export default defineConfig({
   base: '/',
   plugins: [react()],
   server: {
-    // The signaling schemas are the backend's own file (src/call/protocol.ts imports it).
-    fs: { allow: ['.', '../functions/signaling'] },
+    // The signaling schemas and the photo capture rules are the backend's own files (imported by
+    // src/call/protocol.ts and src/cases/qualityGate.ts).
+    fs: { allow: ['.', '../functions/signaling', '../functions/images'] },
     proxy: {
       '/api': { target: LOCAL_BACKEND, changeOrigin: true },
       '/ws': { target: LOCAL_BACKEND, changeOrigin: true, ws: true },

@@ -9,58 +9,55 @@ as if the policy did not exist:
 2. read the dimensions from the header and refuse more than `MAX_PIXELS` BEFORE decoding anything
    (a 50 kB PNG can declare 100,000 x 100,000 pixels: a decompression bomb);
 3. require at least 800 x 600 (teledermatology minimum), whichever way the phone was held;
-4. a capture-quality gate on a small grayscale decode (JPEG `draft()` lets libjpeg decode at 1/2,
-   1/4 or 1/8 scale, so a blurred or dark photo is refused without a full decode): blur is the
-   variance of the Laplacian, exposure is histogram clipping and mean luminance;
-5. full decode, EXIF orientation applied to the pixels, embedded colour profile converted to sRGB,
-   then re-encoded as a fresh JPEG: EXIF (GPS, device, times), XMP, ICC, comments and PNG text
-   chunks are all gone because nothing of the original container is copied;
-6. renditions: `full` (normalised original), `display` (<= 1920 px) and `thumb` (<= 320 px), and the
-   SHA-256 of `full`, kept with the photo to detect later corruption or substitution.
+4. one full decode, EXIF orientation applied to the pixels, embedded colour profile converted to
+   sRGB, transparency flattened on white: the upright picture a viewer would show;
+5. the capture-quality gate on that picture, measured exactly as the browser measures it before the
+   upload (docs/photos.md): blur is the variance of the Laplacian, exposure is histogram clipping and
+   mean luminance, on a box-averaged grey copy;
+6. re-encoded as a fresh JPEG: EXIF (GPS, device, times), XMP, ICC, comments and PNG text chunks are
+   all gone because nothing of the original container is copied; renditions `full` (normalised
+   original), `display` (<= 1920 px) and `thumb` (<= 320 px), and the SHA-256 of `full`, kept with
+   the photo to detect later corruption or substitution.
 
-Pillow is imported inside the functions: it ships in the imaging layer, attached only to the photo
-processing function, never in the shared dependency layer.
+The thresholds, sizes and messages come from capture_rules.json (functions/images/rules.py), which
+the browser's gate reads too. Pillow is imported inside the functions: it ships in the imaging layer,
+attached only to the photo processing function, never in the shared dependency layer.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import math
 import warnings
 from array import array
 from dataclasses import dataclass
 from typing import Any
 
-# Content type -> Pillow format name. HEIC/HEIF would need the pillow-heif plugin (not installed):
-# the web client converts HEIC to JPEG before upload, and the server refuses it with a clear message.
-FORMATS: dict[str, str] = {"image/jpeg": "JPEG", "image/png": "PNG"}
+from functions.images.rules import (
+    BLUR_MIN_VARIANCE,
+    BRIGHT_LEVEL,
+    DARK_LEVEL,
+    FORMATS,
+    MAX_BRIGHT_FRACTION,
+    MAX_DARK_FRACTION,
+    MAX_MEAN_LUMINANCE,
+    MAX_PIXELS,
+    MEASURE_EDGE,
+    MIN_LONG_SIDE,
+    MIN_MEAN_LUMINANCE,
+    MIN_SHORT_SIDE,
+    message,
+)
 
-MAX_PIXELS = 40_000_000  # phones shoot 12-24 MP by default; one RGB decode stays under ~120 MB
-MIN_LONG_SIDE = 800
-MIN_SHORT_SIDE = 600
+__all__ = ["FORMATS", "MAX_PIXELS", "ImageRejected", "ProcessedImage", "Quality", "figures_of", "measure_quality",
+           "process_image"]
+
 DISPLAY_EDGE = 1920
 THUMB_EDGE = 320
 FULL_QUALITY = 92
 DISPLAY_QUALITY = 85
 THUMB_QUALITY = 80
-
-# Quality gate, measured on a grayscale copy whose long side is QUALITY_EDGE pixels, so the numbers do
-# not depend on the camera's resolution. The browser runs the same checks on a canvas of the same size
-# before uploading; the server's verdict is the one that counts.
-QUALITY_EDGE = 640
-# Variance of the 4-neighbour Laplacian. Calibration at this scale: a real (high-contrast) photo
-# measured 920 sharp and 165/21/7 after a Gaussian blur of radius 1/2/3 px; a synthetic 12 MP skin
-# close-up (fine texture, pores, hairs) measured 36 sharp, 14/3.6/1.4 after 3/6/10 px of blur at full
-# resolution. Smooth skin gives low values even when sharp, so the threshold only refuses clearly
-# blurred photos: a retake costs the patient effort, a soft photo still helps more than none.
-# Re-tune on real clinical photos (the browser gate uses the same number).
-BLUR_MIN_VARIANCE = 8.0
-DARK_LEVEL = 16  # luminance at or below this is crushed shadow
-BRIGHT_LEVEL = 245  # at or above this is blown highlight
-MAX_DARK_FRACTION = 0.5
-MAX_BRIGHT_FRACTION = 0.35
-MIN_MEAN_LUMINANCE = 45.0
-MAX_MEAN_LUMINANCE = 225.0
 
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"avif")
 
@@ -77,7 +74,7 @@ class ImageRejected(Exception):
 
 @dataclass(frozen=True)
 class Quality:
-    sharpness: float  # variance of the Laplacian at QUALITY_EDGE
+    sharpness: float  # variance of the Laplacian of the measured copy
     mean_luminance: float  # 0..255
     dark_fraction: float
     bright_fraction: float
@@ -120,24 +117,27 @@ def process_image(data: bytes, declared_content_type: str) -> ProcessedImage:
     expected_format = FORMATS.get(declared_content_type)
     if expected_format is None:
         raise ImageRejected("unsupported_format", _unsupported_message(data))
-    width, height, source_format = _inspect(data)
+    source_format = _inspect(data)
     if source_format != expected_format:
-        raise ImageRejected(
-            "content_type_mismatch",
-            f"The file is a {source_format} image but was announced as {declared_content_type}. Upload it again "
-            "from the app without renaming or converting it.",
-        )
-    quality = measure_quality(data)
+        raise ImageRejected("content_type_mismatch", message(
+            "content_type_mismatch", sourceFormat=source_format, declaredType=declared_content_type))
+    image = _decode_upright(data, source_format)
+    quality = measure_quality(image)
     check_quality(quality)
-    return _normalise(data, source_format, width, height, quality)
+    return _renditions(image, source_format, quality)
 
 
-def _inspect(data: bytes) -> tuple[int, int, str]:
-    """Format and upright dimensions from the header only; refuses bombs and small images."""
+def figures_of(data: bytes) -> Quality:
+    """The quality figures of an image file that passes the size rules (tests and benchmarks)."""
+    return measure_quality(_decode_upright(data, _inspect(data)))
+
+
+def _inspect(data: bytes) -> str:
+    """The format, from the header only; refuses bombs and small images before any decode."""
     from PIL import Image, UnidentifiedImageError
 
     if not data:
-        raise ImageRejected("corrupt_image", "The upload was empty. Take or choose the photo again.")
+        raise ImageRejected("corrupt_image", message("empty"))
     try:
         with warnings.catch_warnings():
             # Pillow only warns between its own limit and twice that; any hint of a bomb is an error here.
@@ -157,12 +157,8 @@ def _inspect(data: bytes) -> tuple[int, int, str]:
     if orientation in (5, 6, 7, 8):  # rotated by 90 degrees: the upright picture swaps the sides
         width, height = height, width
     if max(width, height) < MIN_LONG_SIDE or min(width, height) < MIN_SHORT_SIDE:
-        raise ImageRejected(
-            "too_small",
-            f"The photo is {width} x {height} pixels; at least {MIN_LONG_SIDE} x {MIN_SHORT_SIDE} is needed. Use the "
-            "phone's main camera, not a screenshot or a cropped or resized copy.",
-        )
-    return width, height, source_format
+        raise ImageRejected("too_small", message("too_small", width=width, height=height))
+    return source_format
 
 
 def _orientation(image: Any) -> int:
@@ -172,94 +168,94 @@ def _orientation(image: Any) -> int:
         return 1
 
 
-def measure_quality(data: bytes) -> Quality:
-    """Blur and exposure figures on a small grayscale decode (JPEG decodes at reduced DCT scale)."""
-    from PIL import Image
+def _decode_upright(data: bytes, source_format: str) -> Any:
+    """The whole picture as a viewer shows it: RGB in sRGB, upright, transparency on white.
 
-    try:
-        with Image.open(io.BytesIO(data), formats=list(FORMATS.values())) as image:
-            if image.format == "JPEG":
-                # draft() picks the largest DCT scale (1/1..1/8) that still gives >= the requested size.
-                scale = QUALITY_EDGE / max(image.size)
-                image.draft("L", (max(1, int(image.size[0] * scale)), max(1, int(image.size[1] * scale))))
-            gray = _flatten(image).convert("L")
-    except ImageRejected:
-        raise
-    except Exception:
-        raise _corrupt() from None
-    gray.thumbnail((QUALITY_EDGE, QUALITY_EDGE), Image.Resampling.BILINEAR)
-    return quality_of(gray)
-
-
-def quality_of(gray: Any) -> Quality:
-    """The figures for a grayscale ("L") image already scaled to QUALITY_EDGE."""
-    from PIL import ImageFilter
-
-    histogram = gray.histogram()
-    total = max(1, gray.size[0] * gray.size[1])
-    mean = sum(level * count for level, count in enumerate(histogram)) / total
-    dark = sum(histogram[: DARK_LEVEL + 1]) / total
-    bright = sum(histogram[BRIGHT_LEVEL:]) / total
-    return Quality(
-        sharpness=round(laplacian_variance(gray, ImageFilter), 2),
-        mean_luminance=round(mean, 2),
-        dark_fraction=round(dark, 4),
-        bright_fraction=round(bright, 4),
-    )
-
-
-def laplacian_variance(gray: Any, image_filter: Any) -> float:
-    """Variance of the 4-neighbour Laplacian (the usual focus measure).
-
-    Pillow's kernel filter clamps at 0 even in 32-bit mode, so the kernel adds an offset of 1024
-    (the Laplacian of 8-bit data lies in -1020..1020); the offset does not change the variance.
-    Border pixels are copied unfiltered by Pillow, so they are cropped away.
-    """
-    laplacian = gray.convert("I").filter(image_filter.Kernel((3, 3), (0, 1, 0, 1, -4, 1, 0, 1, 0), 1, 1024))
-    width, height = laplacian.size
-    if width < 3 or height < 3:
-        return 0.0
-    values = array("i")
-    values.frombytes(laplacian.crop((1, 1, width - 1, height - 1)).tobytes())
-    count = len(values)
-    mean = sum(values) / count
-    return float(sum((value - mean) ** 2 for value in values) / count)
-
-
-def check_quality(quality: Quality) -> None:
-    # Exposure first: a very dark photo also has little detail, and "too dark" is the useful advice.
-    if quality.mean_luminance < MIN_MEAN_LUMINANCE or quality.dark_fraction > MAX_DARK_FRACTION:
-        raise ImageRejected(
-            "too_dark",
-            "The photo is too dark. Take it again in daylight near a window or under a bright lamp, with no "
-            "shadow of the phone or your hand on the skin.",
-        )
-    if quality.mean_luminance > MAX_MEAN_LUMINANCE or quality.bright_fraction > MAX_BRIGHT_FRACTION:
-        raise ImageRejected(
-            "overexposed",
-            "The photo is overexposed (washed out). Avoid direct sunlight and the flash; use bright, indirect "
-            "light and take it again.",
-        )
-    if quality.sharpness < BLUR_MIN_VARIANCE:
-        raise ImageRejected(
-            "blurry",
-            "The photo is blurred. Hold the phone steady about 15-30 cm from the skin, tap the spot on the "
-            "screen to focus, wait a moment and take it again.",
-        )
-
-
-def _normalise(data: bytes, source_format: str, width: int, height: int, quality: Quality) -> ProcessedImage:
+    One full decode serves both the quality gate and the renditions (a 12 MP JPEG: ~150 ms)."""
     from PIL import Image, ImageOps
 
     try:
         with Image.open(io.BytesIO(data), formats=[source_format]) as opened:
             opened.load()
             image = ImageOps.exif_transpose(opened)  # a new image: the orientation is now in the pixels
-        image = _to_srgb(image)
+        return _to_srgb(image)
     except ImageRejected:
         raise
     except Exception:  # truncated or damaged data shows up only when the pixels are decoded
         raise _corrupt() from None
+
+
+def measure_quality(image: Any) -> Quality:
+    """Blur and exposure figures of an upright RGB picture, measured as docs/photos.md defines them
+    (the browser computes the same numbers from its own decode of the same file):
+
+    1. grey = (299 R + 587 G + 114 B) / 1000 per pixel, unrounded (Pillow's RGB -> "F");
+    2. box average over k x k blocks, k = ceil(long side / MEASURE_EDGE), the last width mod k columns
+       and height mod k rows left out (an exact integer factor: Pillow's BOX filter weighs every
+       source pixel 1/k, so the result is the plain block mean, to float32 precision);
+    3. sharpness: population variance of the 4-neighbour Laplacian over the interior pixels;
+       exposure: the mean, and the shares of values <= DARK_LEVEL and >= BRIGHT_LEVEL.
+    """
+    from PIL import Image
+
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    gray = image.convert("F")  # Pillow's RGB -> "F" is (299 R + 587 G + 114 B) / 1000: LUMA_WEIGHTS
+    width, height = gray.size
+    k = max(1, math.ceil(max(width, height) / MEASURE_EDGE))
+    if k > 1:
+        width, height = width // k, height // k
+        gray = gray.crop((0, 0, width * k, height * k)).resize((width, height), Image.Resampling.BOX)
+    values = _floats(gray)
+    total = len(values)
+    return Quality(
+        sharpness=round(laplacian_variance(gray), 2),
+        mean_luminance=round(math.fsum(values) / total, 2),
+        dark_fraction=round(sum(1 for value in values if value <= DARK_LEVEL) / total, 4),
+        bright_fraction=round(sum(1 for value in values if value >= BRIGHT_LEVEL) / total, 4),
+    )
+
+
+def laplacian_variance(gray: Any) -> float:
+    """Population variance of the 4-neighbour Laplacian (the usual focus measure) of a float ("F")
+    image, over the pixels that have all four neighbours."""
+    from PIL import ImageMath
+
+    width, height = gray.size
+    if width < 3 or height < 3:
+        return 0.0
+    laplacian = ImageMath.lambda_eval(
+        lambda a: a["up"] + a["down"] + a["left"] + a["right"] - a["centre"] * 4,
+        up=gray.crop((1, 0, width - 1, height - 2)),
+        down=gray.crop((1, 2, width - 1, height)),
+        left=gray.crop((0, 1, width - 2, height - 1)),
+        right=gray.crop((2, 1, width, height - 1)),
+        centre=gray.crop((1, 1, width - 1, height - 1)),
+    )
+    values = _floats(laplacian)
+    mean = math.fsum(values) / len(values)
+    return math.fsum((value - mean) ** 2 for value in values) / len(values)
+
+
+def _floats(image: Any) -> array[float]:
+    values = array("f")
+    values.frombytes(image.tobytes())
+    return values
+
+
+def check_quality(quality: Quality) -> None:
+    # Exposure first: a very dark photo also has little detail, and "too dark" is the useful advice.
+    if quality.mean_luminance < MIN_MEAN_LUMINANCE or quality.dark_fraction > MAX_DARK_FRACTION:
+        raise ImageRejected("too_dark", message("too_dark"))
+    if quality.mean_luminance > MAX_MEAN_LUMINANCE or quality.bright_fraction > MAX_BRIGHT_FRACTION:
+        raise ImageRejected("overexposed", message("overexposed"))
+    if quality.sharpness < BLUR_MIN_VARIANCE:
+        raise ImageRejected("blurry", message("blurry"))
+
+
+def _renditions(image: Any, source_format: str, quality: Quality) -> ProcessedImage:
+    from PIL import Image
+
     full = _encode("full", image, FULL_QUALITY, subsampling=0)  # 4:4:4 keeps colour detail for diagnosis
     display_image = image.copy()
     display_image.thumbnail((DISPLAY_EDGE, DISPLAY_EDGE), Image.Resampling.LANCZOS, reducing_gap=3.0)
@@ -327,24 +323,14 @@ def _encode(name: str, image: Any, quality: int, subsampling: int = 2) -> Rendit
 
 
 def _too_many_pixels() -> ImageRejected:
-    return ImageRejected(
-        "too_many_pixels",
-        f"The photo has more than {MAX_PIXELS // 1_000_000} megapixels. Use the camera's standard photo "
-        "mode (not a 48 MP or panorama setting).",
-    )
+    return ImageRejected("too_many_pixels", message("too_many_pixels"))
 
 
 def _corrupt() -> ImageRejected:
-    return ImageRejected(
-        "corrupt_image",
-        "The file could not be read as a photo (it may be damaged or incomplete). Take or choose it again.",
-    )
+    return ImageRejected("corrupt_image", message("corrupt_image"))
 
 
 def _unsupported_message(data: bytes) -> str:
     if data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
-        return (
-            "HEIC/HEIF photos cannot be processed yet. Upload through the DermaFollow app (it converts to "
-            "JPEG), or set the iPhone camera to 'Most Compatible' under Settings > Camera > Formats."
-        )
-    return "Only JPEG and PNG photos are accepted. Take the photo with the camera or choose a JPEG or PNG."
+        return message("heic")
+    return message("unsupported_format")

@@ -8,8 +8,7 @@ from chalice.app import Blueprint
 
 from functions.identity.authorizer import jwt_authorizer
 from functions.images.ports import PhotoSource, RemovalReason
-from functions.images.processing import FORMATS
-from functions.images.service import MAX_UPLOAD_BYTES
+from functions.images.rules import FORMATS, MAX_UPLOAD_BYTES
 from functions.lesions.body_sites import site_schema
 from functions.shared.auth import Role
 from functions.shared.container import get_container

@@ -33,6 +33,7 @@ from functions.images.ports import (
     rendition_key,
     upload_key,
 )
+from functions.images.rules import MAX_UPLOAD_BYTES
 from functions.lesions.body_sites import body_sites
 from functions.lesions.ports import LesionStore
 from functions.lesions.service import lesion_not_found
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
     from functions.audit.service import AuditTrail
     from functions.images.processing import ProcessedImage
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a 12-24 MP phone JPEG is 3-10 MB; PNG screenshots of photos more
 UPLOAD_URL_TTL_SECONDS = 300  # the presigned POST: enough for 20 MB on a slow mobile link
 VIEW_URL_TTL_SECONDS = 300  # presigned GETs: short, re-fetched with the photo
 # An object that lands after the POST expired was not allowed by the policy (S3 refuses it in AWS);

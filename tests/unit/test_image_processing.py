@@ -161,3 +161,48 @@ def test_unsupported_declared_type() -> None:
 def test_truncated_jpeg_is_corrupt() -> None:
     data = phone_jpeg(gps=False)
     assert rejected(data[: len(data) // 2]).code == "corrupt_image"
+
+
+# --- the measurement both gates make (docs/photos.md) ---------------------------------------------
+def test_grey_is_the_shared_luma_formula_unrounded() -> None:
+    from functions.images.rules import LUMA_WEIGHTS
+
+    pixel = (10, 200, 77)
+    grey = Image.new("RGB", (1, 1), pixel).convert("F").getpixel((0, 0))
+    assert grey == pytest.approx(sum(w * c for w, c in zip(LUMA_WEIGHTS, pixel, strict=True)) / 1000, abs=1e-4)
+
+
+def test_the_measured_copy_is_the_plain_block_mean_over_whole_blocks() -> None:
+    from functions.images.processing import laplacian_variance, measure_quality
+
+    # 1283 x 6: k = ceil(1283 / 640) = 3, a 427 x 2 copy; the last 2 columns are left out.
+    image = textured(1283, 6)
+    pixels = image.load()
+    assert pixels is not None
+    k, width, height = 3, 427, 2
+    blocks = [[sum(
+        sum(w * c for w, c in zip((299, 587, 114), pixels[bx * k + dx, by * k + dy], strict=True)) / 1000
+        for dx in range(k) for dy in range(k)) / (k * k) for bx in range(width)] for by in range(height)]
+    expected_mean = sum(map(sum, blocks)) / (width * height)
+    quality = measure_quality(image)
+    assert quality.mean_luminance == pytest.approx(expected_mean, abs=0.006)
+    # Two rows have no interior: the Laplacian needs four neighbours.
+    assert quality.sharpness == 0.0
+    assert laplacian_variance(Image.new("F", (2, 9))) == 0.0
+
+
+def test_the_laplacian_variance_of_a_single_bright_pixel() -> None:
+    from functions.images.processing import laplacian_variance
+
+    grey = Image.new("F", (5, 5), 0.0)
+    grey.putpixel((2, 2), 100.0)
+    values = [-400, 100, 100, 100, 100, 0, 0, 0, 0]  # the 3 x 3 interior
+    mean = sum(values) / 9
+    assert laplacian_variance(grey) == pytest.approx(sum((v - mean) ** 2 for v in values) / 9)
+
+
+def test_messages_come_from_the_shared_rules() -> None:
+    from functions.images.rules import RULES
+
+    assert rejected(encode(textured(700, 500))).message == RULES["messages"]["too_small"].format(
+        width=700, height=500, minLongSide=800, minShortSide=600)

@@ -3,6 +3,7 @@
 // Shared by the case pages (camera, gallery) and the video-call UI (stills captured during a visit).
 // Contract: docs/api.md, "Photos".
 
+import captureRules from '../../../functions/images/capture_rules.json';
 import { ApiError, CLIENT_ERROR_CODES, isAbortError } from './client.ts';
 import type {
   Photo,
@@ -86,7 +87,8 @@ export const PHOTO_UPLOAD_ERROR_CODES = {
 
 export const DEFAULT_UPLOAD_TIMEOUT_MS = 60_000;
 export const DEFAULT_POLL_INTERVAL_MS = 1_000;
-export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+/** The server's limit, from the shared capture rules. */
+export const MAX_UPLOAD_BYTES = captureRules.maxUploadBytes;
 
 /**
  * Uploads one lesion photo and waits for the server's verdict.

@@ -252,6 +252,11 @@ function CaptureStatus({ state, onDismiss }: { state: CaptureState; onDismiss: (
             max={1}
             {...(sending && fraction !== undefined ? { value: fraction } : sending ? {} : { value: 1 })}
           />
+          {state.notice !== null && (
+            <p className="hint" data-testid="photo-gate-notice" data-code={state.notice.code}>
+              {state.notice.message}
+            </p>
+          )}
         </div>
       );
     }

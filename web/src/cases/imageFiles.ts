@@ -1,9 +1,16 @@
-// Browser side of a photo before upload: decode it upright, run the quality gate on a 640 px copy,
-// and turn formats the server does not take (HEIC from iPhones, WebP...) into JPEG when this browser
-// can decode them. The judging itself lives in the pure qualityGate.ts.
+// Browser side of a photo before upload: decode it upright, measure it as the server will (full
+// resolution, strip by strip, into the box-averaged grey copy), judge it, and turn formats the server
+// does not take (HEIC from iPhones, WebP...) into JPEG when this browser can decode them. The
+// measuring and judging themselves live in the pure qualityGate.ts.
 
-import { detectImageType } from '../api/photos.ts';
-import { judgePhoto, MAX_UPLOAD_BYTES, measuringSize, type GateVerdict } from './qualityGate.ts';
+import { detectImageType, MAX_UPLOAD_BYTES } from '../api/photos.ts';
+import {
+  GreyReducer,
+  judgePhoto,
+  measureGrey,
+  type GateVerdict,
+  type QualityFigures,
+} from './qualityGate.ts';
 
 export const JPEG_QUALITY = 0.92;
 
@@ -40,15 +47,14 @@ export async function preparePhoto(file: Blob): Promise<PreparedPhoto> {
     const sizeOnly = judgePhoto(sizeBytes === undefined ? { width, height } : { width, height, sizeBytes }, null);
     if (!sizeOnly.ok) return { blob: file, width, height, converted: false, verdict: sizeOnly };
 
-    const measuring = measuringSize(width, height);
-    const pixels = drawPixels(decoded, measuring.width, measuring.height);
+    const figures = measure(decoded);
     let blob = file;
     let converted = false;
     if (type === null) {
       blob = await encodeJpeg(decoded, width, height);
       converted = true;
     }
-    const verdict = judgePhoto({ width, height, sizeBytes: blob.size }, pixels);
+    const verdict = judgePhoto({ width, height, sizeBytes: blob.size }, figures);
     return { blob, width, height, converted, verdict };
   } finally {
     decoded.close();
@@ -104,16 +110,33 @@ function context2d(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
   return context;
 }
 
-function drawPixels(decoded: Decoded, width: number, height: number): ImageData {
-  const canvas = newCanvas(width, height);
+/** Rows drawn per strip: a 4032 px wide strip of 256 rows is 4 MB of pixels. */
+const STRIP_ROWS = 256;
+
+/**
+ * The quality figures of the whole picture at full resolution, drawn 1:1 a strip at a time (no
+ * browser resampling: the box average is ours, the same as the server's). Transparency is judged on
+ * white, as the server flattens it.
+ */
+function measure(decoded: Decoded): QualityFigures {
+  const { width, height } = decoded;
+  const reducer = new GreyReducer(width, height);
+  const usedRows = reducer.size.height * reducer.size.k;
+  const rows = Math.min(STRIP_ROWS, usedRows);
+  const canvas = newCanvas(width, rows);
   const context = context2d(canvas);
-  // Transparency is judged on white, as the server flattens it.
-  context.fillStyle = '#fff';
-  context.fillRect(0, 0, width, height);
-  context.imageSmoothingEnabled = true;
-  context.imageSmoothingQuality = 'medium';
-  context.drawImage(decoded.source, 0, 0, width, height);
-  return context.getImageData(0, 0, width, height);
+  try {
+    for (let top = 0; top < usedRows; top += rows) {
+      const count = Math.min(rows, usedRows - top);
+      context.fillStyle = '#fff';
+      context.fillRect(0, 0, width, count);
+      context.drawImage(decoded.source, 0, top, width, count, 0, 0, width, count);
+      reducer.addRows(context.getImageData(0, 0, width, count), top);
+    }
+  } finally {
+    canvas.width = 0; // frees the pixel buffer at once on mobile browsers
+  }
+  return measureGrey(reducer.result());
 }
 
 async function encodeJpeg(decoded: Decoded, width: number, height: number): Promise<Blob> {

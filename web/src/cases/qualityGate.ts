@@ -1,25 +1,36 @@
 // The capture-quality gate, run in the browser before a photo is uploaded.
 //
-// It mirrors the server's gate (functions/images/processing.py) number for number and message for
-// message, so a patient hears the same advice before and after uploading. The server judges again
-// and its verdict is the one that counts: this gate only spares an upload that would be refused.
+// The rules (sizes, thresholds, messages, margins) are the server's own file,
+// functions/images/capture_rules.json, and the measurement is the one the server makes
+// (functions/images/processing.py, defined in docs/photos.md): the same grey formula, the same box
+// average to the measuring size, the same Laplacian. What can still differ is the decoder (the
+// browser's JPEG/PNG decoder and colour management vs Pillow's), so the browser judges with a stated
+// margin: a figure clearly on one side of a threshold gives the server's verdict; a figure within
+// the margin is uploaded with a notice that the clinic's check may still ask for another photo.
+// tests/e2e/test_photo_gate_conformance.py runs this code in Chromium on the same files as the
+// server's gate and fails on any disagreement outside the margin.
+//
 // Pure: it works on plain pixel arrays (an ImageData fits), so it is unit-tested in Node.
 
-export const MIN_LONG_SIDE = 800;
-export const MIN_SHORT_SIDE = 600;
-export const MAX_PIXELS = 40_000_000;
-export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+import rules from '../../../functions/images/capture_rules.json';
 
-/** Long side of the grayscale copy the blur and exposure figures are measured on. */
-export const QUALITY_EDGE = 640;
-/** Minimum variance of the 4-neighbour Laplacian at QUALITY_EDGE. */
-export const BLUR_MIN_VARIANCE = 8.0;
-export const DARK_LEVEL = 16;
-export const BRIGHT_LEVEL = 245;
-export const MAX_DARK_FRACTION = 0.5;
-export const MAX_BRIGHT_FRACTION = 0.35;
-export const MIN_MEAN_LUMINANCE = 45.0;
-export const MAX_MEAN_LUMINANCE = 225.0;
+export const MIN_LONG_SIDE = rules.minLongSide;
+export const MIN_SHORT_SIDE = rules.minShortSide;
+export const MAX_PIXELS = rules.maxPixels;
+export const MAX_UPLOAD_BYTES = rules.maxUploadBytes;
+
+/** The measured copy's long side is at most this (box average over whole k x k blocks). */
+export const MEASURE_EDGE = rules.measure.edge;
+const [RED_WEIGHT, GREEN_WEIGHT, BLUE_WEIGHT] = rules.measure.lumaWeights as [number, number, number];
+
+export const BLUR_MIN_VARIANCE = rules.thresholds.blurMinVariance;
+export const DARK_LEVEL = rules.thresholds.darkLevel;
+export const BRIGHT_LEVEL = rules.thresholds.brightLevel;
+export const MAX_DARK_FRACTION = rules.thresholds.maxDarkFraction;
+export const MAX_BRIGHT_FRACTION = rules.thresholds.maxBrightFraction;
+export const MIN_MEAN_LUMINANCE = rules.thresholds.minMeanLuminance;
+export const MAX_MEAN_LUMINANCE = rules.thresholds.maxMeanLuminance;
+export const BROWSER_MARGIN = rules.browserMargin;
 
 export type QualityCode =
   | 'too_small'
@@ -28,6 +39,8 @@ export type QualityCode =
   | 'too_dark'
   | 'overexposed'
   | 'blurry';
+
+type FigureCode = 'too_dark' | 'overexposed' | 'blurry';
 
 /** Same field names as the server's `quality` of a photo. */
 export interface QualityFigures {
@@ -42,8 +55,12 @@ export interface GateProblem {
   message: string;
 }
 
+/**
+ * `notice` is set when a figure lies within the margin of a threshold: the photo goes up, and the
+ * patient is told the clinic's check may still ask for another.
+ */
 export type GateVerdict =
-  | { ok: true; figures: QualityFigures | null }
+  | { ok: true; figures: QualityFigures | null; notice: GateProblem | null }
   | { ok: false; problem: GateProblem; figures: QualityFigures | null };
 
 /** RGBA pixels row by row, as in ImageData. */
@@ -53,37 +70,43 @@ export interface PixelData {
   data: ArrayLike<number>;
 }
 
-export interface GrayImage {
+/** The measured copy: one grey value 0..255 (unrounded) per pixel, row by row. */
+export interface GreyImage {
   width: number;
   height: number;
-  /** One luminance 0..255 per pixel, row by row. */
-  gray: Uint8Array;
+  values: Float64Array;
 }
 
-// --- messages (the server's words) ---------------------------------------------------------------
+// --- messages (the server's words, from the shared file) -----------------------------------------
+
+type MessageCode = keyof typeof rules.messages;
+
+export function ruleMessage(code: MessageCode, values: Record<string, string | number> = {}): string {
+  const filled: Record<string, string | number> = {
+    minLongSide: MIN_LONG_SIDE,
+    minShortSide: MIN_SHORT_SIDE,
+    maxMegapixels: Math.floor(MAX_PIXELS / 1_000_000),
+    maxUploadMegabytes: Math.floor(MAX_UPLOAD_BYTES / (1024 * 1024)),
+    ...values,
+  };
+  return rules.messages[code].replace(/\{(\w+)\}/g, (whole, name: string) => String(filled[name] ?? whole));
+}
 
 export function tooSmallMessage(width: number, height: number): string {
-  return (
-    `The photo is ${width} x ${height} pixels; at least ${MIN_LONG_SIDE} x ${MIN_SHORT_SIDE} is needed. ` +
-    "Use the phone's main camera, not a screenshot or a cropped or resized copy."
-  );
+  return ruleMessage('too_small', { width, height });
 }
 
 export const MESSAGES = {
-  too_many_pixels:
-    `The photo has more than ${MAX_PIXELS / 1_000_000} megapixels. Use the camera's standard photo ` +
-    'mode (not a 48 MP or panorama setting).',
-  too_large: 'The photo is larger than 20 MB. Use the camera\'s standard photo mode and take it again.',
-  too_dark:
-    'The photo is too dark. Take it again in daylight near a window or under a bright lamp, with no ' +
-    'shadow of the phone or your hand on the skin.',
-  overexposed:
-    'The photo is overexposed (washed out). Avoid direct sunlight and the flash; use bright, indirect ' +
-    'light and take it again.',
-  blurry:
-    'The photo is blurred. Hold the phone steady about 15-30 cm from the skin, tap the spot on the ' +
-    'screen to focus, wait a moment and take it again.',
+  too_many_pixels: ruleMessage('too_many_pixels'),
+  too_large: ruleMessage('too_large'),
+  too_dark: ruleMessage('too_dark'),
+  overexposed: ruleMessage('overexposed'),
+  blurry: ruleMessage('blurry'),
 } as const;
+
+export function borderlineMessage(code: FigureCode): string {
+  return ruleMessage('borderline', { problem: rules.problemNames[code] });
+}
 
 // --- geometry --------------------------------------------------------------------------------------
 
@@ -99,50 +122,76 @@ export function checkDimensions(width: number, height: number, sizeBytes?: numbe
   return null;
 }
 
+/** The box size k and the measured copy's size: whole k x k blocks, the remainder left out. */
+export function measuredSize(width: number, height: number): { k: number; width: number; height: number } {
+  const k = Math.max(1, Math.ceil(Math.max(width, height) / MEASURE_EDGE));
+  return { k, width: Math.floor(width / k), height: Math.floor(height / k) };
+}
+
+// --- the measured copy -----------------------------------------------------------------------------
+
 /**
- * Size of the measuring copy: the long side shrunk to QUALITY_EDGE keeping the aspect ratio, never
- * enlarged (Pillow's `thumbnail((640, 640))`).
+ * Box-averages grey over k x k blocks from full-resolution RGBA rows handed in order, a strip at a
+ * time, so a 12 MP photo never needs one 48 MB pixel buffer (and fits iOS's canvas area limit).
+ * Grey is (299 R + 587 G + 114 B) / 1000, unrounded; transparent pixels are composited on white first.
  */
-export function measuringSize(width: number, height: number): { width: number; height: number } {
-  const long = Math.max(width, height);
-  if (long <= QUALITY_EDGE) return { width, height };
-  const scale = QUALITY_EDGE / long;
-  return {
-    width: Math.max(1, Math.round(width * scale)),
-    height: Math.max(1, Math.round(height * scale)),
-  };
+export class GreyReducer {
+  readonly size: { k: number; width: number; height: number };
+  private readonly sums: Float64Array;
+
+  constructor(width: number, height: number) {
+    this.size = measuredSize(width, height);
+    this.sums = new Float64Array(this.size.width * this.size.height);
+  }
+
+  /** Adds the rows [firstRow, firstRow + strip.height) of the full picture; strip.width is its width. */
+  addRows(strip: PixelData, firstRow: number): void {
+    const { k, width, height } = this.size;
+    const usedColumns = width * k;
+    for (let row = 0; row < strip.height; row += 1) {
+      const y = firstRow + row;
+      if (y >= height * k) break;
+      const blockRow = Math.floor(y / k) * width;
+      let offset = row * strip.width * 4;
+      for (let x = 0; x < usedColumns; x += 1, offset += 4) {
+        this.sums[blockRow + Math.floor(x / k)]! += grey(strip.data, offset);
+      }
+    }
+  }
+
+  result(): GreyImage {
+    const { k, width, height } = this.size;
+    const area = k * k;
+    return { width, height, values: this.sums.map((sum) => sum / area) };
+  }
+}
+
+function grey(data: ArrayLike<number>, offset: number): number {
+  let red = data[offset] ?? 0;
+  let green = data[offset + 1] ?? 0;
+  let blue = data[offset + 2] ?? 0;
+  const alpha = data[offset + 3] ?? 255;
+  if (alpha < 255) {
+    const cover = alpha / 255;
+    red = red * cover + 255 * (1 - cover);
+    green = green * cover + 255 * (1 - cover);
+    blue = blue * cover + 255 * (1 - cover);
+  }
+  return (RED_WEIGHT * red + GREEN_WEIGHT * green + BLUE_WEIGHT * blue) / 1000;
+}
+
+/** The measured copy of a whole picture given at full resolution. */
+export function reducePixels(pixels: PixelData): GreyImage {
+  const reducer = new GreyReducer(pixels.width, pixels.height);
+  reducer.addRows(pixels, 0);
+  return reducer.result();
 }
 
 // --- figures ---------------------------------------------------------------------------------------
 
-/**
- * Luminance as Pillow's `convert("L")` computes it (ITU-R 601-2 luma, fixed point, rounded).
- * Transparent pixels are composited on white first, as the server flattens transparency.
- */
-export function toGray(pixels: PixelData): GrayImage {
-  const { width, height, data } = pixels;
-  const count = width * height;
-  const gray = new Uint8Array(count);
-  for (let index = 0; index < count; index += 1) {
-    const offset = index * 4;
-    let red = data[offset] ?? 0;
-    let green = data[offset + 1] ?? 0;
-    let blue = data[offset + 2] ?? 0;
-    const alpha = data[offset + 3] ?? 255;
-    if (alpha < 255) {
-      const cover = alpha / 255;
-      red = red * cover + 255 * (1 - cover);
-      green = green * cover + 255 * (1 - cover);
-      blue = blue * cover + 255 * (1 - cover);
-    }
-    gray[index] = (red * 19595 + green * 38470 + blue * 7471 + 0x8000) >> 16;
-  }
-  return { width, height, gray };
-}
-
-/** Variance of the 4-neighbour Laplacian over the interior pixels (the border is left out). */
-export function laplacianVariance(image: GrayImage): number {
-  const { width, height, gray } = image;
+/** Population variance of the 4-neighbour Laplacian over the pixels that have all four neighbours. */
+export function laplacianVariance(image: GreyImage): number {
+  const { width, height, values } = image;
   if (width < 3 || height < 3) return 0;
   let sum = 0;
   let sumSquares = 0;
@@ -151,12 +200,7 @@ export function laplacianVariance(image: GrayImage): number {
     const row = y * width;
     for (let x = 1; x < width - 1; x += 1) {
       const at = row + x;
-      const value =
-        (gray[at - width] ?? 0) +
-        (gray[at + width] ?? 0) +
-        (gray[at - 1] ?? 0) +
-        (gray[at + 1] ?? 0) -
-        4 * (gray[at] ?? 0);
+      const value = values[at - width]! + values[at + width]! + values[at - 1]! + values[at + 1]! - 4 * values[at]!;
       sum += value;
       sumSquares += value * value;
       count += 1;
@@ -166,57 +210,84 @@ export function laplacianVariance(image: GrayImage): number {
   return Math.max(0, sumSquares / count - mean * mean);
 }
 
-export function measureGray(image: GrayImage): QualityFigures {
-  const histogram = new Array<number>(256).fill(0);
-  for (const level of image.gray) histogram[level] = (histogram[level] ?? 0) + 1;
+export function measureGrey(image: GreyImage): QualityFigures {
   const total = Math.max(1, image.width * image.height);
-  let weighted = 0;
+  let sum = 0;
   let dark = 0;
   let bright = 0;
-  histogram.forEach((count, level) => {
-    weighted += level * count;
-    if (level <= DARK_LEVEL) dark += count;
-    if (level >= BRIGHT_LEVEL) bright += count;
-  });
+  for (const value of image.values) {
+    sum += value;
+    if (value <= DARK_LEVEL) dark += 1;
+    if (value >= BRIGHT_LEVEL) bright += 1;
+  }
   return {
     sharpness: round(laplacianVariance(image), 2),
-    mean_luminance: round(weighted / total, 2),
+    mean_luminance: round(sum / total, 2),
     dark_fraction: round(dark / total, 4),
     bright_fraction: round(bright / total, 4),
   };
 }
 
-/** The figures of RGBA pixels already scaled to QUALITY_EDGE (e.g. a canvas's ImageData). */
+/** The figures of RGBA pixels given at full resolution. */
 export function measurePixels(pixels: PixelData): QualityFigures {
-  return measureGray(toGray(pixels));
+  return measureGrey(reducePixels(pixels));
 }
 
-/** Exposure first (a dark photo also lacks detail, and "too dark" is the useful advice), then blur. */
+// --- judging ---------------------------------------------------------------------------------------
+
+/**
+ * Whether rule `code` fails. `lean` moves every threshold by the browser margin: +1 towards passing
+ * (fails only if it fails clearly), -1 towards failing (passes only if it passes clearly), 0 exact
+ * (the server's rule).
+ */
+function fails(code: FigureCode, figures: QualityFigures, lean: -1 | 0 | 1): boolean {
+  const level = lean * BROWSER_MARGIN.luminance;
+  const share = lean * BROWSER_MARGIN.fraction;
+  switch (code) {
+    case 'too_dark':
+      return figures.mean_luminance < MIN_MEAN_LUMINANCE - level || figures.dark_fraction > MAX_DARK_FRACTION + share;
+    case 'overexposed':
+      return (
+        figures.mean_luminance > MAX_MEAN_LUMINANCE + level || figures.bright_fraction > MAX_BRIGHT_FRACTION + share
+      );
+    case 'blurry':
+      return figures.sharpness < BLUR_MIN_VARIANCE * (1 - lean * BROWSER_MARGIN.sharpnessRelative);
+  }
+}
+
+/** The server's order: exposure first (a dark photo also lacks detail, and "too dark" is the useful advice). */
+const FIGURE_RULES: readonly FigureCode[] = ['too_dark', 'overexposed', 'blurry'];
+
+/** The server's verdict on these figures, exactly (no margin). */
 export function checkFigures(figures: QualityFigures): GateProblem | null {
-  if (figures.mean_luminance < MIN_MEAN_LUMINANCE || figures.dark_fraction > MAX_DARK_FRACTION) {
-    return { code: 'too_dark', message: MESSAGES.too_dark };
-  }
-  if (figures.mean_luminance > MAX_MEAN_LUMINANCE || figures.bright_fraction > MAX_BRIGHT_FRACTION) {
-    return { code: 'overexposed', message: MESSAGES.overexposed };
-  }
-  if (figures.sharpness < BLUR_MIN_VARIANCE) return { code: 'blurry', message: MESSAGES.blurry };
-  return null;
+  const code = FIGURE_RULES.find((rule) => fails(rule, figures, 0));
+  return code === undefined ? null : { code, message: MESSAGES[code] };
 }
 
 /**
- * The whole gate: size first (no pixel needed), then the figures of the measuring copy.
- * `measuring` is null when the pixels could not be read; the size check alone then decides.
+ * The browser's verdict with the margin: refuse only when the first rule the server would apply
+ * fails clearly; pass silently only when every rule passes clearly; otherwise pass with a notice.
+ */
+export function judgeFigures(figures: QualityFigures): GateVerdict {
+  for (const code of FIGURE_RULES) {
+    if (fails(code, figures, 1)) return { ok: false, problem: { code, message: MESSAGES[code] }, figures };
+    if (fails(code, figures, -1)) return { ok: true, figures, notice: { code, message: borderlineMessage(code) } };
+  }
+  return { ok: true, figures, notice: null };
+}
+
+/**
+ * The whole gate: size first (no pixel needed), then the figures of the measured copy.
+ * `figures` is null when the pixels could not be read; the size check alone then decides.
  */
 export function judgePhoto(
   dimensions: { width: number; height: number; sizeBytes?: number },
-  measuring: PixelData | null,
+  figures: QualityFigures | null,
 ): GateVerdict {
   const sizeProblem = checkDimensions(dimensions.width, dimensions.height, dimensions.sizeBytes);
   if (sizeProblem !== null) return { ok: false, problem: sizeProblem, figures: null };
-  if (measuring === null) return { ok: true, figures: null };
-  const figures = measurePixels(measuring);
-  const problem = checkFigures(figures);
-  return problem === null ? { ok: true, figures } : { ok: false, problem, figures };
+  if (figures === null) return { ok: true, figures: null, notice: null };
+  return judgeFigures(figures);
 }
 
 function round(value: number, digits: number): number {

@@ -9,14 +9,15 @@ import {
 import type { PhotoSource } from '../api/types.ts';
 import { useServices } from '../services.tsx';
 import { preparePhoto, UnreadablePhotoError } from './imageFiles.ts';
-import type { QualityCode } from './qualityGate.ts';
+import type { GateProblem, QualityCode } from './qualityGate.ts';
 
 export type CaptureState =
   | { phase: 'idle' }
   | { phase: 'checking' }
   /** The browser's quality gate refused the photo: nothing was uploaded. */
   | { phase: 'refused'; code: QualityCode | 'unreadable'; message: string }
-  | { phase: 'uploading'; progress: PhotoUploadProgress; converted: boolean }
+  /** `notice`: a figure was close to a limit; the photo goes up and the server's check decides. */
+  | { phase: 'uploading'; progress: PhotoUploadProgress; converted: boolean; notice: GateProblem | null }
   | { phase: 'done'; result: PhotoUploadResult }
   | { phase: 'failed'; error: unknown };
 
@@ -56,7 +57,9 @@ export function usePhotoCapture(caseId: string, onAccepted: () => void) {
         const result = await uploadPhoto(api, caseId, prepared.blob, meta, {
           signal: current.signal,
           onStatus: (progress) => {
-            if (!current.signal.aborted) setState({ phase: 'uploading', progress, converted: prepared.converted });
+            if (current.signal.aborted) return;
+            const notice = prepared.verdict.ok ? prepared.verdict.notice : null;
+            setState({ phase: 'uploading', progress, converted: prepared.converted, notice });
           },
         });
         if (current.signal.aborted) return;
