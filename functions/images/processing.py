@@ -30,7 +30,6 @@ import hashlib
 import io
 import math
 import warnings
-from array import array
 from dataclasses import dataclass
 from typing import Any
 
@@ -189,36 +188,38 @@ def measure_quality(image: Any) -> Quality:
     """Blur and exposure figures of an upright RGB picture, measured as docs/photos.md defines them
     (the browser computes the same numbers from its own decode of the same file):
 
-    1. grey = (299 R + 587 G + 114 B) / 1000 per pixel, unrounded (Pillow's RGB -> "F");
-    2. box average over k x k blocks, k = ceil(long side / MEASURE_EDGE), the last width mod k columns
-       and height mod k rows left out (an exact integer factor: Pillow's BOX filter weighs every
-       source pixel 1/k, so the result is the plain block mean, to float32 precision);
+    1. grey = (299 R + 587 G + 114 B) / 1000 per pixel, unrounded (Pillow's RGB -> "F" is exactly that);
+    2. the mean over k x k blocks, k = ceil(long side / MEASURE_EDGE), the last width mod k columns and
+       height mod k rows left out (`reduce(k)`: the plain block mean, to float32 precision);
     3. sharpness: population variance of the 4-neighbour Laplacian over the interior pixels;
        exposure: the mean, and the shares of values <= DARK_LEVEL and >= BRIGHT_LEVEL.
+
+    Every step runs inside Pillow (a 12 MP photo: ~60 ms); means are a reduce to one pixel, which
+    sums in double precision (agrees with math.fsum to 1e-7).
     """
-    from PIL import Image
+    from PIL import ImageMath
 
     if image.mode != "RGB":
         image = image.convert("RGB")
-    gray = image.convert("F")  # Pillow's RGB -> "F" is (299 R + 587 G + 114 B) / 1000: LUMA_WEIGHTS
+    gray = image.convert("F")
     width, height = gray.size
     k = max(1, math.ceil(max(width, height) / MEASURE_EDGE))
     if k > 1:
-        width, height = width // k, height // k
-        gray = gray.crop((0, 0, width * k, height * k)).resize((width, height), Image.Resampling.BOX)
-    values = _floats(gray)
-    total = len(values)
+        gray = gray.reduce(k, box=(0, 0, width // k * k, height // k * k))
+    dark = ImageMath.lambda_eval(lambda a: a["grey"] <= DARK_LEVEL, grey=gray)
+    bright = ImageMath.lambda_eval(lambda a: a["grey"] >= BRIGHT_LEVEL, grey=gray)
     return Quality(
         sharpness=round(laplacian_variance(gray), 2),
-        mean_luminance=round(math.fsum(values) / total, 2),
-        dark_fraction=round(sum(1 for value in values if value <= DARK_LEVEL) / total, 4),
-        bright_fraction=round(sum(1 for value in values if value >= BRIGHT_LEVEL) / total, 4),
+        mean_luminance=round(_mean(gray), 2),
+        dark_fraction=round(_mean(dark), 4),
+        bright_fraction=round(_mean(bright), 4),
     )
 
 
 def laplacian_variance(gray: Any) -> float:
     """Population variance of the 4-neighbour Laplacian (the usual focus measure) of a float ("F")
-    image, over the pixels that have all four neighbours."""
+    image, over the pixels that have all four neighbours: mean(L^2) - mean(L)^2, as the browser
+    computes it."""
     from PIL import ImageMath
 
     width, height = gray.size
@@ -232,15 +233,15 @@ def laplacian_variance(gray: Any) -> float:
         right=gray.crop((2, 1, width, height - 1)),
         centre=gray.crop((1, 1, width - 1, height - 1)),
     )
-    values = _floats(laplacian)
-    mean = math.fsum(values) / len(values)
-    return math.fsum((value - mean) ** 2 for value in values) / len(values)
+    squares = ImageMath.lambda_eval(lambda a: a["x"] * a["x"], x=laplacian)
+    return max(0.0, _mean(squares) - _mean(laplacian) ** 2)
 
 
-def _floats(image: Any) -> array[float]:
-    values = array("f")
-    values.frombytes(image.tobytes())
-    return values
+def _mean(image: Any) -> float:
+    """The mean of a one-band image (a 0/1 mask gives a share): a reduce to a single pixel."""
+    if image.mode != "F":
+        image = image.convert("F")
+    return float(image.reduce(image.size).getpixel((0, 0)))
 
 
 def check_quality(quality: Quality) -> None:
