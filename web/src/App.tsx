@@ -1,6 +1,7 @@
 import { BrowserRouter, Route, Routes } from 'react-router';
 import { AuthProvider } from './auth/AuthProvider.tsx';
 import { AppLayout } from './components/AppLayout.tsx';
+import { DataProvider } from './data/index.ts';
 import { AdminHome } from './pages/AdminHome.tsx';
 import { CaseDetailPage } from './pages/CaseDetailPage.tsx';
 import { DoctorHome } from './pages/DoctorHome.tsx';
@@ -17,26 +18,28 @@ import { ServicesProvider, type AppServices } from './services.tsx';
 export function App({ services }: { services: AppServices }) {
   return (
     <ServicesProvider services={services}>
-      <AuthProvider>
-        <BrowserRouter>
-          <Routes>
-            <Route path={PATHS.login} element={<LoginPage />} />
-            <Route element={<RequireSession />}>
-              <Route element={<AppLayout />}>
-                <Route index element={<RoleHomeRedirect />} />
-                <Route path={PATHS.patientHome} element={<RequireRole><PatientHome /></RequireRole>} />
-                <Route path={PATHS.doctorHome} element={<RequireRole><DoctorHome /></RequireRole>} />
-                <Route path={PATHS.adminHome} element={<RequireRole><AdminHome /></RequireRole>} />
-                <Route path={PATHS.casePattern} element={<RequireRole><CaseDetailPage /></RequireRole>} />
-                <Route path={PATHS.doctorVisits} element={<RequireRole><DoctorQueuePage /></RequireRole>} />
-                <Route path={PATHS.patientVisitPattern} element={<RequireRole><PatientVisitPage /></RequireRole>} />
-                <Route path={PATHS.callPattern} element={<RequireRole><CallPage /></RequireRole>} />
+      <DataProvider>
+        <AuthProvider>
+          <BrowserRouter>
+            <Routes>
+              <Route path={PATHS.login} element={<LoginPage />} />
+              <Route element={<RequireSession />}>
+                <Route element={<AppLayout />}>
+                  <Route index element={<RoleHomeRedirect />} />
+                  <Route path={PATHS.patientHome} element={<RequireRole><PatientHome /></RequireRole>} />
+                  <Route path={PATHS.doctorHome} element={<RequireRole><DoctorHome /></RequireRole>} />
+                  <Route path={PATHS.adminHome} element={<RequireRole><AdminHome /></RequireRole>} />
+                  <Route path={PATHS.casePattern} element={<RequireRole><CaseDetailPage /></RequireRole>} />
+                  <Route path={PATHS.doctorVisits} element={<RequireRole><DoctorQueuePage /></RequireRole>} />
+                  <Route path={PATHS.patientVisitPattern} element={<RequireRole><PatientVisitPage /></RequireRole>} />
+                  <Route path={PATHS.callPattern} element={<RequireRole><CallPage /></RequireRole>} />
+                </Route>
               </Route>
-            </Route>
-            <Route path="*" element={<NotFoundPage />} />
-          </Routes>
-        </BrowserRouter>
-      </AuthProvider>
+              <Route path="*" element={<NotFoundPage />} />
+            </Routes>
+          </BrowserRouter>
+        </AuthProvider>
+      </DataProvider>
     </ServicesProvider>
   );
 }

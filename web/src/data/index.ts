@@ -1,0 +1,14 @@
+// The data layer: see queryClient.ts for how screens load data.
+export { DataProvider } from './DataProvider.tsx';
+export { createQueryClient, dropCacheWhenUserChanges, isTransient, shouldRetry } from './queryClient.ts';
+export { queryKeys } from './keys.ts';
+export {
+  flattenPages,
+  pagedListQuery,
+  restartFromFirstPage,
+  usePagedList,
+  type Page,
+  type PageCursor,
+  type PagedList,
+  type PagedListOptions,
+} from './pagedList.ts';

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError, CLIENT_ERROR_CODES } from '../api/client.ts';
+import type { Session } from '../api/types.ts';
+import { SessionStore } from '../auth/sessionStore.ts';
+import { MemoryStorage } from '../test/fakes.ts';
+import { createQueryClient, dropCacheWhenUserChanges, MAX_RETRIES, shouldRetry } from './queryClient.ts';
+
+function answer(userId: string, accessToken = 'access'): Session {
+  return {
+    accessToken,
+    idToken: 'id',
+    refreshToken: 'refresh',
+    expiresIn: 900,
+    me: { userId, username: userId, role: 'patient', displayName: userId },
+  };
+}
+
+describe('shouldRetry', () => {
+  it('never retries a 4xx answer', () => {
+    for (const status of [400, 401, 403, 404, 409, 413, 422, 429]) {
+      expect(shouldRetry(0, new ApiError(status, `http_${status}`, 'no'))).toBe(false);
+    }
+  });
+
+  it('retries a lost connection and a server error, at most MAX_RETRIES times', () => {
+    const network = new ApiError(0, CLIENT_ERROR_CODES.network, 'offline');
+    const server = new ApiError(503, 'http_503', 'busy');
+    expect(shouldRetry(0, network)).toBe(true);
+    expect(shouldRetry(MAX_RETRIES - 1, server)).toBe(true);
+    expect(shouldRetry(MAX_RETRIES, server)).toBe(false);
+  });
+
+  it('does not retry a malformed answer or an error that is not from the API', () => {
+    expect(shouldRetry(0, new ApiError(200, CLIENT_ERROR_CODES.invalidResponse, 'odd'))).toBe(false);
+    expect(shouldRetry(0, new TypeError('bug'))).toBe(false);
+  });
+
+  it('is the default of the app client, and mutations are never retried', () => {
+    const defaults = createQueryClient().getDefaultOptions();
+    expect(defaults.queries?.retry).toBe(shouldRetry);
+    expect(defaults.mutations?.retry).toBe(false);
+  });
+});
+
+describe('dropCacheWhenUserChanges', () => {
+  it('empties the cache on sign-out and on a different person, not on a renewal', () => {
+    const store = new SessionStore(new MemoryStorage());
+    store.begin(answer('p-1'));
+    const client = createQueryClient();
+    const stop = dropCacheWhenUserChanges(store, client);
+    client.setQueryData(['api', 'cases'], ['case of p-1']);
+
+    store.renew(answer('p-1', 'access-2'));
+    expect(client.getQueryData(['api', 'cases'])).toEqual(['case of p-1']);
+
+    store.end('signed_out');
+    expect(client.getQueryData(['api', 'cases'])).toBeUndefined();
+
+    client.setQueryData(['api', 'cases'], ['stale']);
+    store.begin(answer('p-2'));
+    expect(client.getQueryData(['api', 'cases'])).toBeUndefined();
+    stop();
+  });
+});
