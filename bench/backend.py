@@ -12,7 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from functions.shared.container import reset_container
+from functions.bootstrap import reset_container
 from local.env import EnvironmentPatch, base_environment
 from local.moto_aws import aws_client
 from local.provision import provision

@@ -182,7 +182,7 @@ def run_probe(arm: Arm, bundle: Bundle, env: dict[str, str], ticket: str, token:
 
 
 def main() -> None:
-    from functions.shared.container import get_container
+    from functions.bootstrap import get_container
 
     with unpacked_bundles() as bundles, seeded_backend() as env:
         container = get_container()

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bench.backend import seeded_backend
+from functions.bootstrap import get_container
 from functions.crypto.adapters import DynamoDataKeyStore
 from functions.crypto.cache import DataKeyCache
 from functions.crypto.keyring import DataKeyManager
@@ -33,7 +34,6 @@ from functions.crypto.sealer import EnvelopeSealer
 from functions.emr.adapters import DynamoRecordStore, RecordModel, RecordVersionModel
 from functions.emr.kinds import EntryKind, EntryStatus, VersionAction
 from functions.emr.ports import Links, RecordEntry, RecordVersion
-from functions.shared.container import get_container
 from functions.shared.dynamo import shared_connection
 from functions.shared.transact import commit
 

@@ -61,7 +61,7 @@ def rare_paths(meter: DynamoMeter, seq: int, connected_at: float) -> dict[str, A
     first message after a quiet spell longer than MAX_IDLE_CREDIT_SECONDS (budget reset). Clocks are
     shifted, not waited for: a clock 10 s before the connection existed sees its budget far ahead
     of now; one a minute past the idle cap sees it far behind."""
-    from functions.shared.container import get_container
+    from functions.bootstrap import get_container
     from functions.shared.errors import RateLimited
     from functions.signaling.adapters import MAX_IDLE_CREDIT_SECONDS
     from functions.signaling.service import SignalingService
@@ -87,7 +87,7 @@ def rare_paths(meter: DynamoMeter, seq: int, connected_at: float) -> dict[str, A
 
 
 def main() -> None:
-    from functions.shared.container import get_container
+    from functions.bootstrap import get_container
     from functions.shared.dynamo import shared_connection
     from functions.shared.settings import get_settings
 

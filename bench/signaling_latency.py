@@ -127,7 +127,7 @@ async def ours_scenario(ws_url: str, tickets: dict[str, str], room_id: str) -> t
 
 
 def ours_arm(data_dir: Path) -> tuple[list[float], Counter[str]]:
-    from functions.shared.container import get_container
+    from functions.bootstrap import get_container
     from functions.shared.settings import get_settings
 
     with LocalStack(port=0, data_dir=data_dir, fresh=True, static_dir=None) as stack:

@@ -225,7 +225,7 @@ async def scenario(ws_url: str, members: list[Member]) -> dict[str, Any]:
 
 
 def main() -> None:
-    from functions.shared.container import get_container
+    from functions.bootstrap import get_container
 
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp, \
             LocalStack(port=0, data_dir=Path(tmp), fresh=True, static_dir=None, seed=False) as stack, \

@@ -13,7 +13,7 @@ from local.seed import DemoAccount
 
 def sign_in(account: DemoAccount) -> Principal:
     """The principal the app sees for an account, through a real Cognito sign-in."""
-    from functions.shared.container import get_container
+    from functions.bootstrap import get_container
 
     container = get_container()
     session = container.sessions.sign_in(account.username, account.password)
@@ -23,7 +23,7 @@ def sign_in(account: DemoAccount) -> Principal:
 
 def open_case(patient_id: str, doctor_id: str, condition: str = "Atopic dermatitis") -> str:
     """A case owned by the patient with the doctor assigned (as local.seed does); returns its id."""
-    from functions.shared.container import get_container
+    from functions.bootstrap import get_container
 
     container = get_container()
     record = container.cases.create_record(patient_id, condition, ["left forearm"], None)
@@ -33,7 +33,7 @@ def open_case(patient_id: str, doctor_id: str, condition: str = "Atopic dermatit
 
 def active_room(patient: Principal, doctor: Principal, case_id: str) -> str:
     """The patient asks for a visit, the doctor admits it: an ACTIVE room; returns its id."""
-    from functions.shared.container import get_container
+    from functions.bootstrap import get_container
 
     visits = get_container().visits
     room_id = str(visits.request(patient, case_id)["roomId"])

@@ -28,8 +28,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.backend import seeded_backend
+from functions.bootstrap import get_container
 from functions.shared.auth import Principal, Role
-from functions.shared.container import get_container
 from functions.shared.dynamo import shared_connection
 from functions.shared.settings import get_settings
 from functions.timeline.ports import EventType, TimelineEvent

@@ -84,7 +84,7 @@ def seed(cognito: Any, pool_id: str) -> dict[str, str]:
 
     Needs the app's environment already set and the container reset: cases go through it.
     """
-    from functions.shared.container import get_container
+    from functions.bootstrap import get_container
 
     ids = {account.username: create_user(cognito, pool_id, account) for account in DEMO_ACCOUNTS}
     container = get_container()

@@ -25,7 +25,7 @@ from typing import IO, Any
 
 from chalice.app import Chalice
 
-from functions.shared.container import reset_container
+from functions.bootstrap import reset_container
 from local.env import PROJECT_ROOT, EnvironmentPatch, base_environment
 from local.events import EventPoller, find_event_handlers
 from local.http_server import API_PREFIX, S3_PREFIX, HttpServer, build_web_app

@@ -6,10 +6,10 @@ from typing import Any
 
 from chalice.app import Blueprint
 
+from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
-from functions.shared.container import get_container
-from functions.shared.http import ApiRequest, endpoint
+from functions.shared.http import ApiRequest
 
 admin = Blueprint(__name__)
 

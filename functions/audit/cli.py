@@ -18,7 +18,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from functions.shared.container import get_container
+from functions.bootstrap import get_container
 from functions.shared.errors import DomainError
 
 

@@ -21,11 +21,11 @@ import json
 import sys
 from collections.abc import Sequence
 
+from functions.bootstrap import get_container
 from functions.cases.adapters import TABLE as CASES_KEY_PURPOSE
 from functions.emr.adapters import KEY_PURPOSE as EMR_KEY_PURPOSE
 from functions.lesions.adapters import TABLE as LESIONS_KEY_PURPOSE
 from functions.scores.adapters import TABLE as SCORES_KEY_PURPOSE
-from functions.shared.container import get_container
 from functions.shared.errors import DomainError
 
 # Every purpose with data keys; a capability that starts sealing fields adds its purpose here.

@@ -6,11 +6,11 @@ from typing import Any
 
 from chalice.app import Blueprint
 
+from functions.bootstrap import endpoint, get_container
 from functions.emr.kinds import LINKS_SCHEMA, EntryKind
 from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
-from functions.shared.container import get_container
-from functions.shared.http import ApiRequest, Reply, endpoint
+from functions.shared.http import ApiRequest, Reply
 from functions.shared.request_context import RequestSource
 from functions.shared.validation import CURSOR_SCHEMA, ID_SCHEMA, LIMIT_SCHEMA, strict_object
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from chalice.app import AuthResponse, Blueprint
 
-from functions.shared.container import get_container
+from functions.bootstrap import get_container
 from functions.shared.errors import DomainError, Unauthenticated
 from functions.shared.observability import log_info
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from chalice.app import Blueprint
 
+from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
 from functions.identity.service import me_view
 from functions.shared.auth import ANY_ROLE
-from functions.shared.container import get_container
-from functions.shared.http import BODYLESS_CONTENT_TYPES, ApiRequest, endpoint
+from functions.shared.http import BODYLESS_CONTENT_TYPES, ApiRequest
 from functions.shared.validation import strict_object
 
 identity = Blueprint(__name__)

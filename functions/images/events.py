@@ -18,7 +18,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from functions.shared.container import get_container
+from functions.bootstrap import get_container
 from functions.shared.observability import log_info, start_invocation
 
 image_events = Blueprint(__name__)

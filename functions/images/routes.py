@@ -6,13 +6,13 @@ from typing import Any
 
 from chalice.app import Blueprint
 
+from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
 from functions.images.ports import PhotoSource, RemovalReason
 from functions.images.rules import FORMATS, MAX_UPLOAD_BYTES
 from functions.lesions.body_sites import site_schema
 from functions.shared.auth import Role
-from functions.shared.container import get_container
-from functions.shared.http import ApiRequest, Reply, endpoint
+from functions.shared.http import ApiRequest, Reply
 from functions.shared.validation import CURSOR_SCHEMA, ID_SCHEMA, LIMIT_SCHEMA, strict_object
 
 images = Blueprint(__name__)

@@ -6,11 +6,11 @@ from typing import Any
 
 from chalice.app import Blueprint
 
+from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
 from functions.lesions.body_sites import VIEWS, site_schema, vocabulary
 from functions.shared.auth import Role
-from functions.shared.container import get_container
-from functions.shared.http import ApiRequest, Reply, endpoint
+from functions.shared.http import ApiRequest, Reply
 from functions.shared.validation import CURSOR_SCHEMA, ID_SCHEMA, LIMIT_SCHEMA, strict_object
 
 lesions = Blueprint(__name__)

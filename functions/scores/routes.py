@@ -6,11 +6,11 @@ from typing import Any
 
 from chalice.app import Blueprint
 
+from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
 from functions.scores.instruments import Instrument
 from functions.shared.auth import Role
-from functions.shared.container import get_container
-from functions.shared.http import ApiRequest, Reply, endpoint
+from functions.shared.http import ApiRequest, Reply
 from functions.shared.validation import CURSOR_SCHEMA, ID_SCHEMA, strict_object
 
 scores = Blueprint(__name__)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,7 +19,6 @@ from functions.shared.observability import append_keys, log_exception, log_info,
 from functions.shared.request_context import RequestSource, set_request_source
 from functions.shared.validation import (
     EMPTY_OBJECT,
-    ID_PATTERN,
     Schema,
     coerce_query,
     parse_json_object,
@@ -44,11 +42,16 @@ JSON_HEADERS = {
 }
 
 
-class _RequestSource(Protocol):
+class ViewSource(Protocol):
     """What `endpoint` needs from a Chalice app or Blueprint."""
 
     @property
     def current_request(self) -> Any: ...
+
+
+RoleRefusalHook = Callable[[Principal, str, Any], None]
+"""Called with (principal, route, the `case_id` path parameter or None) before a 403 for a role the
+route does not allow; the composition root passes the one that writes the audit trail."""
 
 
 @dataclass(frozen=True)
@@ -96,8 +99,9 @@ def error_response(error: DomainError) -> Any:
 
 
 def endpoint(
-    source: _RequestSource,
+    source: ViewSource,
     *,
+    on_role_refusal: RoleRefusalHook,
     roles: Iterable[Role] | None = None,
     body: Schema | None = None,
     query: Schema | None = None,
@@ -106,7 +110,8 @@ def endpoint(
     """Wrap a view: validate path, query and body, resolve the principal, map errors.
 
     `roles=None` marks a public route (no principal). The view receives one ApiRequest and
-    returns a JSON-serialisable body or a Reply.
+    returns a JSON-serialisable body or a Reply. Routes use `functions.bootstrap.endpoint`, which
+    passes `on_role_refusal` (the refusal audit); this module never reaches up for it.
     """
     allowed_roles = frozenset(roles) if roles is not None else None
     body_schema = body if body is not None else EMPTY_OBJECT
@@ -130,7 +135,7 @@ def endpoint(
                     principal = Principal.from_authorizer_context(context.get("authorizer"))
                     append_keys(user_id=principal.user_id)
                     if not principal.has_any(allowed_roles):
-                        _record_role_refusal(principal, route, path_params.get("case_id"))
+                        on_role_refusal(principal, route, path_params.get("case_id"))
                     principal.require_any(allowed_roles)
                 api_request = ApiRequest(
                     principal=principal,
@@ -164,14 +169,6 @@ def endpoint(
         return wrapper
 
     return decorate
-
-
-def _record_role_refusal(principal: Principal, route: str, case_id: Any) -> None:
-    from functions.shared.container import get_container
-
-    # Only a well-formed id is looked up; anything else cannot name a case.
-    well_formed = isinstance(case_id, str) and re.fullmatch(ID_PATTERN, case_id) is not None
-    get_container().access.refuse_route(principal, route, case_id if well_formed else None)
 
 
 def _body(request: Any, schema: Schema) -> dict[str, Any]:

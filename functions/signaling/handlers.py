@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from functions.shared.container import get_container
+from functions.bootstrap import get_container
 from functions.shared.errors import DomainError
 from functions.shared.observability import log_exception, log_info, start_invocation
 from functions.shared.request_context import RequestSource, set_request_source

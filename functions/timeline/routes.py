@@ -6,10 +6,10 @@ from typing import Any
 
 from chalice.app import Blueprint
 
+from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
-from functions.shared.container import get_container
-from functions.shared.http import ApiRequest, endpoint
+from functions.shared.http import ApiRequest
 from functions.shared.validation import CURSOR_SCHEMA, ID_SCHEMA, strict_object
 
 timeline = Blueprint(__name__)

@@ -6,10 +6,10 @@ from typing import Any
 
 from chalice.app import Blueprint
 
+from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
-from functions.shared.container import get_container
-from functions.shared.http import BODYLESS_CONTENT_TYPES, ApiRequest, Reply, endpoint
+from functions.shared.http import BODYLESS_CONTENT_TYPES, ApiRequest, Reply
 from functions.shared.validation import ID_SCHEMA, LIMIT_SCHEMA, strict_object
 
 visits = Blueprint(__name__)

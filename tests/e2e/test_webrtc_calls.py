@@ -21,7 +21,7 @@ import aiohttp
 import aioice.ice
 import pytest
 
-from functions.shared.container import reset_container
+from functions.bootstrap import reset_container
 from functions.visits.ice import turn_credentials
 from local.seed import DR_CHEN, DR_OKAFOR, PAT_ALEX, PAT_BLAIR, DemoAccount
 from local.stack import LocalStack

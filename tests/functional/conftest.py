@@ -18,7 +18,7 @@ import requests
 from chalice.test import Client
 from moto.server import ThreadedMotoServer
 
-from functions.shared.container import get_container, reset_container
+from functions.bootstrap import get_container, reset_container
 from functions.shared.tables import TABLES
 from local.rest_gateway import RestGateway
 

@@ -7,7 +7,7 @@ from typing import Any
 import boto3
 import pytest
 
-from functions.shared.container import reset_container
+from functions.bootstrap import reset_container
 from tests.functional.conftest import REGION, World
 
 KMS_ALIAS = "alias/dermafollow-local"

@@ -103,7 +103,7 @@ def test_invited_doctor_cannot_invite_further(world: World) -> None:
 
 def test_expired_invitation_gives_no_access(world: World) -> None:
     from functions.access.ports import Grant, GrantKind
-    from functions.shared.container import get_container
+    from functions.bootstrap import get_container
 
     case = world.cases["a"]
     doctor = world.users["dr.three"].user_id
@@ -142,7 +142,7 @@ def test_admin_lists_accounts_without_clinical_content(world: World) -> None:
 
 
 def test_pagination_walks_all_cases_without_repeats(world: World) -> None:
-    from functions.shared.container import get_container
+    from functions.bootstrap import get_container
 
     container = get_container()
     patient = world.users["pat.a"].user_id
@@ -173,7 +173,7 @@ def test_another_users_cursor_is_refused(world: World) -> None:
 def test_condition_and_plan_are_sealed_at_rest(world: World) -> None:
     import boto3
 
-    from functions.shared.container import get_container
+    from functions.bootstrap import get_container
 
     container = get_container()
     record = container.cases.create_record(world.users["pat.a"].user_id, "Nummular eczema, left shin",

@@ -11,8 +11,8 @@ from typing import Any
 import boto3
 import pytest
 
+from functions.bootstrap import get_container
 from functions.shared.auth import Principal, Role
-from functions.shared.container import get_container
 from functions.shared.errors import Conflict
 from functions.shared.tables import RECORDS, TABLES
 from tests.functional.conftest import REGION, World

@@ -174,7 +174,7 @@ def test_a_key_missing_from_the_keyring_is_key_unavailable(tmp_path: Path) -> No
 @pytest.mark.parametrize("stage", ["dev", "prod"])
 def test_deployed_stages_refuse_the_local_key_file(stage: str, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from functions.shared.container import Container
+    from functions.bootstrap import Container
 
     monkeypatch.setenv("STAGE", stage)
     monkeypatch.setenv("KEY_PROVIDER", "local")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from botocore.stub import ANY, Stubber
 
-from functions.shared.container import get_container, reset_container
+from functions.bootstrap import get_container, reset_container
 from functions.signaling.adapters import BURST_SECONDS, EMISSION_INTERVAL
 from functions.signaling.messages import MAX_FRAME_BYTES
 from functions.signaling.service import RESUME_GRACE_SECONDS

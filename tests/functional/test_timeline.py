@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from functions.shared.container import get_container
+from functions.bootstrap import get_container
 from functions.timeline.ports import EventType, TimelineEvent
 from tests.functional.conftest import World
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from functions.shared.container import get_container, reset_container
+from functions.bootstrap import get_container, reset_container
 from tests.functional.conftest import REGION, World
 from tests.support.ws import Sockets
 

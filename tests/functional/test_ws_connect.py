@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 
-from functions.shared.container import get_container, reset_container
+from functions.bootstrap import get_container, reset_container
 from tests.events import ws_event
 from tests.functional.conftest import REGION, World
 

@@ -19,7 +19,7 @@ heavy = sorted(m for m in ("boto3", "botocore.session", "pynamodb.models", "jwt"
                            "aws_lambda_powertools", "cryptography.hazmat.primitives.asymmetric.rsa")
                if m in sys.modules)
 print("HEAVY=" + ",".join(heavy))
-from functions.shared import container
+from functions import bootstrap as container
 print("CONTAINER=" + repr(container._container))
 """
 

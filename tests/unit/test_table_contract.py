@@ -159,3 +159,13 @@ def test_pynamodb_model_matches_spec(model: type[Model]) -> None:
         assert isinstance(attribute, NumberAttribute | TTLAttribute), (
             f"{model.__name__} must store the TTL attribute {spec.ttl_attribute!r} as a number (epoch seconds)"
         )
+
+
+def test_the_composition_root_binds_every_model_to_its_own_table() -> None:
+    """`TABLE_MODELS` (the one map the container binds from) names each model once, under its table."""
+    from functions.bootstrap import TABLE_MODELS, load_model
+
+    bound = [(load_model(path), table) for table, paths in TABLE_MODELS.items() for path in paths]
+    assert sorted(TABLE_MODELS) == sorted(spec.logical_name for spec in TABLES)
+    assert len(bound) == len({model for model, _ in bound}), "a model is bound under two tables"
+    assert {model: table for model, table in bound} == {model: spec_of(model).logical_name for model in MODELS}

@@ -1,20 +1,51 @@
-"""The lazy composition root: builds clients, adapters and services on first use.
+"""The composition root: the one module that knows every capability and wires them together.
 
-Nothing is created at import (cold start, and SnapStart would clone anything random). Tests call
-`reset_container()` after changing the environment.
+Entrypoints (routes, WebSocket handlers, event handlers, command-line tools) ask it for services
+with `get_container()` and decorate views with its `endpoint`; services, ports and adapters never
+import it, and `functions/shared/` never imports any capability (tests/unit/test_layering.py).
+
+Everything is built on first use: importing this module creates nothing (cold start, and SnapStart
+would clone anything random). Each pynamodb model is bound to its physical table once, from
+`TABLE_MODELS`, the first time a store of that table is built. Tests call `reset_container()` after
+changing the environment.
 """
 
 from __future__ import annotations
 
+import importlib
+import re
 import threading
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from functions.shared import http
+from functions.shared.auth import Principal, Role
 from functions.shared.settings import Settings, get_settings
+from functions.shared.tables import (
+    AUDIT_LOG,
+    CASE_ACCESS,
+    CASES,
+    CONNECT_TICKETS,
+    CONNECTIONS,
+    DATA_KEYS,
+    LESIONS,
+    PHOTO_UPLOADS,
+    PHOTOS,
+    RECORD_VERSIONS,
+    RECORDS,
+    SCORES,
+    TIMELINE,
+    VISITS,
+    WAITING_ROOM,
+    TableSpec,
+)
+from functions.shared.validation import ID_PATTERN, Schema
 
 if TYPE_CHECKING:
     from functions.access.service import AccessPolicy
     from functions.audit.service import AuditTrail
+    from functions.cases.adapters import DynamoCaseStore
     from functions.cases.service import CasesService
     from functions.crypto.keyring import DataKeyManager
     from functions.crypto.ports import KeyProvider
@@ -27,6 +58,7 @@ if TYPE_CHECKING:
     from functions.images.service import PhotoProcessor, PhotoService
     from functions.lesions.adapters import DynamoLesionStore
     from functions.lesions.service import LesionService
+    from functions.scores.adapters import DynamoScoreStore
     from functions.scores.service import ScoreService
     from functions.signaling.adapters import DynamoConnectionRegistry, ManagementApiNotifier
     from functions.signaling.service import SignalingService
@@ -37,15 +69,55 @@ if TYPE_CHECKING:
     from functions.visits.service import VisitService
 
 
+# Every pynamodb model, by the table it maps ("module:Class"; one table may hold several item types).
+# tests/unit/test_table_contract.py checks that this names every model of every adapters module.
+TABLE_MODELS: dict[str, tuple[str, ...]] = {
+    CASES.logical_name: ("functions.cases.adapters:CaseModel",),
+    CASE_ACCESS.logical_name: ("functions.access.adapters:CaseAccessModel",),
+    CONNECT_TICKETS.logical_name: ("functions.identity.adapters:ConnectTicketModel",),
+    CONNECTIONS.logical_name: ("functions.signaling.adapters:ConnectionModel",),
+    VISITS.logical_name: ("functions.visits.adapters:VisitModel",),
+    WAITING_ROOM.logical_name: ("functions.visits.adapters:WaitingModel",),
+    TIMELINE.logical_name: ("functions.timeline.adapters:TimelineModel",),
+    LESIONS.logical_name: ("functions.lesions.adapters:LesionModel",),
+    PHOTOS.logical_name: ("functions.images.adapters:PhotoModel",),
+    PHOTO_UPLOADS.logical_name: ("functions.images.adapters:UploadIntentModel",),
+    SCORES.logical_name: ("functions.scores.adapters:ScoreModel",),
+    RECORDS.logical_name: ("functions.emr.adapters:RecordModel",),
+    RECORD_VERSIONS.logical_name: ("functions.emr.adapters:RecordVersionModel",),
+    DATA_KEYS.logical_name: ("functions.crypto.adapters:DataKeyModel",),
+    AUDIT_LOG.logical_name: ("functions.audit.adapters:AuditModel", "functions.audit.adapters:AuditHeadModel"),
+}
+
+
+def load_model(path: str) -> Any:
+    """The model class a `TABLE_MODELS` entry names (imports its adapters module)."""
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
 class Container:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._lock = threading.RLock()
+        self._bound: set[str] = set()
+        self._binding = threading.Lock()
 
     def client(self, service: str) -> Any:
         from functions.shared.aws import make_client
 
         return make_client(service, self.settings.region)
+
+    def bind(self, *specs: TableSpec) -> None:
+        """Bind the models of these tables to their physical tables, once per table per container."""
+        from functions.shared.dynamo import bind_model
+
+        with self._binding:
+            for spec in specs:
+                if spec.logical_name in self._bound:
+                    continue
+                for path in TABLE_MODELS[spec.logical_name]:
+                    bind_model(load_model(path), spec, self.settings)
+                self._bound.add(spec.logical_name)
 
     # --- identity -------------------------------------------------------------------------
     @cached_property
@@ -79,46 +151,42 @@ class Container:
 
     @cached_property
     def connect_tickets(self) -> ConnectTicketService:
-        from functions.identity.adapters import ConnectTicketModel, DynamoTicketStore
+        from functions.identity.adapters import DynamoTicketStore
         from functions.identity.service import ConnectTicketService
-        from functions.shared.dynamo import bind_model
-        from functions.shared.tables import CONNECT_TICKETS
 
-        bind_model(ConnectTicketModel, CONNECT_TICKETS, self.settings)
+        self.bind(CONNECT_TICKETS)
         return ConnectTicketService(DynamoTicketStore(), self.settings.connect_ticket_ttl_seconds)
 
     # --- access and cases -------------------------------------------------------------------
     @cached_property
     def access(self) -> AccessPolicy:
-        from functions.access.adapters import CaseAccessModel, DynamoGrantStore
+        from functions.access.adapters import DynamoGrantStore
         from functions.access.service import AccessPolicy
         from functions.audit.service import AccessRefusalAuditor
-        from functions.shared.dynamo import bind_model
-        from functions.shared.tables import CASE_ACCESS
 
-        bind_model(CaseAccessModel, CASE_ACCESS, self.settings)
+        self.bind(CASE_ACCESS)
         return AccessPolicy(DynamoGrantStore(), refusals=AccessRefusalAuditor(lambda: self.audit))
+
+    @cached_property
+    def case_store(self) -> DynamoCaseStore:
+        from functions.cases.adapters import DynamoCaseStore
+
+        self.bind(CASES)
+        return DynamoCaseStore(self.field_sealer)
 
     @cached_property
     def cases(self) -> CasesService:
         from functions.audit.service import CaseReadAuditor
-        from functions.cases.adapters import CaseModel, DynamoCaseStore
         from functions.cases.service import CasesService
-        from functions.shared.dynamo import bind_model
-        from functions.shared.tables import CASES
 
-        bind_model(CaseModel, CASES, self.settings)
-        return CasesService(DynamoCaseStore(self.field_sealer), self.access, self.directory,
-                            audit=CaseReadAuditor(self.audit))
+        return CasesService(self.case_store, self.access, self.directory, audit=CaseReadAuditor(self.audit))
 
     # --- timeline ---------------------------------------------------------------------------
     @cached_property
     def timeline_store(self) -> DynamoTimelineStore:
-        from functions.shared.dynamo import bind_model
-        from functions.shared.tables import TIMELINE
-        from functions.timeline.adapters import DynamoTimelineStore, TimelineModel
+        from functions.timeline.adapters import DynamoTimelineStore
 
-        bind_model(TimelineModel, TIMELINE, self.settings)
+        self.bind(TIMELINE)
         return DynamoTimelineStore()
 
     @cached_property
@@ -130,11 +198,9 @@ class Container:
     # --- case tracking: lesions, photos, scores ---------------------------------------------
     @cached_property
     def lesion_store(self) -> DynamoLesionStore:
-        from functions.lesions.adapters import DynamoLesionStore, LesionModel
-        from functions.shared.dynamo import bind_model
-        from functions.shared.tables import LESIONS
+        from functions.lesions.adapters import DynamoLesionStore
 
-        bind_model(LesionModel, LESIONS, self.settings)
+        self.bind(LESIONS)
         return DynamoLesionStore(self.field_sealer)
 
     @cached_property
@@ -158,20 +224,16 @@ class Container:
 
     @cached_property
     def photo_intents(self) -> DynamoIntentStore:
-        from functions.images.adapters import DynamoIntentStore, UploadIntentModel
-        from functions.shared.dynamo import bind_model
-        from functions.shared.tables import PHOTO_UPLOADS
+        from functions.images.adapters import DynamoIntentStore
 
-        bind_model(UploadIntentModel, PHOTO_UPLOADS, self.settings)
+        self.bind(PHOTO_UPLOADS)
         return DynamoIntentStore()
 
     @cached_property
     def photo_store(self) -> DynamoPhotoStore:
-        from functions.images.adapters import DynamoPhotoStore, PhotoModel
-        from functions.shared.dynamo import bind_model
-        from functions.shared.tables import PHOTOS
+        from functions.images.adapters import DynamoPhotoStore
 
-        bind_model(PhotoModel, PHOTOS, self.settings)
+        self.bind(PHOTOS)
         return DynamoPhotoStore()
 
     @cached_property
@@ -189,23 +251,24 @@ class Container:
                               self.timeline_store)
 
     @cached_property
-    def scores(self) -> ScoreService:
-        from functions.scores.adapters import DynamoScoreStore, ScoreModel
-        from functions.scores.service import ScoreService
-        from functions.shared.dynamo import bind_model
-        from functions.shared.tables import SCORES
+    def score_store(self) -> DynamoScoreStore:
+        from functions.scores.adapters import DynamoScoreStore
 
-        bind_model(ScoreModel, SCORES, self.settings)
-        return ScoreService(DynamoScoreStore(self.field_sealer), self.access, self.timeline_store, visits=self.rooms)
+        self.bind(SCORES)
+        return DynamoScoreStore(self.field_sealer)
+
+    @cached_property
+    def scores(self) -> ScoreService:
+        from functions.scores.service import ScoreService
+
+        return ScoreService(self.score_store, self.access, self.timeline_store, visits=self.rooms)
 
     # --- visits and signaling ---------------------------------------------------------------
     @cached_property
     def connections(self) -> DynamoConnectionRegistry:
-        from functions.shared.dynamo import bind_model
-        from functions.shared.tables import CONNECTIONS
-        from functions.signaling.adapters import ConnectionModel, DynamoConnectionRegistry
+        from functions.signaling.adapters import DynamoConnectionRegistry
 
-        bind_model(ConnectionModel, CONNECTIONS, self.settings)
+        self.bind(CONNECTIONS)
         return DynamoConnectionRegistry()
 
     @cached_property
@@ -216,22 +279,18 @@ class Container:
 
     @cached_property
     def rooms(self) -> DynamoRoomStore:
-        from functions.shared.dynamo import bind_model
-        from functions.shared.tables import VISITS
-        from functions.visits.adapters import DynamoRoomStore, VisitModel
+        from functions.visits.adapters import DynamoRoomStore
 
-        bind_model(VisitModel, VISITS, self.settings)
+        self.bind(VISITS)
         return DynamoRoomStore()
 
     @cached_property
     def visits(self) -> VisitService:
-        from functions.shared.dynamo import bind_model
-        from functions.shared.tables import WAITING_ROOM
         from functions.signaling.service import UserFanout
-        from functions.visits.adapters import DynamoQueueStore, WaitingModel
+        from functions.visits.adapters import DynamoQueueStore
         from functions.visits.service import VisitService
 
-        bind_model(WaitingModel, WAITING_ROOM, self.settings)
+        self.bind(WAITING_ROOM)
         fanout = UserFanout(self.connections, self.peer_notifier)
         return VisitService(self.rooms, DynamoQueueStore(), self.access, fanout, timeline=self.timeline_store)
 
@@ -255,7 +314,6 @@ class Container:
         from functions.signaling.service import SignalingService
 
         return SignalingService(self.connections, self.peer_notifier, self.visits, self.rooms)
-
 
     # --- medical record: field encryption, audit trail --------------------------------------
     @cached_property
@@ -281,13 +339,11 @@ class Container:
 
     @cached_property
     def data_keys(self) -> DataKeyManager:
-        from functions.crypto.adapters import DataKeyModel, DynamoDataKeyStore
+        from functions.crypto.adapters import DynamoDataKeyStore
         from functions.crypto.cache import CacheLimits, DataKeyCache
         from functions.crypto.keyring import DataKeyManager
-        from functions.shared.dynamo import bind_model
-        from functions.shared.tables import DATA_KEYS
 
-        bind_model(DataKeyModel, DATA_KEYS, self.settings)
+        self.bind(DATA_KEYS)
         limits = CacheLimits(self.settings.data_key_max_age_seconds, self.settings.data_key_max_uses,
                              self.settings.data_key_cache_entries)
         return DataKeyManager(self.key_provider, DynamoDataKeyStore(), DataKeyCache(limits))
@@ -300,45 +356,27 @@ class Container:
 
     @cached_property
     def audit(self) -> AuditTrail:
-        from functions.audit.adapters import AuditHeadModel, AuditModel, DynamoAuditStore, S3AnchorStore
+        from functions.audit.adapters import DynamoAuditStore, S3AnchorStore
         from functions.audit.service import AuditTrail
-        from functions.shared.dynamo import bind_model
-        from functions.shared.tables import AUDIT_LOG
 
-        bind_model(AuditModel, AUDIT_LOG, self.settings)
-        bind_model(AuditHeadModel, AUDIT_LOG, self.settings)
+        self.bind(AUDIT_LOG)
         bucket = self.settings.audit_anchor_bucket
         anchors = S3AnchorStore(lambda: self.client("s3"), bucket) if bucket else None
         return AuditTrail(DynamoAuditStore(), anchors, self.settings.audit_chains)
 
     @cached_property
     def records(self) -> RecordsService:
-        from functions.cases.adapters import CaseModel, DynamoCaseStore
-        from functions.emr.adapters import (
-            CapabilitySources,
-            CasePatients,
-            DynamoRecordStore,
-            RecordModel,
-            RecordVersionModel,
-            VisitCases,
-        )
+        from functions.emr.adapters import CapabilitySources, CasePatients, DynamoRecordStore, VisitCases
         from functions.emr.service import RecordsService
-        from functions.scores.adapters import DynamoScoreStore, ScoreModel
-        from functions.shared.dynamo import bind_model
-        from functions.shared.tables import CASES, RECORD_VERSIONS, RECORDS, SCORES
 
-        settings = self.settings
-        bind_model(RecordModel, RECORDS, settings)
-        bind_model(RecordVersionModel, RECORD_VERSIONS, settings)
-        bind_model(CaseModel, CASES, settings)
-        bind_model(ScoreModel, SCORES, settings)
-        sources = CapabilitySources(self.rooms, self.photo_store, DynamoScoreStore(self.field_sealer),
-                                    lambda: self.cognito, settings.user_pool_id)
+        self.bind(RECORDS, RECORD_VERSIONS)
+        sources = CapabilitySources(self.rooms, self.photo_store, self.score_store,
+                                    lambda: self.cognito, self.settings.user_pool_id)
         return RecordsService(
-            DynamoRecordStore(self.field_sealer), self.access, CasePatients(DynamoCaseStore(self.field_sealer)),
-            VisitCases(self.rooms),
+            DynamoRecordStore(self.field_sealer), self.access, CasePatients(self.case_store), VisitCases(self.rooms),
             self.audit, sources, timeline=self.timeline_store,
         )
+
 
 _container: Container | None = None
 _container_lock = threading.Lock()
@@ -363,3 +401,24 @@ def reset_container() -> None:
         _container = None
     reset_settings()
     forget_connections()
+
+
+# --- the endpoint decorator with this deployment's refusal audit --------------------------------
+def record_role_refusal(principal: Principal, route: str, case_id: Any) -> None:
+    """A route refused by role goes into the audit trail (in the patient's chain when the path names
+    one of their cases)."""
+    # Only a well-formed id is looked up; anything else cannot name a case.
+    well_formed = isinstance(case_id, str) and re.fullmatch(ID_PATTERN, case_id) is not None
+    get_container().access.refuse_route(principal, route, case_id if well_formed else None)
+
+
+def endpoint(
+    source: http.ViewSource,
+    *,
+    roles: Iterable[Role] | None = None,
+    body: Schema | None = None,
+    query: Schema | None = None,
+    path: Schema | None = None,
+) -> Callable[[Callable[[http.ApiRequest], Any]], Callable[..., Any]]:
+    """`functions.shared.http.endpoint` with role refusals recorded in the audit trail."""
+    return http.endpoint(source, on_role_refusal=record_role_refusal, roles=roles, body=body, query=query, path=path)
