@@ -12,11 +12,10 @@ Every refusal goes to the refusal recorder (the audit trail) under the action th
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime
 
 from functions.access.ports import AccessRefusal, Grant, GrantKind, GrantPage, GrantStore, RefusalRecorder
 from functions.shared.auth import Principal, Role
+from functions.shared.clock import Clock, iso
 from functions.shared.errors import Forbidden, NotFound, ValidationError
 
 MAX_INVITATION_HOURS = 24 * 30
@@ -27,7 +26,7 @@ def case_not_found() -> NotFound:
 
 
 class AccessPolicy:
-    def __init__(self, grants: GrantStore, clock: Callable[[], float] = time.time,
+    def __init__(self, grants: GrantStore, clock: Clock = time.time,
                  refusals: RefusalRecorder | None = None) -> None:
         self._grants = grants
         self._clock = clock
@@ -92,7 +91,7 @@ class AccessPolicy:
 
     def open_case(self, case_id: str, patient_id: str, doctor_ids: list[str], granted_by: str) -> None:
         """Record the owner and assigned doctors of a newly opened case."""
-        now = _iso(self._clock())
+        now = iso(self._clock())
         self._grants.put(Grant(case_id, patient_id, GrantKind.OWNER, granted_by, now))
         for doctor_id in doctor_ids:
             self._grants.put(Grant(case_id, doctor_id, GrantKind.ASSIGNED, granted_by, now))
@@ -110,19 +109,15 @@ class AccessPolicy:
             principal_id=doctor_id,
             kind=GrantKind.INVITED,
             granted_by=inviter.user_id,
-            granted_at=_iso(now),
+            granted_at=iso(now),
             expires_at_epoch=int(now) + hours * 3600,
         )
         self._grants.put(grant)
         return grant
 
 
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="seconds")
-
-
 def grant_view(grant: Grant) -> dict[str, object]:
     view: dict[str, object] = {"doctorId": grant.principal_id, "kind": grant.kind.value}
     if grant.expires_at_epoch is not None:
-        view["expiresAt"] = _iso(grant.expires_at_epoch)
+        view["expiresAt"] = iso(grant.expires_at_epoch)
     return view

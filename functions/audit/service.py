@@ -16,7 +16,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from functions.access.ports import AccessRefusal
@@ -34,6 +33,7 @@ from functions.audit.chain import (
 )
 from functions.audit.ports import AnchorStore, AuditStore, HeadMoved
 from functions.shared.auth import Principal
+from functions.shared.clock import Clock, iso
 from functions.shared.errors import DependencyUnavailable
 from functions.shared.observability import put_metrics
 from functions.shared.request_context import RequestSource, request_source
@@ -41,10 +41,6 @@ from functions.shared.transact import TransactItem
 
 MAX_APPEND_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS = 0.01
-
-
-def iso_micro(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="microseconds")
 
 
 def entry_view(entry: AuditEntry) -> dict[str, Any]:
@@ -86,7 +82,7 @@ class VerifyReport:
 
 class AuditTrail:
     def __init__(self, store: AuditStore, anchors: AnchorStore | None, chains: int,
-                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep) -> None:
+                 clock: Clock = time.time, sleep: Callable[[float], None] = time.sleep) -> None:
         self._store = store
         self._anchors = anchors
         self._chains = chain_names(chains)
@@ -119,7 +115,7 @@ class AuditTrail:
             with self._lock:
                 known = self._tails.get(chain)
             tail = known if known is not None else self._store.tail(chain)
-            entry = next_entry(chain, tail, event, iso_micro(self._clock()))
+            entry = next_entry(chain, tail, event, iso(self._clock(), "microseconds"))
             try:
                 self._store.commit(entry, staged)
             except HeadMoved:
@@ -149,7 +145,7 @@ class AuditTrail:
         if self._anchors is None:
             raise DependencyUnavailable("No audit anchor bucket is configured.", code="anchor_not_configured")
         tails = {chain: tail for chain in self._chains if (tail := self._store.tail(chain)) is not None}
-        anchor = Anchor(at=iso_micro(self._clock()), heads=tails)
+        anchor = Anchor(at=iso(self._clock(), "microseconds"), heads=tails)
         key = self._anchors.put(anchor)
         return Anchor(anchor.at, anchor.heads, key)
 

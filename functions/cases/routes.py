@@ -11,13 +11,11 @@ from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
 from functions.shared.http import ApiRequest, Reply
-from functions.shared.validation import CURSOR_SCHEMA, ID_SCHEMA, LIMIT_SCHEMA, strict_object
+from functions.shared.validation import CASE_PATH, PAGE_QUERY, strict_object
 
 cases = Blueprint(__name__)
 
 CLINICAL = (Role.PATIENT, Role.DOCTOR)
-CASE_PATH = strict_object({"case_id": ID_SCHEMA}, ["case_id"])
-LIST_QUERY = strict_object({"limit": LIMIT_SCHEMA, "cursor": CURSOR_SCHEMA})
 SITE = {"type": "string", "pattern": "^[a-z][a-z0-9_-]{1,47}$"}
 OPEN_BODY = strict_object(
     {
@@ -38,7 +36,7 @@ INVITE_BODY = strict_object(
 
 
 @cases.route("/cases", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(cases, roles=CLINICAL, query=LIST_QUERY)
+@endpoint(cases, roles=CLINICAL, query=PAGE_QUERY)
 def list_cases(request: ApiRequest) -> dict[str, Any]:
     return get_container().cases.list_visible(
         request.require_principal(), request.query.get("limit", 20), request.query.get("cursor"),

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from functions.access.ports import GrantKind
 from functions.access.service import AccessPolicy, case_not_found, grant_view
 from functions.cases.ports import CaseRecord, CaseStore
 from functions.shared.auth import Principal, Role
+from functions.shared.clock import Clock, iso
 from functions.shared.errors import ValidationError
 
 
@@ -45,7 +44,7 @@ def case_summary(record: CaseRecord) -> dict[str, Any]:
 
 class CasesService:
     def __init__(self, cases: CaseStore, access: AccessPolicy, directory: RoleDirectory,
-                 clock: Callable[[], float] = time.time, *, audit: CaseReadAudit | None = None) -> None:
+                 clock: Clock = time.time, *, audit: CaseReadAudit | None = None) -> None:
         self._cases = cases
         self._access = access
         self._directory = directory
@@ -91,7 +90,7 @@ class CasesService:
 
     def create_record(self, patient_id: str, condition: str, body_sites: list[str],
                       follow_up_plan: str | None) -> CaseRecord:
-        now = datetime.fromtimestamp(self._clock(), tz=UTC).isoformat(timespec="seconds")
+        now = iso(self._clock())
         record = CaseRecord(
             case_id=new_case_id(),
             patient_id=patient_id,

@@ -16,10 +16,10 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from functions.crypto.cache import ActiveKey, DataKeyCache
 from functions.crypto.ports import DataKeyStore, DecryptError, KeyProvider, StoredDataKey
+from functions.shared.clock import Clock, iso
 
 APP_CONTEXT = "dermafollow"
 REWRAP_PAGE = 100
@@ -47,7 +47,7 @@ class RewrapReport:
 
 class DataKeyManager:
     def __init__(self, provider: KeyProvider, store: DataKeyStore, cache: DataKeyCache,
-                 clock: Callable[[], float] = time.time, make_key_id: Callable[[], str] = new_key_id) -> None:
+                 clock: Clock = time.time, make_key_id: Callable[[], str] = new_key_id) -> None:
         self._provider = provider
         self._store = store
         self._cache = cache
@@ -117,4 +117,4 @@ class DataKeyManager:
                 return report
 
     def _now(self) -> str:
-        return datetime.fromtimestamp(self._clock(), tz=UTC).isoformat(timespec="seconds")
+        return iso(self._clock())

@@ -12,15 +12,14 @@ from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
 from functions.shared.http import ApiRequest, Reply
 from functions.shared.request_context import RequestSource
-from functions.shared.validation import CURSOR_SCHEMA, ID_SCHEMA, LIMIT_SCHEMA, strict_object
+from functions.shared.validation import CASE_PATH, CURSOR_SCHEMA, LIMIT_SCHEMA, PAGE_QUERY, id_path, strict_object
 
 records = Blueprint(__name__)
 
 CLINICAL = (Role.PATIENT, Role.DOCTOR)
 DOCTORS = (Role.DOCTOR,)
 FHIR_HEADERS = {"Content-Type": "application/fhir+json"}
-CASE_PATH = strict_object({"case_id": ID_SCHEMA}, ["case_id"])
-ENTRY_PATH = strict_object({"case_id": ID_SCHEMA, "entry_id": ID_SCHEMA}, ["case_id", "entry_id"])
+ENTRY_PATH = id_path("case_id", "entry_id")
 PATIENT_PATH = strict_object(
     {"patient_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}}, ["patient_id"]
 )
@@ -36,7 +35,6 @@ RETRACT_BODY = strict_object(
     ["expectedVersion", "reason"],
 )
 LIST_QUERY = strict_object({"kind": KIND, "limit": LIMIT_SCHEMA, "cursor": CURSOR_SCHEMA})
-PAGE_QUERY = strict_object({"limit": LIMIT_SCHEMA, "cursor": CURSOR_SCHEMA})
 
 
 def _source(request: ApiRequest) -> RequestSource:

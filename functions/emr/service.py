@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any
 
 from functions.access.ports import Grant, GrantKind
@@ -48,6 +46,7 @@ from functions.emr.ports import (
     VisitDirectory,
 )
 from functions.shared.auth import Principal, Role
+from functions.shared.clock import Clock, Precision, iso
 from functions.shared.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from functions.shared.observability import log_warning
 from functions.shared.request_context import RequestSource
@@ -59,6 +58,9 @@ EXPORT_PAGE = 100
 # An export's audit entry lists the disclosed entry ids up to this many (an item must stay < 400 KB);
 # beyond it, the versions' timestamps still tell exactly what existed at the export's time.
 MAX_AUDITED_IDS = 500
+
+# Milliseconds: versions written within one second keep their order (history, timeline).
+STAMP: Precision = "milliseconds"
 
 
 def record_not_found() -> NotFound:
@@ -156,7 +158,7 @@ class CaseAccess:
 class RecordsService:
     def __init__(self, records: RecordStore, access: AccessPolicy, cases: CaseDirectory, visits: VisitDirectory,
                  audit: AuditTrail, sources: ClinicalSources, timeline: TimelineWriter | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Clock = time.time) -> None:
         self._records = records
         self._access = access
         self._cases = cases
@@ -176,7 +178,7 @@ class RecordsService:
         checked = self._checked_content(entry_kind, content)
         checked_links = self._checked_links(case_id, links)
         now = self._clock()
-        at = _iso(now)
+        at = iso(now, STAMP)
         version = RecordVersion(
             case_id=case_id, entry_id=new_entry_id(entry_kind, now), patient_id=access.patient_id,
             kind=entry_kind, version=1, status=EntryStatus.ACTIVE, action=VersionAction.CREATE, content=checked,
@@ -205,7 +207,7 @@ class RecordsService:
         after = {**checked, "links": _links_doc(checked_links)}
         version = replace(
             current.current, version=expected_version + 1, action=VersionAction.AMEND, content=checked,
-            links=checked_links, author_id=doctor.user_id, author_role=doctor.role.value, at=_iso(self._clock()),
+            links=checked_links, author_id=doctor.user_id, author_role=doctor.role.value, at=iso(self._clock(), STAMP),
             changed_fields=tuple(changed_fields(before, after)), reason=None,
         )
         return self._commit_version(access, "record.amend", current, version)
@@ -219,7 +221,7 @@ class RecordsService:
         version = replace(
             current.current, version=expected_version + 1, action=VersionAction.RETRACT,
             status=EntryStatus.ENTERED_IN_ERROR, author_id=doctor.user_id, author_role=doctor.role.value,
-            at=_iso(self._clock()), changed_fields=("status",), reason=reason,
+            at=iso(self._clock(), STAMP), changed_fields=("status",), reason=reason,
         )
         return self._commit_version(access, "record.retract", current, version)
 
@@ -403,7 +405,7 @@ class RecordsService:
             entries = self._all_entries(access)
             facts = self._sources.facts_for_case(access.case_id)
             cases.append(fhir.CaseRecord(access.case_id, entries, facts))
-        bundle = fhir.build_bundle(self._sources.demographics(patient_id), cases, _iso(self._clock()))
+        bundle = fhir.build_bundle(self._sources.demographics(patient_id), cases, iso(self._clock(), STAMP))
         disclosed = tuple(entry.current.entry_id for case in cases for entry in case.entries)
         first = accesses[0]
         self._audit.record(AuditEvent(
@@ -432,8 +434,3 @@ def _patient_may_see(entry: RecordEntry) -> bool:
 
 def _links_doc(links: Links) -> dict[str, list[str]]:
     return {"visitIds": list(links.visit_ids), "photoIds": list(links.photo_ids)}
-
-
-def _iso(epoch: float) -> str:
-    # Milliseconds: versions written within one second keep their order (history, timeline).
-    return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="milliseconds")

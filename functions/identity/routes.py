@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
 
 from chalice.app import Blueprint
@@ -11,6 +10,7 @@ from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
 from functions.identity.service import me_view
 from functions.shared.auth import ANY_ROLE
+from functions.shared.clock import iso
 from functions.shared.http import BODYLESS_CONTENT_TYPES, ApiRequest
 from functions.shared.validation import strict_object
 
@@ -55,10 +55,9 @@ def me(request: ApiRequest) -> dict[str, Any]:
 def ws_ticket(request: ApiRequest) -> dict[str, Any]:
     container = get_container()
     issued = container.connect_tickets.issue(request.require_principal())
-    from datetime import datetime
 
     return {
         "ticket": issued.ticket,
-        "expiresAt": datetime.fromtimestamp(issued.expires_at_epoch, tz=UTC).isoformat(timespec="seconds"),
+        "expiresAt": iso(issued.expires_at_epoch),
         "wsUrl": container.settings.ws_public_url,
     }

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from functions.identity.ports import IdentityProvider, IssuedTokens, StoredTicket, TicketStore, TokenVerifier
 from functions.shared.auth import Principal, roles_from_groups
+from functions.shared.clock import Clock
 from functions.shared.errors import Unauthenticated
 
 
@@ -61,7 +61,7 @@ class IssuedTicket:
 class ConnectTicketService:
     """Single-use, short-lived tickets: the WebSocket URL never carries a long-lived token."""
 
-    def __init__(self, store: TicketStore, ttl_seconds: int, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, store: TicketStore, ttl_seconds: int, clock: Clock = time.time) -> None:
         self._store = store
         self._ttl = ttl_seconds
         self._clock = clock

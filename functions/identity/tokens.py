@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from functions.shared.auth import Principal, roles_from_groups
+from functions.shared.clock import Clock
 from functions.shared.errors import DependencyUnavailable, Unauthenticated
 
 JwksFetcher = Callable[[], dict[str, Any]]
@@ -41,7 +42,7 @@ class JwksTokenVerifier:
         issuer: str,
         client_id: str,
         fetch_jwks: JwksFetcher,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = time.time,
         leeway_seconds: int = 5,
     ) -> None:
         self._issuer = issuer

@@ -13,14 +13,21 @@ from functions.images.rules import FORMATS, MAX_UPLOAD_BYTES
 from functions.lesions.body_sites import site_schema
 from functions.shared.auth import Role
 from functions.shared.http import ApiRequest, Reply
-from functions.shared.validation import CURSOR_SCHEMA, ID_SCHEMA, LIMIT_SCHEMA, strict_object
+from functions.shared.validation import (
+    CASE_PATH,
+    CURSOR_SCHEMA,
+    ID_SCHEMA,
+    LIMIT_SCHEMA,
+    PAGE_QUERY,
+    id_path,
+    strict_object,
+)
 
 images = Blueprint(__name__)
 
 CLINICAL = (Role.PATIENT, Role.DOCTOR)
-CASE_PATH = strict_object({"case_id": ID_SCHEMA}, ["case_id"])
-PHOTO_PATH = strict_object({"case_id": ID_SCHEMA, "photo_id": ID_SCHEMA}, ["case_id", "photo_id"])
-LESION_PATH = strict_object({"case_id": ID_SCHEMA, "lesion_id": ID_SCHEMA}, ["case_id", "lesion_id"])
+PHOTO_PATH = id_path("case_id", "photo_id")
+LESION_PATH = id_path("case_id", "lesion_id")
 UPLOAD_BODY = strict_object(
     {
         "bodySite": site_schema(),
@@ -33,7 +40,6 @@ UPLOAD_BODY = strict_object(
     },
     ["bodySite", "contentType", "sizeBytes", "source"],
 )
-PAGE_QUERY = strict_object({"limit": LIMIT_SCHEMA, "cursor": CURSOR_SCHEMA})
 PHOTOS_QUERY = strict_object(
     {"limit": LIMIT_SCHEMA, "cursor": CURSOR_SCHEMA, "bodySite": site_schema(), "lesionId": ID_SCHEMA}
 )

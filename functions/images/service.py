@@ -12,7 +12,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from functions.access.ports import GrantKind
@@ -38,6 +38,7 @@ from functions.lesions.body_sites import body_sites
 from functions.lesions.ports import LesionStore
 from functions.lesions.service import lesion_not_found
 from functions.shared.auth import Principal
+from functions.shared.clock import Clock, iso
 from functions.shared.errors import DomainError, Forbidden, NotFound, ValidationError
 from functions.shared.observability import log_info, log_warning
 from functions.shared.request_context import request_source
@@ -58,10 +59,6 @@ MAX_CAPTURE_AGE_DAYS = 366 * 10
 CLOCK_SKEW_SECONDS = 300
 
 ProcessFunction = Callable[[bytes, str], "ProcessedImage"]
-
-
-def iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="seconds")
 
 
 def new_photo_id(captured_epoch: float) -> str:
@@ -94,7 +91,7 @@ def parse_captured_at(value: str | None, now: float) -> float:
 class PhotoService:
     def __init__(self, intents: IntentStore, photos: PhotoStore, objects: ObjectStore, access: AccessPolicy,
                  lesions: LesionStore, audit: AuditTrail, timeline: TimelineWriter,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Clock = time.time) -> None:
         self._intents = intents
         self._photos = photos
         self._objects = objects
@@ -284,7 +281,7 @@ class PhotoProcessor:
 
     def __init__(self, intents: IntentStore, photos: PhotoStore, objects: ObjectStore, bucket: str,
                  timeline: TimelineWriter, process: ProcessFunction | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Clock = time.time) -> None:
         self._intents = intents
         self._photos = photos
         self._objects = objects

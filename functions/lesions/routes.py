@@ -11,13 +11,12 @@ from functions.identity.authorizer import jwt_authorizer
 from functions.lesions.body_sites import VIEWS, site_schema, vocabulary
 from functions.shared.auth import Role
 from functions.shared.http import ApiRequest, Reply
-from functions.shared.validation import CURSOR_SCHEMA, ID_SCHEMA, LIMIT_SCHEMA, strict_object
+from functions.shared.validation import CASE_PATH, PAGE_QUERY, id_path, strict_object
 
 lesions = Blueprint(__name__)
 
 CLINICAL = (Role.PATIENT, Role.DOCTOR)
-CASE_PATH = strict_object({"case_id": ID_SCHEMA}, ["case_id"])
-LESION_PATH = strict_object({"case_id": ID_SCHEMA, "lesion_id": ID_SCHEMA}, ["case_id", "lesion_id"])
+LESION_PATH = id_path("case_id", "lesion_id")
 UNIT = {"type": "number", "minimum": 0, "maximum": 1}
 CREATE_BODY = strict_object(
     {
@@ -29,7 +28,6 @@ CREATE_BODY = strict_object(
     },
     ["bodySite", "view", "x", "y", "label"],
 )
-LIST_QUERY = strict_object({"limit": LIMIT_SCHEMA, "cursor": CURSOR_SCHEMA})
 
 
 @lesions.route("/body-sites", methods=["GET"], authorizer=jwt_authorizer)
@@ -50,7 +48,7 @@ def create_lesion(request: ApiRequest) -> Reply:
 
 
 @lesions.route("/cases/{case_id}/lesions", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(lesions, roles=CLINICAL, path=CASE_PATH, query=LIST_QUERY)
+@endpoint(lesions, roles=CLINICAL, path=CASE_PATH, query=PAGE_QUERY)
 def list_lesions(request: ApiRequest) -> dict[str, Any]:
     return get_container().lesions.list(
         request.require_principal(), request.path["case_id"], request.query.get("limit", 100),

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from functions.access.service import AccessPolicy
 from functions.lesions.body_sites import body_sites
 from functions.lesions.ports import Lesion, LesionStore
 from functions.shared.auth import Principal
+from functions.shared.clock import Clock, iso
 from functions.shared.errors import NotFound, ValidationError
 
 
@@ -38,7 +37,7 @@ def lesion_view(lesion: Lesion) -> dict[str, Any]:
 
 
 class LesionService:
-    def __init__(self, store: LesionStore, access: AccessPolicy, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, store: LesionStore, access: AccessPolicy, clock: Clock = time.time) -> None:
         self._store = store
         self._access = access
         self._clock = clock
@@ -61,7 +60,7 @@ class LesionService:
             x=round(x, 4),
             y=round(y, 4),
             label=label.strip(),
-            created_at=datetime.fromtimestamp(self._clock(), tz=UTC).isoformat(timespec="seconds"),
+            created_at=iso(self._clock()),
             created_by=principal.user_id,
         )
         self._store.create(lesion)

@@ -11,12 +11,11 @@ from functions.identity.authorizer import jwt_authorizer
 from functions.scores.instruments import Instrument
 from functions.shared.auth import Role
 from functions.shared.http import ApiRequest, Reply
-from functions.shared.validation import CURSOR_SCHEMA, ID_SCHEMA, strict_object
+from functions.shared.validation import CASE_PATH, CURSOR_SCHEMA, ID_SCHEMA, strict_object
 
 scores = Blueprint(__name__)
 
 CLINICAL = (Role.PATIENT, Role.DOCTOR)
-CASE_PATH = strict_object({"case_id": ID_SCHEMA}, ["case_id"])
 INSTRUMENT = {"type": "string", "enum": [instrument.value for instrument in Instrument]}
 # The components' own strict schema depends on the instrument; the service applies it.
 RECORD_BODY = strict_object(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from functions.access.ports import GrantKind
@@ -20,6 +18,7 @@ from functions.scores.instruments import (
 )
 from functions.scores.ports import ScoreRecord, ScoreStore, VisitLookup
 from functions.shared.auth import Principal
+from functions.shared.clock import Clock, iso
 from functions.shared.errors import Forbidden, ValidationError
 from functions.shared.validation import validate
 from functions.timeline.ports import EventType, TimelineEvent, TimelineWriter
@@ -56,7 +55,7 @@ def score_view(record: ScoreRecord) -> dict[str, Any]:
 
 class ScoreService:
     def __init__(self, store: ScoreStore, access: AccessPolicy, timeline: TimelineWriter,
-                 visits: VisitLookup | None = None, clock: Callable[[], float] = time.time) -> None:
+                 visits: VisitLookup | None = None, clock: Clock = time.time) -> None:
         self._store = store
         self._access = access
         self._timeline = timeline
@@ -89,7 +88,7 @@ class ScoreService:
             case_id=case_id,
             score_id=new_score_id(),
             instrument=instrument.value,
-            recorded_at=datetime.fromtimestamp(now, tz=UTC).isoformat(timespec="milliseconds"),
+            recorded_at=iso(now, "milliseconds"),
             recorded_by=principal.user_id,
             recorder_role="patient" if is_patient else "doctor",
             on_behalf_of_patient=not is_patient and instrument not in CLINICIAN_RATED,
@@ -115,7 +114,7 @@ class ScoreService:
             event_id=record.score_id,
             type=EventType.SCORE,
             # Milliseconds: two scores saved within one second keep their order on the timeline.
-            occurred_at=datetime.fromtimestamp(now, tz=UTC).isoformat(timespec="milliseconds"),
+            occurred_at=iso(now, "milliseconds"),
             actor_id=principal.user_id,
             ref_id=record.score_id,
             summary=summary,

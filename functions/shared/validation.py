@@ -79,3 +79,13 @@ ID_SCHEMA: Schema = {"type": "string", "pattern": ID_PATTERN}
 CURSOR_SCHEMA: Schema = {"type": "string", "maxLength": 1024, "pattern": "^[A-Za-z0-9_=-]+$"}
 LIMIT_SCHEMA: Schema = {"type": "integer", "minimum": 1, "maximum": 100}
 EMPTY_OBJECT: Schema = strict_object({})
+
+
+def id_path(*names: str) -> Schema:
+    """The path schema of a route whose parameters are all ids (`/cases/{case_id}/...`)."""
+    return strict_object(dict.fromkeys(names, ID_SCHEMA), list(names))
+
+
+# The schemas many routes share: one case's routes, and one page of a list.
+CASE_PATH: Schema = id_path("case_id")
+PAGE_QUERY: Schema = strict_object({"limit": LIMIT_SCHEMA, "cursor": CURSOR_SCHEMA})

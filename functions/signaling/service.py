@@ -8,11 +8,10 @@ in one conditional write that also returns the stored connection (no separate re
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from functions.shared.auth import Principal, Role, roles_from_groups
+from functions.shared.clock import Clock, iso
 from functions.shared.errors import Conflict, DomainError, NotFound, ValidationError
 from functions.signaling.messages import RELAYED_ACTIONS, parse_frame
 from functions.signaling.ports import Connection, ConnectionRegistry, PeerNotifier
@@ -23,10 +22,6 @@ from functions.visits.service import VisitService
 CONNECTION_TTL_SECONDS = 2 * 3600 + 600
 # A participant whose socket dropped keeps their place this long (reconnect resumes it).
 RESUME_GRACE_SECONDS = 60
-
-
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="seconds")
 
 
 def _role_in(room: Room, user_id: str) -> str:
@@ -40,7 +35,7 @@ def principal_of(connection: Connection) -> Principal:
 
 class SignalingService:
     def __init__(self, registry: ConnectionRegistry, notifier: PeerNotifier, visits: VisitService,
-                 rooms: RoomStore, clock: Callable[[], float] = time.time) -> None:
+                 rooms: RoomStore, clock: Clock = time.time) -> None:
         self._registry = registry
         self._notifier = notifier
         self._visits = visits
@@ -56,7 +51,7 @@ class SignalingService:
                 user_id=principal.user_id,
                 username=principal.username,
                 roles=",".join(sorted(r.value for r in principal.roles)),
-                connected_at=_iso(now),
+                connected_at=iso(now),
             ),
             now=now,
             ttl_epoch=int(now) + CONNECTION_TTL_SECONDS,
@@ -66,7 +61,7 @@ class SignalingService:
         connection = self._registry.get(connection_id)
         self._registry.remove(connection_id)
         if connection and connection.room_id:
-            self._rooms.mark_left(connection.room_id, connection.user_id, _iso(self._clock()), reason="disconnected")
+            self._rooms.mark_left(connection.room_id, connection.user_id, iso(self._clock()), reason="disconnected")
             self._broadcast(connection.room_id, connection_id, {
                 "type": "participant.left", "participantId": connection.user_id, "reason": "disconnected",
                 "resumableForSeconds": RESUME_GRACE_SECONDS,
@@ -113,7 +108,7 @@ class SignalingService:
         if sender.room_id and sender.room_id != room_id:
             raise Conflict("Leave your current visit first.", code="already_in_room")
         role = _role_in(room, principal.user_id)
-        participant = Participant(principal.user_id, principal.username, role, _iso(self._clock()),
+        participant = Participant(principal.user_id, principal.username, role, iso(self._clock()),
                                   sender.connection_id)
         previous = room.participants.get(principal.user_id)
         room = self._add_participant(room, participant)
@@ -146,7 +141,7 @@ class SignalingService:
         except Conflict:
             pass
         # Free places held by people who dropped longer ago than the grace period, then retry once.
-        cutoff = _iso(self._clock() - RESUME_GRACE_SECONDS)
+        cutoff = iso(self._clock() - RESUME_GRACE_SECONDS)
         stale = [p for p in room.participants.values() if p.left_at and p.left_at < cutoff]
         for p in stale:
             self._rooms.remove_participant(room.room_id, p.user_id)
@@ -164,7 +159,7 @@ class SignalingService:
         if not sender.room_id:
             raise Conflict("You are not in a visit.", code="not_in_room")
         # Leaving frees the place; the room's attendance log keeps that they took part.
-        self._rooms.mark_left(sender.room_id, sender.user_id, _iso(self._clock()), reason="left")
+        self._rooms.mark_left(sender.room_id, sender.user_id, iso(self._clock()), reason="left")
         self._rooms.remove_participant(sender.room_id, sender.user_id)
         self._registry.set_room(sender.connection_id, None)
         self.reply(sender.connection_id, {"type": "left", "roomId": sender.room_id})

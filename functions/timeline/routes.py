@@ -10,16 +10,13 @@ from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
 from functions.shared.http import ApiRequest
-from functions.shared.validation import CURSOR_SCHEMA, ID_SCHEMA, strict_object
+from functions.shared.validation import CASE_PATH, PAGE_QUERY
 
 timeline = Blueprint(__name__)
 
-PAGE_QUERY = strict_object({"limit": {"type": "integer", "minimum": 1, "maximum": 100}, "cursor": CURSOR_SCHEMA})
-
 
 @timeline.route("/cases/{case_id}/timeline", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(timeline, roles=(Role.PATIENT, Role.DOCTOR), path=strict_object({"case_id": ID_SCHEMA}, ["case_id"]),
-          query=PAGE_QUERY)
+@endpoint(timeline, roles=(Role.PATIENT, Role.DOCTOR), path=CASE_PATH, query=PAGE_QUERY)
 def case_timeline(request: ApiRequest) -> dict[str, Any]:
     return get_container().timeline.page(
         request.require_principal(), request.path["case_id"], request.query.get("limit", 50),

@@ -13,10 +13,10 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from functions.shared.auth import Principal
+from functions.shared.clock import Clock, iso
 
 MIN_TTL_SECONDS = 60
 MAX_TTL_SECONDS = 24 * 3600
@@ -30,7 +30,7 @@ def turn_credentials(secret: str, user_id: str, expires_at: int) -> tuple[str, s
 
 class IceServerService:
     def __init__(self, stun_urls: tuple[str, ...], turn_urls: tuple[str, ...], secret: Callable[[], str],
-                 ttl_seconds: int, clock: Callable[[], float] = time.time) -> None:
+                 ttl_seconds: int, clock: Clock = time.time) -> None:
         self._stun = stun_urls
         self._turn = turn_urls
         self._secret = secret
@@ -47,7 +47,7 @@ class IceServerService:
         return {
             "iceServers": servers,
             "ttlSeconds": self._ttl,
-            "expiresAt": datetime.fromtimestamp(expires_at, tz=UTC).isoformat(timespec="seconds"),
+            "expiresAt": iso(expires_at),
         }
 
 

@@ -10,13 +10,12 @@ from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
 from functions.shared.http import BODYLESS_CONTENT_TYPES, ApiRequest, Reply
-from functions.shared.validation import ID_SCHEMA, LIMIT_SCHEMA, strict_object
+from functions.shared.validation import CASE_PATH, ID_SCHEMA, LIMIT_SCHEMA, strict_object
 
 visits = Blueprint(__name__)
 
 CLINICAL = (Role.PATIENT, Role.DOCTOR)
 ROOM_PATH = strict_object({"room_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{22,64}$"}}, ["room_id"])
-CASE_PATH = strict_object({"case_id": ID_SCHEMA}, ["case_id"])
 REQUEST_BODY = strict_object({"caseId": ID_SCHEMA}, ["caseId"])
 _METRIC = {"type": "number", "minimum": 0, "maximum": 1e7}
 QUALITY_BODY = strict_object(

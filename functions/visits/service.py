@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from functions.access.ports import GrantKind
 from functions.access.service import AccessPolicy
 from functions.shared.auth import Principal, Role
+from functions.shared.clock import Clock, iso
 from functions.shared.errors import Conflict, NotFound
 from functions.timeline.ports import EventType, TimelineEvent, TimelineWriter
 from functions.visits.ports import QueueEntry, QueueStore, Room, RoomStatus, RoomStore, UserNotifier
@@ -24,17 +23,13 @@ ACTIVE_TTL_SECONDS = 12 * 3600  # backstop only: API Gateway closes sockets afte
 AVERAGE_VISIT_SECONDS = 10 * 60  # for the patient's estimated wait
 
 
-def iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="seconds")
-
-
 def room_not_found() -> NotFound:
     return NotFound("No such visit.", code="visit_not_found")
 
 
 class VisitService:
     def __init__(self, rooms: RoomStore, queue: QueueStore, access: AccessPolicy, notifier: UserNotifier,
-                 clock: Callable[[], float] = time.time, *, timeline: TimelineWriter | None = None) -> None:
+                 clock: Clock = time.time, *, timeline: TimelineWriter | None = None) -> None:
         self._rooms = rooms
         self._queue = queue
         self._access = access

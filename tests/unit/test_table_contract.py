@@ -168,4 +168,4 @@ def test_the_composition_root_binds_every_model_to_its_own_table() -> None:
     bound = [(load_model(path), table) for table, paths in TABLE_MODELS.items() for path in paths]
     assert sorted(TABLE_MODELS) == sorted(spec.logical_name for spec in TABLES)
     assert len(bound) == len({model for model, _ in bound}), "a model is bound under two tables"
-    assert {model: table for model, table in bound} == {model: spec_of(model).logical_name for model in MODELS}
+    assert dict(bound) == {model: spec_of(model).logical_name for model in MODELS}
