@@ -75,13 +75,13 @@ def rare_paths(meter: DynamoMeter, seq: int, connected_at: float) -> dict[str, A
     figures: dict[str, Any] = {}
     with meter.measure() as over_budget:
         try:
-            shifted(connected_at - time.time() - 10.0).handle(DOCTOR_CONNECTION, "offer", offer(seq + 1))
+            shifted(connected_at - time.time() - 10.0).receive(DOCTOR_CONNECTION, json.dumps(offer(seq + 1)))
             refused = False
         except RateLimited:
             refused = True
     figures["over_budget"] = {**over_budget.per(1), "refused": refused}
     with meter.measure() as after_quiet:
-        shifted(MAX_IDLE_CREDIT_SECONDS + 60.0).handle(DOCTOR_CONNECTION, "offer", offer(seq + 2))
+        shifted(MAX_IDLE_CREDIT_SECONDS + 60.0).receive(DOCTOR_CONNECTION, json.dumps(offer(seq + 2)))
     figures["after_quiet"] = {**after_quiet.per(1), "quiet_over_seconds": MAX_IDLE_CREDIT_SECONDS}
     return figures
 
@@ -104,7 +104,7 @@ def main() -> None:
         signaling.connect(PATIENT_CONNECTION, patient)
         signaling.connect(DOCTOR_CONNECTION, doctor)
         for connection_id in (PATIENT_CONNECTION, DOCTOR_CONNECTION):
-            signaling.handle(connection_id, "join", {"action": "join", "roomId": room_id})
+            signaling.receive(connection_id, json.dumps({"action": "join", "roomId": room_id}))
         members = container.connections.members(room_id)
         assert {m.connection_id for m in members} == {PATIENT_CONNECTION, DOCTOR_CONNECTION}, members
         print(f"room {room_id[:6]}... active with 2 members")
@@ -147,7 +147,7 @@ def main() -> None:
             for sender in (PATIENT_CONNECTION, DOCTOR_CONNECTION):
                 seq += 1
                 with ours_meter.measure() as one:
-                    signaling.handle(sender, "offer", offer(seq))
+                    signaling.receive(sender, json.dumps(offer(seq)))
                 first.add(one)
 
             tally = Tally()
@@ -157,7 +157,7 @@ def main() -> None:
                 sender = PATIENT_CONNECTION if n % 2 == 0 else DOCTOR_CONNECTION  # both stay within budget
                 seq += 1
                 with ours_meter.measure() as one:
-                    signaling.handle(sender, "offer", offer(seq))
+                    signaling.receive(sender, json.dumps(offer(seq)))
                 tally.add(one)
             ours_ms = (time.perf_counter() - started) * 1000 / MESSAGES
             ours[str(size)] = {**tally.per(MESSAGES), "posts": round(posts["count"] / MESSAGES, 3),

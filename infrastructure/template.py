@@ -205,8 +205,6 @@ def table_resource(spec: TableSpec) -> dict[str, Any]:
         properties["GlobalSecondaryIndexes"] = [_gsi(index) for index in spec.indexes]
     if spec.ttl_attribute:
         properties["TimeToLiveSpecification"] = {"AttributeName": spec.ttl_attribute, "Enabled": True}
-    if spec.stream:
-        properties["StreamSpecification"] = {"StreamViewType": "NEW_AND_OLD_IMAGES"}
     properties.update(
         {
             "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},

@@ -77,8 +77,6 @@ def create_tables(dynamodb: Any, prefix: str) -> dict[str, str]:
     for spec in TABLES:
         name = f"{prefix}{spec.logical_name}"
         kwargs = spec.create_table_kwargs(name)
-        if spec.stream and "StreamSpecification" not in kwargs:
-            kwargs["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
         dynamodb.create_table(**kwargs)
         if spec.ttl_attribute:
             dynamodb.update_time_to_live(

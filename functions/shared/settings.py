@@ -7,7 +7,7 @@ Everything else asks `get_settings()`. Values are resource NAMES and tunables on
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 
@@ -61,7 +61,6 @@ class Settings:
     audit_anchor_bucket: str = ""
     # Number of audit hash chains; may grow, must never shrink (verification walks c00..cNN).
     audit_chains: int = 16
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def issuer(self) -> str:

@@ -7,7 +7,7 @@ The pynamodb models (in each capability's adapters), the CloudFormation template
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 KeyType = Literal["S", "N", "B"]
@@ -36,8 +36,6 @@ class TableSpec:
     indexes: tuple[Index, ...] = ()
     ttl_attribute: str | None = None
     purpose: str = ""
-    stream: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def cfn_logical_id(self) -> str:

@@ -7,14 +7,13 @@ and the connection stays usable.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from functions.bootstrap import get_container
 from functions.shared.errors import DomainError
 from functions.shared.observability import log_exception, log_info, start_invocation
 from functions.shared.request_context import RequestSource, set_request_source
-from functions.signaling.messages import MAX_FRAME_BYTES, error_frame
+from functions.signaling.messages import Frame, error_frame
 
 
 def _begin(event: Any) -> None:
@@ -49,20 +48,14 @@ def on_disconnect(event: Any) -> None:
 def on_message(event: Any) -> None:
     connection_id = event.connection_id
     _begin(event)
-    ref: str | None = None
+    frame = Frame.read(event.body)  # read once: the service validates it, errors quote its ref
     try:
-        raw = event.body
-        try:
-            probe = json.loads(raw) if raw and len(raw) <= MAX_FRAME_BYTES else None
-            ref = probe.get("ref") if isinstance(probe, dict) and isinstance(probe.get("ref"), str) else None
-        except ValueError:
-            ref = None
-        get_container().signaling.receive(connection_id, raw)
+        get_container().signaling.receive(connection_id, frame)
     except DomainError as error:
-        _send_error(connection_id, error.code, error.message, ref)
+        _send_error(connection_id, error.code, error.message, frame.ref)
     except Exception:
         log_exception("ws message failed", connection_id=connection_id)
-        _send_error(connection_id, "internal_error", "Something went wrong on our side.", ref)
+        _send_error(connection_id, "internal_error", "Something went wrong on our side.", frame.ref)
 
 
 def _send_error(connection_id: str, code: str, message: str, ref: str | None) -> None:

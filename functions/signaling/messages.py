@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -45,19 +46,42 @@ def error_frame(code: str, message: str, *, ref: str | None = None) -> dict[str,
     return frame
 
 
-def parse_frame(raw: str | bytes | None) -> tuple[str, dict[str, Any]]:
-    """Validate a frame against the envelope and its action's schema; return (action, message)."""
-    data = raw or ""
-    if len(data.encode() if isinstance(data, str) else data) > MAX_FRAME_BYTES:
-        raise ValidationError("Frame is too large.", code="frame_too_large")
-    try:
-        message = json.loads(data)
-    except ValueError:
-        raise ValidationError("Frame is not valid JSON.", code="malformed_json") from None
-    validate(message, ENVELOPE, where="frame")
-    action = str(message["action"])
-    schema = action_schema(action)
-    if schema is None:
-        raise ValidationError(f"Unknown action '{action}'.", code="unknown_action")
-    validate(message, schema, where="frame")
-    return action, message
+@dataclass(frozen=True)
+class Frame:
+    """One incoming frame, read once: its JSON value, or the error that made it unreadable.
+
+    The `$default` handler reads a frame once and hands it on: the service validates it (and charges
+    the rate budget even when it is unreadable), the handler takes `ref` from it for an error frame.
+    """
+
+    data: Any = None
+    unreadable: ValidationError | None = None
+
+    @classmethod
+    def read(cls, raw: str | bytes | None) -> Frame:
+        data = raw or ""
+        if len(data.encode() if isinstance(data, str) else data) > MAX_FRAME_BYTES:
+            return cls(unreadable=ValidationError("Frame is too large.", code="frame_too_large"))
+        try:
+            return cls(json.loads(data))
+        except ValueError:
+            return cls(unreadable=ValidationError("Frame is not valid JSON.", code="malformed_json"))
+
+    @property
+    def ref(self) -> str | None:
+        """The client's correlation id, if the frame is an object carrying a string one."""
+        ref = self.data.get("ref") if isinstance(self.data, dict) else None
+        return ref if isinstance(ref, str) else None
+
+    def validated(self) -> tuple[str, dict[str, Any]]:
+        """Validate against the envelope and the action's schema; return (action, message)."""
+        if self.unreadable is not None:
+            raise self.unreadable
+        message = self.data
+        validate(message, ENVELOPE, where="frame")
+        action = str(message["action"])
+        schema = action_schema(action)
+        if schema is None:
+            raise ValidationError(f"Unknown action '{action}'.", code="unknown_action")
+        validate(message, schema, where="frame")
+        return action, message

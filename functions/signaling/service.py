@@ -13,7 +13,7 @@ from typing import Any
 from functions.shared.auth import Principal, Role, roles_from_groups
 from functions.shared.clock import Clock, iso
 from functions.shared.errors import Conflict, DomainError, NotFound, ValidationError
-from functions.signaling.messages import RELAYED_ACTIONS, parse_frame
+from functions.signaling.messages import RELAYED_ACTIONS, Frame
 from functions.signaling.ports import Connection, ConnectionRegistry, PeerNotifier
 from functions.visits.ports import MAX_PARTICIPANTS, Participant, Room, RoomStatus, RoomStore
 from functions.visits.service import VisitService
@@ -68,11 +68,14 @@ class SignalingService:
             })
 
     # --- actions ----------------------------------------------------------------------------
-    def receive(self, connection_id: str, raw: str | bytes | None) -> None:
-        """One incoming frame. A malformed frame spends rate budget too, so a flood of them is
-        throttled like any other (each still answered with an error frame)."""
+    def receive(self, connection_id: str, frame: Frame | str | bytes | None) -> None:
+        """One incoming frame (raw JSON text, or a Frame the handler already read). A malformed frame
+        spends rate budget too, so a flood of them is throttled like any other (each still answered
+        with an error frame)."""
+        if not isinstance(frame, Frame):
+            frame = Frame.read(frame)
         try:
-            action, message = parse_frame(raw)
+            action, message = frame.validated()
         except DomainError:
             self._registry.charge(connection_id, self._clock())
             raise
@@ -81,10 +84,6 @@ class SignalingService:
         else:
             sender = self._registry.charge(connection_id, self._clock())
         self._dispatch(sender, action, message)
-
-    def handle(self, connection_id: str, action: str, message: dict[str, Any]) -> None:
-        """An already-validated action (spends the rate budget too)."""
-        self._dispatch(self._registry.charge(connection_id, self._clock()), action, message)
 
     def _dispatch(self, sender: Connection, action: str, message: dict[str, Any]) -> None:
         connection_id = sender.connection_id

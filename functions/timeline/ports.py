@@ -1,8 +1,8 @@
 """The case timeline: one ordered stream of everything that happened on a case.
 
 Capabilities append events through `TimelineWriter`; the timeline keeps a short, display-safe
-summary and a reference (`refType`, `refId`) to the full record, which stays in its own capability
-(and behind its own encryption and access checks).
+summary and a reference (`refId`; the event's `type` says which capability) to the full record,
+which stays in its own capability (and behind its own encryption and access checks).
 """
 
 from __future__ import annotations

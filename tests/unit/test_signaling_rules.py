@@ -17,7 +17,7 @@ from functions.access.service import AccessPolicy
 from functions.shared.auth import Principal, Role
 from functions.shared.errors import Conflict, NotFound, RateLimited, ValidationError
 from functions.signaling.adapters import BURST_SECONDS, EMISSION_INTERVAL, MAX_IDLE_CREDIT_SECONDS
-from functions.signaling.messages import MAX_FRAME_BYTES, parse_frame, protocol
+from functions.signaling.messages import MAX_FRAME_BYTES, Frame, protocol
 from functions.signaling.service import RESUME_GRACE_SECONDS, SignalingService
 from functions.visits.ice import IceServerService, turn_credentials
 from functions.visits.ports import MAX_PARTICIPANTS, RoomStatus
@@ -82,7 +82,7 @@ class Rig:
         return connection_id
 
     def send(self, connection_id: str, action: str, **fields: Any) -> None:
-        self.signaling.handle(connection_id, action, {"action": action, **fields})
+        self.signaling.receive(connection_id, json.dumps({"action": action, **fields}))
 
     def joined(self, who: Principal, room_id: str, connection_id: str | None = None) -> str:
         connection_id = self.connect(who, connection_id)
@@ -128,12 +128,15 @@ def test_room_comes_from_the_stored_connection_never_from_the_frame() -> None:
     patient, doctor = rig.joined(PATIENT, room_a), rig.joined(DOCTOR, room_a)
     other = rig.joined(OTHER_PATIENT, room_b)
     rig.peers.clear()
-    # The schema refuses a roomId on a relay; even past it, the service ignores the claim.
-    rig.signaling.handle(doctor, "iceRestart", {"action": "iceRestart", "roomId": room_b})
+    # A relay frame cannot name a room: the schema refuses the claim before anything is sent.
+    with pytest.raises(ValidationError) as refused:
+        rig.send(doctor, "iceRestart", roomId=room_b)
+    assert code_of(refused) == "validation_error" and not rig.peers.sent
+    rig.send(doctor, "iceRestart")
     assert list(rig.peers.sent) == [patient]
     assert rig.peers.to(patient)[0]["from"] == DOCTOR.user_id
     with pytest.raises(NotFound) as caught:
-        rig.signaling.handle(doctor, "iceRestart", {"action": "iceRestart", "to": OTHER_PATIENT.user_id})
+        rig.send(doctor, "iceRestart", to=OTHER_PATIENT.user_id)
     assert code_of(caught) == "peer_not_found" and other not in rig.peers.sent
 
 
@@ -552,7 +555,7 @@ def test_doctor_with_a_right_who_never_joined_may_not_report_quality() -> None:
         rig.visits.report_quality(STRANGER, room_id, {"rttMs": 1})
 
 
-# --- parse_frame -----------------------------------------------------------------------------------
+# --- reading frames --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
     ("raw", "code"),
@@ -595,9 +598,9 @@ def test_doctor_with_a_right_who_never_joined_may_not_report_quality() -> None:
                      id="too-large-in-bytes-not-chars"),
     ],
 )
-def test_parse_frame_refuses_each_bad_input(raw: Any, code: str) -> None:
+def test_reading_a_frame_refuses_each_bad_input(raw: Any, code: str) -> None:
     with pytest.raises(ValidationError) as caught:
-        parse_frame(raw)
+        Frame.read(raw).validated()
     assert code_of(caught) == code
 
 
@@ -616,8 +619,8 @@ def test_parse_frame_refuses_each_bad_input(raw: Any, code: str) -> None:
         {"action": "iceRestart", "to": "pat-a"},
     ],
 )
-def test_parse_frame_accepts_every_action_of_the_protocol(message: dict[str, Any]) -> None:
-    assert parse_frame(json.dumps(message)) == (message["action"], message)
+def test_reading_a_frame_accepts_every_action_of_the_protocol(message: dict[str, Any]) -> None:
+    assert Frame.read(json.dumps(message)).validated() == (message["action"], message)
 
 
 def test_protocol_declares_exactly_the_actions_the_service_handles() -> None:
@@ -628,7 +631,7 @@ def test_protocol_declares_exactly_the_actions_the_service_handles() -> None:
 def test_frame_just_under_the_cap_is_parsed() -> None:
     head, tail = '{"action": "offer", "sdp": {"type": "offer", "sdp": "', '"}}'
     sdp = "s" * min(28000, MAX_FRAME_BYTES - len(head) - len(tail))
-    assert parse_frame(head + sdp + tail)[0] == "offer"
+    assert Frame.read(head + sdp + tail).validated()[0] == "offer"
 
 
 # --- TURN credentials ------------------------------------------------------------------------------
@@ -690,3 +693,20 @@ def test_a_ping_flood_is_still_rate_limited() -> None:
             registry.heartbeat("c1", 100.0)
             allowed += 1
     assert allowed == round(BURST_SECONDS / EMISSION_INTERVAL) + 1
+
+
+def test_a_frame_read_once_carries_its_ref_even_when_it_is_refused() -> None:
+    refused = Frame.read('{"action": "relay", "ref": "r-9"}')
+    assert refused.ref == "r-9"
+    with pytest.raises(ValidationError) as caught:
+        refused.validated()
+    assert code_of(caught) == "unknown_action"
+    assert Frame.read("{").ref is None and Frame.read('{"action": "ping", "ref": 5}').ref is None
+
+
+def test_the_service_takes_the_frame_the_handler_read() -> None:
+    rig = Rig()
+    connection_id = rig.connect(PATIENT)
+    # A Frame built from a value (never from text) can only be used as it is, not read again.
+    rig.signaling.receive(connection_id, Frame({"action": "ping", "ref": "r-1"}))
+    assert rig.peers.to(connection_id)[-1]["type"] == "pong"

@@ -104,7 +104,7 @@ def test_cloudformation_table_matches_local_provisioning(spec: TableSpec) -> Non
         assert props["TimeToLiveSpecification"] == {"AttributeName": spec.ttl_attribute, "Enabled": True}
     else:
         assert "TimeToLiveSpecification" not in props
-    assert ("StreamSpecification" in props) == spec.stream
+    assert "StreamSpecification" not in props  # nothing consumes a table stream
 
 
 @pytest.mark.parametrize("stage", template.STAGES)
