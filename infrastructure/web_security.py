@@ -1,4 +1,4 @@
-"""The SPA's security headers, defined once: CloudFront sends them in AWS (infrastructure/template.py)
+"""The SPA's security headers, defined once: CloudFront sends them in AWS (infrastructure/web.py)
 and the local stack sends the same (local/http_server.py), so the app is tested under the policy it
 is deployed with; the browser tests fail on any Content Security Policy violation.
 

@@ -1,7 +1,7 @@
 """The photo-processing Lambda: S3 "Object Created" events from the image bucket via EventBridge.
 
 Not `@app.on_s3_event`: Chalice cannot package S3 notifications to Lambda into CloudFormation, and
-the image bucket sends its events to EventBridge (infrastructure/template.py). Locally, the stack's
+the image bucket sends its events to EventBridge (infrastructure/storage.py). Locally, the stack's
 event poller delivers the same events (local/events.py).
 
 The pattern cannot name the bucket (its name exists only after deployment, and nothing may read

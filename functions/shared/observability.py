@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 SERVICE_NAME = "dermafollow"
 METRIC_NAMESPACE = "DermaFollow"
-# The metrics the functions emit, each with an alarm in infrastructure/template.py (APP_ALARMS).
+# The metrics the functions emit, each with an alarm in infrastructure/alarms.py (APP_ALARMS).
 APP_METRICS = frozenset({"DecryptFailures", "AuditUnavailable", "AccessRefused"})
 
 # Keys allowed into structured log records; anything else is dropped so a careless call

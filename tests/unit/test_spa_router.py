@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from infrastructure.template import SPA_ROUTER_CODE
+from infrastructure.web import SPA_ROUTER_CODE
 
 URIS = {
     "/": "/index.html",

@@ -15,7 +15,7 @@ from pynamodb.models import Model
 
 import functions
 from functions.shared.tables import TABLES, TableSpec
-from infrastructure import template
+from infrastructure import naming, template
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -107,22 +107,22 @@ def test_cloudformation_table_matches_local_provisioning(spec: TableSpec) -> Non
     assert "StreamSpecification" not in props  # nothing consumes a table stream
 
 
-@pytest.mark.parametrize("stage", template.STAGES)
+@pytest.mark.parametrize("stage", naming.STAGES)
 @pytest.mark.parametrize("spec", TABLES, ids=lambda spec: spec.logical_name)
 def test_table_name_is_the_functions_table_prefix_plus_logical_name(spec: TableSpec, stage: str) -> None:
     prefix = config_stage_variables(stage)["TABLE_PREFIX"]
     sub = committed_resources()[spec.cfn_logical_id]["Properties"]["TableName"]["Fn::Sub"]
-    assert sub.replace("${Stage}", stage) == f"{prefix}{spec.logical_name}" == template.table_name(stage, spec)
+    assert sub.replace("${Stage}", stage) == f"{prefix}{spec.logical_name}" == naming.table_name(stage, spec)
 
 
-@pytest.mark.parametrize("stage", template.STAGES)
+@pytest.mark.parametrize("stage", naming.STAGES)
 def test_policy_grants_exactly_the_stage_tables(stage: str) -> None:
     policy = json.loads(template.policy_path(stage).read_text())
     statements = {statement["Sid"]: statement for statement in policy["Statement"]}
     granted = {arn.rsplit("/", 1)[-1] for arn in statements["UseStageTables"]["Resource"]}
     assert granted == {f"{config_stage_variables(stage)['TABLE_PREFIX']}{spec.logical_name}" for spec in TABLES}
     indexed = {arn.split("/")[1] for arn in statements["QueryStageIndexes"]["Resource"]}
-    assert indexed == {template.table_name(stage, spec) for spec in TABLES if spec.indexes}
+    assert indexed == {naming.table_name(stage, spec) for spec in TABLES if spec.indexes}
     assert "dynamodb:Scan" not in json.dumps(policy)
 
 

@@ -1,0 +1,97 @@
+"""Alarms: Lambda errors and throttles of the functions on a person's path, and the app's own
+metrics (EMF), all notifying one ops topic encrypted with the project key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from functions.shared.observability import METRIC_NAMESPACE, SERVICE_NAME
+from infrastructure.cfn import ref, sub, tags
+from infrastructure.naming import ALARMED_FUNCTIONS, APP_NAME, KEY
+
+# Every alarm notifies this topic (encrypted with the project key); ALARM_EMAIL_PARAMETER, when given,
+# subscribes an address to it.
+ALARM_TOPIC = "OpsAlarmTopic"
+ALARM_EMAIL_PARAMETER = "AlarmEmail"
+HAS_ALARM_EMAIL = "HasAlarmEmail"
+
+
+@dataclass(frozen=True)
+class AppAlarm:
+    """An alarm on a metric the functions emit (EMF, namespace METRIC_NAMESPACE)."""
+
+    metric: str
+    threshold: int
+    why: str
+
+
+# The metrics come from functions/shared/observability.py (APP_METRICS); a test keeps both in step.
+APP_ALARMS = (
+    AppAlarm("DecryptFailures", 1, "a protected field did not open: moved, altered, or under an unknown key"),
+    AppAlarm("AuditUnavailable", 1, "an audit entry could not be written, so the request that needed it failed"),
+    AppAlarm("AccessRefused", 50, "many refused attempts to reach cases in 5 minutes: someone may be probing ids"),
+)
+
+
+def _notifying(properties: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            **properties,
+            "AlarmActions": [ref(ALARM_TOPIC)],
+            "OKActions": [ref(ALARM_TOPIC)],
+            "Period": 300,
+            "EvaluationPeriods": 1,
+            "DatapointsToAlarm": 1,
+            "Statistic": "Sum",
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "TreatMissingData": "notBreaching",
+        },
+    }
+
+
+def _alarm(function_id: str, short_name: str, metric: str) -> dict[str, Any]:
+    return _notifying({
+        "AlarmName": sub(f"{APP_NAME}-${{Stage}}-{short_name}-{metric.lower()}"),
+        "AlarmDescription": f"{metric} of the {short_name} Lambda function (sum over 5 minutes >= 1).",
+        "Namespace": "AWS/Lambda",
+        "MetricName": metric,
+        "Dimensions": [{"Name": "FunctionName", "Value": ref(function_id)}],
+        "Threshold": 1,
+    })
+
+
+def _app_alarm(alarm: AppAlarm) -> dict[str, Any]:
+    return _notifying({
+        "AlarmName": sub(f"{APP_NAME}-${{Stage}}-{alarm.metric.lower()}"),
+        "AlarmDescription": f"{alarm.metric} >= {alarm.threshold} in 5 minutes: {alarm.why}.",
+        "Namespace": METRIC_NAMESPACE,
+        "MetricName": alarm.metric,
+        "Dimensions": [{"Name": "service", "Value": SERVICE_NAME}, {"Name": "stage", "Value": ref("Stage")}],
+        "Threshold": alarm.threshold,
+    })
+
+
+def alarm_resources() -> dict[str, Any]:
+    resources: dict[str, Any] = {
+        ALARM_TOPIC: {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {
+                "TopicName": sub(f"{APP_NAME}-${{Stage}}-alarms"),
+                "KmsMasterKeyId": ref(KEY),
+                "Tags": tags(),
+            },
+        },
+        f"{ALARM_TOPIC}Email": {
+            "Type": "AWS::SNS::Subscription",
+            "Condition": HAS_ALARM_EMAIL,
+            "Properties": {"TopicArn": ref(ALARM_TOPIC), "Protocol": "email", "Endpoint": ref(ALARM_EMAIL_PARAMETER)},
+        },
+    }
+    for function_id, short_name in ALARMED_FUNCTIONS.items():
+        for metric in ("Errors", "Throttles"):
+            resources[f"{function_id}{metric}Alarm"] = _alarm(function_id, short_name, metric)
+    for alarm in APP_ALARMS:
+        resources[f"{alarm.metric}Alarm"] = _app_alarm(alarm)
+    return resources

@@ -1,0 +1,66 @@
+"""The Cognito user pool, its web client and the role groups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from infrastructure.cfn import ref, retain, sub
+from infrastructure.naming import APP_NAME, STAGE_TAG_KEY, USER_GROUPS, USER_POOL, USER_POOL_CLIENT
+
+
+def cognito_resources() -> dict[str, Any]:
+    resources: dict[str, Any] = {
+        USER_POOL: retain(
+            {
+                "Type": "AWS::Cognito::UserPool",
+                "Properties": {
+                    "UserPoolName": sub(f"{APP_NAME}-${{Stage}}"),
+                    "DeletionProtection": "ACTIVE",
+                    "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
+                    "UsernameConfiguration": {"CaseSensitive": False},
+                    "AutoVerifiedAttributes": ["email"],
+                    "Policies": {
+                        "PasswordPolicy": {
+                            "MinimumLength": 12,
+                            "RequireLowercase": True,
+                            "RequireUppercase": True,
+                            "RequireNumbers": True,
+                            "RequireSymbols": True,
+                            "TemporaryPasswordValidityDays": 3,
+                        }
+                    },
+                    "MfaConfiguration": "OPTIONAL",
+                    "EnabledMfas": ["SOFTWARE_TOKEN_MFA"],
+                    "AccountRecoverySetting": {"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
+                    "UserPoolTags": {"app": APP_NAME, STAGE_TAG_KEY: ref("Stage")},
+                },
+            }
+        ),
+        USER_POOL_CLIENT: {
+            "Type": "AWS::Cognito::UserPoolClient",
+            "Properties": {
+                "ClientName": sub(f"{APP_NAME}-${{Stage}}-web"),
+                "UserPoolId": ref(USER_POOL),
+                "GenerateSecret": False,
+                "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                "AccessTokenValidity": 30,
+                "IdTokenValidity": 30,
+                "RefreshTokenValidity": 12,
+                "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "hours"},
+                "AuthSessionValidity": 3,
+                "PreventUserExistenceErrors": "ENABLED",
+                "EnableTokenRevocation": True,
+            },
+        },
+    }
+    for logical_id, (name, precedence, description) in USER_GROUPS.items():
+        resources[logical_id] = {
+            "Type": "AWS::Cognito::UserPoolGroup",
+            "Properties": {
+                "UserPoolId": ref(USER_POOL),
+                "GroupName": name,
+                "Precedence": precedence,
+                "Description": description,
+            },
+        }
+    return resources

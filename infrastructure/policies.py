@@ -1,0 +1,156 @@
+"""The Lambda IAM policies, least privilege per stage.
+
+They cannot use CloudFormation references (Chalice copies the policy file into its role verbatim), so
+they are scoped by names the template fixes (tables, buckets), by the key alias
+(`kms:ResourceAliases`), by a stage tag (user pool) and by the WebSocket stage and route. The account
+field of each ARN is `*` (cfn-lint rejects IAM policy variables there); tables, keys and pools of
+another account would still need that account's resource policy to let us in, and the globally named
+image bucket is pinned to our account with `aws:ResourceAccount`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from functions.shared.tables import TABLES
+from infrastructure.naming import (
+    API_FUNCTION,
+    API_STAGE,
+    KMS_ALIAS_PREFIX,
+    STAGE_TAG_KEY,
+    STAGES,
+    TURN_SECRET_NAME,
+    audit_bucket_prefix,
+    image_bucket_prefix,
+    table_name,
+)
+
+
+def build_policy(stage: str, function: str | None = None) -> dict[str, Any]:
+    """Least-privilege policy for every function of `stage` (`iam_policy_file` in .chalice/config.json),
+    plus what `function` alone needs when it is named."""
+    if stage not in STAGES:
+        raise ValueError(f"unknown stage {stage!r}")
+    account = "*"
+    tables = [f"arn:aws:dynamodb:*:{account}:table/{table_name(stage, spec)}" for spec in TABLES]
+    indexes = [
+        f"arn:aws:dynamodb:*:{account}:table/{table_name(stage, spec)}/index/*" for spec in TABLES if spec.indexes
+    ]
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"arn:aws:logs:*:{account}:log-group:/aws/lambda/*",
+        },
+        {
+            # X-Ray has no resource-level permissions.
+            "Sid": "WriteTraces",
+            "Effect": "Allow",
+            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            "Resource": "*",
+        },
+        {
+            "Sid": "UseStageTables",
+            "Effect": "Allow",
+            "Action": [
+                "dynamodb:BatchGetItem",
+                "dynamodb:BatchWriteItem",
+                "dynamodb:ConditionCheckItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:Query",
+                "dynamodb:UpdateItem",
+            ],
+            "Resource": tables,
+        },
+    ]
+    if indexes:
+        statements.append(
+            {"Sid": "QueryStageIndexes", "Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": indexes}
+        )
+    statements += [
+        {
+            "Sid": "UseStageKey",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": f"arn:aws:kms:*:{account}:key/*",
+            "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": f"{KMS_ALIAS_PREFIX}{stage}"}},
+        },
+        _own_s3("UseStageImages", ["s3:GetObject", "s3:PutObject"], f"arn:aws:s3:::{image_bucket_prefix(stage)}*/*"),
+        # The anchoring job only adds objects; Object Lock keeps them. Verification (reading
+        # anchors) runs as an operator with their own credentials.
+        _own_s3("AnchorAuditChains", ["s3:PutObject"], f"arn:aws:s3:::{audit_bucket_prefix(stage)}*/anchors/*"),
+        # The photo processor reads the exact object version it was told about and deletes raw
+        # uploads for good (a plain delete in a versioned bucket would keep the EXIF/GPS-laden
+        # original as a noncurrent version). Only under the uploads prefix.
+        _own_s3("ProcessStageUploads", ["s3:GetObjectVersion", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+                f"arn:aws:s3:::{image_bucket_prefix(stage)}*/cases/*/uploads/*"),
+        {
+            "Sid": "ReadStageDirectory",
+            "Effect": "Allow",
+            "Action": [
+                "cognito-idp:AdminListGroupsForUser",
+                "cognito-idp:ListUsers",
+                "cognito-idp:ListUsersInGroup",
+            ],
+            "Resource": f"arn:aws:cognito-idp:*:{account}:userpool/*",
+            "Condition": {"StringEquals": {f"aws:ResourceTag/{STAGE_TAG_KEY}": stage}},
+        },
+        {
+            # InitiateAuth is an unauthenticated Cognito API (the app client id is the credential);
+            # granted for clarity, with no tag condition so it cannot be denied by one.
+            "Sid": "SignInThroughAppClient",
+            "Effect": "Allow",
+            "Action": ["cognito-idp:InitiateAuth"],
+            "Resource": f"arn:aws:cognito-idp:*:{account}:userpool/*",
+        },
+        {
+            "Sid": "ReadTurnSecret",
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": f"arn:aws:secretsmanager:*:{account}:secret:{TURN_SECRET_NAME.format(stage=stage)}-*",
+        },
+        {
+            "Sid": "PostToWebSocketConnections",
+            "Effect": "Allow",
+            "Action": ["execute-api:ManageConnections"],
+            "Resource": f"arn:aws:execute-api:*:{account}:*/{API_STAGE}/POST/@connections/*",
+        },
+    ]
+    if function == API_FUNCTION:
+        statements += _photo_removal_statements(stage)
+    elif function is not None:
+        raise ValueError(f"no policy of its own for {function!r}")
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _own_s3(sid: str, actions: list[str], resource: str) -> dict[str, Any]:
+    """Allow S3 `actions` on `resource`, in buckets of this account only."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": actions,
+        "Resource": resource,
+        "Condition": {"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}},
+    }
+
+
+def _photo_removal_statements(stage: str) -> list[dict[str, Any]]:
+    """Removing a photo deletes every stored version of its renditions: list the versions under the
+    photo's prefix, then delete each. Only under the renditions prefix, and only for the REST API."""
+    return [
+        _own_s3("RemoveStagePhotos", ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+                f"arn:aws:s3:::{image_bucket_prefix(stage)}*/cases/*/photos/*"),
+        {
+            "Sid": "ListStagePhotoVersions",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucketVersions"],
+            "Resource": f"arn:aws:s3:::{image_bucket_prefix(stage)}*",
+            "Condition": {
+                "StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"},
+                "StringLike": {"s3:prefix": "cases/*/photos/*"},
+            },
+        },
+    ]

@@ -1,0 +1,186 @@
+"""The project key (KMS) and the buckets: lesion images and audit-chain anchors (Object Lock)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from infrastructure.cfn import arn, ref, retain, sub, tags
+from infrastructure.naming import (
+    APP_NAME,
+    AUDIT_BUCKET,
+    HAS_WEB_DOMAIN,
+    IMAGE_BUCKET,
+    IMAGE_BUCKET_NAME,
+    KEY,
+    KEY_ALIAS,
+    KMS_ALIAS_PREFIX,
+    WEB_DISTRIBUTION,
+    WEB_DOMAIN_PARAMETER,
+    audit_bucket_prefix,
+)
+
+
+def kms_resources() -> dict[str, Any]:
+    return {
+        KEY: retain(
+            {
+                "Type": "AWS::KMS::Key",
+                "Properties": {
+                    "Description": sub(f"{APP_NAME} ${{Stage}}: tables, images, audit anchors, field encryption"),
+                    "EnableKeyRotation": True,
+                    "PendingWindowInDays": 30,
+                    "KeyPolicy": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                # The account owns the key; IAM policies decide who may use it.
+                                "Sid": "AccountAdministersKeyThroughIam",
+                                "Effect": "Allow",
+                                "Principal": {"AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
+                                "Action": "kms:*",
+                                "Resource": "*",
+                            },
+                            {
+                                # CloudWatch publishes alarms to the ops topic, which this key encrypts
+                                # (it cannot publish to a topic under the AWS-managed SNS key).
+                                "Sid": "CloudWatchPublishesAlarms",
+                                "Effect": "Allow",
+                                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                                "Resource": "*",
+                                "Condition": {"StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")}},
+                            },
+                        ],
+                    },
+                    "Tags": tags(),
+                },
+            }
+        ),
+        KEY_ALIAS: {
+            "Type": "AWS::KMS::Alias",
+            "Properties": {"AliasName": sub(f"{KMS_ALIAS_PREFIX}${{Stage}}"), "TargetKeyId": ref(KEY)},
+        },
+    }
+
+
+def bucket_encryption() -> dict[str, Any]:
+    return {
+        "ServerSideEncryptionConfiguration": [
+            {
+                "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": arn(KEY)},
+                "BucketKeyEnabled": True,
+            }
+        ]
+    }
+
+
+BLOCK_PUBLIC_ACCESS = {
+    "BlockPublicAcls": True,
+    "BlockPublicPolicy": True,
+    "IgnorePublicAcls": True,
+    "RestrictPublicBuckets": True,
+}
+
+
+def tls_only_policy(bucket: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::S3::BucketPolicy",
+        "Properties": {
+            "Bucket": ref(bucket),
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "DenyInsecureTransport",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:*",
+                        "Resource": [arn(bucket), {"Fn::Sub": f"${{{bucket}.Arn}}/*"}],
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    }
+                ],
+            },
+        },
+    }
+
+
+def bucket_resources() -> dict[str, Any]:
+    image_bucket = retain(
+        {
+            "Type": "AWS::S3::Bucket",
+            "Properties": {
+                "BucketName": sub(IMAGE_BUCKET_NAME),
+                "PublicAccessBlockConfiguration": dict(BLOCK_PUBLIC_ACCESS),
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                "VersioningConfiguration": {"Status": "Enabled"},
+                "BucketEncryption": bucket_encryption(),
+                # Object-created events go to the default EventBridge bus (S3 notifications to Lambda
+                # cannot be packaged by Chalice; see @app.on_cw_event).
+                "NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}},
+                # Browsers POST photos straight to S3 and draw them on canvases (quality gate, ghost
+                # overlay), so they need CORS: from the SPA's origin only, and every request still
+                # needs a presigned signature.
+                "CorsConfiguration": {
+                    "CorsRules": [
+                        {
+                            "Id": "presigned-browser-access",
+                            "AllowedMethods": ["GET", "HEAD", "POST"],
+                            "AllowedOrigins": {"Fn::If": [
+                                HAS_WEB_DOMAIN,
+                                [sub(f"https://${{{WEB_DOMAIN_PARAMETER}}}"),
+                                 sub(f"https://${{{WEB_DISTRIBUTION}.DomainName}}")],
+                                [sub(f"https://${{{WEB_DISTRIBUTION}.DomainName}}")],
+                            ]},
+                            "AllowedHeaders": ["*"],
+                            "ExposedHeaders": ["ETag"],
+                            "MaxAge": 3000,
+                        }
+                    ]
+                },
+                "LifecycleConfiguration": {
+                    "Rules": [
+                        {
+                            "Id": "expire-noncurrent-versions",
+                            "Status": "Enabled",
+                            "NoncurrentVersionExpiration": {
+                                "NoncurrentDays": {
+                                    "Fn::FindInMap": ["StageSettings", ref("Stage"), "ImageNoncurrentVersionDays"]
+                                }
+                            },
+                            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                        }
+                    ]
+                },
+                "Tags": tags(),
+            },
+        }
+    )
+    audit_bucket = retain(
+        {
+            "Type": "AWS::S3::Bucket",
+            "Properties": {
+                "BucketName": sub(f"{audit_bucket_prefix('${Stage}')}${{AWS::AccountId}}-${{AWS::Region}}"),
+                "ObjectLockEnabled": True,
+                "ObjectLockConfiguration": {
+                    "ObjectLockEnabled": "Enabled",
+                    "Rule": {
+                        "DefaultRetention": {
+                            "Mode": "COMPLIANCE",
+                            "Years": {"Fn::FindInMap": ["StageSettings", ref("Stage"), "AuditRetentionYears"]},
+                        }
+                    },
+                },
+                "PublicAccessBlockConfiguration": dict(BLOCK_PUBLIC_ACCESS),
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                "VersioningConfiguration": {"Status": "Enabled"},
+                "BucketEncryption": bucket_encryption(),
+                "Tags": tags(),
+            },
+        }
+    )
+    return {
+        IMAGE_BUCKET: image_bucket,
+        f"{IMAGE_BUCKET}Policy": tls_only_policy(IMAGE_BUCKET),
+        AUDIT_BUCKET: audit_bucket,
+        f"{AUDIT_BUCKET}Policy": tls_only_policy(AUDIT_BUCKET),
+    }
