@@ -12,8 +12,8 @@ from pynamodb.models import Model
 
 from functions.images.ports import PHOTO_REMOVED_LABEL, ObjectInfo, Photo, UploadIntent, UploadStatus
 from functions.shared.aws import error_code
-from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
-from functions.shared.errors import DependencyUnavailable, ValidationError
+from functions.shared.dynamo import ItemMap, decode_cursor, encode_cursor, translate_errors
+from functions.shared.errors import DependencyUnavailable
 from functions.shared.transact import TransactItem, delete_item
 
 
@@ -52,27 +52,8 @@ class UploadIntentModel(Model):
     byCase = IntentsByCaseIndex()
 
 
-def _intent(item: UploadIntentModel) -> UploadIntent:
-    return UploadIntent(
-        photo_id=item.photoId,
-        case_id=item.caseId,
-        uploader_id=item.uploaderId,
-        uploader_role=item.uploaderRole,
-        body_site=item.bodySite,
-        lesion_id=item.lesionId,
-        content_type=item.contentType,
-        size_bytes=int(item.sizeBytes),
-        captured_at=item.capturedAt,
-        source=item.source,
-        created_at=item.createdAt,
-        upload_by=item.uploadBy,
-        status=UploadStatus(item.status),
-        expires_at_epoch=int(item.expiresAtEpoch),
-        claim=item.claim,
-        reason_code=item.reasonCode,
-        reason_message=item.reasonMessage,
-        updated_at=item.updatedAt,
-    )
+# The intent item keeps the names it was first stored under.
+INTENT_ITEM = ItemMap(UploadIntent, UploadIntentModel, names={"uploaded_by": "uploaderId", "uploaded_at": "createdAt"})
 
 
 def _condition_failed(exc: BaseException) -> bool:
@@ -82,29 +63,14 @@ def _condition_failed(exc: BaseException) -> bool:
 class DynamoIntentStore:
     def create(self, intent: UploadIntent) -> None:
         with translate_errors(conflict_code="photo_exists", conflict_message="That photo id is taken."):
-            UploadIntentModel(
-                photoId=intent.photo_id,
-                caseId=intent.case_id,
-                uploaderId=intent.uploader_id,
-                uploaderRole=intent.uploader_role,
-                bodySite=intent.body_site,
-                lesionId=intent.lesion_id,
-                contentType=intent.content_type,
-                sizeBytes=intent.size_bytes,
-                capturedAt=intent.captured_at,
-                source=intent.source,
-                createdAt=intent.created_at,
-                uploadBy=intent.upload_by,
-                status=intent.status.value,
-                expiresAtEpoch=intent.expires_at_epoch,
-            ).save(condition=UploadIntentModel.photoId.does_not_exist())
+            INTENT_ITEM.to_item(intent).save(condition=UploadIntentModel.photoId.does_not_exist())
 
     def get(self, photo_id: str) -> UploadIntent | None:
         from pynamodb.exceptions import DoesNotExist
 
         with translate_errors():
             try:
-                return _intent(UploadIntentModel.get(photo_id, consistent_read=True))
+                return INTENT_ITEM.from_item(UploadIntentModel.get(photo_id, consistent_read=True))
             except DoesNotExist:
                 return None
 
@@ -114,7 +80,7 @@ class DynamoIntentStore:
             result = UploadIntentModel.byCase.query(
                 case_id, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
             )
-            intents = [_intent(item) for item in result]
+            intents = [INTENT_ITEM.from_item(item) for item in result]
             return intents, encode_cursor(result.last_evaluated_key)
 
     def claim(self, photo_id: str, token: str, now: str) -> UploadIntent | None:
@@ -140,7 +106,7 @@ class DynamoIntentStore:
                 if _condition_failed(exc):
                     return None
                 raise
-        return _intent(item)
+        return INTENT_ITEM.from_item(item)
 
     def finish(self, photo_id: str, token: str, status: UploadStatus, now: str, expires_at_epoch: int,
                reason_code: str | None = None, reason_message: str | None = None) -> bool:
@@ -209,49 +175,19 @@ class PhotoModel(Model):
     bySite = PhotosBySiteIndex()
 
 
-def _photo(item: PhotoModel) -> Photo:
-    quality = item.quality.as_dict() if hasattr(item.quality, "as_dict") else dict(item.quality or {})
-    return Photo(
-        case_id=item.caseId,
-        photo_id=item.photoId,
-        body_site=item.bodySite,
-        lesion_id=item.lesionId,
-        captured_at=item.capturedAt,
-        uploaded_at=item.uploadedAt,
-        processed_at=item.processedAt,
-        uploaded_by=item.uploadedBy,
-        uploader_role=item.uploaderRole,
-        source=item.source,
-        width=int(item.width),
-        height=int(item.height),
-        size_bytes=int(item.sizeBytes),
-        sha256=item.sha256,
-        quality={str(k): float(v) for k, v in quality.items()},
-    )
+def _photo_keys(photo: Photo) -> dict[str, Any]:
+    """The index keys of a photo: its site always, its lesion only when it has one (sparse index)."""
+    return {"caseSite": f"{photo.case_id}#{photo.body_site}",
+            "caseLesion": f"{photo.case_id}#{photo.lesion_id}" if photo.lesion_id else None}
+
+
+PHOTO_ITEM = ItemMap(Photo, PhotoModel, derived=_photo_keys)
 
 
 class DynamoPhotoStore:
     def put(self, photo: Photo) -> None:
         with translate_errors():
-            PhotoModel(
-                caseId=photo.case_id,
-                photoId=photo.photo_id,
-                caseSite=f"{photo.case_id}#{photo.body_site}",
-                caseLesion=f"{photo.case_id}#{photo.lesion_id}" if photo.lesion_id else None,
-                bodySite=photo.body_site,
-                lesionId=photo.lesion_id,
-                capturedAt=photo.captured_at,
-                uploadedAt=photo.uploaded_at,
-                processedAt=photo.processed_at,
-                uploadedBy=photo.uploaded_by,
-                uploaderRole=photo.uploader_role,
-                source=photo.source,
-                width=photo.width,
-                height=photo.height,
-                sizeBytes=photo.size_bytes,
-                sha256=photo.sha256,
-                quality=dict(photo.quality),
-            ).save()
+            PHOTO_ITEM.to_item(photo).save()
 
     def stage_remove(self, case_id: str, photo_id: str) -> TransactItem:
         return delete_item(PHOTO_REMOVED_LABEL, PhotoModel(caseId=case_id, photoId=photo_id),
@@ -262,13 +198,12 @@ class DynamoPhotoStore:
 
         with translate_errors():
             try:
-                return _photo(PhotoModel.get(case_id, photo_id))
+                return PHOTO_ITEM.from_item(PhotoModel.get(case_id, photo_id))
             except DoesNotExist:
                 return None
 
     def for_case(self, case_id: str, limit: int, cursor: str | None, *, body_site: str | None = None,
                  lesion_id: str | None = None) -> tuple[list[Photo], str | None]:
-        start = decode_cursor(cursor)
         query: Any
         if lesion_id:
             hash_name, hash_value, query = "caseLesion", f"{case_id}#{lesion_id}", PhotoModel.byLesion.query
@@ -277,12 +212,11 @@ class DynamoPhotoStore:
         else:
             hash_name, hash_value, query = "caseId", case_id, PhotoModel.query
         # A cursor is the LastEvaluatedKey of the same query: it must name the same partition.
-        if start is not None and start.get(hash_name, {}).get("S") != hash_value:
-            raise ValidationError("The cursor is not valid.", code="invalid_cursor")
+        start = decode_cursor(cursor, partition=(hash_name, hash_value))
         with translate_errors():
             result = query(hash_value, scan_index_forward=False, limit=limit, page_size=limit,
                            last_evaluated_key=start)
-            photos = [_photo(item) for item in result]
+            photos = [PHOTO_ITEM.from_item(item) for item in result]
             if lesion_id and body_site:  # both given: the lesion decides, the site must agree
                 photos = [photo for photo in photos if photo.body_site == body_site]
             return photos, encode_cursor(result.last_evaluated_key)

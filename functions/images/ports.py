@@ -9,7 +9,7 @@ photo was refused.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -43,18 +43,29 @@ def rendition_key(case_id: str, photo_id: str, name: str) -> str:
 
 
 @dataclass(frozen=True)
-class UploadIntent:
-    photo_id: str
+class PhotoFacts:
+    """What a photo is, fixed when its upload is handed out. The upload intent, the photo and the
+    photo's timeline event (also once the photo is removed) all carry these same facts."""
+
     case_id: str
-    uploader_id: str
-    uploader_role: str
+    photo_id: str
     body_site: str
     lesion_id: str | None
-    content_type: str
-    size_bytes: int  # the declared size: the upper bound of the POST policy's content-length-range
     captured_at: str
     source: str
-    created_at: str
+    uploaded_at: str  # when the upload was handed out: the photo's fixed place on the timeline
+    uploaded_by: str
+    uploader_role: str
+
+    def facts(self) -> PhotoFacts:
+        """Only the facts (of an intent or a photo)."""
+        return PhotoFacts(**{name: getattr(self, name) for name in PHOTO_FACT_FIELDS})
+
+
+@dataclass(frozen=True)
+class UploadIntent(PhotoFacts):
+    content_type: str
+    size_bytes: int  # the declared size: the upper bound of the POST policy's content-length-range
     upload_by: str  # when the presigned POST expires (ISO-8601)
     status: UploadStatus
     expires_at_epoch: int  # TTL of the intent item itself
@@ -65,22 +76,21 @@ class UploadIntent:
 
 
 @dataclass(frozen=True)
-class Photo:
-    case_id: str
-    photo_id: str
-    body_site: str
-    lesion_id: str | None
-    captured_at: str
-    uploaded_at: str
+class Photo(PhotoFacts):
     processed_at: str
-    uploaded_by: str
-    uploader_role: str
-    source: str
     width: int
     height: int
     size_bytes: int  # of the full rendition
     sha256: str  # of the full rendition, hex
     quality: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, facts: PhotoFacts, **processing: Any) -> Photo:
+        """The photo an accepted upload becomes: its facts plus what processing found."""
+        return cls(**{name: getattr(facts, name) for name in PHOTO_FACT_FIELDS}, **processing)
+
+
+PHOTO_FACT_FIELDS: tuple[str, ...] = tuple(item.name for item in fields(PhotoFacts))
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,8 @@ from functions.images.ports import (
     rendition_key,
     upload_key,
 )
+from functions.images.projection import photo_event
 from functions.images.rules import MAX_UPLOAD_BYTES
-from functions.lesions.body_sites import body_sites
 from functions.lesions.ports import LesionStore
 from functions.lesions.service import lesion_not_found
 from functions.shared.auth import Principal
@@ -42,7 +42,7 @@ from functions.shared.clock import Clock, iso
 from functions.shared.errors import DomainError, Forbidden, NotFound, ValidationError
 from functions.shared.observability import log_info, log_warning
 from functions.shared.request_context import request_source
-from functions.timeline.ports import EventType, TimelineEvent, TimelineWriter
+from functions.timeline.ports import TimelineWriter
 
 if TYPE_CHECKING:
     from functions.audit.service import AuditTrail
@@ -119,7 +119,7 @@ class PhotoService:
         intent = UploadIntent(
             photo_id=photo_id,
             case_id=case_id,
-            uploader_id=principal.user_id,
+            uploaded_by=principal.user_id,
             uploader_role="patient" if grant.kind is GrantKind.OWNER else "doctor",
             body_site=body_site,
             lesion_id=lesion_id,
@@ -127,7 +127,7 @@ class PhotoService:
             size_bytes=int(body["sizeBytes"]),
             captured_at=iso(captured),
             source=str(body["source"]),
-            created_at=iso(now),
+            uploaded_at=iso(now),
             upload_by=iso(now + UPLOAD_URL_TTL_SECONDS),
             status=UploadStatus.PENDING,
             expires_at_epoch=int(now) + PENDING_INTENT_TTL_SECONDS,
@@ -218,11 +218,7 @@ class PhotoService:
             raise photo_not_found() from None  # someone else removed it a moment ago
         removed_at = iso(self._clock())
         try:
-            self._timeline.append(photo_event(
-                case_id, photo_id, uploaded_at=photo.uploaded_at, uploaded_by=photo.uploaded_by,
-                body_site=photo.body_site, lesion_id=photo.lesion_id, source=photo.source,
-                captured_at=photo.captured_at, removal={"removedAt": removed_at, "reason": reason.value},
-            ))
+            self._timeline.append(photo_event(photo, removal={"removedAt": removed_at, "reason": reason.value}))
         except DomainError as error:
             # The removal and its audit entry are committed; the timeline is a projection of them.
             log_warning("timeline update failed", case_id=case_id, code=error.code)
@@ -265,8 +261,8 @@ def intent_view(intent: UploadIntent) -> dict[str, Any]:
         "sizeBytes": intent.size_bytes,
         "capturedAt": intent.captured_at,
         "source": intent.source,
-        "createdAt": intent.created_at,
-        "uploadedBy": intent.uploader_id,
+        "createdAt": intent.uploaded_at,
+        "uploadedBy": intent.uploaded_by,
     }
     if intent.status is UploadStatus.REJECTED:
         view["rejection"] = {"code": intent.reason_code, "message": intent.reason_message}
@@ -344,17 +340,9 @@ class PhotoProcessor:
             self._objects.put(rendition_key(intent.case_id, intent.photo_id, rendition.name), rendition.data,
                               "image/jpeg")
         now = self._clock()
-        photo = Photo(
-            case_id=intent.case_id,
-            photo_id=intent.photo_id,
-            body_site=intent.body_site,
-            lesion_id=intent.lesion_id,
-            captured_at=intent.captured_at,
-            uploaded_at=intent.created_at,
+        photo = Photo.of(
+            intent,
             processed_at=iso(now),
-            uploaded_by=intent.uploader_id,
-            uploader_role=intent.uploader_role,
-            source=intent.source,
             width=processed.width,
             height=processed.height,
             size_bytes=len(processed.full.data),
@@ -389,34 +377,7 @@ class PhotoProcessor:
         return "discarded:already_decided"
 
     def _announce(self, intent: UploadIntent) -> None:
-        self._timeline.append(photo_event(
-            intent.case_id, intent.photo_id, uploaded_at=intent.created_at, uploaded_by=intent.uploader_id,
-            body_site=intent.body_site, lesion_id=intent.lesion_id, source=intent.source,
-            captured_at=intent.captured_at,
-        ))
-
-
-def photo_event(case_id: str, photo_id: str, *, uploaded_at: str, uploaded_by: str, body_site: str,
-                lesion_id: str | None, source: str, captured_at: str,
-                removal: dict[str, str] | None = None) -> TimelineEvent:
-    """A photo's timeline event. occurredAt is the upload's creation time (fixed), so announcing it
-    twice, or rewriting it when the photo is removed, lands on the same key and keeps its place."""
-    return TimelineEvent(
-        case_id=case_id,
-        event_id=photo_id,
-        type=EventType.PHOTO,
-        occurred_at=uploaded_at,
-        actor_id=uploaded_by,
-        ref_id=photo_id,
-        summary=_without_none({
-            "bodySite": body_site,
-            "bodySiteLabel": _site_label(body_site),
-            "lesionId": lesion_id,
-            "source": source,
-            "capturedAt": captured_at,
-            "removed": removal,
-        }),
-    )
+        self._timeline.append(photo_event(intent))
 
 
 class _Rejected(Exception):
@@ -424,12 +385,3 @@ class _Rejected(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-def _without_none(summary: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in summary.items() if value is not None}
-
-
-def _site_label(site_id: str) -> str:
-    site = body_sites().get(site_id)
-    return site.label if site else site_id

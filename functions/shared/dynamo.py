@@ -7,10 +7,15 @@ container); the physical table name and client tuning are bound on first use fro
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
-from collections.abc import Iterator
+import types
+import typing
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from typing import Any
+from enum import Enum
+from functools import cached_property
+from typing import Any, Generic, TypeVar
 
 from functions.shared.errors import Conflict, DependencyUnavailable, ValidationError
 from functions.shared.settings import Settings
@@ -115,3 +120,82 @@ def plain_map(value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     return dict(value.as_dict()) if hasattr(value, "as_dict") else dict(value)
+
+
+R = TypeVar("R")
+
+
+def camel(name: str) -> str:
+    """A field name as its item attribute: `case_id` -> `caseId`."""
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+class ItemMap(Generic[R]):
+    """The one mapping between a frozen dataclass and its pynamodb model, both ways.
+
+    Each field is stored under its camelCase name (`case_id` -> `caseId`) unless `names` renames it;
+    an enum is stored as its value, a tuple as a list, and each is read back as the field's type.
+    `derived` adds the attributes computed from a record (index keys such as `caseSite`); attributes
+    the record does not hold (a rate-limit counter, a TTL) are passed to `to_item` by name.
+    Field types are read on first use, not at import.
+    """
+
+    def __init__(self, record: type[R], model: Any, *, names: dict[str, str] | None = None,
+                 derived: Callable[[R], dict[str, Any]] | None = None) -> None:
+        self._record = record
+        self._model = model
+        self._names = names or {}
+        self._derived = derived
+
+    @cached_property
+    def _fields(self) -> list[tuple[str, str, Callable[[Any], Any]]]:
+        hints = typing.get_type_hints(self._record)
+        return [
+            (field.name, self._names.get(field.name, camel(field.name)), _reader(hints[field.name]))
+            for field in dataclasses.fields(self._record)  # type: ignore[arg-type]
+        ]
+
+    def attributes(self, record: R) -> dict[str, Any]:
+        """The item's attributes, as model constructor arguments."""
+        values = {attribute: _stored(getattr(record, name)) for name, attribute, _ in self._fields}
+        if self._derived is not None:
+            values.update(self._derived(record))
+        return values
+
+    def to_item(self, record: R, **extra: Any) -> Any:
+        return self._model(**self.attributes(record), **extra)
+
+    def from_item(self, item: Any) -> R:
+        return self._record(**{name: read(getattr(item, attribute)) for name, attribute, read in self._fields})
+
+
+def _stored(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, dict):
+        return dict(value)
+    return value
+
+
+def _reader(hint: Any) -> Callable[[Any], Any]:
+    """How an attribute's value becomes the field's type (None stays None for optional fields)."""
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in args:
+        (inner,) = [arg for arg in args if arg is not type(None)]
+        read = _reader(inner)
+        return lambda value: None if value is None else read(value)
+    origin = typing.get_origin(hint) or hint
+    if isinstance(origin, type) and issubclass(origin, Enum):
+        return origin
+    if origin is dict:
+        if typing.get_args(hint) == (str, float):
+            return lambda value: {str(key): float(number) for key, number in plain_map(value).items()}
+        return plain_map
+    if origin is tuple:
+        return lambda value: tuple(value or ())
+    if origin in (int, float):
+        return origin  # type: ignore[no-any-return]
+    return lambda value: value

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pynamodb.attributes import MapAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
-from functions.shared.dynamo import decode_cursor, encode_cursor, plain_map, translate_errors
-from functions.timeline.ports import EventType, TimelineEvent, TimelinePage
+from functions.shared.dynamo import ItemMap, decode_cursor, encode_cursor, translate_errors
+from functions.timeline.ports import TimelineEvent, TimelinePage
 
 
 class TimelineModel(Model):
@@ -23,52 +23,25 @@ class TimelineModel(Model):
     summary = MapAttribute(default=dict)  # type: ignore[var-annotated]
 
 
+# eventKey "<occurredAt>#<eventId>" orders a case's events; the event computes it.
+TIMELINE_ITEM = ItemMap(TimelineEvent, TimelineModel, derived=lambda event: {"eventKey": event.event_key})
 
 
 class DynamoTimelineStore:
     def append(self, event: TimelineEvent) -> None:
         with translate_errors():
-            TimelineModel(
-                caseId=event.case_id,
-                eventKey=event.event_key,
-                eventId=event.event_id,
-                type=event.type.value,
-                occurredAt=event.occurred_at,
-                actorId=event.actor_id,
-                refId=event.ref_id,
-                summary=event.summary,
-            ).save()
+            TIMELINE_ITEM.to_item(event).save()
 
     def append_many(self, events: list[TimelineEvent]) -> None:
         """BatchWriteItem in chunks of 25 (imports, benchmarks); pynamodb retries unprocessed items."""
         with translate_errors(), TimelineModel.batch_write() as batch:
             for event in events:
-                batch.save(TimelineModel(
-                    caseId=event.case_id,
-                    eventKey=event.event_key,
-                    eventId=event.event_id,
-                    type=event.type.value,
-                    occurredAt=event.occurred_at,
-                    actorId=event.actor_id,
-                    refId=event.ref_id,
-                    summary=event.summary,
-                ))
+                batch.save(TIMELINE_ITEM.to_item(event))
 
     def page(self, case_id: str, limit: int, cursor: str | None) -> TimelinePage:
         start = decode_cursor(cursor, partition=("caseId", case_id))
         with translate_errors():
             result = TimelineModel.query(case_id, scan_index_forward=False, limit=limit, last_evaluated_key=start,
                                          page_size=limit)
-            events = [
-                TimelineEvent(
-                    case_id=item.caseId,
-                    event_id=item.eventId,
-                    type=EventType(item.type),
-                    occurred_at=item.occurredAt,
-                    actor_id=item.actorId,
-                    ref_id=item.refId,
-                    summary=plain_map(item.summary),
-                )
-                for item in result
-            ]
+            events = [TIMELINE_ITEM.from_item(item) for item in result]
             return TimelinePage(events, encode_cursor(result.last_evaluated_key))

@@ -113,9 +113,9 @@ class Rig:
 def rig() -> Rig:
     intents, photos, objects, timeline = Intents(), Photos(), Objects(), Timeline()
     intents.items[PHOTO] = UploadIntent(
-        photo_id=PHOTO, case_id=CASE, uploader_id="patient-1", uploader_role="patient", body_site="elbow_left",
+        photo_id=PHOTO, case_id=CASE, uploaded_by="patient-1", uploader_role="patient", body_site="elbow_left",
         lesion_id=None, content_type="image/jpeg", size_bytes=2_000_000, captured_at=iso(NOW - 60),
-        source="camera", created_at=iso(NOW - 30), upload_by=iso(NOW + 270), status=UploadStatus.PENDING,
+        source="camera", uploaded_at=iso(NOW - 30), upload_by=iso(NOW + 270), status=UploadStatus.PENDING,
         expires_at_epoch=int(NOW) + 86400,
     )
     processor = PhotoProcessor(intents, photos, objects, BUCKET, timeline, clock=lambda: NOW)  # type: ignore[arg-type]

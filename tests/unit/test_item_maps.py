@@ -1,0 +1,63 @@
+"""One mapping per model: a record written through its ItemMap reads back equal, under the stored
+attribute names (no database: pynamodb model instances in memory)."""
+
+from __future__ import annotations
+
+from functions.images.adapters import INTENT_ITEM, PHOTO_ITEM
+from functions.images.ports import Photo, PhotoFacts, UploadIntent, UploadStatus
+from functions.images.projection import photo_event
+from functions.shared.dynamo import camel
+from functions.timeline.adapters import TIMELINE_ITEM
+from functions.timeline.ports import EventType, TimelineEvent
+
+FACTS = PhotoFacts(case_id="case-0001", photo_id="ph0000000001aa", body_site="elbow_left", lesion_id=None,
+                   captured_at="2026-03-01T09:00:00+00:00", source="camera", uploaded_at="2026-03-01T09:01:00+00:00",
+                   uploaded_by="pat-a", uploader_role="patient")
+
+
+def intent(**changes: object) -> UploadIntent:
+    fields = {**vars(FACTS), "content_type": "image/jpeg", "size_bytes": 2_000_000,
+              "upload_by": "2026-03-01T09:06:00+00:00", "status": UploadStatus.PENDING,
+              "expires_at_epoch": 1_772_400_000, **changes}
+    return UploadIntent(**fields)  # type: ignore[arg-type]
+
+
+def test_camel_case_names() -> None:
+    assert (camel("case_id"), camel("expires_at_epoch"), camel("sha256")) == ("caseId", "expiresAtEpoch", "sha256")
+
+
+def test_an_intent_round_trips_under_the_names_it_was_first_stored_under() -> None:
+    original = intent(lesion_id="les-00001", claim="v1", status=UploadStatus.REJECTED, reason_code="blurry",
+                      reason_message="Hold still.")
+    item = INTENT_ITEM.to_item(original)
+    assert (item.uploaderId, item.createdAt, item.status, item.sizeBytes) == ("pat-a", FACTS.uploaded_at,
+                                                                              "rejected", 2_000_000)
+    assert INTENT_ITEM.from_item(item) == original
+
+
+def test_a_photo_round_trips_with_its_index_keys() -> None:
+    photo = Photo.of(intent(lesion_id="les-00001"), processed_at="2026-03-01T09:02:00+00:00", width=1024,
+                     height=768, size_bytes=300_000, sha256="ab" * 32, quality={"sharpness": 36.5})
+    item = PHOTO_ITEM.to_item(photo)
+    assert (item.caseSite, item.caseLesion) == ("case-0001#elbow_left", "case-0001#les-00001")
+    assert PHOTO_ITEM.from_item(item) == photo
+    assert PHOTO_ITEM.to_item(Photo.of(FACTS, processed_at="x", width=1, height=1, size_bytes=1,
+                                       sha256="s")).caseLesion is None  # sparse: no lesion, no key
+
+
+def test_a_photo_its_intent_and_its_timeline_event_share_one_set_of_facts() -> None:
+    photo = Photo.of(intent(), processed_at="2026-03-01T09:02:00+00:00", width=1024, height=768,
+                     size_bytes=300_000, sha256="ab" * 32)
+    assert photo.facts() == intent().facts() == FACTS
+    accepted, removed = photo_event(intent()), photo_event(photo, removal={"reason": "duplicate"})
+    assert accepted.event_key == removed.event_key  # the removal rewrites the same event
+    assert removed.summary == {**accepted.summary, "removed": {"reason": "duplicate"}}
+
+
+def test_a_timeline_event_round_trips_with_its_sort_key() -> None:
+    event = TimelineEvent(case_id="case-0001", event_id="ev-1", type=EventType.SCORE,
+                          occurred_at="2026-03-01T09:00:00.000+00:00", actor_id="dr-one", ref_id="sc-1",
+                          summary={"instrument": "DLQI", "total": 7})
+    item = TIMELINE_ITEM.to_item(event)
+    assert (item.eventKey, item.type) == ("2026-03-01T09:00:00.000+00:00#ev-1", "score")
+    assert TIMELINE_ITEM.from_item(item) == event
