@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from chalice.app import Chalice
+from chalice.app import Chalice, WebsocketEvent
 
 from functions.admin.routes import admin
 from functions.audit.routes import audit
@@ -39,15 +39,15 @@ app.register_blueprint(scores)
 
 
 @app.on_ws_connect()
-def ws_connect(event: Any) -> Any:
+def ws_connect(event: WebsocketEvent) -> dict[str, Any]:
     return signaling.on_connect(event)
 
 
 @app.on_ws_message()
-def ws_message(event: Any) -> None:
+def ws_message(event: WebsocketEvent) -> None:
     signaling.on_message(event)
 
 
 @app.on_ws_disconnect()
-def ws_disconnect(event: Any) -> None:
+def ws_disconnect(event: WebsocketEvent) -> None:
     signaling.on_disconnect(event)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, CloudWatchEvent
 
 from functions.bootstrap import get_container
 from functions.shared.observability import log_info, start_invocation
@@ -27,7 +27,7 @@ OBJECT_CREATED_PATTERN: dict[str, Any] = {"source": ["aws.s3"], "detail-type": [
 
 
 @image_events.on_cw_event(OBJECT_CREATED_PATTERN, name="process_photo_upload")
-def process_photo_upload(event: Any) -> dict[str, str]:
+def process_photo_upload(event: CloudWatchEvent) -> dict[str, str]:
     start_invocation(job="process_photo_upload")
     detail = event.detail or {}
     bucket = str((detail.get("bucket") or {}).get("name", ""))

@@ -7,7 +7,7 @@ and the connection stays usable.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from functions.bootstrap import get_container
 from functions.shared.errors import DomainError
@@ -15,15 +15,18 @@ from functions.shared.observability import log_exception, log_info, start_invoca
 from functions.shared.request_context import RequestSource, set_request_source
 from functions.signaling.messages import Frame, error_frame
 
+if TYPE_CHECKING:
+    from chalice.app import WebsocketEvent
 
-def _begin(event: Any) -> None:
+
+def _begin(event: WebsocketEvent) -> None:
     """Log keys and audit source of this invocation: the connection stands for the request."""
     start_invocation(connection_id=event.connection_id)
     identity = (event.to_dict().get("requestContext") or {}).get("identity") or {}
     set_request_source(RequestSource(event.connection_id, str(identity.get("sourceIp", ""))))
 
 
-def on_connect(event: Any) -> dict[str, Any]:
+def on_connect(event: WebsocketEvent) -> dict[str, Any]:
     container = get_container()
     params = event.to_dict().get("queryStringParameters") or {}
     _begin(event)
@@ -37,7 +40,7 @@ def on_connect(event: Any) -> dict[str, Any]:
     return {"statusCode": 200}
 
 
-def on_disconnect(event: Any) -> None:
+def on_disconnect(event: WebsocketEvent) -> None:
     _begin(event)
     try:
         get_container().signaling.disconnect(event.connection_id)
@@ -45,7 +48,7 @@ def on_disconnect(event: Any) -> None:
         log_info("ws disconnect cleanup failed", connection_id=event.connection_id, code=error.code)
 
 
-def on_message(event: Any) -> None:
+def on_message(event: WebsocketEvent) -> None:
     connection_id = event.connection_id
     _begin(event)
     frame = Frame.read(event.body)  # read once: the service validates it, errors quote its ref

@@ -117,7 +117,7 @@ class ColourTrack(VideoStreamTrack):
 
     async def recv(self) -> VideoFrame:
         pts, time_base = await self.next_timestamp()
-        frame = VideoFrame.from_image(self._picture)
+        frame: VideoFrame = VideoFrame.from_image(self._picture)  # type: ignore[no-untyped-call]  # aiortc/av ship no types
         frame.pts = pts
         frame.time_base = time_base
         return frame
@@ -133,7 +133,7 @@ class DecodedFrame:
 
 def describe(frame: VideoFrame) -> DecodedFrame:
     """Decode to RGB (as a renderer would) and summarise the picture."""
-    stat = ImageStat.Stat(frame.to_image())  # rgb24
+    stat = ImageStat.Stat(frame.to_image())  # type: ignore[no-untyped-call]  # rgb24; av ships no types
     red, green, blue = stat.mean
     return DecodedFrame(frame.width, frame.height, (red, green, blue), max(stat.stddev))
 

@@ -115,7 +115,7 @@ def create_user(endpoint: str, pool_id: str, username: str, groups: list[str]) -
     for group in groups:
         idp.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=group)
     attrs = {a["Name"]: a["Value"] for a in created["User"]["Attributes"]}
-    return attrs["sub"]
+    return str(attrs["sub"])
 
 
 @pytest.fixture

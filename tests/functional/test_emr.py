@@ -282,7 +282,7 @@ def test_two_writers_who_read_the_same_version_race_and_the_later_one_loses_noth
 
     source = RequestSource("race", "192.0.2.9")
     store.get = get_then_wait  # type: ignore[method-assign]
-    store.stage_version = stage_in_order  # type: ignore[method-assign]
+    store.stage_version = stage_in_order  # type: ignore[method-assign, assignment]
     try:
         threads = [threading.Thread(target=write, args=(name, f"text of {name}"), name=name)
                    for name in ("writer-a", "writer-b")]

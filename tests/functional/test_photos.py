@@ -10,7 +10,7 @@ import base64
 import hashlib
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -194,7 +194,7 @@ def _truncated() -> bytes:
     return data[: len(data) // 2]
 
 
-REJECTIONS = [
+REJECTIONS: list[tuple[str, Callable[[], bytes], str, dict[str, Any]]] = [
     ("too_small", _tiny, "image/jpeg", {}),
     ("blurry", blurry_jpeg, "image/jpeg", {}),
     ("too_dark", dark_jpeg, "image/jpeg", {}),

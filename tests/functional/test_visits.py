@@ -356,11 +356,11 @@ def test_every_visits_route_answers_by_role_and_ownership(world: World) -> None:
             expected.update({"pat.b": (404, code), "dr.two": (404, code)})
         if path == "/visits":
             expected["pat.b"] = (404, "case_not_found")  # pat.b asking for a visit on pat.a's case
-        for user, (status, code) in expected.items():
+        for user, (status, expected_code) in expected.items():
             response = world.request(method, path, user=user, body=body)
-            got = (response.status_code, error_code(response) if code else None)
-            if got != (status, code):
-                failures.append((method, path, user, got, (status, code)))
+            got = (response.status_code, error_code(response) if expected_code else None)
+            if got != (status, expected_code):
+                failures.append((method, path, user, got, (status, expected_code)))
     assert failures == []
     # Nothing above changed the room.
     assert world.request("GET", f"/visits/{room}", user="pat.a").json_body["status"] == "waiting"

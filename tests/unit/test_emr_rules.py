@@ -6,8 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from pynamodb.connection.base import VerboseClientError
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, VerboseClientError
 
 from functions.emr.kinds import CONTENT_SCHEMAS, ICD10_PATTERN, EntryKind, changed_fields
 from functions.emr.service import new_entry_id

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,8 +145,9 @@ def test_relay_before_join_is_not_in_room() -> None:
     rig = Rig()
     rig.active_room()
     loner = rig.connect(DOCTOR)
-    for action, fields in [("offer", {"sdp": SDP}), ("answer", {"sdp": SDP}), ("ice", {"candidate": None}),
-                           ("iceRestart", {}), ("leave", {})]:
+    frames: list[tuple[str, dict[str, Any]]] = [("offer", {"sdp": SDP}), ("answer", {"sdp": SDP}),
+                                                ("ice", {"candidate": None}), ("iceRestart", {}), ("leave", {})]
+    for action, fields in frames:
         with pytest.raises(Conflict) as caught:
             rig.send(loner, action, **fields)
         assert code_of(caught) == "not_in_room"
@@ -477,8 +479,10 @@ def test_waiting_room_is_gone_after_30_minutes() -> None:
     rig.clock.advance(WAITING_TTL_SECONDS - 1)
     assert rig.visits.get(PATIENT, room_id)["status"] == "waiting"
     rig.clock.advance(1)
-    for call in (lambda: rig.visits.get(PATIENT, room_id), lambda: rig.visits.admit(DOCTOR, room_id),
-                 lambda: rig.visits.cancel(PATIENT, room_id)):
+    calls: tuple[Callable[[], Any], ...] = (lambda: rig.visits.get(PATIENT, room_id),
+                                            lambda: rig.visits.admit(DOCTOR, room_id),
+                                            lambda: rig.visits.cancel(PATIENT, room_id))
+    for call in calls:
         with pytest.raises(NotFound) as caught:
             call()
         assert code_of(caught) == "visit_not_found"

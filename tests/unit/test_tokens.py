@@ -49,7 +49,8 @@ def _verifier(jwks: FakeJwks, clock: Any = time.time) -> JwksTokenVerifier:
 
 
 def test_valid_token_gives_principal_with_roles() -> None:
-    principal = _verifier(FakeJwks(JWK)).verify(_token(**{"cognito:groups": ["doctor", "admin", "other"]}))
+    groups: dict[str, Any] = {"cognito:groups": ["doctor", "admin", "other"]}
+    principal = _verifier(FakeJwks(JWK)).verify(_token(**groups))
     assert principal.user_id == "user-1" and principal.roles == {Role.DOCTOR, Role.ADMIN}
     assert principal.role is Role.DOCTOR
 
