@@ -55,7 +55,8 @@ if TYPE_CHECKING:
     from functions.identity.service import ConnectTicketService, SessionService
     from functions.identity.tokens import JwksTokenVerifier
     from functions.images.adapters import DynamoIntentStore, DynamoPhotoStore, S3ObjectStore
-    from functions.images.service import PhotoProcessor, PhotoService
+    from functions.images.processor import PhotoProcessor
+    from functions.images.service import PhotoService
     from functions.lesions.adapters import DynamoLesionStore
     from functions.lesions.service import LesionService
     from functions.scores.adapters import DynamoScoreStore
@@ -245,7 +246,7 @@ class Container:
 
     @cached_property
     def photo_processor(self) -> PhotoProcessor:
-        from functions.images.service import PhotoProcessor
+        from functions.images.processor import PhotoProcessor
 
         return PhotoProcessor(self.photo_intents, self.photo_store, self.image_objects, self.settings.image_bucket,
                               self.timeline_store)

@@ -1,17 +1,14 @@
-"""Lesion photos: handing out uploads, reading photos, and judging what lands in the bucket.
+"""Lesion photos over REST: handing out uploads, reading photos, removing them.
 
 `PhotoService` serves the REST routes (every method starts with the case access check, so a caller
-without a right to the case gets the same 404 as for a case that does not exist). `PhotoProcessor`
-runs in the S3 -> EventBridge handler: it trusts nothing about the object (moto enforces no POST
-policy, and in AWS a policy cannot say what the bytes are) and records a verdict on the intent.
+without a right to the case gets the same 404 as for a case that does not exist). What lands in the
+bucket is judged by the photo processor (`functions/images/processor.py`), another function's code.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
-from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +18,6 @@ from functions.audit.chain import AuditEvent, Outcome
 from functions.audit.ports import StagedWriteRejected
 from functions.images.ports import (
     RENDITIONS,
-    UPLOAD_KEY,
     IntentStore,
     ObjectStore,
     Photo,
@@ -34,7 +30,6 @@ from functions.images.ports import (
     upload_key,
 )
 from functions.images.projection import photo_event
-from functions.images.rules import MAX_UPLOAD_BYTES
 from functions.lesions.ports import LesionStore
 from functions.lesions.service import lesion_not_found
 from functions.shared.auth import Principal
@@ -46,19 +41,12 @@ from functions.timeline.ports import TimelineWriter
 
 if TYPE_CHECKING:
     from functions.audit.service import AuditTrail
-    from functions.images.processing import ProcessedImage
 
 UPLOAD_URL_TTL_SECONDS = 300  # the presigned POST: enough for 20 MB on a slow mobile link
 VIEW_URL_TTL_SECONDS = 300  # presigned GETs: short, re-fetched with the photo
-# An object that lands after the POST expired was not allowed by the policy (S3 refuses it in AWS);
-# a little grace covers clock skew between S3 and the API.
-UPLOAD_GRACE_SECONDS = 60
 PENDING_INTENT_TTL_SECONDS = 24 * 3600  # never-used intents disappear after a day
-FINISHED_INTENT_TTL_SECONDS = 30 * 24 * 3600  # the verdict stays readable for a month
 MAX_CAPTURE_AGE_DAYS = 366 * 10
 CLOCK_SKEW_SECONDS = 300
-
-ProcessFunction = Callable[[bytes, str], "ProcessedImage"]
 
 
 def new_photo_id(captured_epoch: float) -> str:
@@ -267,121 +255,3 @@ def intent_view(intent: UploadIntent) -> dict[str, Any]:
     if intent.status is UploadStatus.REJECTED:
         view["rejection"] = {"code": intent.reason_code, "message": intent.reason_message}
     return view
-
-
-# --- the processor ---------------------------------------------------------------------------------
-class PhotoProcessor:
-    """Judges one landed object. Safe to run twice for the same event (EventBridge delivers at least
-    once) and for two objects under the same key (a POST policy allows several uploads until it
-    expires): the first object version to claim the intent wins, any other is deleted."""
-
-    def __init__(self, intents: IntentStore, photos: PhotoStore, objects: ObjectStore, bucket: str,
-                 timeline: TimelineWriter, process: ProcessFunction | None = None,
-                 clock: Clock = time.time) -> None:
-        self._intents = intents
-        self._photos = photos
-        self._objects = objects
-        self._bucket = bucket
-        self._timeline = timeline
-        self._process = process
-        self._clock = clock
-
-    def handle(self, bucket: str, key: str, version_id: str | None, token: str) -> str:
-        """Process an Object Created notification; returns the outcome (for logs and tests)."""
-        if bucket != self._bucket:
-            return "ignored:other_bucket"
-        match = UPLOAD_KEY.fullmatch(key)
-        if match is None:
-            return "ignored:not_an_upload"  # our own renditions land in the same bucket
-        case_id, photo_id = match.groups()
-        intent = self._intents.get(photo_id)
-        if intent is None or intent.case_id != case_id:
-            # No intent: expired, never issued, or an upload under another case's prefix. Nobody to tell.
-            self._objects.delete(key, version_id)
-            return "discarded:no_intent"
-        now = self._clock()
-        claimed = self._intents.claim(photo_id, token, iso(now))
-        if claimed is None:
-            return self._already_decided(photo_id, key, version_id, token)
-        try:
-            processed = self._validate(claimed, key, version_id)
-        except _Rejected as rejected:
-            return self._reject(claimed, key, version_id, token, rejected.code, rejected.message)
-        return self._accept(claimed, key, version_id, token, processed)
-
-    def _validate(self, intent: UploadIntent, key: str, version_id: str | None) -> ProcessedImage:
-        from functions.images.processing import FORMATS, ImageRejected, process_image
-
-        info = self._objects.head(key, version_id)
-        if info is None:
-            raise _Rejected("upload_missing", "The upload could not be found. Send the photo again.")
-        deadline = datetime.fromisoformat(intent.upload_by).timestamp() + UPLOAD_GRACE_SECONDS
-        if info.last_modified_epoch > deadline:
-            raise _Rejected("upload_expired", "The upload link had expired. Send the photo again.")
-        if info.content_type != intent.content_type:
-            raise _Rejected("content_type_mismatch",
-                            f"The upload was sent as {info.content_type or 'no type'}, not {intent.content_type}.")
-        limit = min(intent.size_bytes, MAX_UPLOAD_BYTES)
-        if info.size > limit:
-            raise _Rejected("too_large", f"The file is larger than announced ({info.size} > {limit} bytes).")
-        if intent.content_type not in FORMATS:
-            raise _Rejected("unsupported_format", "Only JPEG and PNG photos are accepted.")
-        data = self._objects.read(key, version_id, limit)
-        if len(data) > limit:  # the object changed size between HEAD and GET
-            raise _Rejected("too_large", f"The file is larger than announced (> {limit} bytes).")
-        try:
-            return (self._process or process_image)(data, intent.content_type)
-        except ImageRejected as rejected:
-            raise _Rejected(rejected.code, rejected.message) from None
-
-    def _accept(self, intent: UploadIntent, key: str, version_id: str | None, token: str,
-                processed: ProcessedImage) -> str:
-        for rendition in processed.renditions:
-            self._objects.put(rendition_key(intent.case_id, intent.photo_id, rendition.name), rendition.data,
-                              "image/jpeg")
-        now = self._clock()
-        photo = Photo.of(
-            intent,
-            processed_at=iso(now),
-            width=processed.width,
-            height=processed.height,
-            size_bytes=len(processed.full.data),
-            sha256=processed.sha256,
-            quality={k: float(v) for k, v in asdict(processed.quality).items()},
-        )
-        self._photos.put(photo)
-        if self._intents.finish(intent.photo_id, token, UploadStatus.ACCEPTED, iso(now),
-                                int(now) + FINISHED_INTENT_TTL_SECONDS):
-            self._announce(intent)
-        self._objects.delete(key, version_id)
-        log_info("photo accepted", case_id=intent.case_id, outcome="accepted")
-        return "accepted"
-
-    def _reject(self, intent: UploadIntent, key: str, version_id: str | None, token: str, code: str,
-                message: str) -> str:
-        now = self._clock()
-        self._intents.finish(intent.photo_id, token, UploadStatus.REJECTED, iso(now),
-                             int(now) + FINISHED_INTENT_TTL_SECONDS, reason_code=code, reason_message=message)
-        self._objects.delete(key, version_id)
-        log_info("photo rejected", case_id=intent.case_id, outcome="rejected", code=code)
-        return f"rejected:{code}"
-
-    def _already_decided(self, photo_id: str, key: str, version_id: str | None, token: str) -> str:
-        """The intent is finished, or another object version holds it. A redelivered event of the
-        accepted version re-announces (idempotent) in case the first run stopped before the timeline."""
-        current = self._intents.get(photo_id)
-        if (current is not None and current.claim == token and current.status is UploadStatus.ACCEPTED
-                and self._photos.get(current.case_id, photo_id) is not None):  # not removed since
-            self._announce(current)
-        self._objects.delete(key, version_id)
-        return "discarded:already_decided"
-
-    def _announce(self, intent: UploadIntent) -> None:
-        self._timeline.append(photo_event(intent))
-
-
-class _Rejected(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message

@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PROBE = r"""
 import sys
 import app
-import functions.images.events, functions.images.routes, functions.images.service, functions.images.processing
+import functions.images.events, functions.images.routes, functions.images.service, functions.images.processor
+import functions.images.processing
 print("PIL=" + ",".join(sorted(m for m in sys.modules if m == "PIL" or m.startswith("PIL."))))
 print("HANDLER=" + type(functions.images.events.process_photo_upload).__name__)
 """
@@ -29,3 +30,23 @@ def test_importing_app_and_photo_modules_leaves_pillow_unloaded() -> None:
 def test_requirements_txt_does_not_ship_pillow_to_every_function() -> None:
     lines = [line.split("#", 1)[0].strip().lower() for line in (ROOT / "requirements.txt").read_text().splitlines()]
     assert not [line for line in lines if line.startswith("pillow")]
+
+
+PROCESSOR_PROBE = r"""
+import sys
+import functions.images.events, functions.images.processor
+print("LOADED=" + ",".join(sorted(m for m in sys.modules if m.startswith("functions."))))
+"""
+
+
+def test_the_photo_processor_function_imports_only_its_own_code() -> None:
+    """The processor Lambda's handler and service load none of the REST photo service's code (and
+    so none of access, audit or lesions beyond the body-site labels its timeline event shows)."""
+    result = subprocess.run([sys.executable, "-c", PROCESSOR_PROBE], cwd=ROOT, capture_output=True, text=True,
+                            timeout=60, env={"PATH": "", "AWS_XRAY_SDK_ENABLED": "false"})
+    assert result.returncode == 0, result.stderr
+    loaded = set(result.stdout.split("LOADED=", 1)[1].strip().split(","))
+    assert {"functions.images.events", "functions.images.processor", "functions.images.processing"} <= loaded
+    foreign = sorted(name for name in loaded if name in {"functions.images.service", "functions.images.routes"}
+                     or name.startswith(("functions.access", "functions.audit", "functions.cases", "functions.emr")))
+    assert not foreign, f"the photo processor function imports {foreign}"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from functions.images.ports import ObjectInfo, Photo, UploadIntent, UploadStatus, rendition_key, upload_key
-from functions.images.service import PhotoProcessor
+from functions.images.processor import PhotoProcessor
 from functions.shared.clock import iso
 from functions.timeline.ports import TimelineEvent
 from tests.support.images import phone_jpeg
