@@ -147,7 +147,7 @@ def summary(times: dict[str, float], kms_calls: Counter[str], records: int, fiel
 def main() -> None:
     with seeded_backend():
         container = get_container()
-        _ = container.records  # binds the record tables to the shared connection
+        _ = container.emr  # binds the record tables to the shared connection
         kms_calls: Counter[str] = Counter()
         phase = "setup"  # which part of the run a KMS call belongs to
         provider: Any = container.key_provider

@@ -69,7 +69,7 @@ def rare_paths(meter: DynamoMeter, seq: int, connected_at: float) -> dict[str, A
     container = get_container()
 
     def shifted(seconds: float) -> SignalingService:
-        return SignalingService(container.connections, container.peer_notifier, container.visits, container.rooms,
+        return SignalingService(container.connections, container.peer_notifier, container.visits, container.visit_store,
                                 clock=lambda: time.time() + seconds)
 
     figures: dict[str, Any] = {}

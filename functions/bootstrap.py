@@ -50,13 +50,13 @@ if TYPE_CHECKING:
     from functions.crypto.keyring import DataKeyManager
     from functions.crypto.ports import KeyProvider
     from functions.crypto.sealer import EnvelopeSealer
-    from functions.emr.service import RecordsService
+    from functions.emr.service import EmrService
     from functions.identity.directory import CognitoDirectory
     from functions.identity.service import ConnectTicketService, SessionService
     from functions.identity.tokens import JwksTokenVerifier
     from functions.images.adapters import DynamoIntentStore, DynamoPhotoStore, S3ObjectStore
-    from functions.images.processor import PhotoProcessor
-    from functions.images.service import PhotoService
+    from functions.images.processor import ImageProcessor
+    from functions.images.service import ImageService
     from functions.lesions.adapters import DynamoLesionStore
     from functions.lesions.service import LesionService
     from functions.scores.adapters import DynamoScoreStore
@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     from functions.signaling.service import SignalingService
     from functions.timeline.adapters import DynamoTimelineStore
     from functions.timeline.service import TimelineService
-    from functions.visits.adapters import DynamoRoomStore
+    from functions.visits.adapters import DynamoVisitStore
     from functions.visits.ice import IceServerService
     from functions.visits.service import VisitService
 
@@ -238,17 +238,17 @@ class Container:
         return DynamoPhotoStore()
 
     @cached_property
-    def photos(self) -> PhotoService:
-        from functions.images.service import PhotoService
+    def images(self) -> ImageService:
+        from functions.images.service import ImageService
 
-        return PhotoService(self.photo_intents, self.photo_store, self.image_objects, self.access, self.lesion_store,
+        return ImageService(self.photo_intents, self.photo_store, self.image_objects, self.access, self.lesion_store,
                             self.audit, self.timeline_store)
 
     @cached_property
-    def photo_processor(self) -> PhotoProcessor:
-        from functions.images.processor import PhotoProcessor
+    def image_processor(self) -> ImageProcessor:
+        from functions.images.processor import ImageProcessor
 
-        return PhotoProcessor(self.photo_intents, self.photo_store, self.image_objects, self.settings.image_bucket,
+        return ImageProcessor(self.photo_intents, self.photo_store, self.image_objects, self.settings.image_bucket,
                               self.timeline_store)
 
     @cached_property
@@ -262,7 +262,7 @@ class Container:
     def scores(self) -> ScoreService:
         from functions.scores.service import ScoreService
 
-        return ScoreService(self.score_store, self.access, self.timeline_store, visits=self.rooms)
+        return ScoreService(self.score_store, self.access, self.timeline_store, visits=self.visit_store)
 
     # --- visits and signaling ---------------------------------------------------------------
     @cached_property
@@ -279,11 +279,11 @@ class Container:
         return ManagementApiNotifier(self.settings, self.connections)
 
     @cached_property
-    def rooms(self) -> DynamoRoomStore:
-        from functions.visits.adapters import DynamoRoomStore
+    def visit_store(self) -> DynamoVisitStore:
+        from functions.visits.adapters import DynamoVisitStore
 
         self.bind(VISITS)
-        return DynamoRoomStore()
+        return DynamoVisitStore()
 
     @cached_property
     def visits(self) -> VisitService:
@@ -293,7 +293,7 @@ class Container:
 
         self.bind(WAITING_ROOM)
         fanout = UserFanout(self.connections, self.peer_notifier)
-        return VisitService(self.rooms, DynamoQueueStore(), self.access, fanout, timeline=self.timeline_store)
+        return VisitService(self.visit_store, DynamoQueueStore(), self.access, fanout, timeline=self.timeline_store)
 
     @cached_property
     def ice_servers(self) -> IceServerService:
@@ -314,7 +314,7 @@ class Container:
     def signaling(self) -> SignalingService:
         from functions.signaling.service import SignalingService
 
-        return SignalingService(self.connections, self.peer_notifier, self.visits, self.rooms)
+        return SignalingService(self.connections, self.peer_notifier, self.visits, self.visit_store)
 
     # --- medical record: field encryption, audit trail --------------------------------------
     @cached_property
@@ -366,16 +366,16 @@ class Container:
         return AuditTrail(DynamoAuditStore(), anchors, self.settings.audit_chains)
 
     @cached_property
-    def records(self) -> RecordsService:
+    def emr(self) -> EmrService:
         from functions.emr.adapters import CapabilitySources, CasePatients, DynamoRecordStore, VisitCases
-        from functions.emr.service import RecordsService
+        from functions.emr.service import EmrService
 
         self.bind(RECORDS, RECORD_VERSIONS)
-        sources = CapabilitySources(self.rooms, self.photo_store, self.score_store,
+        sources = CapabilitySources(self.visit_store, self.photo_store, self.score_store,
                                     lambda: self.cognito, self.settings.user_pool_id)
-        return RecordsService(
-            DynamoRecordStore(self.field_sealer), self.access, CasePatients(self.case_store), VisitCases(self.rooms),
-            self.audit, sources, timeline=self.timeline_store,
+        return EmrService(
+            DynamoRecordStore(self.field_sealer), self.access, CasePatients(self.case_store),
+            VisitCases(self.visit_store), self.audit, sources, timeline=self.timeline_store,
         )
 
 

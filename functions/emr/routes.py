@@ -14,7 +14,7 @@ from functions.shared.http import ApiRequest, Reply
 from functions.shared.request_context import RequestSource
 from functions.shared.validation import CASE_PATH, CURSOR_SCHEMA, LIMIT_SCHEMA, PAGE_QUERY, id_path, strict_object
 
-records = Blueprint(__name__)
+emr = Blueprint(__name__)
 
 CLINICAL = (Role.PATIENT, Role.DOCTOR)
 DOCTORS = (Role.DOCTOR,)
@@ -41,75 +41,75 @@ def _source(request: ApiRequest) -> RequestSource:
     return RequestSource(request.request_id, request.source_ip)
 
 
-@records.route("/cases/{case_id}/records", methods=["POST"], authorizer=jwt_authorizer)
-@endpoint(records, roles=DOCTORS, path=CASE_PATH, body=CREATE_BODY)
+@emr.route("/cases/{case_id}/records", methods=["POST"], authorizer=jwt_authorizer)
+@endpoint(emr, roles=DOCTORS, path=CASE_PATH, body=CREATE_BODY)
 def create_record_entry(request: ApiRequest) -> Reply:
     body = request.body
-    created = get_container().records.create(
+    created = get_container().emr.create(
         request.require_principal(), request.path["case_id"], body["kind"], body["content"], body.get("links"),
         _source(request),
     )
     return Reply(created, status=201)
 
 
-@records.route("/cases/{case_id}/records", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(records, roles=CLINICAL, path=CASE_PATH, query=LIST_QUERY)
+@emr.route("/cases/{case_id}/records", methods=["GET"], authorizer=jwt_authorizer)
+@endpoint(emr, roles=CLINICAL, path=CASE_PATH, query=LIST_QUERY)
 def list_record_entries(request: ApiRequest) -> dict[str, Any]:
     query = request.query
-    return get_container().records.list_entries(
+    return get_container().emr.list_entries(
         request.require_principal(), request.path["case_id"], query.get("kind"), query.get("limit", 50),
         query.get("cursor"), _source(request),
     )
 
 
-@records.route("/cases/{case_id}/records/{entry_id}", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(records, roles=CLINICAL, path=ENTRY_PATH)
+@emr.route("/cases/{case_id}/records/{entry_id}", methods=["GET"], authorizer=jwt_authorizer)
+@endpoint(emr, roles=CLINICAL, path=ENTRY_PATH)
 def get_record_entry(request: ApiRequest) -> dict[str, Any]:
-    return get_container().records.get(
+    return get_container().emr.get(
         request.require_principal(), request.path["case_id"], request.path["entry_id"], _source(request)
     )
 
 
-@records.route("/cases/{case_id}/records/{entry_id}", methods=["PUT"], authorizer=jwt_authorizer)
-@endpoint(records, roles=DOCTORS, path=ENTRY_PATH, body=AMEND_BODY)
+@emr.route("/cases/{case_id}/records/{entry_id}", methods=["PUT"], authorizer=jwt_authorizer)
+@endpoint(emr, roles=DOCTORS, path=ENTRY_PATH, body=AMEND_BODY)
 def amend_record_entry(request: ApiRequest) -> dict[str, Any]:
     body = request.body
-    return get_container().records.amend(
+    return get_container().emr.amend(
         request.require_principal(), request.path["case_id"], request.path["entry_id"], body["expectedVersion"],
         body["content"], body.get("links"), _source(request),
     )
 
 
-@records.route("/cases/{case_id}/records/{entry_id}/retract", methods=["POST"], authorizer=jwt_authorizer)
-@endpoint(records, roles=DOCTORS, path=ENTRY_PATH, body=RETRACT_BODY)
+@emr.route("/cases/{case_id}/records/{entry_id}/retract", methods=["POST"], authorizer=jwt_authorizer)
+@endpoint(emr, roles=DOCTORS, path=ENTRY_PATH, body=RETRACT_BODY)
 def retract_record_entry(request: ApiRequest) -> dict[str, Any]:
     body = request.body
-    return get_container().records.retract(
+    return get_container().emr.retract(
         request.require_principal(), request.path["case_id"], request.path["entry_id"], body["expectedVersion"],
         body["reason"], _source(request),
     )
 
 
-@records.route("/cases/{case_id}/records/{entry_id}/history", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(records, roles=DOCTORS, path=ENTRY_PATH, query=PAGE_QUERY)
+@emr.route("/cases/{case_id}/records/{entry_id}/history", methods=["GET"], authorizer=jwt_authorizer)
+@endpoint(emr, roles=DOCTORS, path=ENTRY_PATH, query=PAGE_QUERY)
 def record_entry_history(request: ApiRequest) -> dict[str, Any]:
-    return get_container().records.history(
+    return get_container().emr.history(
         request.require_principal(), request.path["case_id"], request.path["entry_id"],
         request.query.get("limit", 50), request.query.get("cursor"), _source(request),
     )
 
 
-@records.route("/cases/{case_id}/fhir", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(records, roles=CLINICAL, path=CASE_PATH)
+@emr.route("/cases/{case_id}/fhir", methods=["GET"], authorizer=jwt_authorizer)
+@endpoint(emr, roles=CLINICAL, path=CASE_PATH)
 def export_case_fhir(request: ApiRequest) -> Reply:
-    bundle = get_container().records.export_case(request.require_principal(), request.path["case_id"],
+    bundle = get_container().emr.export_case(request.require_principal(), request.path["case_id"],
                                                  _source(request))
     return Reply(bundle, headers=FHIR_HEADERS)
 
 
-@records.route("/patients/{patient_id}/fhir", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(records, roles=CLINICAL, path=PATIENT_PATH)
+@emr.route("/patients/{patient_id}/fhir", methods=["GET"], authorizer=jwt_authorizer)
+@endpoint(emr, roles=CLINICAL, path=PATIENT_PATH)
 def export_patient_fhir(request: ApiRequest) -> Reply:
-    bundle = get_container().records.export_patient(request.require_principal(), request.path["patient_id"],
+    bundle = get_container().emr.export_patient(request.require_principal(), request.path["patient_id"],
                                                     _source(request))
     return Reply(bundle, headers=FHIR_HEADERS)

@@ -155,7 +155,7 @@ class CaseAccess:
         )
 
 
-class RecordsService:
+class EmrService:
     def __init__(self, records: RecordStore, access: AccessPolicy, cases: CaseDirectory, visits: VisitDirectory,
                  audit: AuditTrail, sources: ClinicalSources, timeline: TimelineWriter | None = None,
                  clock: Clock = time.time) -> None:

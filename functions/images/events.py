@@ -37,7 +37,7 @@ def process_photo_upload(event: CloudWatchEvent) -> dict[str, str]:
     # The claim token names the object version; unversioned buckets have none, the sequencer is
     # unique per write of a key.
     token = str(version_id or obj.get("sequencer") or obj.get("eTag") or "unversioned")
-    outcome = get_container().photo_processor.handle(bucket, key, str(version_id) if version_id else None, token)
+    outcome = get_container().image_processor.handle(bucket, key, str(version_id) if version_id else None, token)
     if not outcome.startswith("ignored"):
         log_info("object processed", event_type="ObjectCreated", outcome=outcome)
     return {"outcome": outcome}

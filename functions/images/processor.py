@@ -38,7 +38,7 @@ FINISHED_INTENT_TTL_SECONDS = 30 * 24 * 3600  # the verdict stays readable for a
 ProcessFunction = Callable[[bytes, str], ProcessedImage]
 
 
-class PhotoProcessor:
+class ImageProcessor:
     """Judges one landed object. Safe to run twice for the same event (EventBridge delivers at least
     once) and for two objects under the same key (a POST policy allows several uploads until it
     expires): the first object version to claim the intent wins, any other is deleted."""

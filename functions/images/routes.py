@@ -48,14 +48,14 @@ PHOTOS_QUERY = strict_object(
 @images.route("/cases/{case_id}/photos/uploads", methods=["POST"], authorizer=jwt_authorizer)
 @endpoint(images, roles=CLINICAL, path=CASE_PATH, body=UPLOAD_BODY)
 def create_photo_upload(request: ApiRequest) -> Reply:
-    created = get_container().photos.create_upload(request.require_principal(), request.path["case_id"], request.body)
+    created = get_container().images.create_upload(request.require_principal(), request.path["case_id"], request.body)
     return Reply(created, status=201)
 
 
 @images.route("/cases/{case_id}/photos/uploads", methods=["GET"], authorizer=jwt_authorizer)
 @endpoint(images, roles=CLINICAL, path=CASE_PATH, query=PAGE_QUERY)
 def list_photo_uploads(request: ApiRequest) -> dict[str, Any]:
-    return get_container().photos.list_uploads(
+    return get_container().images.list_uploads(
         request.require_principal(), request.path["case_id"], request.query.get("limit", 20),
         request.query.get("cursor"),
     )
@@ -64,7 +64,7 @@ def list_photo_uploads(request: ApiRequest) -> dict[str, Any]:
 @images.route("/cases/{case_id}/photos/uploads/{photo_id}", methods=["GET"], authorizer=jwt_authorizer)
 @endpoint(images, roles=CLINICAL, path=PHOTO_PATH)
 def get_photo_upload(request: ApiRequest) -> dict[str, Any]:
-    return get_container().photos.upload_status(
+    return get_container().images.upload_status(
         request.require_principal(), request.path["case_id"], request.path["photo_id"]
     )
 
@@ -73,7 +73,7 @@ def get_photo_upload(request: ApiRequest) -> dict[str, Any]:
 @endpoint(images, roles=CLINICAL, path=CASE_PATH, query=PHOTOS_QUERY)
 def list_photos(request: ApiRequest) -> dict[str, Any]:
     query = request.query
-    return get_container().photos.list_photos(
+    return get_container().images.list_photos(
         request.require_principal(), request.path["case_id"], query.get("limit", 20), query.get("cursor"),
         body_site=query.get("bodySite"), lesion_id=query.get("lesionId"),
     )
@@ -82,7 +82,7 @@ def list_photos(request: ApiRequest) -> dict[str, Any]:
 @images.route("/cases/{case_id}/photos/{photo_id}", methods=["GET"], authorizer=jwt_authorizer)
 @endpoint(images, roles=CLINICAL, path=PHOTO_PATH)
 def get_photo(request: ApiRequest) -> dict[str, Any]:
-    return get_container().photos.get_photo(request.require_principal(), request.path["case_id"],
+    return get_container().images.get_photo(request.require_principal(), request.path["case_id"],
                                             request.path["photo_id"])
 
 
@@ -92,13 +92,13 @@ REMOVE_BODY = strict_object({"reason": {"type": "string", "enum": [r.value for r
 @images.route("/cases/{case_id}/photos/{photo_id}/remove", methods=["POST"], authorizer=jwt_authorizer)
 @endpoint(images, roles=CLINICAL, path=PHOTO_PATH, body=REMOVE_BODY)
 def remove_photo(request: ApiRequest) -> dict[str, Any]:
-    return get_container().photos.remove_photo(request.require_principal(), request.path["case_id"],
+    return get_container().images.remove_photo(request.require_principal(), request.path["case_id"],
                                                request.path["photo_id"], RemovalReason(request.body["reason"]))
 
 
 @images.route("/cases/{case_id}/lesions/{lesion_id}/latest-photo", methods=["GET"], authorizer=jwt_authorizer)
 @endpoint(images, roles=CLINICAL, path=LESION_PATH)
 def latest_lesion_photo(request: ApiRequest) -> dict[str, Any]:
-    return get_container().photos.latest_for_lesion(
+    return get_container().images.latest_for_lesion(
         request.require_principal(), request.path["case_id"], request.path["lesion_id"]
     )

@@ -1,6 +1,6 @@
 """Lesion photos over REST: handing out uploads, reading photos, removing them.
 
-`PhotoService` serves the REST routes (every method starts with the case access check, so a caller
+`ImageService` serves the REST routes (every method starts with the case access check, so a caller
 without a right to the case gets the same 404 as for a case that does not exist). What lands in the
 bucket is judged by the photo processor (`functions/images/processor.py`), another function's code.
 """
@@ -76,7 +76,7 @@ def parse_captured_at(value: str | None, now: float) -> float:
     return epoch
 
 
-class PhotoService:
+class ImageService:
     def __init__(self, intents: IntentStore, photos: PhotoStore, objects: ObjectStore, access: AccessPolicy,
                  lesions: LesionStore, audit: AuditTrail, timeline: TimelineWriter,
                  clock: Clock = time.time) -> None:

@@ -15,7 +15,7 @@ from functions.shared.clock import Clock, iso
 from functions.shared.errors import Conflict, DomainError, NotFound, ValidationError
 from functions.signaling.messages import RELAYED_ACTIONS, Frame
 from functions.signaling.ports import Connection, ConnectionRegistry, PeerNotifier
-from functions.visits.ports import MAX_PARTICIPANTS, Participant, Room, RoomStatus, RoomStore
+from functions.visits.ports import MAX_PARTICIPANTS, Participant, Room, RoomStatus, VisitStore
 from functions.visits.service import VisitService
 
 # API Gateway closes a socket after 2 h; keep the row a little longer so TTL is only a backstop.
@@ -35,7 +35,7 @@ def principal_of(connection: Connection) -> Principal:
 
 class SignalingService:
     def __init__(self, registry: ConnectionRegistry, notifier: PeerNotifier, visits: VisitService,
-                 rooms: RoomStore, clock: Clock = time.time) -> None:
+                 rooms: VisitStore, clock: Clock = time.time) -> None:
         self._registry = registry
         self._notifier = notifier
         self._visits = visits

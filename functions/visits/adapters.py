@@ -90,7 +90,7 @@ def _participant_doc(p: Participant) -> dict[str, Any]:
     return doc
 
 
-class DynamoRoomStore:
+class DynamoVisitStore:
     def create(self, room: Room, ttl_epoch: int) -> None:
         with translate_errors(conflict_code="visit_exists"):
             VisitModel(

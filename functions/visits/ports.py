@@ -55,7 +55,7 @@ class QueueEntry:
     requested_at_epoch: float
 
 
-class RoomStore(Protocol):
+class VisitStore(Protocol):
     def create(self, room: Room, ttl_epoch: int) -> None: ...
 
     def get(self, room_id: str) -> Room | None: ...

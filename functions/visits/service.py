@@ -16,7 +16,7 @@ from functions.shared.auth import Principal, Role
 from functions.shared.clock import Clock, iso
 from functions.shared.errors import Conflict, NotFound
 from functions.timeline.ports import EventType, TimelineEvent, TimelineWriter
-from functions.visits.ports import QueueEntry, QueueStore, Room, RoomStatus, RoomStore, UserNotifier
+from functions.visits.ports import QueueEntry, QueueStore, Room, RoomStatus, UserNotifier, VisitStore
 
 WAITING_TTL_SECONDS = 30 * 60
 ACTIVE_TTL_SECONDS = 12 * 3600  # backstop only: API Gateway closes sockets after 2 h
@@ -28,7 +28,7 @@ def room_not_found() -> NotFound:
 
 
 class VisitService:
-    def __init__(self, rooms: RoomStore, queue: QueueStore, access: AccessPolicy, notifier: UserNotifier,
+    def __init__(self, rooms: VisitStore, queue: QueueStore, access: AccessPolicy, notifier: UserNotifier,
                  clock: Clock = time.time, *, timeline: TimelineWriter | None = None) -> None:
         self._rooms = rooms
         self._queue = queue

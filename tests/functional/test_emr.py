@@ -244,7 +244,7 @@ def test_a_stale_edit_gets_409_with_the_current_version_and_changes_nothing(emr:
 def test_two_writers_who_read_the_same_version_race_and_the_later_one_loses_nothing(emr: World) -> None:
     """Both pass the version check (they read version 1), then commit: DynamoDB's condition decides."""
     entry = create_entry(emr, "diagnosis")
-    service = get_container().records
+    service = get_container().emr
     store = service._records
     both_read = threading.Barrier(2, timeout=10)
     first_committed = threading.Event()
@@ -307,7 +307,7 @@ def test_many_concurrent_writers_produce_exactly_one_new_version(emr: World) -> 
     from functions.shared.request_context import RequestSource
 
     entry = create_entry(emr, "plan")
-    service = get_container().records
+    service = get_container().emr
     outcomes: list[str] = []
 
     def write(n: int) -> None:
@@ -578,7 +578,7 @@ def seed_visit(world: World, case: str) -> str:
     room_id = secrets.token_urlsafe(16)
     patient = "pat.a" if case == "a" else "pat.b"
     doctor_name = "dr.one" if case == "a" else "dr.two"
-    get_container().rooms.create(Room(
+    get_container().visit_store.create(Room(
         room_id=room_id, case_id=world.cases[case], patient_id=world.users[patient].user_id,
         patient_username=patient, status=RoomStatus.ENDED, requested_at="2026-01-05T09:00:00+00:00",
         requested_at_epoch=1_767_603_600.0, admitted_at="2026-01-05T09:02:00+00:00",
@@ -586,8 +586,8 @@ def seed_visit(world: World, case: str) -> str:
         participants={world.users[doctor_name].user_id: Participant(
             world.users[doctor_name].user_id, doctor_name, "doctor", "2026-01-05T09:02:00+00:00", None)},
     ), ttl_epoch=4_102_444_800)
-    # RoomStore.create keeps a new room's state fields; an ended visit carries its times from here.
-    get_container().rooms.transition(room_id, RoomStatus.ENDED, {
+    # VisitStore.create keeps a new room's state fields; an ended visit carries its times from here.
+    get_container().visit_store.transition(room_id, RoomStatus.ENDED, {
         "admittedAt": "2026-01-05T09:02:00+00:00", "endedAt": "2026-01-05T09:20:00+00:00", "endReason": "completed",
     }, None)
     return room_id

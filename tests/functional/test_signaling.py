@@ -89,7 +89,7 @@ def use_signaling_clock(clock: Callable[[], float]) -> None:
 
     container = get_container()
     container.__dict__["signaling"] = SignalingService(
-        container.connections, container.peer_notifier, container.visits, container.rooms, clock=clock,
+        container.connections, container.peer_notifier, container.visits, container.visit_store, clock=clock,
     )
 
 

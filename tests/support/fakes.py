@@ -51,7 +51,7 @@ class MemoryGrants:
         self.items[(grant.case_id, grant.principal_id)] = grant
 
 
-class MemoryRoomStore:
+class MemoryVisitStore:
     def __init__(self) -> None:
         self.rooms: dict[str, Room] = {}
         self.ttl: dict[str, int | None] = {}

@@ -1,4 +1,4 @@
-"""PhotoProcessor with in-memory stores: at-least-once delivery, several uploads under one key,
+"""ImageProcessor with in-memory stores: at-least-once delivery, several uploads under one key,
 and the object checks S3 would enforce in AWS but moto does not."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from functions.images.ports import ObjectInfo, Photo, UploadIntent, UploadStatus, rendition_key, upload_key
-from functions.images.processor import PhotoProcessor
+from functions.images.processor import ImageProcessor
 from functions.shared.clock import iso
 from functions.timeline.ports import TimelineEvent
 from tests.support.images import phone_jpeg
@@ -100,7 +100,7 @@ class Rig:
     photos: Photos
     objects: Objects
     timeline: Timeline
-    processor: PhotoProcessor
+    processor: ImageProcessor
 
     def land(self, data: bytes, version: str, content_type: str = "image/jpeg", modified: float = NOW) -> None:
         self.objects.versions[(upload_key(CASE, PHOTO), version)] = Stored(data, content_type, modified)
@@ -118,7 +118,7 @@ def rig() -> Rig:
         source="camera", uploaded_at=iso(NOW - 30), upload_by=iso(NOW + 270), status=UploadStatus.PENDING,
         expires_at_epoch=int(NOW) + 86400,
     )
-    processor = PhotoProcessor(intents, photos, objects, BUCKET, timeline, clock=lambda: NOW)  # type: ignore[arg-type]
+    processor = ImageProcessor(intents, photos, objects, BUCKET, timeline, clock=lambda: NOW)  # type: ignore[arg-type]
     return Rig(intents, photos, objects, timeline, processor)
 
 

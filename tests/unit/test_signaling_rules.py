@@ -28,7 +28,7 @@ from tests.support.fakes import (
     MemoryConnectionRegistry,
     MemoryGrants,
     MemoryQueueStore,
-    MemoryRoomStore,
+    MemoryVisitStore,
     RecordingNotifier,
     RecordingUserNotifier,
 )
@@ -51,7 +51,7 @@ CANDIDATE = {"candidate": "candidate:1 1 udp 1 127.0.0.1 5000 typ host"}
 class Rig:
     clock: Clock = field(default_factory=Clock)
     grants: MemoryGrants = field(default_factory=MemoryGrants)
-    rooms: MemoryRoomStore = field(default_factory=MemoryRoomStore)
+    rooms: MemoryVisitStore = field(default_factory=MemoryVisitStore)
     queue: MemoryQueueStore = field(default_factory=MemoryQueueStore)
     registry: MemoryConnectionRegistry = field(default_factory=MemoryConnectionRegistry)
     told: RecordingUserNotifier = field(default_factory=RecordingUserNotifier)
