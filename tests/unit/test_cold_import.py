@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.probe import fresh_interpreter
 
 PROBE = r"""
 import socket, sys
@@ -25,8 +21,6 @@ print("CONTAINER=" + repr(container._container))
 
 
 def test_importing_app_creates_no_client_and_no_connection() -> None:
-    result = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                            env={"PATH": "", "AWS_XRAY_SDK_ENABLED": "false"})
-    assert result.returncode == 0, result.stderr
-    assert "HEAVY=\n" in result.stdout
-    assert "CONTAINER=None" in result.stdout
+    output = fresh_interpreter(PROBE)
+    assert "HEAVY=\n" in output
+    assert "CONTAINER=None" in output

@@ -3,11 +3,7 @@ module must not import it (every other function would fail without the layer).""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.probe import ROOT, fresh_interpreter
 
 PROBE = r"""
 import sys
@@ -20,11 +16,9 @@ print("HANDLER=" + type(functions.images.events.process_photo_upload).__name__)
 
 
 def test_importing_app_and_photo_modules_leaves_pillow_unloaded() -> None:
-    result = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                            env={"PATH": "", "AWS_XRAY_SDK_ENABLED": "false"})
-    assert result.returncode == 0, result.stderr
-    assert "PIL=\n" in result.stdout
-    assert "HANDLER=EventSourceHandler" in result.stdout
+    output = fresh_interpreter(PROBE)
+    assert "PIL=\n" in output
+    assert "HANDLER=EventSourceHandler" in output
 
 
 def test_requirements_txt_does_not_ship_pillow_to_every_function() -> None:
@@ -42,10 +36,7 @@ print("LOADED=" + ",".join(sorted(m for m in sys.modules if m.startswith("functi
 def test_the_photo_processor_function_imports_only_its_own_code() -> None:
     """The processor Lambda's handler and service load none of the REST photo service's code (and
     so none of access, audit or lesions beyond the body-site labels its timeline event shows)."""
-    result = subprocess.run([sys.executable, "-c", PROCESSOR_PROBE], cwd=ROOT, capture_output=True, text=True,
-                            timeout=60, env={"PATH": "", "AWS_XRAY_SDK_ENABLED": "false"})
-    assert result.returncode == 0, result.stderr
-    loaded = set(result.stdout.split("LOADED=", 1)[1].strip().split(","))
+    loaded = set(fresh_interpreter(PROCESSOR_PROBE).split("LOADED=", 1)[1].strip().split(","))
     assert {"functions.images.events", "functions.images.processor", "functions.images.processing"} <= loaded
     foreign = sorted(name for name in loaded if name in {"functions.images.service", "functions.images.routes"}
                      or name.startswith(("functions.access", "functions.audit", "functions.cases", "functions.emr")))
