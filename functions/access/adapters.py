@@ -6,8 +6,8 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from functions.access.ports import Grant, GrantKind, GrantPage
-from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
+from functions.access.ports import Grant, GrantPage
+from functions.shared.dynamo import ItemMap, decode_cursor, encode_cursor, translate_errors
 
 
 class ByPrincipalIndex(GlobalSecondaryIndex["CaseAccessModel"]):
@@ -32,15 +32,7 @@ class CaseAccessModel(Model):
     byPrincipal = ByPrincipalIndex()
 
 
-def _grant(item: CaseAccessModel) -> Grant:
-    return Grant(
-        case_id=item.caseId,
-        principal_id=item.principalId,
-        kind=GrantKind(item.kind),
-        granted_by=item.grantedBy,
-        granted_at=item.grantedAt,
-        expires_at_epoch=int(item.expiresAtEpoch) if item.expiresAtEpoch is not None else None,
-    )
+GRANT_ITEM = ItemMap(Grant, CaseAccessModel)
 
 
 class DynamoGrantStore:
@@ -49,28 +41,21 @@ class DynamoGrantStore:
 
         with translate_errors():
             try:
-                return _grant(CaseAccessModel.get(case_id, principal_id, consistent_read=True))
+                return GRANT_ITEM.from_item(CaseAccessModel.get(case_id, principal_id, consistent_read=True))
             except DoesNotExist:
                 return None
 
     def for_case(self, case_id: str) -> list[Grant]:
         with translate_errors():
-            return [_grant(item) for item in CaseAccessModel.query(case_id)]
+            return [GRANT_ITEM.from_item(item) for item in CaseAccessModel.query(case_id)]
 
     def for_principal(self, principal_id: str, limit: int, cursor: str | None) -> GrantPage:
         start = decode_cursor(cursor, partition=("principalId", principal_id))
         with translate_errors():
             result = CaseAccessModel.byPrincipal.query(principal_id, limit=limit, last_evaluated_key=start)
-            grants = [_grant(item) for item in result]
+            grants = [GRANT_ITEM.from_item(item) for item in result]
             return GrantPage(grants, encode_cursor(result.last_evaluated_key))
 
     def put(self, grant: Grant) -> None:
         with translate_errors():
-            CaseAccessModel(
-                caseId=grant.case_id,
-                principalId=grant.principal_id,
-                kind=grant.kind.value,
-                grantedBy=grant.granted_by,
-                grantedAt=grant.granted_at,
-                expiresAtEpoch=grant.expires_at_epoch,
-            ).save()
+            GRANT_ITEM.to_item(grant).save()

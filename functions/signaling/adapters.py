@@ -11,7 +11,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from functions.shared.aws import error_code, make_client
-from functions.shared.dynamo import translate_errors
+from functions.shared.dynamo import ItemMap, translate_errors
 from functions.shared.errors import DependencyUnavailable, NotFound, RateLimited
 from functions.shared.settings import Settings
 from functions.signaling.ports import Connection, ConnectionRegistry
@@ -61,30 +61,21 @@ class ConnectionModel(Model):
     byUser = ByUserIndex()
 
 
-def _connection(item: ConnectionModel) -> Connection:
-    return Connection(item.connectionId, item.userId, item.username, item.roles, item.connectedAt, item.roomId)
+# tat (the rate budget) and the TTL belong to the item, not to the Connection record.
+CONNECTION_ITEM = ItemMap(Connection, ConnectionModel)
 
 
 class DynamoConnectionRegistry:
     def add(self, connection: Connection, now: float, ttl_epoch: int) -> None:
         with translate_errors():
-            ConnectionModel(
-                connectionId=connection.connection_id,
-                userId=connection.user_id,
-                username=connection.username,
-                roles=connection.roles,
-                connectedAt=connection.connected_at,
-                roomId=connection.room_id,
-                tat=now,
-                expiresAtEpoch=ttl_epoch,
-            ).save()
+            CONNECTION_ITEM.to_item(connection, tat=now, expiresAtEpoch=ttl_epoch).save()
 
     def get(self, connection_id: str) -> Connection | None:
         from pynamodb.exceptions import DoesNotExist
 
         with translate_errors():
             try:
-                return _connection(ConnectionModel.get(connection_id))
+                return CONNECTION_ITEM.from_item(ConnectionModel.get(connection_id))
             except DoesNotExist:
                 return None
 
@@ -101,7 +92,7 @@ class DynamoConnectionRegistry:
         )
         try:
             item.update(actions=[ConnectionModel.tat.add(EMISSION_INTERVAL)], condition=within_budget)
-            return _connection(item)
+            return CONNECTION_ITEM.from_item(item)
         except UpdateError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise DependencyUnavailable("The database is unavailable; try again.") from exc
@@ -130,7 +121,7 @@ class DynamoConnectionRegistry:
                 actions=[ConnectionModel.tat.set(now + EMISSION_INTERVAL)],
                 condition=ConnectionModel.connectionId.exists() & (ConnectionModel.tat < now),
             )
-            return _connection(item)
+            return CONNECTION_ITEM.from_item(item)
         except UpdateError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise DependencyUnavailable("The database is unavailable; try again.") from exc
@@ -150,11 +141,11 @@ class DynamoConnectionRegistry:
 
     def members(self, room_id: str) -> list[Connection]:
         with translate_errors():
-            return [_connection(item) for item in ConnectionModel.byRoom.query(room_id)]
+            return [CONNECTION_ITEM.from_item(item) for item in ConnectionModel.byRoom.query(room_id)]
 
     def of_user(self, user_id: str) -> list[Connection]:
         with translate_errors():
-            return [_connection(item) for item in ConnectionModel.byUser.query(user_id)]
+            return [CONNECTION_ITEM.from_item(item) for item in ConnectionModel.byUser.query(user_id)]
 
 
 def management_endpoint(settings: Settings) -> str:

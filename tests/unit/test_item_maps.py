@@ -61,3 +61,25 @@ def test_a_timeline_event_round_trips_with_its_sort_key() -> None:
     item = TIMELINE_ITEM.to_item(event)
     assert (item.eventKey, item.type) == ("2026-03-01T09:00:00.000+00:00#ev-1", "score")
     assert TIMELINE_ITEM.from_item(item) == event
+
+
+def test_a_grant_round_trips_with_and_without_an_expiry() -> None:
+    from functions.access.adapters import GRANT_ITEM
+    from functions.access.ports import Grant, GrantKind
+
+    for expires in (None, 1_772_400_000):
+        grant = Grant("case-0001", "dr-two", GrantKind.INVITED, "dr-one", "2026-03-01T09:00:00+00:00", expires)
+        item = GRANT_ITEM.to_item(grant)
+        assert (item.kind, item.expiresAtEpoch) == ("invited", expires)
+        assert GRANT_ITEM.from_item(item) == grant
+
+
+def test_a_connection_item_carries_its_rate_budget_and_ttl_beside_the_record() -> None:
+    from functions.signaling.adapters import CONNECTION_ITEM
+    from functions.signaling.ports import Connection
+
+    connection = Connection("conn-1", "pat-a", "pat.a", "patient", "2026-03-01T09:00:00+00:00", room_id=None)
+    item = CONNECTION_ITEM.to_item(connection, tat=1_772_400_000.5, expiresAtEpoch=1_772_407_200)
+    assert (item.connectionId, item.tat, item.expiresAtEpoch, item.roomId) == ("conn-1", 1_772_400_000.5,
+                                                                               1_772_407_200, None)
+    assert CONNECTION_ITEM.from_item(item) == connection
