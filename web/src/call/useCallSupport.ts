@@ -3,22 +3,15 @@ import type { BodySite } from '../api/types.ts';
 import { useAuth } from '../auth/AuthProvider.tsx';
 import { useServices } from '../services.tsx';
 import { acquireSignaling } from './hub.ts';
+import { useBodySites as useBodySiteVocabulary } from '../cases/useCaseData.ts';
 import type { SignalingClient } from './signaling.ts';
 import type { LinkState } from './reconnect.ts';
 
+const NO_SITES: BodySite[] = [];
+
 /** The body-site vocabulary (GET /body-sites) for stills; empty until loaded (or if it fails). */
 export function useBodySites(): BodySite[] {
-  const { api } = useServices();
-  const [sites, setSites] = useState<BodySite[]>([]);
-  useEffect(() => {
-    const controller = new AbortController();
-    api.getBodySites(controller.signal).then(
-      (vocabulary) => setSites(vocabulary.sites),
-      () => undefined,
-    );
-    return () => controller.abort();
-  }, [api]);
-  return sites;
+  return useBodySiteVocabulary().data?.sites ?? NO_SITES;
 }
 
 /** The vocabulary id matching the first of a case's free-text body sites ("left elbow"). */

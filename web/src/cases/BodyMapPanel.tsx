@@ -19,14 +19,14 @@ import {
 } from './bodyMap.ts';
 import { selectLesion, type SiteSelection } from './selection.ts';
 import { siteLabel, viewLabel } from './siteLabels.ts';
-import type { KeptResource } from './useCaseData.ts';
+import type { useLesions } from './useCaseData.ts';
 
 const VIEWS: BodyView[] = ['front', 'back'];
 
 interface Props {
   caseId: string;
   sites: BodySite[] | undefined;
-  lesions: KeptResource<Lesion[]>;
+  lesions: ReturnType<typeof useLesions>;
   selection: SiteSelection | null;
   onSelect: (selection: SiteSelection | null) => void;
   onLesionAdded: () => void;
@@ -119,8 +119,8 @@ export function BodyMapPanel({ caseId, sites, lesions, selection, onSelect, onLe
       )}
 
       <h3>Spots followed on this case</h3>
-      {lesions.error !== null && <ErrorBanner error={lesions.error} onRetry={lesions.reload} />}
-      {lesions.data === undefined && lesions.loading && <Loading label="Loading spots…" />}
+      {lesions.error !== null && <ErrorBanner error={lesions.error} onRetry={() => void lesions.refetch()} />}
+      {lesions.data === undefined && lesions.isFetching && <Loading label="Loading spots…" />}
       {lesions.data !== undefined && lesionList.length === 0 && (
         <p className="empty">No spot marked yet. Tap the figure, then “Mark this spot”.</p>
       )}

@@ -9,7 +9,7 @@ import { ScoresPanel } from './ScoresPanel.tsx';
 import type { SiteSelection } from './selection.ts';
 import './cases.css';
 import { TimelinePanel } from './TimelinePanel.tsx';
-import { useBodySites, useLesions } from './useCaseData.ts';
+import { useBodySites, useCaseChanged, useLesions } from './useCaseData.ts';
 
 const TABS = [
   { id: 'body', label: 'Body map' },
@@ -35,12 +35,11 @@ export function CaseTracking({ clinicalCase, role }: { clinicalCase: Case; role:
   const requested = params.get('tab');
   const tab: CaseTab = isTab(requested) ? requested : 'body';
   const [selection, setSelection] = useState<SiteSelection | null>(null);
-  // Bumped after every change (photo accepted, lesion added, score recorded): lists load again.
-  const [version, setVersion] = useState(0);
-  const changed = useCallback(() => setVersion((count) => count + 1), []);
+  // After every change (photo accepted, lesion added, score recorded) the lists load again.
+  const changed = useCaseChanged(caseId);
 
   const vocabulary = useBodySites();
-  const lesions = useLesions(caseId, version);
+  const lesions = useLesions(caseId);
   const sites = vocabulary.data?.sites;
 
   const openTab = useCallback(
@@ -90,7 +89,7 @@ export function CaseTracking({ clinicalCase, role }: { clinicalCase: Case; role:
       </div>
 
       {vocabulary.error !== null && vocabulary.data === undefined && (
-        <ErrorBanner error={vocabulary.error} onRetry={vocabulary.reload} />
+        <ErrorBanner error={vocabulary.error} onRetry={() => void vocabulary.refetch()} />
       )}
 
       <div
@@ -118,23 +117,21 @@ export function CaseTracking({ clinicalCase, role }: { clinicalCase: Case; role:
             lesions={lesions.data ?? []}
             selection={selection}
             onSelect={setSelection}
-            version={version}
             onChanged={changed}
             onPickOnMap={() => openTab('body')}
           />
         )}
-        {tab === 'timeline' && <TimelinePanel caseId={caseId} sites={sites} version={version} />}
+        {tab === 'timeline' && <TimelinePanel caseId={caseId} sites={sites} />}
         {tab === 'compare' && (
           <ComparePanel
             caseId={caseId}
             sites={sites}
             lesions={lesions.data ?? []}
             selection={selection}
-            version={version}
           />
         )}
         {tab === 'scores' && (
-          <ScoresPanel caseId={caseId} role={role} version={version} onChanged={changed} />
+          <ScoresPanel caseId={caseId} role={role} onChanged={changed} />
         )}
       </div>
     </section>

@@ -14,7 +14,6 @@ interface Props {
   sites: BodySite[] | undefined;
   lesions: Lesion[];
   selection: SiteSelection | null;
-  version: number;
 }
 
 /** What to compare: a lesion (its photos across visits) or a whole body site. */
@@ -25,9 +24,9 @@ function subjectKey(subject: Subject | null): string {
 }
 
 /** Two photos of the same site or spot, side by side and overlaid, with dates and nearby scores. */
-export function ComparePanel({ caseId, sites, lesions, selection, version }: Props) {
+export function ComparePanel({ caseId, sites, lesions, selection }: Props) {
   // Sites that have photos, to offer only what can be compared.
-  const allPhotos = usePhotoList(caseId, { limit: 100 }, version);
+  const allPhotos = usePhotoList(caseId, { limit: 100 });
   const photographedSites = useMemo(
     () => [...new Set((allPhotos.data ?? []).map((photo) => photo.bodySite))],
     [allPhotos.data],
@@ -45,8 +44,8 @@ export function ComparePanel({ caseId, sites, lesions, selection, version }: Pro
 
   const query =
     subject === null ? {} : subject.kind === 'lesion' ? { lesionId: subject.id, limit: 100 } : { bodySite: subject.id, limit: 100 };
-  const photos = usePhotoList(caseId, query, version, subject !== null);
-  const scores = useScores(caseId, version);
+  const photos = usePhotoList(caseId, query, subject !== null);
+  const scores = useScores(caseId);
 
   const onSubject = (key: string) => {
     const [kind, id] = key.split(':');
@@ -92,12 +91,12 @@ export function ComparePanel({ caseId, sites, lesions, selection, version }: Pro
         <ErrorBanner
           error={allPhotos.error ?? photos.error}
           onRetry={() => {
-            allPhotos.reload();
-            photos.reload();
+            void allPhotos.refetch();
+            void photos.refetch();
           }}
         />
       )}
-      {subject !== null && photos.data === undefined && photos.loading && <Loading label="Loading photos…" />}
+      {subject !== null && photos.data === undefined && photos.isFetching && <Loading label="Loading photos…" />}
       {subject === null && allPhotos.data !== undefined && <p className="empty">No photo on this case yet.</p>}
       {subject !== null && photos.data !== undefined && (
         <PhotoPair
@@ -105,7 +104,7 @@ export function ComparePanel({ caseId, sites, lesions, selection, version }: Pro
           photos={photos.data}
           scores={scores.data ?? []}
           sites={sites}
-          onBroken={photos.reload}
+          onBroken={() => void photos.refetch()}
         />
       )}
     </div>

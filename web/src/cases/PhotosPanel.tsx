@@ -1,4 +1,4 @@
-import { useCallback, useState, type ChangeEvent } from 'react';
+import { useState, type ChangeEvent } from 'react';
 import type { BodySite, Lesion, Photo, PhotoRemovalReason, PhotoSource } from '../api/types.ts';
 import { useSignedInUser } from '../auth/AuthProvider.tsx';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
@@ -10,7 +10,7 @@ import { siteCenter, viewForSite } from './bodyMap.ts';
 import { LiveCamera } from './LiveCamera.tsx';
 import type { SiteSelection } from './selection.ts';
 import { siteLabel } from './siteLabels.ts';
-import { useKeptResource, usePhotoList } from './useCaseData.ts';
+import { usePhoto, usePhotoList } from './useCaseData.ts';
 import { usePhotoCapture, type CaptureState } from './usePhotoCapture.ts';
 
 interface Props {
@@ -19,13 +19,12 @@ interface Props {
   lesions: Lesion[];
   selection: SiteSelection | null;
   onSelect: (selection: SiteSelection | null) => void;
-  version: number;
   onChanged: () => void;
   onPickOnMap: () => void;
 }
 
 /** Taking or choosing a photo of the selected site, and the case's photos. */
-export function PhotosPanel({ caseId, sites, lesions, selection, onSelect, version, onChanged, onPickOnMap }: Props) {
+export function PhotosPanel({ caseId, sites, lesions, selection, onSelect, onChanged, onPickOnMap }: Props) {
   const capture = usePhotoCapture(caseId, onChanged);
   const [live, setLive] = useState(false);
   const [allSites, setAllSites] = useState(false);
@@ -34,7 +33,7 @@ export function PhotosPanel({ caseId, sites, lesions, selection, onSelect, versi
   const busy = capture.state.phase === 'checking' || capture.state.phase === 'uploading';
 
   const filterSite = allSites || selection === null ? undefined : selection.bodySite;
-  const photos = usePhotoList(caseId, filterSite === undefined ? {} : { bodySite: filterSite }, version);
+  const photos = usePhotoList(caseId, filterSite === undefined ? {} : { bodySite: filterSite });
 
   const onFile = (source: PhotoSource) => (event: ChangeEvent<HTMLInputElement>) => {
     const file = event.target.files?.[0];
@@ -179,8 +178,8 @@ export function PhotosPanel({ caseId, sites, lesions, selection, onSelect, versi
             </button>
           )}
         </div>
-        {photos.error !== null && <ErrorBanner error={photos.error} onRetry={photos.reload} />}
-        {photos.data === undefined && photos.loading && <Loading label="Loading photos…" />}
+        {photos.error !== null && <ErrorBanner error={photos.error} onRetry={() => void photos.refetch()} />}
+        {photos.data === undefined && photos.isFetching && <Loading label="Loading photos…" />}
         {photos.data !== undefined && photos.data.length === 0 && <p className="empty">No photo yet.</p>}
         {photos.data !== undefined && photos.data.length > 0 && (
           <ul className="photo-grid" data-testid="photo-list">
@@ -191,7 +190,7 @@ export function PhotosPanel({ caseId, sites, lesions, selection, onSelect, versi
                 sites={sites}
                 lesions={lesions}
                 onOpen={() => setOpenPhoto(photo.photoId)}
-                onBroken={photos.reload}
+                onBroken={() => void photos.refetch()}
               />
             ))}
           </ul>
@@ -347,10 +346,9 @@ function PhotoViewer({
   onClose: () => void;
   onRemoved: () => void;
 }) {
-  const { api } = useServices();
   const me = useSignedInUser();
-  const load = useCallback((signal: AbortSignal) => api.getPhoto(caseId, photoId, signal), [api, caseId, photoId]);
-  const photo = useKeptResource(load);
+  const photo = usePhoto(caseId, photoId);
+  const reload = () => void photo.refetch();
   // Whoever took the photo may remove it, and so may the case's assigned doctors (the server decides
   // for doctors: an invited colleague is told it is not theirs).
   const mayOfferRemoval = photo.data !== undefined && (photo.data.uploadedBy === me.userId || me.role === 'doctor');
@@ -366,11 +364,11 @@ function PhotoViewer({
           </a>
         )}
       </div>
-      {photo.error !== null && <ErrorBanner error={photo.error} onRetry={photo.reload} />}
-      {photo.data === undefined && photo.loading && <Loading label="Loading photo…" />}
+      {photo.error !== null && <ErrorBanner error={photo.error} onRetry={reload} />}
+      {photo.data === undefined && photo.isFetching && <Loading label="Loading photo…" />}
       {photo.data !== undefined && (
         <figure className="photo-viewer__figure">
-          <img src={photo.data.urls.display} alt={`Photo of ${siteLabel(sites, photo.data.bodySite)}`} onError={photo.reload} />
+          <img src={photo.data.urls.display} alt={`Photo of ${siteLabel(sites, photo.data.bodySite)}`} onError={reload} />
           <figcaption>
             {siteLabel(sites, photo.data.bodySite)} · {formatDateTime(photo.data.capturedAt)} · {photo.data.width} x{' '}
             {photo.data.height}

@@ -23,13 +23,12 @@ import { useScores } from './useCaseData.ts';
 interface Props {
   caseId: string;
   role: Role;
-  version: number;
   onChanged: () => void;
 }
 
 /** Recording a score and the trend of every instrument on the case. */
-export function ScoresPanel({ caseId, role, version, onChanged }: Props) {
-  const scores = useScores(caseId, version);
+export function ScoresPanel({ caseId, role, onChanged }: Props) {
+  const scores = useScores(caseId);
   const available = INSTRUMENTS.filter((instrument) => role === 'doctor' || !CLINICIAN_RATED.has(instrument));
   const grouped = useMemo(() => groupByInstrument(scores.data ?? []), [scores.data]);
 
@@ -38,8 +37,8 @@ export function ScoresPanel({ caseId, role, version, onChanged }: Props) {
       <ScoreEntry caseId={caseId} role={role} instruments={available} onRecorded={onChanged} />
 
       <h3>Trends</h3>
-      {scores.error !== null && <ErrorBanner error={scores.error} onRetry={scores.reload} />}
-      {scores.data === undefined && scores.loading && <Loading label="Loading scores…" />}
+      {scores.error !== null && <ErrorBanner error={scores.error} onRetry={() => void scores.refetch()} />}
+      {scores.data === undefined && scores.isFetching && <Loading label="Loading scores…" />}
       {scores.data !== undefined && grouped.size === 0 && <p className="empty">No score recorded yet.</p>}
       <div className="trends">
         {INSTRUMENTS.filter((instrument) => grouped.has(instrument)).map((instrument) => (

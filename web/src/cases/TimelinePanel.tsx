@@ -1,57 +1,25 @@
-import { useEffect, useReducer, useRef } from 'react';
 import type { BodySite, TimelineEvent } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
+import { queryKeys, usePagedList } from '../data/index.ts';
 import { formatDateTime } from '../format.ts';
 import { useServices } from '../services.tsx';
 import { describeEvent, flagLabel } from './eventText.ts';
-import { canLoadMore, initialTimelineState, timelineReducer } from './timelinePaging.ts';
 
 const PAGE_SIZE = 20;
 
+/** An event written while the user pages shifts the pages by one; each is shown once. */
+const eventKey = (event: TimelineEvent): string => `${event.type}#${event.eventId}`;
+
 /** Everything that happened on the case, newest first, a page at a time. */
-export function TimelinePanel({
-  caseId,
-  sites,
-  version,
-}: {
-  caseId: string;
-  sites: BodySite[] | undefined;
-  version: number;
-}) {
+export function TimelinePanel({ caseId, sites }: { caseId: string; sites: BodySite[] | undefined }) {
   const { api } = useServices();
-  const [state, dispatch] = useReducer(timelineReducer, initialTimelineState);
-  const request = state.loading;
-
-  // A change elsewhere on the page (a new photo or score) starts again from the newest page.
-  const shownVersion = useRef(version);
-  useEffect(() => {
-    if (shownVersion.current === version) return;
-    shownVersion.current = version;
-    dispatch({ type: 'refresh' });
-  }, [version]);
-
-  useEffect(() => {
-    if (request === null) return undefined;
-    const controller = new AbortController();
-    const query = request.cursor === null ? { limit: PAGE_SIZE } : { limit: PAGE_SIZE, cursor: request.cursor };
-    api.getTimeline(caseId, query, controller.signal).then(
-      (page) =>
-        dispatch({
-          type: 'pageLoaded',
-          cursor: request.cursor,
-          generation: request.generation,
-          items: page.items,
-          nextCursor: page.nextCursor,
-        }),
-      (error: unknown) => {
-        if (!controller.signal.aborted) {
-          dispatch({ type: 'pageFailed', cursor: request.cursor, generation: request.generation, error });
-        }
-      },
-    );
-    return () => controller.abort();
-  }, [api, caseId, request]);
+  const timeline = usePagedList({
+    queryKey: queryKeys.timeline(caseId, PAGE_SIZE),
+    fetchPage: (cursor, signal) =>
+      api.getTimeline(caseId, cursor === null ? { limit: PAGE_SIZE } : { limit: PAGE_SIZE, cursor }, signal),
+    itemKey: eventKey,
+  });
 
   return (
     <div className="timeline" data-testid="timeline">
@@ -61,19 +29,19 @@ export function TimelinePanel({
           type="button"
           className="button button--small"
           data-testid="timeline-refresh"
-          disabled={state.loading !== null}
-          onClick={() => dispatch({ type: 'refresh' })}
+          disabled={timeline.loading}
+          onClick={timeline.reload}
         >
           Refresh
         </button>
       </div>
-      {!state.loaded && state.loading !== null && <Loading label="Loading the timeline…" />}
-      {state.loaded && state.items.length === 0 && <p className="empty">Nothing has happened on this case yet.</p>}
-      {state.items.length > 0 && (
+      {!timeline.loaded && timeline.loading && <Loading label="Loading the timeline…" />}
+      {timeline.loaded && timeline.items.length === 0 && <p className="empty">Nothing has happened on this case yet.</p>}
+      {timeline.items.length > 0 && (
         <ol className="timeline__list" data-testid="timeline-list">
-          {state.items.map((event) => (
+          {timeline.items.map((event) => (
             <li
-              key={`${event.type}#${event.eventId}`}
+              key={eventKey(event)}
               className={`timeline__item timeline__item--${event.type}`}
               data-testid="timeline-item"
               data-type={event.type}
@@ -93,23 +61,20 @@ export function TimelinePanel({
           ))}
         </ol>
       )}
-      {state.error !== null && (
-        <ErrorBanner
-          error={state.error}
-          onRetry={() => dispatch({ type: state.loaded ? 'loadMore' : 'refresh' })}
-        />
+      {timeline.error !== null && (
+        <ErrorBanner error={timeline.error} onRetry={timeline.loaded ? timeline.loadMore : timeline.reload} />
       )}
-      {canLoadMore(state) && (
+      {timeline.hasMore && !timeline.loading && (
         <button
           type="button"
           className="button button--secondary button--block"
           data-testid="timeline-load-more"
-          onClick={() => dispatch({ type: 'loadMore' })}
+          onClick={timeline.loadMore}
         >
           Load older events
         </button>
       )}
-      {state.loaded && state.loading !== null && state.loading.cursor !== null && <Loading label="Loading older events…" />}
+      {timeline.loadingMore && <Loading label="Loading older events…" />}
     </div>
   );
 }

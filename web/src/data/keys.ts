@@ -1,6 +1,7 @@
 // Query keys, one factory for the whole app. A key is an array from the general to the specific:
-// [resource, ...ids, detail?, query?]. Invalidating a prefix refreshes everything under it, so
-// `queryKeys.case(id)` covers the case itself, its lesions, photos, scores and timeline.
+// [scope, resource, ...ids, detail?, query?]. Invalidating a prefix refreshes everything under it:
+// `queryKeys.caseFollowUp(id)` after a new photo, lesion or score refreshes that case's lesions,
+// photos, scores and timeline, and neither the case itself nor any other case.
 // Add new resources here rather than writing key arrays inline in a screen.
 
 import type { PhotoListQuery } from '../api/types.ts';
@@ -9,13 +10,20 @@ export const queryKeys = {
   /** Everything from the server: invalidating this refreshes every screen. */
   all: ['api'] as const,
   bodySites: () => [...queryKeys.all, 'body-sites'] as const,
-  caseLists: () => [...queryKeys.all, 'cases', 'list'] as const,
+  caseLists: () => [...queryKeys.all, 'case-lists'] as const,
   caseList: (pageSize: number) => [...queryKeys.caseLists(), { pageSize }] as const,
-  case: (caseId: string) => [...queryKeys.all, 'cases', 'detail', caseId] as const,
-  lesions: (caseId: string) => [...queryKeys.case(caseId), 'lesions'] as const,
-  scores: (caseId: string) => [...queryKeys.case(caseId), 'scores'] as const,
-  photos: (caseId: string, query: PhotoListQuery) => [...queryKeys.case(caseId), 'photos', query] as const,
+  /** Everything about one case. */
+  case: (caseId: string) => [...queryKeys.all, 'cases', caseId] as const,
+  caseDetail: (caseId: string) => [...queryKeys.case(caseId), 'detail'] as const,
+  /** What changes while the case is followed: lesions, photos, scores, timeline. */
+  caseFollowUp: (caseId: string) => [...queryKeys.case(caseId), 'follow-up'] as const,
+  lesions: (caseId: string) => [...queryKeys.caseFollowUp(caseId), 'lesions'] as const,
+  scores: (caseId: string) => [...queryKeys.caseFollowUp(caseId), 'scores'] as const,
+  photos: (caseId: string, query: PhotoListQuery) =>
+    [...queryKeys.caseFollowUp(caseId), 'photos', query] as const,
+  /** One photo's detail: outside the follow-up lists, as a removal must not fetch it again. */
   photo: (caseId: string, photoId: string) => [...queryKeys.case(caseId), 'photo', photoId] as const,
-  timeline: (caseId: string, pageSize: number) => [...queryKeys.case(caseId), 'timeline', { pageSize }] as const,
+  timeline: (caseId: string, pageSize: number) =>
+    [...queryKeys.caseFollowUp(caseId), 'timeline', { pageSize }] as const,
   adminUsers: () => [...queryKeys.all, 'admin', 'users'] as const,
 };

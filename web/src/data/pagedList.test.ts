@@ -102,4 +102,25 @@ describe('restartFromFirstPage', () => {
     expect(result.hasNextPage).toBe(true);
     stop();
   });
+
+  it('drops the answer of a next page that was on its way when the list restarted', async () => {
+    const client = createQueryClient();
+    const server = new PagedServer(['a', 'b', 'c', 'd']);
+    const { observer, stop } = observe(client, server);
+    await settled(observer);
+    let release = (): void => undefined;
+    server.gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const late = observer.fetchNextPage();
+    server.rows = ['x', 'y', 'z'];
+    const restart = restartFromFirstPage(client, ['api', 'rows']);
+    release();
+    await Promise.all([late, restart]);
+    await settled(observer);
+
+    const pages = observer.getCurrentResult().data?.pages ?? [];
+    expect(flattenPages(pages).map((row) => row.id)).toEqual(['x', 'y']);
+    stop();
+  });
 });

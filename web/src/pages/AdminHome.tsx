@@ -1,15 +1,12 @@
-import { useCallback } from 'react';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { formatDateTime } from '../format.ts';
-import { useAsyncResource } from '../hooks.ts';
-import { useServices } from '../services.tsx';
+import { useAdminUsers } from '../hooks.ts';
 
 /** Operations only: accounts, never clinical content (the contract gives admins no case data). */
 export function AdminHome() {
-  const { api } = useServices();
-  const loadUsers = useCallback((signal: AbortSignal) => api.listAdminUsers(signal), [api]);
-  const users = useAsyncResource(loadUsers);
+  const users = useAdminUsers();
+  const reload = () => void users.refetch();
 
   return (
     <section className="admin-home" data-testid="home-admin" aria-labelledby="admin-home-title">
@@ -18,19 +15,19 @@ export function AdminHome() {
         <button
           type="button"
           className="button button--secondary"
-          onClick={users.reload}
-          disabled={users.status === 'loading'}
+          onClick={reload}
+          disabled={users.isFetching}
         >
           Refresh
         </button>
       </div>
 
-      {users.status === 'loading' && <Loading label="Loading users…" />}
-      {users.status === 'error' && <ErrorBanner error={users.error} onRetry={users.reload} />}
-      {users.status === 'ready' && users.data.items.length === 0 && (
+      {users.isPending && <Loading label="Loading users…" />}
+      {users.error !== null && <ErrorBanner error={users.error} onRetry={reload} />}
+      {users.data !== undefined && users.data.items.length === 0 && (
         <p className="empty">There are no users.</p>
       )}
-      {users.status === 'ready' && users.data.items.length > 0 && (
+      {users.data !== undefined && users.data.items.length > 0 && (
         <div className="table-scroll">
           <table className="user-table">
             <caption className="visually-hidden">All user accounts</caption>

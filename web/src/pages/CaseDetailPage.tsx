@@ -1,4 +1,3 @@
-import { useCallback } from 'react';
 import { Link, useParams } from 'react-router';
 import type { Case, CaseDoctor } from '../api/types.ts';
 import { useSignedInUser } from '../auth/AuthProvider.tsx';
@@ -8,19 +7,13 @@ import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDate, formatDateTime } from '../format.ts';
-import { useAsyncResource } from '../hooks.ts';
+import { useCaseDetail } from '../hooks.ts';
 import { homePathForRole } from '../routing/roles.ts';
-import { useServices } from '../services.tsx';
 
 export function CaseDetailPage() {
   const { caseId = '' } = useParams();
-  const { api } = useServices();
   const me = useSignedInUser();
-  const loadCase = useCallback(
-    (signal: AbortSignal) => api.getCase(caseId, signal),
-    [api, caseId],
-  );
-  const clinicalCase = useAsyncResource(loadCase);
+  const clinicalCase = useCaseDetail(caseId);
 
   return (
     <div className={`case-page case-page--${me.role}`}>
@@ -29,11 +22,11 @@ export function CaseDetailPage() {
           ← {me.role === 'patient' ? 'My cases' : 'All cases'}
         </Link>
       </nav>
-      {clinicalCase.status === 'loading' && <Loading label="Loading case…" />}
-      {clinicalCase.status === 'error' && (
-        <ErrorBanner error={clinicalCase.error} onRetry={clinicalCase.reload} />
+      {clinicalCase.isPending && <Loading label="Loading case…" />}
+      {clinicalCase.error !== null && (
+        <ErrorBanner error={clinicalCase.error} onRetry={() => void clinicalCase.refetch()} />
       )}
-      {clinicalCase.status === 'ready' && (
+      {clinicalCase.data !== undefined && (
         <>
           <CaseDetail clinicalCase={clinicalCase.data} showPatient={me.role === 'doctor'} />
           {me.role === 'patient' && <StartVisitLink caseId={clinicalCase.data.caseId} />}
