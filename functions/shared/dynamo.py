@@ -96,6 +96,9 @@ def encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+_KEY_TYPES = frozenset({"S", "N", "B"})  # DynamoDB key attribute types
+
+
 def decode_cursor(cursor: str | None, *, partition: tuple[str, str] | None = None) -> dict[str, Any] | None:
     """The start key a cursor carries, or None. `partition` (attribute, value) is the partition the
     query reads: a cursor from another partition (another case's page) is refused, never followed."""
@@ -106,7 +109,11 @@ def decode_cursor(cursor: str | None, *, partition: tuple[str, str] | None = Non
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError):
         raise ValidationError("The cursor is not valid.", code="invalid_cursor") from None
-    if not isinstance(value, dict):
+    # A start key is {attribute: {"S" | "N" | "B": text}}; anything else was not made by encode_cursor
+    # (and would reach DynamoDB as a malformed request).
+    if not isinstance(value, dict) or not value or not all(
+            isinstance(typed, dict) and len(typed) == 1 and next(iter(typed)) in _KEY_TYPES
+            and isinstance(next(iter(typed.values())), str) for typed in value.values()):
         raise ValidationError("The cursor is not valid.", code="invalid_cursor")
     if partition is not None:
         name, expected = partition

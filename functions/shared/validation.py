@@ -6,6 +6,7 @@ Every schema is strict: objects reject unknown properties unless they say otherw
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ from functions.shared.errors import PayloadTooLarge, ValidationError
 
 Schema = dict[str, Any]
 MAX_BODY_BYTES = 64 * 1024
+_INTEGER = re.compile("-?[0-9]{1,9}")
 
 _compiled: dict[str, Callable[[Any], Any]] = {}
 
@@ -50,6 +52,8 @@ def parse_json_object(raw: bytes | str | None, *, max_bytes: int = MAX_BODY_BYTE
         parsed = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise ValidationError("Body is not valid JSON.", code="malformed_json") from None
+    except RecursionError:  # ~1,000 levels of nesting exhaust the decoder's stack: no request needs that
+        raise ValidationError("Body is nested too deeply.", code="malformed_json") from None
     if not isinstance(parsed, dict):
         raise ValidationError("Body must be a JSON object.", code="validation_error")
     return parsed
@@ -60,7 +64,8 @@ def coerce_query(params: dict[str, str], schema: Schema) -> dict[str, Any]:
     props = schema.get("properties", {})
     out: dict[str, Any] = {}
     for name, value in params.items():
-        if props.get(name, {}).get("type") == "integer" and value.lstrip("-").isdigit():
+        # ASCII digits only: str.isdigit() also accepts superscripts, which int() then refuses (a 500).
+        if props.get(name, {}).get("type") == "integer" and _INTEGER.fullmatch(value):
             out[name] = int(value)
         else:
             out[name] = value

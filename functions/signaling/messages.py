@@ -66,6 +66,8 @@ class Frame:
             return cls(json.loads(data))
         except ValueError:
             return cls(unreadable=ValidationError("Frame is not valid JSON.", code="malformed_json"))
+        except RecursionError:  # ~1,000 levels of nesting exhaust the decoder: unreadable, budget still spent
+            return cls(unreadable=ValidationError("Frame is nested too deeply.", code="malformed_json"))
 
     @property
     def ref(self) -> str | None:

@@ -447,13 +447,17 @@ def test_second_socket_joining_replaces_the_first(world: World, ws: Sockets, tri
 
 # --- budget for bad frames, ended rooms, attendance ------------------------------------------------
 
-def test_malformed_frames_spend_the_rate_budget_too(world: World, ws: Sockets) -> None:
+DEEPLY_NESTED = '{"action": "ping", "pad": ' + "[" * 5000 + "]" * 5000 + "}"  # 10 kB, past the decoder's depth
+
+
+@pytest.mark.parametrize("frame", ["{not json", DEEPLY_NESTED], ids=["not-json", "nested-5000-deep"])
+def test_malformed_frames_spend_the_rate_budget_too(world: World, ws: Sockets, frame: str) -> None:
     now = [float(int(time.time()))]
     use_signaling_clock(lambda: now[0])
     doctor = ws.connect("dr.one", "c-dr-one")
     budget = round(BURST_SECONDS / EMISSION_INTERVAL) + 1
     for _ in range(budget + 5):
-        ws.send(doctor, "{not json")
+        ws.send(doctor, frame)
     codes = [f["code"] for f in ws.new(doctor)]
     assert codes[:budget] == ["malformed_json"] * budget
     assert codes[budget:] == ["rate_limited"] * 5
