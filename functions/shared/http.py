@@ -93,8 +93,15 @@ def error_body(code: str, message: str, details: dict[str, Any] | None = None) -
     return {"error": error}
 
 
+# A server-side fault's own message names internals (a table, a field, a key) that help operators
+# and would help an attacker: the client gets the stable code and this sentence; the log gets the rest.
+SERVER_FAULT_MESSAGE = "Something went wrong on our side. It has been recorded; please try again later."
+
+
 def error_response(error: DomainError) -> Any:
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    if error.status == 500:
+        return json_response(error_body(error.code, SERVER_FAULT_MESSAGE), 500, headers)
     return json_response(error_body(error.code, error.message, error.details), error.status, headers)
 
 
@@ -153,10 +160,12 @@ def endpoint(
                 reply = result if isinstance(result, Reply) else Reply(result)
                 response = json_response(reply.body, reply.status, reply.headers)
             except DomainError as error:
+                if error.status == 500:
+                    log_exception("server fault", request_id=request_id, route=route)
                 response = error_response(error)
             except Exception:
                 log_exception("unhandled error", request_id=request_id, route=route)
-                response = error_response(DomainError("Something went wrong on our side."))
+                response = error_response(DomainError(SERVER_FAULT_MESSAGE))
             log_info(
                 "request",
                 request_id=request_id,

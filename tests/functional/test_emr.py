@@ -561,6 +561,9 @@ def test_a_ciphertext_moved_elsewhere_is_a_clear_error_not_garbage(emr: World, m
     assert response.status_code == 500
     assert response.json_body["error"]["code"] == "decryption_failed"
     assert not [value for value in protected_values() if value.encode() in response.body]
+    # Nor which table, record or field failed: that is for the operators' log.
+    message = response.json_body["error"]["message"]
+    assert "records" not in message and "/" not in message and "text" not in message, message
 
 
 # --- FHIR export -----------------------------------------------------------------------------------------
