@@ -51,7 +51,7 @@ from functions.shared.errors import Conflict, DomainError, Forbidden, NotFound, 
 from functions.shared.observability import log_warning
 from functions.shared.request_context import RequestSource
 from functions.shared.validation import validate
-from functions.timeline.ports import EventType, TimelineEvent, TimelineWriter
+from functions.timeline.ports import PATIENT_VISIBLE, EventType, TimelineEvent, TimelineWriter
 
 MAX_EXPORT_CASES = 200
 EXPORT_PAGE = 100
@@ -367,7 +367,11 @@ class EmrService:
                 case_id=current.case_id, event_id=f"{current.entry_id}-v{current.version}", type=EventType.RECORD,
                 occurred_at=current.at, actor_id=current.author_id, ref_id=current.entry_id,
                 summary={"kind": current.kind.value, "version": current.version, "status": current.status.value,
-                         "action": current.action.value},
+                         "action": current.action.value,
+                         # The patient's timeline shows that a diagnosis, prescription, plan or follow-up
+                         # was written for them; notes, amendments and retractions are the clinicians'.
+                         PATIENT_VISIBLE: current.kind in PATIENT_VISIBLE_KINDS
+                         and current.action is VersionAction.CREATE and current.status is EntryStatus.ACTIVE},
             ))
         except DomainError as error:
             # The record and its audit entry are committed; the timeline is a projection of them.

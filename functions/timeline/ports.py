@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+# A summary key the writer of an event sets to False when the case's patient must not see the event
+# (a clinician-only record event). Events of type RECORD without it are treated as clinician-only.
+PATIENT_VISIBLE = "patientVisible"
+
 
 class EventType(StrEnum):
     PHOTO = "photo"

@@ -356,13 +356,37 @@ def test_the_timeline_gets_a_display_safe_event_per_version(emr: World) -> None:
     entry = create_entry(emr, "diagnosis")
     emr.request("POST", entry_path(emr, entry, "/retract"), user="dr.one",
                 body={"expectedVersion": 1, "reason": RETRACTION_REASON})
-    events = emr.request("GET", f"/cases/{emr.cases['a']}/timeline", user="pat.a").json_body["items"]
+    events = emr.request("GET", f"/cases/{emr.cases['a']}/timeline", user="dr.one").json_body["items"]
     record_events = [e for e in events if e["type"] == "record"]
     assert [e["summary"] for e in record_events] == [
-        {"kind": "diagnosis", "version": 2, "status": "entered-in-error", "action": "retract"},
-        {"kind": "diagnosis", "version": 1, "status": "active", "action": "create"},
+        {"kind": "diagnosis", "version": 2, "status": "entered-in-error", "action": "retract", "patientVisible": False},
+        {"kind": "diagnosis", "version": 1, "status": "active", "action": "create", "patientVisible": True},
     ]
     assert all(e["refId"] == entry["entryId"] for e in record_events)
+
+
+def test_the_patient_timeline_leaves_out_clinician_only_record_events(emr: World) -> None:
+    note = create_entry(emr, "note")
+    diagnosis = create_entry(emr, "diagnosis")
+    prescription = create_entry(emr, "prescription")
+    amended = emr.request("PUT", entry_path(emr, diagnosis), user="dr.one",
+                          body={"expectedVersion": 1, "content": {**SAMPLES["diagnosis"], "text": AMENDED_TEXT}})
+    assert amended.status_code == 200, amended.body
+    retracted = emr.request("POST", entry_path(emr, prescription, "/retract"), user="dr.one",
+                            body={"expectedVersion": 1, "reason": RETRACTION_REASON})
+    assert retracted.status_code == 200, retracted.body
+
+    def record_events(user: str) -> list[tuple[str, int, str]]:
+        items = emr.request("GET", f"/cases/{emr.cases['a']}/timeline", user=user).json_body["items"]
+        return sorted((e["refId"], e["summary"]["version"], e["summary"]["action"])
+                      for e in items if e["type"] == "record")
+
+    assert record_events("dr.one") == sorted([
+        (note["entryId"], 1, "create"), (diagnosis["entryId"], 1, "create"), (diagnosis["entryId"], 2, "amend"),
+        (prescription["entryId"], 1, "create"), (prescription["entryId"], 2, "retract")])
+    # No note, no amendment, no retraction: what was written for the patient, once.
+    assert record_events("pat.a") == sorted([(diagnosis["entryId"], 1, "create"),
+                                             (prescription["entryId"], 1, "create")])
 
 
 # --- the audit trail ---------------------------------------------------------------------------------------
