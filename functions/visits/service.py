@@ -14,7 +14,7 @@ from functions.access.ports import GrantKind
 from functions.access.service import AccessPolicy
 from functions.shared.auth import Principal, Role
 from functions.shared.clock import Clock, iso
-from functions.shared.errors import Conflict, NotFound
+from functions.shared.errors import Forbidden, NotFound
 from functions.timeline.ports import EventType, TimelineEvent, TimelineWriter
 from functions.visits.ports import QueueEntry, QueueStore, Room, RoomStatus, UserNotifier, VisitStore
 
@@ -116,7 +116,13 @@ class VisitService:
 
     # --- anyone on the case -----------------------------------------------------------------
     def end(self, principal: Principal, room_id: str, reason: str = "completed") -> dict[str, Any]:
+        """Ends the visit for everyone: the patient, the doctor who admitted it, or anyone who joined.
+        A doctor who merely has a right to the case (an invited colleague) may not end a visit they are
+        not in."""
         room = self._room_for(principal, room_id)
+        if principal.user_id not in {room.patient_id, room.admitted_by, *room.participants}:
+            raise Forbidden("Only the patient, the doctor who admitted the visit or a participant may end it.",
+                            code="not_a_participant")
         ended = self._end(room, RoomStatus.ACTIVE, reason=reason)
         if self._timeline is not None:
             self._timeline.append(TimelineEvent(
@@ -135,7 +141,7 @@ class VisitService:
     def report_quality(self, principal: Principal, room_id: str, summary: dict[str, Any]) -> None:
         room = self._room_for(principal, room_id)
         if principal.user_id not in room.participants and principal.user_id != room.patient_id:
-            raise Conflict("Only participants report call quality.", code="not_a_participant")
+            raise Forbidden("Only participants report call quality.", code="not_a_participant")
         self._rooms.put_quality(room_id, principal.user_id, {**summary, "reportedAt": iso(self._clock())})
 
     def get(self, principal: Principal, room_id: str) -> dict[str, Any]:

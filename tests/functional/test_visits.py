@@ -284,8 +284,29 @@ def test_only_participants_report_quality(world: World) -> None:
     room_id = request_visit(world)["roomId"]
     assert post(world, f"/visits/{room_id}/admit", "dr.one").status_code == 200
     refused = post(world, f"/visits/{room_id}/quality", "dr.three", GOOD_QUALITY)  # a right, but never joined
-    assert refused.status_code == 409 and error_code(refused) == "not_a_participant"
+    assert refused.status_code == 403 and error_code(refused) == "not_a_participant"
     assert post(world, f"/visits/{room_id}/quality", "pat.a", GOOD_QUALITY).status_code == 202
+
+
+def test_only_the_patient_the_admitting_doctor_or_a_participant_ends_a_visit(world: World, ws: Sockets) -> None:
+    invite(world, "a", "dr.one", "dr.three")
+    room_id = request_visit(world)["roomId"]
+    assert post(world, f"/visits/{room_id}/admit", "dr.one").status_code == 200
+    # dr.three has a right to the case (invited) but is not in this visit.
+    refused = post(world, f"/visits/{room_id}/end", "dr.three")
+    assert refused.status_code == 403 and error_code(refused) == "not_a_participant"
+    assert world.request("GET", f"/visits/{room_id}", user="dr.one").json_body["status"] == "active"
+    # Once dr.three has joined, they may end it for everyone.
+    desk = ws.connect("dr.three", "desk-dr-three")
+    ws.send(desk, {"action": "join", "roomId": room_id})
+    assert ws.last(desk)["type"] == "joined"
+    assert post(world, f"/visits/{room_id}/end", "dr.three").status_code == 200
+
+
+def test_the_admitting_doctor_ends_a_visit_without_joining(world: World) -> None:
+    room_id = request_visit(world)["roomId"]
+    assert post(world, f"/visits/{room_id}/admit", "dr.one").status_code == 200
+    assert post(world, f"/visits/{room_id}/end", "dr.one").status_code == 200
 
 
 def test_quality_body_is_validated(world: World) -> None:
