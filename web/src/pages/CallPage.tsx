@@ -32,9 +32,7 @@ export function CallPage() {
   const [visit, setVisit] = useState<Visit | null>(null);
   const [clinicalCase, setCase] = useState<Case | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [mediaError, setMediaError] = useState<unknown>(() =>
-    typeof location.state === 'object' && location.state !== null && 'mediaError' in location.state ? location.state.mediaError : null,
-  );
+  const [mediaError, setMediaError] = useState<unknown>(() => mediaErrorFrom(location.state));
   const [attempt, setAttempt] = useState(0);
   const snapshot = useCallSnapshot(session);
   useEndCallOnLeave(session);
@@ -64,6 +62,7 @@ export function CallPage() {
   useEffect(() => {
     if (session !== null || client === null || visit === null || visit.status !== 'active') return undefined;
     let cancelled = false;
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- clears the last attempt's camera error as this effect opens the camera again (an external system)
     setMediaError(null);
     void (async () => {
       let media: LocalMedia;
@@ -162,4 +161,9 @@ export function CallPage() {
       )}
     </div>
   );
+}
+
+/** The camera failure the queue page hands over when it admitted without one (router state is untyped). */
+function mediaErrorFrom(state: unknown): unknown {
+  return typeof state === 'object' && state !== null && 'mediaError' in state ? state.mediaError : null;
 }

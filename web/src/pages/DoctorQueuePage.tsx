@@ -50,6 +50,7 @@ export function DoctorQueuePage() {
   }, [api]);
 
   useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- load sets state only when the queue answers (after an await)
     void load();
     const poll = setInterval(() => void load(), QUEUE_POLL_MS);
     const tick = setInterval(() => setNow(Date.now()), 1000);
@@ -71,6 +72,7 @@ export function DoctorQueuePage() {
 
   // Back online after a drop: catch up on what was missed.
   useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- as above: state changes when the answer comes
     if (linkState === 'open') void load();
   }, [linkState, load]);
 
@@ -88,6 +90,7 @@ export function DoctorQueuePage() {
 
   const admit = async (item: VisitQueueItem) => {
     if (client === null) return;
+    // eslint-disable-next-line react-hooks/purity -- an async click handler, never run during render
     const clicked = performance.now();
     setBusy(item.roomId);
     setNotice(null);
@@ -102,6 +105,7 @@ export function DoctorQueuePage() {
     const iceServers = iceServersFor(api, me.userId).catch(() => undefined);
     try {
       await api.admitVisit(item.roomId);
+      // eslint-disable-next-line react-hooks/purity -- (the same click handler)
       callLog(`admitted after ${Math.round(performance.now() - clicked)} ms`);
     } catch (failure) {
       void media.then(({ local }) => local?.stop());
@@ -117,7 +121,7 @@ export function DoctorQueuePage() {
     const { local, failure } = await media;
     if (local === null) {
       // Admitted; the call page asks for the camera again and explains what is wrong.
-      navigate(callPath(item.roomId), { state: { mediaError: String(failure) } });
+      void navigate(callPath(item.roomId), { state: { mediaError: String(failure) } });
       return;
     }
     const session = new CallSession({
@@ -131,7 +135,7 @@ export function DoctorQueuePage() {
     });
     setCurrentCall(session);
     void session.start();
-    navigate(callPath(item.roomId));
+    void navigate(callPath(item.roomId));
   };
 
   const decline = async (item: VisitQueueItem) => {

@@ -86,6 +86,7 @@ export function PatientVisitPage() {
     if (!needsMedia) return undefined;
     let opened: LocalMedia | null = null;
     let cancelled = false;
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- clears the last attempt's camera error as this effect opens the camera again (an external system)
     setMediaError(null);
     LocalMedia.open().then(
       (local) => {
