@@ -26,4 +26,6 @@ export const queryKeys = {
   timeline: (caseId: string, pageSize: number) =>
     [...queryKeys.caseFollowUp(caseId), 'timeline', { pageSize }] as const,
   adminUsers: () => [...queryKeys.all, 'admin', 'users'] as const,
+  /** The doctor's waiting room. */
+  visitQueue: () => [...queryKeys.all, 'visits', 'queue'] as const,
 };
