@@ -57,7 +57,7 @@ e2e: deps web-build
 	$(PY) -m pytest -q tests/e2e
 
 web-test: $(WEB_STAMP)
-	cd web && npm run typecheck && npm test
+	cd web && npm run typecheck && npm run lint && npm test
 
 test: deps web-build lint web-test
 	$(PY) -m pytest -q tests

@@ -18,12 +18,13 @@ export function useCaseList(): PagedList<CaseSummary> {
   });
 }
 
-/** One case (GET /cases/{caseId}). */
-export function useCaseDetail(caseId: string) {
+/** One case (GET /cases/{caseId}); `enabled: false` holds the request back (e.g. during a call set-up). */
+export function useCaseDetail(caseId: string, enabled = true) {
   const { api } = useServices();
   return useQuery({
     queryKey: queryKeys.caseDetail(caseId),
     queryFn: ({ signal }) => api.getCase(caseId, signal),
+    enabled,
   });
 }
 

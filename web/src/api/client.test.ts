@@ -19,7 +19,7 @@ function session(overrides: Partial<Session> = {}): Session {
 
 /** A refresh answer may omit the refresh token; the contract says to keep the old one then. */
 function sessionWithoutRefreshToken(overrides: Partial<Session> = {}): Session {
-  const { refreshToken: _omitted, ...rest } = session(overrides);
+  const { refreshToken, ...rest } = session(overrides);
   return rest;
 }
 

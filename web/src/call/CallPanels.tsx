@@ -118,9 +118,10 @@ export function StillPanel({
   defaultSite: string;
   onClose: () => void;
 }) {
-  const [site, setSite] = useState(defaultSite);
+  // The user's choice; until they make one, the case's own site (known once the vocabulary loaded).
+  const [chosen, setSite] = useState('');
+  const site = chosen === '' ? defaultSite : chosen;
   const doctor = snapshot.me.role === 'doctor';
-  useEffect(() => setSite((current) => (current === '' ? defaultSite : current)), [defaultSite]);
   const busy = snapshot.stills.some((still) => ['capturing', 'uploading'].includes(still.status));
 
   return (

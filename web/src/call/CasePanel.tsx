@@ -1,7 +1,9 @@
-import { useCallback, useEffect, useState } from 'react';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
-import type { BodySite, Case, Photo } from '../api/types.ts';
+import type { BodySite, Case } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
+import { queryKeys } from '../data/index.ts';
 import { formatDateTime } from '../format.ts';
 import { casePath } from '../routing/roles.ts';
 import { useServices } from '../services.tsx';
@@ -25,8 +27,6 @@ export function CasePanel({
   ready: boolean;
 }) {
   const { api } = useServices();
-  const [photos, setPhotos] = useState<Photo[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const [waited, setWaited] = useState(false);
 
   useEffect(() => {
@@ -34,30 +34,20 @@ export function CasePanel({
     return () => clearTimeout(timer);
   }, []);
 
-  const loadPhotos = useCallback(
-    (signal?: AbortSignal) =>
-      api.listPhotos(caseId, { limit: 12 }, signal).then(
-        (page) => setPhotos(page.items),
-        (failure: unknown) => {
-          if (!signal?.aborted) setError(failure);
-        },
-      ),
-    [api, caseId],
-  );
-
-  const go = ready || waited;
-  useEffect(() => {
-    if (!go) return undefined;
-    const controller = new AbortController();
-    void loadPhotos(controller.signal);
-    return () => controller.abort();
-  }, [loadPhotos, photosVersion, go]);
+  const photosQuery = useQuery({
+    queryKey: [...queryKeys.photos(caseId, { limit: 12 }), { photosVersion }],
+    queryFn: async ({ signal }) => (await api.listPhotos(caseId, { limit: 12 }, signal)).items,
+    enabled: ready || waited,
+    placeholderData: keepPreviousData,
+  });
+  const photos = photosQuery.data ?? null;
+  const error = photosQuery.error;
 
   const label = (id: string) => sites.find((site) => site.id === id)?.label ?? id;
 
   return (
     <aside className="case-panel" aria-label="Case" data-testid="call-case-panel">
-      {error !== null && <ErrorBanner error={error} onRetry={() => { setError(null); void loadPhotos(); }} />}
+      {error !== null && <ErrorBanner error={error} onRetry={() => void photosQuery.refetch()} />}
       {clinicalCase !== null && (
         <>
           <h2 className="case-panel__title">{clinicalCase.condition}</h2>

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { ApiClient } from '../api/client.ts';
 import { LevelMeter, playTestTone } from './audio.ts';
 import { MediaAccessError, type LocalMedia } from './media.ts';
@@ -104,10 +104,9 @@ export function PreCallCheck({ api, media, mediaError, onRetry, signalingOpen, s
   const [network, setNetwork] = useState<NetworkResult>({ status: 'pending', text: 'Checking the connection…' });
   const [speakers, setSpeakers] = useState<MediaDeviceInfo[]>([]);
   const [tone, setTone] = useState<'idle' | 'playing' | 'played' | 'confirmed' | 'failed'>('idle');
-  const preview = useRef<MediaStream | null>(null);
-  if (media !== null && (preview.current === null || preview.current.getVideoTracks()[0] !== media.videoTrack)) {
-    preview.current = media.previewStream();
-  }
+  // A new stream for each camera track (switching cameras replaces the track).
+  const videoTrack = media?.videoTrack ?? null;
+  const preview = useMemo(() => (media === null || videoTrack === null ? null : media.previewStream()), [media, videoTrack]);
 
   useEffect(() => {
     let cancelled = false;
@@ -146,7 +145,7 @@ export function PreCallCheck({ api, media, mediaError, onRetry, signalingOpen, s
       </h2>
       <div className="precall__preview">
         {media !== null ? (
-          <VideoTile stream={preview.current} muted mirror testId="precall-preview" label="Your camera preview" className="precall__video" />
+          <VideoTile stream={preview} muted mirror testId="precall-preview" label="Your camera preview" className="precall__video" />
         ) : (
           <div className="precall__video precall__video--empty" aria-hidden="true">
             {help === null ? 'Starting the camera…' : 'No picture'}

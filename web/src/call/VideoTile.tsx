@@ -1,4 +1,4 @@
-import { useEffect, useRef, type Ref } from 'react';
+import { useEffect, useRef } from 'react';
 
 interface VideoTileProps {
   stream: MediaStream | null;
@@ -8,7 +8,8 @@ interface VideoTileProps {
   className?: string;
   testId?: string;
   label: string;
-  videoRef?: Ref<HTMLVideoElement>;
+  /** Called with the <video> element (and null when it goes away). */
+  videoRef?: (element: HTMLVideoElement | null) => void;
   /** Output device for the sound (HTMLMediaElement.setSinkId), when the browser supports it. */
   sinkId?: string | undefined;
 }
@@ -28,7 +29,8 @@ export function VideoTile({ stream, muted = false, mirror = false, className, te
   }, [stream]);
 
   useEffect(() => {
-    const video = own.current as (HTMLVideoElement & { setSinkId?: (id: string) => Promise<void> }) | null;
+    const video = own.current;
+    // setSinkId is missing in some browsers (Safari before 18.4, Firefox before 116).
     if (video !== null && sinkId !== undefined && sinkId !== '' && typeof video.setSinkId === 'function') {
       void video.setSinkId(sinkId).catch(() => undefined);
     }
@@ -36,8 +38,7 @@ export function VideoTile({ stream, muted = false, mirror = false, className, te
 
   const setRefs = (element: HTMLVideoElement | null) => {
     own.current = element;
-    if (typeof videoRef === 'function') videoRef(element);
-    else if (videoRef !== undefined && videoRef !== null) (videoRef as { current: HTMLVideoElement | null }).current = element;
+    videoRef?.(element);
   };
 
   return (

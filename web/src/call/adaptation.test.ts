@@ -9,6 +9,9 @@ import {
   type AdaptationState,
 } from './adaptation.ts';
 
+/** `n` copies of `value` (typed, unlike `Array(n).fill`). */
+const repeat = <T,>(n: number, value: T): T[] => Array.from({ length: n }, () => value);
+
 const clean: AdaptationSample = { lossPct: 0, rttMs: 20, availableOutgoingBitrate: 3_000_000, bitrateKbps: 900, fps: 30 };
 const lossy = (lossPct: number): AdaptationSample => ({ ...clean, lossPct });
 
@@ -28,7 +31,7 @@ function run(samples: AdaptationSample[], start: AdaptationState = INITIAL_ADAPT
 
 describe('adaptation policy', () => {
   it('keeps full quality on a clean network', () => {
-    const { state, decisions } = run(Array(10).fill(clean));
+    const { state, decisions } = run(repeat(10, clean));
     expect(state.level).toBe(0);
     expect(decisions.every((d) => !d.changed && d.maxBitrate === 1_500_000 && d.scaleResolutionDownBy === 1)).toBe(true);
   });
@@ -70,7 +73,7 @@ describe('adaptation policy', () => {
 
   it('falls back to audio only when even the lowest video rung cannot hold, never straight away', () => {
     const starvedLink = { ...lossy(12), availableOutgoingBitrate: 60_000, bitrateKbps: 55 };
-    const { decisions } = run([clean, ...Array(10).fill(starvedLink)]);
+    const { decisions } = run([clean, ...repeat(10, starvedLink)]);
     const levels = decisions.map((d) => d.level);
     expect(levels).toContain(AUDIO_ONLY_LEVEL - 1);
     const first = levels.indexOf(AUDIO_ONLY_LEVEL);
@@ -79,14 +82,14 @@ describe('adaptation policy', () => {
   });
 
   it('keeps video at the lowest rung under random loss alone (sending less would not help)', () => {
-    const { state } = run([clean, ...Array(12).fill(lossy(18))]);
+    const { state } = run([clean, ...repeat(12, lossy(18))]);
     expect(state.level).toBe(AUDIO_ONLY_LEVEL - 1);
   });
 
   it('goes audio only when the picture freezes or loss is extreme at the lowest rung', () => {
-    const frozen = run([clean, ...Array(10).fill({ ...lossy(10), fps: 2 })]).state;
+    const frozen = run([clean, ...repeat(10, { ...lossy(10), fps: 2 })]).state;
     expect(frozen.level).toBe(AUDIO_ONLY_LEVEL);
-    const extreme = run([clean, ...Array(10).fill(lossy(40))]).state;
+    const extreme = run([clean, ...repeat(10, lossy(40))]).state;
     expect(extreme.level).toBe(AUDIO_ONLY_LEVEL);
   });
 
@@ -101,7 +104,7 @@ describe('adaptation policy', () => {
 
   it('does not mistake a sender with little to send (low estimate, low use) for a limited one', () => {
     const stillPicture = { ...clean, availableOutgoingBitrate: 350_000, bitrateKbps: 90 };
-    expect(run(Array(8).fill(stillPicture)).state.level).toBe(0);
+    expect(run(repeat(8, stillPicture)).state.level).toBe(0);
   });
 
   it('does not treat the congestion controller ramping up at the start as a limit', () => {
@@ -119,7 +122,7 @@ describe('adaptation policy', () => {
   it('raises quality again one rung at a time once the network is clean', () => {
     const start: AdaptationState = { level: 3, samplesSinceChange: 10 };
     const recovered = { ...clean, availableOutgoingBitrate: 5_000_000 };
-    const { decisions, state } = run(Array(20).fill(recovered), start);
+    const { decisions, state } = run(repeat(20, recovered), start);
     const changes = decisions.filter((d) => d.changed);
     expect(changes.map((d) => d.level)).toEqual([2, 1, 0]);
     expect(changes.every((d) => d.reason === 'recovered')).toBe(true);
@@ -132,14 +135,14 @@ describe('adaptation policy', () => {
   it('does not step up while still bandwidth-limited at the current rung', () => {
     const start: AdaptationState = { level: 2, samplesSinceChange: 10 };
     const tight = { ...clean, availableOutgoingBitrate: 400_000, bitrateKbps: 380 };
-    const { state } = run(Array(8).fill(tight), start);
+    const { state } = run(repeat(8, tight), start);
     expect(state.level).toBeGreaterThanOrEqual(2);
   });
 
   it('tries video again after a longer clean run in audio only', () => {
     const start: AdaptationState = { level: AUDIO_ONLY_LEVEL, samplesSinceChange: 0 };
     const audioClean = { ...clean, fps: null, availableOutgoingBitrate: 60_000 };
-    const { decisions } = run(Array(6).fill(audioClean), start);
+    const { decisions } = run(repeat(6, audioClean), start);
     const change = decisions.findIndex((d) => d.changed);
     expect(change).toBe(4); // the fifth clean sample
     expect(decisions[change]).toMatchObject({ level: AUDIO_ONLY_LEVEL - 1, audioOnly: false });
@@ -147,7 +150,7 @@ describe('adaptation policy', () => {
 
   it('stays in audio only while loss goes on', () => {
     const start: AdaptationState = { level: AUDIO_ONLY_LEVEL, samplesSinceChange: 3 };
-    const { state } = run(Array(8).fill({ ...lossy(12), fps: null }), start);
+    const { state } = run(repeat(8, { ...lossy(12), fps: null }), start);
     expect(state.level).toBe(AUDIO_ONLY_LEVEL);
   });
 

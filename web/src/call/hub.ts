@@ -9,6 +9,7 @@
 import { ApiError, CLIENT_ERROR_CODES, type ApiClient } from '../api/client.ts';
 import type { RuntimeConfig } from '../config/runtimeConfig.ts';
 import type { CallSession } from './session.ts';
+import { toRtcIceServers } from './lifecycle.ts';
 import { callLog as log } from './log.ts';
 import { SignalingClient } from './signaling.ts';
 
@@ -97,12 +98,7 @@ export async function iceServersFor(api: ApiClient, userId: string): Promise<RTC
   const now = Date.now();
   if (iceCache !== null && iceCache.userId === userId && iceCache.expiresAt - 60_000 > now) return iceCache.servers;
   const answer = await api.getIceServers();
-  const servers = answer.iceServers.map((server) => {
-    const entry: RTCIceServer = { urls: server.urls };
-    if (server.username !== undefined) entry.username = server.username;
-    if (server.credential !== undefined) entry.credential = server.credential;
-    return entry;
-  });
+  const servers = toRtcIceServers(answer);
   iceCache = { userId, servers, expiresAt: now + Math.max(60, answer.ttlSeconds) * 1000 };
   return servers;
 }

@@ -6,7 +6,7 @@ import { fetchIceServers, hangUpEndsVisit, postSummary, SUMMARY_ATTEMPTS } from 
 const SUMMARY: VisitQuality = { rttMs: 40, lossPct: 0.5, bitrateKbps: 900, reconnects: 0 };
 const quiet = () => undefined;
 
-function reporter(failures: unknown[]) {
+function reporter(failures: Error[]) {
   const calls: string[] = [];
   return {
     calls,

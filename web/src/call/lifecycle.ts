@@ -2,7 +2,7 @@
 // summary after it ended. Pure of session state, so each can be tested with a fake client.
 
 import { ApiError, type ApiClient } from '../api/client.ts';
-import type { VisitQuality } from '../api/types.ts';
+import type { IceServersResponse, VisitQuality } from '../api/types.ts';
 import type { CallLogger, PeerEntry } from './callTypes.ts';
 import type { Role } from './protocol.ts';
 
@@ -37,17 +37,21 @@ export async function postSummary(
 /** STUN/TURN servers for the call; none when they cannot be had (same network may still work). */
 export async function fetchIceServers(api: Pick<ApiClient, 'getIceServers'>, log: CallLogger): Promise<RTCIceServer[]> {
   try {
-    const answer = await api.getIceServers();
-    return answer.iceServers.map((server) => {
-      const entry: RTCIceServer = { urls: server.urls };
-      if (server.username !== undefined) entry.username = server.username;
-      if (server.credential !== undefined) entry.credential = server.credential;
-      return entry;
-    });
+    return toRtcIceServers(await api.getIceServers());
   } catch (error) {
     log('ICE servers unavailable', error);
     return [];
   }
+}
+
+/** The API's ICE servers as RTCIceServer (absent credentials stay absent, not `undefined`). */
+export function toRtcIceServers(answer: IceServersResponse): RTCIceServer[] {
+  return answer.iceServers.map((server) => {
+    const entry: RTCIceServer = { urls: server.urls };
+    if (server.username !== undefined) entry.username = server.username;
+    if (server.credential !== undefined) entry.credential = server.credential;
+    return entry;
+  });
 }
 
 /** Hanging up ends the visit for everyone, unless other doctors stay on (then this side just leaves). */

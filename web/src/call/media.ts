@@ -171,19 +171,17 @@ export class LocalMedia {
     old?.stop();
     if (old !== null) this.stream.removeTrack(old);
     let track: MediaStreamTrack | undefined;
-    let facing = next;
     try {
       const fresh = await navigator.mediaDevices.getUserMedia({ video: videoConstraints(next) });
       track = fresh.getVideoTracks()[0];
     } catch (error) {
       const back = await navigator.mediaDevices.getUserMedia({ video: videoConstraints(this.facing) });
       track = back.getVideoTracks()[0];
-      facing = this.facing;
       if (track !== undefined) this.adopt(track);
       throw new MediaAccessError(classifyMediaError(error), 'camera', error);
     }
     if (track === undefined) throw new MediaAccessError('no-device', 'camera');
-    this.facing = facing;
+    this.facing = next;
     this.adopt(track);
     return track;
   }

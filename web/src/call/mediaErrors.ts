@@ -20,7 +20,7 @@ export function detectPlatform(userAgent: string, maxTouchPoints = 0): Platform 
 /** Sorts a getUserMedia failure into one of the problems the user can do something about. */
 export function classifyMediaError(error: unknown): MediaProblem {
   const name = error instanceof Error || (typeof error === 'object' && error !== null && 'name' in error)
-    ? String((error as { name: unknown }).name)
+    ? String(error.name)
     : '';
   switch (name) {
     case 'NotAllowedError':

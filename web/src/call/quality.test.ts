@@ -64,7 +64,7 @@ describe('quality score', () => {
   });
 
   it('only judges the newest samples', () => {
-    const old = Array(5).fill(sample({ lossPct: 30 }));
+    const old = Array.from({ length: 5 }, () => sample({ lossPct: 30 }));
     expect(scoreQuality([...old, sample(), sample(), sample()], video)?.level).toBe('good');
   });
 

@@ -93,7 +93,7 @@ describe('signaling link', () => {
       [{ type: 'closed' }],
       [{ type: 'closed' }],
       [{ type: 'online' }],
-    ].map(([e]) => [e as LinkEvent]) as Array<[LinkEvent]>);
+    ]);
     // (the second close is ignored: already waiting)
     expect(commands.at(-1)).toEqual(['cancelRetry', 'connect']);
     expect(state.phase).toBe('connecting');

@@ -217,7 +217,7 @@ export const DEFAULT_ICE_POLICY: IcePolicy = {
 };
 
 export type IceEvent =
-  | { type: 'iceState'; state: RTCIceConnectionState | string; now: number }
+  | { type: 'iceState'; state: RTCIceConnectionState; now: number }
   /** Periodic check (the session ticks every few hundred ms). */
   | { type: 'tick'; now: number }
   /** Signaling came back (rejoined): a restart asked for while it was down may never have left. */

@@ -47,17 +47,17 @@ class Network {
   }
 }
 
-function setup(options: { ticketFails?: () => unknown } = {}) {
+function setup(options: { ticketFails?: () => Error | undefined } = {}) {
   const time = new FakeTime();
   const sockets: FakeSocket[] = [];
   const network = new Network();
   let tickets = 0;
   const client = new SignalingClient({
-    getTicket: async () => {
+    getTicket: () => {
       const failure = options.ticketFails?.();
-      if (failure !== undefined) throw failure;
+      if (failure !== undefined) return Promise.reject(failure);
       tickets += 1;
-      return { ticket: `t${tickets}`, wsUrl: 'ws://stack/ws' };
+      return Promise.resolve({ ticket: `t${tickets}`, wsUrl: 'ws://stack/ws' });
     },
     isFatalTicketError: (error) => error instanceof Error && error.message === 'signed out',
     createSocket: (url) => {
@@ -205,7 +205,7 @@ describe('signaling client', () => {
   });
 
   it('retries when a ticket cannot be had, stops when the session is gone', async () => {
-    let failure: unknown = new Error('offline');
+    let failure = new Error('offline');
     const { client, flush, time, sockets } = setup({ ticketFails: () => failure });
     client.start();
     await flush();

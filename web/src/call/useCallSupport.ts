@@ -35,6 +35,7 @@ export function useSignaling(): { client: SignalingClient | null; state: LinkSta
   useEffect(() => {
     if (userId === null) return undefined;
     const handle = acquireSignaling(api, config, userId);
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- the shared socket is acquired (and released) by this effect; its client exists only from here
     setClient(handle.client);
     setState(handle.client.state.phase);
     const unsubscribe = handle.client.onState((next) => setState(next.phase));

@@ -361,7 +361,7 @@ function SelectionCard({
         Photograph this {lesion !== undefined ? 'spot' : 'site'}
       </button>
       {lesion === undefined && (
-        <form className="selection-card__form" onSubmit={addLesion}>
+        <form className="selection-card__form" onSubmit={(event) => void addLesion(event)}>
           <label className="field">
             <span className="field__label">Name for this spot (optional)</span>
             <input

@@ -1,5 +1,7 @@
+import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import type { Photo } from '../api/types.ts';
+import { queryKeys } from '../data/index.ts';
 import { useServices } from '../services.tsx';
 import { captureVideoFrame } from './imageFiles.ts';
 import type { CaptureTarget } from './usePhotoCapture.ts';
@@ -20,7 +22,12 @@ export function LiveCamera({
   onClose: () => void;
 }) {
   const video = useRef<HTMLVideoElement>(null);
-  const [cameraError, setCameraError] = useState<string | null>(null);
+  const [openError, setCameraError] = useState<string | null>(null);
+  // Known before anything runs (plain http on a phone, an old browser), so not an effect's finding.
+  const cameraError =
+    navigator.mediaDevices?.getUserMedia === undefined
+      ? 'This browser cannot open the camera here. Use "Take a photo" instead.'
+      : openError;
   const [ready, setReady] = useState(false);
   const [opacity, setOpacity] = useState(35);
   const [showGhost, setShowGhost] = useState(true);
@@ -29,10 +36,7 @@ export function LiveCamera({
   useEffect(() => {
     let stream: MediaStream | null = null;
     let cancelled = false;
-    if (navigator.mediaDevices?.getUserMedia === undefined) {
-      setCameraError('This browser cannot open the camera here. Use "Take a photo" instead.');
-      return undefined;
-    }
+    if (navigator.mediaDevices?.getUserMedia === undefined) return undefined;
     navigator.mediaDevices
       .getUserMedia({
         video: { facingMode: { ideal: 'environment' }, width: { ideal: 1920 }, height: { ideal: 1440 } },
@@ -147,23 +151,15 @@ export function LiveCamera({
 /** The previous photo of the lesion (GET .../latest-photo), or of the site when no lesion is chosen. */
 function useGhost(caseId: string, target: CaptureTarget): Photo | null {
   const { api } = useServices();
-  const [ghost, setGhost] = useState<Photo | null>(null);
   const { bodySite, lesionId } = target;
-  useEffect(() => {
-    const controller = new AbortController();
-    setGhost(null);
-    const request =
+  const ghost = useQuery({
+    queryKey: [...queryKeys.caseFollowUp(caseId), 'ghost', { bodySite, lesionId }],
+    queryFn: ({ signal }): Promise<Photo | null> =>
       lesionId !== null
-        ? api.getLatestLesionPhoto(caseId, lesionId, controller.signal)
-        : api.listPhotos(caseId, { bodySite, limit: 1 }, controller.signal).then((page) => page.items[0] ?? null);
-    request.then(
-      (photo) => {
-        if (!controller.signal.aborted) setGhost(photo);
-      },
-      // No earlier photo (404 no_photo_yet) simply means no guide; so does any other failure.
-      () => undefined,
-    );
-    return () => controller.abort();
-  }, [api, caseId, bodySite, lesionId]);
-  return ghost;
+        ? api.getLatestLesionPhoto(caseId, lesionId, signal)
+        : api.listPhotos(caseId, { bodySite, limit: 1 }, signal).then((page) => page.items[0] ?? null),
+    // No earlier photo (404 no_photo_yet) simply means no guide; so does any other failure.
+    retry: false,
+  });
+  return ghost.data ?? null;
 }

@@ -112,7 +112,7 @@ function ScoreEntry({
   };
 
   return (
-    <form className="score-entry" onSubmit={submit} data-testid="score-form" data-instrument={instrument}>
+    <form className="score-entry" onSubmit={(event) => void submit(event)} data-testid="score-form" data-instrument={instrument}>
       <h3>{role === 'patient' ? 'How is your skin?' : 'Record a score'}</h3>
       <label className="field">
         <span className="field__label">Instrument</span>

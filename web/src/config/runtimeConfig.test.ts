@@ -16,8 +16,8 @@ function answering(response: () => Promise<Response>): { fetch: FetchFunction; u
 
 describe('loadRuntimeConfig', () => {
   it('reads apiUrl and wsUrl from /config.json on the same origin', async () => {
-    const server = answering(async () =>
-      jsonResponse(200, { apiUrl: 'https://api.example.test/v1', wsUrl: 'wss://ws.example.test/ws' }),
+    const server = answering(() =>
+      Promise.resolve(jsonResponse(200, { apiUrl: 'https://api.example.test/v1', wsUrl: 'wss://ws.example.test/ws' })),
     );
 
     await expect(loadRuntimeConfig(server.fetch)).resolves.toEqual({
@@ -28,9 +28,9 @@ describe('loadRuntimeConfig', () => {
   });
 
   it('falls back to /api when the file is missing, malformed or unreachable', async () => {
-    const missing = answering(async () => new Response('Not found', { status: 404 }));
-    const malformed = answering(async () => new Response('<html>', { status: 200 }));
-    const wrongShape = answering(async () => jsonResponse(200, { api: '/elsewhere' }));
+    const missing = answering(() => Promise.resolve(new Response('Not found', { status: 404 })));
+    const malformed = answering(() => Promise.resolve(new Response('<html>', { status: 200 })));
+    const wrongShape = answering(() => Promise.resolve(jsonResponse(200, { api: '/elsewhere' })));
     const unreachable = answering(() => Promise.reject(new TypeError('Failed to fetch')));
 
     for (const server of [missing, malformed, wrongShape, unreachable]) {

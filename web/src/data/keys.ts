@@ -26,4 +26,8 @@ export const queryKeys = {
   timeline: (caseId: string, pageSize: number) =>
     [...queryKeys.caseFollowUp(caseId), 'timeline', { pageSize }] as const,
   adminUsers: () => [...queryKeys.all, 'admin', 'users'] as const,
+  /** One visit's live state (not kept once no page shows it: it moves on its own). */
+  visit: (roomId: string) => [...queryKeys.all, 'visits', 'room', roomId] as const,
+  /** The doctor's waiting room. */
+  visitQueue: () => [...queryKeys.all, 'visits', 'queue'] as const,
 };

@@ -1,6 +1,6 @@
+import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
-import type { Case, Visit } from '../api/types.ts';
 import { useSignedInUser } from '../auth/AuthProvider.tsx';
 import { CallView } from '../call/CallView.tsx';
 import { CasePanel } from '../call/CasePanel.tsx';
@@ -13,6 +13,8 @@ import { defaultSiteFor, useBodySites, useKeepAwakeDuringCall, useSignaling } fr
 import { useCallSnapshot, useEndCallOnLeave } from '../call/useCallSession.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
+import { queryKeys } from '../data/index.ts';
+import { useCaseDetail } from '../hooks.ts';
 import { casePath, PATHS } from '../routing/roles.ts';
 import { useServices } from '../services.tsx';
 
@@ -29,41 +31,35 @@ export function CallPage() {
   const { client } = useSignaling();
   const sites = useBodySites();
   const [session, setSession] = useState<CallSession | null>(() => currentCall(roomId));
-  const [visit, setVisit] = useState<Visit | null>(null);
-  const [clinicalCase, setCase] = useState<Case | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [mediaError, setMediaError] = useState<unknown>(() =>
-    typeof location.state === 'object' && location.state !== null && 'mediaError' in location.state ? location.state.mediaError : null,
-  );
+  const [mediaError, setMediaError] = useState<unknown>(() => mediaErrorFrom(location.state));
   const [attempt, setAttempt] = useState(0);
   const snapshot = useCallSnapshot(session);
   useEndCallOnLeave(session);
   useKeepAwakeDuringCall(session !== null && snapshot?.phase !== 'ended');
 
-  const caseId = snapshot?.caseId ?? visit?.caseId ?? null;
-
   // Only without a call in this tab (reload, link) is the visit looked up: the call set-up must not
   // queue behind page loads.
   const haveSession = session !== null;
-  useEffect(() => {
-    if (haveSession) return undefined;
-    const controller = new AbortController();
-    api.getVisit(roomId, controller.signal).then(setVisit, (failure: unknown) => !controller.signal.aborted && setError(failure));
-    return () => controller.abort();
-  }, [api, roomId, haveSession]);
+  const visitQuery = useQuery({
+    queryKey: queryKeys.visit(roomId),
+    queryFn: ({ signal }) => api.getVisit(roomId, signal),
+    enabled: !haveSession,
+    // A visit's state moves on its own: never start from a copy kept from an earlier look.
+    gcTime: 0,
+  });
+  const visit = visitQuery.data ?? null;
+  const error = visitQuery.error;
+  const caseId = snapshot?.caseId ?? visit?.caseId ?? null;
 
   const settled = snapshot === null || snapshot.phase !== 'starting';
-  useEffect(() => {
-    if (caseId === null || !settled) return undefined;
-    const controller = new AbortController();
-    api.getCase(caseId, controller.signal).then(setCase, () => undefined);
-    return () => controller.abort();
-  }, [api, caseId, settled]);
+  // The case waits for the call set-up too; without it the page still works (no names of sites).
+  const clinicalCase = useCaseDetail(caseId ?? '', caseId !== null && settled).data ?? null;
 
   // No call in this tab yet (reload, link): join it if it is on.
   useEffect(() => {
     if (session !== null || client === null || visit === null || visit.status !== 'active') return undefined;
     let cancelled = false;
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- clears the last attempt's camera error as this effect opens the camera again (an external system)
     setMediaError(null);
     void (async () => {
       let media: LocalMedia;
@@ -162,4 +158,9 @@ export function CallPage() {
       )}
     </div>
   );
+}
+
+/** The camera failure the queue page hands over when it admitted without one (router state is untyped). */
+function mediaErrorFrom(state: unknown): unknown {
+  return typeof state === 'object' && state !== null && 'mediaError' in state ? state.mediaError : null;
 }

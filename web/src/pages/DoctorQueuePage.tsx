@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { ApiError } from '../api/client.ts';
-import type { Case, VisitQueueItem } from '../api/types.ts';
+import type { VisitQueueItem } from '../api/types.ts';
 import { useSignedInUser } from '../auth/AuthProvider.tsx';
 import { iceServersFor, setCurrentCall } from '../call/hub.ts';
 import { LocalMedia } from '../call/media.ts';
@@ -9,6 +10,7 @@ import { CallSession } from '../call/session.ts';
 import { callLog } from '../call/log.ts';
 import { useSignaling } from '../call/useCallSupport.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
+import { queryKeys } from '../data/index.ts';
 import { Loading } from '../components/Loading.tsx';
 import { formatDateTime } from '../format.ts';
 import { callPath } from '../routing/roles.ts';
@@ -29,68 +31,65 @@ export function DoctorQueuePage() {
   const me = useSignedInUser();
   const navigate = useNavigate();
   const { client, state: linkState } = useSignaling();
-  const [queue, setQueue] = useState<VisitQueueItem[] | null>(null);
-  const [loadedAt, setLoadedAt] = useState(() => Date.now());
+  const queryClient = useQueryClient();
+  const queueQuery = useQuery({
+    queryKey: queryKeys.visitQueue(),
+    queryFn: ({ signal }) => api.getVisitQueue(signal),
+    refetchInterval: QUEUE_POLL_MS,
+  });
+  const queue = queueQuery.data?.items ?? null;
+  const loadedAt = queueQuery.dataUpdatedAt;
   const [now, setNow] = useState(() => Date.now());
-  const [cases, setCases] = useState<Record<string, Case>>({});
-  const [error, setError] = useState<unknown>(null);
+  // A failed admit or decline; the queue's own failure is queueQuery.error.
+  const [actionError, setActionError] = useState<unknown>(null);
+  const error = actionError ?? queueQuery.error;
   const [busy, setBusy] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const requestedCases = useRef(new Set<string>());
 
-  const load = useCallback(async () => {
-    try {
-      const answer = await api.getVisitQueue();
-      setQueue(answer.items);
-      setLoadedAt(Date.now());
-      setError(null);
-    } catch (failure) {
-      setError(failure);
-    }
-  }, [api]);
+  const load = useCallback(
+    () => void queryClient.invalidateQueries({ queryKey: queryKeys.visitQueue() }),
+    [queryClient],
+  );
 
   useEffect(() => {
-    void load();
-    const poll = setInterval(() => void load(), QUEUE_POLL_MS);
     const tick = setInterval(() => setNow(Date.now()), 1000);
     // Warm the ICE servers now, so admitting costs nothing extra.
     void iceServersFor(api, me.userId).catch(() => undefined);
-    return () => {
-      clearInterval(poll);
-      clearInterval(tick);
-    };
-  }, [api, load, me.userId]);
+    return () => clearInterval(tick);
+  }, [api, me.userId]);
 
   // Live: a new request, a cancellation, or a colleague taking one.
   useEffect(() => {
     if (client === null) return undefined;
     return client.on((frame) => {
-      if (frame.type === 'visit.waiting' || frame.type === 'visit.cancelled' || frame.type === 'queue.changed') void load();
+      if (frame.type === 'visit.waiting' || frame.type === 'visit.cancelled' || frame.type === 'queue.changed') load();
     });
   }, [client, load]);
 
   // Back online after a drop: catch up on what was missed.
   useEffect(() => {
-    if (linkState === 'open') void load();
+    if (linkState === 'open') load();
   }, [linkState, load]);
 
-  // Which case each request is about (condition), fetched once per case.
-  useEffect(() => {
-    for (const item of queue ?? []) {
-      if (requestedCases.current.has(item.caseId)) continue;
-      requestedCases.current.add(item.caseId);
-      api.getCase(item.caseId).then(
-        (clinicalCase) => setCases((known) => ({ ...known, [clinicalCase.caseId]: clinicalCase })),
-        () => requestedCases.current.delete(item.caseId),
-      );
-    }
-  }, [api, queue]);
+  // Which case each request is about (condition): one query per case, shared with the case page.
+  const caseIds = useMemo(() => [...new Set((queue ?? []).map((item) => item.caseId))], [queue]);
+  const caseAnswers = useQueries({
+    queries: caseIds.map((caseId) => ({
+      queryKey: queryKeys.caseDetail(caseId),
+      queryFn: ({ signal }: { signal: AbortSignal }) => api.getCase(caseId, signal),
+      // The case changes rarely while its patient waits; the queue itself is what moves.
+      staleTime: QUEUE_POLL_MS,
+    })),
+  });
+  const conditions = new Map(caseIds.map((caseId, index) => [caseId, caseAnswers[index]?.data?.condition]));
 
   const admit = async (item: VisitQueueItem) => {
     if (client === null) return;
+    // eslint-disable-next-line react-hooks/purity -- an async click handler, never run during render
     const clicked = performance.now();
     setBusy(item.roomId);
     setNotice(null);
+    setActionError(null);
     // Camera, ICE servers and the admit go in parallel: the clock of the call set-up is running.
     const media = LocalMedia.open().then(
       (local) => {
@@ -102,6 +101,7 @@ export function DoctorQueuePage() {
     const iceServers = iceServersFor(api, me.userId).catch(() => undefined);
     try {
       await api.admitVisit(item.roomId);
+      // eslint-disable-next-line react-hooks/purity -- (the same click handler)
       callLog(`admitted after ${Math.round(performance.now() - clicked)} ms`);
     } catch (failure) {
       void media.then(({ local }) => local?.stop());
@@ -109,15 +109,15 @@ export function DoctorQueuePage() {
       if (failure instanceof ApiError && failure.code === 'visit_state_changed') {
         setNotice(`${item.patient} is no longer waiting (another doctor admitted them, or they cancelled).`);
       } else {
-        setError(failure);
+        setActionError(failure);
       }
-      void load();
+      load();
       return;
     }
     const { local, failure } = await media;
     if (local === null) {
       // Admitted; the call page asks for the camera again and explains what is wrong.
-      navigate(callPath(item.roomId), { state: { mediaError: String(failure) } });
+      void navigate(callPath(item.roomId), { state: { mediaError: String(failure) } });
       return;
     }
     const session = new CallSession({
@@ -131,18 +131,19 @@ export function DoctorQueuePage() {
     });
     setCurrentCall(session);
     void session.start();
-    navigate(callPath(item.roomId));
+    void navigate(callPath(item.roomId));
   };
 
   const decline = async (item: VisitQueueItem) => {
     setBusy(item.roomId);
+    setActionError(null);
     try {
       await api.declineVisit(item.roomId);
     } catch (failure) {
-      if (!(failure instanceof ApiError && failure.code === 'visit_state_changed')) setError(failure);
+      if (!(failure instanceof ApiError && failure.code === 'visit_state_changed')) setActionError(failure);
     }
     setBusy(null);
-    void load();
+    load();
   };
 
   return (
@@ -153,7 +154,15 @@ export function DoctorQueuePage() {
           {linkState === 'open' ? 'Live' : 'Reconnecting…'}
         </span>
       </div>
-      {error !== null && <ErrorBanner error={error} onRetry={() => void load()} />}
+      {error !== null && (
+        <ErrorBanner
+          error={error}
+          onRetry={() => {
+            setActionError(null);
+            load();
+          }}
+        />
+      )}
       {notice !== null && (
         <p className="notice" role="status">
           {notice}
@@ -182,7 +191,7 @@ export function DoctorQueuePage() {
                 <tr key={item.roomId} data-testid="visit-queue-item" data-room-id={item.roomId} data-case-id={item.caseId}>
                   <td>{item.position}</td>
                   <th scope="row">{item.patient}</th>
-                  <td>{cases[item.caseId]?.condition ?? <span className="mono">{item.caseId}</span>}</td>
+                  <td>{conditions.get(item.caseId) ?? <span className="mono">{item.caseId}</span>}</td>
                   <td data-testid="visit-queue-waited">{waited(item, loadedAt, now)}</td>
                   <td>{formatDateTime(item.requestedAt)}</td>
                   <td className="visit-queue__actions">

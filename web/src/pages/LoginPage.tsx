@@ -46,7 +46,7 @@ export function LoginPage() {
     setErrorMessage(null);
     try {
       const started = await login({ username: trimmedUsername, password });
-      navigate(landingPathAfterLogin(started.me.role, requestedPath), { replace: true });
+      void navigate(landingPathAfterLogin(started.me.role, requestedPath), { replace: true });
     } catch (error) {
       setErrorMessage(describeError(error));
       setPassword('');

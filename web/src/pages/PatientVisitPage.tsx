@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import type { Case, Visit } from '../api/types.ts';
+import type { Visit } from '../api/types.ts';
 import { useSignedInUser } from '../auth/AuthProvider.tsx';
 import { CallView } from '../call/CallView.tsx';
 import { EndedSummary } from '../call/EndedSummary.tsx';
@@ -13,6 +13,7 @@ import { defaultSiteFor, useBodySites, useKeepAwakeDuringCall, useSignaling } fr
 import { useCallSnapshot, useEndCallOnLeave } from '../call/useCallSession.ts';
 import { VideoTile } from '../call/VideoTile.tsx';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
+import { useCaseDetail } from '../hooks.ts';
 import { casePath } from '../routing/roles.ts';
 import { useServices } from '../services.tsx';
 
@@ -56,7 +57,6 @@ export function PatientVisitPage() {
   const me = useSignedInUser();
   const { client, state: linkState } = useSignaling();
   const sites = useBodySites();
-  const [clinicalCase, setCase] = useState<Case | null>(null);
   const [media, setMedia] = useState<LocalMedia | null>(null);
   const [mediaError, setMediaError] = useState<unknown>(null);
   const [mediaAttempt, setMediaAttempt] = useState(0);
@@ -74,11 +74,7 @@ export function PatientVisitPage() {
   useEndCallOnLeave(session);
   useKeepAwakeDuringCall(session !== null);
 
-  useEffect(() => {
-    const controller = new AbortController();
-    api.getCase(caseId, controller.signal).then(setCase, () => undefined);
-    return () => controller.abort();
-  }, [api, caseId]);
+  const clinicalCase = useCaseDetail(caseId).data ?? null;
 
   // Camera and microphone for the check, the waiting room's self-view and then the call.
   const needsMedia = stage.name === 'check' || stage.name === 'requesting' || stage.name === 'waiting';
@@ -86,6 +82,7 @@ export function PatientVisitPage() {
     if (!needsMedia) return undefined;
     let opened: LocalMedia | null = null;
     let cancelled = false;
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- clears the last attempt's camera error as this effect opens the camera again (an external system)
     setMediaError(null);
     LocalMedia.open().then(
       (local) => {
