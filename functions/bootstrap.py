@@ -328,7 +328,7 @@ class Container:
             from functions.crypto.local_keys import LocalKeyProvider
 
             # A key file is for the embedded local stack only; a deployed stage must use KMS.
-            if settings.stage in ("dev", "prod") or not settings.local_key_file:
+            if settings.stage != "local" or not settings.local_key_file:
                 raise KeyUnavailable("KEY_PROVIDER=local needs LOCAL_KEY_FILE and the local stage.",
                                      code="key_not_configured")
             return LocalKeyProvider(Path(settings.local_key_file))

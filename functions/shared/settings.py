@@ -69,7 +69,14 @@ class Settings:
 
     @property
     def effective_jwks_url(self) -> str:
-        return self.jwks_url or f"{self.issuer}/.well-known/jwks.json"
+        """Where the authorizer fetches the keys it trusts. An override exists for the local stack (its
+        moto serves the JWKS over http); a deployed stage takes one only over https, since whoever
+        controls that document can sign any token."""
+        if not self.jwks_url:
+            return f"{self.issuer}/.well-known/jwks.json"
+        if self.stage != "local" and not self.jwks_url.startswith("https://"):
+            raise ValueError(f"JWKS_URL must be an https URL outside the local stage (stage {self.stage}).")
+        return self.jwks_url
 
     def table_name(self, logical_name: str) -> str:
         return f"{self.table_prefix}{logical_name}"

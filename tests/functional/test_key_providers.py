@@ -171,8 +171,8 @@ def test_a_key_missing_from_the_keyring_is_key_unavailable(tmp_path: Path) -> No
                                                                    CONTEXT)
 
 
-@pytest.mark.parametrize("stage", ["dev", "prod"])
-def test_deployed_stages_refuse_the_local_key_file(stage: str, tmp_path: Path,
+@pytest.mark.parametrize("stage", ["dev", "prod", "staging", "demo"])
+def test_every_stage_but_local_refuses_the_local_key_file(stage: str, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     from functions.bootstrap import Container
 

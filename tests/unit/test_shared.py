@@ -125,6 +125,24 @@ def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.table_name("cases") == "p-cases"
 
 
+@pytest.mark.parametrize(("stage", "url", "allowed"), [
+    ("local", "http://127.0.0.1:5000/pool/.well-known/jwks.json", True),
+    ("dev", "https://keys.example.org/jwks.json", True),
+    ("dev", "http://keys.example.org/jwks.json", False),
+    ("prod", "http://127.0.0.1:5000/jwks.json", False),
+])
+def test_a_jwks_override_outside_the_local_stack_must_be_https(monkeypatch: pytest.MonkeyPatch, stage: str, url: str,
+                                                               allowed: bool) -> None:
+    monkeypatch.setenv("STAGE", stage)
+    monkeypatch.setenv("JWKS_URL", url)
+    settings = Settings.from_environ()
+    if allowed:
+        assert settings.effective_jwks_url == url
+    else:
+        with pytest.raises(ValueError, match="https"):
+            _ = settings.effective_jwks_url
+
+
 def test_a_new_invocation_forgets_the_previous_callers_ids() -> None:
     from functions.shared.observability import append_keys, get_logger, start_invocation
 
