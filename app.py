@@ -8,6 +8,7 @@ from functions.admin.routes import admin
 from functions.audit.routes import audit
 from functions.cases.routes import cases
 from functions.emr.routes import emr
+from functions.icd10.routes import icd10
 from functions.identity.authorizer import authorizers
 from functions.identity.routes import identity
 from functions.images.events import image_events
@@ -31,6 +32,7 @@ app.register_blueprint(admin)
 app.register_blueprint(visits)
 app.register_blueprint(timeline)
 app.register_blueprint(emr)
+app.register_blueprint(icd10)
 app.register_blueprint(audit)
 app.register_blueprint(lesions)
 app.register_blueprint(images)

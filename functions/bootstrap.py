@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from functions.crypto.ports import KeyProvider
     from functions.crypto.sealer import EnvelopeSealer
     from functions.emr.service import EmrService
+    from functions.icd10.service import CodeSearch
     from functions.identity.directory import CognitoDirectory
     from functions.identity.service import ConnectTicketService, SessionService
     from functions.identity.tokens import JwksTokenVerifier
@@ -377,6 +378,15 @@ class Container:
             DynamoRecordStore(self.field_sealer), self.access, CasePatients(self.case_store),
             VisitCases(self.visit_store), self.audit, sources, timeline=self.timeline_store,
         )
+
+    # --- ICD-10 code search ----------------------------------------------------------------
+    @cached_property
+    def icd10(self) -> CodeSearch:
+        # The code set itself loads on the first search, not here (see functions/icd10/catalog.py).
+        from functions.icd10.catalog import IcdTenCm
+        from functions.icd10.service import CodeSearch
+
+        return CodeSearch(IcdTenCm())
 
 
 _container: Container | None = None

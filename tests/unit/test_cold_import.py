@@ -12,7 +12,8 @@ socket.socket.connect = refuse
 socket.create_connection = refuse
 import app
 heavy = sorted(m for m in ("boto3", "botocore.session", "pynamodb.models", "jwt", "aws_xray_sdk.core",
-                           "aws_lambda_powertools", "cryptography.hazmat.primitives.asymmetric.rsa")
+                           "aws_lambda_powertools", "cryptography.hazmat.primitives.asymmetric.rsa",
+                           "simple_icd_10_cm")
                if m in sys.modules)
 print("HEAVY=" + ",".join(heavy))
 from functions import bootstrap as container
