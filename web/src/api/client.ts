@@ -34,6 +34,14 @@ import type {
   VisitQueue,
   VisitRecordList,
   WsTicket,
+  Icd10SearchResult,
+  RecordAmendment,
+  RecordEntry,
+  RecordEntryList,
+  RecordEntryRequest,
+  RecordHistory,
+  RecordListQuery,
+  RecordRetraction,
 } from './types.ts';
 
 /** The slice of the Fetch API the client needs; injectable so tests can fake the server. */
@@ -52,11 +60,14 @@ export class ApiError extends Error {
   override readonly name = 'ApiError';
   readonly status: number;
   readonly code: string;
+  /** The contract's machine-readable `error.details` (e.g. the current entry on a 409), if any. */
+  readonly details: unknown;
 
-  constructor(status: number, code: string, message: string, options?: { cause?: unknown }) {
+  constructor(status: number, code: string, message: string, options?: { cause?: unknown; details?: unknown }) {
     super(message, options);
     this.status = status;
     this.code = code;
+    this.details = options?.details;
   }
 }
 
@@ -71,7 +82,9 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
     try {
       const body: unknown = JSON.parse(text);
       if (isApiErrorBody(body)) {
-        return new ApiError(response.status, body.error.code, body.error.message);
+        return new ApiError(response.status, body.error.code, body.error.message, {
+          details: (body.error as { details?: unknown }).details,
+        });
       }
     } catch {
       // Not JSON (e.g. a proxy's HTML error page); fall back to the status below.
@@ -84,7 +97,7 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
   );
 }
 
-type HttpMethod = 'GET' | 'POST';
+type HttpMethod = 'GET' | 'POST' | 'PUT';
 
 interface RequestSpec {
   method: HttpMethod;
@@ -354,6 +367,51 @@ export class ApiClient {
     return this.authorized<Visit>({ method: 'POST', path: `${visitPath(roomId)}/${action}`, body: {}, signal });
   }
 
+  // --- Medical record (docs/api.md#medical-record) -------------------------------------
+
+  listRecordEntries(caseId: string, query: RecordListQuery = {}, signal?: AbortSignal): Promise<RecordEntryList> {
+    return this.authorized<RecordEntryList>({
+      method: 'GET',
+      path: withQuery(`${casePath(caseId)}/records`, query),
+      signal,
+    });
+  }
+
+  createRecordEntry(caseId: string, entry: RecordEntryRequest, signal?: AbortSignal): Promise<RecordEntry> {
+    return this.authorized<RecordEntry>({ method: 'POST', path: `${casePath(caseId)}/records`, body: entry, signal });
+  }
+
+  /** A new version; ApiError 409 `version_conflict` (details: {currentVersion, current}) if another landed first. */
+  amendRecordEntry(caseId: string, entryId: string, amendment: RecordAmendment, signal?: AbortSignal): Promise<RecordEntry> {
+    return this.authorized<RecordEntry>({ method: 'PUT', path: recordPath(caseId, entryId), body: amendment, signal });
+  }
+
+  retractRecordEntry(caseId: string, entryId: string, retraction: RecordRetraction, signal?: AbortSignal): Promise<RecordEntry> {
+    return this.authorized<RecordEntry>({
+      method: 'POST',
+      path: `${recordPath(caseId, entryId)}/retract`,
+      body: retraction,
+      signal,
+    });
+  }
+
+  getRecordHistory(caseId: string, entryId: string, query: PageQuery = {}, signal?: AbortSignal): Promise<RecordHistory> {
+    return this.authorized<RecordHistory>({
+      method: 'GET',
+      path: withQuery(`${recordPath(caseId, entryId)}/history`, query),
+      signal,
+    });
+  }
+
+  /** The case's record as a FHIR R4 Bundle (collection). */
+  getCaseFhir(caseId: string, signal?: AbortSignal): Promise<unknown> {
+    return this.authorized<unknown>({ method: 'GET', path: `${casePath(caseId)}/fhir`, signal });
+  }
+
+  searchIcd10(query: string, limit?: number, signal?: AbortSignal): Promise<Icd10SearchResult> {
+    return this.authorized<Icd10SearchResult>({ method: 'GET', path: withQuery('/icd10', { q: query, limit }), signal });
+  }
+
   // --- Operations -------------------------------------------------------------------------
 
   listAdminUsers(signal?: AbortSignal): Promise<AdminUserList> {
@@ -469,6 +527,10 @@ export interface PageQuery {
 
 function visitPath(roomId: string): string {
   return `/visits/${encodeURIComponent(roomId)}`;
+}
+
+function recordPath(caseId: string, entryId: string): string {
+  return `${casePath(caseId)}/records/${encodeURIComponent(entryId)}`;
 }
 
 function casePath(caseId: string): string {

@@ -432,3 +432,98 @@ export interface VisitRecord {
 export interface VisitRecordList {
   items: VisitRecord[];
 }
+
+// --- Medical record (docs/api.md, "Medical record") -----------------------------------------
+
+export type RecordKind = 'note' | 'diagnosis' | 'prescription' | 'plan' | 'followup';
+
+export type RecordStatus = 'active' | 'entered-in-error';
+
+/** Content by kind (strict on the server; unknown fields are refused). */
+export type RecordContent = Record<string, unknown>;
+
+export interface RecordLinks {
+  visitIds: string[];
+  photoIds: string[];
+}
+
+export interface RecordEntry {
+  entryId: string;
+  caseId: string;
+  patientId: string;
+  kind: RecordKind;
+  status: RecordStatus;
+  version: number;
+  content: RecordContent;
+  links: RecordLinks;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
+  retraction?: { reason: string; at: string; by: string };
+}
+
+export interface RecordEntryList {
+  items: RecordEntry[];
+  nextCursor: string | null;
+}
+
+export interface RecordListQuery {
+  kind?: RecordKind;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface RecordEntryRequest {
+  kind: RecordKind;
+  content: RecordContent;
+  links?: Partial<RecordLinks>;
+}
+
+export interface RecordAmendment {
+  expectedVersion: number;
+  content: RecordContent;
+  links?: Partial<RecordLinks>;
+}
+
+export interface RecordRetraction {
+  expectedVersion: number;
+  reason: string;
+}
+
+export interface RecordVersion {
+  version: number;
+  action: 'create' | 'amend' | 'retract';
+  status: RecordStatus;
+  at: string;
+  authorId: string;
+  authorRole: string;
+  changedFields: string[];
+  content: RecordContent;
+  links: RecordLinks;
+  reason?: string;
+}
+
+export interface RecordHistory {
+  entryId: string;
+  items: RecordVersion[];
+  nextCursor: string | null;
+}
+
+/** `error.details` of 409 `version_conflict` and `entry_retracted`. */
+export interface RecordConflictDetails {
+  currentVersion: number;
+  current: RecordEntry;
+}
+
+export interface Icd10Code {
+  code: string;
+  label: string;
+  /** No more specific child code. */
+  leaf: boolean;
+}
+
+export interface Icd10SearchResult {
+  codeSet: string;
+  items: Icd10Code[];
+}

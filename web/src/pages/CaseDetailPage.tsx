@@ -8,6 +8,7 @@ import { Loading } from '../components/Loading.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDate, formatDateTime } from '../format.ts';
 import { useCaseDetail } from '../hooks.ts';
+import { RecordSection } from '../record/RecordSection.tsx';
 import { homePathForRole } from '../routing/roles.ts';
 
 export function CaseDetailPage() {
@@ -31,6 +32,7 @@ export function CaseDetailPage() {
           <CaseDetail clinicalCase={clinicalCase.data} showPatient={me.role === 'doctor'} />
           {me.role === 'patient' && <StartVisitLink caseId={clinicalCase.data.caseId} />}
           <CaseTracking clinicalCase={clinicalCase.data} role={me.role} />
+          {me.role === 'doctor' && <RecordSection clinicalCase={clinicalCase.data} />}
         </>
       )}
     </div>

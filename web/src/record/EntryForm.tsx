@@ -1,0 +1,339 @@
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import { ApiError } from '../api/client.ts';
+import type { RecordConflictDetails, RecordEntry, RecordKind, RecordLinks } from '../api/types.ts';
+import { ActionError } from '../cases/ActionError.tsx';
+import { useServices } from '../services.tsx';
+import { BodySitePicker } from './BodySitePicker.tsx';
+import { ConflictView } from './ConflictView.tsx';
+import { useRecordCase } from './context.ts';
+import { Icd10Picker } from './Icd10Picker.tsx';
+import {
+  contentToDraft,
+  draftChanged,
+  DraftError,
+  draftToContent,
+  emptyDraft,
+  kindSpec,
+  type Draft,
+  type FieldSpec,
+} from './kinds.ts';
+import { LinksPicker } from './Links.tsx';
+import { compareVersions, reapply, sameValue, type MergeRow } from './merge.ts';
+
+const NO_LINKS: RecordLinks = { visitIds: [], photoIds: [] };
+
+interface Props {
+  kind: RecordKind;
+  /** The entry to amend (the form starts from its current version); absent for a new entry. */
+  entry?: RecordEntry;
+  onSaved: (entry: RecordEntry) => void;
+  /** Close the form (the section asks first when there is unsaved text). */
+  onCancel: () => void;
+  /** Close the form without asking: the doctor chose to drop their change. */
+  onDiscard: () => void;
+  onDirtyChange: (dirty: boolean) => void;
+}
+
+interface Conflict {
+  theirs: RecordEntry;
+  rows: MergeRow[];
+}
+
+/** Write a new entry of a kind, or amend one. Everything typed lives in this component's memory only. */
+export function EntryForm({ kind, entry, onSaved, onCancel, onDiscard, onDirtyChange }: Props) {
+  const { api } = useServices();
+  const { clinicalCase, sites } = useRecordCase();
+  const spec = kindSpec(kind);
+  const formId = useId();
+  const [base, setBase] = useState<RecordEntry | undefined>(entry);
+  const [start, setStart] = useState<Draft>(() => (entry ? contentToDraft(kind, entry.content) : emptyDraft(kind)));
+  const [startLinks, setStartLinks] = useState<RecordLinks>(entry?.links ?? NO_LINKS);
+  const [draft, setDraft] = useState<Draft>(start);
+  const [links, setLinks] = useState<RecordLinks>(startLinks);
+  const [conflict, setConflict] = useState<Conflict | null>(null);
+  const [keepTheirs, setKeepTheirs] = useState<Set<string>>(new Set());
+  const [notice, setNotice] = useState<string | null>(null);
+  const [fieldError, setFieldError] = useState<DraftError | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [saving, setSaving] = useState(false);
+
+  const dirty = conflict !== null || draftChanged(start, draft) || !sameValue(startLinks, links);
+  useEffect(() => onDirtyChange(dirty), [dirty, onDirtyChange]);
+  useEffect(() => () => onDirtyChange(false), [onDirtyChange]);
+
+  const set = (name: string, value: string) => {
+    setDraft((current) => ({ ...current, [name]: value }));
+    if (fieldError?.field === name) setFieldError(null);
+  };
+
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    let content;
+    try {
+      content = draftToContent(kind, draft);
+    } catch (failure) {
+      if (failure instanceof DraftError) {
+        setFieldError(failure);
+        return;
+      }
+      throw failure;
+    }
+    setSaving(true);
+    try {
+      const saved = base === undefined
+        ? await api.createRecordEntry(clinicalCase.caseId, { kind, content, links })
+        : await api.amendRecordEntry(clinicalCase.caseId, base.entryId, { expectedVersion: base.version, content, links });
+      onDirtyChange(false);
+      onSaved(saved);
+    } catch (failure) {
+      const details = conflictDetails(failure);
+      if (base !== undefined && details !== null && failure instanceof ApiError && failure.code === 'version_conflict') {
+        const rows = compareVersions(
+          { content: base.content, links: base.links },
+          { content: details.current.content, links: details.current.links },
+          { content, links },
+          Object.keys(spec.contentLabels),
+        );
+        setConflict({ theirs: details.current, rows });
+        setKeepTheirs(new Set());
+        setNotice(null);
+      } else {
+        setError(failure);
+      }
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const reapplyMine = () => {
+    if (conflict === null) return;
+    const { theirs, rows } = conflict;
+    const merged = reapply(rows, { content: theirs.content, links: theirs.links }, keepTheirs);
+    const theirsDraft = contentToDraft(kind, theirs.content);
+    setBase(theirs);
+    setStart(theirsDraft);
+    setStartLinks(theirs.links);
+    setDraft(contentToDraft(kind, merged.content));
+    setLinks(merged.links);
+    setConflict(null);
+    setNotice(`Your changes are re-applied on version ${theirs.version}. Check them, then save.`);
+  };
+
+  const title = base === undefined ? `New ${spec.singular}` : `Amend ${spec.singular} (version ${base.version})`;
+
+  return (
+    <form
+      className="record-form"
+      aria-labelledby={`${formId}-title`}
+      data-testid="record-form"
+      data-kind={kind}
+      data-mode={base === undefined ? 'create' : 'amend'}
+      onSubmit={save}
+      noValidate
+    >
+      <h3 id={`${formId}-title`}>{title}</h3>
+      {notice !== null && (
+        <p className="notice" role="status" data-testid="record-reapplied">
+          {notice}
+        </p>
+      )}
+      {conflict !== null && (
+        <ConflictView
+          kind={kind}
+          theirs={conflict.theirs}
+          rows={conflict.rows}
+          keepTheirs={keepTheirs}
+          onChoose={(field, takeTheirs) =>
+            setKeepTheirs((current) => {
+              const next = new Set(current);
+              if (takeTheirs) next.add(field);
+              else next.delete(field);
+              return next;
+            })
+          }
+          onReapply={reapplyMine}
+          onDiscard={() => {
+            onDirtyChange(false);
+            onDiscard();
+          }}
+        />
+      )}
+      <fieldset className="record-form__fields" disabled={conflict !== null || saving}>
+        {spec.fields.map((field) =>
+          field.name === 'durationUnit' ? null : (
+            <FormField
+              key={field.name}
+              kind={kind}
+              field={field}
+              draft={draft}
+              set={set}
+              sites={sites}
+              invalid={fieldError?.field === field.name}
+            />
+          ),
+        )}
+        <LinksPicker links={links} onChange={setLinks} />
+      </fieldset>
+      {fieldError !== null && (
+        <p className="action-error" role="alert" data-testid="record-form-invalid">
+          {fieldError.message}
+        </p>
+      )}
+      <ActionError error={error} testId="record-form-error" />
+      <div className="record-form__actions">
+        <button type="submit" className="button button--primary" disabled={saving || conflict !== null} data-testid="record-save">
+          {saving ? 'Saving…' : base === undefined ? `Save ${spec.singular}` : `Save version ${base.version + 1}`}
+        </button>
+        <button type="button" className="button button--secondary" onClick={onCancel} data-testid="record-cancel">
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function conflictDetails(failure: unknown): RecordConflictDetails | null {
+  if (!(failure instanceof ApiError) || failure.status !== 409) return null;
+  const details = failure.details as Partial<RecordConflictDetails> | undefined;
+  return details?.current !== undefined && typeof details.currentVersion === 'number'
+    ? (details as RecordConflictDetails)
+    : null;
+}
+
+function FormField({
+  kind,
+  field,
+  draft,
+  set,
+  sites,
+  invalid,
+}: {
+  kind: RecordKind;
+  field: FieldSpec;
+  draft: Draft;
+  set: (name: string, value: string) => void;
+  sites: ReturnType<typeof useRecordCase>['sites'];
+  invalid: boolean;
+}) {
+  const id = useId();
+  const value = draft[field.name] ?? '';
+  const testId = `record-field-${field.name}`;
+  const label = (
+    <label className="field__label" htmlFor={id}>
+      {field.label}
+      {field.required === true && <span aria-hidden="true"> *</span>}
+    </label>
+  );
+
+  switch (field.input) {
+    case 'icd10':
+      return (
+        <div className="field" data-testid={testId}>
+          <span className="field__label">{field.label} *</span>
+          <Icd10Picker
+            code={value}
+            label={draft.text ?? ''}
+            invalid={invalid}
+            onPick={(code, text) => {
+              set('code', code);
+              set('text', text);
+            }}
+          />
+        </div>
+      );
+    case 'sites':
+      return (
+        <div className="field" data-testid={testId}>
+          <span className="field__label">{field.label}</span>
+          <BodySitePicker
+            sites={sites}
+            selected={value.split('\n').filter((site) => site !== '')}
+            onChange={(selected) => set(field.name, selected.join('\n'))}
+          />
+        </div>
+      );
+    case 'select':
+      return (
+        <div className="field">
+          {label}
+          <select
+            id={id}
+            className="field__input"
+            data-testid={testId}
+            value={value}
+            aria-invalid={invalid}
+            onChange={(event) => set(field.name, event.target.value)}
+          >
+            {field.options?.map(([option, text]) => (
+              <option key={option} value={option}>
+                {text}
+              </option>
+            ))}
+          </select>
+        </div>
+      );
+    case 'textarea':
+    case 'lines':
+      return (
+        <div className="field">
+          {label}
+          <textarea
+            id={id}
+            className="field__input"
+            data-testid={testId}
+            rows={field.input === 'lines' ? 3 : kind === 'note' ? 4 : 2}
+            maxLength={field.input === 'lines' ? undefined : field.maxLength}
+            value={value}
+            aria-invalid={invalid}
+            onChange={(event) => set(field.name, event.target.value)}
+          />
+        </div>
+      );
+    case 'number':
+      return (
+        <div className="field field--inline">
+          {label}
+          <input
+            id={id}
+            className="field__input field__input--short"
+            type="number"
+            min={1}
+            max={3650}
+            data-testid={testId}
+            value={value}
+            aria-invalid={invalid}
+            onChange={(event) => set(field.name, event.target.value)}
+          />
+          <select
+            className="field__input field__input--short"
+            aria-label="Unit"
+            data-testid="record-field-durationUnit"
+            value={draft.durationUnit ?? 'week'}
+            onChange={(event) => set('durationUnit', event.target.value)}
+          >
+            <option value="day">days</option>
+            <option value="week">weeks</option>
+            <option value="month">months</option>
+          </select>
+        </div>
+      );
+    default:
+      return (
+        <div className="field">
+          {label}
+          <input
+            id={id}
+            className="field__input"
+            type={field.input === 'date' ? 'date' : 'text'}
+            maxLength={field.maxLength}
+            data-testid={testId}
+            value={value}
+            aria-invalid={invalid}
+            placeholder={field.hint}
+            onChange={(event) => set(field.name, event.target.value)}
+          />
+        </div>
+      );
+  }
+}

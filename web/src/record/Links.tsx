@@ -1,0 +1,105 @@
+import type { Photo, RecordLinks, VisitRecord } from '../api/types.ts';
+import { siteLabel } from '../cases/siteLabels.ts';
+import { formatDate, formatDateTime } from '../format.ts';
+import { useRecordCase } from './context.ts';
+
+export function visitLabel(visit: VisitRecord | undefined): string {
+  if (visit === undefined) return 'Video visit (no longer listed)';
+  const when = visit.startedAt ?? visit.requestedAt;
+  const minutes = visit.durationSeconds !== null ? `, ${Math.max(1, Math.round(visit.durationSeconds / 60))} min` : '';
+  return `Video visit ${formatDateTime(when)}${minutes}`;
+}
+
+function photoLabel(photo: Photo | undefined, sites: Parameters<typeof siteLabel>[0]): string {
+  if (photo === undefined) return 'Photo';
+  return `${siteLabel(sites, photo.bodySite)}, ${formatDate(photo.capturedAt)}`;
+}
+
+/** An entry's linked visits and photos (photos as thumbnails). */
+export function LinkedItems({ links }: { links: RecordLinks }) {
+  const { visits, photos, sites } = useRecordCase();
+  if (links.visitIds.length === 0 && links.photoIds.length === 0) return null;
+  return (
+    <div className="record-links" data-testid="record-links">
+      {links.visitIds.length > 0 && (
+        <ul className="record-links__visits">
+          {links.visitIds.map((visitId) => (
+            <li key={visitId} data-testid="record-link-visit" data-visit-id={visitId}>
+              {visitLabel(visits.find((visit) => visit.roomId === visitId))}
+            </li>
+          ))}
+        </ul>
+      )}
+      {links.photoIds.length > 0 && (
+        <ul className="record-links__photos">
+          {links.photoIds.map((photoId) => {
+            const photo = photos.find((candidate) => candidate.photoId === photoId);
+            return (
+              <li key={photoId} data-testid="record-link-photo" data-photo-id={photoId}>
+                {photo !== undefined ? (
+                  <img className="record-links__thumb" src={photo.urls.thumb} alt={photoLabel(photo, sites)} loading="lazy" />
+                ) : (
+                  <span className="record-links__missing">Photo no longer available</span>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** Pick the case's visits and photos an entry refers to. */
+export function LinksPicker({ links, onChange }: { links: RecordLinks; onChange: (links: RecordLinks) => void }) {
+  const { visits, photos, sites } = useRecordCase();
+  const toggle = (list: 'visitIds' | 'photoIds', id: string) => {
+    const current = links[list];
+    onChange({ ...links, [list]: current.includes(id) ? current.filter((item) => item !== id) : [...current, id] });
+  };
+  return (
+    <fieldset className="links-picker" data-testid="record-links-picker">
+      <legend className="field__label">Refers to</legend>
+      {visits.length === 0 && photos.length === 0 && <p className="hint">This case has no visits or photos yet.</p>}
+      {visits.length > 0 && (
+        <ul className="links-picker__visits">
+          {visits.map((visit) => (
+            <li key={visit.roomId}>
+              <label className="choice">
+                <input
+                  type="checkbox"
+                  data-testid="record-pick-visit"
+                  data-visit-id={visit.roomId}
+                  checked={links.visitIds.includes(visit.roomId)}
+                  onChange={() => toggle('visitIds', visit.roomId)}
+                />{' '}
+                {visitLabel(visit)}
+              </label>
+            </li>
+          ))}
+        </ul>
+      )}
+      {photos.length > 0 && (
+        <ul className="links-picker__photos">
+          {photos.map((photo) => {
+            const picked = links.photoIds.includes(photo.photoId);
+            return (
+              <li key={photo.photoId}>
+                <button
+                  type="button"
+                  className={`links-picker__photo${picked ? ' links-picker__photo--picked' : ''}`}
+                  aria-pressed={picked}
+                  data-testid="record-pick-photo"
+                  data-photo-id={photo.photoId}
+                  onClick={() => toggle('photoIds', photo.photoId)}
+                >
+                  <img src={photo.urls.thumb} alt={photoLabel(photo, sites)} loading="lazy" />
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </fieldset>
+  );
+}

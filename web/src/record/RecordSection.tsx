@@ -1,0 +1,218 @@
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import type { Case, RecordEntry, RecordKind } from '../api/types.ts';
+import { ActionError } from '../cases/ActionError.tsx';
+import { useBodySites, usePhotoList } from '../cases/useCaseData.ts';
+import { ErrorBanner } from '../components/ErrorBanner.tsx';
+import { Loading } from '../components/Loading.tsx';
+import { useServices } from '../services.tsx';
+import { RecordCaseContext, type RecordCaseData } from './context.ts';
+import { EntryCard } from './EntryCard.tsx';
+import { EntryForm } from './EntryForm.tsx';
+import { fhirFileName, saveJsonFile } from './fhirDownload.ts';
+import { KINDS, type KindSpec } from './kinds.ts';
+import './record.css';
+import { RetractForm } from './RetractForm.tsx';
+import { useCaseVisits, useRecordGroup } from './useRecordData.ts';
+import { useLeaveGuard } from './useLeaveGuard.tsx';
+
+type Editor =
+  | { mode: 'create'; kind: RecordKind }
+  | { mode: 'amend'; entry: RecordEntry }
+  | { mode: 'retract'; entry: RecordEntry }
+  | null;
+
+const NO_REFRESH: Record<RecordKind, number> = { diagnosis: 0, prescription: 0, plan: 0, followup: 0, note: 0 };
+
+/**
+ * The case's medical record, for its doctors: entries grouped by kind, newest first, a page at a
+ * time; write, amend (with a conflict view that loses nothing), retract, read each entry's history,
+ * and download the case as a FHIR R4 Bundle. One form is open at a time; leaving it asks first.
+ */
+export function RecordSection({ clinicalCase }: { clinicalCase: Case }) {
+  const caseId = clinicalCase.caseId;
+  const vocabulary = useBodySites();
+  const visits = useCaseVisits(caseId);
+  const photos = usePhotoList(caseId, { limit: 50 }, 0);
+  const [editor, setEditor] = useState<Editor>(null);
+  const [dirty, setDirty] = useState(false);
+  const [refresh, setRefresh] = useState(NO_REFRESH);
+  const [historyOpen, setHistoryOpen] = useState<ReadonlySet<string>>(new Set());
+  const { guard, dialog } = useLeaveGuard(dirty);
+
+  const data = useMemo<RecordCaseData>(
+    () => ({ clinicalCase, sites: vocabulary.data?.sites, visits: visits.data ?? [], photos: photos.data ?? [] }),
+    [clinicalCase, vocabulary.data, visits.data, photos.data],
+  );
+
+  const open = (next: Editor) => guard(() => setEditor(next));
+  const close = useCallback(() => setEditor(null), []);
+  const saved = useCallback((entry: RecordEntry) => {
+    setEditor(null);
+    setRefresh((current) => ({ ...current, [entry.kind]: current[entry.kind] + 1 }));
+  }, []);
+  const discarded = useCallback(
+    (kind: RecordKind) => {
+      setEditor(null);
+      setRefresh((current) => ({ ...current, [kind]: current[kind] + 1 }));
+    },
+    [],
+  );
+  const toggleHistory = (entryId: string) =>
+    setHistoryOpen((current) => {
+      const next = new Set(current);
+      if (next.has(entryId)) next.delete(entryId);
+      else next.add(entryId);
+      return next;
+    });
+
+  return (
+    <RecordCaseContext value={data}>
+      <section className="record" aria-labelledby="record-title" data-testid="record-section">
+        <header className="record__header">
+          <h2 id="record-title">Medical record</h2>
+          <FhirDownload caseId={caseId} />
+        </header>
+        {dialog}
+        <div className="record__new" role="group" aria-label="Add to the record">
+          {KINDS.map((spec) => (
+            <button
+              key={spec.kind}
+              type="button"
+              className="button button--secondary button--small"
+              data-testid={`record-new-${spec.kind}`}
+              onClick={() => open({ mode: 'create', kind: spec.kind })}
+            >
+              Add {spec.singular}
+            </button>
+          ))}
+        </div>
+        {editor?.mode === 'create' && (
+          <EntryForm
+            key={`create-${editor.kind}`}
+            kind={editor.kind}
+            onSaved={saved}
+            onCancel={() => guard(close)}
+            onDiscard={close}
+            onDirtyChange={setDirty}
+          />
+        )}
+        {KINDS.map((spec) => (
+          <RecordGroup
+            key={spec.kind}
+            spec={spec}
+            caseId={caseId}
+            refresh={refresh[spec.kind]}
+            historyOpen={historyOpen}
+            onToggleHistory={toggleHistory}
+            editorFor={(entry) => {
+              if (editor === null || editor.mode === 'create' || editor.entry.entryId !== entry.entryId) return null;
+              return editor.mode === 'amend' ? (
+                <EntryForm
+                  key={`amend-${entry.entryId}-${entry.version}`}
+                  kind={entry.kind}
+                  entry={editor.entry}
+                  onSaved={saved}
+                  onCancel={() => guard(close)}
+                  onDiscard={() => discarded(entry.kind)}
+                  onDirtyChange={setDirty}
+                />
+              ) : (
+                <RetractForm entry={editor.entry} onRetracted={saved} onCancel={() => guard(close)} onDirtyChange={setDirty} />
+              );
+            }}
+            onAmend={(entry) => open({ mode: 'amend', entry })}
+            onRetract={(entry) => open({ mode: 'retract', entry })}
+          />
+        ))}
+      </section>
+    </RecordCaseContext>
+  );
+}
+
+function RecordGroup({
+  spec,
+  caseId,
+  refresh,
+  historyOpen,
+  onToggleHistory,
+  editorFor,
+  onAmend,
+  onRetract,
+}: {
+  spec: KindSpec;
+  caseId: string;
+  refresh: number;
+  historyOpen: ReadonlySet<string>;
+  onToggleHistory: (entryId: string) => void;
+  editorFor: (entry: RecordEntry) => ReactNode;
+  onAmend: (entry: RecordEntry) => void;
+  onRetract: (entry: RecordEntry) => void;
+}) {
+  const list = useRecordGroup(caseId, spec.kind);
+  const { reload } = list;
+  const seen = useRef(refresh);
+  useEffect(() => {
+    if (seen.current === refresh) return;
+    seen.current = refresh;
+    reload();
+  }, [refresh, reload]);
+
+  return (
+    <section className="record-group" aria-labelledby={`record-group-${spec.kind}`} data-testid={`record-group-${spec.kind}`}>
+      <h3 id={`record-group-${spec.kind}`}>{spec.plural}</h3>
+      {list.error !== null && <ErrorBanner error={list.error} onRetry={list.reload} />}
+      {list.items.length === 0 && list.loading && <Loading label={`Loading ${spec.plural.toLowerCase()}…`} />}
+      {list.items.length === 0 && !list.loading && list.error === null && <p className="empty">None yet.</p>}
+      <ul className="record-group__list">
+        {list.items.map((entry) => (
+          <EntryCard
+            key={entry.entryId}
+            entry={entry}
+            historyOpen={historyOpen.has(entry.entryId)}
+            onToggleHistory={() => onToggleHistory(entry.entryId)}
+            onAmend={() => onAmend(entry)}
+            onRetract={() => onRetract(entry)}
+            editor={editorFor(entry)}
+          />
+        ))}
+      </ul>
+      {list.hasMore && (
+        <button
+          type="button"
+          className="button button--secondary button--small"
+          data-testid={`record-more-${spec.kind}`}
+          disabled={list.loading}
+          onClick={list.loadMore}
+        >
+          {list.loading ? 'Loading…' : `Show older ${spec.plural.toLowerCase()}`}
+        </button>
+      )}
+    </section>
+  );
+}
+
+/** The case's record as a FHIR R4 Bundle, saved as a file (nothing is kept in the browser). */
+function FhirDownload({ caseId }: { caseId: string }) {
+  const { api } = useServices();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const download = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      saveJsonFile(await api.getCaseFhir(caseId), fhirFileName(caseId, new Date()), 'application/fhir+json');
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="record__download">
+      <button type="button" className="button button--secondary button--small" data-testid="record-fhir-download" disabled={busy} onClick={download}>
+        {busy ? 'Preparing…' : 'Download FHIR record'}
+      </button>
+      <ActionError error={error} testId="record-fhir-error" />
+    </div>
+  );
+}

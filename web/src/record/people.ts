@@ -1,0 +1,26 @@
+// Who wrote a version, in words. The one place the record asks for a person's name: when the app
+// has a name lookup from the user directory, this hook is what changes.
+
+import type { Case } from '../api/types.ts';
+import { useSignedInUser } from '../auth/AuthProvider.tsx';
+
+/**
+ * A person's name for `userId` as far as this page knows it: the signed-in doctor by their own
+ * name, the case's patient and doctors by their part in the case. Never the raw id.
+ */
+export function useDisplayName(userId: string, clinicalCase: Pick<Case, 'patientId' | 'doctors'>): string {
+  const me = useSignedInUser();
+  return describePerson(userId, me, clinicalCase);
+}
+
+export function describePerson(
+  userId: string,
+  me: { userId: string; displayName: string },
+  clinicalCase: Pick<Case, 'patientId' | 'doctors'>,
+): string {
+  if (userId === me.userId) return me.displayName;
+  if (userId === clinicalCase.patientId) return 'the patient';
+  const doctor = clinicalCase.doctors.find((candidate) => candidate.doctorId === userId);
+  if (doctor !== undefined) return doctor.kind === 'assigned' ? 'the assigned doctor' : 'an invited doctor';
+  return 'another doctor';
+}

@@ -1,0 +1,81 @@
+import { useCallback, useEffect, useRef, useState, type ReactElement } from 'react';
+import { useNavigate } from 'react-router';
+
+export interface LeaveGuard {
+  /** Runs `action` now, or after the doctor agrees to drop what they typed. */
+  guard: (action: () => void) => void;
+  /** The question, when one is open (render it). */
+  dialog: ReactElement | null;
+}
+
+/**
+ * Leaving a form with unsaved text asks first: closing or switching the form (through `guard`),
+ * following a link of the app (a click on any same-origin link is held while the form is dirty),
+ * and closing or reloading the tab (the browser's own question). Drafts live in memory only, so
+ * this question is the only thing that stands between a doctor and losing what they typed.
+ */
+export function useLeaveGuard(dirty: boolean): LeaveGuard {
+  const [pending, setPending] = useState<(() => void) | null>(null);
+  const navigate = useNavigate();
+  const dirtyRef = useRef(dirty);
+  dirtyRef.current = dirty;
+
+  useEffect(() => {
+    if (!dirty) return undefined;
+    const beforeUnload = (event: BeforeUnloadEvent) => {
+      event.preventDefault();
+      // Older browsers need a value here to ask at all.
+      event.returnValue = '';
+    };
+    // Capture phase on the document: runs before the router's own click handler on the link.
+    const onClick = (event: MouseEvent) => {
+      if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+      const link = (event.target as Element | null)?.closest?.('a[href]');
+      if (!(link instanceof HTMLAnchorElement) || link.target === '_blank' || link.hasAttribute('download')) return;
+      const url = new URL(link.href, window.location.href);
+      if (url.origin !== window.location.origin) return;
+      event.preventDefault();
+      event.stopPropagation();
+      setPending(() => () => navigate(`${url.pathname}${url.search}${url.hash}`));
+    };
+    window.addEventListener('beforeunload', beforeUnload);
+    document.addEventListener('click', onClick, true);
+    return () => {
+      window.removeEventListener('beforeunload', beforeUnload);
+      document.removeEventListener('click', onClick, true);
+    };
+  }, [dirty, navigate]);
+
+  const guard = useCallback((action: () => void) => {
+    if (dirtyRef.current) setPending(() => action);
+    else action();
+  }, []);
+
+  const dialog =
+    pending === null ? null : (
+      <div className="leave-dialog" role="alertdialog" aria-modal="true" aria-labelledby="leave-dialog-title" data-testid="leave-dialog">
+        <p id="leave-dialog-title" className="leave-dialog__text">
+          <strong>Leave this form?</strong> What you typed is not saved and will be lost.
+        </p>
+        <div className="leave-dialog__actions">
+          <button type="button" className="button button--primary" data-testid="leave-stay" onClick={() => setPending(null)}>
+            Keep editing
+          </button>
+          <button
+            type="button"
+            className="button button--secondary"
+            data-testid="leave-discard"
+            onClick={() => {
+              const action = pending;
+              setPending(null);
+              action();
+            }}
+          >
+            Discard and leave
+          </button>
+        </div>
+      </div>
+    );
+
+  return { guard, dialog };
+}
