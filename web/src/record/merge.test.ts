@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { RecordLinks } from '../api/types.ts';
 import { compareVersions, reapply, sameValue, type Side } from './merge.ts';
 
-const NO_LINKS = { visitIds: [], photoIds: [] };
+const NO_LINKS: RecordLinks = { visitIds: [], photoIds: [] };
 const side = (content: Record<string, unknown>, links = NO_LINKS): Side => ({ content, links });
 
 const base = side({ drug: 'MTX', dose: '10 mg', frequency: 'weekly', duration: { value: 12, unit: 'week' } });
