@@ -4,7 +4,7 @@
 // photos, scores and timeline, and neither the case itself nor any other case.
 // Add new resources here rather than writing key arrays inline in a screen.
 
-import type { PhotoListQuery } from '../api/types.ts';
+import type { PhotoListQuery, RecordKind } from '../api/types.ts';
 
 export const queryKeys = {
   /** Everything from the server: invalidating this refreshes every screen. */
@@ -30,4 +30,10 @@ export const queryKeys = {
   visit: (roomId: string) => [...queryKeys.all, 'visits', 'room', roomId] as const,
   /** The doctor's waiting room. */
   visitQueue: () => [...queryKeys.all, 'visits', 'queue'] as const,
+  // The medical record (record section of the case page).
+  records: (caseId: string, kind: RecordKind) => [...queryKeys.case(caseId), 'records', kind] as const,
+  recordHistory: (caseId: string, entryId: string, version: number) =>
+    [...queryKeys.case(caseId), 'record-history', entryId, { version }] as const,
+  caseVisitRecords: (caseId: string) => [...queryKeys.case(caseId), 'visit-records'] as const,
+  icd10: (query: string) => [...queryKeys.all, 'icd10', query] as const,
 };

@@ -17,12 +17,12 @@ const ACTIONS: Record<RecordVersion['action'], string> = {
 
 /** Every version of an entry, newest first: who, when, which fields, and what it said. */
 export function HistoryView({ entry }: { entry: RecordEntry }) {
-  const history = useRecordHistory(entry.caseId, entry.entryId);
+  const history = useRecordHistory(entry);
   return (
     <section className="record-history" aria-label="Version history" data-testid="record-history">
       <h4>Version history</h4>
       {history.error !== null && <ErrorBanner error={history.error} onRetry={history.reload} />}
-      {history.items.length === 0 && history.loading && <Loading label="Loading versions…" />}
+      {!history.loaded && history.loading && <Loading label="Loading versions…" />}
       <ol className="record-history__list">
         {history.items.map((version) => (
           <VersionItem key={version.version} entry={entry} version={version} />

@@ -1,8 +1,10 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useCallback, useMemo, useState, type ReactNode } from 'react';
 import type { Case, RecordEntry, RecordKind } from '../api/types.ts';
 import { ActionError } from '../cases/ActionError.tsx';
 import { useBodySites, usePhotoList } from '../cases/useCaseData.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
+import { queryKeys, restartFromFirstPage } from '../data/index.ts';
 import { Loading } from '../components/Loading.tsx';
 import { useServices } from '../services.tsx';
 import { RecordCaseContext, type RecordCaseData } from './context.ts';
@@ -12,7 +14,7 @@ import { fhirFileName, saveJsonFile } from './fhirDownload.ts';
 import { KINDS, type KindSpec } from './kinds.ts';
 import './record.css';
 import { RetractForm } from './RetractForm.tsx';
-import { useCaseVisits, useRecordGroup } from './useRecordData.ts';
+import { useCaseVisitRecords, useRecordGroup } from './useRecordData.ts';
 import { useLeaveGuard } from './useLeaveGuard.tsx';
 
 type Editor =
@@ -20,8 +22,6 @@ type Editor =
   | { mode: 'amend'; entry: RecordEntry }
   | { mode: 'retract'; entry: RecordEntry }
   | null;
-
-const NO_REFRESH: Record<RecordKind, number> = { diagnosis: 0, prescription: 0, plan: 0, followup: 0, note: 0 };
 
 /**
  * The case's medical record, for its doctors: entries grouped by kind, newest first, a page at a
@@ -31,31 +31,39 @@ const NO_REFRESH: Record<RecordKind, number> = { diagnosis: 0, prescription: 0, 
 export function RecordSection({ clinicalCase }: { clinicalCase: Case }) {
   const caseId = clinicalCase.caseId;
   const vocabulary = useBodySites();
-  const visits = useCaseVisits(caseId);
+  const visits = useCaseVisitRecords(caseId);
   const photos = usePhotoList(caseId, { limit: 50 }, 0);
   const [editor, setEditor] = useState<Editor>(null);
   const [dirty, setDirty] = useState(false);
-  const [refresh, setRefresh] = useState(NO_REFRESH);
+  const queryClient = useQueryClient();
   const [historyOpen, setHistoryOpen] = useState<ReadonlySet<string>>(new Set());
   const { guard, dialog } = useLeaveGuard(dirty);
 
   const data = useMemo<RecordCaseData>(
-    () => ({ clinicalCase, sites: vocabulary.data?.sites, visits: visits.data ?? [], photos: photos.data ?? [] }),
-    [clinicalCase, vocabulary.data, visits.data, photos.data],
+    () => ({ clinicalCase, sites: vocabulary.data?.sites, visits, photos: photos.data ?? [] }),
+    [clinicalCase, vocabulary.data, visits, photos.data],
   );
 
   const open = (next: Editor) => guard(() => setEditor(next));
   const close = useCallback(() => setEditor(null), []);
-  const saved = useCallback((entry: RecordEntry) => {
-    setEditor(null);
-    setRefresh((current) => ({ ...current, [entry.kind]: current[entry.kind] + 1 }));
-  }, []);
+  // After a change the kind's list starts again from its newest page (where the change is).
+  const refresh = useCallback(
+    (kind: RecordKind) => void restartFromFirstPage(queryClient, queryKeys.records(caseId, kind)),
+    [queryClient, caseId],
+  );
+  const saved = useCallback(
+    (entry: RecordEntry) => {
+      setEditor(null);
+      refresh(entry.kind);
+    },
+    [refresh],
+  );
   const discarded = useCallback(
     (kind: RecordKind) => {
       setEditor(null);
-      setRefresh((current) => ({ ...current, [kind]: current[kind] + 1 }));
+      refresh(kind);
     },
-    [],
+    [refresh],
   );
   const toggleHistory = (entryId: string) =>
     setHistoryOpen((current) => {
@@ -101,14 +109,15 @@ export function RecordSection({ clinicalCase }: { clinicalCase: Case }) {
             key={spec.kind}
             spec={spec}
             caseId={caseId}
-            refresh={refresh[spec.kind]}
             historyOpen={historyOpen}
             onToggleHistory={toggleHistory}
             editorFor={(entry) => {
               if (editor === null || editor.mode === 'create' || editor.entry.entryId !== entry.entryId) return null;
               return editor.mode === 'amend' ? (
+                // Keyed by the entry alone: a list refresh that brings a newer version must not
+                // remount the form and lose what the doctor typed (the 409 view handles it).
                 <EntryForm
-                  key={`amend-${entry.entryId}-${entry.version}`}
+                  key={`amend-${entry.entryId}`}
                   kind={entry.kind}
                   entry={editor.entry}
                   onSaved={saved}
@@ -132,7 +141,6 @@ export function RecordSection({ clinicalCase }: { clinicalCase: Case }) {
 function RecordGroup({
   spec,
   caseId,
-  refresh,
   historyOpen,
   onToggleHistory,
   editorFor,
@@ -141,7 +149,6 @@ function RecordGroup({
 }: {
   spec: KindSpec;
   caseId: string;
-  refresh: number;
   historyOpen: ReadonlySet<string>;
   onToggleHistory: (entryId: string) => void;
   editorFor: (entry: RecordEntry) => ReactNode;
@@ -149,20 +156,13 @@ function RecordGroup({
   onRetract: (entry: RecordEntry) => void;
 }) {
   const list = useRecordGroup(caseId, spec.kind);
-  const { reload } = list;
-  const seen = useRef(refresh);
-  useEffect(() => {
-    if (seen.current === refresh) return;
-    seen.current = refresh;
-    reload();
-  }, [refresh, reload]);
 
   return (
     <section className="record-group" aria-labelledby={`record-group-${spec.kind}`} data-testid={`record-group-${spec.kind}`}>
       <h3 id={`record-group-${spec.kind}`}>{spec.plural}</h3>
       {list.error !== null && <ErrorBanner error={list.error} onRetry={list.reload} />}
-      {list.items.length === 0 && list.loading && <Loading label={`Loading ${spec.plural.toLowerCase()}…`} />}
-      {list.items.length === 0 && !list.loading && list.error === null && <p className="empty">None yet.</p>}
+      {!list.loaded && list.loading && <Loading label={`Loading ${spec.plural.toLowerCase()}…`} />}
+      {list.loaded && list.items.length === 0 && list.error === null && <p className="empty">None yet.</p>}
       <ul className="record-group__list">
         {list.items.map((entry) => (
           <EntryCard
@@ -181,10 +181,10 @@ function RecordGroup({
           type="button"
           className="button button--secondary button--small"
           data-testid={`record-more-${spec.kind}`}
-          disabled={list.loading}
+          disabled={list.loadingMore}
           onClick={list.loadMore}
         >
-          {list.loading ? 'Loading…' : `Show older ${spec.plural.toLowerCase()}`}
+          {list.loadingMore ? 'Loading…' : `Show older ${spec.plural.toLowerCase()}`}
         </button>
       )}
     </section>

@@ -1,110 +1,57 @@
-// Data loading of the record section, in small hooks of its own (one place to move to the app's
-// shared data layer when it has one).
+// Data loading of the record section, on the app's data layer (src/data): every list through the
+// one paged-list hook, every answer in TanStack Query's memory cache (never persisted).
 
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { isAbortError } from '../api/client.ts';
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
 import type { Icd10Code, RecordEntry, RecordKind, RecordVersion, VisitRecord } from '../api/types.ts';
-import { useKeptResource, type KeptResource } from '../cases/useCaseData.ts';
+import { queryKeys, usePagedList, type PagedList } from '../data/index.ts';
 import { useServices } from '../services.tsx';
 
 export const GROUP_PAGE_SIZE = 10;
+const HISTORY_PAGE_SIZE = 20;
 
-export interface PagedList<T> {
-  items: T[];
-  loading: boolean;
-  error: unknown;
-  hasMore: boolean;
-  loadMore: () => void;
-  reload: () => void;
-}
-
-/**
- * One page at a time of a cursor-paged list; `load(cursor)` fetches a page. A new `load` (or
- * reload) starts again from the first page; a late answer of a superseded request is dropped.
- */
-export function usePagedList<T>(
-  load: (cursor: string | undefined, signal: AbortSignal) => Promise<{ items: T[]; nextCursor: string | null }>,
-): PagedList<T> {
-  const [items, setItems] = useState<T[]>([]);
-  const [nextCursor, setNextCursor] = useState<string | null>(null);
-  const [requested, setRequested] = useState<{ cursor: string | undefined; generation: number }>({
-    cursor: undefined,
-    generation: 0,
-  });
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-  const latest = useRef(0);
-
-  useEffect(() => {
-    // A new loader (another case, another kind) starts from the first page.
-    setRequested((current) => ({ cursor: undefined, generation: current.generation + 1 }));
-  }, [load]);
-
-  useEffect(() => {
-    if (requested.generation === 0) return undefined;
-    const controller = new AbortController();
-    const request = ++latest.current;
-    setLoading(true);
-    load(requested.cursor, controller.signal).then(
-      (page) => {
-        if (controller.signal.aborted || request !== latest.current) return;
-        setItems((previous) => (requested.cursor === undefined ? page.items : [...previous, ...page.items]));
-        setNextCursor(page.nextCursor);
-        setError(null);
-        setLoading(false);
-      },
-      (failure: unknown) => {
-        if (controller.signal.aborted || isAbortError(failure) || request !== latest.current) return;
-        setError(failure);
-        setLoading(false);
-      },
-    );
-    return () => controller.abort();
-    // `load` is deliberately absent: its change resets `requested`, which runs this again.
-  }, [requested]);
-
-  const loadMore = useCallback(() => {
-    if (nextCursor !== null) setRequested((current) => ({ cursor: nextCursor, generation: current.generation + 1 }));
-  }, [nextCursor]);
-  const reload = useCallback(() => setRequested((current) => ({ cursor: undefined, generation: current.generation + 1 })), []);
-
-  return { items, loading, error, hasMore: nextCursor !== null, loadMore, reload };
-}
+const entryKey = (entry: RecordEntry) => entry.entryId;
+const versionKey = (version: RecordVersion) => String(version.version);
 
 /** One kind's entries of the case, newest first, a page at a time (retracted ones included). */
 export function useRecordGroup(caseId: string, kind: RecordKind): PagedList<RecordEntry> {
   const { api } = useServices();
-  const load = useCallback(
-    (cursor: string | undefined, signal: AbortSignal) =>
+  return usePagedList({
+    queryKey: queryKeys.records(caseId, kind),
+    fetchPage: (cursor, signal) =>
       api.listRecordEntries(
         caseId,
-        cursor === undefined ? { kind, limit: GROUP_PAGE_SIZE } : { kind, limit: GROUP_PAGE_SIZE, cursor },
+        cursor === null ? { kind, limit: GROUP_PAGE_SIZE } : { kind, limit: GROUP_PAGE_SIZE, cursor },
         signal,
       ),
-    [api, caseId, kind],
-  );
-  return usePagedList(load);
+    itemKey: entryKey,
+  });
 }
 
-/** An entry's versions, newest first. */
-export function useRecordHistory(caseId: string, entryId: string): PagedList<RecordVersion> {
+/** An entry's versions, newest first (keyed by the entry's current version: a new one refetches). */
+export function useRecordHistory(entry: RecordEntry): PagedList<RecordVersion> {
   const { api } = useServices();
-  const load = useCallback(
-    (cursor: string | undefined, signal: AbortSignal) =>
-      api.getRecordHistory(caseId, entryId, cursor === undefined ? { limit: 20 } : { limit: 20, cursor }, signal),
-    [api, caseId, entryId],
-  );
-  return usePagedList(load);
+  return usePagedList({
+    queryKey: queryKeys.recordHistory(entry.caseId, entry.entryId, entry.version),
+    fetchPage: (cursor, signal) =>
+      api.getRecordHistory(
+        entry.caseId,
+        entry.entryId,
+        cursor === null ? { limit: HISTORY_PAGE_SIZE } : { limit: HISTORY_PAGE_SIZE, cursor },
+        signal,
+      ),
+    itemKey: versionKey,
+  });
 }
 
 /** The case's past video visits (the entries' links point at them). */
-export function useCaseVisits(caseId: string): KeptResource<VisitRecord[]> {
+export function useCaseVisitRecords(caseId: string): VisitRecord[] {
   const { api } = useServices();
-  const load = useCallback(
-    async (signal: AbortSignal) => (await api.listCaseVisits(caseId, 50, signal)).items,
-    [api, caseId],
-  );
-  return useKeptResource(load);
+  const visits = useQuery({
+    queryKey: queryKeys.caseVisitRecords(caseId),
+    queryFn: async ({ signal }) => (await api.listCaseVisits(caseId, 50, signal)).items,
+  });
+  return visits.data ?? [];
 }
 
 const SEARCH_DELAY_MS = 250;
@@ -118,31 +65,24 @@ export interface CodeSearchState {
 /** ICD-10 codes for what is typed, asked 250 ms after the last key (one request per pause). */
 export function useIcd10Search(query: string): CodeSearchState {
   const { api } = useServices();
-  const [state, setState] = useState<CodeSearchState>({ items: [], loading: false, error: null });
-  const text = query.trim();
-
+  const typed = query.trim().slice(0, 100);
+  const [settled, setSettled] = useState(typed);
   useEffect(() => {
-    if (!/[A-Za-z0-9]/.test(text)) {
-      setState({ items: [], loading: false, error: null });
-      return undefined;
-    }
-    const controller = new AbortController();
-    setState((previous) => ({ ...previous, loading: true }));
-    const timer = setTimeout(() => {
-      api.searchIcd10(text.slice(0, 100), 10, controller.signal).then(
-        (answer) => {
-          if (!controller.signal.aborted) setState({ items: answer.items, loading: false, error: null });
-        },
-        (failure: unknown) => {
-          if (!controller.signal.aborted && !isAbortError(failure)) setState({ items: [], loading: false, error: failure });
-        },
-      );
-    }, SEARCH_DELAY_MS);
-    return () => {
-      clearTimeout(timer);
-      controller.abort();
-    };
-  }, [api, text]);
-
-  return state;
+    const timer = setTimeout(() => setSettled(typed), SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [typed]);
+  const enabled = /[A-Za-z0-9]/.test(settled);
+  const search = useQuery({
+    queryKey: queryKeys.icd10(settled),
+    queryFn: ({ signal }) => api.searchIcd10(settled, 10, signal),
+    enabled,
+    // The code set changes once a year: an answer stays good for the whole session.
+    staleTime: Infinity,
+  });
+  if (!/[A-Za-z0-9]/.test(typed)) return { items: [], loading: false, error: null };
+  return {
+    items: enabled ? (search.data?.items ?? []) : [],
+    loading: typed !== settled || search.isFetching,
+    error: search.error,
+  };
 }
