@@ -292,30 +292,32 @@ function FormField({
       );
     case 'number':
       return (
-        <div className="field field--inline">
+        <div className="field">
           {label}
-          <input
-            id={id}
-            className="field__input field__input--short"
-            type="number"
-            min={1}
-            max={3650}
-            data-testid={testId}
-            value={value}
-            aria-invalid={invalid}
-            onChange={(event) => set(field.name, event.target.value)}
-          />
-          <select
-            className="field__input field__input--short"
-            aria-label="Unit"
-            data-testid="record-field-durationUnit"
-            value={draft.durationUnit ?? 'week'}
-            onChange={(event) => set('durationUnit', event.target.value)}
-          >
-            <option value="day">days</option>
-            <option value="week">weeks</option>
-            <option value="month">months</option>
-          </select>
+          <div className="record-form__duration">
+            <input
+              id={id}
+              className="field__input"
+              type="number"
+              min={1}
+              max={3650}
+              data-testid={testId}
+              value={value}
+              aria-invalid={invalid}
+              onChange={(event) => set(field.name, event.target.value)}
+            />
+            <select
+              className="field__input"
+              aria-label="Unit"
+              data-testid="record-field-durationUnit"
+              value={draft.durationUnit ?? 'week'}
+              onChange={(event) => set('durationUnit', event.target.value)}
+            >
+              <option value="day">days</option>
+              <option value="week">weeks</option>
+              <option value="month">months</option>
+            </select>
+          </div>
         </div>
       );
     default:

@@ -22,7 +22,7 @@ export function Icd10Picker({ code, label, onPick, invalid = false }: Props) {
   if (!searching && code !== '') {
     return (
       <div className="icd-picked" data-testid="icd10-picked" data-code={code}>
-        <span className="icd-picked__code mono">{code}</span> <span className="icd-picked__label">{label}</span>
+        <span className="icd-picked__code mono">{code}</span> <span className="icd-picked__label">{label}</span>{' '}
         <button type="button" className="link-button" data-testid="icd10-change" onClick={() => setSearching(true)}>
           Change
         </button>
