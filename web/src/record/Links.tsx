@@ -1,6 +1,9 @@
+import { useQuery } from '@tanstack/react-query';
 import type { Photo, RecordLinks, VisitRecord } from '../api/types.ts';
 import { siteLabel } from '../cases/siteLabels.ts';
+import { queryKeys } from '../data/index.ts';
 import { formatDate, formatDateTime } from '../format.ts';
+import { useServices } from '../services.tsx';
 import { useRecordCase } from './context.ts';
 
 export function visitLabel(visit: VisitRecord | undefined): string {
@@ -17,7 +20,7 @@ function photoLabel(photo: Photo | undefined, sites: Parameters<typeof siteLabel
 
 /** An entry's linked visits and photos (photos as thumbnails). */
 export function LinkedItems({ links }: { links: RecordLinks }) {
-  const { visits, photos, sites } = useRecordCase();
+  const { clinicalCase, visits, photos, sites } = useRecordCase();
   if (links.visitIds.length === 0 && links.photoIds.length === 0) return null;
   return (
     <div className="record-links" data-testid="record-links">
@@ -39,7 +42,7 @@ export function LinkedItems({ links }: { links: RecordLinks }) {
                 {photo !== undefined ? (
                   <img className="record-links__thumb" src={photo.urls.thumb} alt={photoLabel(photo, sites)} loading="lazy" />
                 ) : (
-                  <span className="record-links__missing">Photo no longer available</span>
+                  <OlderPhoto caseId={clinicalCase.caseId} photoId={photoId} sites={sites} />
                 )}
               </li>
             );
@@ -48,6 +51,22 @@ export function LinkedItems({ links }: { links: RecordLinks }) {
       )}
     </div>
   );
+}
+
+/** A linked photo older than the case's newest 50 (those the section lists), fetched by itself. */
+function OlderPhoto({ caseId, photoId, sites }: { caseId: string; photoId: string; sites: Parameters<typeof siteLabel>[0] }) {
+  const { api } = useServices();
+  const photo = useQuery({
+    queryKey: queryKeys.photo(caseId, photoId),
+    queryFn: ({ signal }) => api.getPhoto(caseId, photoId, signal),
+    // Its presigned URLs live 5 minutes: fetch again before they run out.
+    staleTime: 4 * 60_000,
+    refetchInterval: 4 * 60_000,
+  });
+  if (photo.data !== undefined) {
+    return <img className="record-links__thumb" src={photo.data.urls.thumb} alt={photoLabel(photo.data, sites)} loading="lazy" />;
+  }
+  return <span className="record-links__missing">{photo.isError ? 'Photo removed' : 'Loading photo…'}</span>;
 }
 
 /** Pick the case's visits and photos an entry refers to. */
