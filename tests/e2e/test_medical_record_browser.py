@@ -309,5 +309,23 @@ def test_two_doctors_amend_one_entry_at_once_and_both_changes_land(
     assert [(v["version"], v["authorId"], v["changedFields"]) for v in history] == [
         (3, chen_id, ["frequency", "instructions"]), (2, okafor_id, ["dose"]), (1, chen_id, sorted(created["content"])),
     ]
+
+    # Dr. Okafor retracts while a newer version lands: the reason is kept, and nothing is retracted
+    # unseen (the question comes again for the version now current).
+    page, card = pages["okafor"]
+    card.get_by_test_id("record-retract").click()
+    page.get_by_test_id("record-retract-reason").fill(f"Duplicate of another prescription {mark}")
+    api(stack, "PUT", f"/cases/{case_id}/records/{entry_id}", chen_token,
+        {"expectedVersion": 3, "content": {**final["content"], "status": "active"}})
+    page.get_by_test_id("record-retract-confirm").click()
+    page.get_by_test_id("record-retract-newer").wait_for(timeout=WAIT_MS)
+    assert "version 4" in page.get_by_test_id("record-retract-newer").inner_text()
+    assert page.get_by_test_id("record-retract-reason").input_value() == f"Duplicate of another prescription {mark}"
+    card.locator("[data-testid=record-entry-version]:text-is('Version 4')").wait_for(timeout=WAIT_MS)
+    page.get_by_test_id("record-retract-confirm").click()
+    card.locator("[data-testid=record-entry-status]:text-is('Entered in error')").wait_for(timeout=WAIT_MS)
+    retracted = api(stack, "GET", f"/cases/{case_id}/records/{entry_id}", chen_token)
+    assert (retracted["version"], retracted["status"], retracted["retraction"]["reason"]) == (
+        5, "entered-in-error", f"Duplicate of another prescription {mark}")
     chen.close()
     okafor.close()

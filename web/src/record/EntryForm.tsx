@@ -32,6 +32,8 @@ interface Props {
   /** Close the form without asking: the doctor chose to drop their change. */
   onDiscard: () => void;
   onDirtyChange: (dirty: boolean) => void;
+  /** The list shows an older version than the server has: load it again (this form stays). */
+  onStale?: () => void;
 }
 
 interface Conflict {
@@ -40,7 +42,7 @@ interface Conflict {
 }
 
 /** Write a new entry of a kind, or amend one. Everything typed lives in this component's memory only. */
-export function EntryForm({ kind, entry, onSaved, onCancel, onDiscard, onDirtyChange }: Props) {
+export function EntryForm({ kind, entry, onSaved, onCancel, onDiscard, onDirtyChange, onStale }: Props) {
   const { api } = useServices();
   const { clinicalCase, sites } = useRecordCase();
   const spec = kindSpec(kind);
@@ -98,6 +100,7 @@ export function EntryForm({ kind, entry, onSaved, onCancel, onDiscard, onDirtyCh
         setConflict({ theirs: details.current, rows });
         setKeepTheirs(new Set());
         setNotice(null);
+        onStale?.();
       } else {
         setError(failure);
       }

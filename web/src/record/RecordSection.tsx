@@ -124,9 +124,16 @@ export function RecordSection({ clinicalCase }: { clinicalCase: Case }) {
                   onCancel={() => guard(close)}
                   onDiscard={() => discarded(entry.kind)}
                   onDirtyChange={setDirty}
+                  onStale={() => refresh(entry.kind)}
                 />
               ) : (
-                <RetractForm entry={editor.entry} onRetracted={saved} onCancel={() => guard(close)} onDirtyChange={setDirty} />
+                <RetractForm
+                  entry={editor.entry}
+                  onRetracted={saved}
+                  onCancel={() => guard(close)}
+                  onDirtyChange={setDirty}
+                  onStale={() => refresh(entry.kind)}
+                />
               );
             }}
             onAmend={(entry) => open({ mode: 'amend', entry })}

@@ -1,5 +1,6 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
-import type { RecordEntry } from '../api/types.ts';
+import { ApiError } from '../api/client.ts';
+import type { RecordConflictDetails, RecordEntry } from '../api/types.ts';
 import { ActionError } from '../cases/ActionError.tsx';
 import { useServices } from '../services.tsx';
 
@@ -8,13 +9,18 @@ interface Props {
   onRetracted: (entry: RecordEntry) => void;
   onCancel: () => void;
   onDirtyChange: (dirty: boolean) => void;
+  /** The list shows an older version than the server has: load it again (this form stays). */
+  onStale: () => void;
 }
 
 /** Mark an entry entered in error, with the reason; it stays in the record, struck through. */
-export function RetractForm({ entry, onRetracted, onCancel, onDirtyChange }: Props) {
+export function RetractForm({ entry, onRetracted, onCancel, onDirtyChange, onStale }: Props) {
   const { api } = useServices();
   const id = useId();
   const [reason, setReason] = useState('');
+  // The version this retraction is for; moves on when another doctor saved a newer one meanwhile.
+  const [target, setTarget] = useState(entry);
+  const [newer, setNewer] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [saving, setSaving] = useState(false);
   const tooShort = reason.trim().length < 3;
@@ -28,14 +34,24 @@ export function RetractForm({ entry, onRetracted, onCancel, onDirtyChange }: Pro
     setSaving(true);
     setError(null);
     try {
-      const retracted = await api.retractRecordEntry(entry.caseId, entry.entryId, {
-        expectedVersion: entry.version,
+      const retracted = await api.retractRecordEntry(target.caseId, target.entryId, {
+        expectedVersion: target.version,
         reason: reason.trim(),
       });
       onDirtyChange(false);
       onRetracted(retracted);
     } catch (failure) {
-      setError(failure);
+      const current = (failure instanceof ApiError && failure.code === 'version_conflict'
+        ? (failure.details as Partial<RecordConflictDetails> | undefined)?.current
+        : undefined);
+      if (current !== undefined) {
+        // Keep the reason; ask again for the version now current rather than retract it unseen.
+        setTarget(current);
+        setNewer(true);
+        onStale();
+      } else {
+        setError(failure);
+      }
     } finally {
       setSaving(false);
     }
@@ -57,6 +73,12 @@ export function RetractForm({ entry, onRetracted, onCancel, onDirtyChange }: Pro
           onChange={(event) => setReason(event.target.value)}
         />
       </div>
+      {newer && (
+        <p className="notice" role="alert" data-testid="record-retract-newer">
+          Another doctor saved version {target.version} while you were writing. Your reason is kept; press
+          again to mark version {target.version} entered in error.
+        </p>
+      )}
       <ActionError error={error} testId="record-retract-error" />
       <div className="record-form__actions">
         <button type="submit" className="button button--primary" disabled={saving || tooShort} data-testid="record-retract-confirm">
