@@ -374,7 +374,6 @@ export function formatField(
 /** The field's label for people; unknown names fall back to the name itself. */
 export function fieldLabel(kind: RecordKind, name: string): string {
   if (name === 'links') return 'Linked visits and photos';
-  if (name === 'status' && kind !== 'prescription' && kind !== 'plan' && kind !== 'followup') return 'Status';
   return kindSpec(kind).contentLabels[name] ?? name;
 }
 
