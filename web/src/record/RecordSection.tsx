@@ -32,7 +32,7 @@ export function RecordSection({ clinicalCase }: { clinicalCase: Case }) {
   const caseId = clinicalCase.caseId;
   const vocabulary = useBodySites();
   const visits = useCaseVisitRecords(caseId);
-  const photos = usePhotoList(caseId, { limit: 50 }, 0);
+  const photos = usePhotoList(caseId, { limit: 50 });
   const [editor, setEditor] = useState<Editor>(null);
   const [dirty, setDirty] = useState(false);
   const queryClient = useQueryClient();
