@@ -3,10 +3,9 @@ import { ApiError } from '../api/client.ts';
 import type { RecordConflictDetails, RecordEntry, RecordKind, RecordLinks } from '../api/types.ts';
 import { ActionError } from '../cases/ActionError.tsx';
 import { useServices } from '../services.tsx';
-import { BodySitePicker } from './BodySitePicker.tsx';
 import { ConflictView } from './ConflictView.tsx';
 import { useRecordCase } from './context.ts';
-import { Icd10Picker } from './Icd10Picker.tsx';
+import { FormField } from './FormField.tsx';
 import {
   contentToDraft,
   draftChanged,
@@ -15,7 +14,6 @@ import {
   emptyDraft,
   kindSpec,
   type Draft,
-  type FieldSpec,
 } from './kinds.ts';
 import { LinksPicker } from './Links.tsx';
 import { compareVersions, reapply, sameValue, type MergeRow } from './merge.ts';
@@ -202,143 +200,4 @@ function conflictDetails(failure: unknown): RecordConflictDetails | null {
   return details?.current !== undefined && typeof details.currentVersion === 'number'
     ? (details as RecordConflictDetails)
     : null;
-}
-
-function FormField({
-  kind,
-  field,
-  draft,
-  set,
-  sites,
-  invalid,
-}: {
-  kind: RecordKind;
-  field: FieldSpec;
-  draft: Draft;
-  set: (name: string, value: string) => void;
-  sites: ReturnType<typeof useRecordCase>['sites'];
-  invalid: boolean;
-}) {
-  const id = useId();
-  const value = draft[field.name] ?? '';
-  const testId = `record-field-${field.name}`;
-  const label = (
-    <label className="field__label" htmlFor={id}>
-      {field.label}
-      {field.required === true && <span aria-hidden="true"> *</span>}
-    </label>
-  );
-
-  switch (field.input) {
-    case 'icd10':
-      return (
-        <div className="field" data-testid={testId}>
-          <span className="field__label">{field.label} *</span>
-          <Icd10Picker
-            code={value}
-            label={draft.text ?? ''}
-            invalid={invalid}
-            onPick={(code, text) => {
-              set('code', code);
-              set('text', text);
-            }}
-          />
-        </div>
-      );
-    case 'sites':
-      return (
-        <div className="field" data-testid={testId}>
-          <span className="field__label">{field.label}</span>
-          <BodySitePicker
-            sites={sites}
-            selected={value.split('\n').filter((site) => site !== '')}
-            onChange={(selected) => set(field.name, selected.join('\n'))}
-          />
-        </div>
-      );
-    case 'select':
-      return (
-        <div className="field">
-          {label}
-          <select
-            id={id}
-            className="field__input"
-            data-testid={testId}
-            value={value}
-            aria-invalid={invalid}
-            onChange={(event) => set(field.name, event.target.value)}
-          >
-            {field.options?.map(([option, text]) => (
-              <option key={option} value={option}>
-                {text}
-              </option>
-            ))}
-          </select>
-        </div>
-      );
-    case 'textarea':
-    case 'lines':
-      return (
-        <div className="field">
-          {label}
-          <textarea
-            id={id}
-            className="field__input"
-            data-testid={testId}
-            rows={field.input === 'lines' ? 3 : kind === 'note' ? 4 : 2}
-            maxLength={field.input === 'lines' ? undefined : field.maxLength}
-            value={value}
-            aria-invalid={invalid}
-            onChange={(event) => set(field.name, event.target.value)}
-          />
-        </div>
-      );
-    case 'number':
-      return (
-        <div className="field">
-          {label}
-          <div className="record-form__duration">
-            <input
-              id={id}
-              className="field__input"
-              type="number"
-              min={1}
-              max={3650}
-              data-testid={testId}
-              value={value}
-              aria-invalid={invalid}
-              onChange={(event) => set(field.name, event.target.value)}
-            />
-            <select
-              className="field__input"
-              aria-label="Unit"
-              data-testid="record-field-durationUnit"
-              value={draft.durationUnit ?? 'week'}
-              onChange={(event) => set('durationUnit', event.target.value)}
-            >
-              <option value="day">days</option>
-              <option value="week">weeks</option>
-              <option value="month">months</option>
-            </select>
-          </div>
-        </div>
-      );
-    default:
-      return (
-        <div className="field">
-          {label}
-          <input
-            id={id}
-            className="field__input"
-            type={field.input === 'date' ? 'date' : 'text'}
-            maxLength={field.maxLength}
-            data-testid={testId}
-            value={value}
-            aria-invalid={invalid}
-            placeholder={field.hint}
-            onChange={(event) => set(field.name, event.target.value)}
-          />
-        </div>
-      );
-  }
 }
