@@ -130,7 +130,7 @@ export function EntryForm({ kind, entry, onSaved, onCancel, onDiscard, onDirtyCh
       data-testid="record-form"
       data-kind={kind}
       data-mode={base === undefined ? 'create' : 'amend'}
-      onSubmit={save}
+      onSubmit={(event) => void save(event)}
       noValidate
     >
       <h3 id={`${formId}-title`}>{title}</h3>

@@ -216,7 +216,7 @@ function FhirDownload({ caseId }: { caseId: string }) {
   };
   return (
     <div className="record__download">
-      <button type="button" className="button button--secondary button--small" data-testid="record-fhir-download" disabled={busy} onClick={download}>
+      <button type="button" className="button button--secondary button--small" data-testid="record-fhir-download" disabled={busy} onClick={() => void download()}>
         {busy ? 'Preparing…' : 'Download FHIR record'}
       </button>
       <ActionError error={error} testId="record-fhir-error" />

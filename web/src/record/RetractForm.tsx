@@ -58,7 +58,7 @@ export function RetractForm({ entry, onRetracted, onCancel, onDirtyChange, onSta
   };
 
   return (
-    <form className="record-form record-form--retract" onSubmit={submit} data-testid="record-retract-form">
+    <form className="record-form record-form--retract" onSubmit={(event) => void submit(event)} data-testid="record-retract-form">
       <div className="field">
         <label className="field__label" htmlFor={id}>
           Why is this entry wrong? It stays in the record, marked entered in error, with this reason.

@@ -368,7 +368,10 @@ export function formatField(
   if (kind === 'followup' && name === 'modality') return optionLabel(MODALITIES, value);
   if (kind === 'followup' && name === 'status') return optionLabel(FOLLOWUP_STATUSES, value);
   if (Array.isArray(value)) return value.map(String).join('; ');
-  return String(value);
+  // A field of an unexpected shape is shown as data rather than as "[object Object]".
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value) ?? '';
 }
 
 /** The field's label for people; unknown names fall back to the name itself. */

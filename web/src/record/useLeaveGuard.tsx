@@ -18,7 +18,9 @@ export function useLeaveGuard(dirty: boolean): LeaveGuard {
   const [pending, setPending] = useState<(() => void) | null>(null);
   const navigate = useNavigate();
   const dirtyRef = useRef(dirty);
-  dirtyRef.current = dirty;
+  useEffect(() => {
+    dirtyRef.current = dirty;
+  }, [dirty]);
 
   useEffect(() => {
     if (!dirty) return undefined;
