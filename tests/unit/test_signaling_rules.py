@@ -16,7 +16,7 @@ import pytest
 from functions.access.ports import Grant, GrantKind
 from functions.access.service import AccessPolicy
 from functions.shared.auth import Principal, Role
-from functions.shared.errors import Conflict, NotFound, RateLimited, ValidationError
+from functions.shared.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationError
 from functions.signaling.adapters import BURST_SECONDS, EMISSION_INTERVAL, MAX_IDLE_CREDIT_SECONDS
 from functions.signaling.messages import MAX_FRAME_BYTES, Frame, protocol
 from functions.signaling.service import RESUME_GRACE_SECONDS, SignalingService
@@ -552,7 +552,7 @@ def test_doctor_with_a_right_who_never_joined_may_not_report_quality() -> None:
     rig = Rig()
     rig.grant(CASE, INVITED[0], GrantKind.INVITED)
     room_id = rig.active_room()
-    with pytest.raises(Conflict) as caught:
+    with pytest.raises(Forbidden) as caught:
         rig.visits.report_quality(INVITED[0], room_id, {"rttMs": 1})
     assert code_of(caught) == "not_a_participant"
     with pytest.raises(NotFound):
