@@ -26,7 +26,7 @@ from typing import IO, Any
 from chalice.app import Chalice
 
 from functions.bootstrap import reset_container
-from local.cohort import COHORT_PATIENTS, CohortLoader, lake_environment
+from local.cohort import CohortLoader, lake_environment
 from local.env import PROJECT_ROOT, EnvironmentPatch, base_environment
 from local.events import EventPoller, find_event_handlers
 from local.http_server import API_PREFIX, S3_PREFIX, HttpServer, build_web_app
@@ -95,12 +95,13 @@ class LocalStack:
         snapshot_interval: float = SNAPSHOT_INTERVAL_SECONDS,
         schedule_clock: Clock | None = None,
         schedule_tick: float = 1.0,
-        cohort: int = COHORT_PATIENTS,
+        cohort: int = 0,
     ) -> None:
         """`app`: another Chalice app to serve (tests); default: the project's app.py.
         `fresh`: set saved data aside (to `<data>/state.previous`) and start empty.
         `schedule_clock`/`schedule_tick`: a faster clock for testing schedules.
-        `cohort`: patients of the synthetic clinic loaded in the background on a first start (0: none)."""
+        `cohort`: patients of the synthetic clinic loaded in the background on a first start (0: none;
+        `make run` loads 400)."""
         self.cohort = cohort
         self.host = host
         self.requested_port = port
