@@ -51,6 +51,7 @@ def export_run(history: int) -> dict[str, Any]:
     from functions.emr.ports import Links, RecordEntry, RecordVersion
     from functions.shared.dynamo import shared_connection
     from functions.shared.settings import get_settings
+    from functions.shared.tables import RECORD_VERSIONS, RECORDS
     from functions.timeline.adapters import DynamoTimelineStore
     from functions.timeline.ports import EventType, TimelineEvent
 
@@ -89,7 +90,7 @@ def export_run(history: int) -> dict[str, Any]:
                                             occurred_at=f"2026-11-{10 + visit:02d}T10:00:00Z", actor_id="d",
                                             ref_id=f"s{number:04d}{visit}",
                                             summary={"instrument": "PASI", "total": 12.0 - visit}))
-        container.records  # noqa: B018 - binds the record models
+        container.bind(RECORDS, RECORD_VERSIONS)
         from functions.emr.adapters import DynamoRecordStore
 
         DynamoRecordStore(container.field_sealer).import_entries(entries)
