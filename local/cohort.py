@@ -232,6 +232,8 @@ def lake_environment(data_dir: Path) -> dict[str, str]:
         "LAKE_PSEUDONYM_KEY": key_file.read_text().strip(),
         "LAKE_MIRROR_DIR": str(data_dir / "lake-mirror"),
         "LAKE_FIRST_DAY": datetime.now(UTC).date().isoformat(),
+        # moto walks the whole timeline table for each index Query (the export's change feed).
+        "DYNAMODB_READ_TIMEOUT_SECONDS": "60",
     }
 
 

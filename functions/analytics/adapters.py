@@ -16,7 +16,7 @@ from functions.crypto.ports import FieldSealer
 from functions.shared.dynamo import plain_map, translate_errors
 from functions.shared.errors import DependencyUnavailable
 
-PAGE = 500
+PAGE = 2000  # items per Query page (DynamoDB also stops a page at 1 MB)
 
 
 class DynamoChangeFeed:
