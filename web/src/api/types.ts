@@ -526,6 +526,8 @@ export interface Icd10Code {
 export interface Icd10SearchResult {
   codeSet: string;
   items: Icd10Code[];
+}
+
 // --- Analytics (doctors): a case's cohort reference and the clinic's analytics page -----------------
 export interface CohortWeek {
   week: number;
