@@ -30,6 +30,8 @@ def lake(world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> World
     monkeypatch.setenv("LAKE_PSEUDONYM_KEY", KEY)
     monkeypatch.setenv("LAKE_MIRROR_DIR", str(tmp_path / "mirror"))
     monkeypatch.setenv("LAKE_FIRST_DAY", datetime.now(UTC).date().isoformat())
+    # moto walks the whole table for each index Query (the export's change feed), as in the local stack.
+    monkeypatch.setenv("DYNAMODB_READ_TIMEOUT_SECONDS", "60")
     boto3.client("s3", region_name=REGION, endpoint_url=world.endpoint).create_bucket(
         Bucket="lake", CreateBucketConfiguration={"LocationConstraint": REGION})
     reset_container()
