@@ -65,7 +65,7 @@ test: deps web-build lint web-test
 package: $(STAMP)
 	bash infrastructure/package.sh
 
-BENCHES := cold_start signaling_cost signaling_latency signaling_load timeline encryption call_setup image_pipeline
+BENCHES := cold_start signaling_cost signaling_latency signaling_load timeline encryption call_setup image_pipeline analytics
 
 # Every benchmark, or one: make bench NAME=call_setup
 bench: $(STAMP)

@@ -5,6 +5,8 @@ from typing import Any
 from chalice.app import Chalice, WebsocketEvent
 
 from functions.admin.routes import admin
+from functions.analytics.jobs import analytics_jobs
+from functions.analytics.routes import analytics
 from functions.audit.routes import audit
 from functions.cases.routes import cases
 from functions.emr.routes import emr
@@ -38,6 +40,8 @@ app.register_blueprint(lesions)
 app.register_blueprint(images)
 app.register_blueprint(image_events)
 app.register_blueprint(scores)
+app.register_blueprint(analytics)
+app.register_blueprint(analytics_jobs)
 
 
 @app.on_ws_connect()

@@ -23,6 +23,7 @@ from functions.shared import http
 from functions.shared.auth import Principal, Role
 from functions.shared.settings import Settings, get_settings
 from functions.shared.tables import (
+    ANALYTICS_REFERENCE,
     AUDIT_LOG,
     CASE_ACCESS,
     CASES,
@@ -44,6 +45,9 @@ from functions.shared.validation import ID_PATTERN, Schema
 
 if TYPE_CHECKING:
     from functions.access.service import AccessPolicy
+    from functions.analytics.analyses import NightlyAnalyses
+    from functions.analytics.export import LakeExport
+    from functions.analytics.service import AnalyticsService
     from functions.audit.service import AuditTrail
     from functions.cases.adapters import DynamoCaseStore
     from functions.cases.service import CasesService
@@ -89,6 +93,7 @@ TABLE_MODELS: dict[str, tuple[str, ...]] = {
     RECORD_VERSIONS.logical_name: ("functions.emr.adapters:RecordVersionModel",),
     DATA_KEYS.logical_name: ("functions.crypto.adapters:DataKeyModel",),
     AUDIT_LOG.logical_name: ("functions.audit.adapters:AuditModel", "functions.audit.adapters:AuditHeadModel"),
+    ANALYTICS_REFERENCE.logical_name: ("functions.analytics.adapters:ReferenceModel",),
 }
 
 
@@ -387,6 +392,59 @@ class Container:
         from functions.icd10.service import CodeSearch
 
         return CodeSearch(IcdTenCm())
+
+
+    # --- analytics: the de-identified lake, nightly analyses, cohort references -----------------
+    @cached_property
+    def analytics(self) -> AnalyticsService:
+        from functions.analytics.adapters import DynamoReferenceStore
+        from functions.analytics.service import AnalyticsService
+        from functions.emr.adapters import DynamoRecordStore
+
+        self.bind(ANALYTICS_REFERENCE, RECORDS, RECORD_VERSIONS)
+        return AnalyticsService(self.access, DynamoRecordStore(self.field_sealer), self.score_store,
+                                DynamoReferenceStore(), self.audit)
+
+    @cached_property
+    def lake_export(self) -> LakeExport:
+        import time
+
+        from functions.analytics.adapters import CognitoPeople, DynamoChangeFeed, DynamoSources, S3Lake
+        from functions.analytics.deid import Deidentifier
+        from functions.analytics.export import LakeExport
+
+        settings = self.settings
+        self.bind(TIMELINE, CASES, RECORDS, RECORD_VERSIONS)
+        if settings.lake_key_secret_id:
+            key = str(self.client("secretsmanager").get_secret_value(SecretId=settings.lake_key_secret_id)
+                      ["SecretString"])
+        else:
+            key = settings.lake_pseudonym_key
+        return LakeExport(DynamoChangeFeed(), DynamoSources(self.field_sealer),
+                          CognitoPeople(lambda: self.cognito, settings.user_pool_id),
+                          S3Lake(lambda: self.client("s3"), settings.lake_bucket), Deidentifier(key.encode()),
+                          settings.lake_first_day, time.time)
+
+    @cached_property
+    def nightly_analyses(self) -> NightlyAnalyses:
+        import time
+        from pathlib import Path
+
+        from functions.analytics.adapters import DynamoReferenceStore, S3Lake
+        from functions.analytics.analyses import NightlyAnalyses
+        from functions.analytics.engine import AthenaEngine, MirroredDuckDb, QueryEngine
+
+        settings = self.settings
+        self.bind(ANALYTICS_REFERENCE)
+        engine: QueryEngine
+        if settings.analytics_engine == "athena":
+            engine = AthenaEngine(lambda: self.client("athena"), settings.athena_workgroup, settings.glue_database)
+        else:  # DuckDB over a local mirror of the lake (in Lambda: its temporary directory)
+            import tempfile
+
+            root = Path(settings.lake_mirror_dir or Path(tempfile.gettempdir()) / "lake")
+            engine = MirroredDuckDb(S3Lake(lambda: self.client("s3"), settings.lake_bucket), root)
+        return NightlyAnalyses(engine, DynamoReferenceStore(), time.time)
 
 
 _container: Container | None = None

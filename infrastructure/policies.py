@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from functions.shared.tables import TABLES
+from infrastructure.analytics import ANALYTICS_POLICY, analytics_policy_statements
 from infrastructure.naming import (
     API_FUNCTION,
     API_STAGE,
@@ -121,6 +122,8 @@ def build_policy(stage: str, function: str | None = None) -> dict[str, Any]:
     ]
     if function == API_FUNCTION:
         statements += _photo_removal_statements(stage)
+    elif function == ANALYTICS_POLICY:
+        statements += analytics_policy_statements()
     elif function is not None:
         raise ValueError(f"no policy of its own for {function!r}")
     return {"Version": "2012-10-17", "Statement": statements}

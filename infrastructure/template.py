@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from infrastructure.analytics import ANALYTICS_POLICY
 from infrastructure.naming import API_FUNCTION, STAGES
 from infrastructure.policies import build_policy
 from infrastructure.resources import build_template
@@ -46,6 +47,7 @@ def generated_files() -> dict[Path, str]:
     for stage in STAGES:
         files[policy_path(stage)] = render(build_policy(stage))
         files[policy_path(stage, API_FUNCTION)] = render(build_policy(stage, API_FUNCTION))
+        files[policy_path(stage, ANALYTICS_POLICY)] = render(build_policy(stage, ANALYTICS_POLICY))
     return files
 
 

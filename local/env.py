@@ -49,6 +49,7 @@ def base_environment(moto_endpoint: str) -> dict[str, str]:
     env.setdefault("KMS_KEY_ID", "alias/dermafollow-local")
     env.setdefault("EVENT_BUS_NAME", env["TABLE_PREFIX"] + "events")
     env.setdefault("AUDIT_ANCHOR_BUCKET", env["TABLE_PREFIX"] + "audit-anchor")
+    env.setdefault("LAKE_BUCKET", env["TABLE_PREFIX"] + "lake")
     # moto's KMS forgets its key material on restart; the local key provider keeps a key-encryption
     # key in the data folder (LOCAL_KEY_FILE, set by the stack) so encrypted records survive.
     env.setdefault("KEY_PROVIDER", "local")

@@ -53,6 +53,9 @@ def provision(endpoint: str, env: dict[str, str]) -> Resources:
     bucket = env["IMAGE_BUCKET"]
     create_bucket(aws_client("s3", endpoint, region), bucket, region)
     create_audit_anchor_bucket(aws_client("s3", endpoint, region), env["AUDIT_ANCHOR_BUCKET"], region)
+    if env.get("LAKE_BUCKET"):  # the de-identified lake (analytics)
+        aws_client("s3", endpoint, region).create_bucket(
+            Bucket=env["LAKE_BUCKET"], CreateBucketConfiguration={"LocationConstraint": region})
     events = aws_client("events", endpoint, region)
     events.create_event_bus(Name=env["EVENT_BUS_NAME"])
     rule, queue_url = route_object_events(events, aws_client("sqs", endpoint, region), bucket, prefix)

@@ -50,6 +50,7 @@ def serve(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     _configure_logging()
 
+    from local.cohort import COHORT_PATIENTS
     from local.stack import LocalStack  # heavy imports after argument errors are out of the way
 
     stop = threading.Event()
@@ -74,6 +75,8 @@ def serve(argv: list[str]) -> int:
         fresh=args.fresh,
         https=args.https,
         seed=not args.no_seed,
+        # The synthetic clinic behind the analytics screens (loaded in the background on a first start).
+        cohort=0 if args.no_seed else COHORT_PATIENTS,
     )
     try:
         stack.start()

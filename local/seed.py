@@ -88,9 +88,16 @@ def seed(cognito: Any, pool_id: str) -> dict[str, str]:
 
     ids = {account.username: create_user(cognito, pool_id, account) for account in DEMO_ACCOUNTS}
     container = get_container()
+    opened = []
     for case in DEMO_CASES:
         patient_id = ids[case.patient.username]
         doctor_ids = [ids[doctor.username] for doctor in case.doctors]
         record = container.cases.create_record(patient_id, case.condition, list(case.body_sites), case.follow_up_plan)
         container.access.open_case(record.case_id, patient_id, doctor_ids, granted_by=doctor_ids[0])
+        opened.append(record)
+    # A diagnosis, a prescription and scores, so the cases' cohort references show something.
+    from local.cohort import give_demo_cases_history
+
+    give_demo_cases_history(container, opened, ids,
+                            {case.patient.username: ids[case.doctors[0].username] for case in DEMO_CASES})
     return ids

@@ -26,6 +26,7 @@ from typing import IO, Any
 from chalice.app import Chalice
 
 from functions.bootstrap import reset_container
+from local.cohort import CohortLoader, lake_environment
 from local.env import PROJECT_ROOT, EnvironmentPatch, base_environment
 from local.events import EventPoller, find_event_handlers
 from local.http_server import API_PREFIX, S3_PREFIX, HttpServer, build_web_app
@@ -94,10 +95,14 @@ class LocalStack:
         snapshot_interval: float = SNAPSHOT_INTERVAL_SECONDS,
         schedule_clock: Clock | None = None,
         schedule_tick: float = 1.0,
+        cohort: int = 0,
     ) -> None:
         """`app`: another Chalice app to serve (tests); default: the project's app.py.
         `fresh`: set saved data aside (to `<data>/state.previous`) and start empty.
-        `schedule_clock`/`schedule_tick`: a faster clock for testing schedules."""
+        `schedule_clock`/`schedule_tick`: a faster clock for testing schedules.
+        `cohort`: patients of the synthetic clinic loaded in the background on a first start (0: none;
+        `make run` loads 400)."""
+        self.cohort = cohort
         self.host = host
         self.requested_port = port
         self.moto_port = moto_port
@@ -133,6 +138,7 @@ class LocalStack:
         self._snapshots: PeriodicSnapshots | None = None
         self._accounts: tuple[DemoAccount, ...] = ()
         self._data_lock: IO[str] | None = None
+        self.cohort_loader: CohortLoader | None = None
         self._lan_ips: list[str] = []
 
     # --- public API -----------------------------------------------------------------------------
@@ -249,6 +255,7 @@ class LocalStack:
         env["WS_PUBLIC_URL"] = self._public_ws_url()
         env["S3_PUBLIC_ENDPOINT"] = self._public_base_url() + S3_PREFIX
         env["LOCAL_KEY_FILE"] = str(self.data_dir / "keys" / "local-kek.json")
+        env.update(lake_environment(self.data_dir))
         env["WS_MANAGEMENT_ENDPOINT"] = self.control_url + MANAGEMENT_PATH
         self._env.remove()
         self._env.set(env)
@@ -280,6 +287,8 @@ class LocalStack:
         enable_object_events(endpoint, resources.region, resources.image_bucket)
         if self.restored is None and self.seed:
             seed(self.client("cognito-idp"), resources.user_pool_id)
+            if self.cohort:
+                self.cohort_loader = CohortLoader(self.client("cognito-idp"), resources.user_pool_id, self.cohort)
         users = cognito_backend(resources.account_id, resources.region).user_pools[resources.user_pool_id].users
         self._accounts = tuple(a for a in DEMO_ACCOUNTS if a.username in users)
 
@@ -302,6 +311,8 @@ class LocalStack:
 
         self.scheduler.start()
         self.events.start()
+        if self.cohort_loader is not None:
+            self.cohort_loader.start()
         store, target = self._store, self._target
         self._snapshots = PeriodicSnapshots(lambda: store.snapshot(target), self._snapshot_interval)
         self._snapshots.start()
@@ -353,6 +364,7 @@ class LocalStack:
     def _teardown(self, *, save: bool) -> None:
         global _active
         steps: list[tuple[str, Callable[[], None] | None]] = [
+            ("synthetic clinic", self.cohort_loader.stop if self.cohort_loader else None),
             ("snapshots", self._snapshots.stop if self._snapshots else None),
             ("scheduler", self.scheduler.stop if self.scheduler else None),
             ("events", self.events.stop if self.events else None),

@@ -103,33 +103,42 @@ class DynamoScoreStore:
     def __init__(self, sealer: FieldSealer) -> None:
         self._sealer = sealer
 
+    def put_many(self, records: list[ScoreRecord]) -> None:
+        """Batch-write scores (importing a clinic's history: 25 per request, no existence conditions)."""
+        with translate_errors(), ScoreModel.batch_write() as batch:
+            for record in records:
+                batch.save(self._item(record))
+
     def put(self, record: ScoreRecord) -> None:
+        with translate_errors(conflict_code="score_exists", conflict_message="That score was already recorded."):
+            self._item(record).save(condition=ScoreModel.scoreKey.does_not_exist())
+
+    def _item(self, record: ScoreRecord) -> ScoreModel:
         answers: dict[str, object] = {"components": record.components}
         if record.details:
             answers["details"] = record.details
         sealed = self._sealer.seal(TABLE, _record_id(record.case_id, record.score_id), answers)
-        with translate_errors(conflict_code="score_exists", conflict_message="That score was already recorded."):
-            ScoreModel(
-                caseId=record.case_id,
-                scoreKey=record.score_key,
-                scoreId=record.score_id,
-                instrument=record.instrument,
-                recordedAt=record.recorded_at,
-                recordedBy=record.recorded_by,
-                recorderRole=record.recorder_role,
-                onBehalfOfPatient=record.on_behalf_of_patient,
-                visitId=record.visit_id,
-                total=record.total,
-                band=record.band,
-                componentsSealed=sealed["components"],
-                detailsSealed=sealed.get("details"),
-                flags=_dump(record.flags) if record.flags else None,
-                previousScoreId=record.previous_score_id,
-                previousTotal=record.previous_total,
-                delta=record.delta,
-                baselineTotal=record.baseline_total,
-                improvementPercent=record.improvement_percent,
-            ).save(condition=ScoreModel.scoreKey.does_not_exist())
+        return ScoreModel(
+            caseId=record.case_id,
+            scoreKey=record.score_key,
+            scoreId=record.score_id,
+            instrument=record.instrument,
+            recordedAt=record.recorded_at,
+            recordedBy=record.recorded_by,
+            recorderRole=record.recorder_role,
+            onBehalfOfPatient=record.on_behalf_of_patient,
+            visitId=record.visit_id,
+            total=record.total,
+            band=record.band,
+            componentsSealed=sealed["components"],
+            detailsSealed=sealed.get("details"),
+            flags=_dump(record.flags) if record.flags else None,
+            previousScoreId=record.previous_score_id,
+            previousTotal=record.previous_total,
+            delta=record.delta,
+            baselineTotal=record.baseline_total,
+            improvementPercent=record.improvement_percent,
+        )
 
     def _one(self, case_id: str, instrument: str, newest: bool) -> ScoreRecord | None:
         with translate_errors():

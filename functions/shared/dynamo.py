@@ -41,7 +41,7 @@ def shared_connection(settings: Settings) -> Any:
         connection = Connection(
             region=settings.region,
             connect_timeout_seconds=2,
-            read_timeout_seconds=5,
+            read_timeout_seconds=settings.dynamodb_read_timeout_seconds,
             max_retry_attempts=3,
         )
         session = shared_session()
@@ -59,7 +59,7 @@ def bind_model(model: Any, spec: TableSpec, settings: Settings) -> None:
     meta.region = settings.region
     meta.max_retry_attempts = 3
     meta.connect_timeout_seconds = 2
-    meta.read_timeout_seconds = 5
+    meta.read_timeout_seconds = settings.dynamodb_read_timeout_seconds
     model._connection = None
     table_connection = model._get_connection()  # builds the table's key metadata, no network
     shared = shared_connection(settings)

@@ -61,6 +61,19 @@ class Settings:
     audit_anchor_bucket: str = ""
     # Number of audit hash chains; may grow, must never shrink (verification walks c00..cNN).
     audit_chains: int = 16
+    # The de-identified lake (analytics): its bucket, the pseudonym key (a Secrets Manager id in AWS;
+    # the value itself only locally), the first day of changes to export, the engine of the nightly
+    # analyses (duckdb over a local mirror of the lake, or athena over its Glue tables).
+    lake_bucket: str = ""
+    # 5 s everywhere but the local stack: moto answers an index Query by walking the whole table.
+    dynamodb_read_timeout_seconds: int = 5
+    lake_key_secret_id: str = ""
+    lake_pseudonym_key: str = ""
+    lake_first_day: str = "2026-01-01"
+    analytics_engine: str = "duckdb"
+    lake_mirror_dir: str = ""
+    athena_workgroup: str = ""
+    glue_database: str = ""
 
     @property
     def issuer(self) -> str:
@@ -113,6 +126,15 @@ class Settings:
             data_key_cache_entries=_int("DATA_KEY_CACHE_ENTRIES", 256),
             audit_anchor_bucket=os.environ.get("AUDIT_ANCHOR_BUCKET", ""),
             audit_chains=_int("AUDIT_CHAINS", 16),
+            lake_bucket=os.environ.get("LAKE_BUCKET", ""),
+            dynamodb_read_timeout_seconds=_int("DYNAMODB_READ_TIMEOUT_SECONDS", 5),
+            lake_key_secret_id=os.environ.get("LAKE_KEY_SECRET_ID", ""),
+            lake_pseudonym_key=os.environ.get("LAKE_PSEUDONYM_KEY", ""),
+            lake_first_day=os.environ.get("LAKE_FIRST_DAY", "2026-01-01"),
+            analytics_engine=os.environ.get("ANALYTICS_ENGINE", "duckdb").strip().lower() or "duckdb",
+            lake_mirror_dir=os.environ.get("LAKE_MIRROR_DIR", ""),
+            athena_workgroup=os.environ.get("ATHENA_WORKGROUP", ""),
+            glue_database=os.environ.get("GLUE_DATABASE", ""),
         )
 
 

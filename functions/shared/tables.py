@@ -136,9 +136,11 @@ WAITING_ROOM = TableSpec(
 
 TIMELINE = TableSpec(
     logical_name="timeline",
-    purpose="Every event of a case (photos, visits, scores, notes, record entries), newest first by Query.",
+    purpose="Every event of a case (photos, visits, scores, notes, record entries), newest first by Query; "
+            "byChangeDay: what was written on a day, in write order (the lake export's change feed).",
     hash_key=Key("caseId"),
     range_key=Key("eventKey"),
+    indexes=(Index("byChangeDay", Key("changeDay"), Key("changeKey")),),
 )
 
 LESIONS = TableSpec(
@@ -206,9 +208,17 @@ AUDIT_LOG = TableSpec(
     indexes=(Index("byPatient", Key("patientId"), Key("at")),),
 )
 
+ANALYTICS_REFERENCE = TableSpec(
+    logical_name="analytics_reference",
+    purpose="The nightly analyses' small reference tables (cohort outcomes, adherence, time to response) "
+            "the API reads; pk the analysis, sk the cell. Small cells hold no figures.",
+    hash_key=Key("analysis"),
+    range_key=Key("cell"),
+)
+
 TABLES: tuple[TableSpec, ...] = (
     CASES, CASE_ACCESS, CONNECT_TICKETS, CONNECTIONS, VISITS, WAITING_ROOM, TIMELINE, LESIONS, PHOTOS, PHOTO_UPLOADS,
-    SCORES, RECORDS, RECORD_VERSIONS, DATA_KEYS, AUDIT_LOG,
+    SCORES, RECORDS, RECORD_VERSIONS, DATA_KEYS, AUDIT_LOG, ANALYTICS_REFERENCE,
 )
 
 

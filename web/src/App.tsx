@@ -4,6 +4,7 @@ import { AppLayout } from './components/AppLayout.tsx';
 import { DataProvider } from './data/index.ts';
 import { AdminHome } from './pages/AdminHome.tsx';
 import { CaseDetailPage } from './pages/CaseDetailPage.tsx';
+import { ClinicAnalyticsPage } from './pages/ClinicAnalyticsPage.tsx';
 import { DoctorHome } from './pages/DoctorHome.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
@@ -31,6 +32,7 @@ export function App({ services }: { services: AppServices }) {
                   <Route path={PATHS.adminHome} element={<RequireRole><AdminHome /></RequireRole>} />
                   <Route path={PATHS.casePattern} element={<RequireRole><CaseDetailPage /></RequireRole>} />
                   <Route path={PATHS.doctorVisits} element={<RequireRole><DoctorQueuePage /></RequireRole>} />
+                  <Route path={PATHS.doctorAnalytics} element={<RequireRole><ClinicAnalyticsPage /></RequireRole>} />
                   <Route path={PATHS.patientVisitPattern} element={<RequireRole><PatientVisitPage /></RequireRole>} />
                   <Route path={PATHS.callPattern} element={<RequireRole><CallPage /></RequireRole>} />
                 </Route>

@@ -1,6 +1,8 @@
 import type { SessionStore, StoredSession } from '../auth/sessionStore.ts';
 import { isApiErrorBody, isMe, isSession } from './guards.ts';
 import type {
+  ClinicAnalytics,
+  CohortReference,
   AdminUserList,
   BodySiteVocabulary,
   Case,
@@ -299,6 +301,14 @@ export class ApiClient {
       path: withQuery(`${casePath(caseId)}/scores`, query),
       signal,
     });
+  }
+
+  getCohortReference(caseId: string, signal?: AbortSignal): Promise<CohortReference> {
+    return this.authorized<CohortReference>({ method: 'GET', path: `${casePath(caseId)}/cohort-reference`, signal });
+  }
+
+  getClinicAnalytics(signal?: AbortSignal): Promise<ClinicAnalytics> {
+    return this.authorized<ClinicAnalytics>({ method: 'GET', path: '/analytics/clinic', signal });
   }
 
   getTimeline(caseId: string, query: PageQuery = {}, signal?: AbortSignal): Promise<TimelineResponse> {

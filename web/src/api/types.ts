@@ -527,3 +527,74 @@ export interface Icd10SearchResult {
   codeSet: string;
   items: Icd10Code[];
 }
+
+// --- Analytics (doctors): a case's cohort reference and the clinic's analytics page -----------------
+export interface CohortWeek {
+  week: number;
+  suppressed: boolean;
+  n?: number;
+  medianChangePercent?: number | null;
+  q1ChangePercent?: number | null;
+  q3ChangePercent?: number | null;
+  responderShare?: number | null;
+}
+
+export type CohortStatus = 'available' | 'suppressed' | 'no_diagnosis' | 'no_treatment' | 'no_baseline';
+
+export interface CohortReference {
+  caseId: string;
+  status: CohortStatus;
+  observational: true;
+  note: string;
+  minCell: number;
+  condition?: { code: string; label: string };
+  treatment?: string;
+  instrument?: ScoreInstrument;
+  responder?: string;
+  baseline?: { total: number; band: string; bandLabel: string };
+  weeks?: CohortWeek[];
+  computedAt?: string | null;
+}
+
+export interface OutcomeCell {
+  condition_code: string;
+  treatment: string;
+  instrument: string;
+  baseline_band: string;
+  week: number;
+  n: number;
+  median_change_pct: number;
+  q1_change_pct: number;
+  q3_change_pct: number;
+  responder_share: number;
+}
+
+export interface AdherenceCell {
+  condition_code: string;
+  persons: number;
+  followups_due: number;
+  kept_on_time_share: number;
+  photo_intervals: number;
+  median_photo_interval_days?: number;
+}
+
+export interface ResponseCell {
+  condition_code: string;
+  treatment: string;
+  instrument: string;
+  n: number;
+  responders: number;
+  responder_share: number;
+  median_days_to_response?: number;
+}
+
+export interface ClinicAnalytics {
+  observational: true;
+  note: string;
+  minCell: number;
+  computedAt: string | null;
+  outcomes: OutcomeCell[];
+  response: ResponseCell[];
+  adherence: AdherenceCell[];
+  suppressedCells: number;
+}

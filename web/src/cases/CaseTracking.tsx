@@ -6,6 +6,7 @@ import { BodyMapPanel } from './BodyMapPanel.tsx';
 import { ComparePanel } from './ComparePanel.tsx';
 import { PhotosPanel } from './PhotosPanel.tsx';
 import { ScoresPanel } from './ScoresPanel.tsx';
+import { CohortReferencePanel } from '../analytics/CohortReferencePanel.tsx';
 import type { SiteSelection } from './selection.ts';
 import './cases.css';
 import { TimelinePanel } from './TimelinePanel.tsx';
@@ -133,6 +134,7 @@ export function CaseTracking({ clinicalCase, role }: { clinicalCase: Case; role:
         {tab === 'scores' && (
           <ScoresPanel caseId={caseId} role={role} onChanged={changed} />
         )}
+        {tab === 'scores' && role === 'doctor' && <CohortReferencePanel caseId={caseId} />}
       </div>
     </section>
   );

@@ -25,6 +25,9 @@ export const queryKeys = {
   photo: (caseId: string, photoId: string) => [...queryKeys.case(caseId), 'photo', photoId] as const,
   timeline: (caseId: string, pageSize: number) =>
     [...queryKeys.caseFollowUp(caseId), 'timeline', { pageSize }] as const,
+  /** Follows the case's scores and record: refreshed with its follow-up lists. */
+  cohortReference: (caseId: string) => [...queryKeys.caseFollowUp(caseId), 'cohort-reference'] as const,
+  clinicAnalytics: () => [...queryKeys.all, 'analytics', 'clinic'] as const,
   adminUsers: () => [...queryKeys.all, 'admin', 'users'] as const,
   /** One visit's live state (not kept once no page shows it: it moves on its own). */
   visit: (roomId: string) => [...queryKeys.all, 'visits', 'room', roomId] as const,

@@ -4,7 +4,7 @@ import { Loading } from '../components/Loading.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDateTime } from '../format.ts';
 import { useCaseList } from '../hooks.ts';
-import { casePath } from '../routing/roles.ts';
+import { casePath, PATHS } from '../routing/roles.ts';
 import { WaitingRoomLink } from '../call/VisitLinks.tsx';
 
 /** Desk layout: a scannable table of every case the doctor is assigned to or invited on. */
@@ -17,6 +17,9 @@ export function DoctorHome() {
       <div className="page-heading">
         <h1 id="doctor-home-title">Cases</h1>
         <WaitingRoomLink />
+        <Link className="button button--secondary" to={PATHS.doctorAnalytics} data-testid="open-clinic-analytics">
+          Clinic analytics
+        </Link>
         <button
           type="button"
           className="button button--secondary"

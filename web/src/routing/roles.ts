@@ -9,6 +9,7 @@ export const PATHS = {
   casePattern: '/cases/:caseId',
   // Video visits
   doctorVisits: '/doctor/visits',
+  doctorAnalytics: '/doctor/analytics',
   patientVisitPattern: '/cases/:caseId/visit',
   callPattern: '/visits/:roomId',
 } as const;
@@ -27,6 +28,7 @@ const ACCESS_RULES: ReadonlyArray<{ matches: (pathname: string) => boolean; role
   { matches: (p) => /^\/cases\/[^/]+$/.test(p), roles: ['patient', 'doctor'] },
   // Video visits: the patient asks from a case; doctors work the waiting room; both join calls.
   { matches: (p) => p === PATHS.doctorVisits, roles: ['doctor'] },
+  { matches: (p) => p === PATHS.doctorAnalytics, roles: ['doctor'] },
   { matches: (p) => /^\/cases\/[^/]+\/visit$/.test(p), roles: ['patient'] },
   { matches: (p) => /^\/visits\/[^/]+$/.test(p), roles: ['patient', 'doctor'] },
 ];
