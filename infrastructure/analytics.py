@@ -88,6 +88,11 @@ def analytics_resources() -> dict[str, Any]:
                 "PublicAccessBlockConfiguration": dict(BLOCK_PUBLIC_ACCESS),
                 "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
                 "BucketEncryption": bucket_encryption(),
+                # Versioned like every bucket of the stack; an export rewrites a partition's files, so
+                # the replaced versions go after 30 days.
+                "VersioningConfiguration": {"Status": "Enabled"},
+                "LifecycleConfiguration": {"Rules": [{"Id": "expire-replaced-exports", "Status": "Enabled",
+                                                      "NoncurrentVersionExpiration": {"NoncurrentDays": 30}}]},
                 "Tags": tags(),
             },
         }),
@@ -98,9 +103,11 @@ def analytics_resources() -> dict[str, Any]:
                 "PublicAccessBlockConfiguration": dict(BLOCK_PUBLIC_ACCESS),
                 "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
                 "BucketEncryption": bucket_encryption(),
+                "VersioningConfiguration": {"Status": "Enabled"},
                 # Query results are aggregates but still derived data: kept a week, then gone.
                 "LifecycleConfiguration": {"Rules": [{"Id": "expire-results", "Status": "Enabled",
-                                                      "ExpirationInDays": 7}]},
+                                                      "ExpirationInDays": 7,
+                                                      "NoncurrentVersionExpiration": {"NoncurrentDays": 1}}]},
                 "Tags": tags(),
             },
         },

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sam_helpers import REGION, Package
 
+from infrastructure.analytics import ANALYTICS_FUNCTIONS, PANDAS_LAYER_PARAMETER
 from infrastructure.bytecode import UNCHECKED_HASH_FLAGS, pyc_name
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -336,9 +337,12 @@ def test_authorizer_refuses_a_malformed_token_with_401(bundle: Bundle) -> None:
 
 # --- the imaging layer -----------------------------------------------------------------------------
 def test_only_the_photo_function_carries_the_imaging_layer(dev_package: Package) -> None:
+    # ...and only the two analytics functions the pandas/pyarrow layer: the person-path functions
+    # (authorizer, API, WebSocket) carry the shared layer alone.
     for name, function in dev_package.functions().items():
         layers = [dev_package.target(layer) for layer in function["Properties"].get("Layers", [])]
-        expected = [MANAGED_LAYER, IMAGING_LAYER] if name == PHOTO_FUNCTION else [MANAGED_LAYER]
+        expected = ([MANAGED_LAYER, IMAGING_LAYER] if name == PHOTO_FUNCTION
+                    else [MANAGED_LAYER, PANDAS_LAYER_PARAMETER] if name in ANALYTICS_FUNCTIONS else [MANAGED_LAYER])
         assert layers == expected, name
     photo = dev_package.resources[PHOTO_FUNCTION]["Properties"]
     assert photo["Handler"] == "functions.images.events.process_photo_upload"
