@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from functions.emr.service import EmrService
     from functions.icd10.service import CodeSearch
     from functions.identity.directory import CognitoDirectory
+    from functions.identity.people import PeopleService
     from functions.identity.service import ConnectTicketService, SessionService
     from functions.identity.tokens import JwksTokenVerifier
     from functions.images.adapters import DynamoIntentStore, DynamoPhotoStore, S3ObjectStore
@@ -155,6 +156,13 @@ class Container:
         from functions.identity.directory import CognitoDirectory
 
         return CognitoDirectory(lambda: self.cognito, self.settings.user_pool_id)
+
+    @cached_property
+    def people(self) -> PeopleService:
+        from functions.audit.service import CaseReadAuditor
+        from functions.identity.people import PeopleService
+
+        return PeopleService(self.directory, self.access, CaseReadAuditor(self.audit))
 
     @cached_property
     def connect_tickets(self) -> ConnectTicketService:

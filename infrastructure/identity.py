@@ -7,6 +7,13 @@ from typing import Any
 from infrastructure.cfn import ref, retain, sub
 from infrastructure.naming import APP_NAME, STAGE_TAG_KEY, USER_GROUPS, USER_POOL, USER_POOL_CLIENT
 
+# A doctor's professional title ("Consultant dermatologist") shown next to their name; name, birthdate and
+# gender are standard attributes. Custom attributes cannot be removed from a pool once added.
+PROFILE_SCHEMA: list[dict[str, Any]] = [
+    {"Name": "title", "AttributeDataType": "String", "Mutable": True,
+     "StringAttributeConstraints": {"MinLength": "0", "MaxLength": "80"}},
+]
+
 
 def cognito_resources() -> dict[str, Any]:
     resources: dict[str, Any] = {
@@ -19,6 +26,7 @@ def cognito_resources() -> dict[str, Any]:
                     "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
                     "UsernameConfiguration": {"CaseSensitive": False},
                     "AutoVerifiedAttributes": ["email"],
+                    "Schema": PROFILE_SCHEMA,
                     "Policies": {
                         "PasswordPolicy": {
                             "MinimumLength": 12,

@@ -12,6 +12,7 @@ from typing import Any
 
 from functions.shared.auth import Role
 from functions.shared.tables import TABLES
+from infrastructure.identity import PROFILE_SCHEMA
 from local.moto_aws import aws_client
 
 # The EventBridge event S3 sends for a new object (the app reacts with @app.on_cw_event).
@@ -161,6 +162,7 @@ def create_user_pool(cognito: Any, prefix: str) -> tuple[str, str]:
         PoolName=f"{prefix}users",
         Policies={"PasswordPolicy": PASSWORD_POLICY},
         AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
+        Schema=PROFILE_SCHEMA,
     )["UserPool"]
     pool_id = str(pool["Id"])
     for role in Role:

@@ -21,12 +21,15 @@ class DemoAccount:
     role: Role
     name: str
     password: str = DEMO_PASSWORD
+    birthdate: str = ""  # patients: their age is shown to their doctors
+    gender: str = ""
+    title: str = ""  # doctors: shown next to their name
 
 
-DR_CHEN = DemoAccount("dr.chen", Role.DOCTOR, "Dr. Mei Chen")
-DR_OKAFOR = DemoAccount("dr.okafor", Role.DOCTOR, "Dr. Ngozi Okafor")
-PAT_ALEX = DemoAccount("pat.alex", Role.PATIENT, "Alex Morgan")
-PAT_BLAIR = DemoAccount("pat.blair", Role.PATIENT, "Blair Santos")
+DR_CHEN = DemoAccount("dr.chen", Role.DOCTOR, "Dr. Mei Chen", title="Consultant dermatologist")
+DR_OKAFOR = DemoAccount("dr.okafor", Role.DOCTOR, "Dr. Ngozi Okafor", title="Specialty dermatologist")
+PAT_ALEX = DemoAccount("pat.alex", Role.PATIENT, "Alex Morgan", birthdate="1986-04-12", gender="female")
+PAT_BLAIR = DemoAccount("pat.blair", Role.PATIENT, "Blair Santos", birthdate="1999-09-30", gender="male")
 OPS_ADMIN = DemoAccount("ops.admin", Role.ADMIN, "Operations Admin")
 
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (PAT_ALEX, PAT_BLAIR, DR_CHEN, DR_OKAFOR, OPS_ADMIN)
@@ -68,6 +71,8 @@ def create_user(cognito: Any, pool_id: str, account: DemoAccount) -> str:
             {"Name": "name", "Value": account.name},
             {"Name": "email", "Value": f"{account.username}@example.org"},
             {"Name": "email_verified", "Value": "true"},
+            *({"Name": n, "Value": v} for n, v in
+              (("birthdate", account.birthdate), ("gender", account.gender), ("custom:title", account.title)) if v),
         ],
         MessageAction="SUPPRESS",
     )

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from functions.shared.auth import Role
 from functions.shared.aws import error_code
 from functions.shared.errors import DependencyUnavailable
+
+if TYPE_CHECKING:
+    from functions.identity.people import Profile
+
+# Display names change rarely; 5 minutes bounds how long a renamed person shows the old name, and 2,000
+# entries (a clinic's people twice over) bound the memory a warm Lambda holds. Names stay in memory only.
+PROFILE_TTL_SECONDS = 300.0
+PROFILE_CACHE_MAX = 2000
+TITLE_ATTRIBUTE = "custom:title"
 
 
 class CognitoDirectory:
@@ -15,6 +27,9 @@ class CognitoDirectory:
         # A factory, not a client: most requests never look anyone up, so boto3 stays unloaded.
         self._client_factory = client
         self._pool = user_pool_id
+        self._profiles: OrderedDict[str, tuple[float, Profile | None]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._now: Callable[[], float] = time.monotonic
 
     @property
     def _client(self) -> Any:
@@ -36,6 +51,52 @@ class CognitoDirectory:
             raise DependencyUnavailable("The user directory is unavailable; try again.") from exc
         known = {role.value: role for role in Role}
         return frozenset(known[g["GroupName"]] for g in groups.get("Groups", []) if g["GroupName"] in known)
+
+    def profiles_of(self, user_ids: list[str]) -> dict[str, Profile]:
+        """Display profiles by user id, through one bounded TTL cache; unknown ids are left out."""
+        found: dict[str, Profile] = {}
+        missing: list[str] = []
+        now = self._now()
+        with self._lock:
+            for user_id in user_ids:
+                hit = self._profiles.get(user_id)
+                if hit is not None and hit[0] > now:
+                    if hit[1] is not None:
+                        found[user_id] = hit[1]
+                else:
+                    missing.append(user_id)
+        for user_id in missing:
+            profile = self._fetch_profile(user_id)
+            with self._lock:
+                self._profiles[user_id] = (now + PROFILE_TTL_SECONDS, profile)
+                self._profiles.move_to_end(user_id)
+                while len(self._profiles) > PROFILE_CACHE_MAX:
+                    self._profiles.popitem(last=False)
+            if profile is not None:
+                found[user_id] = profile
+        return found
+
+    def _fetch_profile(self, user_id: str) -> Profile | None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from functions.identity.people import Profile
+
+        if not user_id or '"' in user_id or "\\" in user_id:
+            return None
+        try:
+            users = self._client.list_users(UserPoolId=self._pool, Filter=f'sub = "{user_id}"', Limit=1)["Users"]
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyUnavailable("The user directory is unavailable; try again.") from exc
+        if not users:
+            return None
+        attrs = {a["Name"]: a["Value"] for a in users[0].get("Attributes", [])}
+        return Profile(
+            user_id=user_id,
+            name=attrs.get("name") or users[0]["Username"],
+            birthdate=attrs.get("birthdate", ""),
+            gender=attrs.get("gender", ""),
+            title=attrs.get(TITLE_ATTRIBUTE, ""),
+        )
 
     def list_users(self) -> list[dict[str, Any]]:
         """Every user with a role, for operations (no clinical content)."""

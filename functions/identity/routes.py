@@ -9,7 +9,7 @@ from chalice.app import Blueprint
 from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
 from functions.identity.service import me_view
-from functions.shared.auth import ANY_ROLE
+from functions.shared.auth import ANY_ROLE, Role
 from functions.shared.clock import iso
 from functions.shared.http import BODYLESS_CONTENT_TYPES, ApiRequest
 from functions.shared.validation import strict_object
@@ -61,3 +61,18 @@ def ws_ticket(request: ApiRequest) -> dict[str, Any]:
         "expiresAt": iso(issued.expires_at_epoch),
         "wsUrl": container.settings.ws_public_url,
     }
+
+
+PEOPLE_QUERY = strict_object(
+    {"ids": {"type": "string", "minLength": 1, "maxLength": 50 * 65, "pattern": "^[A-Za-z0-9_,-]+$"}},
+    ["ids"],
+)
+
+
+@identity.route("/people", methods=["GET"], authorizer=jwt_authorizer)
+@endpoint(identity, roles=(Role.PATIENT, Role.DOCTOR), query=PEOPLE_QUERY)
+def people(request: ApiRequest) -> dict[str, Any]:
+    """Display names of people the caller has a care relationship with; anyone else is left out."""
+    ids = [part for part in request.query["ids"].split(",") if part]
+    return get_container().people.lookup(request.require_principal(), ids, request_id=request.request_id,
+                                         source_ip=request.source_ip)

@@ -20,6 +20,7 @@ from moto.server import ThreadedMotoServer
 
 from functions.bootstrap import get_container, reset_container
 from functions.shared.tables import TABLES
+from infrastructure.identity import PROFILE_SCHEMA
 from local.rest_gateway import RestGateway
 
 REGION = "eu-west-1"
@@ -96,7 +97,7 @@ def _provision(endpoint: str) -> tuple[str, str]:
     key_id = kms.create_key(Description="dermafollow-local data")["KeyMetadata"]["KeyId"]
     kms.create_alias(AliasName="alias/dermafollow-local", TargetKeyId=key_id)
     idp = boto3.client("cognito-idp", region_name=REGION, endpoint_url=endpoint)
-    pool_id = idp.create_user_pool(PoolName="dermafollow-test")["UserPool"]["Id"]
+    pool_id = idp.create_user_pool(PoolName="dermafollow-test", Schema=PROFILE_SCHEMA)["UserPool"]["Id"]
     for group in ("patient", "doctor", "admin"):
         idp.create_group(UserPoolId=pool_id, GroupName=group)
     client_id = idp.create_user_pool_client(
