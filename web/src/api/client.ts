@@ -6,6 +6,7 @@ import type {
   AdminUserList,
   BodySiteVocabulary,
   Case,
+  PeopleResponse,
   CaseListQuery,
   CaseListResponse,
   Grant,
@@ -188,6 +189,12 @@ export class ApiClient {
       path: search === '' ? '/cases' : `/cases?${search}`,
       signal,
     });
+  }
+
+  /** Display profiles of people the caller shares a case with (others are left out). */
+  getPeople(userIds: readonly string[], signal?: AbortSignal): Promise<PeopleResponse> {
+    const ids = encodeURIComponent(userIds.join(','));
+    return this.authorized<PeopleResponse>({ method: 'GET', path: `/people?ids=${ids}`, signal });
   }
 
   getCase(caseId: string, signal?: AbortSignal): Promise<Case> {

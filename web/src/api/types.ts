@@ -598,3 +598,21 @@ export interface ClinicAnalytics {
   adherence: AdherenceCell[];
   suppressedCells: number;
 }
+
+// --- People by name (GET /people?ids=) -------------------------------------------------------
+
+/** A person's display profile; only people the caller shares a case with are answered. */
+export interface Person {
+  userId: string;
+  role: 'patient' | 'doctor';
+  name: string;
+  /** Patients only: age in whole years and sex, where the directory knows them. */
+  age?: number | null;
+  sex?: string | null;
+  /** Doctors only: professional title. */
+  title?: string | null;
+}
+
+export interface PeopleResponse {
+  items: Person[];
+}

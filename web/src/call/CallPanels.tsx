@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { BodySite } from '../api/types.ts';
+import { useDisplayName } from '../data/index.ts';
 import type { CallSession, CallSnapshot, StillEntry } from './session.ts';
 
 function siteLabel(sites: readonly BodySite[], id: string): string {
@@ -189,7 +190,8 @@ export function ParticipantsPanel({ snapshot, onClose }: { snapshot: CallSnapsho
         {snapshot.participants.map((participant) => (
           <li key={participant.participantId} className="participant-list__item" data-testid="call-participant" data-status={participant.status} data-role={participant.role}>
             <span className="participant-list__name">
-              {participant.me ? `${participant.username} (you)` : participant.username}
+              <ParticipantName userId={participant.participantId} />
+              {participant.me ? ' (you)' : ''}
             </span>
             <span className="participant-list__role">{participant.role === 'doctor' ? 'Doctor' : participant.role === 'patient' ? 'Patient' : ''}</span>
             <span className="participant-list__status">
@@ -205,3 +207,8 @@ export function ParticipantsPanel({ snapshot, onClose }: { snapshot: CallSnapsho
 }
 
 export { StillList };
+
+/** A call participant by name from the user directory ("Participant" while it loads). */
+export function ParticipantName({ userId }: { userId: string }) {
+  return <>{useDisplayName(userId, 'Participant')}</>;
+}

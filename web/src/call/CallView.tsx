@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { BodySite } from '../api/types.ts';
-import { ChatPanel, ParticipantsPanel, StillPanel, StillPrompt } from './CallPanels.tsx';
+import { ChatPanel, ParticipantName, ParticipantsPanel, StillPanel, StillPrompt } from './CallPanels.tsx';
+import { useDisplayName } from '../data/index.ts';
 import { Icon, type IconName } from './icons.tsx';
 import type { CallSession, CallSnapshot, ParticipantView } from './session.ts';
 import { VideoTile } from './VideoTile.tsx';
@@ -68,6 +69,7 @@ function EncodingInfo({ snapshot }: { snapshot: CallSnapshot }) {
 
 function RemoteTile({ participant, large, sinkId, videoRef }: { participant: ParticipantView; large: boolean; sinkId?: string | undefined; videoRef?: (el: HTMLVideoElement | null) => void }) {
   const noVideo = participant.media.cameraOff || participant.media.audioOnly || participant.stream === null;
+  const name = useDisplayName(participant.participantId, 'Participant');
   return (
     <div
       className={`remote${large ? ' remote--large' : ' remote--small'}`}
@@ -79,13 +81,13 @@ function RemoteTile({ participant, large, sinkId, videoRef }: { participant: Par
       <VideoTile
         stream={participant.stream}
         testId="call-remote-video"
-        label={`Video of ${participant.username}`}
+        label={`Video of ${name}`}
         sinkId={sinkId}
         {...(videoRef !== undefined ? { videoRef } : {})}
       />
       {noVideo && (
         <div className="remote__placeholder" aria-hidden="true">
-          <span className="remote__initial">{participant.username.charAt(0).toUpperCase()}</span>
+          <span className="remote__initial">{name.charAt(0).toUpperCase()}</span>
           <span>
             {participant.stream === null
               ? 'Connecting…'
@@ -96,7 +98,7 @@ function RemoteTile({ participant, large, sinkId, videoRef }: { participant: Par
         </div>
       )}
       <span className="remote__name">
-        {participant.username}
+        <ParticipantName userId={participant.participantId} />
         {participant.media.muted ? ' (muted)' : ''}
       </span>
     </div>

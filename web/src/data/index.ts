@@ -12,3 +12,4 @@ export {
   type PagedList,
   type PagedListOptions,
 } from './pagedList.ts';
+export { describe as describePerson, nameOf, useDisplayName, usePeople } from './people.ts';

@@ -9,6 +9,8 @@ import type { PhotoListQuery, RecordKind } from '../api/types.ts';
 export const queryKeys = {
   /** Everything from the server: invalidating this refreshes every screen. */
   all: ['api'] as const,
+  /** Display profiles of a set of people (ids sorted, so the same set is one cache entry). */
+  people: (userIds: readonly string[]) => [...queryKeys.all, 'people', [...userIds].sort().join(',')] as const,
   bodySites: () => [...queryKeys.all, 'body-sites'] as const,
   caseLists: () => [...queryKeys.all, 'case-lists'] as const,
   caseList: (pageSize: number) => [...queryKeys.caseLists(), { pageSize }] as const,

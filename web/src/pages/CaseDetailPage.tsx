@@ -7,6 +7,7 @@ import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDate, formatDateTime } from '../format.ts';
+import { useDisplayName } from '../data/index.ts';
 import { useCaseDetail } from '../hooks.ts';
 import { RecordSection } from '../record/RecordSection.tsx';
 import { homePathForRole } from '../routing/roles.ts';
@@ -39,6 +40,10 @@ export function CaseDetailPage() {
   );
 }
 
+function PersonName({ userId, fallback }: { userId: string; fallback: string }) {
+  return <span className="person-name">{useDisplayName(userId, fallback)}</span>;
+}
+
 function CaseDetail({ clinicalCase, showPatient }: { clinicalCase: Case; showPatient: boolean }) {
   return (
     <article className="case-detail" data-testid="case-detail" aria-labelledby="case-title">
@@ -51,7 +56,9 @@ function CaseDetail({ clinicalCase, showPatient }: { clinicalCase: Case; showPat
         {showPatient && (
           <div>
             <dt>Patient</dt>
-            <dd className="mono">{clinicalCase.patientId}</dd>
+            <dd data-testid="case-patient">
+              <PersonName userId={clinicalCase.patientId} fallback="The patient" />
+            </dd>
           </div>
         )}
         <div>
@@ -87,7 +94,7 @@ function CaseDetail({ clinicalCase, showPatient }: { clinicalCase: Case; showPat
           <ul className="doctor-list" data-testid="case-doctors">
             {clinicalCase.doctors.map((doctor) => (
               <li key={`${doctor.doctorId}-${doctor.kind}`} className="doctor-list__item">
-                <span className="mono">{doctor.doctorId}</span>
+                <PersonName userId={doctor.doctorId} fallback="A doctor" />
                 <DoctorAccess doctor={doctor} />
               </li>
             ))}

@@ -3,6 +3,7 @@ import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDateTime } from '../format.ts';
+import { describePerson, usePeople } from '../data/index.ts';
 import { useCaseList } from '../hooks.ts';
 import { casePath, PATHS } from '../routing/roles.ts';
 import { WaitingRoomLink } from '../call/VisitLinks.tsx';
@@ -11,6 +12,7 @@ import { WaitingRoomLink } from '../call/VisitLinks.tsx';
 export function DoctorHome() {
   const cases = useCaseList();
   const firstLoad = cases.loading && cases.items.length === 0;
+  const people = usePeople(cases.items.map((item) => item.patientId));
 
   return (
     <section className="doctor-home" data-testid="home-doctor" aria-labelledby="doctor-home-title">
@@ -57,7 +59,7 @@ export function DoctorHome() {
               {cases.items.map((item) => (
                 <tr key={item.caseId} data-testid="case-item">
                   <th scope="row">{item.condition}</th>
-                  <td className="mono">{item.patientId}</td>
+                  <td data-testid="case-item-patient">{describePerson(people.get(item.patientId), 'Patient')}</td>
                   <td>
                     <StatusBadge status={item.status} />
                   </td>

@@ -10,7 +10,7 @@ import { CallSession } from '../call/session.ts';
 import { callLog } from '../call/log.ts';
 import { useSignaling } from '../call/useCallSupport.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
-import { queryKeys } from '../data/index.ts';
+import { nameOf, queryKeys, usePeople } from '../data/index.ts';
 import { Loading } from '../components/Loading.tsx';
 import { formatDateTime } from '../format.ts';
 import { callPath } from '../routing/roles.ts';
@@ -38,6 +38,8 @@ export function DoctorQueuePage() {
     refetchInterval: QUEUE_POLL_MS,
   });
   const queue = queueQuery.data?.items ?? null;
+  const people = usePeople((queue ?? []).map((item) => item.patientId));
+  const patientName = (item: VisitQueueItem): string => nameOf(people.get(item.patientId), 'A patient');
   const loadedAt = queueQuery.dataUpdatedAt;
   const [now, setNow] = useState(() => Date.now());
   // A failed admit or decline; the queue's own failure is queueQuery.error.
@@ -107,7 +109,7 @@ export function DoctorQueuePage() {
       void media.then(({ local }) => local?.stop());
       setBusy(null);
       if (failure instanceof ApiError && failure.code === 'visit_state_changed') {
-        setNotice(`${item.patient} is no longer waiting (another doctor admitted them, or they cancelled).`);
+        setNotice(`${patientName(item)} is no longer waiting (another doctor admitted them, or they cancelled).`);
       } else {
         setActionError(failure);
       }
@@ -190,7 +192,7 @@ export function DoctorQueuePage() {
               {queue.map((item) => (
                 <tr key={item.roomId} data-testid="visit-queue-item" data-room-id={item.roomId} data-case-id={item.caseId}>
                   <td>{item.position}</td>
-                  <th scope="row">{item.patient}</th>
+                  <th scope="row">{patientName(item)}</th>
                   <td>{conditions.get(item.caseId) ?? <span className="mono">{item.caseId}</span>}</td>
                   <td data-testid="visit-queue-waited">{waited(item, loadedAt, now)}</td>
                   <td>{formatDateTime(item.requestedAt)}</td>
@@ -200,7 +202,7 @@ export function DoctorQueuePage() {
                       className="button button--primary"
                       disabled={busy !== null}
                       onClick={() => void admit(item)}
-                      aria-label={`Admit ${item.patient}`}
+                      aria-label={`Admit ${patientName(item)}`}
                       data-testid="visit-admit"
                     >
                       {busy === item.roomId ? 'Starting…' : 'Admit'}
@@ -210,7 +212,7 @@ export function DoctorQueuePage() {
                       className="button button--secondary"
                       disabled={busy !== null}
                       onClick={() => void decline(item)}
-                      aria-label={`Decline ${item.patient}`}
+                      aria-label={`Decline ${patientName(item)}`}
                       data-testid="visit-decline"
                     >
                       Decline

@@ -1,8 +1,9 @@
-// Who wrote a version, in words. The one place the record asks for a person's name: when the app
-// has a name lookup from the user directory, this hook is what changes.
+// Who wrote a version, in words: the name from the user directory (data/people.ts), or the
+// person's part in the case while it loads or when the directory does not answer.
 
 import type { Case } from '../api/types.ts';
 import { useSignedInUser } from '../auth/AuthProvider.tsx';
+import { describePerson as inWords, usePeople } from '../data/index.ts';
 
 /**
  * A person's name for `userId` as far as this page knows it: the signed-in doctor by their own
@@ -10,7 +11,8 @@ import { useSignedInUser } from '../auth/AuthProvider.tsx';
  */
 export function useDisplayName(userId: string, clinicalCase: Pick<Case, 'patientId' | 'doctors'>): string {
   const me = useSignedInUser();
-  return describePerson(userId, me, clinicalCase);
+  const person = usePeople([userId]).get(userId);
+  return inWords(person, describePerson(userId, me, clinicalCase));
 }
 
 export function describePerson(
