@@ -37,17 +37,16 @@ export function AdminHome() {
                 <th scope="col">Role</th>
                 <th scope="col">Enabled</th>
                 <th scope="col">Created</th>
-                <th scope="col">User ID</th>
               </tr>
             </thead>
             <tbody data-testid="user-list">
               {users.data.items.map((user) => (
-                <tr key={user.userId} data-testid="user-item">
+                // The account name identifies a user to operations; the raw id is no one's name.
+                <tr key={user.userId} data-testid="user-item" data-user-id={user.userId}>
                   <th scope="row">{user.username}</th>
                   <td>{user.role}</td>
                   <td>{user.enabled ? 'Yes' : 'No'}</td>
                   <td>{formatDateTime(user.createdAt)}</td>
-                  <td className="mono">{user.userId}</td>
                 </tr>
               ))}
             </tbody>
