@@ -107,8 +107,8 @@ def visit(stack: LocalStack, patient: Side, doctor: Side) -> None:
     patient.page.get_by_test_id("waiting-room").wait_for(timeout=15000)
     assert "next" in patient.page.get_by_test_id("waiting-position").inner_text().lower()
 
-    # Arrives live (visit.waiting), no reload: who, which case, time waited.
-    item = doctor.page.get_by_test_id("visit-queue-item").filter(has_text=PAT_ALEX.username)
+    # Arrives live (visit.waiting), no reload: who (by name, from the user directory), which case, time waited.
+    item = doctor.page.get_by_test_id("visit-queue-item").filter(has_text=PAT_ALEX.name)
     item.filter(has_text="psoriasis").first.wait_for(timeout=15000)
     assert item.first.get_by_test_id("visit-queue-waited").inner_text().strip().endswith("s")
     room_id = str(item.first.get_attribute("data-room-id"))
