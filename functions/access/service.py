@@ -12,6 +12,7 @@ Every refusal goes to the refusal recorder (the audit trail) under the action th
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from functions.access.ports import AccessRefusal, Grant, GrantKind, GrantPage, GrantStore, RefusalRecorder
 from functions.shared.auth import Principal, Role
@@ -114,6 +115,19 @@ class AccessPolicy:
         )
         self._grants.put(grant)
         return grant
+
+    def revoke(self, revoker: Principal, case_id: str, doctor_id: str) -> Grant:
+        """End a colleague's invitation now. The grant is kept, expired at this second, so who was
+        invited and until when stays answerable; access ends on the next check (grants are read
+        consistently)."""
+        self.require_assigned_doctor(revoker, case_id, action="case.revoke")
+        existing = self._grants.get(case_id, doctor_id)
+        now = int(self._clock())
+        if existing is None or existing.kind is not GrantKind.INVITED or not existing.active(now):
+            raise NotFound("No open invitation for that doctor on this case.", code="invitation_not_found")
+        ended = replace(existing, expires_at_epoch=now)
+        self._grants.put(ended)
+        return ended
 
 
 def grant_view(grant: Grant) -> dict[str, object]:

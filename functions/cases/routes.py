@@ -1,4 +1,4 @@
-"""Case routes: list, open, read, invite a consulting doctor."""
+"""Case routes: list, open, read, invite a consulting doctor and end the invitation."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
 from functions.shared.http import ApiRequest, Reply
-from functions.shared.validation import CASE_PATH, PAGE_QUERY, strict_object
+from functions.shared.validation import CASE_PATH, PAGE_QUERY, id_path, strict_object
 
 cases = Blueprint(__name__)
 
@@ -75,3 +75,14 @@ def invite_doctor(request: ApiRequest) -> Reply:
         raise ValidationError("doctorId is not a DermaFollow doctor.", code="unknown_doctor")
     grant = container.access.invite(principal, case_id, request.body["doctorId"], request.body["expiresInHours"])
     return Reply(grant_view(grant), status=201)
+
+
+INVITATION_PATH = id_path("case_id", "doctor_id")
+
+
+@cases.route("/cases/{case_id}/invitations/{doctor_id}", methods=["DELETE"], authorizer=jwt_authorizer)
+@endpoint(cases, roles=(Role.DOCTOR,), path=INVITATION_PATH)
+def revoke_invitation(request: ApiRequest) -> dict[str, Any]:
+    grant = get_container().access.revoke(request.require_principal(), request.path["case_id"],
+                                          request.path["doctor_id"])
+    return grant_view(grant)

@@ -235,3 +235,28 @@ def test_a_role_refusal_is_in_the_trail_of_the_case_it_named(world: World) -> No
     assert entry["resource"] == {"type": "route", "id": "GET /cases/{case_id}", "caseId": world.cases["a"]}
     assert entry["outcome"] == "denied"
 
+
+
+def test_assigned_doctor_revokes_an_invitation_and_access_ends_at_once(world: World) -> None:
+    case = world.cases["a"]
+    doctor = world.users["dr.three"].user_id
+    world.request("POST", f"/cases/{case}/invitations", user="dr.one", body={"doctorId": doctor, "expiresInHours": 24})
+    assert world.request("GET", f"/cases/{case}", user="dr.three").status_code == 200
+
+    # The invited doctor cannot end their own or anyone's invitation; a stranger learns nothing.
+    assert world.request("DELETE", f"/cases/{case}/invitations/{doctor}", user="dr.three").status_code == 403
+    stranger = world.request("DELETE", f"/cases/{case}/invitations/{doctor}", user="dr.two")
+    assert (stranger.status_code, stranger.json_body["error"]["code"]) == (404, "case_not_found")
+    assert world.request("DELETE", f"/cases/{case}/invitations/{doctor}", user="pat.a").status_code == 403
+
+    response = world.request("DELETE", f"/cases/{case}/invitations/{doctor}", user="dr.one")
+    assert response.status_code == 200, response.json_body
+    assert response.json_body["doctorId"] == doctor and response.json_body["kind"] == "invited"
+    assert world.request("GET", f"/cases/{case}", user="dr.three").status_code == 404
+    assert world.request("GET", "/cases", user="dr.three").json_body["items"] == []
+
+    again = world.request("DELETE", f"/cases/{case}/invitations/{doctor}", user="dr.one")
+    assert (again.status_code, again.json_body["error"]["code"]) == (404, "invitation_not_found")
+    assigned = world.users["dr.one"].user_id
+    own = world.request("DELETE", f"/cases/{case}/invitations/{assigned}", user="dr.one")
+    assert (own.status_code, own.json_body["error"]["code"]) == (404, "invitation_not_found")
