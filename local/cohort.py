@@ -264,6 +264,7 @@ class CohortLoader:
             started = time.perf_counter()
             container = get_container()
             load_cohort(self._cognito, self._pool, container, patients=self._patients, stopping=self._stop.is_set)
+            log.info("synthetic clinic written in %.0f s", time.perf_counter() - started)
             if not self._stop.is_set():
                 cells = refresh_analytics(container)
                 log.info("synthetic clinic loaded and analysed in %.0f s: %s", time.perf_counter() - started, cells)

@@ -221,10 +221,11 @@ class LocalStack:
             raise
         self._running = True
 
-    def stop(self) -> None:
+    def stop(self, *, save: bool = True) -> None:
+        """Stop, saving the state for the next start unless `save` is False (a throwaway stack)."""
         if _active is not self:
             return
-        self._teardown(save=self._running)
+        self._teardown(save=self._running and save)
 
     # --- start ----------------------------------------------------------------------------------
     def _start(self) -> None:

@@ -23,6 +23,11 @@ T = TypeVar("T")
 _session_stack: LocalStack | None = None
 
 
+def session_stack() -> LocalStack | None:
+    """The shared stack, when one was made (a module with a stack of its own stops it first)."""
+    return _session_stack
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     global _session_stack

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 import requests
 
-from local.cohort import COHORT_PATIENTS, CohortLoader
+from local.cohort import COHORT_PATIENTS
 from local.seed import DR_CHEN, DR_OKAFOR, PAT_ALEX, PAT_BLAIR
 from local.stack import LocalStack
+from tests.e2e import conftest as e2e_conftest
 from tests.e2e.browser import chromium
 
 pytestmark = pytest.mark.browser
@@ -24,13 +25,24 @@ DESK = {"viewport": {"width": 1440, "height": 900}}
 
 
 @pytest.fixture(scope="module")
-def analysed(stack: LocalStack) -> LocalStack:
-    assert stack.resources is not None
-    loader = CohortLoader(stack.client("cognito-idp"), stack.resources.user_pool_id, COHORT_PATIENTS)
-    loader.start()
-    assert loader.done.wait(900), "the synthetic clinic did not load in 15 minutes"
-    assert loader.failed is None, loader.failed
-    return stack
+def analysed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """A stack of its own, thrown away after this module: in the shared one, the synthetic clinic's
+    400 patients would be saved and loaded by every later restart and periodic snapshot (about five
+    minutes over a whole run). One stack runs per process, so the shared one stops meanwhile (the
+    next test that needs it starts it again from its snapshot)."""
+    if e2e_conftest.session_stack() is not None:
+        e2e_conftest.session_stack().stop()  # type: ignore[union-attr]
+    local = LocalStack(port=0, moto_port=0, data_dir=tmp_path_factory.mktemp("cohort-stack-data"),
+                       snapshot_interval=3600, cohort=COHORT_PATIENTS)  # as a first `make run` starts
+    local.start()
+    try:
+        loader = local.cohort_loader
+        assert loader is not None
+        assert loader.done.wait(900), "the synthetic clinic did not load in 15 minutes"
+        assert loader.failed is None, loader.failed
+        yield local
+    finally:
+        local.stop(save=False)
 
 
 @pytest.fixture(scope="module")
