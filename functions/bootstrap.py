@@ -256,7 +256,7 @@ class Container:
         from functions.images.service import ImageService
 
         return ImageService(self.photo_intents, self.photo_store, self.image_objects, self.access, self.lesion_store,
-                            self.audit, self.timeline_store)
+                            self.audit, self.timeline_store, open_cases=self.cases)
 
     @cached_property
     def image_processor(self) -> ImageProcessor:
@@ -276,7 +276,8 @@ class Container:
     def scores(self) -> ScoreService:
         from functions.scores.service import ScoreService
 
-        return ScoreService(self.score_store, self.access, self.timeline_store, visits=self.visit_store)
+        return ScoreService(self.score_store, self.access, self.timeline_store, visits=self.visit_store,
+                            open_cases=self.cases)
 
     # --- visits and signaling ---------------------------------------------------------------
     @cached_property
@@ -307,7 +308,8 @@ class Container:
 
         self.bind(WAITING_ROOM)
         fanout = UserFanout(self.connections, self.peer_notifier)
-        return VisitService(self.visit_store, DynamoQueueStore(), self.access, fanout, timeline=self.timeline_store)
+        return VisitService(self.visit_store, DynamoQueueStore(), self.access, fanout, timeline=self.timeline_store,
+                            open_cases=self.cases)
 
     @cached_property
     def ice_servers(self) -> IceServerService:

@@ -96,3 +96,27 @@ class DynamoCaseStore:
                 bodySites=record.body_sites,
                 followUpPlan=sealed.get("followUpPlan"),
             ).save(condition=CaseModel.caseId.does_not_exist())
+
+    def set_status(self, case_id: str, status: str, updated_at: str) -> None:
+        from functions.access.service import case_not_found
+        from functions.shared.errors import Conflict
+
+        try:
+            with translate_errors(conflict_code="case_not_found"):
+                CaseModel(caseId=case_id).update(
+                    actions=[CaseModel.status.set(status), CaseModel.updatedAt.set(updated_at)],
+                    condition=CaseModel.caseId.exists(),
+                )
+        except Conflict as missing:
+            raise case_not_found() from missing
+
+    def status_of(self, case_id: str) -> str | None:
+        """The status alone: a projection read that opens nothing sealed (no data key on the write paths)."""
+        from pynamodb.exceptions import DoesNotExist
+
+        with translate_errors():
+            try:
+                item = CaseModel.get(case_id, attributes_to_get=["caseId", "status"])
+            except DoesNotExist:
+                return None
+        return str(item.status)

@@ -24,3 +24,17 @@ class CaseStore(Protocol):
     def create(self, record: CaseRecord) -> None:
         """Raise Conflict if the id is taken."""
         ...
+
+    def set_status(self, case_id: str, status: str, updated_at: str) -> None:
+        """Raise NotFound if there is no such case."""
+        ...
+
+    def status_of(self, case_id: str) -> str | None: ...
+
+
+class OpenCases(Protocol):
+    """What the capabilities that add to a case ask before they write: uploads, visits, scores."""
+
+    def require_open(self, case_id: str) -> None:
+        """Raise Conflict `case_closed` when the case was closed."""
+        ...

@@ -1,4 +1,4 @@
-"""Case routes: list, open, read, invite a consulting doctor and end the invitation."""
+"""Case routes: list, open, read, close and reopen; invite a consulting doctor and end the invitation."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from chalice.app import Blueprint
 
 from functions.access.service import grant_view
 from functions.bootstrap import endpoint, get_container
+from functions.cases.service import CLOSED, OPEN
 from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
 from functions.shared.http import ApiRequest, Reply
-from functions.shared.validation import CASE_PATH, PAGE_QUERY, id_path, strict_object
+from functions.shared.validation import CASE_PATH, EMPTY_OBJECT, PAGE_QUERY, id_path, strict_object
 
 cases = Blueprint(__name__)
 
@@ -23,6 +24,8 @@ OPEN_BODY = strict_object(
         "condition": {"type": "string", "minLength": 1, "maxLength": 200},
         "bodySites": {"type": "array", "items": SITE, "maxItems": 50, "uniqueItems": True},
         "followUpPlan": {"type": "string", "maxLength": 2000},
+        "assignedDoctorIds": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 64},
+                              "maxItems": 5, "uniqueItems": True},
     },
     ["patientId", "condition"],
 )
@@ -50,7 +53,8 @@ def open_case(request: ApiRequest) -> Reply:
     body = request.body
     created = get_container().cases.open_case(
         request.require_principal(), body["patientId"], body["condition"], body.get("bodySites", []),
-        body.get("followUpPlan"),
+        body.get("followUpPlan"), assigned=body.get("assignedDoctorIds", []), request_id=request.request_id,
+        source_ip=request.source_ip,
     )
     return Reply(created, status=201)
 
@@ -86,3 +90,17 @@ def revoke_invitation(request: ApiRequest) -> dict[str, Any]:
     grant = get_container().access.revoke(request.require_principal(), request.path["case_id"],
                                           request.path["doctor_id"])
     return grant_view(grant)
+
+
+@cases.route("/cases/{case_id}/close", methods=["POST"], authorizer=jwt_authorizer)
+@endpoint(cases, roles=(Role.DOCTOR,), path=CASE_PATH, body=EMPTY_OBJECT)
+def close_case(request: ApiRequest) -> dict[str, Any]:
+    return get_container().cases.set_status(request.require_principal(), request.path["case_id"], CLOSED,
+                                            request_id=request.request_id, source_ip=request.source_ip)
+
+
+@cases.route("/cases/{case_id}/reopen", methods=["POST"], authorizer=jwt_authorizer)
+@endpoint(cases, roles=(Role.DOCTOR,), path=CASE_PATH, body=EMPTY_OBJECT)
+def reopen_case(request: ApiRequest) -> dict[str, Any]:
+    return get_container().cases.set_status(request.require_principal(), request.path["case_id"], OPEN,
+                                            request_id=request.request_id, source_ip=request.source_ip)

@@ -1,4 +1,4 @@
-"""Cases: what a patient or doctor may list and open."""
+"""Cases: what a patient or doctor may list and open; a case's lifecycle (open, closed, reopened)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,13 @@ from functions.access.service import AccessPolicy, case_not_found, grant_view
 from functions.cases.ports import CaseRecord, CaseStore
 from functions.shared.auth import Principal, Role
 from functions.shared.clock import Clock, iso
-from functions.shared.errors import ValidationError
+from functions.shared.errors import Conflict, ValidationError
+
+OPEN, CLOSED = "open", "closed"
+
+
+def case_closed() -> Conflict:
+    return Conflict("This case is closed: nothing new can be added until a doctor reopens it.", code="case_closed")
 
 
 class RoleDirectory(Protocol):
@@ -81,12 +87,44 @@ class CasesService:
         }
 
     def open_case(self, doctor: Principal, patient_id: str, condition: str, body_sites: list[str],
-                  follow_up_plan: str | None = None) -> dict[str, Any]:
+                  follow_up_plan: str | None = None, *, assigned: list[str] | None = None,
+                  request_id: str = "", source_ip: str = "") -> dict[str, Any]:
+        """A new case of one of the clinic's patients (the clinic's patient list is the care
+        relationship: one deployment serves one clinic), with the opening doctor and any other
+        doctors of the clinic assigned. Audited as `case.open`."""
         if Role.PATIENT not in self._directory.roles_of(patient_id):
             raise ValidationError("patientId is not a DermaFollow patient.", code="unknown_patient")
+        others = [d for d in dict.fromkeys(assigned or []) if d != doctor.user_id]
+        for other in others:
+            if Role.DOCTOR not in self._directory.roles_of(other):
+                raise ValidationError("Each assigned doctor must be a DermaFollow doctor.", code="unknown_doctor")
         record = self.create_record(patient_id, condition, body_sites, follow_up_plan)
-        self._access.open_case(record.case_id, patient_id, [doctor.user_id], granted_by=doctor.user_id)
-        return self.get(doctor, record.case_id)
+        self._access.open_case(record.case_id, patient_id, [doctor.user_id, *others], granted_by=doctor.user_id)
+        if self._audit is not None:
+            self._audit.case_read(doctor, "case.open", ((record.case_id, patient_id),), "success", request_id,
+                                  source_ip)
+        return self.get(doctor, record.case_id, request_id=request_id, source_ip=source_ip)
+
+    def set_status(self, doctor: Principal, case_id: str, status: str, *, request_id: str = "",
+                   source_ip: str = "") -> dict[str, Any]:
+        """Close or reopen the case (its assigned doctors). Closing twice is not an error: the answer
+        is the case as it stands. Audited as `case.close` / `case.reopen`."""
+        action = "case.close" if status == CLOSED else "case.reopen"
+        self._access.require_assigned_doctor(doctor, case_id, action=action)
+        record = self._cases.get(case_id)
+        if record is None:
+            raise case_not_found()
+        if record.status != status:
+            self._cases.set_status(case_id, status, iso(self._clock()))
+            if self._audit is not None:
+                self._audit.case_read(doctor, action, ((case_id, record.patient_id),), "success", request_id,
+                                      source_ip)
+        return self.get(doctor, case_id, request_id=request_id, source_ip=source_ip)
+
+    def require_open(self, case_id: str) -> None:
+        """The write paths' check (uploads, visits, scores): a closed case answers 409 `case_closed`."""
+        if self._cases.status_of(case_id) == CLOSED:
+            raise case_closed()
 
     def create_record(self, patient_id: str, condition: str, body_sites: list[str],
                       follow_up_plan: str | None) -> CaseRecord:
@@ -95,7 +133,7 @@ class CasesService:
             case_id=new_case_id(),
             patient_id=patient_id,
             condition=condition,
-            status="open",
+            status=OPEN,
             opened_at=now,
             updated_at=now,
             body_sites=body_sites,

@@ -28,6 +28,7 @@ class CognitoDirectory:
         self._client_factory = client
         self._pool = user_pool_id
         self._profiles: OrderedDict[str, tuple[float, Profile | None]] = OrderedDict()
+        self._members: dict[str, tuple[float, list[Profile]]] = {}
         self._lock = threading.Lock()
         self._now: Callable[[], float] = time.monotonic
 
@@ -97,6 +98,44 @@ class CognitoDirectory:
             gender=attrs.get("gender", ""),
             title=attrs.get(TITLE_ATTRIBUTE, ""),
         )
+
+    def members_of(self, role: Role) -> list[Profile]:
+        """Everyone in the role's group with a display profile (a clinic's people: hundreds to a few
+        thousand, 60 a page), kept for PROFILE_TTL_SECONDS like single profiles."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from functions.identity.people import Profile
+
+        key = f"group:{role.value}"
+        now = self._now()
+        with self._lock:
+            cached = self._members.get(key)
+            if cached is not None and cached[0] > now:
+                return cached[1]
+        members: list[Profile] = []
+        kwargs: dict[str, Any] = {"UserPoolId": self._pool, "GroupName": role.value, "Limit": 60}
+        try:
+            while True:
+                page = self._client.list_users_in_group(**kwargs)
+                for user in page.get("Users", []):
+                    if not user.get("Enabled", True):
+                        continue
+                    attrs = {a["Name"]: a["Value"] for a in user.get("Attributes", [])}
+                    if not attrs.get("sub"):
+                        continue
+                    members.append(Profile(
+                        user_id=attrs["sub"], name=attrs.get("name") or user["Username"],
+                        birthdate=attrs.get("birthdate", ""), gender=attrs.get("gender", ""),
+                        title=attrs.get(TITLE_ATTRIBUTE, ""),
+                    ))
+                if not page.get("NextToken"):
+                    break
+                kwargs["NextToken"] = page["NextToken"]
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyUnavailable("The user directory is unavailable; try again.") from exc
+        with self._lock:
+            self._members[key] = (now + PROFILE_TTL_SECONDS, members)
+        return members
 
     def list_users(self) -> list[dict[str, Any]]:
         """Every user with a role, for operations (no clinical content)."""

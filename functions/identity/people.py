@@ -32,6 +32,11 @@ class Profile:
 class ProfileDirectory(Protocol):
     def profiles_of(self, user_ids: list[str]) -> dict[str, Profile]: ...
 
+    def members_of(self, role: Role) -> list[Profile]: ...
+
+
+SEARCH_LIMIT = 20  # a picker shows a screenful; more letters narrow it
+
 
 class CaseReadAudit(Protocol):
     def case_read(self, principal: Principal, action: str, cases: tuple[tuple[str, str], ...], outcome: str,
@@ -83,6 +88,27 @@ class PeopleService:
         )
         if disclosed:
             self._audit.case_read(principal, "people.read", disclosed, "success", request_id, source_ip)
+        return {"items": people}
+
+    def search(self, principal: Principal, role: Role, text: str, *, request_id: str = "",
+               source_ip: str = "") -> dict[str, Any]:
+        """The clinic's patients or doctors whose name contains every word typed (case-insensitive),
+        for a doctor opening a case or inviting a colleague. One deployment serves one clinic, so its
+        patient list is the care relationship that lets a doctor find a patient. Patients found are
+        disclosed names: audited as `people.search`."""
+        if principal.role is not Role.DOCTOR:
+            raise Forbidden("Only doctors search the clinic's people.")
+        words = [w for w in text.casefold().split() if w]
+        if not words:
+            raise ValidationError("Type part of a name.", code="invalid_query")
+        found = [p for p in self._directory.members_of(role)
+                 if p.user_id != principal.user_id and all(w in p.name.casefold() for w in words)]
+        found.sort(key=lambda p: (not p.name.casefold().startswith(words[0]), p.name.casefold()))
+        today = self._today()
+        people = [person_view(p, role.value, today) for p in found[:SEARCH_LIMIT]]
+        if role is Role.PATIENT and people:
+            self._audit.case_read(principal, "people.search", tuple(("", p["userId"]) for p in people), "success",
+                                  request_id, source_ip)
         return {"items": people}
 
     def _related(self, principal: Principal) -> dict[str, tuple[str, str]]:

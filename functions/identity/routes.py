@@ -76,3 +76,19 @@ def people(request: ApiRequest) -> dict[str, Any]:
     ids = [part for part in request.query["ids"].split(",") if part]
     return get_container().people.lookup(request.require_principal(), ids, request_id=request.request_id,
                                          source_ip=request.source_ip)
+
+
+PEOPLE_SEARCH_QUERY = strict_object(
+    {"role": {"type": "string", "enum": [Role.PATIENT.value, Role.DOCTOR.value]},
+     "q": {"type": "string", "minLength": 1, "maxLength": 100}},
+    ["role", "q"],
+)
+
+
+@identity.route("/people/search", methods=["GET"], authorizer=jwt_authorizer)
+@endpoint(identity, roles=(Role.DOCTOR,), query=PEOPLE_SEARCH_QUERY)
+def search_people(request: ApiRequest) -> dict[str, Any]:
+    """The clinic's patients or doctors by name, for a doctor's pickers (open a case, invite)."""
+    return get_container().people.search(request.require_principal(), Role(request.query["role"]),
+                                         request.query["q"], request_id=request.request_id,
+                                         source_ip=request.source_ip)

@@ -16,6 +16,7 @@ from functions.access.ports import GrantKind
 from functions.access.service import AccessPolicy
 from functions.audit.chain import AuditEvent, Outcome
 from functions.audit.ports import StagedWriteRejected
+from functions.cases.ports import OpenCases
 from functions.images.ports import (
     RENDITIONS,
     IntentStore,
@@ -79,7 +80,8 @@ def parse_captured_at(value: str | None, now: float) -> float:
 class ImageService:
     def __init__(self, intents: IntentStore, photos: PhotoStore, objects: ObjectStore, access: AccessPolicy,
                  lesions: LesionStore, audit: AuditTrail, timeline: TimelineWriter,
-                 clock: Clock = time.time) -> None:
+                 clock: Clock = time.time, *, open_cases: OpenCases | None = None) -> None:
+        self._open_cases = open_cases
         self._intents = intents
         self._photos = photos
         self._objects = objects
@@ -93,6 +95,8 @@ class ImageService:
     def create_upload(self, principal: Principal, case_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """An intent plus the presigned POST that may fill it (one object, this type, at most this size)."""
         grant = self._access.require_case(principal, case_id, action="photo.upload")
+        if self._open_cases is not None:
+            self._open_cases.require_open(case_id)
         body_site = str(body["bodySite"])
         lesion_id = body.get("lesionId")
         if lesion_id is not None:

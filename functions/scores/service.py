@@ -8,6 +8,7 @@ from typing import Any
 
 from functions.access.ports import GrantKind
 from functions.access.service import AccessPolicy
+from functions.cases.ports import OpenCases
 from functions.scores.instruments import (
     CLINICIAN_RATED,
     Instrument,
@@ -55,7 +56,9 @@ def score_view(record: ScoreRecord) -> dict[str, Any]:
 
 class ScoreService:
     def __init__(self, store: ScoreStore, access: AccessPolicy, timeline: TimelineWriter,
-                 visits: VisitLookup | None = None, clock: Clock = time.time) -> None:
+                 visits: VisitLookup | None = None, clock: Clock = time.time, *,
+                 open_cases: OpenCases | None = None) -> None:
+        self._open_cases = open_cases
         self._store = store
         self._access = access
         self._timeline = timeline
@@ -66,6 +69,8 @@ class ScoreService:
                visit_id: str | None = None) -> dict[str, Any]:
         """Validate, total and store one measurement; flag a meaningful change; add it to the timeline."""
         grant = self._access.require_case(principal, case_id, action="score.record")
+        if self._open_cases is not None:
+            self._open_cases.require_open(case_id)
         is_patient = grant.kind is GrantKind.OWNER
         if instrument in CLINICIAN_RATED and is_patient:
             raise Forbidden(f"{instrument.value} is rated by a doctor at an examination.", code="clinician_rated")

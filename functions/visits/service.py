@@ -12,6 +12,7 @@ from typing import Any
 
 from functions.access.ports import GrantKind
 from functions.access.service import AccessPolicy
+from functions.cases.ports import OpenCases
 from functions.shared.auth import Principal, Role
 from functions.shared.clock import Clock, iso
 from functions.shared.errors import Forbidden, NotFound
@@ -29,7 +30,9 @@ def room_not_found() -> NotFound:
 
 class VisitService:
     def __init__(self, rooms: VisitStore, queue: QueueStore, access: AccessPolicy, notifier: UserNotifier,
-                 clock: Clock = time.time, *, timeline: TimelineWriter | None = None) -> None:
+                 clock: Clock = time.time, *, timeline: TimelineWriter | None = None,
+                 open_cases: OpenCases | None = None) -> None:
+        self._open_cases = open_cases
         self._rooms = rooms
         self._queue = queue
         self._access = access
@@ -43,6 +46,8 @@ class VisitService:
         grant = self._access.require_case(patient, case_id, action="visit.request")
         if grant.kind is not GrantKind.OWNER:
             raise room_not_found()
+        if self._open_cases is not None:
+            self._open_cases.require_open(case_id)
         for room in self._rooms.for_case(case_id, limit=5):
             if room.status is not RoomStatus.ENDED and self._live(room):
                 return self.view(room, patient)  # asking twice does not queue twice
