@@ -45,6 +45,8 @@ import type {
   RecordHistory,
   RecordListQuery,
   RecordRetraction,
+  OpenCaseRequest,
+  PeopleSearchRole,
 } from './types.ts';
 
 /** The slice of the Fetch API the client needs; injectable so tests can fake the server. */
@@ -201,6 +203,25 @@ export class ApiClient {
     return this.authorized<Case>({
       method: 'GET',
       path: `/cases/${encodeURIComponent(caseId)}`,
+      signal,
+    });
+  }
+
+  /** The clinic's patients or doctors whose name holds every word of `query` (doctors only). */
+  searchPeople(role: PeopleSearchRole, query: string, signal?: AbortSignal): Promise<PeopleResponse> {
+    return this.authorized<PeopleResponse>({ method: 'GET', path: withQuery('/people/search', { role, q: query }), signal });
+  }
+
+  openCase(request: OpenCaseRequest, signal?: AbortSignal): Promise<Case> {
+    return this.authorized<Case>({ method: 'POST', path: '/cases', body: request, signal });
+  }
+
+  /** Close (`close`) or reopen (`reopen`) the case; a closed case refuses new uploads, visits and scores. */
+  setCaseOpen(caseId: string, open: boolean, signal?: AbortSignal): Promise<Case> {
+    return this.authorized<Case>({
+      method: 'POST',
+      path: `${casePath(caseId)}/${open ? 'reopen' : 'close'}`,
+      body: {},
       signal,
     });
   }
@@ -423,6 +444,11 @@ export class ApiClient {
   /** The case's record as a FHIR R4 Bundle (collection). */
   getCaseFhir(caseId: string, signal?: AbortSignal): Promise<unknown> {
     return this.authorized<unknown>({ method: 'GET', path: `${casePath(caseId)}/fhir`, signal });
+  }
+
+  /** Everything the API holds on the patient, as a FHIR R4 Bundle (the patient themself, or their doctors). */
+  getPatientFhir(patientId: string, signal?: AbortSignal): Promise<unknown> {
+    return this.authorized<unknown>({ method: 'GET', path: `/patients/${encodeURIComponent(patientId)}/fhir`, signal });
   }
 
   searchIcd10(query: string, limit?: number, signal?: AbortSignal): Promise<Icd10SearchResult> {

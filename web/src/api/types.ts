@@ -81,6 +81,16 @@ export interface Case extends CaseSummary {
   followUpPlan: string | null;
 }
 
+/** POST /cases: a doctor opens a case for one of the clinic's patients. */
+export interface OpenCaseRequest {
+  patientId: string;
+  condition: string;
+  bodySites?: string[];
+  followUpPlan?: string;
+  /** Other doctors of the clinic assigned with the opening doctor (up to 5). */
+  assignedDoctorIds?: string[];
+}
+
 export interface InvitationRequest {
   doctorId: string;
   expiresInHours: number;
@@ -616,3 +626,6 @@ export interface Person {
 export interface PeopleResponse {
   items: Person[];
 }
+
+/** GET /people/search: which of the clinic's people a doctor's picker looks for. */
+export type PeopleSearchRole = 'patient' | 'doctor';

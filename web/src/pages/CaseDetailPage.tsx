@@ -2,6 +2,8 @@ import { Link, useParams } from 'react-router';
 import type { Case, CaseDoctor } from '../api/types.ts';
 import { useSignedInUser } from '../auth/AuthProvider.tsx';
 import { StartVisitLink } from '../call/VisitLinks.tsx';
+import { VisitHistory } from '../call/VisitHistory.tsx';
+import { CaseLifecycle } from '../cases/CaseLifecycle.tsx';
 import { CaseTracking } from '../cases/CaseTracking.tsx';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
@@ -9,6 +11,7 @@ import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDate, formatDateTime } from '../format.ts';
 import { useDisplayName } from '../data/index.ts';
 import { useCaseDetail } from '../hooks.ts';
+import { CarePlan } from '../record/CarePlan.tsx';
 import { RecordSection } from '../record/RecordSection.tsx';
 import { homePathForRole } from '../routing/roles.ts';
 
@@ -31,9 +34,19 @@ export function CaseDetailPage() {
       {clinicalCase.data !== undefined && (
         <>
           <CaseDetail clinicalCase={clinicalCase.data} showPatient={me.role === 'doctor'} />
-          {me.role === 'patient' && <StartVisitLink caseId={clinicalCase.data.caseId} />}
+          <CaseLifecycle
+            clinicalCase={clinicalCase.data}
+            assignedDoctorId={
+              clinicalCase.data.doctors.some((d) => d.doctorId === me.userId && d.kind === 'assigned') ? me.userId : null
+            }
+          />
+          {me.role === 'patient' && clinicalCase.data.status === 'open' && (
+            <StartVisitLink caseId={clinicalCase.data.caseId} />
+          )}
+          {me.role === 'patient' && <CarePlan caseId={clinicalCase.data.caseId} />}
           <CaseTracking clinicalCase={clinicalCase.data} role={me.role} />
           {me.role === 'doctor' && <RecordSection clinicalCase={clinicalCase.data} />}
+          <VisitHistory caseId={clinicalCase.data.caseId} />
         </>
       )}
     </div>

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { Link } from 'react-router';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
@@ -7,18 +8,29 @@ import { describePerson, usePeople } from '../data/index.ts';
 import { useCaseList } from '../hooks.ts';
 import { casePath, PATHS } from '../routing/roles.ts';
 import { WaitingRoomLink } from '../call/VisitLinks.tsx';
+import { OpenCaseForm } from '../cases/OpenCaseForm.tsx';
 
 /** Desk layout: a scannable table of every case the doctor is assigned to or invited on. */
 export function DoctorHome() {
   const cases = useCaseList();
   const firstLoad = cases.loading && cases.items.length === 0;
   const people = usePeople(cases.items.map((item) => item.patientId));
+  const [opening, setOpening] = useState(false);
 
   return (
     <section className="doctor-home" data-testid="home-doctor" aria-labelledby="doctor-home-title">
       <div className="page-heading">
         <h1 id="doctor-home-title">Cases</h1>
         <WaitingRoomLink />
+        <button
+          type="button"
+          className="button"
+          data-testid="open-case"
+          aria-expanded={opening}
+          onClick={() => setOpening((was) => !was)}
+        >
+          Open a case
+        </button>
         <Link className="button button--secondary" to={PATHS.doctorAnalytics} data-testid="open-clinic-analytics">
           Clinic analytics
         </Link>
@@ -32,6 +44,7 @@ export function DoctorHome() {
         </button>
       </div>
 
+      {opening && <OpenCaseForm onClose={() => setOpening(false)} />}
       {cases.error !== null && <ErrorBanner error={cases.error} onRetry={cases.reload} />}
       {firstLoad && <Loading label="Loading cases…" />}
 

@@ -5,6 +5,7 @@ import { Loading } from '../components/Loading.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDate } from '../format.ts';
 import { useCaseList } from '../hooks.ts';
+import { MyDataDownload } from '../record/MyDataDownload.tsx';
 import { casePath } from '../routing/roles.ts';
 
 /** Phone-first: one column of large, tappable case cards. */
@@ -51,6 +52,8 @@ export function PatientHome() {
           {cases.loading ? 'Loading…' : 'Show more cases'}
         </button>
       )}
+
+      <MyDataDownload patientId={me.userId} />
     </section>
   );
 }

@@ -44,14 +44,18 @@ export function useRecordHistory(entry: RecordEntry): PagedList<RecordVersion> {
   });
 }
 
-/** The case's past video visits (the entries' links point at them). */
-export function useCaseVisitRecords(caseId: string): VisitRecord[] {
+/** The case's past video visits, newest first (the visit history and the entries' links). */
+export function useCaseVisitRecordsQuery(caseId: string) {
   const { api } = useServices();
-  const visits = useQuery({
+  return useQuery({
     queryKey: queryKeys.caseVisitRecords(caseId),
     queryFn: async ({ signal }) => (await api.listCaseVisits(caseId, 50, signal)).items,
   });
-  return visits.data ?? [];
+}
+
+/** The case's past video visits (the entries' links point at them). */
+export function useCaseVisitRecords(caseId: string): VisitRecord[] {
+  return useCaseVisitRecordsQuery(caseId).data ?? [];
 }
 
 const SEARCH_DELAY_MS = 250;

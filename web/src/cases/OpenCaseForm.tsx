@@ -1,0 +1,168 @@
+// A doctor opens a case from the app: finds the patient by name among the clinic's patients, names the
+// condition, picks body sites on the body map and may assign colleagues; the new case opens at once.
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState, type FormEvent } from 'react';
+import { useNavigate } from 'react-router';
+import type { PeopleSearchRole, Person } from '../api/types.ts';
+import { ErrorBanner } from '../components/ErrorBanner.tsx';
+import { describePerson, queryKeys } from '../data/index.ts';
+import { BodySitePicker } from '../record/BodySitePicker.tsx';
+import { casePath } from '../routing/roles.ts';
+import { useServices } from '../services.tsx';
+import { useBodySites } from './useCaseData.ts';
+
+const SEARCH_DELAY_MS = 250;
+
+/** People of the clinic matching what was typed, once typing pauses (nothing under 2 letters). */
+function usePeopleSearch(role: PeopleSearchRole, typed: string) {
+  const { api } = useServices();
+  const [query, setQuery] = useState('');
+  useEffect(() => {
+    const timer = setTimeout(() => setQuery(typed.trim()), SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [typed]);
+  return useQuery({
+    queryKey: [...queryKeys.all, 'people-search', role, query],
+    queryFn: async ({ signal }) => (await api.searchPeople(role, query, signal)).items,
+    enabled: query.length >= 2,
+  });
+}
+
+function PersonPicker({ role, label, testId, onPick }: {
+  role: PeopleSearchRole;
+  label: string;
+  testId: string;
+  onPick: (person: Person) => void;
+}) {
+  const [typed, setTyped] = useState('');
+  const found = usePeopleSearch(role, typed);
+  return (
+    <div className="person-picker">
+      <label className="field">
+        <span>{label}</span>
+        <input
+          type="search"
+          value={typed}
+          autoComplete="off"
+          data-testid={`${testId}-search`}
+          onChange={(event) => setTyped(event.target.value)}
+          placeholder="Type part of a name"
+        />
+      </label>
+      {found.error !== null && <ErrorBanner error={found.error} />}
+      {found.data !== undefined && typed.trim().length >= 2 && (
+        <ul className="person-picker__results" data-testid={`${testId}-results`}>
+          {found.data.length === 0 && <li className="empty">Nobody of that name.</li>}
+          {found.data.map((person) => (
+            <li key={person.userId}>
+              <button
+                type="button"
+                className="button button--link"
+                data-testid={`${testId}-option`}
+                onClick={() => {
+                  onPick(person);
+                  setTyped('');
+                }}
+              >
+                {describePerson(person, person.name)}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+export function OpenCaseForm({ onClose }: { onClose: () => void }) {
+  const { api } = useServices();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const sites = useBodySites();
+  const [patient, setPatient] = useState<Person | null>(null);
+  const [condition, setCondition] = useState('');
+  const [bodySites, setBodySites] = useState<string[]>([]);
+  const [colleagues, setColleagues] = useState<Person[]>([]);
+  const open = useMutation({
+    mutationFn: () =>
+      api.openCase({
+        patientId: patient?.userId ?? '',
+        condition: condition.trim(),
+        bodySites,
+        assignedDoctorIds: colleagues.map((doctor) => doctor.userId),
+      }),
+    onSuccess: async (created) => {
+      queryClient.setQueryData(queryKeys.caseDetail(created.caseId), created);
+      await queryClient.invalidateQueries({ queryKey: queryKeys.caseLists() });
+      void navigate(casePath(created.caseId));
+    },
+  });
+  const ready = patient !== null && condition.trim() !== '' && !open.isPending;
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (ready) open.mutate();
+  };
+
+  return (
+    <form className="open-case" data-testid="open-case-form" onSubmit={submit} aria-labelledby="open-case-title">
+      <h2 id="open-case-title">Open a case</h2>
+      {patient === null ? (
+        <PersonPicker role="patient" label="Patient" testId="open-case-patient" onPick={setPatient} />
+      ) : (
+        <p data-testid="open-case-patient-chosen">
+          Patient: <strong>{describePerson(patient, patient.name)}</strong>{' '}
+          <button type="button" className="button button--link" onClick={() => setPatient(null)}>
+            Change
+          </button>
+        </p>
+      )}
+      <label className="field">
+        <span>Condition</span>
+        <input
+          value={condition}
+          maxLength={200}
+          data-testid="open-case-condition"
+          onChange={(event) => setCondition(event.target.value)}
+          placeholder="For example: Plaque psoriasis"
+        />
+      </label>
+      <fieldset className="field">
+        <legend>Body sites</legend>
+        <BodySitePicker sites={sites.data?.sites} selected={bodySites} onChange={setBodySites} />
+      </fieldset>
+      <PersonPicker
+        role="doctor"
+        label="Assign colleagues (optional)"
+        testId="open-case-doctor"
+        onPick={(doctor) => setColleagues((chosen) => (chosen.some((d) => d.userId === doctor.userId) ? chosen : [...chosen, doctor]))}
+      />
+      {colleagues.length > 0 && (
+        <ul className="chips" data-testid="open-case-colleagues">
+          {colleagues.map((doctor) => (
+            <li key={doctor.userId} className="chip">
+              {describePerson(doctor, doctor.name)}{' '}
+              <button
+                type="button"
+                className="button button--link"
+                aria-label={`Remove ${doctor.name}`}
+                onClick={() => setColleagues((chosen) => chosen.filter((d) => d.userId !== doctor.userId))}
+              >
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {open.error !== null && <ErrorBanner error={open.error} />}
+      <div className="form-actions">
+        <button type="submit" className="button" data-testid="open-case-submit" disabled={!ready}>
+          {open.isPending ? 'Opening…' : 'Open the case'}
+        </button>
+        <button type="button" className="button button--secondary" onClick={onClose}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,35 @@
+// A patient downloads everything DermaFollow holds on them (GET /patients/{id}/fhir) as one file.
+
+import { useMutation } from '@tanstack/react-query';
+import { ErrorBanner } from '../components/ErrorBanner.tsx';
+import { useServices } from '../services.tsx';
+import { saveJsonFile } from './fhirDownload.ts';
+
+/** `dermafollow-my-data-<yyyy-mm-dd>.fhir.json`: no name or id in the file name. */
+export function myDataFileName(now: Date): string {
+  return `dermafollow-my-data-${now.toISOString().slice(0, 10)}.fhir.json`;
+}
+
+export function MyDataDownload({ patientId }: { patientId: string }) {
+  const { api } = useServices();
+  const download = useMutation({
+    mutationFn: () => api.getPatientFhir(patientId),
+    onSuccess: (bundle) => saveJsonFile(bundle, myDataFileName(new Date()), 'application/fhir+json'),
+  });
+  return (
+    <section className="my-data" aria-labelledby="my-data-title">
+      <h2 id="my-data-title" className="section-title">Your data</h2>
+      <p className="hint">All your records, in the FHIR format other clinics and apps can read.</p>
+      <button
+        type="button"
+        className="button button--secondary button--block"
+        data-testid="my-data-download"
+        disabled={download.isPending}
+        onClick={() => download.mutate()}
+      >
+        {download.isPending ? 'Preparing your file…' : 'Download all my data'}
+      </button>
+      {download.error !== null && <ErrorBanner error={download.error} />}
+    </section>
+  );
+}
