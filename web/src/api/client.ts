@@ -102,7 +102,7 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
   );
 }
 
-type HttpMethod = 'GET' | 'POST' | 'PUT';
+type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 interface RequestSpec {
   method: HttpMethod;
@@ -231,6 +231,15 @@ export class ApiClient {
       method: 'POST',
       path: `/cases/${encodeURIComponent(caseId)}/invitations`,
       body: invitation,
+      signal,
+    });
+  }
+
+  /** Ends a colleague's invitation at once (the case's assigned doctors). */
+  revokeInvitation(caseId: string, doctorId: string, signal?: AbortSignal): Promise<Grant> {
+    return this.authorized<Grant>({
+      method: 'DELETE',
+      path: `${casePath(caseId)}/invitations/${encodeURIComponent(doctorId)}`,
       signal,
     });
   }

@@ -1,79 +1,17 @@
 // A doctor opens a case from the app: finds the patient by name among the clinic's patients, names the
 // condition, picks body sites on the body map and may assign colleagues; the new case opens at once.
 
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
-import type { PeopleSearchRole, Person } from '../api/types.ts';
+import type { Person } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
+import { PersonPicker } from '../components/PersonPicker.tsx';
 import { describePerson, queryKeys } from '../data/index.ts';
 import { BodySitePicker } from '../record/BodySitePicker.tsx';
 import { casePath } from '../routing/roles.ts';
 import { useServices } from '../services.tsx';
 import { useBodySites } from './useCaseData.ts';
-
-const SEARCH_DELAY_MS = 250;
-
-/** People of the clinic matching what was typed, once typing pauses (nothing under 2 letters). */
-function usePeopleSearch(role: PeopleSearchRole, typed: string) {
-  const { api } = useServices();
-  const [query, setQuery] = useState('');
-  useEffect(() => {
-    const timer = setTimeout(() => setQuery(typed.trim()), SEARCH_DELAY_MS);
-    return () => clearTimeout(timer);
-  }, [typed]);
-  return useQuery({
-    queryKey: [...queryKeys.all, 'people-search', role, query],
-    queryFn: async ({ signal }) => (await api.searchPeople(role, query, signal)).items,
-    enabled: query.length >= 2,
-  });
-}
-
-function PersonPicker({ role, label, testId, onPick }: {
-  role: PeopleSearchRole;
-  label: string;
-  testId: string;
-  onPick: (person: Person) => void;
-}) {
-  const [typed, setTyped] = useState('');
-  const found = usePeopleSearch(role, typed);
-  return (
-    <div className="person-picker">
-      <label className="field">
-        <span>{label}</span>
-        <input
-          type="search"
-          value={typed}
-          autoComplete="off"
-          data-testid={`${testId}-search`}
-          onChange={(event) => setTyped(event.target.value)}
-          placeholder="Type part of a name"
-        />
-      </label>
-      {found.error !== null && <ErrorBanner error={found.error} />}
-      {found.data !== undefined && typed.trim().length >= 2 && (
-        <ul className="person-picker__results" data-testid={`${testId}-results`}>
-          {found.data.length === 0 && <li className="empty">Nobody of that name.</li>}
-          {found.data.map((person) => (
-            <li key={person.userId}>
-              <button
-                type="button"
-                className="button button--link"
-                data-testid={`${testId}-option`}
-                onClick={() => {
-                  onPick(person);
-                  setTyped('');
-                }}
-              >
-                {describePerson(person, person.name)}
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
-    </div>
-  );
-}
 
 export function OpenCaseForm({ onClose }: { onClose: () => void }) {
   const { api } = useServices();

@@ -5,6 +5,7 @@ import { StartVisitLink } from '../call/VisitLinks.tsx';
 import { VisitHistory } from '../call/VisitHistory.tsx';
 import { CaseLifecycle } from '../cases/CaseLifecycle.tsx';
 import { CaseTracking } from '../cases/CaseTracking.tsx';
+import { InvitePanel } from '../consultation/InvitePanel.tsx';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
@@ -19,6 +20,7 @@ export function CaseDetailPage() {
   const { caseId = '' } = useParams();
   const me = useSignedInUser();
   const clinicalCase = useCaseDetail(caseId);
+  const assigned = clinicalCase.data?.doctors.some((d) => d.doctorId === me.userId && d.kind === 'assigned') ?? false;
 
   return (
     <div className={`case-page case-page--${me.role}`}>
@@ -36,10 +38,9 @@ export function CaseDetailPage() {
           <CaseDetail clinicalCase={clinicalCase.data} showPatient={me.role === 'doctor'} />
           <CaseLifecycle
             clinicalCase={clinicalCase.data}
-            assignedDoctorId={
-              clinicalCase.data.doctors.some((d) => d.doctorId === me.userId && d.kind === 'assigned') ? me.userId : null
-            }
+            assignedDoctorId={assigned ? me.userId : null}
           />
+          {assigned && <InvitePanel clinicalCase={clinicalCase.data} />}
           {me.role === 'patient' && clinicalCase.data.status === 'open' && (
             <StartVisitLink caseId={clinicalCase.data.caseId} />
           )}
