@@ -180,6 +180,15 @@ class CaseReadAuditor:
             ))
 
 
+    def access_changed(self, principal: Principal, action: str, case_id: str, patient_id: str, grantee_id: str,
+                       request_id: str, source_ip: str) -> None:
+        self._trail.record(AuditEvent(
+            actor_id=principal.user_id, role=principal.role.value, action=action, resource_type="grant",
+            resource_id=grantee_id, outcome=Outcome.SUCCESS, patient_id=patient_id, case_id=case_id,
+            request_id=request_id, source_ip=source_ip,
+        ))
+
+
 class AccessRefusalAuditor:
     """Refused attempts to reach a case (or a route the caller's role may not use) into the audit
     trail, in the patient's chain when the case has one: a patient's trail shows who tried."""

@@ -6,7 +6,6 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from functions.access.service import grant_view
 from functions.bootstrap import endpoint, get_container
 from functions.cases.service import CLOSED, OPEN
 from functions.identity.authorizer import jwt_authorizer
@@ -69,16 +68,11 @@ def get_case(request: ApiRequest) -> dict[str, Any]:
 @cases.route("/cases/{case_id}/invitations", methods=["POST"], authorizer=jwt_authorizer)
 @endpoint(cases, roles=(Role.DOCTOR,), path=CASE_PATH, body=INVITE_BODY)
 def invite_doctor(request: ApiRequest) -> Reply:
-    container = get_container()
-    principal = request.require_principal()
-    case_id = request.path["case_id"]
-    container.access.require_assigned_doctor(principal, case_id, action="case.invite")
-    if Role.DOCTOR not in container.directory.roles_of(request.body["doctorId"]):
-        from functions.shared.errors import ValidationError
-
-        raise ValidationError("doctorId is not a DermaFollow doctor.", code="unknown_doctor")
-    grant = container.access.invite(principal, case_id, request.body["doctorId"], request.body["expiresInHours"])
-    return Reply(grant_view(grant), status=201)
+    invited = get_container().cases.invite(
+        request.require_principal(), request.path["case_id"], request.body["doctorId"], request.body["expiresInHours"],
+        request_id=request.request_id, source_ip=request.source_ip,
+    )
+    return Reply(invited, status=201)
 
 
 INVITATION_PATH = id_path("case_id", "doctor_id")
@@ -87,9 +81,9 @@ INVITATION_PATH = id_path("case_id", "doctor_id")
 @cases.route("/cases/{case_id}/invitations/{doctor_id}", methods=["DELETE"], authorizer=jwt_authorizer)
 @endpoint(cases, roles=(Role.DOCTOR,), path=INVITATION_PATH)
 def revoke_invitation(request: ApiRequest) -> dict[str, Any]:
-    grant = get_container().access.revoke(request.require_principal(), request.path["case_id"],
-                                          request.path["doctor_id"])
-    return grant_view(grant)
+    return get_container().cases.revoke(request.require_principal(), request.path["case_id"],
+                                        request.path["doctor_id"], request_id=request.request_id,
+                                        source_ip=request.source_ip)
 
 
 @cases.route("/cases/{case_id}/close", methods=["POST"], authorizer=jwt_authorizer)

@@ -32,6 +32,11 @@ class CaseReadAudit(Protocol):
         """`cases`: (case id, patient id) pairs disclosed (patient id "" when unknown)."""
         ...
 
+    def access_changed(self, principal: Principal, action: str, case_id: str, patient_id: str, grantee_id: str,
+                       request_id: str, source_ip: str) -> None:
+        """Someone was let in to (or out of) a case: the grantee is the entry's resource."""
+        ...
+
 
 def new_case_id() -> str:
     return "case_" + secrets.token_urlsafe(12)
@@ -120,6 +125,30 @@ class CasesService:
                 self._audit.case_read(doctor, action, ((case_id, record.patient_id),), "success", request_id,
                                       source_ip)
         return self.get(doctor, case_id, request_id=request_id, source_ip=source_ip)
+
+    def invite(self, doctor: Principal, case_id: str, colleague_id: str, hours: int, *, request_id: str = "",
+               source_ip: str = "") -> dict[str, Any]:
+        """An assigned doctor lets a colleague of the clinic see the case for `hours`. Audited
+        `case.invite` (the colleague's id in the entry: who was let in is what an auditor asks)."""
+        self._access.require_assigned_doctor(doctor, case_id, action="case.invite")
+        if Role.DOCTOR not in self._directory.roles_of(colleague_id):
+            raise ValidationError("doctorId is not a DermaFollow doctor.", code="unknown_doctor")
+        grant = self._access.invite(doctor, case_id, colleague_id, hours)
+        self._audit_grant(doctor, "case.invite", case_id, colleague_id, request_id, source_ip)
+        return grant_view(grant)
+
+    def revoke(self, doctor: Principal, case_id: str, colleague_id: str, *, request_id: str = "",
+               source_ip: str = "") -> dict[str, Any]:
+        """End a colleague's invitation now. Audited `case.revoke`."""
+        grant = self._access.revoke(doctor, case_id, colleague_id)
+        self._audit_grant(doctor, "case.revoke", case_id, colleague_id, request_id, source_ip)
+        return grant_view(grant)
+
+    def _audit_grant(self, doctor: Principal, action: str, case_id: str, colleague_id: str, request_id: str,
+                     source_ip: str) -> None:
+        if self._audit is not None:
+            self._audit.access_changed(doctor, action, case_id, self._access.owner_of(case_id) or "", colleague_id,
+                                       request_id, source_ip)
 
     def require_open(self, case_id: str) -> None:
         """The write paths' check (uploads, visits, scores): a closed case answers 409 `case_closed`."""

@@ -113,3 +113,17 @@ def test_only_the_cases_assigned_doctors_close_or_reopen_it(world: World, action
     odd = world.request("POST", f"/cases/{case}/{action}", user="dr.one", body={"status": "closed"})
     assert odd.status_code == 400
     assert world.request("GET", f"/cases/{case}", user="pat.a").json_body["status"] == "open"
+
+
+def test_letting_a_colleague_in_and_out_is_audited_with_who_was_let_in(world: World) -> None:
+    case = world.cases["a"]
+    colleague = world.users["dr.three"].user_id
+    world.request("POST", f"/cases/{case}/invitations", user="dr.one",
+                  body={"doctorId": colleague, "expiresInHours": 2})
+    world.request("DELETE", f"/cases/{case}/invitations/{colleague}", user="dr.one")
+    answer = world.request("GET", f"/admin/audit?patientId={world.users['pat.a'].user_id}&limit=100", user="ops")
+    entries = [e for e in answer.json_body["items"] if e["action"] in ("case.invite", "case.revoke")]
+    assert sorted((e["action"], e["resource"]["type"], e["resource"]["id"], e["resource"]["caseId"], e["actorId"])
+                  for e in entries) == [
+        (action, "grant", colleague, case, world.users["dr.one"].user_id) for action in ("case.invite", "case.revoke")
+    ], entries
