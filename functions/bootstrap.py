@@ -31,6 +31,7 @@ from functions.shared.tables import (
     CONNECTIONS,
     DATA_KEYS,
     LESIONS,
+    LOGIN_ATTEMPTS,
     PHOTO_UPLOADS,
     PHOTOS,
     RECORD_VERSIONS,
@@ -82,6 +83,7 @@ TABLE_MODELS: dict[str, tuple[str, ...]] = {
     CASES.logical_name: ("functions.cases.adapters:CaseModel",),
     CASE_ACCESS.logical_name: ("functions.access.adapters:CaseAccessModel",),
     CONNECT_TICKETS.logical_name: ("functions.identity.adapters:ConnectTicketModel",),
+    LOGIN_ATTEMPTS.logical_name: ("functions.identity.adapters:LoginAttemptModel",),
     CONNECTIONS.logical_name: ("functions.signaling.adapters:ConnectionModel",),
     VISITS.logical_name: ("functions.visits.adapters:VisitModel",),
     WAITING_ROOM.logical_name: ("functions.visits.adapters:WaitingModel",),
@@ -145,11 +147,13 @@ class Container:
 
     @cached_property
     def sessions(self) -> SessionService:
-        from functions.identity.adapters import CognitoIdentityProvider
+        from functions.identity.adapters import CognitoIdentityProvider, DynamoAttemptStore
         from functions.identity.service import SessionService
+        from functions.identity.throttle import SignInThrottle
 
+        self.bind(LOGIN_ATTEMPTS)
         provider = CognitoIdentityProvider(self.cognito, self.settings.user_pool_client_id)
-        return SessionService(provider, self.token_verifier)
+        return SessionService(provider, self.token_verifier, SignInThrottle(DynamoAttemptStore()))
 
     @cached_property
     def directory(self) -> CognitoDirectory:

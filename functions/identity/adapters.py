@@ -8,6 +8,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from functions.identity.ports import IssuedTokens, StoredTicket
+from functions.identity.throttle import Attempts
 from functions.shared.aws import error_code
 from functions.shared.dynamo import translate_errors
 from functions.shared.errors import DependencyUnavailable, Unauthenticated
@@ -103,3 +104,50 @@ class CognitoIdentityProvider:
             refresh_token=result.get("RefreshToken"),
             expires_in=int(result.get("ExpiresIn", 3600)),
         )
+
+
+class LoginAttemptModel(Model):
+    class Meta:
+        table_name = "unbound"
+
+    attemptKey = UnicodeAttribute(hash_key=True)
+    failures = NumberAttribute()
+    lastFailureAt = NumberAttribute()
+    windowEnds = NumberAttribute()
+    expiresAtEpoch = NumberAttribute()  # TTL: a window's item goes once nobody could still be waiting on it
+
+
+class DynamoAttemptStore:
+    def get(self, key: str) -> Attempts | None:
+        from pynamodb.exceptions import DoesNotExist
+
+        with translate_errors():
+            try:
+                item = LoginAttemptModel.get(key)
+            except DoesNotExist:
+                return None
+        return Attempts(int(item.failures), int(item.lastFailureAt), int(item.windowEnds))
+
+    def failed(self, key: str, now: int, window_seconds: int) -> Attempts:
+        from functions.identity.throttle import MAX_DELAY_SECONDS
+        from functions.shared.errors import Conflict
+
+        model = LoginAttemptModel(attemptKey=key)
+        try:
+            # Within the window: one atomic ADD, so concurrent failures all count.
+            with translate_errors():
+                model.update(
+                    actions=[LoginAttemptModel.failures.add(1), LoginAttemptModel.lastFailureAt.set(now)],
+                    condition=LoginAttemptModel.windowEnds > now,
+                )
+        except Conflict:
+            # No item, or its window is over: start a new one (the last writer of a race wins with 1).
+            with translate_errors():
+                LoginAttemptModel(attemptKey=key, failures=1, lastFailureAt=now, windowEnds=now + window_seconds,
+                                  expiresAtEpoch=now + window_seconds + MAX_DELAY_SECONDS).save()
+            return Attempts(1, now, now + window_seconds)
+        return Attempts(int(model.failures), int(model.lastFailureAt), int(model.windowEnds))
+
+    def clear(self, key: str) -> None:
+        with translate_errors():
+            LoginAttemptModel(attemptKey=key).delete()

@@ -35,13 +35,13 @@ def health(request: ApiRequest) -> dict[str, Any]:
 @identity.route("/auth/login", methods=["POST"])
 @endpoint(identity, body=LOGIN_BODY)
 def login(request: ApiRequest) -> dict[str, Any]:
-    return get_container().sessions.sign_in(request.body["username"], request.body["password"])
+    return get_container().sessions.sign_in(request.body["username"], request.body["password"], request.source_ip)
 
 
 @identity.route("/auth/refresh", methods=["POST"])
 @endpoint(identity, body=REFRESH_BODY)
 def refresh(request: ApiRequest) -> dict[str, Any]:
-    return get_container().sessions.refresh(request.body["refreshToken"])
+    return get_container().sessions.refresh(request.body["refreshToken"], request.source_ip)
 
 
 @identity.route("/me", methods=["GET"], authorizer=jwt_authorizer)

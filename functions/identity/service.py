@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from functions.identity.ports import IdentityProvider, IssuedTokens, StoredTicket, TicketStore, TokenVerifier
+from functions.identity.throttle import SignInThrottle
 from functions.shared.auth import Principal, roles_from_groups
 from functions.shared.clock import Clock
 from functions.shared.errors import Unauthenticated
@@ -24,15 +25,36 @@ def me_view(principal: Principal) -> dict[str, Any]:
 
 
 class SessionService:
-    def __init__(self, provider: IdentityProvider, verifier: TokenVerifier) -> None:
+    def __init__(self, provider: IdentityProvider, verifier: TokenVerifier,
+                 throttle: SignInThrottle | None = None) -> None:
         self._provider = provider
         self._verifier = verifier
+        self._throttle = throttle
 
-    def sign_in(self, username: str, password: str) -> dict[str, Any]:
-        return self._session(self._provider.password_sign_in(username, password))
+    def sign_in(self, username: str, password: str, source_ip: str = "") -> dict[str, Any]:
+        """Cognito's answer, unless the account or the address must wait after repeated failures
+        (checked first: a waiting guesser learns nothing, not even whether the password was right)."""
+        if self._throttle is not None:
+            self._throttle.check(username, source_ip)
+        try:
+            tokens = self._provider.password_sign_in(username, password)
+        except Unauthenticated as refused:
+            if self._throttle is not None and refused.code == "invalid_credentials":
+                self._throttle.failed(username, source_ip)
+            raise
+        if self._throttle is not None:
+            self._throttle.succeeded(username)
+        return self._session(tokens)
 
-    def refresh(self, refresh_token: str) -> dict[str, Any]:
-        return self._session(self._provider.refresh(refresh_token))
+    def refresh(self, refresh_token: str, source_ip: str = "") -> dict[str, Any]:
+        if self._throttle is not None:
+            self._throttle.check(None, source_ip)
+        try:
+            return self._session(self._provider.refresh(refresh_token))
+        except Unauthenticated:
+            if self._throttle is not None:
+                self._throttle.failed(None, source_ip)
+            raise
 
     def _session(self, tokens: IssuedTokens) -> dict[str, Any]:
         principal = self._verifier.verify(tokens.access_token)

@@ -100,6 +100,8 @@ SERVER_FAULT_MESSAGE = "Something went wrong on our side. It has been recorded; 
 
 def error_response(error: DomainError) -> Any:
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    if error.status == 429 and error.details and "retryAfterSeconds" in error.details:
+        headers = {"Retry-After": str(int(error.details["retryAfterSeconds"]))}
     if error.status == 500:
         return json_response(error_body(error.code, SERVER_FAULT_MESSAGE), 500, headers)
     return json_response(error_body(error.code, error.message, error.details), error.status, headers)

@@ -107,6 +107,13 @@ CONNECT_TICKETS = TableSpec(
     ttl_attribute="expiresAtEpoch",
 )
 
+LOGIN_ATTEMPTS = TableSpec(
+    logical_name="login_attempts",
+    purpose="Failed sign-ins per account and per source address (SHA-256 keys), for the backoff.",
+    hash_key=Key("attemptKey"),
+    ttl_attribute="expiresAtEpoch",
+)
+
 CONNECTIONS = TableSpec(
     logical_name="connections",
     purpose="Live WebSocket connections; room members by Query on byRoom, a user's sockets on byUser.",
@@ -218,7 +225,7 @@ ANALYTICS_REFERENCE = TableSpec(
 
 TABLES: tuple[TableSpec, ...] = (
     CASES, CASE_ACCESS, CONNECT_TICKETS, CONNECTIONS, VISITS, WAITING_ROOM, TIMELINE, LESIONS, PHOTOS, PHOTO_UPLOADS,
-    SCORES, RECORDS, RECORD_VERSIONS, DATA_KEYS, AUDIT_LOG, ANALYTICS_REFERENCE,
+    SCORES, RECORDS, RECORD_VERSIONS, DATA_KEYS, AUDIT_LOG, ANALYTICS_REFERENCE, LOGIN_ATTEMPTS,
 )
 
 
