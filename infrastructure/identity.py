@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from functions.identity.passwords import password_policy
 from infrastructure.cfn import ref, retain, sub
 from infrastructure.naming import APP_NAME, STAGE_TAG_KEY, USER_GROUPS, USER_POOL, USER_POOL_CLIENT
 
@@ -28,14 +29,7 @@ def cognito_resources() -> dict[str, Any]:
                     "AutoVerifiedAttributes": ["email"],
                     "Schema": PROFILE_SCHEMA,
                     "Policies": {
-                        "PasswordPolicy": {
-                            "MinimumLength": 12,
-                            "RequireLowercase": True,
-                            "RequireUppercase": True,
-                            "RequireNumbers": True,
-                            "RequireSymbols": True,
-                            "TemporaryPasswordValidityDays": 3,
-                        }
+                        "PasswordPolicy": password_policy()
                     },
                     "MfaConfiguration": "OPTIONAL",
                     "EnabledMfas": ["SOFTWARE_TOKEN_MFA"],

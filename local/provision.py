@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from functions.identity.passwords import password_policy
 from functions.shared.auth import Role
 from functions.shared.tables import TABLES
 from infrastructure.identity import PROFILE_SCHEMA
@@ -18,14 +19,7 @@ from local.moto_aws import aws_client
 # The EventBridge event S3 sends for a new object (the app reacts with @app.on_cw_event).
 OBJECT_CREATED = {"source": ["aws.s3"], "detail-type": ["Object Created"]}
 
-PASSWORD_POLICY = {
-    "MinimumLength": 12,
-    "RequireUppercase": True,
-    "RequireLowercase": True,
-    "RequireNumbers": True,
-    "RequireSymbols": True,
-    "TemporaryPasswordValidityDays": 7,
-}
+PASSWORD_POLICY = password_policy()
 
 
 @dataclass(frozen=True)

@@ -93,17 +93,49 @@ class CognitoIdentityProvider:
             raise DependencyUnavailable("Sign-in is unavailable; try again.") from exc
         except BotoCoreError as exc:
             raise DependencyUnavailable("Sign-in is unavailable; try again.") from exc
-        result = answer.get("AuthenticationResult")
-        if not result:
-            # A challenge (e.g. NEW_PASSWORD_REQUIRED) the SPA does not handle yet.
-            raise Unauthenticated("This account must finish setting up its password.",
-                                  code="password_change_required")
-        return IssuedTokens(
-            access_token=result["AccessToken"],
-            id_token=result["IdToken"],
-            refresh_token=result.get("RefreshToken"),
-            expires_in=int(result.get("ExpiresIn", 3600)),
-        )
+        return _tokens(answer)
+
+    def complete_new_password(self, username: str, session: str, new_password: str) -> IssuedTokens:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from functions.shared.errors import ValidationError
+
+        try:
+            answer = self._client.respond_to_auth_challenge(
+                ClientId=self._client_id, ChallengeName="NEW_PASSWORD_REQUIRED", Session=session,
+                ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": new_password},
+            )
+        except ClientError as exc:
+            if error_code(exc) == "InvalidPasswordException":
+                raise ValidationError("That password does not meet the policy.", code="weak_password") from None
+            # Cognito answers an unknown or expired session with NotAuthorized; moto with ResourceNotFound.
+            if error_code(exc) in {"NotAuthorizedException", "CodeMismatchException", "ExpiredCodeException",
+                                   "UserNotFoundException", "ResourceNotFoundException"}:
+                raise Unauthenticated("This sign-in has expired; sign in again with the temporary password.",
+                                      code="sign_in_expired") from None
+            raise DependencyUnavailable("Sign-in is unavailable; try again.") from exc
+        except BotoCoreError as exc:
+            raise DependencyUnavailable("Sign-in is unavailable; try again.") from exc
+        return _tokens(answer)
+
+
+def _tokens(answer: dict[str, Any]) -> IssuedTokens:
+    """The tokens of a finished sign-in, or the challenge it needs answered first."""
+    result = answer.get("AuthenticationResult")
+    if not result:
+        if answer.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
+            # A first sign-in with the temporary password: the app asks for a new one and answers
+            # with this session (valid 3 minutes in Cognito).
+            raise Unauthenticated("Choose a new password to finish setting up your account.",
+                                  code="password_change_required", details={"session": answer.get("Session", "")})
+        raise Unauthenticated("This account needs a sign-in step the app does not offer yet; contact your clinic.",
+                              code="challenge_unsupported")
+    return IssuedTokens(
+        access_token=result["AccessToken"],
+        id_token=result["IdToken"],
+        refresh_token=result.get("RefreshToken"),
+        expires_in=int(result.get("ExpiresIn", 3600)),
+    )
 
 
 class LoginAttemptModel(Model):

@@ -27,6 +27,10 @@ class IdentityProvider(Protocol):
 
     def refresh(self, refresh_token: str) -> IssuedTokens: ...
 
+    def complete_new_password(self, username: str, session: str, new_password: str) -> IssuedTokens:
+        """Answer a first sign-in's NEW_PASSWORD_REQUIRED challenge with the person's own password."""
+        ...
+
 
 @dataclass(frozen=True)
 class StoredTicket:

@@ -38,6 +38,25 @@ def login(request: ApiRequest) -> dict[str, Any]:
     return get_container().sessions.sign_in(request.body["username"], request.body["password"], request.source_ip)
 
 
+NEW_PASSWORD_BODY = strict_object(
+    {
+        "username": {"type": "string", "minLength": 1, "maxLength": 128},
+        "session": {"type": "string", "minLength": 20, "maxLength": 2048},  # Cognito: 20 to 2048
+        "newPassword": {"type": "string", "minLength": 1, "maxLength": 256},
+    },
+    ["username", "session", "newPassword"],
+)
+
+
+@identity.route("/auth/new-password", methods=["POST"])
+@endpoint(identity, body=NEW_PASSWORD_BODY)
+def new_password(request: ApiRequest) -> dict[str, Any]:
+    """A first sign-in: the session from the 401 password_change_required and the person's own password."""
+    body = request.body
+    return get_container().sessions.complete_new_password(body["username"], body["session"], body["newPassword"],
+                                                          request.source_ip)
+
+
 @identity.route("/auth/refresh", methods=["POST"])
 @endpoint(identity, body=REFRESH_BODY)
 def refresh(request: ApiRequest) -> dict[str, Any]:

@@ -46,6 +46,13 @@ class SessionService:
             self._throttle.succeeded(username)
         return self._session(tokens)
 
+    def complete_new_password(self, username: str, session: str, new_password: str,
+                              source_ip: str = "") -> dict[str, Any]:
+        """A first sign-in finished: the temporary password is replaced by the person's own."""
+        if self._throttle is not None:
+            self._throttle.check(username, source_ip)
+        return self._session(self._provider.complete_new_password(username, session, new_password))
+
     def refresh(self, refresh_token: str, source_ip: str = "") -> dict[str, Any]:
         if self._throttle is not None:
             self._throttle.check(None, source_ip)

@@ -45,6 +45,7 @@ import type {
   RecordHistory,
   RecordListQuery,
   RecordRetraction,
+  NewPasswordRequest,
   OpenCaseRequest,
   PeopleSearchRole,
 } from './types.ts';
@@ -148,6 +149,13 @@ export class ApiClient {
       signal,
     });
     if (!isSession(answer)) throw invalidResponse('/auth/login');
+    return this.sessionStore.begin(answer);
+  }
+
+  /** A first sign-in: answers the temporary password's challenge with the person's own password. */
+  async completeNewPassword(request: NewPasswordRequest, signal?: AbortSignal): Promise<StoredSession> {
+    const answer = await this.send<unknown>({ method: 'POST', path: '/auth/new-password', body: request, signal });
+    if (!isSession(answer)) throw invalidResponse('/auth/new-password');
     return this.sessionStore.begin(answer);
   }
 

@@ -5,8 +5,10 @@ import { ApiError, CLIENT_ERROR_CODES } from './client.ts';
 const MESSAGES_BY_CODE: Record<string, string> = {
   invalid_credentials: 'Wrong username or password',
   validation_error: 'Please enter both your username and your password',
-  password_change_required:
-    'Your password must be changed before you can sign in. Please contact your clinic.',
+  password_change_required: 'Choose your own password to finish setting up your account.',
+  weak_password: 'That password does not meet the rules below.',
+  sign_in_expired: 'This step took too long. Please sign in again with your temporary password.',
+  challenge_unsupported: 'Your account needs a sign-in step this app does not offer yet. Please contact your clinic.',
   no_role: 'Your account is not set up yet. Please contact your clinic.',
   rate_limited: 'Too many attempts. Please wait a moment and try again.',
   case_closed: 'This case is closed, so nothing new can be added. Your doctor can reopen it.',

@@ -629,3 +629,10 @@ export interface PeopleResponse {
 
 /** GET /people/search: which of the clinic's people a doctor's picker looks for. */
 export type PeopleSearchRole = 'patient' | 'doctor';
+
+/** POST /auth/new-password: the session from a 401 `password_change_required` and the new password. */
+export interface NewPasswordRequest {
+  username: string;
+  session: string;
+  newPassword: string;
+}

@@ -2,6 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router';
 import { describeError } from '../api/errorMessages.ts';
 import { ApiError } from '../api/client.ts';
+import type { StoredSession } from '../auth/sessionStore.ts';
+import { NewPasswordForm } from '../auth/NewPasswordForm.tsx';
 import { useAuth } from '../auth/AuthProvider.tsx';
 import type { SessionEndReason } from '../auth/sessionStore.ts';
 import { landingPathAfterLogin } from '../routing/roles.ts';
@@ -29,6 +31,8 @@ export function LoginPage() {
   const [password, setPassword] = useState('');
   const [submitting, setSubmitting] = useState(false);
   const [errorMessage, setErrorMessage] = useState<string | null>(null);
+  // A first sign-in with a temporary password: the challenge's session, until a new password is set.
+  const [challenge, setChallenge] = useState<{ username: string; session: string } | null>(null);
   const requestedPath = requestedPathFrom(location.state);
 
   if (session !== null && !submitting) {
@@ -48,7 +52,12 @@ export function LoginPage() {
       const started = await login({ username: trimmedUsername, password });
       void navigate(landingPathAfterLogin(started.me.role, requestedPath), { replace: true });
     } catch (error) {
-      setErrorMessage(describeError(error));
+      const session = challengeSession(error);
+      if (session !== null) {
+        setChallenge({ username: trimmedUsername, session });
+      } else {
+        setErrorMessage(describeError(error));
+      }
       setPassword('');
     } finally {
       setSubmitting(false);
@@ -67,57 +76,75 @@ export function LoginPage() {
           </p>
         )}
 
-        <form className="login__form" onSubmit={(event) => void onSubmit(event)} noValidate>
-          <label className="field">
-            <span className="field__label">Username</span>
-            <input
-              className="field__input"
-              name="username"
-              type="text"
-              autoComplete="username"
-              autoCapitalize="none"
-              autoCorrect="off"
-              spellCheck={false}
-              required
-              value={username}
-              onChange={(event) => setUsername(event.target.value)}
-              aria-invalid={errorMessage !== null}
-              aria-describedby={errorMessage !== null ? 'login-error' : undefined}
-              data-testid="login-username"
-            />
-          </label>
-          <label className="field">
-            <span className="field__label">Password</span>
-            <input
-              className="field__input"
-              name="password"
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(event) => setPassword(event.target.value)}
-              aria-invalid={errorMessage !== null}
-              aria-describedby={errorMessage !== null ? 'login-error' : undefined}
-              data-testid="login-password"
-            />
-          </label>
+        {challenge !== null && (
+          <NewPasswordForm
+            username={challenge.username}
+            session={challenge.session}
+            onSignedIn={(started: StoredSession) =>
+              void navigate(landingPathAfterLogin(started.me.role, requestedPath), { replace: true })
+            }
+          />
+        )}
+        {challenge === null && (
+          <form className="login__form" onSubmit={(event) => void onSubmit(event)} noValidate>
+            <label className="field">
+              <span className="field__label">Username</span>
+              <input
+                className="field__input"
+                name="username"
+                type="text"
+                autoComplete="username"
+                autoCapitalize="none"
+                autoCorrect="off"
+                spellCheck={false}
+                required
+                value={username}
+                onChange={(event) => setUsername(event.target.value)}
+                aria-invalid={errorMessage !== null}
+                aria-describedby={errorMessage !== null ? 'login-error' : undefined}
+                data-testid="login-username"
+              />
+            </label>
+            <label className="field">
+              <span className="field__label">Password</span>
+              <input
+                className="field__input"
+                name="password"
+                type="password"
+                autoComplete="current-password"
+                required
+                value={password}
+                onChange={(event) => setPassword(event.target.value)}
+                aria-invalid={errorMessage !== null}
+                aria-describedby={errorMessage !== null ? 'login-error' : undefined}
+                data-testid="login-password"
+              />
+            </label>
 
-          {errorMessage !== null && (
-            <p id="login-error" className="login__error" role="alert" data-testid="login-error">
-              {errorMessage}
-            </p>
-          )}
+            {errorMessage !== null && (
+              <p id="login-error" className="login__error" role="alert" data-testid="login-error">
+                {errorMessage}
+              </p>
+            )}
 
-          <button
-            type="submit"
-            className="button button--primary button--block"
-            disabled={submitting}
-            data-testid="login-submit"
-          >
-            {submitting ? 'Signing in…' : 'Sign in'}
-          </button>
-        </form>
+            <button
+              type="submit"
+              className="button button--primary button--block"
+              disabled={submitting}
+              data-testid="login-submit"
+            >
+              {submitting ? 'Signing in…' : 'Sign in'}
+            </button>
+          </form>
+        )}
       </div>
     </main>
   );
+}
+
+/** The session of a first sign-in's challenge, when that is what the API answered. */
+function challengeSession(error: unknown): string | null {
+  if (!(error instanceof ApiError) || error.code !== 'password_change_required') return null;
+  const details = error.details as { session?: unknown } | undefined;
+  return typeof details?.session === 'string' && details.session !== '' ? details.session : null;
 }
