@@ -46,6 +46,7 @@ from functions.shared.validation import ID_PATTERN, Schema
 
 if TYPE_CHECKING:
     from functions.access.service import AccessPolicy
+    from functions.admin.accounts import AccountService
     from functions.analytics.analyses import NightlyAnalyses
     from functions.analytics.export import LakeExport
     from functions.analytics.service import AnalyticsService
@@ -160,6 +161,13 @@ class Container:
         from functions.identity.directory import CognitoDirectory
 
         return CognitoDirectory(lambda: self.cognito, self.settings.user_pool_id)
+
+    @cached_property
+    def accounts(self) -> AccountService:
+        from functions.admin.accounts import AccountService
+        from functions.admin.adapters import CognitoAccounts
+
+        return AccountService(CognitoAccounts(lambda: self.cognito, self.settings.user_pool_id), self.audit)
 
     @cached_property
     def people(self) -> PeopleService:

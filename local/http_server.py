@@ -20,6 +20,7 @@ from pathlib import Path
 from aiohttp import web
 
 from infrastructure.web_security import content_security_policy, response_headers
+from local.outbox import OUTBOX_PATH
 from local.rest_gateway import RestGateway
 from local.scheduler import Scheduler
 from local.ws_gateway import WS_PATH, WebSocketGateway, is_local_caller
@@ -67,7 +68,8 @@ async def access_log(request: web.Request, handler: Callable[[web.Request], Awai
 
 
 def build_web_app(rest: RestGateway, ws: WebSocketGateway, scheduler: Scheduler | None, executor: Executor,
-                  static_dir: Path | None, s3_endpoint: str | None = None) -> web.Application:
+                  static_dir: Path | None, s3_endpoint: str | None = None,
+                  outbox: Callable[[], str] | None = None) -> web.Application:
     app = web.Application(middlewares=[access_log], client_max_size=MAX_REQUEST_BYTES)
 
     async def handle_rest(request: web.Request) -> web.StreamResponse:
@@ -118,6 +120,12 @@ def build_web_app(rest: RestGateway, ws: WebSocketGateway, scheduler: Scheduler 
             return web.json_response({"job": name, "status": "failed", "error": type(exc).__name__}, status=500)
         return web.json_response({"job": name, "status": "ok", "ms": round(elapsed, 1)})
 
+    async def handle_outbox(request: web.Request) -> web.StreamResponse:
+        _require_local(request)  # the invitations carry temporary passwords
+        if outbox is None:
+            raise web.HTTPNotFound()
+        return web.Response(text=outbox(), content_type="text/html", headers={"Cache-Control": "no-store"})
+
     async def handle_static(request: web.Request) -> web.StreamResponse:
         return _serve_spa(request, static_dir)
 
@@ -144,6 +152,7 @@ def build_web_app(rest: RestGateway, ws: WebSocketGateway, scheduler: Scheduler 
     app.router.add_route("*", S3_PREFIX + "/{tail:.*}", handle_s3)
     app.router.add_get(JOBS_PATH, list_jobs)
     app.router.add_post(JOBS_PATH + "/{name}", run_job)
+    app.router.add_get(OUTBOX_PATH, handle_outbox)
     app.router.add_get("/{tail:.*}", handle_static)
     return app
 

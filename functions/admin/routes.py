@@ -1,4 +1,4 @@
-"""Operations routes for admins: accounts and health, never clinical content."""
+"""Operations routes for admins: accounts (list, create, disable, enable) and health, never clinical content."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ from typing import Any
 
 from chalice.app import Blueprint
 
+from functions.admin.accounts import CREATABLE_ROLES, NewAccount
 from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
-from functions.shared.http import ApiRequest
+from functions.shared.errors import ValidationError
+from functions.shared.http import ApiRequest, Reply
+from functions.shared.validation import EMPTY_OBJECT, strict_object
 
 admin = Blueprint(__name__)
 
@@ -18,3 +21,51 @@ admin = Blueprint(__name__)
 @endpoint(admin, roles=(Role.ADMIN,))
 def list_users(request: ApiRequest) -> dict[str, Any]:
     return {"items": get_container().directory.list_users()}
+
+
+NAME = {"type": "string", "minLength": 1, "maxLength": 100}
+ACCOUNT_BODY = strict_object(
+    {
+        "username": {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{2,39}$"},
+        "role": {"enum": [role.value for role in CREATABLE_ROLES]},
+        "name": NAME,
+        "email": {"type": "string", "pattern": "^[^@\\s]{1,64}@[^@\\s]{1,190}\\.[^@\\s]{2,}$", "maxLength": 254},
+        "phone": {"type": "string", "pattern": "^\\+[1-9][0-9]{6,14}$"},
+        "birthdate": {"type": "string", "pattern": "^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"},
+        "gender": {"enum": ["female", "male", "other"]},
+        "title": NAME,
+    },
+    ["username", "role", "name"],
+)
+USERNAME_PATH = strict_object({"username": {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{2,39}$"}},
+                              ["username"])
+
+
+@admin.route("/admin/users", methods=["POST"], authorizer=jwt_authorizer)
+@endpoint(admin, roles=(Role.ADMIN,), body=ACCOUNT_BODY)
+def create_user(request: ApiRequest) -> Reply:
+    """A patient or doctor account; the invitation (e-mail or SMS) carries the temporary password."""
+    body = request.body
+    if not body.get("email") and not body.get("phone"):
+        raise ValidationError("Give an e-mail address or a phone number for the invitation.", code="no_channel")
+    account = NewAccount(
+        username=body["username"], role=Role(body["role"]), name=body["name"], email=body.get("email"),
+        phone=body.get("phone"), birthdate=body.get("birthdate"), gender=body.get("gender"), title=body.get("title"),
+    )
+    created = get_container().accounts.create(request.require_principal(), account, request_id=request.request_id,
+                                              source_ip=request.source_ip)
+    return Reply(created, status=201)
+
+
+@admin.route("/admin/users/{username}/disable", methods=["POST"], authorizer=jwt_authorizer)
+@endpoint(admin, roles=(Role.ADMIN,), path=USERNAME_PATH, body=EMPTY_OBJECT)
+def disable_user(request: ApiRequest) -> dict[str, Any]:
+    return get_container().accounts.set_enabled(request.require_principal(), request.path["username"], False,
+                                                request_id=request.request_id, source_ip=request.source_ip)
+
+
+@admin.route("/admin/users/{username}/enable", methods=["POST"], authorizer=jwt_authorizer)
+@endpoint(admin, roles=(Role.ADMIN,), path=USERNAME_PATH, body=EMPTY_OBJECT)
+def enable_user(request: ApiRequest) -> dict[str, Any]:
+    return get_container().accounts.set_enabled(request.require_principal(), request.path["username"], True,
+                                                request_id=request.request_id, source_ip=request.source_ip)

@@ -45,6 +45,8 @@ import type {
   RecordHistory,
   RecordListQuery,
   RecordRetraction,
+  AccountChange,
+  NewAccountRequest,
   NewPasswordRequest,
   OpenCaseRequest,
   PeopleSearchRole,
@@ -473,6 +475,20 @@ export class ApiClient {
   }
 
   // --- Operations -------------------------------------------------------------------------
+
+  createAccount(account: NewAccountRequest, signal?: AbortSignal): Promise<AccountChange> {
+    return this.authorized<AccountChange>({ method: 'POST', path: '/admin/users', body: account, signal });
+  }
+
+  /** Disabling also signs the account out everywhere. */
+  setAccountEnabled(username: string, enabled: boolean, signal?: AbortSignal): Promise<AccountChange> {
+    return this.authorized<AccountChange>({
+      method: 'POST',
+      path: `/admin/users/${encodeURIComponent(username)}/${enabled ? 'enable' : 'disable'}`,
+      body: {},
+      signal,
+    });
+  }
 
   listAdminUsers(signal?: AbortSignal): Promise<AdminUserList> {
     return this.authorized<AdminUserList>({ method: 'GET', path: '/admin/users', signal });

@@ -11,6 +11,8 @@ const MESSAGES_BY_CODE: Record<string, string> = {
   challenge_unsupported: 'Your account needs a sign-in step this app does not offer yet. Please contact your clinic.',
   no_role: 'Your account is not set up yet. Please contact your clinic.',
   rate_limited: 'Too many attempts. Please wait a moment and try again.',
+  username_taken: 'That username is taken. Choose another.',
+  no_channel: 'Give an e-mail address or a phone number: the invitation is sent there.',
   case_closed: 'This case is closed, so nothing new can be added. Your doctor can reopen it.',
   unknown_patient: 'That person is not one of the clinic\'s patients.',
   unknown_doctor: 'Each assigned colleague must be one of the clinic\'s doctors.',

@@ -116,6 +116,24 @@ export interface AdminUser {
   createdAt: string;
 }
 
+/** POST /admin/users: a patient or doctor account; the invitation goes to the e-mail and/or phone. */
+export interface NewAccountRequest {
+  username: string;
+  role: 'patient' | 'doctor';
+  name: string;
+  email?: string;
+  phone?: string;
+  birthdate?: string;
+  gender?: 'female' | 'male' | 'other';
+  title?: string;
+}
+
+export interface AccountChange {
+  userId: string;
+  username: string;
+  enabled: boolean;
+}
+
 export interface AdminUserList {
   items: AdminUser[];
 }

@@ -1,7 +1,12 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { NewAccountForm } from '../admin/NewAccountForm.tsx';
+import type { AdminUser } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { formatDateTime } from '../format.ts';
+import { queryKeys } from '../data/index.ts';
 import { useAdminUsers } from '../hooks.ts';
+import { useServices } from '../services.tsx';
 
 /** Operations only: accounts, never clinical content (the contract gives admins no case data). */
 export function AdminHome() {
@@ -22,6 +27,8 @@ export function AdminHome() {
         </button>
       </div>
 
+      <NewAccountForm />
+
       {users.isPending && <Loading label="Loading users…" />}
       {users.error !== null && <ErrorBanner error={users.error} onRetry={reload} />}
       {users.data !== undefined && users.data.items.length === 0 && (
@@ -37,6 +44,9 @@ export function AdminHome() {
                 <th scope="col">Role</th>
                 <th scope="col">Enabled</th>
                 <th scope="col">Created</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody data-testid="user-list">
@@ -47,6 +57,7 @@ export function AdminHome() {
                   <td>{user.role}</td>
                   <td>{user.enabled ? 'Yes' : 'No'}</td>
                   <td>{formatDateTime(user.createdAt)}</td>
+                  <td>{user.role !== 'admin' && <EnableToggle user={user} />}</td>
                 </tr>
               ))}
             </tbody>
@@ -54,5 +65,29 @@ export function AdminHome() {
         </div>
       )}
     </section>
+  );
+}
+
+/** Disable (which also signs the account out everywhere) or enable an account. */
+function EnableToggle({ user }: { user: AdminUser }) {
+  const { api } = useServices();
+  const queryClient = useQueryClient();
+  const change = useMutation({
+    mutationFn: () => api.setAccountEnabled(user.username, !user.enabled),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.adminUsers() }),
+  });
+  return (
+    <>
+      <button
+        type="button"
+        className="button button--small button--secondary"
+        data-testid={user.enabled ? 'user-disable' : 'user-enable'}
+        disabled={change.isPending}
+        onClick={() => change.mutate()}
+      >
+        {user.enabled ? 'Disable' : 'Enable'}
+      </button>
+      {change.error !== null && <ErrorBanner error={change.error} />}
+    </>
   );
 }

@@ -1,0 +1,63 @@
+"""Accounts in the Cognito user pool (boto3), AWS errors turned into domain errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from functions.admin.accounts import NewAccount
+from functions.identity.directory import TITLE_ATTRIBUTE
+from functions.shared.aws import error_code
+from functions.shared.errors import Conflict, DependencyUnavailable, NotFound, ValidationError
+
+
+class CognitoAccounts:
+    def __init__(self, client: Callable[[], Any], user_pool_id: str) -> None:
+        self._client_factory = client
+        self._pool = user_pool_id
+
+    def create(self, account: NewAccount, temporary_password: str) -> str:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        attributes = {"name": account.name, "email": account.email, "phone_number": account.phone,
+                      "birthdate": account.birthdate, "gender": account.gender, TITLE_ATTRIBUTE: account.title}
+        channels = [channel for channel, value in (("EMAIL", account.email), ("SMS", account.phone)) if value]
+        client = self._client_factory()
+        try:
+            created = client.admin_create_user(
+                UserPoolId=self._pool, Username=account.username, TemporaryPassword=temporary_password,
+                UserAttributes=[{"Name": k, "Value": v} for k, v in attributes.items() if v],
+                DesiredDeliveryMediums=channels,
+            )
+            client.admin_add_user_to_group(UserPoolId=self._pool, Username=account.username,
+                                           GroupName=account.role.value)
+        except ClientError as exc:
+            code = error_code(exc)
+            if code == "UsernameExistsException":
+                raise Conflict("That username is taken.", code="username_taken") from None
+            if code in {"InvalidParameterException", "InvalidPasswordException"}:
+                raise ValidationError("The directory refused these account details.", code="invalid_account") from None
+            raise DependencyUnavailable("The user directory is unavailable; try again.") from exc
+        except BotoCoreError as exc:
+            raise DependencyUnavailable("The user directory is unavailable; try again.") from exc
+        return next(str(a["Value"]) for a in created["User"]["Attributes"] if a["Name"] == "sub")
+
+    def set_enabled(self, username: str, enabled: bool) -> str:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        client = self._client_factory()
+        try:
+            user = client.admin_get_user(UserPoolId=self._pool, Username=username)
+            if enabled:
+                client.admin_enable_user(UserPoolId=self._pool, Username=username)
+            else:
+                client.admin_disable_user(UserPoolId=self._pool, Username=username)
+                # Every refresh token of the account stops working now, on every device.
+                client.admin_user_global_sign_out(UserPoolId=self._pool, Username=username)
+        except ClientError as exc:
+            if error_code(exc) == "UserNotFoundException":
+                raise NotFound("No such account.", code="account_not_found") from None
+            raise DependencyUnavailable("The user directory is unavailable; try again.") from exc
+        except BotoCoreError as exc:
+            raise DependencyUnavailable("The user directory is unavailable; try again.") from exc
+        return next(str(a["Value"]) for a in user["UserAttributes"] if a["Name"] == "sub")
