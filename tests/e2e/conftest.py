@@ -28,6 +28,20 @@ def session_stack() -> LocalStack | None:
     return _session_stack
 
 
+WEB_DIST = E2E_DIR.parents[1] / "web" / "dist" / "index.html"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Chromium on the built SPA, one per module (a module needing other flags defines its own)."""
+    from tests.e2e.browser import chromium
+
+    if not WEB_DIST.is_file():
+        raise AssertionError("web/dist is missing: run `npm run build` in web/ before the browser tests.")
+    with chromium() as launched:
+        yield launched
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     global _session_stack

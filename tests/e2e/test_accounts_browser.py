@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,21 +14,11 @@ import requests
 
 from local.seed import OPS_ADMIN
 from local.stack import LocalStack
-from tests.e2e.browser import chromium
 from tests.e2e.test_case_tracking_browser import DESK, WAIT_MS, Session
 
 pytestmark = pytest.mark.browser
 
-WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist" / "index.html"
 CHOSEN = "Morning-clinic-2027!"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not WEB_DIST.is_file():
-        raise AssertionError("web/dist is missing: run `npm run build` in web/ before the browser tests.")
-    with chromium() as launched:
-        yield launched
 
 
 def test_an_admin_onboards_a_doctor_who_signs_in_and_is_later_disabled(stack: LocalStack, browser: Any) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -18,22 +17,12 @@ import pytest
 
 from local.seed import DR_CHEN, DR_OKAFOR, PAT_ALEX, PAT_BLAIR
 from local.stack import LocalStack
-from tests.e2e.browser import chromium
 from tests.e2e.conftest import run
 from tests.e2e.peers import Signaling
 from tests.e2e.test_case_tracking_browser import DESK, PHONE, WAIT_MS, Session, api, textured_jpeg, token_of
 
 pytestmark = pytest.mark.browser
 
-WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist" / "index.html"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not WEB_DIST.is_file():
-        raise AssertionError("web/dist is missing: run `npm run build` in web/ before the browser tests.")
-    with chromium() as launched:
-        yield launched
 
 
 def test_a_doctor_opens_a_case_closes_it_against_uploads_and_reopens_it(stack: LocalStack, browser: Any) -> None:

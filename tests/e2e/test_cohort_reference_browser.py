@@ -5,7 +5,6 @@ below 11 patients) and the clinic analytics page. The SPA is the built one (`npm
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,11 +14,9 @@ from local.cohort import COHORT_PATIENTS
 from local.seed import DR_CHEN, DR_OKAFOR, PAT_ALEX, PAT_BLAIR
 from local.stack import LocalStack
 from tests.e2e import conftest as e2e_conftest
-from tests.e2e.browser import chromium
 
 pytestmark = pytest.mark.browser
 
-WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist" / "index.html"
 WAIT_MS = 20_000
 DESK = {"viewport": {"width": 1440, "height": 900}}
 
@@ -43,14 +40,6 @@ def analysed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         yield local
     finally:
         local.stop(save=False)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not WEB_DIST.is_file():
-        raise AssertionError("web/dist is missing: run `npm run build` in web/ before the browser tests.")
-    with chromium() as launched:
-        yield launched
 
 
 def case_of(stack: LocalStack, username: str, password: str) -> str:

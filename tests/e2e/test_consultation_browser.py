@@ -4,8 +4,6 @@ invitation takes the case away from them at once. The SPA is the built one (`npm
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,20 +11,10 @@ import requests
 
 from local.seed import DR_CHEN, DR_OKAFOR, PAT_ALEX
 from local.stack import LocalStack
-from tests.e2e.browser import chromium
 from tests.e2e.test_case_tracking_browser import DESK, WAIT_MS, Session, api, token_of
 
 pytestmark = pytest.mark.browser
 
-WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist" / "index.html"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not WEB_DIST.is_file():
-        raise AssertionError("web/dist is missing: run `npm run build` in web/ before the browser tests.")
-    with chromium() as launched:
-        yield launched
 
 
 def test_a_doctor_invites_a_colleague_who_opens_the_case_until_the_invitation_ends(

@@ -5,30 +5,18 @@ met or not while typing, and lands on their home page. The SPA is the built one 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
 from local.stack import LocalStack
-from tests.e2e.browser import chromium
 from tests.e2e.test_case_tracking_browser import PHONE, WAIT_MS
 
 pytestmark = pytest.mark.browser
 
-WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist" / "index.html"
 TEMPORARY = "Temp-pass-2026!"
 CHOSEN = "Clear-skin-by-May-7!"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not WEB_DIST.is_file():
-        raise AssertionError("web/dist is missing: run `npm run build` in web/ before the browser tests.")
-    with chromium() as launched:
-        yield launched
 
 
 def test_a_new_patient_sets_her_own_password_on_first_sign_in(stack: LocalStack, browser: Any) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,22 +14,12 @@ import pytest
 
 from local.seed import DR_CHEN, DR_OKAFOR, PAT_ALEX
 from local.stack import LocalStack
-from tests.e2e.browser import chromium
 from tests.e2e.test_case_tracking_browser import DESK, WAIT_MS, Session, _send_photo, api, token_of
 
 pytestmark = pytest.mark.browser
 
-WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist" / "index.html"
 # The first ICD-10 search of a process loads the whole code set (seconds on a busy 2-core machine).
 FIRST_SEARCH_MS = 90_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not WEB_DIST.is_file():
-        raise AssertionError("web/dist is missing: run `npm run build` in web/ before the browser tests.")
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")
