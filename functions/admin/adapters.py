@@ -42,18 +42,29 @@ class CognitoAccounts:
             raise DependencyUnavailable("The user directory is unavailable; try again.") from exc
         return next(str(a["Value"]) for a in created["User"]["Attributes"] if a["Name"] == "sub")
 
-    def set_enabled(self, username: str, enabled: bool) -> str:
-        from botocore.exceptions import BotoCoreError, ClientError
+    def rename(self, username: str, name: str) -> str:
+        return self._change(username, lambda client: client.admin_update_user_attributes(
+            UserPoolId=self._pool, Username=username, UserAttributes=[{"Name": "name", "Value": name}]))
 
-        client = self._client_factory()
-        try:
-            user = client.admin_get_user(UserPoolId=self._pool, Username=username)
+    def set_enabled(self, username: str, enabled: bool) -> str:
+        def switch(client: Any) -> None:
             if enabled:
                 client.admin_enable_user(UserPoolId=self._pool, Username=username)
             else:
                 client.admin_disable_user(UserPoolId=self._pool, Username=username)
                 # Every refresh token of the account stops working now, on every device.
                 client.admin_user_global_sign_out(UserPoolId=self._pool, Username=username)
+
+        return self._change(username, switch)
+
+    def _change(self, username: str, change: Callable[[Any], Any]) -> str:
+        """Apply `change` to an existing account; its user id."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        client = self._client_factory()
+        try:
+            user = client.admin_get_user(UserPoolId=self._pool, Username=username)
+            change(client)
         except ClientError as exc:
             if error_code(exc) == "UserNotFoundException":
                 raise NotFound("No such account.", code="account_not_found") from None

@@ -69,3 +69,16 @@ def disable_user(request: ApiRequest) -> dict[str, Any]:
 def enable_user(request: ApiRequest) -> dict[str, Any]:
     return get_container().accounts.set_enabled(request.require_principal(), request.path["username"], True,
                                                 request_id=request.request_id, source_ip=request.source_ip)
+
+
+RENAME_BODY = strict_object({"name": NAME}, ["name"])
+
+
+@admin.route("/admin/users/{username}/name", methods=["PUT"], authorizer=jwt_authorizer)
+@endpoint(admin, roles=(Role.ADMIN,), path=USERNAME_PATH, body=RENAME_BODY)
+def rename_user(request: ApiRequest) -> dict[str, Any]:
+    if not request.body["name"].strip():
+        raise ValidationError("Give the person's name.", code="validation_error")
+    return get_container().accounts.rename(request.require_principal(), request.path["username"],
+                                           request.body["name"], request_id=request.request_id,
+                                           source_ip=request.source_ip)

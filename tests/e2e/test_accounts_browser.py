@@ -58,6 +58,15 @@ def test_an_admin_onboards_a_doctor_who_signs_in_and_is_later_disabled(stack: Lo
         doctor_page.get_by_test_id("whoami").inner_text()
     doctor.close()
 
+    # A corrected name, from the same row.
+    row.get_by_test_id("user-rename").click()
+    row.get_by_test_id("user-rename-name").fill("Dr. Sam Lindgren-Berg")
+    row.get_by_test_id("user-rename-save").click()
+    row.get_by_test_id("user-rename").wait_for(timeout=WAIT_MS)
+    assert stack.resources is not None
+    user = stack.client("cognito-idp").admin_get_user(UserPoolId=stack.resources.user_pool_id, Username=username)
+    assert {a["Name"]: a["Value"] for a in user["UserAttributes"]}["name"] == "Dr. Sam Lindgren-Berg"
+
     row.get_by_test_id("user-disable").click()
     row.get_by_test_id("user-enable").wait_for(timeout=WAIT_MS)
     refused = requests.post(stack.api_url + "/auth/login", json={"username": username, "password": CHOSEN}, timeout=30)

@@ -78,3 +78,15 @@ def test_bad_account_details_are_refused_before_anything_is_created(world: World
     assert (response.status_code, response.json_body["error"]["code"]) == (400, code), response.json_body
     users = cognito(world).list_users(UserPoolId=world.pool_id)["Users"]
     assert "dr.new" not in {u["Username"] for u in users}
+
+
+def test_an_admin_corrects_a_display_name(world: World) -> None:
+    renamed = world.request("PUT", "/admin/users/pat.b/name", user="ops", body={"name": "Blair Santos-Reyes"})
+    assert renamed.status_code == 200, renamed.json_body
+    user = cognito(world).admin_get_user(UserPoolId=world.pool_id, Username="pat.b")
+    assert {a["Name"]: a["Value"] for a in user["UserAttributes"]}["name"] == "Blair Santos-Reyes"
+    assert world.request("PUT", "/admin/users/pat.b/name", user="dr.one", body={"name": "X"}).status_code == 403
+    for body in ({"name": "   "}, {"name": ""}, {}, {"name": "ok", "role": "admin"}):
+        assert world.request("PUT", "/admin/users/pat.b/name", user="ops", body=body).status_code == 400, body
+    missing = world.request("PUT", "/admin/users/nobody.here/name", user="ops", body={"name": "Someone"})
+    assert (missing.status_code, missing.json_body["error"]["code"]) == (404, "account_not_found")

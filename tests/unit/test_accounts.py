@@ -16,12 +16,17 @@ ADMIN = Principal(user_id="admin-1", username="ops", roles=frozenset({Role.ADMIN
 class FakeDirectory:
     def __init__(self) -> None:
         self.passwords: list[str] = []
+        self.names: list[str] = []
 
     def create(self, account: NewAccount, temporary: str) -> str:
         self.passwords.append(temporary)
         return f"id-{account.username}"
 
     def set_enabled(self, username: str, enabled: bool) -> str:
+        return f"id-{username}"
+
+    def rename(self, username: str, name: str) -> str:
+        self.names.append(name)
         return f"id-{username}"
 
 
@@ -47,9 +52,13 @@ def test_each_change_is_audited_and_the_answer_holds_no_password() -> None:
     created = service.create(ADMIN, NewAccount("dr.new", Role.DOCTOR, "Dr. New", email="n@example.org"))
     service.set_enabled(ADMIN, "dr.new", False)
     service.set_enabled(ADMIN, "dr.new", True)
+    service.rename(ADMIN, "dr.new", "  Dr. Newer ")
+    assert directory.names == ["Dr. Newer"]
     assert directory.passwords[0] not in str(created)
     assert [(e.action, e.resource_type, e.resource_id, e.actor_id) for e in audit.events] == [
         ("account.create", "account", "id-dr.new", "admin-1"),
         ("account.disable", "account", "id-dr.new", "admin-1"),
         ("account.enable", "account", "id-dr.new", "admin-1"),
+        ("account.rename", "account", "id-dr.new", "admin-1"),
     ]
+    assert "Newer" not in str(audit.events)  # the name stays out of the trail

@@ -490,6 +490,16 @@ export class ApiClient {
     });
   }
 
+  /** A corrected display name (what patients and doctors see of this person). */
+  renameAccount(username: string, name: string, signal?: AbortSignal): Promise<AccountChange> {
+    return this.authorized<AccountChange>({
+      method: 'PUT',
+      path: `/admin/users/${encodeURIComponent(username)}/name`,
+      body: { name },
+      signal,
+    });
+  }
+
   listAdminUsers(signal?: AbortSignal): Promise<AdminUserList> {
     return this.authorized<AdminUserList>({ method: 'GET', path: '/admin/users', signal });
   }

@@ -1,4 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { NewAccountForm } from '../admin/NewAccountForm.tsx';
 import type { AdminUser } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
@@ -57,7 +58,14 @@ export function AdminHome() {
                   <td>{user.role}</td>
                   <td>{user.enabled ? 'Yes' : 'No'}</td>
                   <td>{formatDateTime(user.createdAt)}</td>
-                  <td>{user.role !== 'admin' && <EnableToggle user={user} />}</td>
+                  <td>
+                    {user.role !== 'admin' && (
+                      <>
+                        <EnableToggle user={user} />
+                        <RenameControl user={user} />
+                      </>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -89,5 +97,50 @@ function EnableToggle({ user }: { user: AdminUser }) {
       </button>
       {change.error !== null && <ErrorBanner error={change.error} />}
     </>
+  );
+}
+
+/** Correct the display name patients and doctors see (names are never listed here: no clinical context). */
+function RenameControl({ user }: { user: AdminUser }) {
+  const { api } = useServices();
+  const [editing, setEditing] = useState(false);
+  const [name, setName] = useState('');
+  const rename = useMutation({
+    mutationFn: () => api.renameAccount(user.username, name.trim()),
+    onSuccess: () => {
+      setEditing(false);
+      setName('');
+    },
+  });
+  if (!editing) {
+    return (
+      <button type="button" className="button button--small button--link" data-testid="user-rename" onClick={() => setEditing(true)}>
+        Rename
+      </button>
+    );
+  }
+  return (
+    <span className="rename">
+      <input
+        aria-label={`New display name for ${user.username}`}
+        value={name}
+        maxLength={100}
+        data-testid="user-rename-name"
+        onChange={(event) => setName(event.target.value)}
+      />
+      <button
+        type="button"
+        className="button button--small"
+        data-testid="user-rename-save"
+        disabled={rename.isPending || name.trim() === ''}
+        onClick={() => rename.mutate()}
+      >
+        Save
+      </button>
+      <button type="button" className="button button--small button--secondary" onClick={() => setEditing(false)}>
+        Cancel
+      </button>
+      {rename.error !== null && <ErrorBanner error={rename.error} />}
+    </span>
   );
 }
