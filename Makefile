@@ -28,7 +28,7 @@ $(WEB_STAMP): web/package.json web/package-lock.json | prereqs
 
 deps: $(STAMP) $(WEB_STAMP)
 
-web/dist/index.html: $(WEB_STAMP) $(shell find web/src web/index.html -type f 2>/dev/null)
+web/dist/index.html: $(WEB_STAMP) $(shell find web/src web/public web/index.html -type f 2>/dev/null)
 	cd web && npm run build
 
 web-build: web/dist/index.html
@@ -65,7 +65,7 @@ test: deps web-build lint web-test
 package: $(STAMP)
 	bash infrastructure/package.sh
 
-BENCHES := cold_start signaling_cost signaling_latency signaling_load timeline encryption call_setup image_pipeline analytics
+BENCHES := cold_start signaling_cost signaling_latency signaling_load timeline encryption call_setup image_pipeline analytics mesh
 
 # Every benchmark, or one: make bench NAME=call_setup
 bench: $(STAMP)

@@ -9,7 +9,12 @@ from functions.analytics.jobs import analytics_jobs
 from functions.analytics.routes import analytics
 from functions.audit.routes import audit
 from functions.cases.routes import cases
+from functions.consultation.routes import consultation
+from functions.discussion.routes import discussion
 from functions.emr.routes import emr
+from functions.feedback.routes import feedback
+from functions.followups.jobs import followup_jobs
+from functions.followups.routes import followups
 from functions.icd10.routes import icd10
 from functions.identity.authorizer import authorizers
 from functions.identity.routes import identity
@@ -21,6 +26,7 @@ from functions.shared.http import uniform_errors
 from functions.signaling import handlers as signaling
 from functions.timeline.routes import timeline
 from functions.visits.routes import visits
+from functions.worklist.routes import worklist
 
 # Powertools owns the "dermafollow" logger; Chalice configuring it too would print every line twice.
 app = Chalice(app_name="dermafollow", configure_logs=False)
@@ -42,6 +48,12 @@ app.register_blueprint(image_events)
 app.register_blueprint(scores)
 app.register_blueprint(analytics)
 app.register_blueprint(analytics_jobs)
+app.register_blueprint(followups)
+app.register_blueprint(followup_jobs)
+app.register_blueprint(worklist)
+app.register_blueprint(feedback)
+app.register_blueprint(consultation)
+app.register_blueprint(discussion)
 
 
 @app.on_ws_connect()

@@ -21,23 +21,32 @@ from typing import TYPE_CHECKING, Any
 
 from functions.shared import http
 from functions.shared.auth import Principal, Role
+from functions.shared.request_context import case_audited, request_source
 from functions.shared.settings import Settings, get_settings
 from functions.shared.tables import (
     ANALYTICS_REFERENCE,
+    AUDIT_CHECKS,
     AUDIT_LOG,
     CASE_ACCESS,
+    CASE_DISCUSSION,
+    CASE_REVIEWS,
     CASES,
     CONNECT_TICKETS,
     CONNECTIONS,
+    CONSULTATION_READS,
+    CONSULTATION_ROUNDS,
     DATA_KEYS,
+    FOLLOWUPS,
     LESIONS,
     LOGIN_ATTEMPTS,
+    NOTICES,
     PHOTO_UPLOADS,
     PHOTOS,
     RECORD_VERSIONS,
     RECORDS,
     SCORES,
     TIMELINE,
+    VISIT_RATINGS,
     VISITS,
     WAITING_ROOM,
     TableSpec,
@@ -47,20 +56,29 @@ from functions.shared.validation import ID_PATTERN, Schema
 if TYPE_CHECKING:
     from functions.access.service import AccessPolicy
     from functions.admin.accounts import AccountService
+    from functions.admin.health import HealthService
     from functions.analytics.analyses import NightlyAnalyses
     from functions.analytics.export import LakeExport
     from functions.analytics.service import AnalyticsService
+    from functions.audit.checks import ChainChecks
     from functions.audit.service import AuditTrail
     from functions.cases.adapters import DynamoCaseStore
     from functions.cases.service import CasesService
+    from functions.consultation.service import ConsultationService
     from functions.crypto.keyring import DataKeyManager
     from functions.crypto.ports import KeyProvider
     from functions.crypto.sealer import EnvelopeSealer
+    from functions.discussion.service import DiscussionService
     from functions.emr.service import EmrService
+    from functions.feedback.service import FeedbackService
+    from functions.followups.adapters import DynamoFollowupStore, DynamoNoticeStore
+    from functions.followups.service import FollowupService, NoticeService, ReminderJob
     from functions.icd10.service import CodeSearch
     from functions.identity.directory import CognitoDirectory
     from functions.identity.people import PeopleService
+    from functions.identity.recovery import MfaEnrolment, PasswordRecovery
     from functions.identity.service import ConnectTicketService, SessionService
+    from functions.identity.staff_mfa import StaffMfaGate
     from functions.identity.tokens import JwksTokenVerifier
     from functions.images.adapters import DynamoIntentStore, DynamoPhotoStore, S3ObjectStore
     from functions.images.processor import ImageProcessor
@@ -76,6 +94,7 @@ if TYPE_CHECKING:
     from functions.visits.adapters import DynamoVisitStore
     from functions.visits.ice import IceServerService
     from functions.visits.service import VisitService
+    from functions.worklist.service import WorklistService
 
 
 # Every pynamodb model, by the table it maps ("module:Class"; one table may hold several item types).
@@ -97,7 +116,15 @@ TABLE_MODELS: dict[str, tuple[str, ...]] = {
     RECORD_VERSIONS.logical_name: ("functions.emr.adapters:RecordVersionModel",),
     DATA_KEYS.logical_name: ("functions.crypto.adapters:DataKeyModel",),
     AUDIT_LOG.logical_name: ("functions.audit.adapters:AuditModel", "functions.audit.adapters:AuditHeadModel"),
+    AUDIT_CHECKS.logical_name: ("functions.audit.adapters:AuditCheckModel",),
     ANALYTICS_REFERENCE.logical_name: ("functions.analytics.adapters:ReferenceModel",),
+    FOLLOWUPS.logical_name: ("functions.followups.adapters:FollowupModel",),
+    NOTICES.logical_name: ("functions.followups.adapters:NoticeModel",),
+    CASE_REVIEWS.logical_name: ("functions.worklist.adapters:ReviewModel",),
+    VISIT_RATINGS.logical_name: ("functions.feedback.adapters:RatingModel",),
+    CONSULTATION_ROUNDS.logical_name: ("functions.consultation.adapters:RoundModel",),
+    CONSULTATION_READS.logical_name: ("functions.consultation.adapters:ReadModel",),
+    CASE_DISCUSSION.logical_name: ("functions.discussion.adapters:DiscussionModel",),
 }
 
 
@@ -153,8 +180,37 @@ class Container:
         from functions.identity.throttle import SignInThrottle
 
         self.bind(LOGIN_ATTEMPTS)
+        provider = CognitoIdentityProvider(self.cognito, self.settings.user_pool_client_id,
+                                           sign_out_pool_id=self.settings.user_pool_id
+                                           if self.settings.stage == "local" else None)
+        return SessionService(provider, self.token_verifier, SignInThrottle(DynamoAttemptStore()),
+                              mfa_required_roles=self.settings.mfa_required_roles)
+
+    @cached_property
+    def password_recovery(self) -> PasswordRecovery:
+        from functions.identity.adapters import CognitoAccountIds, CognitoIdentityProvider, DynamoAttemptStore
+        from functions.identity.recovery import PasswordRecovery
+        from functions.identity.throttle import SignInThrottle
+
+        self.bind(LOGIN_ATTEMPTS)
         provider = CognitoIdentityProvider(self.cognito, self.settings.user_pool_client_id)
-        return SessionService(provider, self.token_verifier, SignInThrottle(DynamoAttemptStore()))
+        return PasswordRecovery(provider, CognitoAccountIds(self.cognito, self.settings.user_pool_id), self.audit,
+                                SignInThrottle(DynamoAttemptStore(), scope="reset#"))
+
+    @cached_property
+    def mfa(self) -> MfaEnrolment:
+        from functions.identity.adapters import CognitoIdentityProvider
+        from functions.identity.recovery import MfaEnrolment
+
+        return MfaEnrolment(CognitoIdentityProvider(self.cognito, self.settings.user_pool_client_id), self.audit)
+
+    @cached_property
+    def staff_mfa(self) -> StaffMfaGate:
+        from functions.identity.adapters import CognitoAuthenticators
+        from functions.identity.staff_mfa import StaffMfaGate
+
+        return StaffMfaGate(self.settings.mfa_required_roles,
+                            CognitoAuthenticators(lambda: self.cognito, self.settings.user_pool_id))
 
     @cached_property
     def directory(self) -> CognitoDirectory:
@@ -163,11 +219,26 @@ class Container:
         return CognitoDirectory(lambda: self.cognito, self.settings.user_pool_id)
 
     @cached_property
+    def health(self) -> HealthService:
+        from functions.admin import health_probes as probes
+        from functions.admin.health import HealthService
+
+        settings = self.settings
+        return HealthService({
+            "dynamodb": probes.dynamodb_probe(settings),
+            "s3": probes.s3_probe(settings),
+            "kms": probes.key_probe(self),
+            "directory": probes.directory_probe(settings),
+            "websocket": probes.websocket_probe(settings),
+        })
+
+    @cached_property
     def accounts(self) -> AccountService:
         from functions.admin.accounts import AccountService
         from functions.admin.adapters import CognitoAccounts
 
-        return AccountService(CognitoAccounts(lambda: self.cognito, self.settings.user_pool_id), self.audit)
+        return AccountService(CognitoAccounts(lambda: self.cognito, self.settings.user_pool_id,
+                                              resend_invitation=self.settings.stage != "local"), self.audit)
 
     @cached_property
     def people(self) -> PeopleService:
@@ -204,9 +275,15 @@ class Container:
     @cached_property
     def cases(self) -> CasesService:
         from functions.audit.service import CaseReadAuditor
+        from functions.cases.adapters import NoticeInvitations, SealedConsultQuestions
         from functions.cases.service import CasesService
+        from functions.signaling.service import UserFanout
 
-        return CasesService(self.case_store, self.access, self.directory, audit=CaseReadAuditor(self.audit))
+        return CasesService(self.case_store, self.access, self.directory, audit=CaseReadAuditor(self.audit),
+                            questions=SealedConsultQuestions(self.field_sealer),
+                            notices=NoticeInvitations(self.notice_store,
+                                                      UserFanout(self.connections, self.peer_notifier)),
+                            access_ended=lambda case_id, user_id: self.signaling.end_case_access(case_id, user_id))
 
     # --- timeline ---------------------------------------------------------------------------
     @cached_property
@@ -385,13 +462,25 @@ class Container:
 
     @cached_property
     def audit(self) -> AuditTrail:
-        from functions.audit.adapters import DynamoAuditStore, S3AnchorStore
+        from functions.audit.adapters import DynamoAuditStore, KmsEntryAuthenticator, S3AnchorStore
         from functions.audit.service import AuditTrail
 
         self.bind(AUDIT_LOG)
-        bucket = self.settings.audit_anchor_bucket
+        settings = self.settings
+        bucket = settings.audit_anchor_bucket
         anchors = S3AnchorStore(lambda: self.client("s3"), bucket) if bucket else None
-        return AuditTrail(DynamoAuditStore(), anchors, self.settings.audit_chains)
+        key_id = settings.audit_mac_key_id
+        authenticator = KmsEntryAuthenticator(lambda: self.client("kms"), key_id) if key_id else None
+        return AuditTrail(DynamoAuditStore(), anchors, settings.audit_chains, authenticator=authenticator,
+                          mac_since=settings.audit_mac_since)
+
+    @cached_property
+    def audit_checks(self) -> ChainChecks:
+        from functions.audit.adapters import DynamoChainCheckStore
+        from functions.audit.checks import ChainChecks
+
+        self.bind(AUDIT_CHECKS)
+        return ChainChecks(self.audit, DynamoChainCheckStore())
 
     @cached_property
     def emr(self) -> EmrService:
@@ -404,6 +493,7 @@ class Container:
         return EmrService(
             DynamoRecordStore(self.field_sealer), self.access, CasePatients(self.case_store),
             VisitCases(self.visit_store), self.audit, sources, timeline=self.timeline_store,
+            followups=self.followups,
         )
 
     # --- ICD-10 code search ----------------------------------------------------------------
@@ -415,6 +505,86 @@ class Container:
 
         return CodeSearch(IcdTenCm())
 
+    # --- follow-ups: schedules, worklists, notices and reminders --------------------------------
+    @cached_property
+    def followup_store(self) -> DynamoFollowupStore:
+        from functions.followups.adapters import DynamoFollowupStore
+
+        self.bind(FOLLOWUPS)
+        return DynamoFollowupStore()
+
+    @cached_property
+    def notice_store(self) -> DynamoNoticeStore:
+        from functions.followups.adapters import DynamoNoticeStore
+
+        self.bind(NOTICES)
+        return DynamoNoticeStore()
+
+    @cached_property
+    def followups(self) -> FollowupService:
+        from functions.audit.service import CaseReadAuditor
+        from functions.followups.service import FollowupService
+
+        return FollowupService(self.followup_store, self.access, self.timeline_store, self.audit,
+                               CaseReadAuditor(self.audit), open_cases=self.cases, names=self.directory,
+                               conditions=self.case_store, clinic_zone=self.settings.clinic_time_zone)
+
+    @cached_property
+    def notices(self) -> NoticeService:
+        from functions.followups.service import NoticeService
+
+        return NoticeService(self.notice_store)
+
+    @cached_property
+    def reminders(self) -> ReminderJob:
+        from functions.followups.adapters import AwsMessenger, CognitoContacts
+        from functions.followups.service import ReminderJob
+        from functions.signaling.service import UserFanout
+
+        settings = self.settings
+        messenger = AwsMessenger(lambda: self.client("ses"), lambda: self.client("sns"), settings.notice_sender)
+        return ReminderJob(self.followups, self.followup_store, self.notice_store,
+                           CognitoContacts(lambda: self.cognito, settings.user_pool_id), messenger,
+                           UserFanout(self.connections, self.peer_notifier), app_url=settings.app_url,
+                           clinic_zone=settings.clinic_time_zone)
+
+    @cached_property
+    def worklist(self) -> WorklistService:
+        from functions.audit.service import CaseReadAuditor
+        from functions.worklist.adapters import DynamoReviewMarks
+        from functions.worklist.service import WorklistService
+
+        self.bind(CASE_REVIEWS)
+        return WorklistService(self.access, DynamoReviewMarks(), self.timeline_store, CaseReadAuditor(self.audit),
+                               self.directory, self.case_store, questions=self.cases.question_of)
+
+    @cached_property
+    def feedback(self) -> FeedbackService:
+        from functions.feedback.adapters import DynamoRatingStore
+        from functions.feedback.service import FeedbackService
+
+        self.bind(VISIT_RATINGS)
+        return FeedbackService(DynamoRatingStore(self.field_sealer), self.visit_store, self.access, self.audit)
+
+    @cached_property
+    def consultation(self) -> ConsultationService:
+        from functions.consultation.adapters import CaseMaterialLookup, DynamoRoundStore
+        from functions.consultation.service import ConsultationService
+
+        self.bind(CONSULTATION_ROUNDS, CONSULTATION_READS)
+        return ConsultationService(DynamoRoundStore(self.field_sealer), self.access,
+                                   CaseMaterialLookup(self.photo_store, self.score_store), self.emr, self.audit)
+
+    # --- case discussion among the case's doctors ----------------------------------------------
+    @cached_property
+    def discussion(self) -> DiscussionService:
+        from functions.discussion.adapters import CaseItemLookup, DynamoDiscussionStore
+        from functions.discussion.service import DiscussionService
+        from functions.signaling.service import UserFanout
+
+        self.bind(CASE_DISCUSSION, PHOTOS, SCORES, RECORDS)  # the last three: references are checked there
+        return DiscussionService(DynamoDiscussionStore(self.field_sealer), self.access, CaseItemLookup(), self.audit,
+                                 UserFanout(self.connections, self.peer_notifier))
 
     # --- analytics: the de-identified lake, nightly analyses, cohort references -----------------
     @cached_property
@@ -503,6 +673,47 @@ def record_role_refusal(principal: Principal, route: str, case_id: Any) -> None:
     get_container().access.refuse_route(principal, route, case_id if well_formed else None)
 
 
+def require_staff_mfa(principal: Principal, route: str) -> None:
+    """Where the stage requires an authenticator for the caller's role, refuse all but enrolling
+    until they have one (functions/identity/staff_mfa.py). Nothing is built where none is required."""
+    if get_settings().mfa_required_roles:
+        get_container().staff_mfa.check(principal, route)
+
+
+def record_case_disclosure(principal: Principal, route: str, path: dict[str, Any], body: dict[str, Any]) -> None:
+    """A route that read or changed something of a case is audited (HIPAA 164.312(b)), by its service
+    when it writes a precise entry (`record.amend`, `case.read`, ...) or else here: who, which route,
+    which case. Deriving it from the path means a new case route cannot forget it."""
+    from functions.audit.chain import AuditEvent, Outcome
+
+    container = get_container()
+    case_id = _case_of(container, path, body)
+    if case_id is None or case_audited(case_id):
+        return
+    source = request_source()
+    method = route.split(" ", 1)[0]
+    container.audit.record(AuditEvent(
+        actor_id=principal.user_id, role=principal.role.value,
+        action="case.route.read" if method == "GET" else "case.route.change",
+        resource_type="route", resource_id=route, outcome=Outcome.SUCCESS,
+        patient_id=container.access.owner_of(case_id) or "", case_id=case_id,
+        request_id=source.request_id, source_ip=source.source_ip,
+    ))
+
+
+def _case_of(container: Container, path: dict[str, Any], body: dict[str, Any]) -> str | None:
+    """The case a request touched: its path names it, or names a visit room of it, or (asking for a
+    visit) its body does."""
+    if isinstance(path.get("case_id"), str):
+        return str(path["case_id"])
+    if isinstance(path.get("room_id"), str):
+        room = container.visit_store.get(str(path["room_id"]))
+        return room.case_id if room is not None else None
+    if isinstance(body.get("caseId"), str):
+        return str(body["caseId"])
+    return None
+
+
 def endpoint(
     source: http.ViewSource,
     *,
@@ -512,4 +723,6 @@ def endpoint(
     path: Schema | None = None,
 ) -> Callable[[Callable[[http.ApiRequest], Any]], Callable[..., Any]]:
     """`functions.shared.http.endpoint` with role refusals recorded in the audit trail."""
-    return http.endpoint(source, on_role_refusal=record_role_refusal, roles=roles, body=body, query=query, path=path)
+    return http.endpoint(source, on_role_refusal=record_role_refusal, on_success=record_case_disclosure,
+                         admit=require_staff_mfa, roles=roles,
+                         body=body, query=query, path=path)

@@ -30,6 +30,8 @@ class AppAlarm:
 APP_ALARMS = (
     AppAlarm("DecryptFailures", 1, "a protected field did not open: moved, altered, or under an unknown key"),
     AppAlarm("AuditUnavailable", 1, "an audit entry could not be written, so the request that needed it failed"),
+    AppAlarm("ReminderFailed", 1, "a follow-up reminder could not be sent after 5 tries (SES or SNS refused it)"),
+    AppAlarm("AuditVerifyFailed", 1, "the hourly verification found the audit trail altered, cut short or unreadable"),
     AppAlarm("AccessRefused", 50, "many refused attempts to reach cases in 5 minutes: someone may be probing ids"),
 )
 

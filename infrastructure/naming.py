@@ -18,12 +18,25 @@ CHALICE_REST_HANDLER = "APIHandler"
 CHALICE_WEBSOCKET_API = "WebsocketAPI"
 ALARMED_FUNCTIONS: dict[str, str] = {
     CHALICE_REST_HANDLER: "api-handler",
+    # Every authenticated request passes it first: its failures are everyone's 401s.
+    "JwtAuthorizer": "authorizer",
     "WebsocketConnect": "ws-connect",
     "WebsocketMessage": "ws-message",
     "WebsocketDisconnect": "ws-disconnect",
     # Without anchors, a rewritten or cut audit chain can no longer be proven (functions/audit/routes.py).
     "AnchorAuditChains": "audit-anchor",
     "ProcessPhotoUpload": "photo-processing",
+    "VerifyAuditChains": "audit-verify",
+    "RemindFollowups": "reminders",
+    "ExportLake": "lake-export",
+    "AnalyzeLake": "lake-analyses",
+}
+# p99 duration (ms) above which a function is alarmed: 3 s on a person's path (what a tap may take);
+# a job at 80% of its timeout (.chalice/config.json), before it starts timing out.
+DURATION_P99_MS: dict[str, int] = {
+    CHALICE_REST_HANDLER: 3_000, "JwtAuthorizer": 1_000, "WebsocketConnect": 3_000, "WebsocketMessage": 1_000,
+    "WebsocketDisconnect": 3_000, "AnchorAuditChains": 48_000, "ProcessPhotoUpload": 96_000,
+    "VerifyAuditChains": 240_000, "RemindFollowups": 240_000, "ExportLake": 720_000, "AnalyzeLake": 720_000,
 }
 # The S3 -> EventBridge photo handler (functions/images/events.py, `process_photo_upload`) and the
 # layer only it carries: Pillow, built by layers/imaging/build.sh into the package directory.
@@ -38,6 +51,10 @@ UPLOAD_KEY_WILDCARD = "cases/*/uploads/*"
 # Logical ids of the resources declared here.
 KEY = "ProjectKey"
 KEY_ALIAS = "ProjectKeyAlias"
+# The HMAC key that authenticates audit entries (GenerateMac for the functions, VerifyMac for operators).
+AUDIT_MAC_KEY = "AuditMacKey"
+AUDIT_MAC_KEY_ALIAS = "AuditMacKeyAlias"
+AUDIT_MAC_ALIAS_PREFIX = f"alias/{APP_NAME}-audit-mac-"
 IMAGE_BUCKET = "ImageBucket"
 # Its physical name (a Fn::Sub template; image_bucket_prefix() below is its stage prefix).
 IMAGE_BUCKET_NAME = f"{APP_NAME}-${{Stage}}-images-${{AWS::AccountId}}-${{AWS::Region}}"

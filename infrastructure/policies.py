@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.shared.tables import TABLES
+from functions.shared.tables import AUDIT_LOG, TABLES
 from infrastructure.analytics import ANALYTICS_POLICY, analytics_policy_statements
+from infrastructure.followups import REMINDERS_POLICY, reminder_policy_statements
 from infrastructure.naming import (
     API_FUNCTION,
     API_STAGE,
+    APP_NAME,
+    AUDIT_MAC_ALIAS_PREFIX,
     KMS_ALIAS_PREFIX,
     STAGE_TAG_KEY,
     STAGES,
@@ -67,6 +70,24 @@ def build_policy(stage: str, function: str | None = None) -> dict[str, Any]:
             "Resource": tables,
         },
     ]
+    audit_table = f"arn:aws:dynamodb:*:{account}:table/{table_name(stage, AUDIT_LOG)}"
+    statements += [
+        {
+            # The audit trail is append-only: no function removes an entry (a batch write can delete).
+            "Sid": "NeverDeleteAuditEntries",
+            "Effect": "Deny",
+            "Action": ["dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
+            "Resource": audit_table,
+        },
+        {
+            # The only item an append updates is its chain's head marker ("head#<chain>", 0).
+            "Sid": "UpdateOnlyAuditHeads",
+            "Effect": "Deny",
+            "Action": ["dynamodb:UpdateItem"],
+            "Resource": audit_table,
+            "Condition": {"ForAnyValue:StringNotLike": {"dynamodb:LeadingKeys": ["head#*"]}},
+        },
+    ]
     if indexes:
         statements.append(
             {"Sid": "QueryStageIndexes", "Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": indexes}
@@ -79,6 +100,8 @@ def build_policy(stage: str, function: str | None = None) -> dict[str, Any]:
             "Resource": f"arn:aws:kms:*:{account}:key/*",
             "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": f"{KMS_ALIAS_PREFIX}{stage}"}},
         },
+        # Appenders make entry MACs; checking them (VerifyMac) is the hourly verification's alone.
+        _audit_mac_key("AuthenticateAuditEntries", "kms:GenerateMac", stage, account),
         _own_s3("UseStageImages", ["s3:GetObject", "s3:PutObject"], f"arn:aws:s3:::{image_bucket_prefix(stage)}*/*"),
         # The anchoring job only adds objects; Object Lock keeps them. Verification (reading
         # anchors) runs as an operator with their own credentials.
@@ -92,6 +115,7 @@ def build_policy(stage: str, function: str | None = None) -> dict[str, Any]:
             "Sid": "ReadStageDirectory",
             "Effect": "Allow",
             "Action": [
+                "cognito-idp:AdminGetUser",
                 "cognito-idp:AdminListGroupsForUser",
                 "cognito-idp:ListUsers",
                 "cognito-idp:ListUsersInGroup",
@@ -114,6 +138,13 @@ def build_policy(stage: str, function: str | None = None) -> dict[str, Any]:
             "Resource": f"arn:aws:secretsmanager:*:{account}:secret:{TURN_SECRET_NAME.format(stage=stage)}-*",
         },
         {
+            # The photo function's dead-letter queue (infrastructure/photos.py); it holds event ids only.
+            "Sid": "KeepFailedPhotoEvents",
+            "Effect": "Allow",
+            "Action": ["sqs:SendMessage"],
+            "Resource": f"arn:aws:sqs:*:{account}:{APP_NAME}-{stage}-photo-events-dlq",
+        },
+        {
             "Sid": "PostToWebSocketConnections",
             "Effect": "Allow",
             "Action": ["execute-api:ManageConnections"],
@@ -122,11 +153,54 @@ def build_policy(stage: str, function: str | None = None) -> dict[str, Any]:
     ]
     if function == API_FUNCTION:
         statements += _photo_removal_statements(stage)
+        statements.append(_account_statement(stage, account))
     elif function == ANALYTICS_POLICY:
         statements += analytics_policy_statements()
+    elif function == REMINDERS_POLICY:
+        statements += reminder_policy_statements()
+    elif function == AUDIT_VERIFY_POLICY:
+        statements += _audit_verify_statements(stage, account)
     elif function is not None:
         raise ValueError(f"no policy of its own for {function!r}")
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+# The hourly verification (functions/audit/checks.py) is the only function that checks entry MACs
+# and reads the anchors: every version of each, so a forged re-PUT is seen next to the original.
+AUDIT_VERIFY_POLICY = "audit_verify"
+
+
+def _audit_verify_statements(stage: str, account: str) -> list[dict[str, Any]]:
+    bucket = f"arn:aws:s3:::{audit_bucket_prefix(stage)}*"
+    return [
+        _audit_mac_key("CheckAuditEntryMacs", "kms:VerifyMac", stage, account),
+        _own_s3("ReadAnchorVersions", ["s3:GetObject", "s3:GetObjectVersion"], f"{bucket}/anchors/*"),
+        _list_versions("ListAnchorVersions", bucket, "anchors/*"),
+    ]
+
+
+def _audit_mac_key(sid: str, action: str, stage: str, account: str) -> dict[str, Any]:
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": [action],
+        "Resource": f"arn:aws:kms:*:{account}:key/*",
+        "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": f"{AUDIT_MAC_ALIAS_PREFIX}{stage}"}},
+    }
+
+
+def _list_versions(sid: str, bucket: str, prefix: str) -> dict[str, Any]:
+    """List object versions in `bucket` (of this account), under `prefix` only."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": ["s3:ListBucketVersions"],
+        "Resource": bucket,
+        "Condition": {
+            "StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"},
+            "StringLike": {"s3:prefix": prefix},
+        },
+    }
 
 
 def _own_s3(sid: str, actions: list[str], resource: str) -> dict[str, Any]:
@@ -140,20 +214,34 @@ def _own_s3(sid: str, actions: list[str], resource: str) -> dict[str, Any]:
     }
 
 
+# What the admin screens do to accounts (functions/admin/adapters.py). Only the REST API, whose admin
+# routes are for the admin role alone, and only in this stage's pool (by its tag).
+ACCOUNT_ACTIONS = (
+    "cognito-idp:AdminAddUserToGroup",
+    "cognito-idp:AdminCreateUser",
+    "cognito-idp:AdminDisableUser",
+    "cognito-idp:AdminEnableUser",
+    "cognito-idp:AdminSetUserPassword",
+    "cognito-idp:AdminUpdateUserAttributes",
+    "cognito-idp:AdminUserGlobalSignOut",
+)
+
+
+def _account_statement(stage: str, account: str) -> dict[str, Any]:
+    return {
+        "Sid": "ManageStageAccounts",
+        "Effect": "Allow",
+        "Action": list(ACCOUNT_ACTIONS),
+        "Resource": f"arn:aws:cognito-idp:*:{account}:userpool/*",
+        "Condition": {"StringEquals": {f"aws:ResourceTag/{STAGE_TAG_KEY}": stage}},
+    }
+
+
 def _photo_removal_statements(stage: str) -> list[dict[str, Any]]:
     """Removing a photo deletes every stored version of its renditions: list the versions under the
     photo's prefix, then delete each. Only under the renditions prefix, and only for the REST API."""
     return [
         _own_s3("RemoveStagePhotos", ["s3:DeleteObject", "s3:DeleteObjectVersion"],
                 f"arn:aws:s3:::{image_bucket_prefix(stage)}*/cases/*/photos/*"),
-        {
-            "Sid": "ListStagePhotoVersions",
-            "Effect": "Allow",
-            "Action": ["s3:ListBucketVersions"],
-            "Resource": f"arn:aws:s3:::{image_bucket_prefix(stage)}*",
-            "Condition": {
-                "StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"},
-                "StringLike": {"s3:prefix": "cases/*/photos/*"},
-            },
-        },
+        _list_versions("ListStagePhotoVersions", f"arn:aws:s3:::{image_bucket_prefix(stage)}*", "cases/*/photos/*"),
     ]

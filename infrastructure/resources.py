@@ -9,11 +9,13 @@ from functions.shared.tables import TABLES
 from infrastructure.alarms import ALARM_EMAIL_PARAMETER, ALARM_TOPIC, HAS_ALARM_EMAIL, alarm_resources
 from infrastructure.analytics import analytics_parameters, analytics_resources
 from infrastructure.cfn import arn, ref, sub, tags
+from infrastructure.followups import followup_parameters, followup_resources
 from infrastructure.identity import cognito_resources
 from infrastructure.naming import (
     API_STAGE,
     APP_NAME,
     AUDIT_BUCKET,
+    AUDIT_MAC_KEY_ALIAS,
     CHALICE_WEBSOCKET_API,
     EVENT_BUS,
     HAS_WEB_DOMAIN,
@@ -34,7 +36,12 @@ from infrastructure.naming import (
 from infrastructure.photos import photo_processing_resources
 from infrastructure.storage import bucket_resources, kms_resources
 from infrastructure.tables import table_resource
+from infrastructure.telemetry import telemetry_resources
+from infrastructure.throttling import throttling_resources
 from infrastructure.web import web_resources
+
+STAFF_MFA_PARAMETER = "StaffMfa"
+STAFF_MFA_REQUIRED = "StaffMfaRequired"
 
 # Environment variables every function gets from SAM Globals (the names settings.py reads).
 GLOBAL_ENVIRONMENT: dict[str, Any] = {
@@ -45,17 +52,23 @@ GLOBAL_ENVIRONMENT: dict[str, Any] = {
     "IMAGE_BUCKET": {"Fn::Sub": IMAGE_BUCKET_NAME},
     "AUDIT_ANCHOR_BUCKET": {"Ref": AUDIT_BUCKET},
     "KMS_KEY_ID": {"Ref": KEY_ALIAS},
+    "AUDIT_MAC_KEY_ID": {"Ref": AUDIT_MAC_KEY_ALIAS},
     # The TURN REST-API secret: the functions read it from Secrets Manager on first use.
     "TURN_SECRET_ID": {"Ref": TURN_SECRET},
+    # Doctors and admins must enrol an authenticator when StaffMfa resolves to "required" (Cognito's own
+    # MfaConfiguration ON would force patients too, so the pool stays OPTIONAL and the app asks by role).
+    "MFA_REQUIRED_ROLES": {"Fn::If": [STAFF_MFA_REQUIRED, "doctor,admin", ""]},
     "WS_PUBLIC_URL": {
         "Fn::Sub": f"wss://${{{CHALICE_WEBSOCKET_API}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{API_STAGE}"
     },
 }
 
-STAGE_SETTINGS: dict[str, dict[str, int]] = {
+STAGE_SETTINGS: dict[str, dict[str, int | str]] = {
     # Object Lock COMPLIANCE cannot be shortened or lifted, not even by the account root.
-    "dev": {"AuditRetentionYears": 1, "ImageNoncurrentVersionDays": 30},
-    "prod": {"AuditRetentionYears": 6, "ImageNoncurrentVersionDays": 90},
+    "dev": {"AuditRetentionYears": 1, "ImageNoncurrentVersionDays": 30, "StaffMfa": "optional",
+            "ThreatProtection": "AUDIT"},
+    "prod": {"AuditRetentionYears": 6, "ImageNoncurrentVersionDays": 90, "StaffMfa": "required",
+             "ThreatProtection": "ENFORCED"},
 }
 
 
@@ -82,6 +95,16 @@ def _outputs() -> dict[str, Any]:
     return outputs
 
 
+def _merge(resources: dict[str, Any], partial: dict[str, Any]) -> None:
+    """Add `partial`'s properties to resources defined here, or keep them as partial entries for
+    Chalice's merge (resources it generates)."""
+    for logical_id, entry in partial.items():
+        if logical_id in resources:
+            resources[logical_id].setdefault("Properties", {}).update(entry["Properties"])
+        else:
+            resources[logical_id] = entry
+
+
 def build_template() -> dict[str, Any]:
     """The template `chalice package --merge-template` merges into its SAM output."""
     resources: dict[str, Any] = {}
@@ -105,7 +128,10 @@ def build_template() -> dict[str, Any]:
     }
     resources.update(photo_processing_resources())
     resources.update(alarm_resources())
+    resources.update(telemetry_resources())
+    _merge(resources, throttling_resources())
     resources.update(analytics_resources())
+    resources.update(followup_resources())
     return {
         "Description": (
             f"{APP_NAME}: API, WebSocket API and functions (Chalice) plus the stateful resources merged from "
@@ -113,10 +139,18 @@ def build_template() -> dict[str, Any]:
         ),
         "Parameters": {
             **analytics_parameters(),
+            **followup_parameters(),
             "Stage": {
                 "Type": "String",
                 "AllowedValues": list(STAGES),
                 "Description": "Deployment stage; must equal the `chalice package --stage` (package.sh pins it).",
+            },
+            STAFF_MFA_PARAMETER: {
+                "Type": "String",
+                "Default": "stage-default",
+                "AllowedValues": ["stage-default", "required", "optional"],
+                "Description": "Whether doctors and admins must sign in with an authenticator app "
+                               "(stage-default: required in prod, optional in dev).",
             },
             ALARM_EMAIL_PARAMETER: {
                 "Type": "String",
@@ -141,6 +175,13 @@ def build_template() -> dict[str, Any]:
         "Conditions": {
             HAS_ALARM_EMAIL: {"Fn::Not": [{"Fn::Equals": [ref(ALARM_EMAIL_PARAMETER), ""]}]},
             HAS_WEB_DOMAIN: {"Fn::Not": [{"Fn::Equals": [ref(WEB_DOMAIN_PARAMETER), ""]}]},
+            STAFF_MFA_REQUIRED: {"Fn::Or": [
+                {"Fn::Equals": [ref(STAFF_MFA_PARAMETER), "required"]},
+                {"Fn::And": [
+                    {"Fn::Equals": [ref(STAFF_MFA_PARAMETER), "stage-default"]},
+                    {"Fn::Equals": [{"Fn::FindInMap": ["StageSettings", ref("Stage"), "StaffMfa"]}, "required"]},
+                ]},
+            ]},
         },
         "Rules": {
             "WebDomainNeedsItsCertificate": {

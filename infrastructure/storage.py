@@ -8,6 +8,9 @@ from infrastructure.cfn import arn, ref, retain, sub, tags
 from infrastructure.naming import (
     APP_NAME,
     AUDIT_BUCKET,
+    AUDIT_MAC_ALIAS_PREFIX,
+    AUDIT_MAC_KEY,
+    AUDIT_MAC_KEY_ALIAS,
     HAS_WEB_DOMAIN,
     IMAGE_BUCKET,
     IMAGE_BUCKET_NAME,
@@ -59,6 +62,36 @@ def kms_resources() -> dict[str, Any]:
         KEY_ALIAS: {
             "Type": "AWS::KMS::Alias",
             "Properties": {"AliasName": sub(f"{KMS_ALIAS_PREFIX}${{Stage}}"), "TargetKeyId": ref(KEY)},
+        },
+        # Audit entries carry an HMAC made with this key: whoever can write the audit table but may
+        # not call GenerateMac cannot forge an entry. HMAC keys have no automatic rotation in KMS.
+        AUDIT_MAC_KEY: retain(
+            {
+                "Type": "AWS::KMS::Key",
+                "Properties": {
+                    "Description": sub(f"{APP_NAME} ${{Stage}}: audit entry MACs"),
+                    "KeySpec": "HMAC_256",
+                    "KeyUsage": "GENERATE_VERIFY_MAC",
+                    "PendingWindowInDays": 30,
+                    "KeyPolicy": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "AccountAdministersKeyThroughIam",
+                                "Effect": "Allow",
+                                "Principal": {"AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
+                                "Action": "kms:*",
+                                "Resource": "*",
+                            },
+                        ],
+                    },
+                    "Tags": tags(),
+                },
+            }
+        ),
+        AUDIT_MAC_KEY_ALIAS: {
+            "Type": "AWS::KMS::Alias",
+            "Properties": {"AliasName": sub(f"{AUDIT_MAC_ALIAS_PREFIX}${{Stage}}"), "TargetKeyId": ref(AUDIT_MAC_KEY)},
         },
     }
 

@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from infrastructure.analytics import ANALYTICS_POLICY
+from infrastructure.followups import REMINDERS_POLICY
 from infrastructure.naming import API_FUNCTION, STAGES
-from infrastructure.policies import build_policy
+from infrastructure.policies import AUDIT_VERIFY_POLICY, build_policy
 from infrastructure.resources import build_template
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +49,8 @@ def generated_files() -> dict[Path, str]:
         files[policy_path(stage)] = render(build_policy(stage))
         files[policy_path(stage, API_FUNCTION)] = render(build_policy(stage, API_FUNCTION))
         files[policy_path(stage, ANALYTICS_POLICY)] = render(build_policy(stage, ANALYTICS_POLICY))
+        files[policy_path(stage, REMINDERS_POLICY)] = render(build_policy(stage, REMINDERS_POLICY))
+        files[policy_path(stage, AUDIT_VERIFY_POLICY)] = render(build_policy(stage, AUDIT_VERIFY_POLICY))
     return files
 
 

@@ -50,6 +50,9 @@ def base_environment(moto_endpoint: str) -> dict[str, str]:
     env.setdefault("EVENT_BUS_NAME", env["TABLE_PREFIX"] + "events")
     env.setdefault("AUDIT_ANCHOR_BUCKET", env["TABLE_PREFIX"] + "audit-anchor")
     env.setdefault("LAKE_BUCKET", env["TABLE_PREFIX"] + "lake")
+    # Reminders: the sender provisioning verifies in the local SES; nothing leaves the machine (the
+    # messages are on the stack's outbox page).
+    env.setdefault("NOTICE_SENDER", "no-reply@dermafollow.example")
     # moto's KMS forgets its key material on restart; the local key provider keeps a key-encryption
     # key in the data folder (LOCAL_KEY_FILE, set by the stack) so encrypted records survive.
     env.setdefault("KEY_PROVIDER", "local")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import mimetypes
 import socket
 import ssl
 import threading
@@ -29,6 +30,9 @@ log = logging.getLogger("local")
 
 API_PREFIX = "/api"
 JOBS_PATH = "/_local/jobs"
+
+# The web app manifest's own type (Python's table does not know the extension).
+mimetypes.add_type("application/manifest+json", ".webmanifest")
 # S3 on the stack's own origin: presigned POSTs and GETs are made for `<base>/s3`, so a phone on the
 # LAN (which cannot reach moto on 127.0.0.1, and may not load http from an https page) can use them.
 S3_PREFIX = "/s3"

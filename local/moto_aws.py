@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import urllib.request
 from typing import Any
@@ -31,6 +32,9 @@ class MotoServer(ThreadedMotoServer):
     def start(self) -> None:
         # werkzeug logs every AWS call at INFO: thousands of lines that say nothing to a developer.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        # moto accepts any TOTP code unless told to check them; checked, an authenticator set up on the
+        # local stack must show the right code. (moto gives every account the same secret.)
+        os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
         # Bind here and hand werkzeug the descriptor: on a busy port werkzeug itself prints to stderr
         # and calls sys.exit (it assumes it is a CLI); bind_listener raises PortInUseError instead.
         sock = bind_listener(self._ip_address, self._port, "--moto-port", blocking=True)
@@ -91,3 +95,17 @@ def cognito_backend(account_id: str, region: str = REGION) -> Any:
     from moto.cognitoidp.models import cognitoidp_backends
 
     return cognitoidp_backends[account_id][region]
+
+
+def ses_backend(account_id: str, region: str = REGION) -> Any:
+    """moto's SES state: the e-mail the app sent (kept, never delivered)."""
+    from moto.ses.models import ses_backends
+
+    return ses_backends[account_id][region]
+
+
+def sns_backend(account_id: str, region: str = REGION) -> Any:
+    """moto's SNS state: the SMS the app sent (kept in `sms_messages`, never delivered)."""
+    from moto.sns.models import sns_backends
+
+    return sns_backends[account_id][region]

@@ -51,6 +51,8 @@ def provision(endpoint: str, env: dict[str, str]) -> Resources:
     if env.get("LAKE_BUCKET"):  # the de-identified lake (analytics)
         aws_client("s3", endpoint, region).create_bucket(
             Bucket=env["LAKE_BUCKET"], CreateBucketConfiguration={"LocationConstraint": region})
+    if env.get("NOTICE_SENDER"):  # SES sends only from a verified identity (as in AWS)
+        aws_client("ses", endpoint, region).verify_email_identity(EmailAddress=env["NOTICE_SENDER"])
     events = aws_client("events", endpoint, region)
     events.create_event_bus(Name=env["EVENT_BUS_NAME"])
     rule, queue_url = route_object_events(events, aws_client("sqs", endpoint, region), bucket, prefix)

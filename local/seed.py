@@ -7,6 +7,7 @@ layer, so seeded data always has the shape the app writes.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,11 +29,14 @@ class DemoAccount:
 
 DR_CHEN = DemoAccount("dr.chen", Role.DOCTOR, "Dr. Mei Chen", title="Consultant dermatologist")
 DR_OKAFOR = DemoAccount("dr.okafor", Role.DOCTOR, "Dr. Ngozi Okafor", title="Specialty dermatologist")
+# Colleagues with no case of their own: invited to consult (a visit holds the patient and 3 doctors).
+DR_RAO = DemoAccount("dr.rao", Role.DOCTOR, "Dr. Priya Rao", title="Paediatric dermatologist")
+DR_SILVA = DemoAccount("dr.silva", Role.DOCTOR, "Dr. Tomas Silva", title="Dermatopathologist")
 PAT_ALEX = DemoAccount("pat.alex", Role.PATIENT, "Alex Morgan", birthdate="1986-04-12", gender="female")
 PAT_BLAIR = DemoAccount("pat.blair", Role.PATIENT, "Blair Santos", birthdate="1999-09-30", gender="male")
 OPS_ADMIN = DemoAccount("ops.admin", Role.ADMIN, "Operations Admin")
 
-DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (PAT_ALEX, PAT_BLAIR, DR_CHEN, DR_OKAFOR, OPS_ADMIN)
+DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (PAT_ALEX, PAT_BLAIR, DR_CHEN, DR_OKAFOR, DR_RAO, DR_SILVA, OPS_ADMIN)
 
 
 @dataclass(frozen=True)
@@ -49,14 +53,14 @@ DEMO_CASES: tuple[DemoCase, ...] = (
         patient=PAT_ALEX,
         doctors=(DR_CHEN,),
         condition="Plaque psoriasis",
-        body_sites=("left elbow", "right elbow", "lower back", "scalp"),
+        body_sites=("elbow_left", "elbow_right", "lower_back", "scalp"),
         follow_up_plan="Topical calcipotriol/betamethasone daily for 4 weeks; photos of both elbows every 2 weeks.",
     ),
     DemoCase(
         patient=PAT_BLAIR,
         doctors=(DR_OKAFOR,),
         condition="Atopic dermatitis",
-        body_sites=("right antecubital fossa", "neck"),
+        body_sites=("elbow_right", "neck"),
         follow_up_plan="Emollients twice daily; itch score weekly; video visit in 6 weeks.",
     ),
 )
@@ -105,4 +109,34 @@ def seed(cognito: Any, pool_id: str) -> dict[str, str]:
 
     give_demo_cases_history(container, opened, ids,
                             {case.patient.username: ids[case.doctors[0].username] for case in DEMO_CASES})
+    give_demo_cases_followups(container, opened, ids)
     return ids
+
+
+def give_demo_cases_followups(container: Any, opened: list[Any], ids: dict[str, str]) -> None:
+    """The plans of the demo cases as follow-ups, so both home pages show something on a first start:
+    Alex's elbow photos every 2 weeks from 3 days on (the first reminder comes the day before), and
+    Blair's weekly itch score, of which an earlier one, due 4 days ago, is overdue on Dr. Okafor's
+    worklist."""
+    from datetime import timedelta
+
+    from functions.followups.ports import Followup, FollowupState, Modality
+    from functions.followups.service import new_followup_id
+    from functions.shared.auth import Principal
+    from functions.shared.clock import iso
+
+    alex_case, blair_case = opened[0], opened[1]
+    chen = Principal(ids[DR_CHEN.username], DR_CHEN.username, frozenset({Role.DOCTOR}))
+    okafor = Principal(ids[DR_OKAFOR.username], DR_OKAFOR.username, frozenset({Role.DOCTOR}))
+    service = container.followups
+    start = (service.today() + timedelta(days=3)).isoformat()
+    service.schedule(chen, alex_case.case_id, due_date=start, modality=Modality.PHOTO_REVIEW.value,
+                     asks=["photos"], every_days=14, count=6)
+    service.schedule(okafor, blair_case.case_id, due_date=start, modality=Modality.SCORES.value,
+                     asks=["score:ITCH_NRS"], every_days=7, count=6)
+    past = service.today() - timedelta(days=4)
+    container.followup_store.put_new([Followup(
+        case_id=blair_case.case_id, followup_id=new_followup_id(past), patient_id=ids[PAT_BLAIR.username],
+        due_day=past.isoformat(), modality=Modality.SCORES, asks=("score:ITCH_NRS",), state=FollowupState.PLANNED,
+        created_at=iso(time.time()), created_by=okafor.user_id,
+    )])

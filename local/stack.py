@@ -32,7 +32,7 @@ from local.events import EventPoller, find_event_handlers
 from local.http_server import API_PREFIX, S3_PREFIX, HttpServer, build_web_app
 from local.moto_aws import MotoServer, aws_client, cognito_backend
 from local.net import StartupError, bind_listener, bound_port, is_loopback, is_wildcard, lan_addresses, url_host
-from local.outbox import OUTBOX_PATH, invitations, outbox_page
+from local.outbox import OUTBOX_PATH, invitations, outbox_page, sent_messages
 from local.persistence import SNAPSHOT_INTERVAL_SECONDS, PeriodicSnapshots, RestoreReport, StateStore, Target
 from local.provision import Resources, enable_object_events, provision
 from local.rest_gateway import RestGateway
@@ -256,6 +256,7 @@ class LocalStack:
         env = base_environment(endpoint)
         env["WS_PUBLIC_URL"] = self._public_ws_url()
         env["S3_PUBLIC_ENDPOINT"] = self._public_base_url() + S3_PREFIX
+        env["APP_URL"] = self._public_base_url() + "/"
         env["LOCAL_KEY_FILE"] = str(self.data_dir / "keys" / "local-kek.json")
         env.update(lake_environment(self.data_dir))
         env["WS_MANAGEMENT_ENDPOINT"] = self.control_url + MANAGEMENT_PATH
@@ -307,7 +308,8 @@ class LocalStack:
         self.events = EventPoller(self.client("sqs"), resources.object_events_queue_url, find_event_handlers(app))
         web_app = build_web_app(
             RestGateway(app), self.ws, self.scheduler, self._executor, self.static_dir, s3_endpoint=endpoint,
-            outbox=lambda: outbox_page(invitations(resources.account_id, resources.region, resources.user_pool_id)),
+            outbox=lambda: outbox_page(invitations(resources.account_id, resources.region, resources.user_pool_id)
+                                       + sent_messages(resources.account_id, resources.region)),
         )
         self._server = HttpServer(web_app, listeners, before_shutdown=self.ws.close_all)
         self._server.start()
@@ -416,7 +418,7 @@ class LocalStack:
         lines.append(f"  API        {self.api_url}")
         lines.append(f"  WebSocket  {self.ws_url}")
         lines.append(f"  Local AWS  {self.moto_endpoint} (moto)")
-        lines.append(f"  Outbox     {self.base_url}{OUTBOX_PATH}  (invitations of accounts created in the app)")
+        lines.append(f"  Outbox     {self.base_url}{OUTBOX_PATH}  (account invitations, follow-up reminders)")
         if self.restored is not None:
             data_note = f"restored {self.restored}"
         else:

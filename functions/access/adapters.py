@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -29,6 +29,9 @@ class CaseAccessModel(Model):
     grantedBy = UnicodeAttribute()
     grantedAt = UnicodeAttribute()
     expiresAtEpoch = NumberAttribute(null=True)
+    question = BinaryAttribute(legacy_encoding=False, null=True)  # sealed (functions/cases)
+    answer = UnicodeAttribute(null=True)
+    answeredAt = UnicodeAttribute(null=True)
     byPrincipal = ByPrincipalIndex()
 
 

@@ -23,6 +23,11 @@ class Grant:
     granted_by: str
     granted_at: str
     expires_at_epoch: int | None = None
+    # An invitation's consult question, sealed by the cases capability (opaque here), and the
+    # colleague's answer ("accepted" or "declined") with its time.
+    question: bytes | None = None
+    answer: str | None = None
+    answered_at: str | None = None
 
     def active(self, now_epoch: int) -> bool:
         return self.expires_at_epoch is None or self.expires_at_epoch > now_epoch

@@ -17,7 +17,7 @@ from dataclasses import replace
 from functions.access.ports import AccessRefusal, Grant, GrantKind, GrantPage, GrantStore, RefusalRecorder
 from functions.shared.auth import Principal, Role
 from functions.shared.clock import Clock, iso
-from functions.shared.errors import Forbidden, NotFound, ValidationError
+from functions.shared.errors import Conflict, Forbidden, NotFound, ValidationError
 
 MAX_INVITATION_HOURS = 24 * 30
 
@@ -86,6 +86,18 @@ class AccessPolicy:
         now = int(self._clock())
         return GrantPage([g for g in page.grants if g.active(now)], page.cursor)
 
+    def all_visible_case_ids(self, principal: Principal, most: int = 1000) -> list[str]:
+        """Every case the caller may see now (page by page, at most `most`): the worklists' scope."""
+        ids: list[str] = []
+        cursor: str | None = None
+        while len(ids) < most:
+            page = self.visible_case_ids(principal, 100, cursor)
+            ids.extend(grant.case_id for grant in page.grants)
+            cursor = page.cursor
+            if cursor is None:
+                break
+        return ids[:most]
+
     def grants_of(self, case_id: str) -> list[Grant]:
         now = int(self._clock())
         return [grant for grant in self._grants.for_case(case_id) if grant.active(now)]
@@ -97,7 +109,8 @@ class AccessPolicy:
         for doctor_id in doctor_ids:
             self._grants.put(Grant(case_id, doctor_id, GrantKind.ASSIGNED, granted_by, now))
 
-    def invite(self, inviter: Principal, case_id: str, doctor_id: str, hours: int) -> Grant:
+    def invite(self, inviter: Principal, case_id: str, doctor_id: str, hours: int,
+               question: bytes | None = None) -> Grant:
         self.require_assigned_doctor(inviter, case_id, action="case.invite")
         if not 1 <= hours <= MAX_INVITATION_HOURS:
             raise ValidationError("expiresInHours must be between 1 and 720.")
@@ -112,9 +125,26 @@ class AccessPolicy:
             granted_by=inviter.user_id,
             granted_at=iso(now),
             expires_at_epoch=int(now) + hours * 3600,
+            question=question,
         )
         self._grants.put(grant)
         return grant
+
+    def answer(self, colleague: Principal, case_id: str, accepted: bool) -> Grant:
+        """The invited colleague takes the consult on or declines it; declining ends their access now.
+        Only the invitation's own doctor answers it; anyone else is told there is no such invitation."""
+        now = int(self._clock())
+        existing = self._grants.get(case_id, colleague.user_id)
+        if (existing is None or existing.kind is not GrantKind.INVITED or not existing.active(now)
+                or Role.DOCTOR not in colleague.roles):
+            self._record_refusal(colleague, "case.consult_answer", case_id)
+            raise NotFound("No open invitation for you on this case.", code="invitation_not_found")
+        if existing.answer is not None:
+            raise Conflict(f"You already {existing.answer} this invitation.", code="already_answered")
+        answered = replace(existing, answer="accepted" if accepted else "declined", answered_at=iso(now),
+                           expires_at_epoch=existing.expires_at_epoch if accepted else now)
+        self._grants.put(answered)
+        return answered
 
     def revoke(self, revoker: Principal, case_id: str, doctor_id: str) -> Grant:
         """End a colleague's invitation now. The grant is kept, expired at this second, so who was
@@ -134,4 +164,6 @@ def grant_view(grant: Grant) -> dict[str, object]:
     view: dict[str, object] = {"doctorId": grant.principal_id, "kind": grant.kind.value}
     if grant.expires_at_epoch is not None:
         view["expiresAt"] = iso(grant.expires_at_epoch)
+    if grant.kind is GrantKind.INVITED:
+        view["answer"] = grant.answer or "pending"
     return view

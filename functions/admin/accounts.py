@@ -46,6 +46,11 @@ class AccountDirectory(Protocol):
         """The account's user id, after its display name changed; NotFound `account_not_found`."""
         ...
 
+    def reset_password(self, username: str, temporary_password: str) -> str:
+        """The account's user id, after its password became this temporary one (signed out everywhere,
+        invited again); NotFound `account_not_found`."""
+        ...
+
 
 class Audit(Protocol):
     def record(self, event: AuditEvent) -> Any: ...
@@ -85,6 +90,14 @@ class AccountService:
         user_id = self._directory.rename(username, name.strip())
         self._record(admin, "account.rename", user_id, request_id, source_ip)
         return {"userId": user_id, "username": username, "name": name.strip()}
+
+    def reset_password(self, admin: Principal, username: str, *, request_id: str = "",
+                       source_ip: str = "") -> dict[str, Any]:
+        """A new temporary password, delivered like the first invitation; the person chooses their own
+        at the next sign-in. Audited `account.reset_password`; no password in the answer or the audit."""
+        user_id = self._directory.reset_password(username, temporary_password())
+        self._record(admin, "account.reset_password", user_id, request_id, source_ip)
+        return {"userId": user_id, "username": username, "status": "FORCE_CHANGE_PASSWORD"}
 
     def _record(self, admin: Principal, action: str, user_id: str, request_id: str, source_ip: str) -> None:
         self._audit.record(AuditEvent(

@@ -12,9 +12,12 @@ from functions.shared.errors import Conflict, DependencyUnavailable, NotFound, V
 
 
 class CognitoAccounts:
-    def __init__(self, client: Callable[[], Any], user_pool_id: str) -> None:
+    def __init__(self, client: Callable[[], Any], user_pool_id: str, resend_invitation: bool = True) -> None:
         self._client_factory = client
         self._pool = user_pool_id
+        # moto answers AdminCreateUser RESEND by creating the account afresh (a new sub, no groups), so
+        # the local stack skips it; its outbox page shows the new temporary password instead.
+        self._resend = resend_invitation
 
     def create(self, account: NewAccount, temporary_password: str) -> str:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -56,6 +59,20 @@ class CognitoAccounts:
                 client.admin_user_global_sign_out(UserPoolId=self._pool, Username=username)
 
         return self._change(username, switch)
+
+    def reset_password(self, username: str, temporary_password: str) -> str:
+        """AdminSetUserPassword (not permanent) rather than AdminResetUserPassword: the latter needs a
+        verified e-mail or phone and leaves the person to find the code flow; this sends the invitation
+        again (RESEND works only in FORCE_CHANGE_PASSWORD) and the first-sign-in screen takes over."""
+        def reset(client: Any) -> None:
+            client.admin_set_user_password(UserPoolId=self._pool, Username=username,
+                                           Password=temporary_password, Permanent=False)
+            client.admin_user_global_sign_out(UserPoolId=self._pool, Username=username)
+            if self._resend:
+                client.admin_create_user(UserPoolId=self._pool, Username=username, MessageAction="RESEND",
+                                         TemporaryPassword=temporary_password)
+
+        return self._change(username, reset)
 
     def _change(self, username: str, change: Callable[[Any], Any]) -> str:
         """Apply `change` to an existing account; its user id."""

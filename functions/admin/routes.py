@@ -82,3 +82,18 @@ def rename_user(request: ApiRequest) -> dict[str, Any]:
     return get_container().accounts.rename(request.require_principal(), request.path["username"],
                                            request.body["name"], request_id=request.request_id,
                                            source_ip=request.source_ip)
+
+
+@admin.route("/admin/users/{username}/reset-password", methods=["POST"], authorizer=jwt_authorizer)
+@endpoint(admin, roles=(Role.ADMIN,), path=USERNAME_PATH, body=EMPTY_OBJECT)
+def reset_user_password(request: ApiRequest) -> dict[str, Any]:
+    """A new temporary password sent by the invitation message; the account is signed out everywhere."""
+    return get_container().accounts.reset_password(request.require_principal(), request.path["username"],
+                                                   request_id=request.request_id, source_ip=request.source_ip)
+
+
+@admin.route("/admin/health", methods=["GET"], authorizer=jwt_authorizer)
+@endpoint(admin, roles=(Role.ADMIN,))
+def health(request: ApiRequest) -> dict[str, Any]:
+    """Each dependency's state and latency (functions/admin/health.py); no PHI is read or shown."""
+    return get_container().health.check()

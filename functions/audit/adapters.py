@@ -11,6 +11,7 @@ deletes or updates an entry: the functions' IAM policy could also deny DeleteIte
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
@@ -21,10 +22,10 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from functions.audit.chain import Anchor, AuditEntry, AuditEvent, ChainHead, Outcome
-from functions.audit.ports import AuditPage, HeadMoved, StagedWriteRejected
+from functions.audit.ports import AuditFilter, AuditPage, HeadMoved, StagedWriteRejected
 from functions.shared.aws import error_code
 from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
-from functions.shared.errors import DependencyUnavailable
+from functions.shared.errors import Conflict, DependencyUnavailable
 from functions.shared.observability import log_warning
 from functions.shared.transact import TransactionCancelled, TransactItem, commit, put_item
 
@@ -63,6 +64,7 @@ class AuditModel(Model):
     requestId = UnicodeAttribute(null=True)
     sourceIp = UnicodeAttribute(null=True)
     outcome = UnicodeAttribute()
+    mac = UnicodeAttribute(null=True)  # absent on entries written before MACs (legacy)
     byPatient = ByPatientIndex()
 
 
@@ -94,7 +96,7 @@ def _entry(item: AuditModel) -> AuditEntry:
         source_ip=item.sourceIp or "",
     )
     return AuditEntry(chain=item.chain, seq=int(item.seq), prev_hash=item.prevHash, at=item.at, event=event,
-                      hash=item.entryHash, format=int(item.v))
+                      hash=item.entryHash, format=int(item.v), mac=item.mac or "")
 
 
 def _item(entry: AuditEntry) -> AuditModel:
@@ -117,6 +119,7 @@ def _item(entry: AuditEntry) -> AuditModel:
         requestId=event.request_id or None,
         sourceIp=event.source_ip or None,
         outcome=event.outcome.value,
+        mac=entry.mac or None,
     )
 
 
@@ -192,13 +195,65 @@ class DynamoAuditStore:
             for item in AuditModel.query(chain, AuditModel.seq > after_seq, consistent_read=True, page_size=500):
                 yield _entry(item)
 
-    def for_patient(self, patient_id: str, limit: int, cursor: str | None) -> AuditPage:
+    def for_patient(self, patient_id: str, limit: int, cursor: str | None,
+                    only: AuditFilter | None = None) -> AuditPage:
         start = decode_cursor(cursor, partition=("patientId", patient_id))
+        condition = None
+        if only is not None:
+            for attribute, wanted in ((AuditModel.actorId, only.actor_id), (AuditModel.action, only.action),
+                                      (AuditModel.outcome, only.outcome)):
+                if wanted is not None:
+                    condition = attribute == wanted if condition is None else condition & (attribute == wanted)
         with translate_errors():
             result = AuditModel.byPatient.query(patient_id, scan_index_forward=False, limit=limit,
-                                                last_evaluated_key=start, page_size=limit)
+                                                last_evaluated_key=start, page_size=limit,
+                                                filter_condition=condition)
             entries = [_entry(item) for item in result]
             return AuditPage(entries, encode_cursor(result.last_evaluated_key))
+
+
+MAC_ALGORITHM = "HMAC_SHA_256"
+
+
+class KmsEntryAuthenticator:
+    """Entry MACs with a KMS HMAC key: the key never leaves KMS, so table write access alone cannot
+    forge an entry. IAM decides who may GenerateMac (the appending functions) and VerifyMac."""
+
+    def __init__(self, client_factory: Callable[[], Any], key_id: str) -> None:
+        self._client_factory = client_factory
+        self._client: Any = None
+        self._key_id = key_id
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = self._client_factory()
+        return self._client
+
+    def mac(self, message: bytes) -> str:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            answer = self.client.generate_mac(KeyId=self._key_id, Message=message, MacAlgorithm=MAC_ALGORITHM)
+        except (ClientError, BotoCoreError) as exc:
+            raise DependencyUnavailable("The audit key is unavailable.", code="audit_unavailable") from exc
+        return base64.b64encode(answer["Mac"]).decode()
+
+    def valid(self, message: bytes, mac: str) -> bool:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            raw = base64.b64decode(mac.encode(), validate=True)
+        except ValueError:
+            return False
+        try:
+            answer = self.client.verify_mac(KeyId=self._key_id, Message=message, MacAlgorithm=MAC_ALGORITHM,
+                                            Mac=raw)
+        except (ClientError, BotoCoreError) as exc:
+            if error_code(exc) in {"KMSInvalidMacException", "ValidationException"}:
+                return False
+            raise DependencyUnavailable("The audit key is unavailable.", code="audit_unavailable") from exc
+        return bool(answer.get("MacValid"))
 
 
 class S3AnchorStore:
@@ -221,24 +276,62 @@ class S3AnchorStore:
         stamp = datetime.fromisoformat(anchor.at).strftime("%Y%m%dT%H%M%S.%fZ")
         key = f"{ANCHOR_PREFIX}{stamp}.json"
         try:
-            # Object Lock buckets refuse writes without an integrity checksum.
+            # Object Lock buckets refuse writes without an integrity checksum. If-None-Match: an
+            # anchor is written once; S3 refuses a PUT onto a key that exists (412).
             self.client.put_object(Bucket=self._bucket, Key=key, Body=json.dumps(anchor.document()).encode(),
-                                   ContentType="application/json", ChecksumAlgorithm="SHA256")
+                                   ContentType="application/json", ChecksumAlgorithm="SHA256", IfNoneMatch="*")
         except (ClientError, BotoCoreError) as exc:
+            if error_code(exc) in {"PreconditionFailed", "ConditionalRequestConflict"}:
+                raise Conflict("An anchor with this time stamp exists already.", code="anchor_exists") from exc
             raise DependencyUnavailable("The audit anchor bucket is unavailable.", code="anchor_unavailable") from exc
         return key
 
     def all(self) -> Iterator[Anchor]:
+        """Every VERSION of every anchor: a PUT onto an anchor's key makes a new current version
+        while Object Lock keeps the first, so reading only the current one would trust the forger.
+        A key with more than one version (or a delete marker) is flagged `overwritten`."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            paginator = self.client.get_paginator("list_objects_v2")
+            versions: dict[str, list[str]] = {}
+            paginator = self.client.get_paginator("list_object_versions")
             for page in paginator.paginate(Bucket=self._bucket, Prefix=ANCHOR_PREFIX):
-                for listed in page.get("Contents", []):
-                    body = self.client.get_object(Bucket=self._bucket, Key=listed["Key"])["Body"].read()
-                    yield Anchor.from_document(json.loads(body), key=listed["Key"])
+                for listed in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+                    versions.setdefault(listed["Key"], []).append(
+                        listed["VersionId"] if "ETag" in listed else "")  # "" for a delete marker
+            for key in sorted(versions):
+                found = versions[key]
+                for version in [v for v in found if v]:
+                    body = self.client.get_object(Bucket=self._bucket, Key=key, VersionId=version)["Body"].read()
+                    anchor = Anchor.from_document(json.loads(body), key=key)
+                    yield Anchor(anchor.at, anchor.heads, key, overwritten=len(found) > 1)
         except (ClientError, BotoCoreError) as exc:
             if error_code(exc) == "NoSuchBucket":
                 raise DependencyUnavailable("The audit anchor bucket does not exist.",
                                             code="anchor_unavailable") from exc
             raise DependencyUnavailable("The audit anchor bucket is unavailable.", code="anchor_unavailable") from exc
+
+
+class AuditCheckModel(Model):
+    class Meta:
+        table_name = "unbound"
+
+    kind = UnicodeAttribute(hash_key=True)
+    at = UnicodeAttribute(range_key=True)
+    report = UnicodeAttribute()  # the verify report's view as JSON: chain names, counts, codes; no PHI
+    expiresAt = NumberAttribute()
+
+
+class DynamoChainCheckStore:
+    KIND = "verify"
+
+    def save(self, at: str, report: dict[str, Any], expires_at_epoch: int) -> None:
+        with translate_errors():
+            AuditCheckModel(self.KIND, at, report=json.dumps(report, separators=(",", ":")),
+                            expiresAt=expires_at_epoch).save()
+
+    def latest(self) -> tuple[str, dict[str, Any]] | None:
+        with translate_errors():
+            for item in AuditCheckModel.query(self.KIND, scan_index_forward=False, limit=1):
+                return item.at, dict(json.loads(item.report))
+        return None

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -58,6 +58,10 @@ class AuditEntry:
     event: AuditEvent
     hash: str = ""
     format: int = ENTRY_FORMAT
+    # A KMS HMAC over `hash` (base64), made by the appending functions' key. The hash alone can be
+    # recomputed by anyone who can write the table; the MAC only by whoever may call GenerateMac.
+    # Not part of the hashed body: entries written before MACs existed keep their hashes.
+    mac: str = ""
 
     def body(self) -> dict[str, Any]:
         """Everything the hash covers (everything but the hash)."""
@@ -96,6 +100,9 @@ class Anchor:
     at: str
     heads: dict[str, ChainHead]
     key: str = ""  # where it is stored, once stored
+    # The store found more than one version under this anchor's key: someone PUT it again. Object
+    # Lock keeps the first version, but a reader of the current version alone would trust the last.
+    overwritten: bool = False
 
     def document(self) -> dict[str, Any]:
         return {
@@ -147,6 +154,9 @@ class Problem(StrEnum):
     HEAD_MISMATCH = "head_mismatch"  # the head marker names an entry that is gone or different (tail removed)
     ANCHOR_MISMATCH = "anchor_mismatch"  # an anchored hash differs: the chain was rewritten
     TRUNCATED = "truncated"  # an anchored entry is gone
+    HEAD_MISSING = "head_missing"  # entries but no head marker: the tail and its marker were removed
+    ANCHOR_OVERWRITTEN = "anchor_overwritten"  # an anchor key holds more than one version
+    UNAUTHENTICATED = "unauthenticated"  # the MAC is missing (after the cut-over) or does not verify
 
 
 @dataclass
@@ -155,6 +165,7 @@ class ChainReport:
     entries: int = 0
     head_seq: int = 0
     anchors_checked: int = 0
+    legacy: int = 0  # entries written before MACs, accepted up to the cut-over
     first_bad_seq: int | None = None
     problem: Problem | None = None
     detail: str = ""
@@ -167,6 +178,8 @@ class ChainReport:
     def view(self) -> dict[str, Any]:
         view: dict[str, Any] = {"chain": self.chain, "ok": self.ok, "entries": self.entries,
                                 "anchorsChecked": self.anchors_checked}
+        if self.legacy:
+            view["legacyEntries"] = self.legacy
         if self.notes:
             view["notes"] = list(self.notes)
         if not self.ok:
@@ -175,23 +188,32 @@ class ChainReport:
 
 
 def verify_chain(chain: str, entries: Iterable[AuditEntry], head: ChainHead | None,
-                 anchors: Iterable[Anchor] = ()) -> ChainReport:
+                 anchors: Iterable[Anchor] = (), *, mac_valid: Callable[[AuditEntry], bool] | None = None,
+                 mac_since: str = "") -> ChainReport:
     """Walk one chain in sequence order; report the first entry that is not what was appended.
 
     `head` is the chain's head marker: it names the last entry as of the last completed append, so
     it may lag the chain by an append in flight, but an entry it names must exist and match.
     Anchors are the same kind of checkpoint, kept where nobody can change them.
+    With `mac_valid`, every entry must carry a valid MAC, except legacy entries written before the
+    cut-over: before `mac_since` (an ISO time) and before the chain's first MAC'd entry (once a
+    chain has MACs, an entry without one is a forgery, whatever its time says).
     """
     anchored: dict[int, str] = {}
     report = ChainReport(chain)
     for anchor in anchors:
         anchored_head = anchor.heads.get(chain)
+        if anchor.overwritten:
+            # Anchors are written once under a fresh key; a second version is a forgery attempt,
+            # and which version is true cannot be told from the versions alone.
+            return _bad(report, anchored_head.seq if anchored_head else 0, Problem.ANCHOR_OVERWRITTEN,
+                        f"anchor {anchor.key} was written more than once")
         if anchored_head and anchored_head.seq > 0:
             if anchored.setdefault(anchored_head.seq, anchored_head.hash) != anchored_head.hash:
                 return _bad(report, anchored_head.seq, Problem.ANCHOR_MISMATCH, "two anchors disagree")
             report.anchors_checked += 1
 
-    expected_seq, previous_hash = 1, GENESIS_HASH
+    expected_seq, previous_hash, macs_began = 1, GENESIS_HASH, False
     for entry in entries:
         if entry.seq != expected_seq:
             if entry.seq > expected_seq:
@@ -203,6 +225,15 @@ def verify_chain(chain: str, entries: Iterable[AuditEntry], head: ChainHead | No
             return _bad(report, entry.seq, Problem.ALTERED, "content does not match its hash")
         if entry.prev_hash != previous_hash:
             return _bad(report, entry.seq, Problem.BROKEN_LINK, "prevHash is not the previous entry's hash")
+        if mac_valid is not None:
+            if entry.mac:
+                if not mac_valid(entry):
+                    return _bad(report, entry.seq, Problem.UNAUTHENTICATED, "the MAC does not verify")
+                macs_began = True
+            elif macs_began or (mac_since and entry.at >= mac_since):
+                return _bad(report, entry.seq, Problem.UNAUTHENTICATED, "no MAC after the cut-over")
+            else:
+                report.legacy += 1
         if anchored.get(entry.seq, entry.hash) != entry.hash:
             return _bad(report, entry.seq, Problem.ANCHOR_MISMATCH, "differs from the anchored hash")
         if head is not None and head.seq == entry.seq and head.hash != entry.hash:
@@ -220,7 +251,9 @@ def verify_chain(chain: str, entries: Iterable[AuditEntry], head: ChainHead | No
         if head.seq < last_seq:
             report.notes.append(f"head marker lags by {last_seq - head.seq} (an append in flight or interrupted)")
     elif last_seq:
-        report.notes.append("entries without a head marker")
+        # The marker is written after the chain's first entry and never removed by the application:
+        # its absence means the end of the chain (marker included) may have been cut away.
+        return _bad(report, last_seq + 1, Problem.HEAD_MISSING, f"entries up to {last_seq} but no head marker")
     if anchored and max(anchored) > last_seq:
         return _bad(report, last_seq + 1, Problem.TRUNCATED, f"anchored up to {max(anchored)}")
     return report

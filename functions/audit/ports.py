@@ -31,6 +31,15 @@ class AuditPage:
     cursor: str | None
 
 
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which of a patient's entries the operations screen asks for (each None: any)."""
+
+    actor_id: str | None = None
+    action: str | None = None
+    outcome: str | None = None
+
+
 class AuditStore(Protocol):
     def tail(self, chain: str) -> ChainHead | None:
         """The chain's last entry (seq and hash), read consistently; None for an empty chain."""
@@ -52,8 +61,10 @@ class AuditStore(Protocol):
         """The chain in sequence order, as stored (for verification)."""
         ...
 
-    def for_patient(self, patient_id: str, limit: int, cursor: str | None) -> AuditPage:
-        """A patient's entries, newest first, one page at a time."""
+    def for_patient(self, patient_id: str, limit: int, cursor: str | None,
+                    only: AuditFilter | None = None) -> AuditPage:
+        """A patient's entries, newest first, one page at a time (of `limit` read: with `only`, a page
+        may hold fewer, and the cursor still moves on)."""
         ...
 
 
@@ -64,4 +75,16 @@ class AnchorStore(Protocol):
 
     def all(self) -> Iterator[Anchor]:
         """Every anchor ever written, oldest first."""
+        ...
+
+
+class EntryAuthenticator(Protocol):
+    """A keyed MAC over entry hashes (KMS HMAC): appenders may make one, the verifier checks it."""
+
+    def mac(self, message: bytes) -> str:
+        """The MAC of `message`, base64."""
+        ...
+
+    def valid(self, message: bytes, mac: str) -> bool:
+        """Whether `mac` is the key's MAC of `message` (False for a forged or mangled one)."""
         ...

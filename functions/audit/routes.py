@@ -6,6 +6,8 @@ from typing import Any
 
 from chalice.app import Blueprint, Rate
 
+from functions.audit.chain import Outcome
+from functions.audit.ports import AuditFilter
 from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
@@ -26,18 +28,31 @@ AUDIT_QUERY = strict_object(
         "patientId": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
         "limit": LIMIT_SCHEMA,
         "cursor": CURSOR_SCHEMA,
+        "actorId": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+        "action": {"type": "string", "pattern": "^[a-z][a-z0-9_.]{0,63}$"},
+        "outcome": {"type": "string", "enum": [outcome.value for outcome in Outcome]},
     },
     ["patientId"],
 )
+
+# Hourly: a rewritten or cut trail is found within the hour; a run reads every chain (about 1 s per
+# 10,000 entries locally), cheap beside the 96 anchoring runs a day.
+VERIFY_EVERY_MINUTES = 60
 
 
 @audit.route("/admin/audit", methods=["GET"], authorizer=jwt_authorizer)
 @endpoint(audit, roles=(Role.ADMIN,), query=AUDIT_QUERY)
 def audit_for_patient(request: ApiRequest) -> dict[str, Any]:
-    return get_container().audit.for_patient(
-        request.require_principal(), request.query["patientId"], request.query.get("limit", 50),
-        request.query.get("cursor"), RequestSource(request.request_id, request.source_ip),
+    """A page of the patient's entries (filtered by actor, action and outcome when asked) and what the
+    last scheduled verification found for the chain holding them."""
+    container = get_container()
+    query = request.query
+    only = AuditFilter(query.get("actorId"), query.get("action"), query.get("outcome"))
+    page = container.audit.for_patient(
+        request.require_principal(), query["patientId"], query.get("limit", 50), query.get("cursor"),
+        RequestSource(request.request_id, request.source_ip), only,
     )
+    return {**page, "verification": container.audit_checks.status_of_patient(query["patientId"])}
 
 
 @audit.schedule(Rate(ANCHOR_EVERY_MINUTES, unit=Rate.MINUTES), name="anchor_audit_chains")
@@ -46,3 +61,12 @@ def anchor_audit_chains(event: Any) -> dict[str, Any]:
     anchor = get_container().audit.anchor()
     log_info("audit chains anchored", job="anchor_audit_chains", count=len(anchor.heads))
     return {"key": anchor.key, "chains": len(anchor.heads)}
+
+
+@audit.schedule(Rate(VERIFY_EVERY_MINUTES, unit=Rate.MINUTES), name="verify_audit_chains")
+def verify_audit_chains(event: Any) -> dict[str, Any]:
+    start_invocation(job="verify_audit_chains")
+    report = get_container().audit_checks.run()
+    log_info("audit chains verified", job="verify_audit_chains", count=report["entries"],
+             outcome="ok" if report["ok"] else "failed")
+    return {"ok": report["ok"], "entries": report["entries"], "chains": len(report["chains"])}

@@ -15,7 +15,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from functions.access.ports import AccessRefusal
@@ -31,12 +31,12 @@ from functions.audit.chain import (
     next_entry,
     verify_chain,
 )
-from functions.audit.ports import AnchorStore, AuditStore, HeadMoved
+from functions.audit.ports import AnchorStore, AuditFilter, AuditStore, EntryAuthenticator, HeadMoved
 from functions.shared.auth import Principal
 from functions.shared.clock import Clock, iso
 from functions.shared.errors import DependencyUnavailable
 from functions.shared.observability import put_metrics
-from functions.shared.request_context import RequestSource, request_source
+from functions.shared.request_context import RequestSource, note_audited_cases, request_source
 from functions.shared.transact import TransactItem
 
 MAX_APPEND_ATTEMPTS = 8
@@ -82,8 +82,11 @@ class VerifyReport:
 
 class AuditTrail:
     def __init__(self, store: AuditStore, anchors: AnchorStore | None, chains: int,
-                 clock: Clock = time.time, sleep: Callable[[float], None] = time.sleep) -> None:
+                 clock: Clock = time.time, sleep: Callable[[float], None] = time.sleep,
+                 authenticator: EntryAuthenticator | None = None, mac_since: str = "") -> None:
         self._store = store
+        self._authenticator = authenticator
+        self._mac_since = mac_since
         self._anchors = anchors
         self._chains = chain_names(chains)
         self._clock = clock
@@ -103,11 +106,15 @@ class AuditTrail:
         StagedWriteRejected passes through: the staged change conflicted and nothing was written.
         """
         try:
-            return self._append(event, staged)
+            entry = self._append(event, staged)
         except DependencyUnavailable:
             # The request that needed this entry fails (no entry, no data): operations must know.
             put_metrics({"AuditUnavailable": 1})
             raise
+        if event.outcome is Outcome.SUCCESS:
+            # The route that asked has now audited these cases; the entrypoint adds no second entry.
+            note_audited_cases((event.case_id, *(event.resource_ids if event.resource_type == "case" else ())))
+        return entry
 
     def _append(self, event: AuditEvent, staged: Sequence[TransactItem]) -> AuditEntry:
         chain = chain_for(event.patient_id or event.actor_id, len(self._chains))
@@ -116,6 +123,8 @@ class AuditTrail:
                 known = self._tails.get(chain)
             tail = known if known is not None else self._store.tail(chain)
             entry = next_entry(chain, tail, event, iso(self._clock(), "microseconds"))
+            if self._authenticator is not None:
+                entry = replace(entry, mac=self._authenticator.mac(entry.hash.encode()))
             try:
                 self._store.commit(entry, staged)
             except HeadMoved:
@@ -130,9 +139,9 @@ class AuditTrail:
         raise DependencyUnavailable("The audit trail is busy; try again.", code="audit_unavailable")
 
     def for_patient(self, admin: Principal, patient_id: str, limit: int, cursor: str | None,
-                    source: RequestSource) -> dict[str, Any]:
+                    source: RequestSource, only: AuditFilter | None = None) -> dict[str, Any]:
         """A patient's audit entries for operations; the query is itself audited."""
-        page = self._store.for_patient(patient_id, limit, cursor)
+        page = self._store.for_patient(patient_id, limit, cursor, only)
         self.record(AuditEvent(
             actor_id=admin.user_id, role=admin.role.value, action="audit.query", resource_type="patient",
             resource_id=patient_id, outcome=Outcome.SUCCESS, patient_id=patient_id,
@@ -154,8 +163,12 @@ class AuditTrail:
         anchors = list(self._anchors.all()) if (use_anchors and self._anchors is not None) else []
         selected = list(chains) if chains else self._chains
         heads = self._store.heads(selected)
+        authenticator = self._authenticator
+        mac_valid = (lambda entry: authenticator.valid(entry.hash.encode(), entry.mac)) if authenticator else None
         reports = [
-            verify_chain(chain, self._store.entries(chain), heads.get(chain), anchors) for chain in selected
+            verify_chain(chain, self._store.entries(chain), heads.get(chain), anchors, mac_valid=mac_valid,
+                         mac_since=self._mac_since)
+            for chain in selected
         ]
         return VerifyReport(reports, len(anchors))
 

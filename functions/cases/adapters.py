@@ -12,6 +12,7 @@ from pynamodb.models import Model
 
 from functions.cases.ports import CaseRecord
 from functions.crypto.ports import FieldSealer
+from functions.followups.ports import LiveNotifier, Notice, NoticeStore
 from functions.shared.dynamo import translate_errors
 
 
@@ -120,3 +121,44 @@ class DynamoCaseStore:
             except DoesNotExist:
                 return None
         return str(item.status)
+
+
+class SealedConsultQuestions:
+    """An invitation's question, sealed with the case's own data keys (purpose `cases`) and bound to
+    the grant it belongs to (`case_access`, `<caseId>/<doctorId>`, `question`): copied onto another
+    invitation, it does not open."""
+
+    def __init__(self, sealer: FieldSealer) -> None:
+        self._sealer = sealer
+
+    def seal(self, case_id: str, doctor_id: str, question: str) -> bytes:
+        return self._sealer.seal("case_access", f"{case_id}/{doctor_id}", {"question": question},
+                                 purpose=TABLE)["question"]
+
+    def open(self, case_id: str, doctor_id: str, sealed: bytes) -> str:
+        return str(self._sealer.open("case_access", f"{case_id}/{doctor_id}", {"question": sealed},
+                                     purpose=TABLE)["question"])
+
+
+INVITATION_KIND = "consult.invitation"
+
+
+class NoticeInvitations:
+    """Invitation notices through the follow-ups' notice store (the one `notices` table) and the live
+    fan-out to the colleague's open sockets. The notice names the case only (ids and a kind)."""
+
+    def __init__(self, notices: NoticeStore, live: LiveNotifier) -> None:
+        self._notices = notices
+        self._live = live
+
+    def invited(self, doctor_id: str, case_id: str, notice_id: str, created_at: str) -> None:
+        from functions.followups.service import notice_view
+
+        # No e-mail or SMS: the deliveries stay empty and no reminder run reads invitation notices.
+        notice = Notice(user_id=doctor_id, notice_id=notice_id, kind=INVITATION_KIND, case_id=case_id,
+                        followup_id="", due_day="", created_at=created_at)
+        if self._notices.create(notice):
+            self._live.notify_user(doctor_id, {"type": "notice.new", **notice_view(notice)})
+
+    def answered(self, doctor_id: str, notice_id: str, at: str) -> None:
+        self._notices.mark_read(doctor_id, notice_id, at)

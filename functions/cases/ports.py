@@ -38,3 +38,22 @@ class OpenCases(Protocol):
     def require_open(self, case_id: str) -> None:
         """Raise Conflict `case_closed` when the case was closed."""
         ...
+
+
+class InvitationNotices(Protocol):
+    """Tells an invited colleague: an in-app notice and, when they are online, a live `notice.new`
+    frame on every socket they have open (their home page's "Asked to consult" reloads)."""
+
+    def invited(self, doctor_id: str, case_id: str, notice_id: str, created_at: str) -> None: ...
+
+    def answered(self, doctor_id: str, notice_id: str, at: str) -> None:
+        """The invitation was answered: its notice is read."""
+        ...
+
+
+class ConsultQuestions(Protocol):
+    """The consult question of an invitation, sealed for its case and colleague (clinical free text)."""
+
+    def seal(self, case_id: str, doctor_id: str, question: str) -> bytes: ...
+
+    def open(self, case_id: str, doctor_id: str, sealed: bytes) -> str: ...

@@ -32,9 +32,12 @@ INVITE_BODY = strict_object(
     {
         "doctorId": {"type": "string", "minLength": 1, "maxLength": 64},
         "expiresInHours": {"type": "integer", "minimum": 1, "maximum": 720},
+        # What the colleague is asked to look at; clinical free text, sealed at rest.
+        "question": {"type": "string", "maxLength": 1000},
     },
     ["doctorId", "expiresInHours"],
 )
+ANSWER_BODY = strict_object({"answer": {"type": "string", "enum": ["accepted", "declined"]}}, ["answer"])
 
 
 @cases.route("/cases", methods=["GET"], authorizer=jwt_authorizer)
@@ -70,9 +73,19 @@ def get_case(request: ApiRequest) -> dict[str, Any]:
 def invite_doctor(request: ApiRequest) -> Reply:
     invited = get_container().cases.invite(
         request.require_principal(), request.path["case_id"], request.body["doctorId"], request.body["expiresInHours"],
-        request_id=request.request_id, source_ip=request.source_ip,
+        question=request.body.get("question", ""), request_id=request.request_id, source_ip=request.source_ip,
     )
     return Reply(invited, status=201)
+
+
+@cases.route("/cases/{case_id}/invitation/answer", methods=["POST"], authorizer=jwt_authorizer)
+@endpoint(cases, roles=(Role.DOCTOR,), path=CASE_PATH, body=ANSWER_BODY)
+def answer_invitation(request: ApiRequest) -> dict[str, Any]:
+    """The invited colleague's own answer (the caller's invitation on this case; nobody else's)."""
+    return get_container().cases.answer_invitation(
+        request.require_principal(), request.path["case_id"], request.body["answer"] == "accepted",
+        request_id=request.request_id, source_ip=request.source_ip,
+    )
 
 
 INVITATION_PATH = id_path("case_id", "doctor_id")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
-from functions.access.ports import GrantKind
+from functions.access.ports import Grant, GrantKind
 from functions.access.service import AccessPolicy, case_not_found, grant_view
-from functions.cases.ports import CaseRecord, CaseStore
+from functions.cases.ports import CaseRecord, CaseStore, ConsultQuestions, InvitationNotices
 from functions.shared.auth import Principal, Role
 from functions.shared.clock import Clock, iso
 from functions.shared.errors import Conflict, ValidationError
@@ -38,6 +40,11 @@ class CaseReadAudit(Protocol):
         ...
 
 
+def invitation_notice_id(grant: Grant) -> str:
+    """One notice per invitation: the case and the moment it was sent (a new invitation is new)."""
+    return f"inv-{grant.case_id}-{re.sub(r'[^0-9A-Za-z]', '', grant.granted_at)}"
+
+
 def new_case_id() -> str:
     return "case_" + secrets.token_urlsafe(12)
 
@@ -55,12 +62,19 @@ def case_summary(record: CaseRecord) -> dict[str, Any]:
 
 class CasesService:
     def __init__(self, cases: CaseStore, access: AccessPolicy, directory: RoleDirectory,
-                 clock: Clock = time.time, *, audit: CaseReadAudit | None = None) -> None:
+                 clock: Clock = time.time, *, audit: CaseReadAudit | None = None,
+                 questions: ConsultQuestions | None = None, notices: InvitationNotices | None = None,
+                 access_ended: Callable[[str, str], object] | None = None) -> None:
+        # access_ended(case_id, doctor_id): told when an invitation is revoked or declined (signaling detaches
+        # that doctor's sockets from the case's visits at once).
+        self._access_ended = access_ended
         self._cases = cases
         self._access = access
         self._directory = directory
         self._clock = clock
         self._audit = audit
+        self._questions = questions
+        self._notices = notices
 
     def list_visible(self, principal: Principal, limit: int, cursor: str | None, *, request_id: str = "",
                      source_ip: str = "") -> dict[str, Any]:
@@ -126,22 +140,48 @@ class CasesService:
                                       source_ip)
         return self.get(doctor, case_id, request_id=request_id, source_ip=source_ip)
 
-    def invite(self, doctor: Principal, case_id: str, colleague_id: str, hours: int, *, request_id: str = "",
-               source_ip: str = "") -> dict[str, Any]:
-        """An assigned doctor lets a colleague of the clinic see the case for `hours`. Audited
-        `case.invite` (the colleague's id in the entry: who was let in is what an auditor asks)."""
+    def invite(self, doctor: Principal, case_id: str, colleague_id: str, hours: int, *, question: str = "",
+               request_id: str = "", source_ip: str = "") -> dict[str, Any]:
+        """An assigned doctor lets a colleague of the clinic see the case for `hours`, with the consult
+        question (sealed). Audited `case.invite` (the colleague's id in the entry: who was let in is
+        what an auditor asks)."""
         self._access.require_assigned_doctor(doctor, case_id, action="case.invite")
         if Role.DOCTOR not in self._directory.roles_of(colleague_id):
             raise ValidationError("doctorId is not a DermaFollow doctor.", code="unknown_doctor")
-        grant = self._access.invite(doctor, case_id, colleague_id, hours)
+        sealed = (self._questions.seal(case_id, colleague_id, question.strip())
+                  if question.strip() and self._questions is not None else None)
+        grant = self._access.invite(doctor, case_id, colleague_id, hours, question=sealed)
         self._audit_grant(doctor, "case.invite", case_id, colleague_id, request_id, source_ip)
+        if self._notices is not None:  # the colleague is told, live when online
+            self._notices.invited(colleague_id, case_id, invitation_notice_id(grant), grant.granted_at)
         return grant_view(grant)
+
+    def answer_invitation(self, colleague: Principal, case_id: str, accepted: bool, *, request_id: str = "",
+                          source_ip: str = "") -> dict[str, Any]:
+        """The invited colleague accepts the consult, or declines it (their access ends now). Audited
+        `case.consult_accept` / `case.consult_decline`."""
+        grant = self._access.answer(colleague, case_id, accepted)
+        action = "case.consult_accept" if accepted else "case.consult_decline"
+        self._audit_grant(colleague, action, case_id, colleague.user_id, request_id, source_ip)
+        if self._notices is not None:
+            self._notices.answered(colleague.user_id, invitation_notice_id(grant), grant.answered_at or "")
+        if not accepted and self._access_ended is not None:
+            self._access_ended(case_id, colleague.user_id)  # declining ends access: leave the case's visits
+        return grant_view(grant)
+
+    def question_of(self, case_id: str, doctor_id: str, sealed: bytes | None) -> str | None:
+        """An invitation's question in clear, for the colleague's worklist (None when none was asked)."""
+        if sealed is None or self._questions is None:
+            return None
+        return self._questions.open(case_id, doctor_id, sealed)
 
     def revoke(self, doctor: Principal, case_id: str, colleague_id: str, *, request_id: str = "",
                source_ip: str = "") -> dict[str, Any]:
         """End a colleague's invitation now. Audited `case.revoke`."""
         grant = self._access.revoke(doctor, case_id, colleague_id)
         self._audit_grant(doctor, "case.revoke", case_id, colleague_id, request_id, source_ip)
+        if self._access_ended is not None:
+            self._access_ended(case_id, colleague_id)  # their sockets leave the case's visits now
         return grant_view(grant)
 
     def _audit_grant(self, doctor: Principal, action: str, case_id: str, colleague_id: str, request_id: str,

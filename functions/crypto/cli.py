@@ -23,13 +23,17 @@ from collections.abc import Sequence
 
 from functions.bootstrap import get_container
 from functions.cases.adapters import TABLE as CASES_KEY_PURPOSE
+from functions.consultation.adapters import KEY_PURPOSE as CONSULTATION_KEY_PURPOSE
+from functions.discussion.adapters import TABLE as DISCUSSION_KEY_PURPOSE
 from functions.emr.adapters import KEY_PURPOSE as EMR_KEY_PURPOSE
+from functions.feedback.adapters import TABLE as RATINGS_KEY_PURPOSE
 from functions.lesions.adapters import TABLE as LESIONS_KEY_PURPOSE
 from functions.scores.adapters import TABLE as SCORES_KEY_PURPOSE
 from functions.shared.errors import DomainError
 
 # Every purpose with data keys; a capability that starts sealing fields adds its purpose here.
-KEY_PURPOSES = (EMR_KEY_PURPOSE, CASES_KEY_PURPOSE, LESIONS_KEY_PURPOSE, SCORES_KEY_PURPOSE)
+KEY_PURPOSES = (EMR_KEY_PURPOSE, CASES_KEY_PURPOSE, LESIONS_KEY_PURPOSE, SCORES_KEY_PURPOSE, RATINGS_KEY_PURPOSE,
+                CONSULTATION_KEY_PURPOSE, DISCUSSION_KEY_PURPOSE)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

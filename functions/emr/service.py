@@ -16,7 +16,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from functions.access.ports import Grant, GrantKind
 from functions.access.service import AccessPolicy
@@ -155,10 +155,16 @@ class CaseAccess:
         )
 
 
+class FollowupPlanner(Protocol):
+    def from_record(self, doctor: Principal, case_id: str, entry_id: str, content: dict[str, Any], request_id: str,
+                    source_ip: str) -> None: ...
+
+
 class EmrService:
     def __init__(self, records: RecordStore, access: AccessPolicy, cases: CaseDirectory, visits: VisitDirectory,
                  audit: AuditTrail, sources: ClinicalSources, timeline: TimelineWriter | None = None,
-                 clock: Clock = time.time) -> None:
+                 clock: Clock = time.time, followups: FollowupPlanner | None = None) -> None:
+        self._followups = followups
         self._records = records
         self._access = access
         self._cases = cases
@@ -193,6 +199,10 @@ class EmrService:
             # 64 random bits plus the millisecond: a collision is an invariant broken, not a race.
             raise Conflict("A record entry with that id exists; try again.", code="entry_exists") from None
         self._publish(entry)
+        if entry_kind is EntryKind.FOLLOWUP and self._followups is not None:
+            # The written plan becomes a dated follow-up the patient is reminded of.
+            self._followups.from_record(doctor, case_id, version.entry_id, checked, source.request_id,
+                                        source.source_ip)
         return entry_view(entry)
 
     def amend(self, doctor: Principal, case_id: str, entry_id: str, expected_version: int,
@@ -315,6 +325,11 @@ class EmrService:
         if current is None:
             self._audit.record(access.event(action, "record", entry_id, Outcome.NOT_FOUND))
             raise record_not_found()
+        if access.grant.kind is GrantKind.INVITED and current.created_by != access.principal.user_id:
+            # A consultant adds their own entries; the treating (assigned) doctors own the rest of
+            # the record. The invited doctor may read the entry, so saying "not yours" leaks nothing.
+            self._audit.record(access.event(action, "record", entry_id, Outcome.DENIED))
+            raise Forbidden("An invited doctor may change only the entries they wrote.", code="not_the_author")
         if current.current.status is EntryStatus.ENTERED_IN_ERROR:
             self._audit.record(access.event(action, "record", entry_id, Outcome.CONFLICT))
             raise entry_retracted(current)

@@ -27,8 +27,17 @@ class IdentityProvider(Protocol):
 
     def refresh(self, refresh_token: str) -> IssuedTokens: ...
 
+    def revoke(self, refresh_token: str) -> None:
+        """End the session the refresh token belongs to (it, and the tokens issued with it). A token
+        that is already invalid is not an error: signing out twice is signed out."""
+        ...
+
     def complete_new_password(self, username: str, session: str, new_password: str) -> IssuedTokens:
         """Answer a first sign-in's NEW_PASSWORD_REQUIRED challenge with the person's own password."""
+        ...
+
+    def answer_mfa(self, username: str, session: str, code: str) -> IssuedTokens:
+        """Answer SOFTWARE_TOKEN_MFA; ValidationError code_mismatch on a wrong code."""
         ...
 
 

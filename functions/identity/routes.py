@@ -11,7 +11,7 @@ from functions.identity.authorizer import jwt_authorizer
 from functions.identity.service import me_view
 from functions.shared.auth import ANY_ROLE, Role
 from functions.shared.clock import iso
-from functions.shared.http import BODYLESS_CONTENT_TYPES, ApiRequest
+from functions.shared.http import BODYLESS_CONTENT_TYPES, ApiRequest, Reply
 from functions.shared.validation import strict_object
 
 identity = Blueprint(__name__)
@@ -63,6 +63,14 @@ def refresh(request: ApiRequest) -> dict[str, Any]:
     return get_container().sessions.refresh(request.body["refreshToken"], request.source_ip)
 
 
+@identity.route("/auth/logout", methods=["POST"])
+@endpoint(identity, body=REFRESH_BODY)
+def logout(request: ApiRequest) -> dict[str, Any]:
+    """Public like /auth/refresh: the refresh token is the credential, and an expired access token must
+    not keep anyone from ending their session."""
+    return get_container().sessions.sign_out(request.body["refreshToken"], request.source_ip)
+
+
 @identity.route("/me", methods=["GET"], authorizer=jwt_authorizer)
 @endpoint(identity, roles=ANY_ROLE)
 def me(request: ApiRequest) -> dict[str, Any]:
@@ -111,3 +119,65 @@ def search_people(request: ApiRequest) -> dict[str, Any]:
     return get_container().people.search(request.require_principal(), Role(request.query["role"]),
                                          request.query["q"], request_id=request.request_id,
                                          source_ip=request.source_ip)
+
+
+USERNAME = {"type": "string", "minLength": 1, "maxLength": 128}
+FORGOT_BODY = strict_object({"username": USERNAME}, ["username"])
+# Cognito's confirmation codes are short digit strings; the pattern only bounds the input.
+CODE = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^\\S+$"}
+RESET_BODY = strict_object(
+    {"username": USERNAME, "code": CODE, "password": {"type": "string", "minLength": 1, "maxLength": 256}},
+    ["username", "code", "password"],
+)
+
+
+@identity.route("/auth/forgot-password", methods=["POST"])
+@endpoint(identity, body=FORGOT_BODY)
+def forgot_password(request: ApiRequest) -> Reply:
+    """The same 202 whether or not the account exists: the form cannot tell who has one."""
+    answer = get_container().password_recovery.request_code(request.body["username"], request.source_ip)
+    return Reply(answer, status=202)
+
+
+@identity.route("/auth/reset-password", methods=["POST"])
+@endpoint(identity, body=RESET_BODY)
+def reset_password(request: ApiRequest) -> dict[str, Any]:
+    body = request.body
+    return get_container().password_recovery.reset(body["username"], body["code"], body["password"],
+                                                   request_id=request.request_id, source_ip=request.source_ip)
+
+
+TOTP_CODE = {"type": "string", "pattern": "^[0-9]{6}$"}
+MFA_VERIFY_BODY = strict_object({"code": TOTP_CODE}, ["code"])
+MFA_ANSWER_BODY = strict_object(
+    {"username": USERNAME, "session": {"type": "string", "minLength": 20, "maxLength": 2048}, "code": TOTP_CODE},
+    ["username", "session", "code"],
+)
+
+
+def _access_token() -> str:
+    """The caller's own access token (the authorizer has verified it): Cognito's TOTP calls act on it."""
+    header = identity.current_request.headers.get("authorization", "")
+    return header.split(" ", 1)[1].strip() if header.lower().startswith("bearer ") else ""
+
+
+@identity.route("/auth/mfa/setup", methods=["POST"], authorizer=jwt_authorizer, content_types=BODYLESS_CONTENT_TYPES)
+@endpoint(identity, roles=ANY_ROLE)
+def mfa_setup(request: ApiRequest) -> dict[str, Any]:
+    """A new authenticator secret and its otpauth:// URI (for the QR code); active after /auth/mfa/verify."""
+    return get_container().mfa.setup(request.require_principal(), _access_token())
+
+
+@identity.route("/auth/mfa/verify", methods=["POST"], authorizer=jwt_authorizer)
+@endpoint(identity, roles=ANY_ROLE, body=MFA_VERIFY_BODY)
+def mfa_verify(request: ApiRequest) -> dict[str, Any]:
+    return get_container().mfa.verify(request.require_principal(), _access_token(), request.body["code"],
+                                      request_id=request.request_id, source_ip=request.source_ip)
+
+
+@identity.route("/auth/mfa/answer", methods=["POST"])
+@endpoint(identity, body=MFA_ANSWER_BODY)
+def mfa_answer(request: ApiRequest) -> dict[str, Any]:
+    """The second sign-in step: the session from the 401 mfa_required and the authenticator's code."""
+    body = request.body
+    return get_container().sessions.answer_mfa(body["username"], body["session"], body["code"], request.source_ip)

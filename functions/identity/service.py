@@ -12,7 +12,7 @@ from functions.identity.ports import IdentityProvider, IssuedTokens, StoredTicke
 from functions.identity.throttle import SignInThrottle
 from functions.shared.auth import Principal, roles_from_groups
 from functions.shared.clock import Clock
-from functions.shared.errors import Unauthenticated
+from functions.shared.errors import Unauthenticated, ValidationError
 
 
 def me_view(principal: Principal) -> dict[str, Any]:
@@ -26,10 +26,11 @@ def me_view(principal: Principal) -> dict[str, Any]:
 
 class SessionService:
     def __init__(self, provider: IdentityProvider, verifier: TokenVerifier,
-                 throttle: SignInThrottle | None = None) -> None:
+                 throttle: SignInThrottle | None = None, mfa_required_roles: tuple[str, ...] = ()) -> None:
         self._provider = provider
         self._verifier = verifier
         self._throttle = throttle
+        self._mfa_required_roles = frozenset(mfa_required_roles)
 
     def sign_in(self, username: str, password: str, source_ip: str = "") -> dict[str, Any]:
         """Cognito's answer, unless the account or the address must wait after repeated failures
@@ -44,14 +45,29 @@ class SessionService:
             raise
         if self._throttle is not None:
             self._throttle.succeeded(username)
-        return self._session(tokens)
+        return self._session(tokens, password_only=True)
 
     def complete_new_password(self, username: str, session: str, new_password: str,
                               source_ip: str = "") -> dict[str, Any]:
         """A first sign-in finished: the temporary password is replaced by the person's own."""
         if self._throttle is not None:
             self._throttle.check(username, source_ip)
-        return self._session(self._provider.complete_new_password(username, session, new_password))
+        return self._session(self._provider.complete_new_password(username, session, new_password),
+                             password_only=True)
+
+    def answer_mfa(self, username: str, session: str, code: str, source_ip: str = "") -> dict[str, Any]:
+        """The second step of a sign-in with an authenticator; wrong codes count like wrong passwords."""
+        if self._throttle is not None:
+            self._throttle.check(username, source_ip)
+        try:
+            tokens = self._provider.answer_mfa(username, session, code)
+        except ValidationError:
+            if self._throttle is not None:
+                self._throttle.failed(username, source_ip)
+            raise
+        if self._throttle is not None:
+            self._throttle.succeeded(username)
+        return self._session(tokens)
 
     def refresh(self, refresh_token: str, source_ip: str = "") -> dict[str, Any]:
         if self._throttle is not None:
@@ -63,16 +79,28 @@ class SessionService:
                 self._throttle.failed(None, source_ip)
             raise
 
-    def _session(self, tokens: IssuedTokens) -> dict[str, Any]:
+    def sign_out(self, refresh_token: str, source_ip: str = "") -> dict[str, Any]:
+        """Revoke the session's refresh token, so a copy of it (a stolen laptop's storage) buys nothing
+        more. Access tokens already issued stay valid until they expire (30 minutes, the app client's
+        setting: the authorizer checks signatures, not Cognito)."""
+        if self._throttle is not None:
+            self._throttle.check(None, source_ip)
+        self._provider.revoke(refresh_token)
+        return {"status": "signed_out"}
+
+    def _session(self, tokens: IssuedTokens, password_only: bool = False) -> dict[str, Any]:
         principal = self._verifier.verify(tokens.access_token)
         session: dict[str, Any] = {
             "accessToken": tokens.access_token,
-            "idToken": tokens.id_token,
             "expiresIn": tokens.expires_in,
             "me": me_view(principal),
         }
         if tokens.refresh_token:
             session["refreshToken"] = tokens.refresh_token
+        if password_only and principal.role.value in self._mfa_required_roles:
+            # A doctor or admin where the deployment requires an authenticator signed in without one
+            # (Cognito asked for no code): the app takes them to the two-step sign-in set-up.
+            session["mfaSetupRequired"] = True
         return session
 
 

@@ -57,16 +57,20 @@ def wait_seconds(attempts: Attempts | None, free: int, now: int) -> int:
 
 
 class SignInThrottle:
-    def __init__(self, store: AttemptStore, clock: Clock = time.time) -> None:
+    def __init__(self, store: AttemptStore, clock: Clock = time.time, scope: str = "") -> None:
         self._store = store
         self._clock = clock
+        # A separate scope (e.g. "reset#") counts another kind of attempt for the same account, so
+        # asking for reset codes never delays that person's sign-in.
+        self._scope = scope
 
     def check(self, username: str | None, source_ip: str) -> None:
         """Raise RateLimited (with retryAfterSeconds) while the account or the address must wait."""
         now = int(self._clock())
-        waits = [wait_seconds(self._store.get(attempt_key("ip", source_ip)), SOURCE_FREE_FAILURES, now)]
+        waits = [wait_seconds(self._store.get(attempt_key(self._scope + "ip", source_ip)), SOURCE_FREE_FAILURES, now)]
         if username is not None:
-            waits.append(wait_seconds(self._store.get(attempt_key("user", username)), USERNAME_FREE_FAILURES, now))
+            user_attempts = self._store.get(attempt_key(self._scope + "user", username))
+            waits.append(wait_seconds(user_attempts, USERNAME_FREE_FAILURES, now))
         wait = max(waits)
         if wait > 0:
             raise RateLimited("Too many failed attempts. Please wait before trying again.",
@@ -74,9 +78,9 @@ class SignInThrottle:
 
     def failed(self, username: str | None, source_ip: str) -> None:
         now = int(self._clock())
-        self._store.failed(attempt_key("ip", source_ip), now, WINDOW_SECONDS)
+        self._store.failed(attempt_key(self._scope + "ip", source_ip), now, WINDOW_SECONDS)
         if username is not None:
-            self._store.failed(attempt_key("user", username), now, WINDOW_SECONDS)
+            self._store.failed(attempt_key(self._scope + "user", username), now, WINDOW_SECONDS)
 
     def succeeded(self, username: str) -> None:
-        self._store.clear(attempt_key("user", username))
+        self._store.clear(attempt_key(self._scope + "user", username))

@@ -27,7 +27,7 @@ from functions.images.processing import ImageRejected, ProcessedImage, process_i
 from functions.images.projection import photo_event
 from functions.images.rules import FORMATS, MAX_UPLOAD_BYTES
 from functions.shared.clock import Clock, iso
-from functions.shared.observability import log_info
+from functions.shared.observability import log_info, put_metrics
 from functions.timeline.ports import TimelineWriter
 
 # An object that lands after the POST expired was not allowed by the policy (S3 refuses it in AWS);
@@ -127,6 +127,9 @@ class ImageProcessor:
                              int(now) + FINISHED_INTENT_TTL_SECONDS, reason_code=code, reason_message=message)
         self._objects.delete(key, version_id)
         log_info("photo rejected", case_id=intent.case_id, outcome="rejected", code=code)
+        # By reason on the ops dashboard: a jump in one reason (blurry, too_dark) is an app or device
+        # problem, not one patient's photo.
+        put_metrics({"UploadRejected": 1}, dimensions={"reason": code})
         return f"rejected:{code}"
 
     def _already_decided(self, photo_id: str, key: str, version_id: str | None, token: str) -> str:

@@ -54,6 +54,15 @@ RoleRefusalHook = Callable[[Principal, str, Any], None]
 route does not allow; the composition root passes the one that writes the audit trail."""
 
 
+AdmissionHook = Callable[[Principal, str], None]
+"""Called with (principal, route) once the role is allowed, before the view: raises a DomainError to
+refuse (the composition root passes the staff two-step sign-in rule)."""
+
+CaseDisclosureHook = Callable[[Principal, str, dict[str, Any], dict[str, Any]], None]
+"""Called with (principal, route, path parameters, body) after a route answered 2xx; the composition
+root passes the one that audits a route which touched a case its service did not audit itself."""
+
+
 @dataclass(frozen=True)
 class ApiRequest:
     principal: Principal | None
@@ -111,6 +120,8 @@ def endpoint(
     source: ViewSource,
     *,
     on_role_refusal: RoleRefusalHook,
+    on_success: CaseDisclosureHook | None = None,
+    admit: AdmissionHook | None = None,
     roles: Iterable[Role] | None = None,
     body: Schema | None = None,
     query: Schema | None = None,
@@ -146,6 +157,8 @@ def endpoint(
                     if not principal.has_any(allowed_roles):
                         on_role_refusal(principal, route, path_params.get("case_id"))
                     principal.require_any(allowed_roles)
+                    if admit is not None:
+                        admit(principal, route)
                 api_request = ApiRequest(
                     principal=principal,
                     path=validate(path_params, path_schema, where="path"),
@@ -160,6 +173,10 @@ def endpoint(
                 )
                 result = view(api_request)
                 reply = result if isinstance(result, Reply) else Reply(result)
+                if on_success is not None and principal is not None and reply.status < 400:
+                    # Inside the try: when the audit entry cannot be written, the caller gets a
+                    # 503 instead of data nobody recorded they saw.
+                    on_success(principal, route, api_request.path, api_request.body)
                 response = json_response(reply.body, reply.status, reply.headers)
             except DomainError as error:
                 if error.status == 500:
@@ -177,6 +194,9 @@ def endpoint(
             )
             return response
 
+        # The route table's own record of what a view accepts: generated tests find every paged
+        # route (a `cursor` in its query) from it, so a new route cannot escape them.
+        wrapper.query_schema = query_schema  # type: ignore[attr-defined]
         return wrapper
 
     return decorate

@@ -15,7 +15,10 @@ from typing import Any, TextIO
 SERVICE_NAME = "dermafollow"
 METRIC_NAMESPACE = "DermaFollow"
 # The metrics the functions emit, each with an alarm in infrastructure/alarms.py (APP_ALARMS).
-APP_METRICS = frozenset({"DecryptFailures", "AuditUnavailable", "AccessRefused"})
+APP_METRICS = frozenset({"DecryptFailures", "AuditUnavailable", "AccessRefused", "ReminderFailed", "AuditVerifyFailed"})
+# Emitted for the ops dashboard (infrastructure/telemetry.py); CallsReported and PoorCalls also feed the
+# poor-call-share alarm, UploadRejected carries a `reason` dimension.
+DASHBOARD_METRICS = frozenset({"CallsReported", "PoorCalls", "CallReconnects", "UploadRejected"})
 
 # Keys allowed into structured log records; anything else is dropped so a careless call
 # cannot leak PHI into CloudWatch.

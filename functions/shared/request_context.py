@@ -7,6 +7,7 @@ warm container never carries one caller's source into the next invocation's thre
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -21,10 +22,24 @@ class RequestSource:
 
 _UNKNOWN = RequestSource()
 _current: ContextVar[RequestSource | None] = ContextVar("request_source", default=None)
+# The cases this request has written an audit entry about. The REST entrypoint audits a route that
+# touched a case only when the service did not already (one entry per disclosure, not two).
+_audited_cases: ContextVar[frozenset[str]] = ContextVar("audited_cases", default=frozenset())
 
 
 def set_request_source(source: RequestSource) -> None:
+    """A new request begins: its source, and no case audited yet."""
     _current.set(source)
+    _audited_cases.set(frozenset())
+
+
+def note_audited_cases(case_ids: Iterable[str]) -> None:
+    known = _audited_cases.get()
+    _audited_cases.set(known | {case_id for case_id in case_ids if case_id})
+
+
+def case_audited(case_id: str) -> bool:
+    return case_id in _audited_cases.get()
 
 
 def request_source() -> RequestSource:

@@ -58,7 +58,13 @@ class Settings:
     data_key_max_age_seconds: int = 300
     data_key_max_uses: int = 100_000
     data_key_cache_entries: int = 256
+    # Roles that must sign in with an authenticator (template parameter StaffMfa: doctor,admin in prod).
+    mfa_required_roles: tuple[str, ...] = ()
     audit_anchor_bucket: str = ""
+    # The KMS HMAC key that authenticates audit entries, and the cut-over (ISO time) after which every
+    # entry must carry a MAC; before it, entries without one verify as legacy.
+    audit_mac_key_id: str = ""
+    audit_mac_since: str = ""
     # Number of audit hash chains; may grow, must never shrink (verification walks c00..cNN).
     audit_chains: int = 16
     # The de-identified lake (analytics): its bucket, the pseudonym key (a Secrets Manager id in AWS;
@@ -74,6 +80,11 @@ class Settings:
     lake_mirror_dir: str = ""
     athena_workgroup: str = ""
     glue_database: str = ""
+    # Follow-up reminders: the clinic's calendar (what "due today" means), the address reminders come
+    # from (an SES-verified identity) and the app link they carry (the only link; no other content).
+    clinic_time_zone: str = "UTC"
+    notice_sender: str = ""
+    app_url: str = ""
 
     @property
     def issuer(self) -> str:
@@ -124,7 +135,10 @@ class Settings:
             data_key_max_age_seconds=_int("DATA_KEY_MAX_AGE_SECONDS", 300),
             data_key_max_uses=_int("DATA_KEY_MAX_USES", 100_000),
             data_key_cache_entries=_int("DATA_KEY_CACHE_ENTRIES", 256),
+            mfa_required_roles=_list("MFA_REQUIRED_ROLES"),
             audit_anchor_bucket=os.environ.get("AUDIT_ANCHOR_BUCKET", ""),
+            audit_mac_key_id=os.environ.get("AUDIT_MAC_KEY_ID", ""),
+            audit_mac_since=os.environ.get("AUDIT_MAC_SINCE", ""),
             audit_chains=_int("AUDIT_CHAINS", 16),
             lake_bucket=os.environ.get("LAKE_BUCKET", ""),
             dynamodb_read_timeout_seconds=_int("DYNAMODB_READ_TIMEOUT_SECONDS", 5),
@@ -135,6 +149,9 @@ class Settings:
             lake_mirror_dir=os.environ.get("LAKE_MIRROR_DIR", ""),
             athena_workgroup=os.environ.get("ATHENA_WORKGROUP", ""),
             glue_database=os.environ.get("GLUE_DATABASE", ""),
+            clinic_time_zone=os.environ.get("CLINIC_TIME_ZONE", "UTC") or "UTC",
+            notice_sender=os.environ.get("NOTICE_SENDER", ""),
+            app_url=os.environ.get("APP_URL", ""),
         )
 
 

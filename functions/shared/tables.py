@@ -223,9 +223,79 @@ ANALYTICS_REFERENCE = TableSpec(
     range_key=Key("cell"),
 )
 
+AUDIT_CHECKS = TableSpec(
+    logical_name="audit_checks",
+    purpose="The scheduled verification of the audit trail: one item per run (when, and per chain ok, "
+            "entries and the first problem; no PHI), read by the operations screen. Kept 90 days.",
+    hash_key=Key("kind"),
+    range_key=Key("at"),
+    ttl_attribute="expiresAt",
+)
+
+FOLLOWUPS = TableSpec(
+    logical_name="followups",
+    purpose="What a case's patient is asked to do by a day (ids, days, asks, state; no clinical text). "
+            "openByMonth: sparse, open follow-ups only, by due month then day (the reminder job, worklists).",
+    hash_key=Key("caseId"),
+    range_key=Key("followupId"),
+    indexes=(Index("openByMonth", Key("openMonth"), Key("openKey")),),
+)
+
+NOTICES = TableSpec(
+    logical_name="notices",
+    purpose="A person's in-app notices (one per follow-up and reminder step: the exactly-once key) with "
+            "the delivery state of their e-mail and SMS, and the person's reminder settings.",
+    hash_key=Key("userId"),
+    range_key=Key("noticeId"),
+)
+
+CASE_REVIEWS = TableSpec(
+    logical_name="case_reviews",
+    purpose="When each doctor last marked each of their cases reviewed (ids and a time): the worklist's "
+            "\"new since you last looked\".",
+    hash_key=Key("doctorId"),
+    range_key=Key("caseId"),
+)
+
+VISIT_RATINGS = TableSpec(
+    logical_name="visit_ratings",
+    purpose="A visit's rating by its patient (call and care, 1-5; the comment sealed), one per visit and "
+            "rater; byMonth: a month's ratings for the clinic's figures.",
+    hash_key=Key("roomId"),
+    range_key=Key("raterId"),
+    indexes=(Index("byMonth", Key("ratedMonth"), Key("ratedAt")),),
+)
+
+CONSULTATION_ROUNDS = TableSpec(
+    logical_name="consultation_rounds",
+    purpose="A case's consultation rounds (question sealed; readers, who has read, the consensus; its plan "
+            "sealed); byClosedMonth: sparse, closed rounds by month, for the clinic's agreement figures.",
+    hash_key=Key("caseId"),
+    range_key=Key("roundId"),
+    indexes=(Index("byClosedMonth", Key("closedMonth"), Key("closedAt")),),
+)
+
+CONSULTATION_READS = TableSpec(
+    logical_name="consultation_reads",
+    purpose="Each reader's independent read of a round, one per reader (code, grades; treatment and "
+            "comment sealed).",
+    hash_key=Key("roundId"),
+    range_key=Key("readerId"),
+)
+
+CASE_DISCUSSION = TableSpec(
+    logical_name="case_discussion",
+    purpose="A case's discussion among its doctors: messages (sk m#<messageId>, time-ordered ids; the text "
+            "sealed; immutable but for the author's retraction mark) and each doctor's read marker (sk r#<userId>).",
+    hash_key=Key("caseId"),
+    range_key=Key("itemKey"),
+)
+
 TABLES: tuple[TableSpec, ...] = (
     CASES, CASE_ACCESS, CONNECT_TICKETS, CONNECTIONS, VISITS, WAITING_ROOM, TIMELINE, LESIONS, PHOTOS, PHOTO_UPLOADS,
-    SCORES, RECORDS, RECORD_VERSIONS, DATA_KEYS, AUDIT_LOG, ANALYTICS_REFERENCE, LOGIN_ATTEMPTS,
+    SCORES, RECORDS, RECORD_VERSIONS, DATA_KEYS, AUDIT_LOG, ANALYTICS_REFERENCE, LOGIN_ATTEMPTS, FOLLOWUPS, NOTICES,
+    CASE_REVIEWS, VISIT_RATINGS,
+    AUDIT_CHECKS, CONSULTATION_ROUNDS, CONSULTATION_READS, CASE_DISCUSSION,
 )
 
 

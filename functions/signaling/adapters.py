@@ -55,6 +55,7 @@ class ConnectionModel(Model):
     roles = UnicodeAttribute()
     connectedAt = UnicodeAttribute()
     roomId = UnicodeAttribute(null=True)
+    grantExpiresAtEpoch = NumberAttribute(null=True)
     tat = NumberAttribute()
     expiresAtEpoch = NumberAttribute()
     byRoom = ByRoomIndex()
@@ -127,13 +128,17 @@ class DynamoConnectionRegistry:
                 raise DependencyUnavailable("The database is unavailable; try again.") from exc
         return self.charge(connection_id, now)
 
-    def set_room(self, connection_id: str, room_id: str | None) -> None:
+    def set_room(self, connection_id: str, room_id: str | None, grant_expires_at_epoch: int | None = None) -> None:
         from pynamodb.exceptions import UpdateError
 
         item = ConnectionModel(connectionId=connection_id)
-        action = ConnectionModel.roomId.set(room_id) if room_id else ConnectionModel.roomId.remove()
+        actions: list[Any] = [ConnectionModel.roomId.set(room_id) if room_id else ConnectionModel.roomId.remove()]
+        if room_id and grant_expires_at_epoch is not None:
+            actions.append(ConnectionModel.grantExpiresAtEpoch.set(grant_expires_at_epoch))
+        else:
+            actions.append(ConnectionModel.grantExpiresAtEpoch.remove())
         try:
-            item.update(actions=[action], condition=ConnectionModel.connectionId.exists())
+            item.update(actions=actions, condition=ConnectionModel.connectionId.exists())
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 raise NotFound("This connection is not registered; reconnect.", code="unknown_connection") from None
@@ -191,3 +196,14 @@ class ManagementApiNotifier:
             raise DependencyUnavailable("Could not deliver the message.") from exc
         except BotoCoreError as exc:
             raise DependencyUnavailable("Could not deliver the message.") from exc
+
+    def disconnect(self, connection_id: str) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self._api().delete_connection(ConnectionId=connection_id)
+        except ClientError as exc:
+            if error_code(exc) != "GoneException":
+                raise DependencyUnavailable("Could not close the connection.") from exc
+        except BotoCoreError as exc:
+            raise DependencyUnavailable("Could not close the connection.") from exc

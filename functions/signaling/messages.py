@@ -30,6 +30,12 @@ def protocol() -> dict[str, Any]:
     return dict(json.loads(PROTOCOL_FILE.read_text()))
 
 
+def max_participants() -> int:
+    """The room cap (the patient plus up to 3 doctors, full mesh): protocol.json is its one source,
+    read by the server here and by the web client from the same file."""
+    return int(protocol()["maxParticipants"])
+
+
 def action_schema(action: str) -> Schema | None:
     document = protocol()
     schema = document["actions"].get(action)

@@ -12,6 +12,9 @@ class Connection:
     roles: str
     connected_at: str
     room_id: str | None = None
+    # When the grant that let this socket join its room ends (invited doctors; None: no end). Stored
+    # with the room so every frame checks it for free: the rate-budget write already returns the item.
+    grant_expires_at_epoch: int | None = None
 
 
 class ConnectionRegistry(Protocol):
@@ -30,7 +33,9 @@ class ConnectionRegistry(Protocol):
         """Like `charge` for a ping, but also pulls a lagging budget up to now (still one write)."""
         ...
 
-    def set_room(self, connection_id: str, room_id: str | None) -> None: ...
+    def set_room(self, connection_id: str, room_id: str | None, grant_expires_at_epoch: int | None = None) -> None:
+        """Join (or, with None, leave) a room; the grant's end is stored with it."""
+        ...
 
     def members(self, room_id: str) -> list[Connection]:
         """Connections joined to the room: one Query on the room key, never a Scan."""
@@ -42,4 +47,8 @@ class ConnectionRegistry(Protocol):
 class PeerNotifier(Protocol):
     def send(self, connection_id: str, message: dict[str, Any]) -> bool:
         """Deliver one frame; False (and that stale connection removed) when it is gone."""
+        ...
+
+    def disconnect(self, connection_id: str) -> None:
+        """Close the socket from the server side (API Gateway DeleteConnection); gone is fine."""
         ...

@@ -7,15 +7,16 @@ in one conditional write that also returns the stored connection (no separate re
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
 from functions.shared.auth import Principal, Role, roles_from_groups
 from functions.shared.clock import Clock, iso
 from functions.shared.errors import Conflict, DomainError, NotFound, ValidationError
-from functions.signaling.messages import RELAYED_ACTIONS, Frame
+from functions.signaling.messages import RELAYED_ACTIONS, Frame, error_frame, max_participants
 from functions.signaling.ports import Connection, ConnectionRegistry, PeerNotifier
-from functions.visits.ports import MAX_PARTICIPANTS, Participant, Room, RoomStatus, VisitStore
+from functions.visits.ports import Participant, Room, RoomStatus, VisitStore
 from functions.visits.service import VisitService
 
 # API Gateway closes a socket after 2 h; keep the row a little longer so TTL is only a backstop.
@@ -27,6 +28,11 @@ RESUME_GRACE_SECONDS = 60
 def _role_in(room: Room, user_id: str) -> str:
     """A visit has one patient, the case's owner; everyone else in it is a doctor."""
     return "patient" if room.patient_id == user_id else Role.DOCTOR.value
+
+
+def room_full() -> Conflict:
+    return Conflict(f"This visit already has {max_participants()} participants: the patient and up to "
+                    f"{max_participants() - 1} doctors.", code="room_full")
 
 
 def principal_of(connection: Connection) -> Principal:
@@ -83,6 +89,10 @@ class SignalingService:
             sender = self._registry.heartbeat(connection_id, self._clock())
         else:
             sender = self._registry.charge(connection_id, self._clock())
+        if self._grant_ended(sender) and self._detach(sender, "Your access to this case has ended."):
+            # Every frame (the 30 s ping included) checks the grant's end stored with the socket: no
+            # extra read, so an expired invitation detaches the socket within one heartbeat.
+            return
         self._dispatch(sender, action, message)
 
     def _dispatch(self, sender: Connection, action: str, message: dict[str, Any]) -> None:
@@ -103,7 +113,8 @@ class SignalingService:
 
     def _join(self, sender: Connection, room_id: str) -> None:
         principal = principal_of(sender)
-        room = self._visits.room_for(principal, room_id)  # NotFound unless the case is theirs
+        # NotFound unless the case is theirs; the grant's end (invitations) is stored with the socket.
+        room, grant_end = self._visits.room_and_grant_end(principal, room_id)
         if sender.room_id and sender.room_id != room_id:
             raise Conflict("Leave your current visit first.", code="already_in_room")
         role = _role_in(room, principal.user_id)
@@ -111,7 +122,7 @@ class SignalingService:
                                   sender.connection_id)
         previous = room.participants.get(principal.user_id)
         room = self._add_participant(room, participant)
-        self._registry.set_room(sender.connection_id, room_id)
+        self._registry.set_room(sender.connection_id, room_id, grant_end)
         if previous and previous.connection_id and previous.connection_id != sender.connection_id:
             # Same person on a new socket (reconnect or second tab): the old socket leaves the room.
             self._registry_detach(previous.connection_id)
@@ -136,7 +147,7 @@ class SignalingService:
             # Never prune a waiting or ended room: an ended room's participants are its record.
             raise Conflict("This visit has not started or has ended.", code="room_not_active")
         try:
-            return self._rooms.add_participant(room.room_id, participant, MAX_PARTICIPANTS)
+            return self._rooms.add_participant(room.room_id, participant, max_participants())
         except Conflict:
             pass
         # Free places held by people who dropped longer ago than the grace period, then retry once.
@@ -148,11 +159,11 @@ class SignalingService:
             current = self._rooms.get(room.room_id)
             if current is not None and current.status.value != "active":
                 raise Conflict("This visit has not started or has ended.", code="room_not_active")
-            raise Conflict(f"This visit already has {MAX_PARTICIPANTS} participants.", code="room_full")
+            raise room_full()
         try:
-            return self._rooms.add_participant(room.room_id, participant, MAX_PARTICIPANTS)
+            return self._rooms.add_participant(room.room_id, participant, max_participants())
         except Conflict:
-            raise Conflict(f"This visit already has {MAX_PARTICIPANTS} participants.", code="room_full") from None
+            raise room_full() from None
 
     def _leave(self, sender: Connection) -> None:
         if not sender.room_id:
@@ -175,10 +186,59 @@ class SignalingService:
         for member in self._registry.members(sender.room_id):
             if member.connection_id == sender.connection_id or (target and member.user_id != target):
                 continue
+            if self._grant_ended(member) and self._detach(member, "Your access to this case has ended."):
+                continue  # nothing reaches a socket whose grant has ended: it is detached instead
             if self._notifier.send(member.connection_id, frame):
                 delivered += 1
         if target and delivered == 0:
             raise NotFound("That participant is not in the visit.", code="peer_not_found")
+
+    # --- grants that end --------------------------------------------------------------------
+    def end_case_access(self, case_id: str, user_id: str) -> int:
+        """A doctor's grant on the case was revoked: detach their sockets from the case's visits now
+        (an error frame `grant_ended`, their place freed, the others told, the socket closed). One
+        Query on byUser; a room read only for a socket that is in a room. How many were detached."""
+        detached = 0
+        for connection in self._registry.of_user(user_id):
+            if not connection.room_id:
+                continue
+            room = self._rooms.get(connection.room_id)
+            if room is not None and room.case_id == case_id:
+                self._detach(connection, "Your access to this case was ended by its doctor.", checked=True)
+                detached += 1
+        return detached
+
+    def _grant_ended(self, connection: Connection) -> bool:
+        end = connection.grant_expires_at_epoch
+        return bool(connection.room_id) and end is not None and end <= self._clock()
+
+    def _detach(self, connection: Connection, message: str, checked: bool = False) -> bool:
+        """Detach the socket from its room and close it; False if the grant turned out to be extended
+        (then the new end is stored and nothing else changes)."""
+        room_id = connection.room_id
+        if not room_id:
+            return False
+        if not checked:
+            # The stored end may be stale: the invitation may have been extended since the join. This
+            # read happens once per socket when its stored end passes, not on every frame.
+            room = self._rooms.get(room_id)
+            until = self._visits.access_until(principal_of(connection), room.case_id) if room else None
+            if until is not None and until > self._clock():
+                with contextlib.suppress(NotFound):
+                    self._registry.set_room(connection.connection_id, room_id,
+                                            None if until == float("inf") else int(until))
+                return False
+        try:
+            self._registry.set_room(connection.connection_id, None)
+        except NotFound:
+            return True
+        self._rooms.mark_left(room_id, connection.user_id, iso(self._clock()), reason="grant_ended")
+        self._rooms.remove_participant(room_id, connection.user_id)
+        self._notifier.send(connection.connection_id, error_frame("grant_ended", message))
+        self._broadcast(room_id, connection.connection_id,
+                        {"type": "participant.left", "participantId": connection.user_id, "reason": "grant_ended"})
+        self._notifier.disconnect(connection.connection_id)
+        return True
 
     # --- plumbing ---------------------------------------------------------------------------
     def reply(self, connection_id: str, message: dict[str, Any]) -> None:

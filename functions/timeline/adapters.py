@@ -61,6 +61,13 @@ class DynamoTimelineStore:
         with translate_errors():
             TIMELINE_ITEM.to_item(event, **change_stamp(event, self._clock())).save()
 
+    def after(self, case_id: str, after_key: str, limit: int) -> list[TimelineEvent]:
+        """Events whose key sorts after `after_key` (an ISO time: events that happened since), oldest
+        first; one Query reading only those."""
+        with translate_errors():
+            return [TIMELINE_ITEM.from_item(item) for item in
+                    TimelineModel.query(case_id, TimelineModel.eventKey > after_key, limit=limit, page_size=limit)]
+
     def append_many(self, events: list[TimelineEvent]) -> None:
         """BatchWriteItem in chunks of 25 (imports, benchmarks); pynamodb retries unprocessed items."""
         with translate_errors(), TimelineModel.batch_write() as batch:

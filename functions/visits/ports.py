@@ -4,8 +4,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-MAX_PARTICIPANTS = 4  # the patient plus up to 3 doctors: full mesh stays practical
-
 
 class RoomStatus(StrEnum):
     WAITING = "waiting"

@@ -46,6 +46,12 @@ def waiting_queue(request: ApiRequest) -> dict[str, Any]:
     return get_container().visits.waiting_queue(request.require_principal())
 
 
+@visits.route("/visits/active", methods=["GET"], authorizer=jwt_authorizer)
+@endpoint(visits, roles=(Role.DOCTOR,))
+def active_visits(request: ApiRequest) -> dict[str, Any]:
+    return get_container().visits.active_for_doctor(request.require_principal())
+
+
 @visits.route("/visits/ice-servers", methods=["GET"], authorizer=jwt_authorizer)
 @endpoint(visits, roles=CLINICAL)
 def ice_servers(request: ApiRequest) -> dict[str, Any]:

@@ -10,12 +10,13 @@ import secrets
 import time
 from typing import Any
 
-from functions.access.ports import GrantKind
+from functions.access.ports import Grant, GrantKind
 from functions.access.service import AccessPolicy
 from functions.cases.ports import OpenCases
 from functions.shared.auth import Principal, Role
 from functions.shared.clock import Clock, iso
 from functions.shared.errors import Forbidden, NotFound
+from functions.shared.observability import put_metrics
 from functions.timeline.ports import EventType, TimelineEvent, TimelineWriter
 from functions.visits.ports import QueueEntry, QueueStore, Room, RoomStatus, UserNotifier, VisitStore
 
@@ -148,6 +149,9 @@ class VisitService:
         if principal.user_id not in room.participants and principal.user_id != room.patient_id:
             raise Forbidden("Only participants report call quality.", code="not_a_participant")
         self._rooms.put_quality(room_id, principal.user_id, {**summary, "reportedAt": iso(self._clock())})
+        # Each participant's summary of their call, for the ops dashboard and the poor-call-share alarm.
+        put_metrics({"CallsReported": 1, "PoorCalls": int(summary.get("worstQuality") == "poor"),
+                     "CallReconnects": int(summary.get("reconnects", 0))})
 
     def get(self, principal: Principal, room_id: str) -> dict[str, Any]:
         return self.view(self._room_for(principal, room_id), principal)
@@ -162,17 +166,52 @@ class VisitService:
         """The room if the principal has a right to its case; NotFound otherwise (signaling uses it)."""
         return self._room_for(principal, room_id)
 
+    def room_and_grant_end(self, principal: Principal, room_id: str) -> tuple[Room, int | None]:
+        """The room and when the principal's right to its case ends (None: it does not); signaling
+        stores that end with the socket so every later frame can check it without a read."""
+        room, grant = self._room_and_grant(principal, room_id)
+        return room, grant.expires_at_epoch
+
+    def access_until(self, principal: Principal, case_id: str) -> float | None:
+        """A fresh look at the grant (an invitation may have been extended since a socket joined):
+        None when the principal has no right to the case now, inf when the right does not end."""
+        grant = self._access.grant_for(principal, case_id)
+        if grant is None:
+            return None
+        return float("inf") if grant.expires_at_epoch is None else float(grant.expires_at_epoch)
+
+    def active_for_doctor(self, doctor: Principal, most_cases: int = 200) -> dict[str, Any]:
+        """Visits in progress on the doctor's cases (assigned or invited with a live grant), so they can
+        join one already running: the queue entry is gone once a colleague admitted it. One Query per
+        visible case on the byCase index (newest first, 2 items); a doctor's caseload is in the tens."""
+        self._require_doctor(doctor)
+        items: list[dict[str, Any]] = []
+        for case_id in self._access.all_visible_case_ids(doctor, most=most_cases):
+            for room in self._rooms.for_case(case_id, limit=2):
+                if room.status is RoomStatus.ACTIVE:
+                    here = [p for p in room.participants.values() if p.left_at is None]
+                    items.append({"roomId": room.room_id, "caseId": case_id, "patientId": room.patient_id,
+                                  "patient": room.patient_username, "admittedAt": room.admitted_at,
+                                  "joined": doctor.user_id in room.participants,
+                                  "participants": [{"participantId": p.user_id, "username": p.username,
+                                                    "role": p.role} for p in here]})
+        items.sort(key=lambda item: str(item["admittedAt"] or ""), reverse=True)
+        return {"items": items}
+
     def _room_for(self, principal: Principal, room_id: str) -> Room:
+        return self._room_and_grant(principal, room_id)[0]
+
+    def _room_and_grant(self, principal: Principal, room_id: str) -> tuple[Room, Grant]:
         room = self._rooms.get(room_id)
         if room is None:
             raise room_not_found()
         try:
-            self._access.require_case(principal, room.case_id, action="visit.access")
+            grant = self._access.require_case(principal, room.case_id, action="visit.access")
         except NotFound:
             raise room_not_found() from None
         if not self._live(room):
             raise room_not_found()
-        return room
+        return room, grant
 
     def _live(self, room: Room) -> bool:
         # DynamoDB TTL deletes lazily (up to days later): treat expired waiting rooms as gone now.

@@ -58,6 +58,14 @@ class WatchedBrowser:
         return getattr(self._browser, name)
 
 
+def merged_flags(defaults: list[str], extra: list[str]) -> list[str]:
+    """The defaults with each switch the test names replaced, not repeated: given both
+    `--use-fake-ui-for-media-stream` and `--use-fake-ui-for-media-stream=deny`, which one Chromium
+    obeys is not a promise, and a denied-camera test must not depend on it."""
+    named = {flag.split("=", 1)[0] for flag in extra}
+    return [flag for flag in defaults if flag.split("=", 1)[0] not in named] + extra
+
+
 @contextmanager
 def chromium(extra_flags: list[str] | None = None) -> Iterator[Any]:
     """A WatchedBrowser; leaving the block fails on any CSP violation its pages reported."""
@@ -65,7 +73,7 @@ def chromium(extra_flags: list[str] | None = None) -> Iterator[Any]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=chromium_path(), headless=True, args=CHROMIUM_FLAGS + (extra_flags or [])
+            executable_path=chromium_path(), headless=True, args=merged_flags(CHROMIUM_FLAGS, extra_flags or [])
         )
         watched = WatchedBrowser(browser)
         try:

@@ -41,7 +41,7 @@ def test_a_doctor_opens_a_case_closes_it_against_uploads_and_reopens_it(stack: L
     page.get_by_test_id("open-case-submit").click()
     page.locator("#case-title", has_text=condition).wait_for(timeout=WAIT_MS)
     case_id = page.url.rsplit("/cases/", 1)[1].split("?")[0]
-    assert PAT_BLAIR.name in page.get_by_test_id("case-patient").inner_text()
+    page.get_by_test_id("case-patient").filter(has_text=PAT_BLAIR.name).wait_for(timeout=WAIT_MS)
 
     okafor_token = token_of(stack, DR_OKAFOR.username, DR_OKAFOR.password)
     try:
@@ -128,6 +128,8 @@ def test_the_patient_reads_the_care_plan_past_visits_and_downloads_all_her_data(
 
     visit = page.locator(f"[data-testid=visit-record][data-room-id='{room}']")
     visit.wait_for(timeout=WAIT_MS)
+    # Names arrive with the people lookup, after the visit list itself.
+    visit.get_by_test_id("visit-participants").filter(has_text=DR_CHEN.name).wait_for(timeout=WAIT_MS)
     participants = visit.get_by_test_id("visit-participants").inner_text()
     assert PAT_ALEX.name in participants and DR_CHEN.name in participants, participants
     assert visit.get_by_test_id("visit-end-reason").inner_text() == "Completed"

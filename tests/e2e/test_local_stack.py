@@ -91,7 +91,7 @@ def test_a_patient_sees_only_her_own_cases(stack: LocalStack) -> None:
 
             status, detail = await api.call("GET", f"/cases/{case['caseId']}", token=alex["accessToken"])
             assert status == 200
-            assert "left elbow" in detail["bodySites"]
+            assert "elbow_left" in detail["bodySites"]
             assert detail["doctors"] == [{"doctorId": chen["me"]["userId"], "kind": "assigned"}]
 
             status, blair_cases = await api.call("GET", "/cases", token=blair["accessToken"])

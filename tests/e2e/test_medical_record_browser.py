@@ -248,7 +248,10 @@ def test_two_doctors_amend_one_entry_at_once_and_both_changes_land(
 
 def _amend_at_once(stack: LocalStack, browser: Any, case_id: str, chen_token: str, okafor_id: str) -> None:
     mark = str(int(time.time() * 1000) % 10_000_000)
-    created = api(stack, "POST", f"/cases/{case_id}/records", chen_token, {"kind": "prescription", "content": {
+    # Dr. Okafor, invited, writes the entry: an invited doctor may change only their own entries,
+    # and the assigned Dr. Chen may change any entry of the case.
+    okafor_token = token_of(stack, DR_OKAFOR.username, DR_OKAFOR.password)
+    created = api(stack, "POST", f"/cases/{case_id}/records", okafor_token, {"kind": "prescription", "content": {
         "drug": f"Methotrexate {mark}", "dose": "10 mg", "route": "oral", "frequency": "once weekly",
         "duration": {"value": 12, "unit": "week"},
     }})
@@ -304,7 +307,8 @@ def _amend_at_once(stack: LocalStack, browser: Any, case_id: str, chen_token: st
     history = api(stack, "GET", f"/cases/{case_id}/records/{entry_id}/history", chen_token)["items"]
     chen_id = api(stack, "GET", "/me", chen_token)["userId"]
     assert [(v["version"], v["authorId"], v["changedFields"]) for v in history] == [
-        (3, chen_id, ["frequency", "instructions"]), (2, okafor_id, ["dose"]), (1, chen_id, sorted(created["content"])),
+        (3, chen_id, ["frequency", "instructions"]), (2, okafor_id, ["dose"]),
+        (1, okafor_id, sorted(created["content"])),
     ]
 
     # Dr. Okafor retracts while a newer version lands: the reason is kept, and nothing is retracted

@@ -269,6 +269,17 @@ def visit(stack: LocalStack, patient: Side, doctor: Side) -> None:
     assert "poor" in {report.get("worstQuality") for report in reports}, dump(reports)
     assert all(report["reconnects"] >= 1 for report in reports), dump(reports)
 
+    # --- the patient rates the visit on the ended page; the case's doctor reads it in the history ------------------
+    patient.page.get_by_test_id("rating-call-4").click()
+    patient.page.get_by_test_id("rating-care-5").click()
+    patient.page.get_by_test_id("rating-comment").fill("Clear advice, thank you")
+    patient.page.get_by_test_id("rating-submit").click()
+    patient.page.get_by_test_id("rating-thanks").wait_for(timeout=15000)
+    doctor_token = token_of(stack, DR_CHEN.username, DR_CHEN.password)
+    ratings = api(stack, "GET", f"/cases/{case_id}/visit-ratings", doctor_token)["items"]
+    assert [(r["roomId"], r["callQuality"], r["care"], r["comment"]) for r in ratings if r["roomId"] == room_id] == [
+        (room_id, 4, 5, "Clear advice, thank you")]
+
 
 def test_denied_camera_gets_specific_help(stack: LocalStack, clips: tuple[Path, Path]) -> None:
     """The browser refuses camera and microphone (the user said no): the pre-call check says so and how to fix it."""
@@ -282,7 +293,12 @@ def test_denied_camera_gets_specific_help(stack: LocalStack, clips: tuple[Path, 
         page.get_by_test_id("case-item").first.click()
         page.get_by_test_id("start-visit").click()
         help_box = page.locator('[data-testid="precall-help"][data-problem="denied"]')
-        help_box.wait_for(timeout=15000)
+        try:
+            help_box.wait_for(timeout=15000)
+        except Exception as error:
+            visit_page = page.get_by_test_id("visit-page")
+            shown = visit_page.inner_text() if visit_page.count() else page.url
+            raise AssertionError(f"no 'camera not allowed' help; the page showed:\n{shown}") from error
         assert "not allowed" in help_box.inner_text().lower()
         assert page.locator('[data-testid="precall-camera"][data-status="error"]').count() == 1
         assert page.get_by_test_id("visit-request").is_disabled()

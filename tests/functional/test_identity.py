@@ -109,3 +109,28 @@ def test_valid_signature_with_correct_claims_is_accepted(world: World) -> None:
 
 def test_user_without_role_is_403(world: World) -> None:
     assert world.request("GET", "/me", user="nobody").status_code == 403
+
+
+def test_the_session_hands_out_no_id_token(world: World) -> None:
+    """The app needs the access token (API) and the refresh token (renewal) only; an ID token in the
+    browser would be one more bearer of the person's name and e-mail to steal."""
+    login = world.request("POST", "/auth/login", body={"username": "pat.a", "password": PASSWORD}).json_body
+    assert {"accessToken", "refreshToken", "expiresIn", "me"} <= login.keys()
+    assert "idToken" not in login
+    renewed = world.request("POST", "/auth/refresh", body={"refreshToken": login["refreshToken"]}).json_body
+    assert "accessToken" in renewed and "idToken" not in renewed
+
+
+def test_sign_out_revokes_the_refresh_token(world: World) -> None:
+    login = world.request("POST", "/auth/login", body={"username": "pat.a", "password": PASSWORD}).json_body
+    assert world.request("POST", "/auth/refresh", body={"refreshToken": login["refreshToken"]}).status_code == 200
+    out = world.request("POST", "/auth/logout", body={"refreshToken": login["refreshToken"]})
+    assert (out.status_code, out.json_body) == (200, {"status": "signed_out"})
+    refused = world.request("POST", "/auth/refresh", body={"refreshToken": login["refreshToken"]})
+    assert (refused.status_code, refused.json_body["error"]["code"]) == (401, "invalid_refresh_token")
+    # Twice, or with a token that never was: still signed out, never a 500.
+    for token in (login["refreshToken"], "not-a-refresh-token"):
+        again = world.request("POST", "/auth/logout", body={"refreshToken": token})
+        assert again.status_code == 200, again.json_body
+    for body in ({}, {"refreshToken": ""}, {"refreshToken": "x", "extra": 1}):
+        assert world.request("POST", "/auth/logout", body=body).status_code == 400, body

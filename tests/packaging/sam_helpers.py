@@ -59,6 +59,12 @@ class Package:
                 return f"<{name}.{attribute}>"
             if function == "Fn::Sub" and isinstance(argument, str):
                 return re.sub(r"\$\{([^}!]+)\}", lambda m: str(self._sub_variable(m.group(1))), argument)
+            if function == "Fn::If":
+                # The example deployment sets no optional parameter, so each condition (all are "an
+                # optional parameter was given") is false; both branches must still resolve.
+                _condition, given, otherwise = argument
+                self.resolve(given)
+                return self.resolve(otherwise)
             if function == "Fn::FindInMap":
                 mapping, top, second = (self.resolve(part) for part in argument)
                 return self.sam["Mappings"][mapping][top][second]

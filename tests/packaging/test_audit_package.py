@@ -40,7 +40,7 @@ def test_the_anchor_job_runs_every_15_minutes_and_is_alarmed(package: Package) -
     alarmed = {
         package.target(d["Value"])
         for alarm in package.of_type("AWS::CloudWatch::Alarm").values()
-        if alarm["Properties"]["MetricName"] == "Errors"
+        if alarm["Properties"].get("MetricName") == "Errors"
         for d in alarm["Properties"]["Dimensions"]
     }
     assert ANCHOR_FUNCTION in alarmed
@@ -55,3 +55,37 @@ def test_functions_may_add_anchors_but_never_remove_or_read_them(package: Packag
         assert not _allows(package, function, "s3:DeleteObject", anchor), function
         assert not _allows(package, function, "s3:PutObjectRetention", anchor), function
         assert not _allows(package, function, "s3:PutObject", f"arn:aws:s3:::{name}/elsewhere.json"), function
+
+
+def _statements(package: Package, function: str) -> list[dict[str, Any]]:
+    role = package.target(package.resources[function]["Properties"]["Role"])
+    return [s for policy in package.resources[role]["Properties"]["Policies"]
+            for s in policy["PolicyDocument"]["Statement"]]
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_no_function_deletes_audit_entries_or_updates_anything_but_a_head(package: Package) -> None:
+    table = f"arn:aws:dynamodb:eu-west-1:123456789012:table/dermafollow-{package.stage}-audit_log"
+    for function in (ANCHOR_FUNCTION, "APIHandler"):
+        denials = [s for s in _statements(package, function) if s["Effect"] == "Deny"
+                   and any(fnmatchcase(table, r) for r in _listed(s["Resource"]))]
+        denied = {action for s in denials if "Condition" not in s for action in _listed(s["Action"])}
+        assert {"dynamodb:DeleteItem", "dynamodb:BatchWriteItem"} <= denied, function
+        (update,) = [s for s in denials if "dynamodb:UpdateItem" in _listed(s["Action"])]
+        assert update["Condition"] == {"ForAnyValue:StringNotLike": {"dynamodb:LeadingKeys": ["head#*"]}}
+
+
+def test_entries_are_authenticated_with_an_hmac_key_the_functions_may_only_generate_with(package: Package) -> None:
+    alias_id = package.target(package.global_environment()["AUDIT_MAC_KEY_ID"])
+    alias = package.resources[alias_id]["Properties"]
+    key = package.resources[package.target(alias["TargetKeyId"])]["Properties"]
+    assert (key["KeySpec"], key["KeyUsage"]) == ("HMAC_256", "GENERATE_VERIFY_MAC")
+    name = package.resolve(alias["AliasName"])
+    for function in (ANCHOR_FUNCTION, "APIHandler"):
+        macs = [s for s in _statements(package, function) if s["Effect"] == "Allow"
+                and any(a.startswith("kms:") and "Mac" in a for a in _listed(s["Action"]))]
+        assert [_listed(s["Action"]) for s in macs] == [["kms:GenerateMac"]], function
+        assert macs[0]["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": name}}

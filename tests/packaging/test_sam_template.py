@@ -4,6 +4,7 @@ functions' own environment (.chalice/config.json) and the security baseline."""
 from __future__ import annotations
 
 import json
+import re
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
@@ -178,10 +179,11 @@ def test_functions_may_use_the_table_and_its_indexes(package: Package, spec: Tab
 
 # --- KMS, S3 ------------------------------------------------------------------------------------
 def test_kms_key_rotates_and_its_alias_is_the_functions_key_id(package: Package) -> None:
-    key_id, key = one(package, "AWS::KMS::Key")
+    # Two keys: the project key (envelope encryption) and the audit HMAC key (test_audit_package).
+    assert len(package.of_type("AWS::KMS::Key")) == 2
+    alias = package.resources[package.target(package.global_environment()["KMS_KEY_ID"])]
+    key = package.resources[package.target(alias["Properties"]["TargetKeyId"])]
     assert key["Properties"]["EnableKeyRotation"] is True
-    _, alias = one(package, "AWS::KMS::Alias")
-    assert package.target(alias["Properties"]["TargetKeyId"]) == key_id
     alias_name = package.resolve(alias["Properties"]["AliasName"])
     assert alias_name == env_of(package)["KMS_KEY_ID"]
     (statement,) = statements_allowing(package, "APIHandler", "kms:GenerateDataKey")
@@ -284,12 +286,25 @@ def test_user_pool_groups_and_app_client(package: Package) -> None:
 def test_directory_permissions_match_the_pool_tag(package: Package) -> None:
     _, pool = one(package, "AWS::Cognito::UserPool")
     tags = {key: package.resolve(value) for key, value in pool["Properties"]["UserPoolTags"].items()}
-    for action in ("ListUsers", "AdminListGroupsForUser", "ListUsersInGroup"):
+    for action in ("ListUsers", "AdminListGroupsForUser", "ListUsersInGroup", "AdminGetUser", *_admin_calls()):
         (statement,) = statements_allowing(package, "APIHandler", f"cognito-idp:{action}")
         ((tag_key, tag_value),) = statement["Condition"]["StringEquals"].items()
         assert tag_key.startswith("aws:ResourceTag/")
         assert tags.get(tag_key.removeprefix("aws:ResourceTag/")) == tag_value == package.stage, action
-    assert not statements_allowing(package, "APIHandler", "cognito-idp:AdminCreateUser")
+    # Changing accounts is the REST API's (its admin routes) alone.
+    for function in (*CHALICE_WS_FUNCTIONS, "ProcessPhotoUpload", "RemindFollowups"):
+        assert not statements_allowing(package, function, "cognito-idp:AdminCreateUser"), function
+
+
+def _admin_calls() -> set[str]:
+    """Every Cognito admin call the functions make (`client.admin_create_user(` -> AdminCreateUser): a
+    new one without its permission would fail only once deployed."""
+    found = set()
+    for source in Path("functions").rglob("*.py"):
+        for name in re.findall(r"\.(admin_[a-z_]+)\(", source.read_text()):
+            found.add("".join(part.title() for part in name.split("_")))
+    assert "AdminCreateUser" in found
+    return found
 
 
 def test_websocket_handlers_may_post_to_connections(package: Package) -> None:
@@ -308,7 +323,7 @@ def test_lambda_alarm(package: Package, function: str, metric: str) -> None:
     matching = [
         alarm
         for alarm in package.of_type("AWS::CloudWatch::Alarm").values()
-        if alarm["Properties"]["Namespace"] == "AWS/Lambda"
+        if alarm["Properties"].get("Namespace") == "AWS/Lambda"
         and alarm["Properties"]["MetricName"] == metric
         and any(
             d["Name"] == "FunctionName" and package.target(d["Value"]) == function
@@ -331,8 +346,40 @@ def test_roles_carry_no_wildcard_actions(package: Package) -> None:
             for statement in policy["PolicyDocument"]["Statement"]:
                 actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
                 assert not any(a.endswith(":*") for a in actions), (role_id, statement.get("Sid"))
-                if statement["Resource"] == "*":
+                if statement["Resource"] == "*" and statement["Effect"] == "Allow":
+                    if actions == ["sns:Publish"]:
+                        # An SMS names a phone number, not a resource; topics are denied beside it.
+                        assert _denies_topics(policy), (role_id, statement.get("Sid"))
+                        continue
                     assert all(a.startswith("xray:") for a in actions), (role_id, statement.get("Sid"))
+
+
+def _denies_topics(policy: dict[str, Any]) -> bool:
+    return any(st["Effect"] == "Deny" and st["Action"] == ["sns:Publish"] and st["Resource"] == "arn:aws:sns:*:*:*"
+               for st in policy["PolicyDocument"]["Statement"])
+
+
+def test_only_the_reminder_function_may_send_email_and_sms(package: Package) -> None:
+    senders = {role_id for role_id, role in package.of_type("AWS::IAM::Role").items()
+               for policy in role["Properties"].get("Policies", [])
+               for st in policy["PolicyDocument"]["Statement"]
+               if st["Effect"] == "Allow" and {"ses:SendEmail", "sns:Publish"} & set(st["Action"])}
+    assert senders == {"RemindFollowupsRole"}
+
+
+def test_only_the_hourly_verification_checks_macs_and_reads_the_anchors(package: Package) -> None:
+    def roles_allowing(actions: set[str]) -> set[str]:
+        return {role_id for role_id, role in package.of_type("AWS::IAM::Role").items()
+                for policy in role["Properties"].get("Policies", [])
+                for st in policy["PolicyDocument"]["Statement"]
+                if st["Effect"] == "Allow" and actions & set(st["Action"])}
+
+    assert roles_allowing({"kms:VerifyMac"}) == {"VerifyAuditChainsRole"}
+    assert roles_allowing({"s3:ListBucketVersions", "s3:GetObjectVersion"}) >= {"VerifyAuditChainsRole"}
+    bucket = f"arn:aws:s3:::dermafollow-{package.stage}-audit-anchor-{ACCOUNT}-{REGION}"
+    assert allows(package, "VerifyAuditChains", "s3:GetObjectVersion", f"{bucket}/anchors/2026/a.json")
+    assert not allows(package, "VerifyAuditChains", "s3:GetObjectVersion", f"{bucket}/other/a.json")
+    assert not allows(package, "APIHandler", "s3:GetObject", f"{bucket}/anchors/2026/a.json")
 
 
 # --- the web app: private bucket, CloudFront, one origin for the app and its API ---------------------
@@ -440,8 +487,68 @@ def test_every_metric_the_functions_emit_has_an_alarm_on_its_stage(package: Pack
     from functions.shared.observability import APP_METRICS, METRIC_NAMESPACE
 
     custom = {a["Properties"]["MetricName"]: a["Properties"] for a in package.of_type("AWS::CloudWatch::Alarm").values()
-              if a["Properties"]["Namespace"] == METRIC_NAMESPACE}
+              if a["Properties"].get("Namespace") == METRIC_NAMESPACE}
     assert set(custom) == set(APP_METRICS)
     for props in custom.values():
         dimensions = {d["Name"]: package.resolve(d["Value"]) for d in props["Dimensions"]}
         assert dimensions == {"service": "dermafollow", "stage": package.stage}
+
+
+def test_every_alarm_has_a_runbook_entry(package: Package) -> None:
+    """docs/ops.md: one entry per alarm, by name or by its family (`<function>-errors`, `<table>-throttled`)."""
+    runbook = Path("docs/ops.md").read_text()
+    families = {"-errors": "<function>-errors", "-throttles": "<function>-throttles",
+                "-duration-p99": "<function>-duration-p99", "-throttled": "<table>-throttled"}
+    missing = []
+    for alarm in package.of_type("AWS::CloudWatch::Alarm").values():
+        name = package.resolve(alarm["Properties"]["AlarmName"]).removeprefix(f"dermafollow-{package.stage}-")
+        family = next((placeholder for suffix, placeholder in families.items() if name.endswith(suffix)), None)
+        if f"`{name}`" not in runbook and (family is None or f"`{family}`" not in runbook):
+            missing.append(name)
+    assert missing == []
+
+
+def test_every_function_and_table_is_watched(package: Package) -> None:
+    alarms = package.of_type("AWS::CloudWatch::Alarm").values()
+    durations = {package.target(d["Value"]) for a in alarms if a["Properties"].get("MetricName") == "Duration"
+                 for d in a["Properties"]["Dimensions"]}
+    assert durations == set(package.functions()), "a p99 duration alarm on every function"
+    throttled = {package.target(d["Value"]) for a in alarms for m in a["Properties"].get("Metrics", [])
+                 if "MetricStat" in m and m["MetricStat"]["Metric"]["MetricName"] == "WriteThrottleEvents"
+                 for d in m["MetricStat"]["Metric"]["Dimensions"]}
+    assert throttled == {spec.cfn_logical_id for spec in TABLES}
+    (_, dashboard) = one(package, "AWS::CloudWatch::Dashboard")
+    body = json.loads(package.resolve(dashboard["Properties"]["DashboardBody"]))
+    assert len(body["widgets"]) >= 6
+    queries = package.of_type("AWS::Logs::QueryDefinition")
+    assert len(queries) == 3 and all(q["Properties"]["QueryString"] for q in queries.values())
+
+
+def test_failed_photo_events_are_kept_and_alarmed(package: Package) -> None:
+    function = package.resources["ProcessPhotoUpload"]["Properties"]
+    assert package.target(function["DeadLetterQueue"]["TargetArn"]) == "PhotoEventsDeadLetterQueue"
+    event = function["Events"]["ProcessPhotoUploadEvent"]["Properties"]
+    assert package.target(event["DeadLetterConfig"]["Arn"]) == "PhotoEventsDeadLetterQueue"
+    assert event["RetryPolicy"]["MaximumEventAgeInSeconds"] <= 3600
+    queue = package.resources["PhotoEventsDeadLetterQueue"]["Properties"]
+    assert queue["SqsManagedSseEnabled"] is True and queue["MessageRetentionPeriod"] == 14 * 86400
+    dlq = f"arn:aws:sqs:{REGION}:{ACCOUNT}:dermafollow-{package.stage}-photo-events-dlq"
+    assert allows(package, "ProcessPhotoUpload", "sqs:SendMessage", dlq)
+    alarm = package.resources["PhotoEventsDeadLetterQueueAlarm"]["Properties"]
+    assert (alarm["MetricName"], alarm["Threshold"]) == ("ApproximateNumberOfMessagesVisible", 1)
+
+
+def test_the_edge_throttles_before_a_function_or_cognito_is_spent(package: Package) -> None:
+    settings = package.resources["RestAPI"]["Properties"]["MethodSettings"]
+    by_route = {(s["ResourcePath"], s["HttpMethod"]): (s["ThrottlingRateLimit"], s["ThrottlingBurstLimit"])
+                for s in settings}
+    assert ("/*", "*") in by_route and by_route[("/~1auth~1login", "POST")][0] <= 20
+    public = [rate for (path, _), (rate, _) in by_route.items() if path.startswith("/~1auth~1")]
+    assert sum(public) <= 60, "the public sign-in routes leave half of Cognito's 120/s to refreshes"
+    stage = package.resources["WebsocketAPIStage"]["Properties"]["DefaultRouteSettings"]
+    assert stage["ThrottlingRateLimit"] > 0 and stage["ThrottlingBurstLimit"] >= stage["ThrottlingRateLimit"]
+    pool = package.resources["UserPool"]["Properties"]
+    mode = pool["UserPoolAddOns"]["AdvancedSecurityMode"]["Fn::FindInMap"]
+    assert package.sam["Mappings"]["StageSettings"][package.stage][mode[2]] == (
+        "ENFORCED" if package.stage == "prod" else "AUDIT")
+    assert pool["UserPoolTier"] == "PLUS"

@@ -168,11 +168,12 @@ class MemoryConnectionRegistry:
             return connection
         return self.charge(connection_id, now)
 
-    def set_room(self, connection_id: str, room_id: str | None) -> None:
+    def set_room(self, connection_id: str, room_id: str | None, grant_expires_at_epoch: int | None = None) -> None:
         connection = self.rows.get(connection_id)
         if connection is None:
             raise NotFound("This connection is not registered; reconnect.", code="unknown_connection")
-        self.rows[connection_id] = dataclasses.replace(connection, room_id=room_id)
+        self.rows[connection_id] = dataclasses.replace(
+            connection, room_id=room_id, grant_expires_at_epoch=grant_expires_at_epoch if room_id else None)
 
     def members(self, room_id: str) -> list[Connection]:
         return [c for _, c in sorted(self.rows.items()) if c.room_id == room_id]
@@ -188,6 +189,7 @@ class RecordingNotifier:
     def __init__(self, registry: MemoryConnectionRegistry | None = None) -> None:
         self.sent: dict[str, list[dict[str, Any]]] = {}
         self.gone: set[str] = set()
+        self.closed: list[str] = []
         self._registry = registry
 
     def send(self, connection_id: str, message: dict[str, Any]) -> bool:
@@ -197,6 +199,11 @@ class RecordingNotifier:
             return False
         self.sent.setdefault(connection_id, []).append(message)
         return True
+
+    def disconnect(self, connection_id: str) -> None:
+        self.closed.append(connection_id)
+        if self._registry is not None:
+            self._registry.remove(connection_id)
 
     def to(self, connection_id: str) -> list[dict[str, Any]]:
         return self.sent.get(connection_id, [])

@@ -29,6 +29,10 @@ class FakeDirectory:
         self.names.append(name)
         return f"id-{username}"
 
+    def reset_password(self, username: str, temporary: str) -> str:
+        self.passwords.append(temporary)
+        return f"id-{username}"
+
 
 class FakeAudit:
     def __init__(self) -> None:
@@ -53,6 +57,8 @@ def test_each_change_is_audited_and_the_answer_holds_no_password() -> None:
     service.set_enabled(ADMIN, "dr.new", False)
     service.set_enabled(ADMIN, "dr.new", True)
     service.rename(ADMIN, "dr.new", "  Dr. Newer ")
+    reset = service.reset_password(ADMIN, "dr.new")
+    assert directory.passwords[1] != directory.passwords[0] and directory.passwords[1] not in str(reset)
     assert directory.names == ["Dr. Newer"]
     assert directory.passwords[0] not in str(created)
     assert [(e.action, e.resource_type, e.resource_id, e.actor_id) for e in audit.events] == [
@@ -60,5 +66,7 @@ def test_each_change_is_audited_and_the_answer_holds_no_password() -> None:
         ("account.disable", "account", "id-dr.new", "admin-1"),
         ("account.enable", "account", "id-dr.new", "admin-1"),
         ("account.rename", "account", "id-dr.new", "admin-1"),
+        ("account.reset_password", "account", "id-dr.new", "admin-1"),
     ]
+    assert not any(p in str(audit.events) for p in directory.passwords)
     assert "Newer" not in str(audit.events)  # the name stays out of the trail

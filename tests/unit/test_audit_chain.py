@@ -6,6 +6,7 @@ import dataclasses
 import json
 import threading
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import pytest
 
@@ -185,7 +186,7 @@ class MemoryAuditStore:
     def entries(self, chain: str, after_seq: int = 0) -> Iterator[AuditEntry]:
         yield from (e for e in self.entries_by_chain.get(chain, []) if e.seq > after_seq)
 
-    def for_patient(self, patient_id: str, limit: int, cursor: str | None) -> AuditPage:
+    def for_patient(self, patient_id: str, limit: int, cursor: str | None, only: Any = None) -> AuditPage:
         found = [e for es in self.entries_by_chain.values() for e in es if e.event.patient_id == patient_id]
         return AuditPage(sorted(found, key=lambda e: e.at, reverse=True)[:limit], None)
 
@@ -270,3 +271,31 @@ def test_anchor_and_verify_through_the_trail() -> None:
     assert not report.ok
     bad = next(r for r in report.chains if not r.ok)
     assert (bad.chain, bad.first_bad_seq, bad.problem) == (chain, 1, Problem.ALTERED)
+
+
+# --- entry MACs ------------------------------------------------------------------------------------------
+def _macs(entries: list[AuditEntry], key: bytes = b"k" * 32) -> list[AuditEntry]:
+    import hashlib
+    import hmac
+
+    return [dataclasses.replace(e, mac=hmac.new(key, e.hash.encode(), hashlib.sha256).hexdigest()) for e in entries]
+
+
+def _mac_valid(entry: AuditEntry) -> bool:
+    return _macs([entry])[0].mac == entry.mac
+
+
+def test_macs_are_required_after_the_cut_over_and_after_the_first_macd_entry() -> None:
+    entries = build_chain(4)  # stamped 2026-01-01T00:00:00..03
+    mixed = entries[:2] + _macs(entries[2:])
+    report = verify_chain("c00", mixed, head_of(entries), mac_valid=_mac_valid)
+    assert report.ok and report.legacy == 2
+    late = verify_chain("c00", mixed, head_of(entries), mac_valid=_mac_valid, mac_since="2026-01-01T00:00:01")
+    assert (late.first_bad_seq, late.problem) == (2, Problem.UNAUTHENTICATED)
+    downgraded = _macs(entries[:2]) + entries[2:]
+    report = verify_chain("c00", downgraded, head_of(entries), mac_valid=_mac_valid)
+    assert (report.first_bad_seq, report.problem) == (3, Problem.UNAUTHENTICATED)
+    forged = _macs(entries, key=b"x" * 32)
+    report = verify_chain("c00", forged, head_of(entries), mac_valid=_mac_valid)
+    assert (report.first_bad_seq, report.problem) == (1, Problem.UNAUTHENTICATED)
+    assert verify_chain("c00", forged, head_of(entries)).ok  # without a key the MACs are not checked

@@ -18,10 +18,10 @@ from functions.access.service import AccessPolicy
 from functions.shared.auth import Principal, Role
 from functions.shared.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationError
 from functions.signaling.adapters import BURST_SECONDS, EMISSION_INTERVAL, MAX_IDLE_CREDIT_SECONDS
-from functions.signaling.messages import MAX_FRAME_BYTES, Frame, protocol
+from functions.signaling.messages import MAX_FRAME_BYTES, Frame, max_participants, protocol
 from functions.signaling.service import RESUME_GRACE_SECONDS, SignalingService
 from functions.visits.ice import IceServerService, turn_credentials
-from functions.visits.ports import MAX_PARTICIPANTS, RoomStatus
+from functions.visits.ports import RoomStatus
 from functions.visits.service import AVERAGE_VISIT_SECONDS, WAITING_TTL_SECONDS, VisitService
 from tests.support.fakes import (
     Clock,
@@ -250,7 +250,7 @@ def test_room_holds_at_most_four() -> None:
     room_id = rig.active_room()
     for who in (PATIENT, DOCTOR, INVITED[0], INVITED[1]):
         rig.joined(who, room_id)
-    assert MAX_PARTICIPANTS == 4 and len(rig.rooms.rooms[room_id].participants) == 4
+    assert max_participants() == 4 and len(rig.rooms.rooms[room_id].participants) == 4
     fifth = rig.connect(INVITED[2])
     with pytest.raises(Conflict) as caught:
         rig.send(fifth, "join", roomId=room_id)
@@ -714,3 +714,116 @@ def test_the_service_takes_the_frame_the_handler_read() -> None:
     # A Frame built from a value (never from text) can only be used as it is, not read again.
     rig.signaling.receive(connection_id, Frame({"action": "ping", "ref": "r-1"}))
     assert rig.peers.to(connection_id)[-1]["type"] == "pong"
+
+
+# --- grants that end mid-visit -------------------------------------------------------------------
+
+def _invited_until(rig: Rig, who: Principal, end: int) -> None:
+    rig.grants.put(Grant(CASE, who.user_id, GrantKind.INVITED, DOCTOR.user_id, "2026-11-26T08:00:00+00:00",
+                         expires_at_epoch=end))
+
+
+def test_an_expired_invitation_detaches_the_socket_on_its_next_frame() -> None:
+    rig = Rig()
+    _invited_until(rig, INVITED[0], int(rig.clock()) + 60)
+    room_id = rig.active_room()
+    patient, colleague = rig.joined(PATIENT, room_id), rig.joined(INVITED[0], room_id)
+    rig.peers.clear()
+    rig.clock.advance(61)
+    rig.send(colleague, "ping", ts=1)
+    assert rig.peers.to(colleague)[-1]["code"] == "grant_ended"
+    assert colleague in rig.peers.closed and rig.registry.get(colleague) is None
+    assert INVITED[0].user_id not in rig.rooms.rooms[room_id].participants
+    assert rig.peers.to(patient) == [{"type": "participant.left", "participantId": INVITED[0].user_id,
+                                      "reason": "grant_ended"}]
+
+
+def test_nothing_is_relayed_to_a_socket_whose_invitation_expired() -> None:
+    rig = Rig()
+    _invited_until(rig, INVITED[0], int(rig.clock()) + 60)
+    room_id = rig.active_room()
+    patient, colleague = rig.joined(PATIENT, room_id), rig.joined(INVITED[0], room_id)
+    rig.clock.advance(61)
+    rig.peers.clear()
+    with pytest.raises(NotFound) as caught:
+        rig.send(patient, "offer", to=INVITED[0].user_id, sdp=SDP)
+    assert code_of(caught) == "peer_not_found"
+    assert [f["type"] for f in rig.peers.to(colleague)] == ["error"]  # grant_ended, never the offer
+    assert rig.peers.to(colleague)[0]["code"] == "grant_ended"
+
+
+def test_an_extended_invitation_keeps_the_socket_and_stores_the_new_end() -> None:
+    rig = Rig()
+    _invited_until(rig, INVITED[0], int(rig.clock()) + 60)
+    room_id = rig.active_room()
+    colleague = rig.joined(INVITED[0], room_id)
+    _invited_until(rig, INVITED[0], int(rig.clock()) + 3600)
+    rig.clock.advance(61)
+    rig.send(colleague, "ping", ts=1)
+    assert rig.peers.to(colleague)[-1]["type"] == "pong"
+    stored = rig.registry.get(colleague)
+    assert stored is not None and stored.room_id == room_id
+    assert stored.grant_expires_at_epoch == int(rig.clock()) - 61 + 3600
+
+
+def test_revoking_detaches_that_doctor_from_the_case_visits_only() -> None:
+    rig = Rig()
+    _invited_until(rig, INVITED[0], int(rig.clock()) + 3600)
+    rig.grants.put(Grant(OTHER_CASE, INVITED[0].user_id, GrantKind.INVITED, STRANGER.user_id,
+                         "2026-11-26T08:00:00+00:00", expires_at_epoch=int(rig.clock()) + 3600))
+    room_a = rig.active_room()
+    room_b = rig.active_room(OTHER_PATIENT, OTHER_CASE, STRANGER)
+    in_a = rig.joined(INVITED[0], room_a, "conn-a")
+    in_b = rig.joined(INVITED[0], room_b, "conn-b")
+    assert rig.signaling.end_case_access(CASE, INVITED[0].user_id) == 1
+    assert rig.peers.closed == [in_a] and rig.registry.get(in_b) is not None
+    assert rig.registry.get(in_b).room_id == room_b  # type: ignore[union-attr]
+
+
+def test_a_doctor_without_an_end_is_never_detached() -> None:
+    rig = Rig()
+    room_id = rig.active_room()
+    doctor = rig.joined(DOCTOR, room_id)
+    rig.clock.advance(30 * 24 * 3600)
+    rig.send(doctor, "ping", ts=1)
+    assert rig.peers.to(doctor)[-1]["type"] == "pong" and not rig.peers.closed
+
+
+# --- who may end, visits in progress -------------------------------------------------------------
+
+def test_an_invited_doctor_who_never_joined_may_not_end_but_one_who_joined_may() -> None:
+    rig = Rig()
+    for doctor in INVITED[:2]:
+        rig.grant(CASE, doctor, GrantKind.INVITED)
+    room_id = rig.active_room()
+    rig.joined(PATIENT, room_id)
+    rig.joined(INVITED[0], room_id)
+    with pytest.raises(Forbidden):
+        rig.visits.end(INVITED[1], room_id)
+    assert rig.visits.end(INVITED[0], room_id)["status"] == "ended"
+
+
+def test_a_doctor_who_left_may_no_longer_end_the_visit_for_the_others() -> None:
+    rig = Rig()
+    rig.grant(CASE, INVITED[0], GrantKind.INVITED)
+    room_id = rig.active_room()
+    rig.joined(PATIENT, room_id)
+    colleague = rig.joined(INVITED[0], room_id)
+    rig.send(colleague, "leave")
+    with pytest.raises(Forbidden):
+        rig.visits.end(INVITED[0], room_id)
+    assert rig.rooms.rooms[room_id].status is RoomStatus.ACTIVE
+
+
+def test_visits_in_progress_list_the_case_doctors_rooms_only() -> None:
+    rig = Rig()
+    rig.grant(CASE, INVITED[0], GrantKind.INVITED)
+    room_id = rig.active_room()
+    rig.joined(PATIENT, room_id)
+    rig.visits.request(OTHER_PATIENT, OTHER_CASE)  # waiting, not in progress
+    items = rig.visits.active_for_doctor(INVITED[0])["items"]
+    assert [(i["roomId"], i["patient"], i["joined"]) for i in items] == [(room_id, "pat.a", False)]
+    assert items[0]["participants"] == [{"participantId": PATIENT.user_id, "username": "pat.a", "role": "patient"}]
+    assert rig.visits.active_for_doctor(STRANGER)["items"] == []
+    with pytest.raises(NotFound):
+        rig.visits.active_for_doctor(PATIENT)

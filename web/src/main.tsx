@@ -4,7 +4,12 @@ import { ApiClient } from './api/client.ts';
 import { browserSessionStorage, SessionStore } from './auth/sessionStore.ts';
 import { loadRuntimeConfig } from './config/runtimeConfig.ts';
 import { App } from './App.tsx';
+import { registerServiceWorker } from './pwa.ts';
+import { i18next } from './i18n/index.ts';
 import './styles.css';
+
+// Production builds only: the development server's modules change on every save.
+if (import.meta.env.PROD) registerServiceWorker();
 
 const container = document.getElementById('root');
 if (container === null) throw new Error('index.html is missing the #root element.');
@@ -12,7 +17,7 @@ const root = createRoot(container);
 
 root.render(
   <p className="startup" role="status">
-    Loading DermaFollow…
+    {i18next.t('common:startup')}
   </p>,
 );
 

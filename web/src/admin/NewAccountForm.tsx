@@ -3,6 +3,7 @@
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import type { NewAccountRequest } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { queryKeys } from '../data/index.ts';
@@ -27,6 +28,7 @@ export function accountRequest(role: Role, fields: typeof EMPTY): NewAccountRequ
 }
 
 export function NewAccountForm() {
+  const { t } = useTranslation('admin');
   const { api } = useServices();
   const queryClient = useQueryClient();
   const [role, setRole] = useState<Role>('patient');
@@ -50,9 +52,9 @@ export function NewAccountForm() {
 
   return (
     <form className="new-account" data-testid="new-account-form" onSubmit={submit} aria-labelledby="new-account-title">
-      <h2 id="new-account-title">Create an account</h2>
+      <h2 id="new-account-title">{t('newAccount.title')}</h2>
       <fieldset className="field">
-        <legend>Role</legend>
+        <legend>{t('newAccount.role')}</legend>
         {(['patient', 'doctor'] as const).map((option) => (
           <label key={option}>
             <input
@@ -63,56 +65,57 @@ export function NewAccountForm() {
               data-testid={`new-account-role-${option}`}
               onChange={() => setRole(option)}
             />{' '}
-            {option === 'patient' ? 'Patient' : 'Doctor'}
+            {option === 'patient' ? t('newAccount.patient') : t('newAccount.doctor')}
           </label>
         ))}
       </fieldset>
       <label className="field">
-        <span>Username</span>
+        <span>{t('newAccount.username')}</span>
         <input value={fields.username} onChange={set('username')} data-testid="new-account-username" autoComplete="off" />
       </label>
       <label className="field">
-        <span>Full name</span>
+        <span>{t('newAccount.name')}</span>
         <input value={fields.name} onChange={set('name')} data-testid="new-account-name" autoComplete="off" />
       </label>
       <label className="field">
-        <span>E-mail</span>
+        <span>{t('newAccount.email')}</span>
         <input type="email" value={fields.email} onChange={set('email')} data-testid="new-account-email" />
       </label>
       <label className="field">
-        <span>Mobile phone (+ and country code)</span>
+        <span>{t('newAccount.phone')}</span>
         <input type="tel" value={fields.phone} onChange={set('phone')} data-testid="new-account-phone" />
       </label>
       {role === 'patient' ? (
         <>
           <label className="field">
-            <span>Birth date</span>
+            <span>{t('newAccount.birthdate')}</span>
             <input type="date" value={fields.birthdate} onChange={set('birthdate')} data-testid="new-account-birthdate" />
           </label>
           <label className="field">
-            <span>Sex</span>
+            <span>{t('newAccount.sex')}</span>
             <select value={fields.gender} onChange={set('gender')} data-testid="new-account-gender">
-              <option value="">Not given</option>
-              <option value="female">Female</option>
-              <option value="male">Male</option>
-              <option value="other">Other</option>
+              <option value="">{t('newAccount.sexes.none')}</option>
+              <option value="female">{t('newAccount.sexes.female')}</option>
+              <option value="male">{t('newAccount.sexes.male')}</option>
+              <option value="other">{t('newAccount.sexes.other')}</option>
             </select>
           </label>
         </>
       ) : (
         <label className="field">
-          <span>Title</span>
+          <span>{t('newAccount.jobTitle')}</span>
           <input value={fields.title} onChange={set('title')} data-testid="new-account-title" />
         </label>
       )}
       {create.error !== null && <ErrorBanner error={create.error} />}
       {created !== null && (
         <p className="notice" role="status" data-testid="new-account-created">
-          Account {created} created. The invitation with a temporary password is on its way.
+          <Trans ns="admin" i18nKey="newAccount.created" values={{ username: created }}
+            components={{ name: <span translate="no" /> }} />
         </p>
       )}
       <button type="submit" className="button" data-testid="new-account-submit" disabled={create.isPending}>
-        {create.isPending ? 'Creating…' : 'Create the account'}
+        {create.isPending ? t('newAccount.creating') : t('newAccount.submit')}
       </button>
     </form>
   );

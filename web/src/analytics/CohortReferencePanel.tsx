@@ -1,15 +1,17 @@
 import { useQuery } from '@tanstack/react-query';
+import { Trans, useTranslation } from 'react-i18next';
 import type { CohortReference } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { queryKeys } from '../data/index.ts';
 import { formatDateTime } from '../format.ts';
 import { useServices } from '../services.tsx';
-import { cohortHeadline, cohortLayout, percent, STATUS_TEXT } from './cohortChart.ts';
+import { cohortHeadlineParts, cohortLayout, percent, statusText } from './cohortChart.ts';
 import './analytics.css';
 
 /** Doctors, on a case: how comparable patients of this clinic did (observational, small cells hidden). */
 export function CohortReferencePanel({ caseId }: { caseId: string }) {
+  const { t } = useTranslation('analytics');
   const { api } = useServices();
   const reference = useQuery({
     queryKey: queryKeys.cohortReference(caseId),
@@ -18,11 +20,11 @@ export function CohortReferencePanel({ caseId }: { caseId: string }) {
 
   return (
     <section className="cohort" aria-labelledby="cohort-title" data-testid="cohort-reference">
-      <h3 id="cohort-title">Cohort reference</h3>
+      <h3 id="cohort-title">{t('cohort.title')}</h3>
       <p className="cohort__label" data-testid="cohort-observational">
-        Observational data, not a trial result.
+        {t('cohort.observational')}
       </p>
-      {reference.isPending && <Loading label="Loading the cohort reference…" />}
+      {reference.isPending && <Loading label={t('cohort.loading')} />}
       {reference.error !== null && <ErrorBanner error={reference.error} onRetry={() => void reference.refetch()} />}
       {reference.data !== undefined && <CohortBody reference={reference.data} />}
     </section>
@@ -30,28 +32,35 @@ export function CohortReferencePanel({ caseId }: { caseId: string }) {
 }
 
 function CohortBody({ reference }: { reference: CohortReference }) {
-  const headline = cohortHeadline(reference);
+  const { t } = useTranslation('analytics');
+  const headline = cohortHeadlineParts(reference);
   if (reference.status !== 'available' || headline === null) {
     return (
       <p className="cohort__status" data-testid="cohort-status" data-status={reference.status}>
-        {STATUS_TEXT[reference.status] ?? STATUS_TEXT.suppressed}
+        {statusText(reference.status)}
       </p>
     );
   }
   return (
     <>
-      <p className="cohort__headline" data-testid="cohort-headline">{headline}</p>
+      <p className="cohort__headline" data-testid="cohort-headline">
+        <Trans ns="analytics" i18nKey="cohort.headline" values={headline.values}
+          components={{ treatment: <span translate="no" /> }} />
+      </p>
       <CohortChart reference={reference} />
       <p className="cohort__note">
-        Response: {reference.responder}. {reference.note}
-        {reference.computedAt ? ` Computed ${formatDateTime(reference.computedAt)}.` : ''}
-        {` Weeks with fewer than ${reference.minCell} patients are not shown.`}
+        {/* The response definition and the note are the analysis's own words, sent by the server. */}
+        {t('cohort.response')}<span translate="no">{reference.responder}</span>.{' '}
+        <span translate="no">{reference.note}</span>
+        {reference.computedAt ? ` ${t('cohort.computed', { when: formatDateTime(reference.computedAt) })}` : ''}
+        {` ${t('cohort.minCell', { count: reference.minCell })}`}
       </p>
     </>
   );
 }
 
 function CohortChart({ reference }: { reference: CohortReference }) {
+  const { t } = useTranslation('analytics');
   const layout = cohortLayout(reference.weeks ?? []);
   const box = { width: 320, height: 160 };
   return (
@@ -59,7 +68,7 @@ function CohortChart({ reference }: { reference: CohortReference }) {
       className="cohort__chart"
       viewBox={`0 0 ${box.width} ${box.height}`}
       role="img"
-      aria-label={`Median ${reference.instrument} change from baseline by week, with the interquartile range`}
+      aria-label={t('cohort.chartLabel', { instrument: reference.instrument })}
       data-testid="cohort-chart"
     >
       {layout.ticks.map((tick) => (
@@ -70,7 +79,7 @@ function CohortChart({ reference }: { reference: CohortReference }) {
       ))}
       {layout.weeks.map((week) => (
         <text key={week.week} x={week.x} y={156} className="cohort__tick" textAnchor="middle">
-          {week.week === 0 ? 'start' : `w${week.week}`}
+          {week.week === 0 ? t('cohort.start') : t('cohort.weekTick', { week: week.week })}
         </text>
       ))}
       {layout.band && <polygon points={layout.band} className="cohort__band" data-testid="cohort-iqr" />}
@@ -78,7 +87,7 @@ function CohortChart({ reference }: { reference: CohortReference }) {
       {layout.points.map((point) => (
         <circle key={point.week} cx={point.x} cy={point.yMedian} r={3.5} className="cohort__point"
           data-testid="cohort-point" data-week={point.week}>
-          <title>{`Week ${point.week}: median ${percent(point.median)}`}</title>
+          <title>{t('cohort.point', { week: point.week, median: percent(point.median) })}</title>
         </circle>
       ))}
     </svg>

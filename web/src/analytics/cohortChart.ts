@@ -1,7 +1,9 @@
-// Geometry and wording of the cohort charts (inline SVG, like the score trends). Pure.
+// Geometry and wording of the cohort charts (inline SVG, like the score trends). Pure; texts from the
+// `analytics` namespace, looked up when needed.
 
 import type { CohortReference, CohortWeek } from '../api/types.ts';
 import { DEFAULT_BOX, type TrendBox } from '../cases/trend.ts';
+import { i18next } from '../i18n/index.ts';
 
 export interface CohortPoint {
   week: number;
@@ -60,25 +62,49 @@ export function percent(value: number): string {
   return `${rounded > 0 ? '+' : rounded < 0 ? '−' : ''}${Math.abs(rounded)}%`;
 }
 
-/** "Patients with L40.0 and a baseline PASI of 10-20 on calcipotriol/betamethasone: median PASI change
- * -52% at 12 weeks (IQR -68% to -31%), n = 37": the latest week that may be shown. */
-export function cohortHeadline(reference: CohortReference): string | null {
+/** The headline's key and values: the treatment is data (marked so on screen), the rest the app's. */
+export interface HeadlineValues {
+  condition: string;
+  band: string;
+  treatment: string;
+  instrument: string;
+  median: string;
+  week: string;
+  iqr: string;
+  n: string;
+}
+
+export function cohortHeadlineParts(reference: CohortReference): { values: HeadlineValues } | null {
   const { condition, instrument, baseline, treatment, weeks } = reference;
   if (!condition || !instrument || !baseline || !treatment || !weeks) return null;
   const shown = weeks.filter((w) => !w.suppressed && typeof w.medianChangePercent === 'number');
   const week = shown.find((w) => w.week === 12) ?? shown[shown.length - 1];
   if (!week || week.medianChangePercent == null) return null;
-  const band = baseline.band === 'all' ? '' : ` and a baseline ${instrument} of ${baseline.bandLabel}`;
+  const band = baseline.band === 'all' ? '' : i18next.t('analytics:cohort.band', { instrument, band: baseline.bandLabel });
   const iqr = week.q1ChangePercent != null && week.q3ChangePercent != null
-    ? ` (IQR ${percent(week.q1ChangePercent)} to ${percent(week.q3ChangePercent)})`
+    ? i18next.t('analytics:cohort.iqr', { q1: percent(week.q1ChangePercent), q3: percent(week.q3ChangePercent) })
     : '';
-  return `Patients with ${condition.code}${band} on ${treatment}: median ${instrument} change `
-    + `${percent(week.medianChangePercent)} at ${week.week} weeks${iqr}, n = ${week.n ?? 0}`;
+  return {
+    values: {
+      condition: condition.code, band, treatment, instrument, median: percent(week.medianChangePercent),
+      week: String(week.week), iqr, n: String(week.n ?? 0),
+    },
+  };
 }
 
-export const STATUS_TEXT: Record<string, string> = {
-  suppressed: 'Fewer than 11 comparable patients: no figures are shown for this cohort (small-cell suppression).',
-  no_diagnosis: 'No cohort reference: the case has no diagnosis of a condition the clinic analyses.',
-  no_treatment: 'No cohort reference: the case has no current prescription of a treatment the clinic analyses.',
-  no_baseline: 'No cohort reference yet: the case has no baseline score of the instrument for this condition.',
-};
+/** "Patients with L40.0 and a baseline PASI of 10-20 on calcipotriol/betamethasone: median PASI change
+ * -52% at 12 weeks (IQR -68% to -31%), n = 37": the latest week that may be shown. */
+export function cohortHeadline(reference: CohortReference): string | null {
+  const parts = cohortHeadlineParts(reference);
+  if (parts === null) return null;
+  const sentence: string = i18next.t('analytics:cohort.headline', { ...parts.values });
+  return sentence.replace(/<\/?treatment>/g, '');
+}
+
+const STATUSES = ['suppressed', 'no_diagnosis', 'no_treatment', 'no_baseline'] as const;
+
+/** Why no figures are shown, by the server's status code (an unknown one reads as suppressed). */
+export function statusText(status: string): string {
+  const known = STATUSES.find((code) => code === status) ?? 'suppressed';
+  return i18next.t(`analytics:cohort.status.${known}`);
+}

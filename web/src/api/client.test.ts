@@ -9,7 +9,6 @@ const patient: Me = { userId: 'u-1', username: 'pat', role: 'patient', displayNa
 function session(overrides: Partial<Session> = {}): Session {
   return {
     accessToken: 'access-1',
-    idToken: 'id-1',
     refreshToken: 'refresh-1',
     expiresIn: 3600,
     me: patient,
@@ -48,6 +47,32 @@ async function rejectionOf(promise: Promise<unknown>): Promise<ApiError> {
   }
   throw new Error('Expected the call to fail.');
 }
+
+describe('logout', () => {
+  it('ends the session at once and asks the server to revoke its refresh token', async () => {
+    store.begin(session());
+    let revoked: unknown = null;
+    server.then((request) => {
+      revoked = request.body;
+      return jsonResponse(200, { status: 'signed_out' });
+    });
+
+    client.logout('idle');
+
+    expect(store.current).toBeNull();
+    expect(store.getSnapshot().lastEndReason).toBe('idle');
+    await Promise.resolve();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(server.requests.map((request) => [request.method, request.url])).toEqual([['POST', '/api/auth/logout']]);
+    expect(revoked).toEqual({ refreshToken: session().refreshToken });
+    expect(server.requests[0]?.headers.authorization).toBeUndefined();
+  });
+
+  it('signs out without a request when there is no refresh token to revoke', () => {
+    client.logout();
+    expect(server.requests).toHaveLength(0);
+  });
+});
 
 describe('login', () => {
   it('posts the credentials without a token and starts the session', async () => {

@@ -1,9 +1,25 @@
 import type { SessionStore, StoredSession } from '../auth/sessionStore.ts';
 import { isApiErrorBody, isMe, isSession } from './guards.ts';
+import type { DiscussionMessage, DiscussionPage, DiscussionPost, UnreadList } from '../discussion/types.ts';
+import type {
+  ClinicAgreement,
+  CloseRoundRequest,
+  ConsultationRead,
+  ConsultationRound,
+  ConsultationRoundList,
+  MyAgreement,
+  OpenRoundRequest,
+  ReadRequest,
+  RoundAgreement,
+} from './consultation.ts';
 import type {
   ClinicAnalytics,
   CohortReference,
   AdminUserList,
+  AuditPage,
+  ConsultRequestList,
+  AuditQuery,
+  OperationsHealth,
   BodySiteVocabulary,
   Case,
   PeopleResponse,
@@ -47,9 +63,24 @@ import type {
   RecordRetraction,
   AccountChange,
   NewAccountRequest,
+  MfaAnswerRequest,
+  MfaSetup,
   NewPasswordRequest,
+  PasswordResetRequest,
   OpenCaseRequest,
   PeopleSearchRole,
+  Followup,
+  FollowupList,
+  FollowupRequest,
+  FollowupWorklist,
+  MyFollowups,
+  NoticeList,
+  NoticeSettings,
+  ActivityList,
+  ClinicFeedback,
+  VisitRating,
+  VisitRatingRequest,
+  ActiveVisits,
 } from './types.ts';
 
 /** The slice of the Fetch API the client needs; injectable so tests can fake the server. */
@@ -161,6 +192,30 @@ export class ApiClient {
     return this.sessionStore.begin(answer);
   }
 
+  /** Ask for a reset code; the answer is the same whether or not the account exists. */
+  async requestPasswordReset(username: string, signal?: AbortSignal): Promise<void> {
+    await this.send<unknown>({ method: 'POST', path: '/auth/forgot-password', body: { username }, signal });
+  }
+
+  async resetPassword(request: PasswordResetRequest, signal?: AbortSignal): Promise<void> {
+    await this.send<unknown>({ method: 'POST', path: '/auth/reset-password', body: request, signal });
+  }
+
+  /** The second sign-in step of an account with an authenticator. */
+  async answerMfa(request: MfaAnswerRequest, signal?: AbortSignal): Promise<StoredSession> {
+    const answer = await this.send<unknown>({ method: 'POST', path: '/auth/mfa/answer', body: request, signal });
+    if (!isSession(answer)) throw invalidResponse('/auth/mfa/answer');
+    return this.sessionStore.begin(answer);
+  }
+
+  setupMfa(signal?: AbortSignal): Promise<MfaSetup> {
+    return this.authorized<MfaSetup>({ method: 'POST', path: '/auth/mfa/setup', signal });
+  }
+
+  verifyMfa(code: string, signal?: AbortSignal): Promise<unknown> {
+    return this.authorized<unknown>({ method: 'POST', path: '/auth/mfa/verify', body: { code }, signal });
+  }
+
   /**
    * Exchanges the stored refresh token for a new access token. Concurrent callers share one
    * request, so a burst of 401s costs a single refresh.
@@ -174,9 +229,17 @@ export class ApiClient {
     return this.refreshInFlight;
   }
 
-  /** Forgets the tokens; the contract has no server-side sign-out route. */
-  logout(): void {
-    this.sessionStore.end('signed_out');
+  /**
+   * Ends the session here at once, and asks the server to revoke its refresh token (POST
+   * /auth/logout) so that a copy of it left in this browser buys nothing more. The page does not
+   * wait for that answer; a failed revocation leaves a token that expires by itself (12 hours).
+   */
+  logout(reason: 'signed_out' | 'idle' = 'signed_out'): void {
+    const refreshToken = this.sessionStore.current?.refreshToken ?? null;
+    this.sessionStore.end(reason);
+    if (refreshToken !== null) {
+      this.send<unknown>({ method: 'POST', path: '/auth/logout', body: { refreshToken } }).catch(() => undefined);
+    }
   }
 
   async getMe(signal?: AbortSignal): Promise<Me> {
@@ -236,6 +299,16 @@ export class ApiClient {
     });
   }
 
+  /** The signed-in doctor's answer to their own invitation on a case. */
+  answerInvitation(caseId: string, answer: 'accepted' | 'declined', signal?: AbortSignal): Promise<Grant> {
+    return this.authorized<Grant>({
+      method: 'POST',
+      path: `/cases/${encodeURIComponent(caseId)}/invitation/answer`,
+      body: { answer },
+      signal,
+    });
+  }
+
   inviteDoctor(caseId: string, invitation: InvitationRequest, signal?: AbortSignal): Promise<Grant> {
     return this.authorized<Grant>({
       method: 'POST',
@@ -252,6 +325,137 @@ export class ApiClient {
       path: `${casePath(caseId)}/invitations/${encodeURIComponent(doctorId)}`,
       signal,
     });
+  }
+
+  // --- Case discussion (the case's doctors; types in discussion/types.ts) -----------------
+
+  discussionPage(caseId: string, cursor: string | undefined, signal?: AbortSignal): Promise<DiscussionPage> {
+    return this.authorized<DiscussionPage>({ method: 'GET', path: withQuery(`${casePath(caseId)}/discussion`, { limit: 20, cursor }), signal });
+  }
+
+  postDiscussion(caseId: string, request: DiscussionPost, signal?: AbortSignal): Promise<DiscussionMessage> {
+    return this.authorized<DiscussionMessage>({ method: 'POST', path: `${casePath(caseId)}/discussion`, body: request, signal });
+  }
+
+  retractDiscussion(caseId: string, messageId: string, signal?: AbortSignal): Promise<DiscussionMessage> {
+    const path = `${casePath(caseId)}/discussion/${encodeURIComponent(messageId)}/retract`;
+    return this.authorized<DiscussionMessage>({ method: 'POST', path, body: {}, signal });
+  }
+
+  markDiscussionRead(caseId: string, messageId: string, signal?: AbortSignal): Promise<unknown> {
+    return this.authorized<unknown>({ method: 'POST', path: `${casePath(caseId)}/discussion/read`, body: { messageId }, signal });
+  }
+
+  unreadDiscussions(signal?: AbortSignal): Promise<UnreadList> {
+    return this.authorized<UnreadList>({ method: 'GET', path: '/discussions/unread', signal });
+  }
+
+  // --- Follow-ups and notices ---------------------------------------------------------------
+
+  /** One follow-up, or a series when `repeat` is given (doctors). */
+  scheduleFollowups(caseId: string, request: FollowupRequest, signal?: AbortSignal): Promise<FollowupList> {
+    return this.authorized<FollowupList>({ method: 'POST', path: `${casePath(caseId)}/followups`, body: request, signal });
+  }
+
+  listFollowups(caseId: string, signal?: AbortSignal): Promise<FollowupList> {
+    return this.authorized<FollowupList>({ method: 'GET', path: `${casePath(caseId)}/followups`, signal });
+  }
+
+  closeFollowup(caseId: string, followupId: string, how: 'cancel' | 'complete', signal?: AbortSignal): Promise<Followup> {
+    return this.authorized<Followup>({
+      method: 'POST',
+      path: `${casePath(caseId)}/followups/${encodeURIComponent(followupId)}/${how}`,
+      body: {},
+      signal,
+    });
+  }
+
+  /** The signed-in patient's open follow-ups, soonest first. */
+  myFollowups(signal?: AbortSignal): Promise<MyFollowups> {
+    return this.authorized<MyFollowups>({ method: 'GET', path: '/followups/mine', signal });
+  }
+
+  /** The signed-in doctor's due and overdue follow-ups. */
+  followupWorklist(signal?: AbortSignal): Promise<FollowupWorklist> {
+    return this.authorized<FollowupWorklist>({ method: 'GET', path: '/followups/worklist', signal });
+  }
+
+  /** The patient rates a visit that took place (once). */
+  rateVisit(roomId: string, rating: VisitRatingRequest, signal?: AbortSignal): Promise<VisitRating> {
+    return this.authorized<VisitRating>({ method: 'POST', path: `/visits/${encodeURIComponent(roomId)}/rating`, body: rating, signal });
+  }
+
+  caseVisitRatings(caseId: string, signal?: AbortSignal): Promise<{ items: VisitRating[] }> {
+    return this.authorized({ method: 'GET', path: `${casePath(caseId)}/visit-ratings`, signal });
+  }
+
+  clinicFeedback(signal?: AbortSignal): Promise<ClinicFeedback> {
+    return this.authorized<ClinicFeedback>({ method: 'GET', path: '/analytics/feedback', signal });
+  }
+
+  // --- Consultation rounds (blinded independent reads, consensus) and agreement figures ------
+
+  listConsultationRounds(caseId: string, query: PageQuery = {}, signal?: AbortSignal): Promise<ConsultationRoundList> {
+    return this.authorized({ method: 'GET', path: withQuery(`${casePath(caseId)}/consultations`, query), signal });
+  }
+
+  openConsultationRound(caseId: string, request: OpenRoundRequest, signal?: AbortSignal): Promise<ConsultationRound> {
+    return this.authorized({ method: 'POST', path: `${casePath(caseId)}/consultations`, body: request, signal });
+  }
+
+  getConsultationRound(caseId: string, roundId: string, signal?: AbortSignal): Promise<ConsultationRound> {
+    return this.authorized({ method: 'GET', path: roundPath(caseId, roundId), signal });
+  }
+
+  submitConsultationRead(caseId: string, roundId: string, read: ReadRequest, signal?: AbortSignal): Promise<ConsultationRound> {
+    return this.authorized({ method: 'POST', path: `${roundPath(caseId, roundId)}/reads`, body: read, signal });
+  }
+
+  /** Refused with 403 `read_first` until the caller's own read is in (blinding). */
+  listConsultationReads(caseId: string, roundId: string, signal?: AbortSignal): Promise<{ items: ConsultationRead[]; agreement: RoundAgreement }> {
+    return this.authorized({ method: 'GET', path: `${roundPath(caseId, roundId)}/reads`, signal });
+  }
+
+  closeConsultationRound(caseId: string, roundId: string, request: CloseRoundRequest, signal?: AbortSignal): Promise<ConsultationRound> {
+    return this.authorized({ method: 'POST', path: `${roundPath(caseId, roundId)}/close`, body: request, signal });
+  }
+
+  clinicAgreement(signal?: AbortSignal): Promise<ClinicAgreement> {
+    return this.authorized({ method: 'GET', path: '/analytics/agreement', signal });
+  }
+
+  myAgreement(signal?: AbortSignal): Promise<MyAgreement> {
+    return this.authorized({ method: 'GET', path: '/doctors/me/agreement', signal });
+  }
+
+  /** What the signed-in doctor's patients sent since each case was last marked reviewed. */
+  worklistActivity(signal?: AbortSignal): Promise<ActivityList> {
+    return this.authorized<ActivityList>({ method: 'GET', path: '/worklist/activity', signal });
+  }
+
+  /** The cases colleagues asked the signed-in doctor to look at, newest first. */
+  worklistConsults(signal?: AbortSignal): Promise<ConsultRequestList> {
+    return this.authorized<ConsultRequestList>({ method: 'GET', path: '/worklist/consults', signal });
+  }
+
+  markCaseReviewed(caseId: string, signal?: AbortSignal): Promise<{ caseId: string; reviewedAt: string }> {
+    return this.authorized({ method: 'POST', path: `${casePath(caseId)}/reviewed`, body: {}, signal });
+  }
+
+  listNotices(signal?: AbortSignal): Promise<NoticeList> {
+    return this.authorized<NoticeList>({ method: 'GET', path: '/notices', signal });
+  }
+
+  readNotice(noticeId: string, signal?: AbortSignal): Promise<{ noticeId: string; read: boolean }> {
+    return this.authorized({ method: 'POST', path: `/notices/${encodeURIComponent(noticeId)}/read`, body: {}, signal });
+  }
+
+  getNoticeSettings(signal?: AbortSignal): Promise<NoticeSettings> {
+    return this.authorized<NoticeSettings>({ method: 'GET', path: '/notice-settings', signal });
+  }
+
+  saveNoticeSettings(settings: NoticeSettings, signal?: AbortSignal): Promise<NoticeSettings> {
+    return this.authorized<NoticeSettings>({ method: 'PUT', path: '/notice-settings', body: settings, signal });
   }
 
   // --- Case tracking: body map, lesions, photos, scores, timeline ------------------------
@@ -378,6 +582,11 @@ export class ApiClient {
     return this.authorized<VisitQueue>({ method: 'GET', path: '/visits/queue', signal });
   }
 
+  /** Doctor: visits in progress on their cases (assigned, or invited with a live grant), to join. */
+  getActiveVisits(signal?: AbortSignal): Promise<ActiveVisits> {
+    return this.authorized<ActiveVisits>({ method: 'GET', path: '/visits/active', signal });
+  }
+
   getIceServers(signal?: AbortSignal): Promise<IceServersResponse> {
     return this.authorized<IceServersResponse>({ method: 'GET', path: '/visits/ice-servers', signal });
   }
@@ -490,6 +699,16 @@ export class ApiClient {
     });
   }
 
+  /** A new temporary password, sent by the invitation message; the account is signed out everywhere. */
+  resetAccountPassword(username: string, signal?: AbortSignal): Promise<unknown> {
+    return this.authorized<unknown>({
+      method: 'POST',
+      path: `/admin/users/${encodeURIComponent(username)}/reset-password`,
+      body: {},
+      signal,
+    });
+  }
+
   /** A corrected display name (what patients and doctors see of this person). */
   renameAccount(username: string, name: string, signal?: AbortSignal): Promise<AccountChange> {
     return this.authorized<AccountChange>({
@@ -502,6 +721,20 @@ export class ApiClient {
 
   listAdminUsers(signal?: AbortSignal): Promise<AdminUserList> {
     return this.authorized<AdminUserList>({ method: 'GET', path: '/admin/users', signal });
+  }
+
+  /** A page of a patient's audit trail (admins), with the chain's last verification. */
+  getAuditTrail(query: AuditQuery, cursor: string | null, signal?: AbortSignal): Promise<AuditPage> {
+    const params = new URLSearchParams({ patientId: query.patientId, limit: '25' });
+    if (query.actorId !== undefined) params.set('actorId', query.actorId);
+    if (query.action !== undefined) params.set('action', query.action);
+    if (query.outcome !== undefined) params.set('outcome', query.outcome);
+    if (cursor !== null) params.set('cursor', cursor);
+    return this.authorized<AuditPage>({ method: 'GET', path: `/admin/audit?${params.toString()}`, signal });
+  }
+
+  getOperationsHealth(signal?: AbortSignal): Promise<OperationsHealth> {
+    return this.authorized<OperationsHealth>({ method: 'GET', path: '/admin/health', signal });
   }
 
   health(signal?: AbortSignal): Promise<HealthStatus> {
@@ -617,6 +850,10 @@ function visitPath(roomId: string): string {
 
 function recordPath(caseId: string, entryId: string): string {
   return `${casePath(caseId)}/records/${encodeURIComponent(entryId)}`;
+}
+
+function roundPath(caseId: string, roundId: string): string {
+  return `${casePath(caseId)}/consultations/${encodeURIComponent(roundId)}`;
 }
 
 function casePath(caseId: string): string {

@@ -32,7 +32,6 @@ export function isSession(value: unknown): value is Session {
     isRecord(value) &&
     typeof value.accessToken === 'string' &&
     value.accessToken.length > 0 &&
-    typeof value.idToken === 'string' &&
     (value.refreshToken === undefined || typeof value.refreshToken === 'string') &&
     typeof value.expiresIn === 'number' &&
     Number.isFinite(value.expiresIn) &&

@@ -22,13 +22,15 @@ export interface Me {
 
 /** Answer of POST /auth/login and POST /auth/refresh. */
 export interface Session {
+  /** The access token only: the ID token stays with the server, since nothing in the app needs it. */
   accessToken: string;
-  idToken: string;
   /** Absent on refresh: the client keeps the refresh token it already has. */
   refreshToken?: string;
   /** Lifetime of the access token, in seconds. */
   expiresIn: number;
   me: Me;
+  /** A doctor or admin signed in without an authenticator where the clinic requires one. */
+  mfaSetupRequired?: boolean;
 }
 
 export interface LoginRequest {
@@ -68,11 +70,15 @@ export interface CaseListResponse {
 
 export type CaseDoctorKind = 'assigned' | 'invited';
 
+export type InvitationAnswer = 'pending' | 'accepted' | 'declined';
+
 export interface CaseDoctor {
   doctorId: string;
   kind: CaseDoctorKind;
   /** ISO-8601; present for time-limited (invited) access. */
   expiresAt?: string;
+  /** An invited colleague's answer to the invitation. */
+  answer?: InvitationAnswer;
 }
 
 export interface Case extends CaseSummary {
@@ -94,6 +100,8 @@ export interface OpenCaseRequest {
 export interface InvitationRequest {
   doctorId: string;
   expiresInHours: number;
+  /** What the colleague is asked to look at (up to 1,000 characters; sealed at rest). */
+  question?: string;
 }
 
 /**
@@ -422,6 +430,22 @@ export interface VisitQueue {
   items: VisitQueueItem[];
 }
 
+/** Answer of GET /visits/active: visits in progress on the doctor's cases. */
+export interface ActiveVisit {
+  roomId: string;
+  caseId: string;
+  patientId: string;
+  patient: string;
+  admittedAt: string | null;
+  /** The doctor already holds a place in it (a dropped socket may resume). */
+  joined: boolean;
+  participants: VisitParticipant[];
+}
+
+export interface ActiveVisits {
+  items: ActiveVisit[];
+}
+
 /** Answer of GET /visits/ice-servers. */
 export interface IceServersResponse {
   iceServers: Array<{ urls: string[] | string; username?: string; credential?: string }>;
@@ -653,4 +677,232 @@ export interface NewPasswordRequest {
   username: string;
   session: string;
   newPassword: string;
+}
+
+// --- Follow-ups and notices ----------------------------------------------------------------------
+
+export type FollowupModality = 'video' | 'photo-review' | 'scores' | 'in-person';
+export type FollowupState = 'planned' | 'due' | 'overdue' | 'done' | 'cancelled';
+/** What a patient is asked for: `photos`, `visit` or `score:<INSTRUMENT>` (patient-reported ones). */
+export type FollowupAsk = 'photos' | 'visit' | 'score:DLQI' | 'score:POEM' | 'score:ITCH_NRS';
+
+export interface Followup {
+  followupId: string;
+  caseId: string;
+  /** YYYY-MM-DD in the clinic's calendar */
+  dueDate: string;
+  modality: FollowupModality;
+  asks: FollowupAsk[];
+  /** The asks already answered by what arrived on the case. */
+  met: FollowupAsk[];
+  state: FollowupState;
+  seriesId: string | null;
+  sourceEntryId: string | null;
+  createdAt: string;
+  createdBy: string;
+  closedAt: string | null;
+  closedBy: string | null;
+}
+
+export interface FollowupList {
+  items: Followup[];
+}
+
+export interface MyFollowups {
+  items: Followup[];
+  /** The clinic's today (YYYY-MM-DD): what "due" and "overdue" are measured against. */
+  today: string;
+}
+
+export interface WorklistFollowup extends Followup {
+  patientId: string;
+  patientName: string | null;
+  condition: string | null;
+}
+
+export interface FollowupWorklist {
+  items: WorklistFollowup[];
+  today: string;
+}
+
+export interface FollowupRequest {
+  dueDate: string;
+  modality: FollowupModality;
+  asks?: FollowupAsk[];
+  repeat?: { everyDays: number; count: number };
+  sourceEntryId?: string;
+}
+
+export interface Notice {
+  noticeId: string;
+  /** `followup.upcoming`, `followup.due` or `followup.overdue`: the app words it. */
+  kind: string;
+  caseId: string;
+  followupId: string;
+  dueDate: string;
+  createdAt: string;
+  read: boolean;
+}
+
+export interface NoticeList {
+  items: Notice[];
+  unread: number;
+}
+
+export interface NoticeSettings {
+  channels: { email: boolean; sms: boolean };
+  quietHours: { start: string; end: string } | null;
+  timeZone: string | null;
+}
+
+// --- The doctor's worklist ----------------------------------------------------------------------
+
+export interface ActivityRow {
+  caseId: string;
+  patientId: string;
+  patientName: string | null;
+  condition: string | null;
+  newPhotos: number;
+  newScores: number;
+  /** Instruments whose new score worsened by a clinically meaningful amount. */
+  worsened: string[];
+  latestAt: string;
+  reviewedAt: string | null;
+}
+
+export interface ActivityList {
+  items: ActivityRow[];
+}
+
+// --- Visit ratings (the patient's feedback) --------------------------------------------------------
+
+export interface VisitRating {
+  roomId: string;
+  caseId: string;
+  /** 1-5 */
+  callQuality: number;
+  /** 1-5 */
+  care: number;
+  comment?: string | null;
+  ratedAt: string;
+}
+
+export interface VisitRatingRequest {
+  callQuality: number;
+  care: number;
+  comment?: string;
+}
+
+export interface RatingSummary {
+  n: number;
+  callQualityMean: number | null;
+  careMean: number | null;
+}
+
+export interface ClinicFeedback {
+  months: Array<RatingSummary & { month: string }>;
+  overall: RatingSummary;
+  distribution: { callQuality: Record<string, number>; care: Record<string, number> };
+}
+
+/** POST /auth/reset-password: the code the pool sent and the new password. */
+export interface PasswordResetRequest {
+  username: string;
+  code: string;
+  password: string;
+}
+
+/** POST /auth/mfa/setup: the authenticator's secret and its otpauth:// URI (for the QR code). */
+export interface MfaSetup {
+  secret: string;
+  otpauthUri: string;
+}
+
+/** POST /auth/mfa/answer: the session from a 401 `mfa_required` and the authenticator's code. */
+export interface MfaAnswerRequest {
+  username: string;
+  session: string;
+  code: string;
+}
+
+// --- Operations (admins) ---------------------------------------------------------------------
+
+export type AuditOutcome = 'success' | 'denied' | 'not_found' | 'conflict';
+
+/** One audit trail entry: ids, actions and outcomes, never clinical content. */
+export interface AuditEntry {
+  chain: string;
+  seq: number;
+  /** ISO-8601 */
+  at: string;
+  actorId: string;
+  role: string;
+  action: string;
+  resource: { type: string; id: string; caseId: string | null };
+  resourceIds: string[];
+  patientId: string | null;
+  source: { requestId: string; ip: string };
+  outcome: AuditOutcome;
+  hash: string;
+}
+
+/** What the last hourly verification found for the chain holding a patient's entries. */
+export interface ChainVerification {
+  chain: string;
+  /** ISO-8601; null before the first run. */
+  checkedAt: string | null;
+  ok?: boolean;
+  entries?: number;
+  anchorsChecked?: number;
+  firstBadSeq?: number;
+  problem?: string;
+}
+
+export interface AuditPage {
+  items: AuditEntry[];
+  nextCursor: string | null;
+  verification: ChainVerification;
+}
+
+export interface AuditQuery {
+  patientId: string;
+  actorId?: string;
+  action?: string;
+  outcome?: AuditOutcome;
+}
+
+export type DependencyState = 'ok' | 'slow' | 'down';
+
+export interface DependencyHealth {
+  name: 'dynamodb' | 's3' | 'kms' | 'directory' | 'websocket';
+  state: DependencyState;
+  latencyMs: number | null;
+  code?: string;
+}
+
+export interface OperationsHealth {
+  status: DependencyState;
+  checkedAt: string;
+  dependencies: DependencyHealth[];
+}
+
+/** A case a colleague asked the signed-in doctor to look at (GET /worklist/consults). */
+export interface ConsultRequest {
+  caseId: string;
+  patientId: string;
+  patientName: string | null;
+  condition: string | null;
+  invitedBy: string;
+  invitedByName: string | null;
+  /** ISO-8601 */
+  invitedAt: string;
+  /** ISO-8601; null for access without an end. */
+  until: string | null;
+  /** The consult question, or null when none was asked. */
+  question: string | null;
+  answer: InvitationAnswer;
+}
+
+export interface ConsultRequestList {
+  items: ConsultRequest[];
 }

@@ -25,6 +25,8 @@ export interface AuthState {
   lastEndReason: SessionEndReason | null;
   login: (credentials: LoginRequest) => Promise<StoredSession>;
   logout: () => void;
+  /** An authenticator was confirmed (lifts the clinic's set-up requirement in this session). */
+  mfaEnrolled: () => void;
   idle: IdleStatus & { stayActive: () => void };
 }
 
@@ -40,15 +42,16 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const refreshSession = useCallback(() => api.refreshSession(), [api]);
   useProactiveRefresh(session, refreshSession);
 
-  const endIdleSession = useCallback(() => sessionStore.end('idle'), [sessionStore]);
+  const endIdleSession = useCallback(() => api.logout('idle'), [api]);
   const idle = useIdleLogout({ enabled: session !== null, onIdle: endIdleSession });
 
   const login = useCallback((credentials: LoginRequest) => api.login(credentials), [api]);
   const logout = useCallback(() => api.logout(), [api]);
+  const mfaEnrolled = useCallback(() => sessionStore.mfaEnrolled(), [sessionStore]);
 
   const value = useMemo<AuthState>(
-    () => ({ session, me: session?.me ?? null, lastEndReason, login, logout, idle }),
-    [session, lastEndReason, login, logout, idle],
+    () => ({ session, me: session?.me ?? null, lastEndReason, login, logout, mfaEnrolled, idle }),
+    [session, lastEndReason, login, logout, mfaEnrolled, idle],
   );
   return <AuthContext value={value}>{children}</AuthContext>;
 }

@@ -2,10 +2,12 @@
 // own, checked rule by rule against the pool's policy while they type.
 
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { StoredSession } from './sessionStore.ts';
 import { describeError } from '../api/errorMessages.ts';
 import { useServices } from '../services.tsx';
-import { PASSWORD_RULES, unmetRules } from './passwordRules.ts';
+import { unmetRules } from './passwordRules.ts';
+import { PasswordRulesList } from './PasswordRulesList.tsx';
 
 interface Props {
   username: string;
@@ -15,6 +17,7 @@ interface Props {
 
 export function NewPasswordForm({ username, session, onSignedIn }: Props) {
   const { api } = useServices();
+  const { t } = useTranslation('auth');
   const [password, setPassword] = useState('');
   const [repeated, setRepeated] = useState('');
   const [submitting, setSubmitting] = useState(false);
@@ -39,10 +42,10 @@ export function NewPasswordForm({ username, session, onSignedIn }: Props) {
   return (
     <form className="login__form" onSubmit={(event) => void submit(event)} noValidate data-testid="new-password-form">
       <p className="notice" role="status">
-        Welcome. Choose your own password to finish setting up your account.
+        {t('newPassword.welcome')}
       </p>
       <label className="field">
-        <span className="field__label">New password</span>
+        <span className="field__label">{t('newPassword.password')}</span>
         <input
           className="field__input"
           type="password"
@@ -53,18 +56,9 @@ export function NewPasswordForm({ username, session, onSignedIn }: Props) {
           data-testid="new-password"
         />
       </label>
-      <ul id="password-rules" className="password-rules" data-testid="password-rules">
-        {PASSWORD_RULES.map((rule) => {
-          const met = !unmet.includes(rule);
-          return (
-            <li key={rule.id} data-testid="password-rule" data-rule={rule.id} data-met={met}>
-              {met ? '✓' : '✗'} {rule.label}
-            </li>
-          );
-        })}
-      </ul>
+      <PasswordRulesList password={password} id="password-rules" />
       <label className="field">
-        <span className="field__label">The same password again</span>
+        <span className="field__label">{t('newPassword.repeat')}</span>
         <input
           className="field__input"
           type="password"
@@ -74,7 +68,7 @@ export function NewPasswordForm({ username, session, onSignedIn }: Props) {
           data-testid="new-password-repeat"
         />
       </label>
-      {repeated !== '' && !matches && <p className="hint">The two passwords differ.</p>}
+      {repeated !== '' && !matches && <p className="hint">{t('newPassword.differ')}</p>}
       {error !== null && (
         <p className="login__error" role="alert" data-testid="new-password-error">
           {error}
@@ -86,7 +80,7 @@ export function NewPasswordForm({ username, session, onSignedIn }: Props) {
         disabled={submitting || unmet.length > 0 || !matches}
         data-testid="new-password-submit"
       >
-        {submitting ? 'Saving…' : 'Save my password and sign in'}
+        {submitting ? t('newPassword.saving') : t('newPassword.save')}
       </button>
     </form>
   );

@@ -2,25 +2,33 @@
 // as rules a person can check one by one while typing.
 
 import policy from '../../../functions/identity/password_policy.json';
+import { i18next } from '../i18n/index.ts';
+
+type RuleId = 'length' | 'lower' | 'upper' | 'number' | 'symbol';
 
 export interface PasswordRule {
-  id: string;
-  label: string;
+  id: RuleId;
+  /** In the language shown now (read when rendered: the language can change). */
+  readonly label: string;
   met: (password: string) => boolean;
 }
 
+function rule(id: RuleId, met: (password: string) => boolean): PasswordRule {
+  return {
+    id,
+    met,
+    get label() {
+      return i18next.t(`auth:rules.${id}`, { count: policy.MinimumLength });
+    },
+  };
+}
+
 export const PASSWORD_RULES: PasswordRule[] = [
-  {
-    id: 'length',
-    label: `At least ${policy.MinimumLength} characters`,
-    met: (p) => [...p].length >= policy.MinimumLength,
-  },
-  ...(policy.RequireLowercase ? [{ id: 'lower', label: 'A lowercase letter', met: (p: string) => /[a-z]/.test(p) }] : []),
-  ...(policy.RequireUppercase ? [{ id: 'upper', label: 'An uppercase letter', met: (p: string) => /[A-Z]/.test(p) }] : []),
-  ...(policy.RequireNumbers ? [{ id: 'number', label: 'A number', met: (p: string) => /[0-9]/.test(p) }] : []),
-  ...(policy.RequireSymbols
-    ? [{ id: 'symbol', label: 'A symbol, such as ! or -', met: (p: string) => /[^A-Za-z0-9\s]/.test(p) }]
-    : []),
+  rule('length', (p) => [...p].length >= policy.MinimumLength),
+  ...(policy.RequireLowercase ? [rule('lower', (p) => /[a-z]/.test(p))] : []),
+  ...(policy.RequireUppercase ? [rule('upper', (p) => /[A-Z]/.test(p))] : []),
+  ...(policy.RequireNumbers ? [rule('number', (p) => /[0-9]/.test(p))] : []),
+  ...(policy.RequireSymbols ? [rule('symbol', (p) => /[^A-Za-z0-9\s]/.test(p))] : []),
 ];
 
 /** The rules this password does not meet yet (empty: it may be sent). */

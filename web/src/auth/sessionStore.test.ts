@@ -5,13 +5,27 @@ import { SESSION_STORAGE_KEY, SessionStore, type KeyValueStorage } from './sessi
 
 const loginAnswer: Session = {
   accessToken: 'access-1',
-  idToken: 'id-1',
   refreshToken: 'refresh-1',
   expiresIn: 900,
   me: { userId: 'd-1', username: 'doc', role: 'doctor', displayName: 'Dr Doc' },
 };
 
 describe('SessionStore', () => {
+  it('keeps an owed authenticator across a refresh until one is confirmed', () => {
+    const store = new SessionStore(new MemoryStorage());
+    store.begin({ ...loginAnswer, mfaSetupRequired: true });
+    const { refreshToken: _kept, ...withoutRefreshToken } = loginAnswer;
+    store.renew({ ...withoutRefreshToken, accessToken: 'access-2' });
+    expect(store.current?.mfaSetupRequired).toBe(true);
+    expect(store.current?.accessToken).toBe('access-2');
+
+    store.mfaEnrolled();
+    expect(store.current?.mfaSetupRequired).toBeUndefined();
+    expect(store.current?.refreshToken).toBe('refresh-1');
+    store.renew({ ...loginAnswer, accessToken: 'access-3' });
+    expect(store.current?.mfaSetupRequired).toBeUndefined();
+  });
+
   it('survives a reload through sessionStorage', () => {
     const time = new FakeTime();
     const storage = new MemoryStorage();
@@ -21,6 +35,21 @@ describe('SessionStore', () => {
 
     expect(reloaded.current?.accessToken).toBe('access-1');
     expect(reloaded.current?.expiresAt).toBe(time.now() + 900_000);
+  });
+
+  it('keeps no ID token: one left by an earlier version is dropped from storage on the next read', () => {
+    const storage = new MemoryStorage();
+    new SessionStore(storage).begin(loginAnswer);
+    expect(storage.getItem(SESSION_STORAGE_KEY)).not.toContain('idToken');
+
+    const stored = JSON.parse(storage.getItem(SESSION_STORAGE_KEY) ?? '{}') as Record<string, unknown>;
+    const older = { ...stored, idToken: 'id-from-before' };
+    storage.setItem(SESSION_STORAGE_KEY, JSON.stringify(older));
+    const reloaded = new SessionStore(storage);
+
+    expect(reloaded.current?.accessToken).toBe('access-1');
+    expect(reloaded.current).not.toHaveProperty('idToken');
+    expect(storage.getItem(SESSION_STORAGE_KEY)).not.toContain('id-from-before');
   });
 
   it('notifies subscribers and clears storage on end, remembering why', () => {

@@ -4,13 +4,14 @@ import type { Me, Session } from '../api/types.ts';
 /** What the app keeps about a signed-in user, with absolute times so a reload keeps the schedule. */
 export interface StoredSession {
   accessToken: string;
-  idToken: string;
   refreshToken: string | null;
   /** Epoch milliseconds when the current access token was received. */
   issuedAt: number;
   /** Epoch milliseconds when the current access token stops being accepted. */
   expiresAt: number;
   me: Me;
+  /** The clinic requires an authenticator for this role and none is set up yet. */
+  mfaSetupRequired?: boolean;
 }
 
 /** Why the last session ended, so the sign-in page can tell the user. */
@@ -70,8 +71,19 @@ export class SessionStore {
 
   /** Applies a refresh answer; the contract lets it omit the refresh token, which is then kept. */
   renew(session: Session): StoredSession {
-    const previousRefreshToken = this.snapshot.session?.refreshToken ?? null;
-    return this.replace(this.fromWire(session, session.refreshToken ?? previousRefreshToken));
+    const previous = this.snapshot.session;
+    const renewed = this.fromWire(session, session.refreshToken ?? previous?.refreshToken ?? null);
+    // A refresh does not say again that an authenticator is still owed; the server still asks for
+    // it (403 mfa_setup_required) until one is confirmed, so the app keeps asking too.
+    return this.replace(previous?.mfaSetupRequired === true ? { ...renewed, mfaSetupRequired: true } : renewed);
+  }
+
+  /** The person confirmed an authenticator: the app stops holding them at the set-up. */
+  mfaEnrolled(): void {
+    const current = this.snapshot.session;
+    if (current?.mfaSetupRequired !== true) return;
+    const { mfaSetupRequired: _owed, ...rest } = current;
+    this.replace(rest);
   }
 
   end(reason: SessionEndReason): void {
@@ -90,11 +102,11 @@ export class SessionStore {
     const issuedAt = this.now();
     return {
       accessToken: session.accessToken,
-      idToken: session.idToken,
       refreshToken,
       issuedAt,
       expiresAt: issuedAt + session.expiresIn * 1000,
       me: session.me,
+      ...(session.mfaSetupRequired === true ? { mfaSetupRequired: true } : {}),
     };
   }
 
@@ -108,7 +120,15 @@ export class SessionStore {
     if (raw === null) return null;
     try {
       const parsed: unknown = JSON.parse(raw);
-      if (isStoredSession(parsed)) return parsed;
+      if (isStoredSession(parsed)) {
+        // Sessions kept by earlier versions also held the ID token, which nothing reads: drop it.
+        if ('idToken' in parsed) {
+          const { idToken: _dropped, ...kept } = parsed as StoredSession & { idToken?: unknown };
+          this.safely(() => this.storage?.setItem(SESSION_STORAGE_KEY, JSON.stringify(kept)));
+          return kept;
+        }
+        return parsed;
+      }
     } catch {
       // Fall through: a corrupt entry is treated as no session.
     }
@@ -130,7 +150,6 @@ function isStoredSession(value: unknown): value is StoredSession {
   return (
     isRecord(value) &&
     typeof value.accessToken === 'string' &&
-    typeof value.idToken === 'string' &&
     (value.refreshToken === null || typeof value.refreshToken === 'string') &&
     typeof value.issuedAt === 'number' &&
     typeof value.expiresAt === 'number' &&

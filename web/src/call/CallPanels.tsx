@@ -1,13 +1,12 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import type { BodySite } from '../api/types.ts';
+import { siteLabel } from '../cases/siteLabels.ts';
 import { useDisplayName } from '../data/index.ts';
-import type { CallSession, CallSnapshot, StillEntry } from './session.ts';
-
-function siteLabel(sites: readonly BodySite[], id: string): string {
-  return sites.find((site) => site.id === id)?.label ?? id.replace(/_/g, ' ');
-}
+import type { CallSession, CallSnapshot } from './session.ts';
 
 export function ChatPanel({ session, snapshot, onClose }: { session: CallSession; snapshot: CallSnapshot; onClose: () => void }) {
+  const { t } = useTranslation('call');
   const [text, setText] = useState('');
   const log = useRef<HTMLOListElement | null>(null);
 
@@ -23,15 +22,15 @@ export function ChatPanel({ session, snapshot, onClose }: { session: CallSession
   };
 
   return (
-    <aside className="call-panel" aria-label="Chat" data-testid="call-chat">
+    <aside className="call-panel" aria-label={t('chat.title')} data-testid="call-chat">
       <header className="call-panel__header">
-        <h2>Chat</h2>
-        <button type="button" className="call-panel__close" onClick={onClose} aria-label="Close chat">
+        <h2>{t('chat.title')}</h2>
+        <button type="button" className="call-panel__close" onClick={onClose} aria-label={t('chat.close')}>
           ×
         </button>
       </header>
       <ol className="chat-log" ref={log} data-testid="call-chat-log" aria-live="polite">
-        {snapshot.chat.length === 0 && <li className="chat-log__empty">No messages yet.</li>}
+        {snapshot.chat.length === 0 && <li className="chat-log__empty">{t('chat.empty')}</li>}
         {snapshot.chat.map((entry) => (
           <li
             key={entry.id}
@@ -39,14 +38,22 @@ export function ChatPanel({ session, snapshot, onClose }: { session: CallSession
             data-testid="call-chat-message"
             data-from={entry.mine ? 'me' : 'them'}
           >
-            <span className="chat-message__from">{entry.mine ? 'You' : entry.fromName}</span>
-            <span className="chat-message__text">{entry.text}</span>
+            {entry.mine ? (
+              <span className="chat-message__from">{t('chat.you')}</span>
+            ) : (
+              <span className="chat-message__from" translate="no">
+                {entry.fromName}
+              </span>
+            )}
+            <span className="chat-message__text" translate="no">
+              {entry.text}
+            </span>
           </li>
         ))}
       </ol>
       <form className="chat-form" onSubmit={send}>
         <label className="visually-hidden" htmlFor="chat-input">
-          Message
+          {t('chat.messageLabel')}
         </label>
         <input
           id="chat-input"
@@ -54,36 +61,27 @@ export function ChatPanel({ session, snapshot, onClose }: { session: CallSession
           value={text}
           maxLength={2000}
           autoComplete="off"
-          placeholder="Type a message"
+          placeholder={t('chat.placeholder')}
           onChange={(event) => setText(event.target.value)}
           data-testid="call-chat-input"
         />
         <button type="submit" className="button button--primary" disabled={text.trim() === ''} data-testid="call-chat-send">
-          Send
+          {t('chat.send')}
         </button>
       </form>
     </aside>
   );
 }
 
-const STATUS_LABEL: Record<StillEntry['status'], string> = {
-  requested: 'Asked for',
-  capturing: 'Taking the photo…',
-  uploading: 'Sending…',
-  processing: 'Checking the photo…',
-  accepted: 'Saved to the case',
-  rejected: 'Not accepted',
-  failed: 'Not taken',
-};
-
-function StillList({ stills, sites }: { stills: StillEntry[]; sites: readonly BodySite[] }) {
+function StillList({ stills, sites }: { stills: CallSnapshot['stills']; sites: readonly BodySite[] }) {
+  const { t } = useTranslation('call');
   if (stills.length === 0) return null;
   return (
     <ul className="still-list" data-testid="still-list">
       {stills.map((still) => (
         <li key={still.id} className={`still-list__item still-list__item--${still.status}`} data-testid="still-status" data-status={still.status}>
-          <strong>{siteLabel(sites, still.bodySite)}</strong>: {STATUS_LABEL[still.status]}
-          {still.message !== undefined && <span className="still-list__message"> {still.message}</span>}
+          <strong>{siteLabel(sites, still.bodySite)}</strong>: {t(`still.status.${still.status}`)}
+          {still.message !== undefined && <span className="still-list__message" translate="no"> {still.message}</span>}
         </li>
       ))}
     </ul>
@@ -91,13 +89,14 @@ function StillList({ stills, sites }: { stills: StillEntry[]; sites: readonly Bo
 }
 
 function SitePicker({ sites, value, onChange }: { sites: readonly BodySite[]; value: string; onChange: (id: string) => void }) {
+  const { t } = useTranslation('call');
   return (
     <label className="field">
-      <span className="field__label">Body site</span>
+      <span className="field__label">{t('still.bodySite')}</span>
       <select className="field__input" value={value} onChange={(event) => onChange(event.target.value)} data-testid="still-body-site">
         {sites.map((site) => (
           <option key={site.id} value={site.id}>
-            {site.label}
+            {siteLabel(sites, site.id)}
           </option>
         ))}
       </select>
@@ -119,6 +118,7 @@ export function StillPanel({
   defaultSite: string;
   onClose: () => void;
 }) {
+  const { t } = useTranslation('call');
   // The user's choice; until they make one, the case's own site (known once the vocabulary loaded).
   const [chosen, setSite] = useState('');
   const site = chosen === '' ? defaultSite : chosen;
@@ -126,17 +126,15 @@ export function StillPanel({
   const busy = snapshot.stills.some((still) => ['capturing', 'uploading'].includes(still.status));
 
   return (
-    <aside className="call-panel" aria-label={doctor ? 'Request a photo' : 'Take a photo'} data-testid="call-still-panel">
+    <aside className="call-panel" aria-label={doctor ? t('still.requestLabel') : t('still.takeLabel')} data-testid="call-still-panel">
       <header className="call-panel__header">
-        <h2>{doctor ? 'Lesion photo' : 'Take a photo'}</h2>
-        <button type="button" className="call-panel__close" onClick={onClose} aria-label="Close">
+        <h2>{doctor ? t('still.doctorTitle') : t('still.takeLabel')}</h2>
+        <button type="button" className="call-panel__close" onClick={onClose} aria-label={t('still.close')}>
           ×
         </button>
       </header>
       <p className="call-panel__hint">
-        {doctor
-          ? "The patient's phone takes the photo at full camera resolution and adds it to the case."
-          : 'Point the camera at the spot, hold still in good light, then take the photo. It is added to your case.'}
+        {doctor ? t('still.doctorHint') : t('still.patientHint')}
       </p>
       {sites.length > 0 && <SitePicker sites={sites} value={site} onChange={setSite} />}
       <button
@@ -146,7 +144,7 @@ export function StillPanel({
         onClick={() => (doctor ? session.requestStill(site) : void session.takeStill(site))}
         data-testid={doctor ? 'still-request' : 'still-take'}
       >
-        {doctor ? 'Ask the patient for a photo' : 'Take photo'}
+        {doctor ? t('still.request') : t('still.take')}
       </button>
       <StillList stills={snapshot.stills} sites={sites} />
     </aside>
@@ -155,34 +153,38 @@ export function StillPanel({
 
 /** Patient: the doctor asked for a photo. */
 export function StillPrompt({ session, snapshot, sites }: { session: CallSession; snapshot: CallSnapshot; sites: readonly BodySite[] }) {
+  const { t } = useTranslation('call');
   const request = snapshot.stillRequest;
   if (request === null) return null;
   return (
     <div className="still-prompt" role="alertdialog" aria-labelledby="still-prompt-title" data-testid="still-prompt">
       <p id="still-prompt-title" className="still-prompt__text">
-        {request.fromName} asks for a photo of your <strong>{siteLabel(sites, request.bodySite).toLowerCase()}</strong>. Point
-        the camera at it, hold still in good light, then tap the button.
+        <Trans
+          t={t}
+          i18nKey="still.prompt"
+          values={{ name: request.fromName, site: siteLabel(sites, request.bodySite).toLowerCase() }}
+          components={{ name: <span translate="no" />, strong: <strong /> }}
+        />
       </p>
       <div className="still-prompt__actions">
         <button type="button" className="button button--primary" onClick={() => void session.takeStill(request.bodySite, request.id)} data-testid="still-take-requested">
-          Take photo
+          {t('still.take')}
         </button>
         <button type="button" className="button button--secondary" onClick={() => session.dismissStillRequest()}>
-          Not now
+          {t('still.notNow')}
         </button>
       </div>
     </div>
   );
 }
 
-const STATUS_TEXT = { connecting: 'Connecting…', connected: 'Connected', reconnecting: 'Reconnecting…', away: 'Connection lost, may come back' };
-
 export function ParticipantsPanel({ snapshot, onClose }: { snapshot: CallSnapshot; onClose: () => void }) {
+  const { t } = useTranslation('call');
   return (
-    <aside className="call-panel" aria-label="Participants" data-testid="call-participants">
+    <aside className="call-panel" aria-label={t('participants.label')} data-testid="call-participants">
       <header className="call-panel__header">
-        <h2>In this visit ({snapshot.participants.length} of 4)</h2>
-        <button type="button" className="call-panel__close" onClick={onClose} aria-label="Close participants">
+        <h2>{t('participants.title', { count: snapshot.participants.length })}</h2>
+        <button type="button" className="call-panel__close" onClick={onClose} aria-label={t('participants.close')}>
           ×
         </button>
       </header>
@@ -190,14 +192,16 @@ export function ParticipantsPanel({ snapshot, onClose }: { snapshot: CallSnapsho
         {snapshot.participants.map((participant) => (
           <li key={participant.participantId} className="participant-list__item" data-testid="call-participant" data-status={participant.status} data-role={participant.role}>
             <span className="participant-list__name">
-              <ParticipantName userId={participant.participantId} />
-              {participant.me ? ' (you)' : ''}
+              <span translate="no">
+                <ParticipantName userId={participant.participantId} />
+              </span>
+              {participant.me ? t('participants.youSuffix') : ''}
             </span>
-            <span className="participant-list__role">{participant.role === 'doctor' ? 'Doctor' : participant.role === 'patient' ? 'Patient' : ''}</span>
+            <span className="participant-list__role">{participant.role === 'doctor' || participant.role === 'patient' ? t(`participants.role.${participant.role}`) : ''}</span>
             <span className="participant-list__status">
-              {participant.me ? 'Here' : STATUS_TEXT[participant.status]}
-              {participant.media.muted ? ' · muted' : ''}
-              {participant.media.cameraOff ? ' · camera off' : ''}
+              {participant.me ? t('participants.here') : t(`participants.status.${participant.status}`)}
+              {participant.media.muted ? ` · ${t('participants.muted')}` : ''}
+              {participant.media.cameraOff ? ` · ${t('participants.cameraOff')}` : ''}
             </span>
           </li>
         ))}
@@ -210,5 +214,6 @@ export { StillList };
 
 /** A call participant by name from the user directory ("Participant" while it loads). */
 export function ParticipantName({ userId }: { userId: string }) {
-  return <>{useDisplayName(userId, 'Participant')}</>;
+  const { t } = useTranslation('call');
+  return <>{useDisplayName(userId, t('participants.fallbackName'))}</>;
 }

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { BodySite } from '../api/types.ts';
 import { ChatPanel, ParticipantName, ParticipantsPanel, StillPanel, StillPrompt } from './CallPanels.tsx';
 import { useDisplayName } from '../data/index.ts';
@@ -34,25 +35,25 @@ function useNow(intervalMs: number): number {
   return now;
 }
 
-const QUALITY_LABEL = { good: 'Good connection', fair: 'Fair connection', poor: 'Poor connection' } as const;
-
 function QualityBadge({ snapshot }: { snapshot: CallSnapshot }) {
+  const { t } = useTranslation('call');
   const level = snapshot.quality?.level ?? 'unknown';
-  const label = level === 'unknown' ? 'Checking the connection' : QUALITY_LABEL[level];
+  const label = level === 'unknown' ? t('quality.checking') : t(`quality.label.${level}`);
   return (
     <span className={`quality quality--${level}`} role="status" aria-label={label} title={snapshot.qualityText} data-testid="call-quality" data-quality={level}>
       <Icon name="signal" size={20} />
-      <span className="quality__text">{level === 'unknown' ? '…' : level[0]!.toUpperCase() + level.slice(1)}</span>
+      <span className="quality__text">{level === 'unknown' ? '…' : t(`quality.short.${level}`)}</span>
     </span>
   );
 }
 
 function EncodingInfo({ snapshot }: { snapshot: CallSnapshot }) {
+  const { t } = useTranslation('call');
   const encoding = snapshot.encoding;
   if (encoding === null) return null;
   const text = encoding.audioOnly
-    ? 'Audio only'
-    : `${encoding.scaleResolutionDownBy === 1 ? 'Full resolution' : `1/${encoding.scaleResolutionDownBy} resolution`} · ${Math.round(encoding.maxBitrate / 1000)} kbps`;
+    ? t('encoding.audioOnly')
+    : `${encoding.scaleResolutionDownBy === 1 ? t('encoding.full') : t('encoding.scaled', { factor: encoding.scaleResolutionDownBy })} · ${Math.round(encoding.maxBitrate / 1000)} kbps`;
   return (
     <span
       className="encoding"
@@ -68,8 +69,9 @@ function EncodingInfo({ snapshot }: { snapshot: CallSnapshot }) {
 }
 
 function RemoteTile({ participant, large, sinkId, videoRef }: { participant: ParticipantView; large: boolean; sinkId?: string | undefined; videoRef?: (el: HTMLVideoElement | null) => void }) {
+  const { t } = useTranslation('call');
   const noVideo = participant.media.cameraOff || participant.media.audioOnly || participant.stream === null;
-  const name = useDisplayName(participant.participantId, 'Participant');
+  const name = useDisplayName(participant.participantId, t('participants.fallbackName'));
   return (
     <div
       className={`remote${large ? ' remote--large' : ' remote--small'}`}
@@ -81,25 +83,29 @@ function RemoteTile({ participant, large, sinkId, videoRef }: { participant: Par
       <VideoTile
         stream={participant.stream}
         testId="call-remote-video"
-        label={`Video of ${name}`}
+        label={t('remote.videoOf', { name })}
         sinkId={sinkId}
         {...(videoRef !== undefined ? { videoRef } : {})}
       />
       {noVideo && (
         <div className="remote__placeholder" aria-hidden="true">
-          <span className="remote__initial">{name.charAt(0).toUpperCase()}</span>
+          <span className="remote__initial" translate="no">
+            {name.charAt(0).toUpperCase()}
+          </span>
           <span>
             {participant.stream === null
-              ? 'Connecting…'
+              ? t('remote.connecting')
               : participant.media.audioOnly
-                ? 'Video paused: weak connection'
-                : 'Camera off'}
+                ? t('remote.audioOnly')
+                : t('remote.cameraOff')}
           </span>
         </div>
       )}
       <span className="remote__name">
-        <ParticipantName userId={participant.participantId} />
-        {participant.media.muted ? ' (muted)' : ''}
+        <span translate="no">
+          <ParticipantName userId={participant.participantId} />
+        </span>
+        {participant.media.muted ? t('remote.mutedSuffix') : ''}
       </span>
     </div>
   );
@@ -146,6 +152,7 @@ function ControlButton({
 }
 
 export function CallView({ session, sites, defaultSite, sinkId }: CallViewProps) {
+  const { t } = useTranslation('call');
   const snapshot = useSyncExternalStore(session.subscribe, session.getSnapshot);
   const [panel, setPanel] = useState<Panel>('none');
   const mainVideo = useRef<HTMLVideoElement | null>(null);
@@ -166,15 +173,14 @@ export function CallView({ session, sites, defaultSite, sinkId }: CallViewProps)
     }
   };
 
-  const waitingFor = doctor ? 'the patient' : 'the doctor';
   return (
-    <section className={`call call--${snapshot.me.role}`} aria-label="Video visit" data-testid="call" data-phase={snapshot.phase}>
+    <section className={`call call--${snapshot.me.role}`} aria-label={t('view.label')} data-testid="call" data-phase={snapshot.phase}>
       <div className="call__stage">
         {main !== undefined ? (
           <RemoteTile participant={main} large sinkId={sinkId} videoRef={(element) => (mainVideo.current = element)} />
         ) : (
           <div className="call__waiting" role="status">
-            <span className="loading__spinner" aria-hidden="true" /> Waiting for {waitingFor} to join…
+            <span className="loading__spinner" aria-hidden="true" /> {doctor ? t('view.waitingForPatient') : t('view.waitingForDoctor')}
           </div>
         )}
         {others.length > 0 && (
@@ -190,12 +196,12 @@ export function CallView({ session, sites, defaultSite, sinkId }: CallViewProps)
           mirror={snapshot.facing === 'user'}
           className={`call__self${snapshot.cameraOff ? ' call__self--off' : ''}`}
           testId="call-local-video"
-          label="Your camera"
+          label={t('view.yourCamera')}
         />
         <div className="call__topbar">
           <QualityBadge snapshot={snapshot} />
           {snapshot.connectedAt !== null && (
-            <span className="call__timer" aria-label="Call duration" data-testid="call-timer">
+            <span className="call__timer" aria-label={t('view.duration')} data-testid="call-timer">
               {formatDuration(now - snapshot.connectedAt)}
             </span>
           )}
@@ -204,12 +210,12 @@ export function CallView({ session, sites, defaultSite, sinkId }: CallViewProps)
         <div className="call__banners">
           {snapshot.phase === 'reconnecting' && (
             <p className="banner banner--reconnecting" role="status" data-testid="call-reconnecting">
-              <span className="loading__spinner" aria-hidden="true" /> Reconnecting… The call continues as soon as the connection is back.
+              <span className="loading__spinner" aria-hidden="true" /> {t('view.reconnecting')}
             </p>
           )}
           {snapshot.phase === 'failed' && (
             <p className="banner banner--error" role="alert" data-testid="call-failed">
-              The connection was lost. Check your internet connection, then reload this page to rejoin.
+              {t('view.failed')}
             </p>
           )}
           {snapshot.phase !== 'reconnecting' && snapshot.quality?.level === 'poor' && (
@@ -219,18 +225,18 @@ export function CallView({ session, sites, defaultSite, sinkId }: CallViewProps)
           )}
           {snapshot.audioOnly && (
             <p className="banner banner--warning" role="status" data-testid="call-audio-only">
-              Video is paused to keep the call going on this weak connection. It comes back by itself.
+              {t('view.audioOnly')}
             </p>
           )}
           {snapshot.signaling === 'backoff' && snapshot.phase === 'connected' && (
             <p className="banner banner--quiet" role="status" data-testid="call-signaling-down">
-              Reconnecting to DermaFollow… (the call itself goes on)
+              {t('view.signalingDown')}
             </p>
           )}
           {snapshot.error !== null && (
             <p className="banner banner--error" role="alert" data-testid="call-error">
               {snapshot.error}{' '}
-              <button type="button" className="banner__dismiss" onClick={() => session.clearError()} aria-label="Dismiss">
+              <button type="button" className="banner__dismiss" onClick={() => session.clearError()} aria-label={t('view.dismiss')}>
                 ×
               </button>
             </p>
@@ -242,17 +248,17 @@ export function CallView({ session, sites, defaultSite, sinkId }: CallViewProps)
         {panel === 'still' && <StillPanel session={session} snapshot={snapshot} sites={sites} defaultSite={defaultSite} onClose={() => setPanel('none')} />}
       </div>
 
-      <div className="call__controls" role="toolbar" aria-label="Call controls">
+      <div className="call__controls" role="toolbar" aria-label={t('controls.label')}>
         <ControlButton
           icon={snapshot.micMuted ? 'micOff' : 'mic'}
-          label={snapshot.micMuted ? 'Unmute microphone' : 'Mute microphone'}
+          label={snapshot.micMuted ? t('controls.unmute') : t('controls.mute')}
           pressed={snapshot.micMuted}
           onClick={() => session.toggleMute()}
           testId="call-mute"
         />
         <ControlButton
           icon={snapshot.cameraOff ? 'cameraOff' : 'camera'}
-          label={snapshot.cameraOff ? 'Turn camera on' : 'Turn camera off'}
+          label={snapshot.cameraOff ? t('controls.cameraOn') : t('controls.cameraOff')}
           pressed={snapshot.cameraOff}
           onClick={() => session.toggleCamera()}
           testId="call-camera"
@@ -260,29 +266,29 @@ export function CallView({ session, sites, defaultSite, sinkId }: CallViewProps)
         {snapshot.canSwitchCamera && (
           <ControlButton
             icon="switchCamera"
-            label={snapshot.facing === 'user' ? 'Switch to the back camera' : 'Switch to the front camera'}
+            label={snapshot.facing === 'user' ? t('controls.switchBack') : t('controls.switchFront')}
             onClick={() => void session.switchCamera()}
             testId="call-switch-camera"
           />
         )}
         <ControlButton
           icon="noise"
-          label={snapshot.noiseReduction ? 'Turn noise reduction off' : 'Turn noise reduction on'}
+          label={snapshot.noiseReduction ? t('controls.noiseOff') : t('controls.noiseOn')}
           pressed={snapshot.noiseReduction}
           onClick={() => void session.setNoiseReduction(!snapshot.noiseReduction)}
           testId="call-noise"
         />
-        <ControlButton icon="chat" label="Chat" pressed={panel === 'chat'} onClick={() => toggle('chat')} testId="call-chat-toggle" badge={panel === 'chat' ? 0 : snapshot.unreadChat} />
+        <ControlButton icon="chat" label={t('controls.chat')} pressed={panel === 'chat'} onClick={() => toggle('chat')} testId="call-chat-toggle" badge={panel === 'chat' ? 0 : snapshot.unreadChat} />
         <ControlButton
           icon="capture"
-          label={doctor ? 'Ask for a lesion photo' : 'Take a photo of the skin'}
+          label={doctor ? t('controls.captureDoctor') : t('controls.capturePatient')}
           pressed={panel === 'still'}
           onClick={() => toggle('still')}
           testId="call-capture"
         />
-        {pipSupported && <ControlButton icon="pip" label="Picture in picture" onClick={() => void pictureInPicture()} testId="call-pip" disabled={main === undefined} />}
-        <ControlButton icon="people" label="Participants" pressed={panel === 'people'} onClick={() => toggle('people')} testId="call-participants-toggle" />
-        <ControlButton icon="hangUp" label="Hang up" danger onClick={() => void session.hangUp()} testId="call-hangup" />
+        {pipSupported && <ControlButton icon="pip" label={t('controls.pip')} onClick={() => void pictureInPicture()} testId="call-pip" disabled={main === undefined} />}
+        <ControlButton icon="people" label={t('controls.participants')} pressed={panel === 'people'} onClick={() => toggle('people')} testId="call-participants-toggle" />
+        <ControlButton icon="hangUp" label={t('controls.hangUp')} danger onClick={() => void session.hangUp()} testId="call-hangup" />
       </div>
 
     </section>

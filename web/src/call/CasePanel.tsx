@@ -1,7 +1,9 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { BodySite, Case } from '../api/types.ts';
+import { siteLabel } from '../cases/siteLabels.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { queryKeys } from '../data/index.ts';
 import { formatDateTime } from '../format.ts';
@@ -26,6 +28,7 @@ export function CasePanel({
   clinicalCase: Case | null;
   ready: boolean;
 }) {
+  const { t } = useTranslation('call');
   const { api } = useServices();
   const [waited, setWaited] = useState(false);
 
@@ -43,32 +46,34 @@ export function CasePanel({
   const photos = photosQuery.data ?? null;
   const error = photosQuery.error;
 
-  const label = (id: string) => sites.find((site) => site.id === id)?.label ?? id;
+  const label = (id: string) => siteLabel(sites, id);
 
   return (
-    <aside className="case-panel" aria-label="Case" data-testid="call-case-panel">
+    <aside className="case-panel" aria-label={t('casePanel.label')} data-testid="call-case-panel">
       {error !== null && <ErrorBanner error={error} onRetry={() => void photosQuery.refetch()} />}
       {clinicalCase !== null && (
         <>
-          <h2 className="case-panel__title">{clinicalCase.condition}</h2>
+          <h2 className="case-panel__title" translate="no">
+            {clinicalCase.condition}
+          </h2>
           {clinicalCase.bodySites.length > 0 && (
             <p className="case-panel__sites">
-              <strong>Body sites:</strong> {clinicalCase.bodySites.join(', ')}
+              <strong>{t('casePanel.bodySites')}</strong> {clinicalCase.bodySites.map(label).join(', ')}
             </p>
           )}
           {clinicalCase.followUpPlan !== null && clinicalCase.followUpPlan.trim() !== '' && (
             <p className="case-panel__plan">
-              <strong>Plan:</strong> {clinicalCase.followUpPlan}
+              <strong>{t('casePanel.plan')}</strong> <span translate="no">{clinicalCase.followUpPlan}</span>
             </p>
           )}
           <Link className="button button--small" to={casePath(caseId)} target="_blank" rel="noreferrer">
-            Open the full case
+            {t('casePanel.openCase')}
           </Link>
         </>
       )}
-      <h3 className="case-panel__subtitle">Photos</h3>
-      {photos === null && <p className="empty">Loading photos…</p>}
-      {photos !== null && photos.length === 0 && <p className="empty">No photos yet.</p>}
+      <h3 className="case-panel__subtitle">{t('casePanel.photos')}</h3>
+      {photos === null && <p className="empty">{t('casePanel.loading')}</p>}
+      {photos !== null && photos.length === 0 && <p className="empty">{t('casePanel.empty')}</p>}
       {photos !== null && photos.length > 0 && (
         <ul className="case-panel__photos" data-testid="call-case-photos">
           {photos.map((photo) => (
@@ -78,7 +83,7 @@ export function CasePanel({
               </a>
               <span className="case-panel__photo-caption">
                 {label(photo.bodySite)} · {formatDateTime(photo.capturedAt)}
-                {photo.source === 'visit' ? ' · taken in a video visit' : ''}
+                {photo.source === 'visit' ? ` · ${t('casePanel.takenInVisit')}` : ''}
               </span>
             </li>
           ))}

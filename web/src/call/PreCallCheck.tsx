@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { ApiClient } from '../api/client.ts';
 import { LevelMeter, playTestTone } from './audio.ts';
 import { MediaAccessError, type LocalMedia } from './media.ts';
@@ -19,6 +20,7 @@ export function helpFor(error: unknown): MediaHelp {
 }
 
 function CheckRow({ name, status, testId, children }: { name: string; status: CheckStatus; testId: string; children: React.ReactNode }) {
+  const { t } = useTranslation('call');
   const mark = { pending: '…', ok: '✓', warning: '!', error: '✕' }[status];
   return (
     <li className={`check check--${status}`} data-testid={testId} data-status={status}>
@@ -28,7 +30,7 @@ function CheckRow({ name, status, testId, children }: { name: string; status: Ch
       <div className="check__body">
         <span className="check__name">
           {name}
-          <span className="visually-hidden">: {status}</span>
+          <span className="visually-hidden">: {t(`precall.checkStatus.${status}`)}</span>
         </span>
         {children}
       </div>
@@ -37,6 +39,7 @@ function CheckRow({ name, status, testId, children }: { name: string; status: Ch
 }
 
 function MicMeter({ track }: { track: MediaStreamTrack | null }) {
+  const { t } = useTranslation('call');
   const [level, setLevel] = useState(0);
   const [heard, setHeard] = useState(false);
   useEffect(() => {
@@ -59,19 +62,20 @@ function MicMeter({ track }: { track: MediaStreamTrack | null }) {
   }, [track]);
   return (
     <>
-      <span className="meter" role="meter" aria-label="Microphone level" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(level * 100)}>
+      <span className="meter" role="meter" aria-label={t('precall.micLevel')} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(level * 100)}>
         <span className="meter__fill" style={{ width: `${Math.round(level * 100)}%` }} />
       </span>
-      <span className="check__hint">{heard ? 'We can hear you.' : 'Say something: the bar should move.'}</span>
+      <span className="check__hint">{heard ? t('precall.heard') : t('precall.saySomething')}</span>
     </>
   );
 }
 
-type NetworkResult = { status: CheckStatus; text: string };
+/** The result as a text key (call:precall.network.*), so a change of language re-words it. */
+type NetworkResult = { status: CheckStatus; text: 'checking' | 'offline' | 'unreachable' | 'slow' | 'ok'; ms?: number };
 
 async function measureNetwork(api: ApiClient): Promise<NetworkResult> {
   if (typeof navigator !== 'undefined' && navigator.onLine === false) {
-    return { status: 'error', text: 'You are offline. Connect to Wi-Fi or mobile data.' };
+    return { status: 'error', text: 'offline' };
   }
   const times: number[] = [];
   for (let i = 0; i < 3; i += 1) {
@@ -80,12 +84,12 @@ async function measureNetwork(api: ApiClient): Promise<NetworkResult> {
       await api.health();
       times.push(performance.now() - started);
     } catch {
-      return { status: 'error', text: 'DermaFollow cannot be reached. Check your internet connection.' };
+      return { status: 'error', text: 'unreachable' };
     }
   }
   const rtt = median(times) ?? 0;
-  if (rtt > 600) return { status: 'warning', text: `The connection is slow (${Math.round(rtt)} ms). Wi-Fi near the router works best.` };
-  return { status: 'ok', text: `Connection OK (${Math.round(rtt)} ms).` };
+  if (rtt > 600) return { status: 'warning', text: 'slow', ms: Math.round(rtt) };
+  return { status: 'ok', text: 'ok', ms: Math.round(rtt) };
 }
 
 interface PreCallCheckProps {
@@ -101,7 +105,8 @@ interface PreCallCheckProps {
 
 /** Camera, microphone, speaker and network, with specific help when something is wrong. */
 export function PreCallCheck({ api, media, mediaError, onRetry, signalingOpen, speakerId, onSpeakerChange }: PreCallCheckProps) {
-  const [network, setNetwork] = useState<NetworkResult>({ status: 'pending', text: 'Checking the connection…' });
+  const { t } = useTranslation('call');
+  const [network, setNetwork] = useState<NetworkResult>({ status: 'pending', text: 'checking' });
   const [speakers, setSpeakers] = useState<MediaDeviceInfo[]>([]);
   const [tone, setTone] = useState<'idle' | 'playing' | 'played' | 'confirmed' | 'failed'>('idle');
   // A new stream for each camera track (switching cameras replaces the track).
@@ -141,14 +146,14 @@ export function PreCallCheck({ api, media, mediaError, onRetry, signalingOpen, s
   return (
     <section className="precall" aria-labelledby="precall-title" data-testid="precall">
       <h2 id="precall-title" className="precall__title">
-        Before the visit
+        {t('precall.title')}
       </h2>
       <div className="precall__preview">
         {media !== null ? (
-          <VideoTile stream={preview} muted mirror testId="precall-preview" label="Your camera preview" className="precall__video" />
+          <VideoTile stream={preview} muted mirror testId="precall-preview" label={t('precall.preview')} className="precall__video" />
         ) : (
           <div className="precall__video precall__video--empty" aria-hidden="true">
-            {help === null ? 'Starting the camera…' : 'No picture'}
+            {help === null ? t('precall.startingCamera') : t('precall.noPicture')}
           </div>
         )}
       </div>
@@ -163,33 +168,33 @@ export function PreCallCheck({ api, media, mediaError, onRetry, signalingOpen, s
           </ol>
           {help.problem !== 'unsupported' && help.problem !== 'insecure' && (
             <button type="button" className="button button--primary" onClick={onRetry} data-testid="precall-retry">
-              Try again
+              {t('precall.tryAgain')}
             </button>
           )}
         </div>
       )}
 
       <ul className="checks">
-        <CheckRow name="Camera" status={media !== null ? 'ok' : cameraFailed ? 'error' : 'pending'} testId="precall-camera">
+        <CheckRow name={t('precall.camera')} status={media !== null ? 'ok' : cameraFailed ? 'error' : 'pending'} testId="precall-camera">
           <span className="check__hint">
-            {media !== null ? 'You should see yourself above.' : cameraFailed ? help?.title : 'Starting…'}
+            {media !== null ? t('precall.seeYourself') : cameraFailed ? help?.title : t('precall.starting')}
           </span>
         </CheckRow>
-        <CheckRow name="Microphone" status={media !== null ? 'ok' : micFailed ? 'error' : 'pending'} testId="precall-mic">
-          {media !== null ? <MicMeter track={media.rawAudioTrack} /> : <span className="check__hint">{micFailed ? help?.title : 'Starting…'}</span>}
+        <CheckRow name={t('precall.microphone')} status={media !== null ? 'ok' : micFailed ? 'error' : 'pending'} testId="precall-mic">
+          {media !== null ? <MicMeter track={media.rawAudioTrack} /> : <span className="check__hint">{micFailed ? help?.title : t('precall.starting')}</span>}
         </CheckRow>
         <CheckRow
-          name="Speaker"
+          name={t('precall.speaker')}
           status={tone === 'confirmed' ? 'ok' : tone === 'failed' ? 'warning' : 'pending'}
           testId="precall-speaker"
         >
           {sinkSelectable && (
             <label className="field precall__speaker-select">
-              <span className="visually-hidden">Speaker</span>
+              <span className="visually-hidden">{t('precall.speaker')}</span>
               <select className="field__input" value={speakerId} onChange={(event) => onSpeakerChange(event.target.value)}>
                 {speakers.map((device, index) => (
-                  <option key={device.deviceId || index} value={device.deviceId}>
-                    {device.label || `Speaker ${index + 1}`}
+                  <option key={device.deviceId || index} value={device.deviceId} translate={device.label ? 'no' : undefined}>
+                    {device.label || t('precall.speakerN', { n: index + 1 })}
                   </option>
                 ))}
               </select>
@@ -197,19 +202,19 @@ export function PreCallCheck({ api, media, mediaError, onRetry, signalingOpen, s
           )}
           <span className="check__actions">
             <button type="button" className="button button--secondary" onClick={() => void testSpeaker()} disabled={tone === 'playing'} data-testid="precall-speaker-test">
-              {tone === 'playing' ? 'Playing…' : 'Play test sound'}
+              {tone === 'playing' ? t('precall.playing') : t('precall.playTest')}
             </button>
             {(tone === 'played' || tone === 'confirmed') && (
               <button type="button" className="button button--secondary" onClick={() => setTone('confirmed')} aria-pressed={tone === 'confirmed'} data-testid="precall-speaker-ok">
-                I heard it
+                {t('precall.heardIt')}
               </button>
             )}
           </span>
-          {tone === 'played' && <span className="check__hint">No sound? Turn the volume up, or take the phone off silent mode.</span>}
-          {tone === 'failed' && <span className="check__hint">This browser could not play the sound. You may still hear the doctor.</span>}
+          {tone === 'played' && <span className="check__hint">{t('precall.noSound')}</span>}
+          {tone === 'failed' && <span className="check__hint">{t('precall.soundFailed')}</span>}
         </CheckRow>
-        <CheckRow name="Network" status={networkStatus} testId="precall-network">
-          <span className="check__hint">{network.status === 'ok' && !signalingOpen ? 'Connecting to the waiting room…' : network.text}</span>
+        <CheckRow name={t('precall.networkName')} status={networkStatus} testId="precall-network">
+          <span className="check__hint">{network.status === 'ok' && !signalingOpen ? t('precall.network.waitingRoom') : t(`precall.network.${network.text}`, { ms: network.ms })}</span>
         </CheckRow>
       </ul>
     </section>

@@ -113,6 +113,8 @@ export interface PeerEntry {
   reofferedSinceJoin: boolean;
   away: { since: number; resumableMs: number } | null;
   statsBusy: boolean;
+  /** When this peer connection was made (ms epoch). */
+  createdAt: number;
 }
 
 /** Where a unit writes its diagnostics (callLog by default; never PHI). */

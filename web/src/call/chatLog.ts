@@ -2,6 +2,7 @@
 // twice over a re-established channel), the newest MAX_CHAT kept, and the unread count; ChatLog
 // sends and receives it over the peers' data channels.
 
+import { i18next } from '../i18n/index.ts';
 import type { ChatEntry, PeerEntry } from './callTypes.ts';
 import { MAX_CHAT_CHARS, newMessageId, type PeerMessage } from './messages.ts';
 
@@ -57,7 +58,7 @@ export class ChatLog {
     let delivered = 0;
     for (const peer of this.options.peers()) if (peer.link.sendMessage(message)) delivered += 1;
     if (delivered === 0) {
-      this.options.setError('The message could not be sent: nobody is connected yet.');
+      this.options.setError(i18next.t('call:chat.notSent'));
       return false;
     }
     const { participantId, username } = this.options.me();

@@ -1,6 +1,7 @@
 // The local controls of a call (mute, camera off, switching camera, noise reduction) and telling
 // the peers about our media: what each peer's tile shows of us comes from these messages.
 
+import { i18next } from '../i18n/index.ts';
 import type { PeerEntry } from './callTypes.ts';
 import type { LocalMedia } from './media.ts';
 
@@ -37,7 +38,7 @@ export class MediaControls {
     try {
       await replace(await media.switchCamera());
     } catch (error) {
-      this.options.setError('The other camera could not be started.', error);
+      this.options.setError(i18next.t('call:errors.otherCamera'), error);
       await replace(media.videoTrack);
     }
     this.options.changed();
@@ -45,7 +46,7 @@ export class MediaControls {
 
   async setNoiseReduction(on: boolean): Promise<void> {
     const result = await this.options.media.setNoiseReduction(on);
-    if (on && !result) this.options.setError('Noise reduction is not available in this browser.');
+    if (on && !result) this.options.setError(i18next.t('call:errors.noNoiseReduction'));
     await this.replaceAudioEverywhere();
     this.options.changed();
   }

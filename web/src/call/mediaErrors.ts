@@ -1,5 +1,7 @@
 // Friendly, specific help when the camera or microphone cannot be used. Pure: the error and the
-// platform are inputs, so every case is unit-tested.
+// platform are inputs, so every case is unit-tested. Texts are in the language shown when asked for.
+
+import { i18next } from '../i18n/index.ts';
 
 export type MediaProblem = 'denied' | 'no-device' | 'in-use' | 'unsupported' | 'insecure' | 'unknown';
 
@@ -59,72 +61,77 @@ export function unsupportedReason(caps: BrowserCapabilities): MediaProblem | nul
 
 type Device = 'camera' | 'microphone' | 'camera and microphone';
 
-const deniedSteps: Record<Platform, (device: Device) => string[]> = {
-  ios: (device) => [
-    `Open the Settings app, scroll to Safari (or the browser you use) and set ${capitalise(device)} to "Allow".`,
-    'Come back here and tap "Try again".',
-  ],
-  android: (device) => [
-    'Tap the icon left of the web address, then "Permissions".',
-    `Turn on ${device === 'camera and microphone' ? 'Camera and Microphone' : capitalise(device)}, then tap "Try again".`,
-  ],
-  desktop: (device) => [
-    'Click the camera or lock icon in the address bar.',
-    `Choose "Allow" for the ${device}, then click "Try again" (you may need to reload the page).`,
-  ],
-};
+/** The device's key in call:mediaHelp.device (and its capitalised forms for settings screens). */
+const DEVICE_KEY = { camera: 'camera', microphone: 'microphone', 'camera and microphone': 'both' } as const;
 
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+function deniedSteps(platform: Platform, device: Device): string[] {
+  const key = DEVICE_KEY[device];
+  const t = i18next.t.bind(i18next);
+  switch (platform) {
+    case 'ios':
+      return [
+        t('call:mediaHelp.denied.ios1', { setting: t(`call:mediaHelp.deviceSetting.${key}`) }),
+        t('call:mediaHelp.denied.ios2'),
+      ];
+    case 'android':
+      return [
+        t('call:mediaHelp.denied.android1'),
+        t('call:mediaHelp.denied.android2', { setting: t(`call:mediaHelp.deviceToggle.${key}`) }),
+      ];
+    case 'desktop':
+      return [
+        t('call:mediaHelp.denied.desktop1'),
+        t('call:mediaHelp.denied.desktop2', { device: t(`call:mediaHelp.device.${key}`) }),
+      ];
+  }
 }
 
 /** Title and steps for the pre-call check and the call screen. */
 export function mediaHelp(problem: MediaProblem, platform: Platform, device: Device = 'camera and microphone'): MediaHelp {
+  const t = i18next.t.bind(i18next);
+  const deviceName = t(`call:mediaHelp.device.${DEVICE_KEY[device]}`);
   switch (problem) {
     case 'denied':
       return {
         problem,
-        title: `DermaFollow is not allowed to use your ${device}.`,
-        steps: deniedSteps[platform](device),
+        title: t('call:mediaHelp.denied.title', { device: deviceName }),
+        steps: deniedSteps(platform, device),
       };
     case 'no-device':
       return {
         problem,
-        title: `No ${device} was found.`,
+        title: t('call:mediaHelp.noDevice.title', { device: deviceName }),
         steps: platform === 'desktop'
-          ? [`Plug in a ${device === 'microphone' ? 'microphone or headset' : 'webcam'}, or use your phone instead.`,
-            'Then click "Try again".']
-          : ['Make sure no other app has switched the camera off, then tap "Try again".',
-            'If it still fails, restart the phone.'],
+          ? [t(device === 'microphone' ? 'call:mediaHelp.noDevice.plugMicrophone' : 'call:mediaHelp.noDevice.plugWebcam'),
+            t('call:mediaHelp.noDevice.thenClick')]
+          : [t('call:mediaHelp.noDevice.phoneCheck'), t('call:mediaHelp.noDevice.restart')],
       };
     case 'in-use':
       return {
         problem,
-        title: `Your ${device} is being used by another app.`,
+        title: t('call:mediaHelp.inUse.title', { device: deviceName }),
         steps: [
-          'Close other apps or browser tabs that may use it (video calls, the camera app).',
-          platform === 'desktop' ? 'Then click "Try again".' : 'Then tap "Try again".',
+          t('call:mediaHelp.inUse.close'),
+          platform === 'desktop' ? t('call:mediaHelp.inUse.thenClick') : t('call:mediaHelp.inUse.thenTap'),
         ],
       };
     case 'unsupported':
       return {
         problem,
-        title: 'This browser cannot make video calls.',
-        steps: platform === 'ios'
-          ? ['Open this page in Safari (iOS 14.3 or newer).']
-          : ['Open this page in a current version of Chrome, Edge, Firefox or Safari.'],
+        title: t('call:mediaHelp.unsupported.title'),
+        steps: platform === 'ios' ? [t('call:mediaHelp.unsupported.ios')] : [t('call:mediaHelp.unsupported.other')],
       };
     case 'insecure':
       return {
         problem,
-        title: 'Video calls need a secure (https) page.',
-        steps: ['Open DermaFollow through its https:// address, then try again.'],
+        title: t('call:mediaHelp.insecure.title'),
+        steps: [t('call:mediaHelp.insecure.step')],
       };
     case 'unknown':
       return {
         problem,
-        title: `Your ${device} could not be started.`,
-        steps: ['Try again. If it keeps failing, restart the browser or the device.'],
+        title: t('call:mediaHelp.unknown.title', { device: deviceName }),
+        steps: [t('call:mediaHelp.unknown.step')],
       };
   }
 }

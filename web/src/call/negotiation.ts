@@ -229,6 +229,7 @@ function newPeerEntry(info: ParticipantInfo, link: PeerLink, now: number): PeerE
     offerTimer: null,
     offerLost: false,
     joinedAt: 0,
+    createdAt: now,
     reofferedSinceJoin: false,
     away: null,
     statsBusy: false,

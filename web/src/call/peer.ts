@@ -21,6 +21,18 @@ export function isPolite(myId: string, remoteId: string): boolean {
   return myId > remoteId;
 }
 
+/**
+ * Whether the other side could ever use this candidate. A browser's TCP host candidates are all
+ * `tcptype active` (it dials out, it never listens), and an active candidate pairs only with a
+ * passive one; every participant here is a browser, so those can never make a pair. Chromium
+ * gathers one per interface, as many as its UDP ones: leaving them out halves the candidates each
+ * connection signals (a four-person mesh sends ~100 at the start, each one a relayed frame).
+ * TCP as a fallback goes through TURN, whose relay candidates are kept.
+ */
+export function worthSignalling(candidate: string): boolean {
+  return !/ tcptype active\b/.test(candidate);
+}
+
 /** The `o=` session id of an SDP: it changes only when the other side makes a NEW peer connection. */
 export function sdpSessionId(sdp: string): string | null {
   const match = /^o=\S+ (\d+) /m.exec(sdp);
@@ -77,6 +89,7 @@ export class PeerLink {
     this.pc.onicecandidate = ({ candidate }) => {
       const payload: CandidatePayload | null =
         candidate === null || candidate.candidate === '' ? null : (candidate.toJSON() as CandidatePayload);
+      if (payload !== null && !worthSignalling(payload.candidate)) return;
       this.send({ action: 'ice', candidate: payload === null ? null : cleanCandidate(payload) });
     };
     this.pc.oniceconnectionstatechange = () => this.options.onIceState(this.pc.iceConnectionState);
@@ -90,6 +103,11 @@ export class PeerLink {
 
   get hasMedia(): boolean {
     return this.mediaAttached;
+  }
+
+  /** Whether a first offer/answer has completed (both descriptions applied). */
+  get negotiated(): boolean {
+    return this.pc.currentLocalDescription !== null && this.pc.currentRemoteDescription !== null;
   }
 
   get channelOpen(): boolean {
@@ -128,6 +146,8 @@ export class PeerLink {
     // An answer may arrive while our offer is still being set locally; that is not a collision.
     const readyForOffer =
       !this.makingOffer && (pc.signalingState === 'stable' || this.settingRemoteAnswerPending);
+    // An answer with no offer of ours pending is a repeat (our offer went twice): nothing to apply.
+    if (description.type === 'answer' && pc.signalingState !== 'have-local-offer') return;
     const offerCollision = description.type === 'offer' && !readyForOffer;
     this.ignoreOffer = !this.polite && offerCollision;
     if (this.ignoreOffer) return;
@@ -159,18 +179,20 @@ export class PeerLink {
   }
 
   /**
-   * ICE restart (a new offer with new credentials follows from `negotiationneeded`). An offer of
-   * ours still waiting for its answer (lost on the way) is rolled back first, or the restart would
-   * wait for that answer forever.
+   * ICE restart (a new offer with new credentials follows from `negotiationneeded`, once the
+   * connection is stable). An offer of ours still waiting for its answer is sent again, never
+   * rolled back: the other side may already have applied it and answered (the answer is merely
+   * slow), and after a rollback Chromium numbers our m-lines afresh, so that side then refuses
+   * every later offer of ours ("the order of m-lines in subsequent offer doesn't match"): the
+   * pair never connects. Answering the same offer twice changes nothing; a second answer is
+   * dropped in handleDescription. A first offer still unanswered has nothing to restart: its
+   * answer starts ICE.
    */
-  async restartIce(): Promise<void> {
+  restartIce(): void {
     if (this.closed) return;
     if (this.pc.signalingState === 'have-local-offer' && !this.makingOffer) {
-      try {
-        await this.pc.setLocalDescription({ type: 'rollback' });
-      } catch (error) {
-        this.options.onError('rollback', error);
-      }
+      this.resendOffer();
+      if (this.pc.currentRemoteDescription === null) return;
     }
     this.pc.restartIce();
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { gateStep, INITIAL_GATE, rmsDb } from './gate.ts';
 import { classifyMediaError, detectPlatform, mediaHelp, unsupportedReason } from './mediaErrors.ts';
 import { parsePeerMessage } from './messages.ts';
-import { sdpSessionId, isPolite } from './peer.ts';
+import { sdpSessionId, isPolite, worthSignalling } from './peer.ts';
 import { ACTION_NAMES, MAX_FRAME_BYTES, parseServerFrame, validateClientFrame } from './protocol.ts';
 
 const ROOM = 'Yc2dEw3oQ8eN2x1o4b0mVg';
@@ -47,6 +47,9 @@ describe('server frames', () => {
     expect(parseServerFrame('{"type":"ice","from":"a","candidate":null}')).toEqual({ type: 'ice', from: 'a', candidate: null });
     expect(parseServerFrame('{"type":"visit.ended","roomId":"r"}')).toEqual({ type: 'visit.ended', roomId: 'r', reason: 'completed' });
     expect(parseServerFrame('{"type":"error","code":"peer_not_found","ref":"o7"}')).toMatchObject({ code: 'peer_not_found', message: '' });
+    expect(parseServerFrame('{"type":"notice.new","noticeId":"fu_1-due","kind":"followup.due","caseId":"c","dueDate":"2026-12-03","read":false}'))
+      .toEqual({ type: 'notice.new', noticeId: 'fu_1-due', kind: 'followup.due', caseId: 'c', dueDate: '2026-12-03' });
+    expect(parseServerFrame('{"type":"notice.new","kind":"followup.due"}')).toBeNull();
   });
 
   it('ignores what it does not understand', () => {
@@ -144,5 +147,14 @@ describe('noise gate', () => {
     expect(step(-54)).toBeLessThan(1); // between thresholds: stays closed
     expect(step(-45)).toBe(1);
     expect(step(-54)).toBe(1); // between thresholds: stays open
+  });
+});
+
+describe('worthSignalling', () => {
+  it('leaves out TCP active host candidates, which no browser peer can pair with', () => {
+    expect(worthSignalling('candidate:1 1 tcp 1518280447 127.0.0.1 9 typ host tcptype active generation 0')).toBe(false);
+    expect(worthSignalling('candidate:2 1 udp 2122260223 127.0.0.1 41884 typ host generation 0')).toBe(true);
+    expect(worthSignalling('candidate:3 1 tcp 1518280447 10.0.0.2 5000 typ host tcptype passive')).toBe(true);
+    expect(worthSignalling('candidate:4 1 udp 41885439 203.0.113.5 3478 typ relay raddr 0.0.0.0 rport 0')).toBe(true);
   });
 });

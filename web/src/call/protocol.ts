@@ -7,6 +7,8 @@
 import protocol from '../../../functions/signaling/protocol.json';
 
 export const MAX_FRAME_BYTES: number = protocol.maxFrameBytes;
+/** The room cap (the patient plus up to 3 doctors, full mesh): the server reads the same number. */
+export const MAX_PARTICIPANTS: number = protocol.maxParticipants;
 export const MAX_SDP_CHARS: number = protocol.definitions.sdp.properties.sdp.maxLength;
 export const ACTION_NAMES = Object.keys(protocol.actions) as ClientAction[];
 
@@ -58,7 +60,7 @@ export type ServerFrame =
   | { type: 'joined'; roomId: string; participantId: string; resumed: boolean; participants: ParticipantInfo[] }
   | { type: 'left'; roomId: string }
   | ({ type: 'participant.joined'; resumed: boolean } & ParticipantInfo)
-  | { type: 'participant.left'; participantId: string; reason: 'left' | 'disconnected'; resumableForSeconds?: number }
+  | { type: 'participant.left'; participantId: string; reason: 'left' | 'disconnected' | 'grant_ended'; resumableForSeconds?: number }
   | { type: 'offer' | 'answer'; from: string; sdp: SdpPayload }
   | { type: 'ice'; from: string; candidate: CandidatePayload | null }
   | { type: 'iceRestart'; from: string }
@@ -69,6 +71,8 @@ export type ServerFrame =
   | { type: 'visit.cancelled'; roomId: string }
   | { type: 'visit.ended'; roomId: string; reason: string }
   | { type: 'queue.changed'; roomId: string }
+  | { type: 'notice.new'; noticeId: string; kind: string; caseId: string; dueDate: string }
+  | { type: 'discussion.message'; caseId: string; messageId: string; authorId: string; retracted: boolean }
   | { type: 'session.replaced' };
 
 export type ServerFrameType = ServerFrame['type'];
@@ -131,7 +135,7 @@ export function parseServerFrame(text: string): ServerFrame | null {
     case 'participant.joined':
       return isParticipant(v) ? { type: 'participant.joined', ...participant(v), resumed: v.resumed === true } : null;
     case 'participant.left':
-      return str(v.participantId) && (v.reason === 'left' || v.reason === 'disconnected')
+      return str(v.participantId) && (v.reason === 'left' || v.reason === 'disconnected' || v.reason === 'grant_ended')
         ? (v as ServerFrame)
         : null;
     case 'offer':
@@ -152,6 +156,14 @@ export function parseServerFrame(text: string): ServerFrame | null {
       return str(v.roomId) ? (v as ServerFrame) : null;
     case 'visit.ended':
       return str(v.roomId) ? ({ reason: 'completed', ...v } as ServerFrame) : null;
+    case 'notice.new':
+      return str(v.noticeId) && str(v.kind) && str(v.caseId) && str(v.dueDate)
+        ? { type: 'notice.new', noticeId: v.noticeId, kind: v.kind, caseId: v.caseId, dueDate: v.dueDate }
+        : null;
+    case 'discussion.message':
+      return str(v.caseId) && str(v.messageId) && str(v.authorId)
+        ? { type: 'discussion.message', caseId: v.caseId, messageId: v.messageId, authorId: v.authorId, retracted: v.retracted === true }
+        : null;
     case 'session.replaced':
       return { type: 'session.replaced' };
     default:

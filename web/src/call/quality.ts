@@ -4,6 +4,7 @@
 // 350 kbps for video). Each metric is taken as the median of the last few samples (2 s apart), so
 // one bad interval does not flip the indicator, and the level is the worst metric's.
 
+import { i18next } from '../i18n/index.ts';
 import type { StatsSample } from './stats.ts';
 
 export type QualityLevel = 'good' | 'fair' | 'poor';
@@ -118,19 +119,10 @@ export function worse(a: QualityLevel, b: QualityLevel): QualityLevel {
   return RANK[a] >= RANK[b] ? a : b;
 }
 
-const HINTS: Record<QualityMetric, string> = {
-  rtt: 'the connection is slow to respond',
-  loss: 'data is being lost on the way',
-  jitter: 'the connection is unsteady',
-  fps: 'the video is choppy',
-  bandwidth: 'the connection is too slow for clear video',
-};
-
-/** A plain-language sentence for the poor-network warning. */
+/** A plain-language sentence for the poor-network warning, in the language shown now. */
 export function describeQuality(verdict: QualityVerdict | null): string {
-  if (verdict === null || verdict.level === 'good') return 'Your connection is good.';
+  if (verdict === null || verdict.level === 'good') return i18next.t('call:quality.good');
   const first = verdict.reasons[0];
-  const why = first !== undefined ? ` (${HINTS[first.metric]})` : '';
-  if (verdict.level === 'fair') return `Your connection is fair${why}.`;
-  return `Poor connection${why}. Video quality is lowered to keep the call going; moving closer to your Wi-Fi can help.`;
+  const why = first !== undefined ? i18next.t('call:quality.why', { hint: i18next.t(`call:quality.hint.${first.metric}`) }) : '';
+  return i18next.t(verdict.level === 'fair' ? 'call:quality.fair' : 'call:quality.poor', { why });
 }

@@ -1,10 +1,11 @@
 // What the signaling server tells a call, frame by frame: who is in the room, who came and went,
 // the peers' descriptions and candidates, restart requests, errors and the end of the visit.
 
+import { i18next } from '../i18n/index.ts';
 import type { ApiClient } from '../api/client.ts';
 import type { CallLogger } from './callTypes.ts';
 import { mergeInfo, type PeerMesh } from './negotiation.ts';
-import type { ParticipantInfo, ServerFrame } from './protocol.ts';
+import { MAX_PARTICIPANTS, type ParticipantInfo, type ServerFrame } from './protocol.ts';
 import type { SignalingClient } from './signaling.ts';
 import type { Watchdog } from './watchdog.ts';
 
@@ -114,10 +115,11 @@ export class RoomFrames {
     this.options.changed();
   }
 
-  private left(participantId: string, reason: 'left' | 'disconnected', resumableForSeconds?: number): void {
+  private left(participantId: string, reason: 'left' | 'disconnected' | 'grant_ended', resumableForSeconds?: number): void {
     const peer = this.options.mesh.get(participantId);
     if (peer === undefined) return;
-    if (reason === 'left') {
+    if (reason === 'left' || reason === 'grant_ended') {
+      // Gone for good (left, or their access to the case ended): close that peer connection.
       this.options.mesh.remove(participantId);
     } else {
       // Their socket dropped; media may well still flow peer to peer. Keep the connection.
@@ -132,8 +134,9 @@ export class RoomFrames {
       this.options.finish('ended');
       return;
     }
-    if (code === 'room_full') {
-      this.options.fail(new Error('This visit already has 4 participants.'));
+    if (code === 'room_full' || code === 'grant_ended') {
+      // Ends the call here only (the visit goes on for the others); the ended view says why.
+      this.options.finish(code);
       return;
     }
     if (code === 'not_in_room' && this.options.hasJoined()) {
@@ -148,4 +151,9 @@ export class RoomFrames {
     }
     this.options.log(`signaling error ${code}: ${message}`);
   }
+}
+
+/** What a fifth person reads: the cap comes from protocol.json, like the server's. */
+export function roomFullMessage(): string {
+  return i18next.t('call:ended.reason.room_full', { doctors: MAX_PARTICIPANTS - 1 });
 }

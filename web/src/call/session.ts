@@ -8,6 +8,7 @@
 //   callSnapshot.ts  the one object React reads through subscribe/getSnapshot
 // Local media is media.ts; signaling is the shared socket of signaling.ts.
 
+import { i18next } from '../i18n/index.ts';
 import type { ApiClient } from '../api/client.ts';
 import type { CallLogger, CallSnapshot, EndedInfo, PeerEntry } from './callTypes.ts';
 import { buildSnapshot } from './callSnapshot.ts';
@@ -224,7 +225,7 @@ export class CallSession {
     const before = this.lastLink;
     this.lastLink = state;
     if (state.phase === 'failed' && before.phase !== 'failed') {
-      this.setError('The connection to DermaFollow was lost. Check your internet connection.');
+      this.setError(i18next.t('call:errors.linkLost'));
     }
     this.changed();
   }
@@ -264,7 +265,7 @@ export class CallSession {
   }
 
   private fail(error: unknown): void {
-    const message = error instanceof Error && error.message !== '' ? error.message : 'The call could not be started.';
+    const message = error instanceof Error && error.message !== '' ? error.message : i18next.t('call:errors.notStarted');
     this.setError(message, error);
     void this.finish('failed', false, false);
   }

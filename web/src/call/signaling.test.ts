@@ -133,6 +133,22 @@ describe('signaling client', () => {
     expect(sockets[1]!.url).toContain('ticket=t2');
   });
 
+  it('counts any frame from the server as a sign of life while a pong is late', async () => {
+    const { client, sockets, flush, time } = setup();
+    client.start();
+    await flush();
+    sockets[0]!.open();
+    time.advance(30_000);
+    expect(sockets[0]!.sent.at(-1)).toMatchObject({ action: 'ping' });
+    time.advance(9_000);
+    // The pong is queued behind relayed frames, which keep arriving: the socket is alive.
+    sockets[0]!.receive({ type: 'ice', from: 'p2', candidate: null });
+    time.advance(2_000);
+    expect(sockets[0]!.closed).toBe(false);
+    expect(client.state.phase).toBe('open');
+    expect(sockets).toHaveLength(1);
+  });
+
   it('resumes the room after a drop and sends what was queued meanwhile', async () => {
     const { client, sockets, flush, time, frames } = setup();
     const joining = client.join(ROOM);

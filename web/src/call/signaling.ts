@@ -4,13 +4,14 @@
 // - Reconnects after a drop with exponential backoff and jitter (reconnect.ts decides), at once
 //   when the browser reports the network is back.
 // - Heartbeat: a ping every 30 s (the server's idle limit is 10 min); no pong within 10 s means
-//   the socket is dead even if the browser has not noticed yet. `probe()` asks the same question
+//   (and no other frame either) means the socket is dead even if the browser has not noticed yet. `probe()` asks the same question
 //   right away (used when the media connection hiccups).
 // - Resume: once open again it re-sends `join` for the room it was in; the server answers
 //   `joined` with `resumed: true` and keeps this person's place.
 // - Relayed frames (offer/answer/ice/iceRestart) sent while the socket is down are queued and sent
 //   after the room is joined again.
 
+import { i18next } from '../i18n/index.ts';
 import type { WsTicket } from '../api/types.ts';
 import {
   parseServerFrame,
@@ -139,7 +140,7 @@ export class SignalingClient {
   stop(reason = 'closed'): void {
     this.dispatch({ type: 'stop', reason });
     this.options.network?.removeEventListener('online', this.onOnline);
-    this.failPendingJoins(new SignalingError('stopped', 'The connection was closed.'));
+    this.failPendingJoins(new SignalingError('stopped', i18next.t('call:errors.closed')));
   }
 
   on(listener: (frame: ServerFrame) => void): () => void {
@@ -220,7 +221,7 @@ export class SignalingClient {
     this.link = state;
     for (const command of commands) this.run(command);
     if (state.phase === 'failed' && before.phase !== 'failed') {
-      this.failPendingJoins(new SignalingError('unreachable', 'Cannot reach DermaFollow.'));
+      this.failPendingJoins(new SignalingError('unreachable', i18next.t('call:errors.unreachable')));
     }
     if (state !== before) for (const listener of this.stateListeners) listener(state);
   }
@@ -359,12 +360,17 @@ export class SignalingClient {
   }
 
   private receive(text: string): void {
+    // Any frame proves the socket alive, not only the pong (even one we cannot read, such as the
+    // gateway's "Internal server error"). The server answers one socket's frames in order, so a
+    // ping sent behind a burst of candidates can wait seconds for its pong on a loaded server while
+    // frames keep arriving; declaring that socket dead made everyone renegotiate and loaded the
+    // server further.
+    this.cancelPongWait?.();
+    this.cancelPongWait = null;
     const frame = parseServerFrame(text);
     if (frame === null) return;
     switch (frame.type) {
       case 'pong':
-        this.cancelPongWait?.();
-        this.cancelPongWait = null;
         if (typeof frame.ts === 'number') this.lastPingRttMs = this.options.now() - frame.ts;
         break;
       case 'joined':

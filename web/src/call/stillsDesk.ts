@@ -6,6 +6,7 @@
 import type { ApiClient } from '../api/client.ts';
 import { ApiError } from '../api/client.ts';
 import { uploadPhoto } from '../api/photos.ts';
+import { i18next } from '../i18n/index.ts';
 import type { CallLogger, PeerEntry, StillEntry, StillRequest } from './callTypes.ts';
 import type { LocalMedia } from './media.ts';
 import { newMessageId, type PeerMessage, type StillStatus } from './messages.ts';
@@ -114,7 +115,7 @@ export class StillsDesk {
     const patient = [...this.options.peers()].find((peer) => peer.info.role === 'patient');
     const id = newMessageId();
     if (patient === undefined || !patient.link.sendMessage({ t: 'still.request', id, bodySite })) {
-      this.options.setError('The patient is not connected, so no photo can be requested right now.');
+      this.options.setError(i18next.t('call:still.patientAway'));
       return false;
     }
     this.dispatch({ type: 'asked', id, bodySite, by: this.options.participantId(), at: Date.now() });
@@ -125,7 +126,7 @@ export class StillsDesk {
     const request = this.state.request;
     if (request === null) return;
     this.dispatch({ type: 'requestDismissed' });
-    this.sendStatus(request.id, 'failed', { message: 'The patient declined the photo for now.' });
+    this.sendStatus(request.id, 'failed', { message: i18next.t('call:still.declined') });
   }
 
   /** A still message from a peer; false when it is not one. */
@@ -167,7 +168,7 @@ export class StillsDesk {
     const { media } = this.options;
     const track = media.videoTrack;
     if (caseId === null || track === null || media.cameraOff) {
-      update('failed', { message: 'Switch your camera on to take a photo.' });
+      update('failed', { message: i18next.t('call:still.cameraOff') });
       return;
     }
     update('capturing');
@@ -175,7 +176,7 @@ export class StillsDesk {
       const still = await captureStill(track);
       if (stillTooSmall(still.width, still.height)) {
         update('failed', {
-          message: `This camera gives only ${still.width} x ${still.height} pixels; photos need at least 800 x 600. Use the phone's main camera.`,
+          message: i18next.t('call:still.tooSmall', { width: still.width, height: still.height }),
         });
         return;
       }
@@ -196,7 +197,7 @@ export class StillsDesk {
       else if (result.outcome === 'rejected') update('rejected', { photoId: result.photoId, message: result.rejection.message });
       else update('processing', { photoId: result.photoId, message: result.message });
     } catch (error) {
-      update('failed', { message: error instanceof ApiError ? error.message : 'The photo could not be taken. Please try again.' });
+      update('failed', { message: error instanceof ApiError ? error.message : i18next.t('call:still.notTaken') });
       this.options.log('still failed', error);
     }
   }

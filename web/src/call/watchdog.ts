@@ -5,7 +5,7 @@
 
 import { LADDER, type AdaptationDecision } from './adaptation.ts';
 import type { CallLogger, PeerEntry } from './callTypes.ts';
-import { iceReducer, type IceCommand, type IceEvent } from './reconnect.ts';
+import { iceReducer, type IceCommand, type IceEvent, type IceState } from './reconnect.ts';
 import type { SignalingClient } from './signaling.ts';
 import { inboundBytes, statsList } from './stats.ts';
 
@@ -14,6 +14,24 @@ export const WATCHDOG_INTERVAL_MS = 500;
 export const STALL_MS = 1200;
 /** A peer away this long past the time it could resume in is gone. */
 export const AWAY_GRACE_MS = 5000;
+
+/** How long the connect timeout waits for a first offer/answer to complete (see holdConnectClock). */
+export const NEGOTIATION_GRACE_MS = 15_000;
+
+/**
+ * The ICE state with the connect timeout's clock held at `now` while the first offer/answer is not
+ * complete, for up to NEGOTIATION_GRACE_MS after the peer connection was made. The timeout (6 s) is
+ * for candidates lost once both sides have each other's description; before that there is nothing
+ * ICE could have done. Counted from the connection's creation, it fired in a four-person start on a
+ * busy machine (the newcomer's notice reached two members 3 s late, then a glare round), and the
+ * restart cost a whole extra offer/answer: ~7 s more to connect. Past the grace the timeout runs
+ * again, so an offer or answer lost on the way is still recovered (the restart re-sends an offer
+ * that is still waiting, see PeerLink.restartIce).
+ */
+export function holdConnectClock(ice: IceState, negotiated: boolean, createdAt: number, now: number): IceState {
+  const hold = ice.phase === 'new' && !negotiated && now - createdAt < NEGOTIATION_GRACE_MS;
+  return hold ? { ...ice, since: now } : ice;
+}
 
 export type StallCheck = 'flowing' | 'resumed' | 'stalled' | 'unchanged';
 
@@ -88,6 +106,7 @@ export class Watchdog {
       if (peer.ice.phase !== 'connected' && (actual === 'connected' || actual === 'completed')) {
         this.iceEvent(peer, { type: 'iceState', state: actual, now });
       }
+      peer.ice = holdConnectClock(peer.ice, peer.link.negotiated, peer.createdAt, now);
       this.iceEvent(peer, { type: 'tick', now });
       if (awayTooLong(peer, now)) {
         this.options.removePeer(peer.info.participantId);
@@ -127,7 +146,7 @@ export class Watchdog {
     if (command.type !== 'restartIce') return;
     if (!peer.link.polite) {
       this.options.log(`ICE restart towards ${peer.info.participantId}`);
-      void peer.link.restartIce();
+      peer.link.restartIce();
     } else {
       // The impolite side does the restart; ask it to.
       this.options.signaling.relay({ action: 'iceRestart', to: peer.info.participantId });

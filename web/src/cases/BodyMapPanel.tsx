@@ -1,4 +1,5 @@
 import { useState, type FormEvent, type KeyboardEvent, type MouseEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { BodySite, BodyView, Lesion } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
@@ -35,10 +36,11 @@ interface Props {
 
 /** Pick a body site on the front or back figure, see the case's lesions, pin a new one. */
 export function BodyMapPanel({ caseId, sites, lesions, selection, onSelect, onLesionAdded, onPhotograph }: Props) {
+  const { t } = useTranslation('cases');
   const [view, setView] = useState<BodyView>(selection?.view ?? 'front');
   const lesionList = lesions.data ?? [];
 
-  if (sites === undefined) return <Loading label="Loading the body map…" />;
+  if (sites === undefined) return <Loading label={t('bodyMap.loading')} />;
   const allowed = new Set(sites.map((site) => site.id));
 
   const pick = (pickedView: BodyView, bodySite: string, point: UnitPoint | null) => {
@@ -57,8 +59,8 @@ export function BodyMapPanel({ caseId, sites, lesions, selection, onSelect, onLe
 
   return (
     <div className="body-map" data-testid="body-map">
-      <p className="hint">Tap where the skin problem is. Photos and scores follow each spot over time.</p>
-      <div className="segmented" role="group" aria-label="Side of the body">
+      <p className="hint">{t('bodyMap.hint')}</p>
+      <div className="segmented" role="group" aria-label={t('bodyMap.side')}>
         {VIEWS.map((candidate) => (
           <button
             key={candidate}
@@ -90,17 +92,17 @@ export function BodyMapPanel({ caseId, sites, lesions, selection, onSelect, onLe
       </div>
 
       <label className="field">
-        <span className="field__label">Or choose the site from a list</span>
+        <span className="field__label">{t('bodyMap.fromList')}</span>
         <select
           className="field__input"
           data-testid="body-site-select"
           value={selection?.bodySite ?? ''}
           onChange={(event) => pickFromList(event.target.value)}
         >
-          <option value="">Choose a body site…</option>
+          <option value="">{t('bodyMap.chooseSite')}</option>
           {sites.map((site) => (
             <option key={site.id} value={site.id}>
-              {site.label}
+              {siteLabel(sites, site.id)}
             </option>
           ))}
         </select>
@@ -118,11 +120,11 @@ export function BodyMapPanel({ caseId, sites, lesions, selection, onSelect, onLe
         />
       )}
 
-      <h3>Spots followed on this case</h3>
+      <h3>{t('bodyMap.spotsTitle')}</h3>
       {lesions.error !== null && <ErrorBanner error={lesions.error} onRetry={() => void lesions.refetch()} />}
-      {lesions.data === undefined && lesions.isFetching && <Loading label="Loading spots…" />}
+      {lesions.data === undefined && lesions.isFetching && <Loading label={t('bodyMap.loadingSpots')} />}
       {lesions.data !== undefined && lesionList.length === 0 && (
-        <p className="empty">No spot marked yet. Tap the figure, then “Mark this spot”.</p>
+        <p className="empty">{t('bodyMap.noSpots')}</p>
       )}
       {lesionList.length > 0 && (
         <ul className="lesion-list" data-testid="lesion-list">
@@ -139,9 +141,11 @@ export function BodyMapPanel({ caseId, sites, lesions, selection, onSelect, onLe
                   onSelect(selectLesion(lesion));
                 }}
               >
-                <span className="lesion-list__label">{lesion.label}</span>
+                <span className="lesion-list__label" translate="no">
+                  {lesion.label}
+                </span>
                 <span className="lesion-list__meta">
-                  {siteLabel(sites, lesion.bodySite)} · {viewLabel(lesion.view)} · since {formatDate(lesion.createdAt)}
+                  {siteLabel(sites, lesion.bodySite)} · {viewLabel(lesion.view)} · {t('bodyMap.since', { date: formatDate(lesion.createdAt) })}
                 </span>
               </button>
             </li>
@@ -171,8 +175,8 @@ function BodyFigure({
   onPick: (bodySite: string, point: UnitPoint) => void;
   onPickLesion: (lesion: Lesion) => void;
 }) {
+  const { t } = useTranslation('cases');
   const shapes = drawableSites(view, sites);
-  const labels = new Map(sites.map((site) => [site.id, site.label]));
 
   const onClick = (event: MouseEvent<SVGSVGElement>) => {
     const point = pointerToUnit(event.currentTarget, event.clientX, event.clientY);
@@ -196,7 +200,7 @@ function BodyFigure({
         className="body-figure__svg"
         viewBox={`0 0 ${FIGURE.width} ${FIGURE.height}`}
         role="group"
-        aria-label={`Body, ${view} view`}
+        aria-label={t(view === 'front' ? 'bodyMap.figure.front' : 'bodyMap.figure.back')}
         data-testid={`body-figure-${view}`}
         onClick={onClick}
       >
@@ -206,7 +210,7 @@ function BodyFigure({
             key={siteId}
             shape={shape}
             className={`body-site${selection?.bodySite === siteId ? ' body-site--selected' : ''}`}
-            label={labels.get(siteId) ?? siteId}
+            label={siteLabel(sites, siteId)}
             testId={`body-site-${view}-${siteId}`}
             onKeyDown={(event) => onKey(event, siteId)}
           />
@@ -220,7 +224,7 @@ function BodyFigure({
               className={`lesion-pin${selected ? ' lesion-pin--selected' : ''}`}
               role="button"
               tabIndex={0}
-              aria-label={`Spot: ${lesion.label}`}
+              aria-label={t('bodyMap.pin', { label: lesion.label })}
               data-testid="lesion-pin"
               data-lesion-id={lesion.lesionId}
               onClick={(event) => {
@@ -314,6 +318,7 @@ function SelectionCard({
   onLesionAdded: () => void;
   onPhotograph: () => void;
 }) {
+  const { t } = useTranslation('cases');
   const { api } = useServices();
   const [label, setLabel] = useState('');
   const [saving, setSaving] = useState(false);
@@ -323,7 +328,7 @@ function SelectionCard({
   const addLesion = async (event: FormEvent) => {
     event.preventDefault();
     const point = selection.point ?? siteCenter(selection.view, selection.bodySite) ?? { x: 0.5, y: 0.5 };
-    const name = label.trim() || `${siteLabel(sites, selection.bodySite)} spot`;
+    const name = label.trim() || t('bodyMap.defaultSpotName', { site: siteLabel(sites, selection.bodySite) });
     setSaving(true);
     setError(null);
     try {
@@ -353,28 +358,30 @@ function SelectionCard({
         {lesion !== undefined && (
           <>
             {' · '}
-            <span data-testid="body-map-selected-lesion">{lesion.label}</span>
+            <span data-testid="body-map-selected-lesion" translate="no">
+              {lesion.label}
+            </span>
           </>
         )}
       </p>
       <button type="button" className="button button--primary button--block" data-testid="body-map-to-photos" onClick={onPhotograph}>
-        Photograph this {lesion !== undefined ? 'spot' : 'site'}
+        {lesion !== undefined ? t('bodyMap.photographSpot') : t('bodyMap.photographSite')}
       </button>
       {lesion === undefined && (
         <form className="selection-card__form" onSubmit={(event) => void addLesion(event)}>
           <label className="field">
-            <span className="field__label">Name for this spot (optional)</span>
+            <span className="field__label">{t('bodyMap.spotName')}</span>
             <input
               className="field__input"
               data-testid="lesion-label"
               value={label}
               maxLength={80}
-              placeholder="e.g. plaque on the elbow"
+              placeholder={t('bodyMap.spotPlaceholder')}
               onChange={(event) => setLabel(event.target.value)}
             />
           </label>
           <button type="submit" className="button button--secondary button--block" disabled={saving} data-testid="lesion-add">
-            {saving ? 'Saving…' : 'Mark this spot'}
+            {saving ? t('bodyMap.saving') : t('bodyMap.markSpot')}
           </button>
           <ActionError error={error} testId="lesion-error" />
         </form>

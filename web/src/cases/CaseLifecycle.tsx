@@ -2,6 +2,7 @@
 // that a closed case takes nothing new (the API refuses uploads, visits and scores with case_closed).
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
 import type { Case } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { queryKeys } from '../data/index.ts';
@@ -14,6 +15,7 @@ interface Props {
 }
 
 export function CaseLifecycle({ clinicalCase, assignedDoctorId }: Props) {
+  const { t } = useTranslation('cases');
   const { api } = useServices();
   const queryClient = useQueryClient();
   const change = useMutation({
@@ -29,8 +31,7 @@ export function CaseLifecycle({ clinicalCase, assignedDoctorId }: Props) {
     <section className="case-lifecycle" data-testid="case-lifecycle" data-status={clinicalCase.status}>
       {closed && (
         <p className="notice notice--closed" data-testid="case-closed-notice" role="status">
-          This case is closed. Its record stays readable; new photos, scores and video visits need it reopened
-          {assignedDoctorId === null ? ' by your doctor.' : '.'}
+          {assignedDoctorId === null ? t('lifecycle.closedPatient') : t('lifecycle.closedDoctor')}
         </p>
       )}
       {assignedDoctorId !== null && (
@@ -41,7 +42,7 @@ export function CaseLifecycle({ clinicalCase, assignedDoctorId }: Props) {
           disabled={change.isPending}
           onClick={() => change.mutate(closed)}
         >
-          {change.isPending ? 'Saving…' : closed ? 'Reopen the case' : 'Close the case'}
+          {change.isPending ? t('lifecycle.saving') : closed ? t('lifecycle.reopen') : t('lifecycle.close')}
         </button>
       )}
       {change.error !== null && <ErrorBanner error={change.error} />}

@@ -1,4 +1,5 @@
 import { useCallback, useState, type KeyboardEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import type { Case, Role } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
@@ -12,13 +13,7 @@ import './cases.css';
 import { TimelinePanel } from './TimelinePanel.tsx';
 import { useBodySites, useCaseChanged, useLesions } from './useCaseData.ts';
 
-const TABS = [
-  { id: 'body', label: 'Body map' },
-  { id: 'photos', label: 'Photos' },
-  { id: 'timeline', label: 'Timeline' },
-  { id: 'compare', label: 'Compare' },
-  { id: 'scores', label: 'Scores' },
-] as const;
+const TABS = [{ id: 'body' }, { id: 'photos' }, { id: 'timeline' }, { id: 'compare' }, { id: 'scores' }] as const;
 
 export type CaseTab = (typeof TABS)[number]['id'];
 
@@ -31,6 +26,7 @@ function isTab(value: string | null): value is CaseTab {
  * and scores. The open tab lives in the address (`?tab=`), so reloading or sharing a link keeps it.
  */
 export function CaseTracking({ clinicalCase, role }: { clinicalCase: Case; role: Role }) {
+  const { t } = useTranslation('cases');
   const caseId = clinicalCase.caseId;
   const [params, setParams] = useSearchParams();
   const requested = params.get('tab');
@@ -68,8 +64,8 @@ export function CaseTracking({ clinicalCase, role }: { clinicalCase: Case; role:
   };
 
   return (
-    <section className="tracking" aria-label="Case follow-up" data-testid="case-tracking">
-      <div className="tabs" role="tablist" aria-label="Case follow-up" data-testid="case-tabs">
+    <section className="tracking" aria-label={t('tracking.label')} data-testid="case-tracking">
+      <div className="tabs" role="tablist" aria-label={t('tracking.label')} data-testid="case-tabs">
         {TABS.map((entry) => (
           <button
             key={entry.id}
@@ -84,7 +80,7 @@ export function CaseTracking({ clinicalCase, role }: { clinicalCase: Case; role:
             onClick={() => openTab(entry.id)}
             onKeyDown={onTabKey}
           >
-            {entry.label}
+            {t(`tracking.tab.${entry.id}`)}
           </button>
         ))}
       </div>

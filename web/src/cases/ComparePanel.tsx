@@ -1,10 +1,11 @@
 import { useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { BodySite, Lesion, Photo, Score } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { formatDate, formatDateTime } from '../format.ts';
 import { byCaptureTime, defaultPair, describeOffset, nearestScores } from './compare.ts';
-import { bandLabel, SHORT_LABELS } from './scorePreview.ts';
+import { bandLabel, shortLabel } from './scorePreview.ts';
 import type { SiteSelection } from './selection.ts';
 import { siteLabel } from './siteLabels.ts';
 import { usePhotoList, useScores } from './useCaseData.ts';
@@ -25,6 +26,7 @@ function subjectKey(subject: Subject | null): string {
 
 /** Two photos of the same site or spot, side by side and overlaid, with dates and nearby scores. */
 export function ComparePanel({ caseId, sites, lesions, selection }: Props) {
+  const { t } = useTranslation('cases');
   // Sites that have photos, to offer only what can be compared.
   const allPhotos = usePhotoList(caseId, { limit: 100 });
   const photographedSites = useMemo(
@@ -57,31 +59,32 @@ export function ComparePanel({ caseId, sites, lesions, selection }: Props) {
   return (
     <div className="compare" data-testid="compare">
       <label className="field">
-        <span className="field__label">Compare photos of</span>
+        <span className="field__label">{t('compare.subject')}</span>
         <select
           className="field__input"
           data-testid="compare-subject"
           value={subjectKey(subject)}
           onChange={(event) => onSubject(event.target.value)}
         >
-          {subject === null && <option value="">Choose a site…</option>}
+          {subject === null && <option value="">{t('compare.chooseSite')}</option>}
           {subject !== null &&
             !photographedSites.includes(subject.id) &&
             !photoLesions.some((lesion) => lesion.lesionId === subject.id) && (
-              <option value={subjectKey(subject)}>
+              <option value={subjectKey(subject)} translate={subject.kind === 'lesion' ? 'no' : undefined}>
                 {subject.kind === 'site'
                   ? siteLabel(sites, subject.id)
-                  : (lesions.find((lesion) => lesion.lesionId === subject.id)?.label ?? 'This spot')}
+                  : (lesions.find((lesion) => lesion.lesionId === subject.id)?.label ?? t('compare.thisSpot'))}
               </option>
             )}
           {photographedSites.map((site) => (
             <option key={site} value={`site:${site}`}>
-              {siteLabel(sites, site)} (all photos)
+              {t('compare.siteAll', { site: siteLabel(sites, site) })}
             </option>
           ))}
           {photoLesions.map((lesion) => (
-            <option key={lesion.lesionId} value={`lesion:${lesion.lesionId}`}>
-              Spot: {lesion.label} ({siteLabel(sites, lesion.bodySite)})
+            // The spot's name is typed by people: the option holds data.
+            <option key={lesion.lesionId} value={`lesion:${lesion.lesionId}`} translate="no">
+              {t('compare.spot', { label: lesion.label, site: siteLabel(sites, lesion.bodySite) })}
             </option>
           ))}
         </select>
@@ -96,8 +99,8 @@ export function ComparePanel({ caseId, sites, lesions, selection }: Props) {
           }}
         />
       )}
-      {subject !== null && photos.data === undefined && photos.isFetching && <Loading label="Loading photos…" />}
-      {subject === null && allPhotos.data !== undefined && <p className="empty">No photo on this case yet.</p>}
+      {subject !== null && photos.data === undefined && photos.isFetching && <Loading label={t('compare.loading')} />}
+      {subject === null && allPhotos.data !== undefined && <p className="empty">{t('compare.noPhoto')}</p>}
       {subject !== null && photos.data !== undefined && (
         <PhotoPair
           key={subjectKey(subject)}
@@ -122,6 +125,7 @@ function PhotoPair({
   sites: BodySite[] | undefined;
   onBroken: () => void;
 }) {
+  const { t } = useTranslation('cases');
   const ordered = useMemo(() => byCaptureTime(photos), [photos]);
   const initial = defaultPair(ordered);
   const [leftId, setLeftId] = useState<string | null>(initial?.[0] ?? null);
@@ -131,7 +135,7 @@ function PhotoPair({
   if (ordered.length < 2) {
     return (
       <p className="empty" data-testid="compare-needs-two">
-        Two photos of the same site are needed to compare. Take another photo at the next check-up.
+        {t('compare.needsTwo')}
       </p>
     );
   }
@@ -155,15 +159,15 @@ function PhotoPair({
   return (
     <>
       <div className="compare__pickers">
-        {picker('Earlier photo', 'compare-left', left, setLeftId)}
-        {picker('Later photo', 'compare-right', right, setRightId)}
+        {picker(t('compare.earlier'), 'compare-left', left, setLeftId)}
+        {picker(t('compare.later'), 'compare-right', right, setRightId)}
       </div>
 
-      <h3>Side by side</h3>
+      <h3>{t('compare.sideBySide')}</h3>
       <div className="compare__side-by-side" data-testid="compare-side-by-side">
         {[left, right].map((photo, index) => (
           <figure key={`${index}-${photo.photoId}`} className="compare__figure" data-testid="compare-photo" data-photo-id={photo.photoId}>
-            <img src={photo.urls.display} alt={`${siteLabel(sites, photo.bodySite)}, ${formatDate(photo.capturedAt)}`} onError={onBroken} />
+            <img src={photo.urls.display} alt={t('compare.photoAlt', { site: siteLabel(sites, photo.bodySite), date: formatDate(photo.capturedAt) })} onError={onBroken} />
             <figcaption>
               <strong data-testid="compare-date">{formatDateTime(photo.capturedAt)}</strong>
               <NearScores scores={scores} at={photo.capturedAt} />
@@ -172,13 +176,13 @@ function PhotoPair({
         ))}
       </div>
 
-      <h3>Overlay</h3>
+      <h3>{t('compare.overlay')}</h3>
       <div className="compare__overlay" data-testid="compare-overlay">
-        <img className="compare__overlay-base" src={left.urls.display} alt={`Earlier: ${formatDate(left.capturedAt)}`} onError={onBroken} />
+        <img className="compare__overlay-base" src={left.urls.display} alt={t('compare.earlierAlt', { date: formatDate(left.capturedAt) })} onError={onBroken} />
         <img
           className="compare__overlay-top"
           src={right.urls.display}
-          alt={`Later: ${formatDate(right.capturedAt)}`}
+          alt={t('compare.laterAlt', { date: formatDate(right.capturedAt) })}
           style={{ opacity: opacity / 100 }}
           data-testid="compare-overlay-top"
           onError={onBroken}
@@ -186,7 +190,7 @@ function PhotoPair({
       </div>
       <label className="field">
         <span className="field__label">
-          {formatDate(left.capturedAt)} ← → {formatDate(right.capturedAt)} · later photo {opacity}%
+          {t('compare.opacityCaption', { from: formatDate(left.capturedAt), to: formatDate(right.capturedAt), opacity })}
         </span>
         <input
           type="range"
@@ -195,7 +199,7 @@ function PhotoPair({
           step={1}
           value={opacity}
           className="range"
-          aria-label="Opacity of the later photo"
+          aria-label={t('compare.opacity')}
           data-testid="compare-opacity"
           onChange={(event) => setOpacity(Number(event.target.value))}
         />
@@ -205,13 +209,14 @@ function PhotoPair({
 }
 
 function NearScores({ scores, at }: { scores: Score[]; at: string }) {
+  const { t } = useTranslation('cases');
   const near = nearestScores(scores, at);
-  if (near.length === 0) return <span className="compare__scores empty">No score within 30 days</span>;
+  if (near.length === 0) return <span className="compare__scores empty">{t('compare.noScoreNear')}</span>;
   return (
     <ul className="compare__scores" data-testid="compare-scores">
       {near.map(({ score, offsetDays }) => (
         <li key={score.scoreId}>
-          {SHORT_LABELS[score.instrument]} {score.total}
+          {shortLabel(score.instrument)} {score.total}
           {score.band ? ` (${bandLabel(score.band)})` : ''} · {describeOffset(offsetDays)}
         </li>
       ))}

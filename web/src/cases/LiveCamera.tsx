@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { Photo } from '../api/types.ts';
 import { queryKeys } from '../data/index.ts';
 import { useServices } from '../services.tsx';
@@ -21,13 +22,18 @@ export function LiveCamera({
   onCapture: (blob: Blob) => void;
   onClose: () => void;
 }) {
+  const { t } = useTranslation('cases');
   const video = useRef<HTMLVideoElement>(null);
-  const [openError, setCameraError] = useState<string | null>(null);
+  // The problem by kind, put in words when shown (the language can change while the camera is open).
+  const [openError, setCameraError] = useState<'denied' | 'failed' | 'notTaken' | { message: string } | null>(null);
   // Known before anything runs (plain http on a phone, an old browser), so not an effect's finding.
+  const problem = navigator.mediaDevices?.getUserMedia === undefined ? 'unsupported' : openError;
   const cameraError =
-    navigator.mediaDevices?.getUserMedia === undefined
-      ? 'This browser cannot open the camera here. Use "Take a photo" instead.'
-      : openError;
+    problem === null
+      ? null
+      : typeof problem === 'object'
+        ? problem.message
+        : t(`camera.${problem}`);
   const [ready, setReady] = useState(false);
   const [opacity, setOpacity] = useState(35);
   const [showGhost, setShowGhost] = useState(true);
@@ -58,11 +64,7 @@ export function LiveCamera({
         (error: unknown) => {
           if (cancelled) return;
           const denied = error instanceof DOMException && error.name === 'NotAllowedError';
-          setCameraError(
-            denied
-              ? 'Camera access was refused. Allow the camera for this site in the browser settings, or use "Take a photo".'
-              : 'The camera could not be opened. Use "Take a photo" instead.',
-          );
+          setCameraError(denied ? 'denied' : 'failed');
         },
       );
     return () => {
@@ -76,7 +78,7 @@ export function LiveCamera({
     try {
       onCapture(await captureVideoFrame(video.current));
     } catch (error) {
-      setCameraError(error instanceof Error ? error.message : 'The photo could not be taken.');
+      setCameraError(error instanceof Error ? { message: error.message } : 'notTaken');
     }
   };
 
@@ -111,10 +113,10 @@ export function LiveCamera({
         <div className="live-camera__controls">
           <label className="field field--inline">
             <input type="checkbox" checked={showGhost} onChange={(event) => setShowGhost(event.target.checked)} />
-            <span>Show the last photo as a guide</span>
+            <span>{t('camera.showGhost')}</span>
           </label>
           <label className="field">
-            <span className="field__label">Guide opacity: {opacity}%</span>
+            <span className="field__label">{t('camera.ghostOpacity', { opacity })}</span>
             <input
               type="range"
               min={0}
@@ -128,7 +130,7 @@ export function LiveCamera({
           </label>
         </div>
       ) : (
-        <p className="hint">No earlier photo of this spot: this one will guide the next.</p>
+        <p className="hint">{t('camera.noGhost')}</p>
       )}
       <div className="live-camera__actions">
         <button
@@ -138,10 +140,10 @@ export function LiveCamera({
           data-testid="live-capture"
           onClick={() => void takePhoto()}
         >
-          Take photo
+          {t('camera.take')}
         </button>
         <button type="button" className="button button--secondary" onClick={onClose} data-testid="live-close">
-          Close camera
+          {t('camera.close')}
         </button>
       </div>
     </div>

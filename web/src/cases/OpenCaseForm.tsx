@@ -3,6 +3,7 @@
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import type { Person } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
@@ -14,6 +15,7 @@ import { useServices } from '../services.tsx';
 import { useBodySites } from './useCaseData.ts';
 
 export function OpenCaseForm({ onClose }: { onClose: () => void }) {
+  const { t } = useTranslation('cases');
   const { api } = useServices();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
@@ -44,34 +46,34 @@ export function OpenCaseForm({ onClose }: { onClose: () => void }) {
 
   return (
     <form className="open-case" data-testid="open-case-form" onSubmit={submit} aria-labelledby="open-case-title">
-      <h2 id="open-case-title">Open a case</h2>
+      <h2 id="open-case-title">{t('openCase.title')}</h2>
       {patient === null ? (
-        <PersonPicker role="patient" label="Patient" testId="open-case-patient" onPick={setPatient} />
+        <PersonPicker role="patient" label={t('openCase.patient')} testId="open-case-patient" onPick={setPatient} />
       ) : (
         <p data-testid="open-case-patient-chosen">
-          Patient: <strong>{describePerson(patient, patient.name)}</strong>{' '}
+          {t('openCase.patientChosen')} <strong translate="no">{describePerson(patient, patient.name)}</strong>{' '}
           <button type="button" className="button button--link" onClick={() => setPatient(null)}>
-            Change
+            {t('openCase.change')}
           </button>
         </p>
       )}
       <label className="field">
-        <span>Condition</span>
+        <span>{t('openCase.condition')}</span>
         <input
           value={condition}
           maxLength={200}
           data-testid="open-case-condition"
           onChange={(event) => setCondition(event.target.value)}
-          placeholder="For example: Plaque psoriasis"
+          placeholder={t('openCase.conditionPlaceholder')}
         />
       </label>
       <fieldset className="field">
-        <legend>Body sites</legend>
+        <legend>{t('openCase.bodySites')}</legend>
         <BodySitePicker sites={sites.data?.sites} selected={bodySites} onChange={setBodySites} />
       </fieldset>
       <PersonPicker
         role="doctor"
-        label="Assign colleagues (optional)"
+        label={t('openCase.colleagues')}
         testId="open-case-doctor"
         onPick={(doctor) => setColleagues((chosen) => (chosen.some((d) => d.userId === doctor.userId) ? chosen : [...chosen, doctor]))}
       />
@@ -79,11 +81,11 @@ export function OpenCaseForm({ onClose }: { onClose: () => void }) {
         <ul className="chips" data-testid="open-case-colleagues">
           {colleagues.map((doctor) => (
             <li key={doctor.userId} className="chip">
-              {describePerson(doctor, doctor.name)}{' '}
+              <span translate="no">{describePerson(doctor, doctor.name)}</span>{' '}
               <button
                 type="button"
                 className="button button--link"
-                aria-label={`Remove ${doctor.name}`}
+                aria-label={t('openCase.remove', { name: doctor.name })}
                 onClick={() => setColleagues((chosen) => chosen.filter((d) => d.userId !== doctor.userId))}
               >
                 ×
@@ -95,10 +97,10 @@ export function OpenCaseForm({ onClose }: { onClose: () => void }) {
       {open.error !== null && <ErrorBanner error={open.error} />}
       <div className="form-actions">
         <button type="submit" className="button" data-testid="open-case-submit" disabled={!ready}>
-          {open.isPending ? 'Opening…' : 'Open the case'}
+          {open.isPending ? t('openCase.opening') : t('openCase.submit')}
         </button>
         <button type="button" className="button button--secondary" onClick={onClose}>
-          Cancel
+          {t('openCase.cancel')}
         </button>
       </div>
     </form>

@@ -1,4 +1,5 @@
 import { useState, type ChangeEvent } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import type { BodySite, Lesion, Photo, PhotoRemovalReason, PhotoSource } from '../api/types.ts';
 import { useSignedInUser } from '../auth/AuthProvider.tsx';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
@@ -8,6 +9,7 @@ import { useServices } from '../services.tsx';
 import { ActionError } from './ActionError.tsx';
 import { siteCenter, viewForSite } from './bodyMap.ts';
 import { LiveCamera } from './LiveCamera.tsx';
+import { serverRefusalMessage } from './qualityGate.ts';
 import type { SiteSelection } from './selection.ts';
 import { siteLabel } from './siteLabels.ts';
 import { usePhoto, usePhotoList } from './useCaseData.ts';
@@ -25,6 +27,7 @@ interface Props {
 
 /** Taking or choosing a photo of the selected site, and the case's photos. */
 export function PhotosPanel({ caseId, sites, lesions, selection, onSelect, onChanged, onPickOnMap }: Props) {
+  const { t } = useTranslation('cases');
   const capture = usePhotoCapture(caseId, onChanged);
   const [live, setLive] = useState(false);
   const [allSites, setAllSites] = useState(false);
@@ -67,10 +70,10 @@ export function PhotosPanel({ caseId, sites, lesions, selection, onSelect, onCha
   return (
     <div className="photos" data-testid="photos-panel">
       <section className="capture" aria-labelledby="capture-title">
-        <h3 id="capture-title">New photo</h3>
+        <h3 id="capture-title">{t('photos.newPhoto')}</h3>
         <div className="capture__target">
           <label className="field">
-            <span className="field__label">Body site</span>
+            <span className="field__label">{t('photos.bodySite')}</span>
             <select
               className="field__input"
               data-testid="photo-site"
@@ -78,17 +81,17 @@ export function PhotosPanel({ caseId, sites, lesions, selection, onSelect, onCha
               onChange={(event) => chooseSite(event.target.value)}
               disabled={busy}
             >
-              <option value="">Choose a body site…</option>
+              <option value="">{t('photos.chooseSite')}</option>
               {(sites ?? []).map((site) => (
                 <option key={site.id} value={site.id}>
-                  {site.label}
+                  {siteLabel(sites, site.id)}
                 </option>
               ))}
             </select>
           </label>
           {siteLesions.length > 0 && (
             <label className="field">
-              <span className="field__label">Spot</span>
+              <span className="field__label">{t('photos.spot')}</span>
               <select
                 className="field__input"
                 data-testid="photo-lesion"
@@ -96,9 +99,9 @@ export function PhotosPanel({ caseId, sites, lesions, selection, onSelect, onCha
                 onChange={(event) => chooseLesion(event.target.value)}
                 disabled={busy}
               >
-                <option value="">The site in general</option>
+                <option value="">{t('photos.siteInGeneral')}</option>
                 {siteLesions.map((lesion) => (
-                  <option key={lesion.lesionId} value={lesion.lesionId}>
+                  <option key={lesion.lesionId} value={lesion.lesionId} translate="no">
                     {lesion.label}
                   </option>
                 ))}
@@ -107,18 +110,18 @@ export function PhotosPanel({ caseId, sites, lesions, selection, onSelect, onCha
           )}
           {selection === null && (
             <p className="hint">
-              Choose the body site first, or{' '}
-              <button type="button" className="link-button" onClick={onPickOnMap}>
-                tap it on the body map
-              </button>
-              .
+              <Trans
+                t={t}
+                i18nKey="photos.chooseFirst"
+                components={{ mapLink: <button type="button" className="link-button" onClick={onPickOnMap} /> }}
+              />
             </p>
           )}
         </div>
 
         <div className="capture__actions">
           <label className={`button button--primary file-button${target === null || busy ? ' is-disabled' : ''}`}>
-            Take a photo
+            {t('photos.takePhoto')}
             <input
               type="file"
               accept="image/*"
@@ -130,7 +133,7 @@ export function PhotosPanel({ caseId, sites, lesions, selection, onSelect, onCha
             />
           </label>
           <label className={`button button--secondary file-button${target === null || busy ? ' is-disabled' : ''}`}>
-            Choose from gallery
+            {t('photos.gallery')}
             <input
               type="file"
               accept="image/*"
@@ -147,13 +150,10 @@ export function PhotosPanel({ caseId, sites, lesions, selection, onSelect, onCha
             disabled={target === null || busy}
             onClick={() => setLive(true)}
           >
-            Camera with framing guide
+            {t('photos.liveCamera')}
           </button>
         </div>
-        <p className="hint">
-          Good light, no flash, 15-30 cm from the skin, the whole spot in the frame. Photos need at least
-          800 x 600 pixels.
-        </p>
+        <p className="hint">{t('photos.advice')}</p>
 
         {live && target !== null && (
           <LiveCamera caseId={caseId} target={target} onCapture={onCaptured} onClose={() => setLive(false)} />
@@ -165,7 +165,7 @@ export function PhotosPanel({ caseId, sites, lesions, selection, onSelect, onCha
       <section aria-labelledby="photo-list-title">
         <div className="section-heading">
           <h3 id="photo-list-title">
-            {filterSite === undefined ? 'All photos' : `Photos of ${siteLabel(sites, filterSite)}`}
+            {filterSite === undefined ? t('photos.allPhotos') : t('photos.photosOf', { site: siteLabel(sites, filterSite) })}
           </h3>
           {selection !== null && (
             <button
@@ -174,13 +174,13 @@ export function PhotosPanel({ caseId, sites, lesions, selection, onSelect, onCha
               data-testid="photo-filter-toggle"
               onClick={() => setAllSites((value) => !value)}
             >
-              {allSites ? 'Only this site' : 'All sites'}
+              {allSites ? t('photos.onlyThisSite') : t('photos.allSites')}
             </button>
           )}
         </div>
         {photos.error !== null && <ErrorBanner error={photos.error} onRetry={() => void photos.refetch()} />}
-        {photos.data === undefined && photos.isFetching && <Loading label="Loading photos…" />}
-        {photos.data !== undefined && photos.data.length === 0 && <p className="empty">No photo yet.</p>}
+        {photos.data === undefined && photos.isFetching && <Loading label={t('photos.loading')} />}
+        {photos.data !== undefined && photos.data.length === 0 && <p className="empty">{t('photos.noPhoto')}</p>}
         {photos.data !== undefined && photos.data.length > 0 && (
           <ul className="photo-grid" data-testid="photo-list">
             {photos.data.map((photo) => (
@@ -213,23 +213,24 @@ export function PhotosPanel({ caseId, sites, lesions, selection, onSelect, onCha
 }
 
 function CaptureStatus({ state, onDismiss }: { state: CaptureState; onDismiss: () => void }) {
+  const { t } = useTranslation('cases');
   switch (state.phase) {
     case 'idle':
       return null;
     case 'checking':
       return (
         <p className="capture-status" role="status" data-testid="photo-checking">
-          Checking the photo…
+          {t('photos.checking')}
         </p>
       );
     case 'refused':
       return (
         <div className="capture-status capture-status--refused" role="alert" data-testid="photo-gate-message" data-code={state.code}>
-          <p className="capture-status__title">Please take this photo again</p>
+          <p className="capture-status__title">{t('photos.takeAgain')}</p>
           <p>{state.message}</p>
-          <p className="hint">Checked on this device; nothing was sent.</p>
+          <p className="hint">{t('photos.checkedHere')}</p>
           <button type="button" className="button button--small" onClick={onDismiss}>
-            OK
+            {t('photos.ok')}
           </button>
         </div>
       );
@@ -243,8 +244,8 @@ function CaptureStatus({ state, onDismiss }: { state: CaptureState; onDismiss: (
       return (
         <div className="capture-status" role="status" aria-live="polite" data-testid="photo-upload-progress" data-phase={progress.phase}>
           <p>
-            {sending ? 'Sending the photo…' : 'Sent. The photo is being checked…'}
-            {state.converted && ' (converted to JPEG)'}
+            {sending ? t('photos.sending') : t('photos.sentChecking')}
+            {state.converted && ` ${t('photos.converted')}`}
           </p>
           <progress
             className="capture-status__bar"
@@ -264,8 +265,8 @@ function CaptureStatus({ state, onDismiss }: { state: CaptureState; onDismiss: (
       if (result.outcome === 'accepted') {
         return (
           <div className="capture-status capture-status--accepted" role="status" data-testid="photo-upload-status" data-outcome="accepted" data-photo-id={result.photoId}>
-            <p className="capture-status__title">Photo accepted</p>
-            <p>It is now part of your case.</p>
+            <p className="capture-status__title">{t('photos.accepted')}</p>
+            <p>{t('photos.partOfCase')}</p>
           </div>
         );
       }
@@ -279,14 +280,14 @@ function CaptureStatus({ state, onDismiss }: { state: CaptureState; onDismiss: (
             data-code={result.rejection.code}
             data-photo-id={result.photoId}
           >
-            <p className="capture-status__title">The photo was not accepted and has been deleted</p>
-            <p>{result.rejection.message}</p>
+            <p className="capture-status__title">{t('photos.rejected')}</p>
+            <p>{serverRefusalMessage(result.rejection.code, result.rejection.message)}</p>
           </div>
         );
       }
       return (
         <div className="capture-status" role="status" data-testid="photo-upload-status" data-outcome="timeout">
-          <p>{result.message}</p>
+          <p>{t('photos.stillChecking')}</p>
         </div>
       );
     }
@@ -312,6 +313,7 @@ function PhotoTile({
   onOpen: () => void;
   onBroken: () => void;
 }) {
+  const { t } = useTranslation('cases');
   const lesion = lesions.find((candidate) => candidate.lesionId === photo.lesionId);
   return (
     <li className="photo-tile" data-testid="photo-item" data-photo-id={photo.photoId} data-body-site={photo.bodySite}>
@@ -319,12 +321,12 @@ function PhotoTile({
         <img
           className="photo-tile__image"
           src={photo.urls.thumb}
-          alt={`Photo of ${siteLabel(sites, photo.bodySite)}, ${formatDateTime(photo.capturedAt)}`}
+          alt={t('photos.tileAlt', { site: siteLabel(sites, photo.bodySite), date: formatDateTime(photo.capturedAt) })}
           loading="lazy"
           onError={onBroken}
         />
         <span className="photo-tile__caption">
-          <span>{lesion !== undefined ? lesion.label : siteLabel(sites, photo.bodySite)}</span>
+          {lesion !== undefined ? <span translate="no">{lesion.label}</span> : <span>{siteLabel(sites, photo.bodySite)}</span>}
           <span className="photo-tile__date">{formatDateTime(photo.capturedAt)}</span>
         </span>
       </button>
@@ -346,6 +348,7 @@ function PhotoViewer({
   onClose: () => void;
   onRemoved: () => void;
 }) {
+  const { t } = useTranslation('cases');
   const me = useSignedInUser();
   const photo = usePhoto(caseId, photoId);
   const reload = () => void photo.refetch();
@@ -353,25 +356,29 @@ function PhotoViewer({
   // for doctors: an invited colleague is told it is not theirs).
   const mayOfferRemoval = photo.data !== undefined && (photo.data.uploadedBy === me.userId || me.role === 'doctor');
   return (
-    <div className="photo-viewer" data-testid="photo-viewer" role="dialog" aria-label="Photo">
+    <div className="photo-viewer" data-testid="photo-viewer" role="dialog" aria-label={t('photos.viewer')}>
       <div className="photo-viewer__bar">
         <button type="button" className="button button--small" onClick={onClose} data-testid="photo-viewer-close">
-          Close
+          {t('photos.close')}
         </button>
         {photo.data?.urls.full !== undefined && (
           <a className="button button--small" href={photo.data.urls.full} target="_blank" rel="noreferrer">
-            Full size
+            {t('photos.fullSize')}
           </a>
         )}
       </div>
       {photo.error !== null && <ErrorBanner error={photo.error} onRetry={reload} />}
-      {photo.data === undefined && photo.isFetching && <Loading label="Loading photo…" />}
+      {photo.data === undefined && photo.isFetching && <Loading label={t('photos.loadingPhoto')} />}
       {photo.data !== undefined && (
         <figure className="photo-viewer__figure">
-          <img src={photo.data.urls.display} alt={`Photo of ${siteLabel(sites, photo.data.bodySite)}`} onError={reload} />
+          <img src={photo.data.urls.display} alt={t('photos.viewerAlt', { site: siteLabel(sites, photo.data.bodySite) })} onError={reload} />
           <figcaption>
-            {siteLabel(sites, photo.data.bodySite)} · {formatDateTime(photo.data.capturedAt)} · {photo.data.width} x{' '}
-            {photo.data.height}
+            {t('photos.viewerCaption', {
+              site: siteLabel(sites, photo.data.bodySite),
+              date: formatDateTime(photo.data.capturedAt),
+              width: photo.data.width,
+              height: photo.data.height,
+            })}
           </figcaption>
         </figure>
       )}
@@ -380,15 +387,11 @@ function PhotoViewer({
   );
 }
 
-const REMOVAL_CHOICES: { value: PhotoRemovalReason; label: string }[] = [
-  { value: 'wrong_photo', label: 'Wrong photo' },
-  { value: 'poor_quality', label: 'Blurred, dark or badly framed' },
-  { value: 'duplicate', label: 'Duplicate' },
-  { value: 'other', label: 'Other reason' },
-];
+const REMOVAL_CHOICES: readonly PhotoRemovalReason[] = ['wrong_photo', 'poor_quality', 'duplicate', 'other'];
 
 /** Removing is for good, so it takes two steps: choose why, then confirm. */
 function RemovePhoto({ caseId, photoId, onRemoved }: { caseId: string; photoId: string; onRemoved: () => void }) {
+  const { t } = useTranslation('cases');
   const { api } = useServices();
   const [asking, setAsking] = useState(false);
   const [reason, setReason] = useState<PhotoRemovalReason>('wrong_photo');
@@ -411,15 +414,15 @@ function RemovePhoto({ caseId, photoId, onRemoved }: { caseId: string; photoId: 
     return (
       <div className="photo-viewer__remove">
         <button type="button" className="button button--small button--danger" data-testid="photo-remove" onClick={() => setAsking(true)}>
-          Remove photo
+          {t('photos.remove')}
         </button>
       </div>
     );
   }
   return (
-    <div className="photo-viewer__remove" role="group" aria-label="Remove this photo" data-testid="photo-remove-confirm">
+    <div className="photo-viewer__remove" role="group" aria-label={t('photos.removeGroup')} data-testid="photo-remove-confirm">
       <label className="field">
-        <span className="field__label">Why remove it?</span>
+        <span className="field__label">{t('photos.why')}</span>
         <select
           className="field__input"
           data-testid="photo-remove-reason"
@@ -428,19 +431,19 @@ function RemovePhoto({ caseId, photoId, onRemoved }: { caseId: string; photoId: 
           onChange={(event) => setReason(event.target.value as PhotoRemovalReason)}
         >
           {REMOVAL_CHOICES.map((choice) => (
-            <option key={choice.value} value={choice.value}>
-              {choice.label}
+            <option key={choice} value={choice}>
+              {t(`photos.removal.${choice}`)}
             </option>
           ))}
         </select>
       </label>
-      <p className="hint">The photo is deleted for good. The case keeps a note that it was removed, and why.</p>
+      <p className="hint">{t('photos.removeHint')}</p>
       <div className="photo-viewer__remove-actions">
         <button type="button" className="button button--small button--danger" data-testid="photo-remove-yes" disabled={busy} onClick={() => void confirm()}>
-          {busy ? 'Removing…' : 'Remove for good'}
+          {busy ? t('photos.removing') : t('photos.removeForGood')}
         </button>
         <button type="button" className="button button--small" disabled={busy} onClick={() => setAsking(false)}>
-          Keep it
+          {t('photos.keep')}
         </button>
       </div>
       <ActionError error={error} testId="photo-remove-error" />

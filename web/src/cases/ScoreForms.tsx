@@ -1,6 +1,9 @@
 // Entry forms of the instruments. Each form holds plain components in the wire shape
 // (docs/api.md, "Scores") and reports them up; the panel previews and sends them.
+// Every question and answer is a text of the `cases` namespace by instrument and item number
+// (cases:form.dlqi.1 ... cases:form.poem.7): the server sends only codes and numbers.
 
+import { useTranslation } from 'react-i18next';
 import type { ScoreInstrument } from '../api/types.ts';
 import {
   AREA_LABELS,
@@ -9,11 +12,11 @@ import {
   EASI_SIGNS,
   IGA_LABELS,
   PASI_SIGNS,
-  REGION_LABELS,
   REGIONS,
   bandLabel,
   emptyEasi,
   emptyPasi,
+  regionLabel,
   type DlqiAnswer,
   type EasiComponents,
   type PasiComponents,
@@ -60,15 +63,8 @@ export function ScoreForm({ instrument, ...props }: FormProps & { instrument: Sc
   }
 }
 
-const SIGN_LABELS: Record<string, string> = {
-  erythema: 'Redness (erythema)',
-  induration: 'Thickness (induration)',
-  desquamation: 'Scaling (desquamation)',
-  excoriation: 'Scratching (excoriation)',
-  lichenification: 'Lichenification',
-};
-
 function RegionForm({ kind, components, onChange }: FormProps & { kind: 'pasi' | 'easi' }) {
+  const { t } = useTranslation('cases');
   const signs: readonly string[] = kind === 'pasi' ? PASI_SIGNS : EASI_SIGNS;
   const levels: readonly number[] = kind === 'pasi' ? [0, 1, 2, 3, 4] : EASI_LEVELS;
   const value = components as PasiComponents | EasiComponents;
@@ -80,15 +76,15 @@ function RegionForm({ kind, components, onChange }: FormProps & { kind: 'pasi' |
     <div className="region-form">
       {kind === 'easi' && (
         <label className="field">
-          <span className="field__label">Age group</span>
+          <span className="field__label">{t('form.ageGroup')}</span>
           <select
             className="field__input"
             data-testid="easi-age-group"
             value={(value as EasiComponents).ageGroup}
             onChange={(event) => onChange({ ...components, ageGroup: event.target.value })}
           >
-            <option value="adult">8 years or older</option>
-            <option value="child">0-7 years</option>
+            <option value="adult">{t('form.adult')}</option>
+            <option value="child">{t('form.child')}</option>
           </select>
         </label>
       )}
@@ -96,11 +92,11 @@ function RegionForm({ kind, components, onChange }: FormProps & { kind: 'pasi' |
         const part = (value[region] ?? {}) as Record<string, number>;
         return (
           <fieldset key={region} className="region-form__region">
-            <legend>{REGION_LABELS[region]}</legend>
+            <legend>{regionLabel(region)}</legend>
             <div className="region-form__grid">
               {signs.map((sign) => (
                 <label key={sign} className="field field--compact">
-                  <span className="field__label">{SIGN_LABELS[sign] ?? sign}</span>
+                  <span className="field__label">{t(`sign.${sign as (typeof EASI_SIGNS)[number] | 'desquamation'}`)}</span>
                   <select
                     className="field__input"
                     data-testid={`${kind}-${region}-${sign}`}
@@ -116,7 +112,7 @@ function RegionForm({ kind, components, onChange }: FormProps & { kind: 'pasi' |
                 </label>
               ))}
               <label className="field field--compact">
-                <span className="field__label">Area involved</span>
+                <span className="field__label">{t('form.area')}</span>
                 <select
                   className="field__input"
                   data-testid={`${kind}-${region}-area`}
@@ -174,25 +170,27 @@ function Choices<T extends string | number>({
 }
 
 function IgaForm({ components, onChange }: FormProps) {
+  const { t } = useTranslation('cases');
   const grade = typeof components.grade === 'number' ? components.grade : null;
   return (
     <Choices
       name="iga"
-      legend="Overall severity"
+      legend={t('form.igaLegend')}
       testId="iga-grade"
       value={grade}
       onPick={(value) => onChange({ grade: value })}
-      options={IGA_LABELS.map((label, index) => ({ value: index, key: String(index), label: `${index} · ${bandLabel(label)}` }))}
+      options={IGA_LABELS.map((label, index) => ({ value: index, key: String(index), label: t('form.igaOption', { grade: index, band: bandLabel(label) }) }))}
     />
   );
 }
 
 function NrsForm({ components, onChange }: FormProps) {
+  const { t } = useTranslation('cases');
   const score = typeof components.score === 'number' ? components.score : null;
   return (
     <Choices
       name="nrs"
-      legend="How bad was your itch at its worst in the last 24 hours? (0 = no itch, 10 = worst imaginable)"
+      legend={t('form.nrsLegend')}
       testId="nrs"
       value={score}
       onPick={(value) => onChange({ score: value })}
@@ -201,27 +199,13 @@ function NrsForm({ components, onChange }: FormProps) {
   );
 }
 
-// Topics of the questions (the validated wording is licensed from the instruments' authors and is
-// shown from the licensed questionnaire where the clinic holds one).
-const DLQI_TOPICS = [
-  'Itchy, sore, painful or stinging skin',
-  'Embarrassed or self-conscious because of your skin',
-  'Skin got in the way of shopping or looking after home or garden',
-  'Skin influenced the clothes you wore',
-  'Skin affected social or leisure activities',
-  'Skin made it difficult to do any sport',
-  'Skin prevented you from working or studying',
-  'Skin caused problems with partner, close friends or relatives',
-  'Skin caused sexual difficulties',
-  'Treatment for your skin was a problem (mess, time)',
-];
-
-const DLQI_ANSWERS = [
-  { value: 3, key: '3', label: 'Very much' },
-  { value: 2, key: '2', label: 'A lot' },
-  { value: 1, key: '1', label: 'A little' },
-  { value: 0, key: '0', label: 'Not at all' },
-];
+// Topics of the questions, not the validated wording: that is licensed from the instruments' authors
+// (DLQI: Finlay and Khan; POEM: University of Nottingham) and is shown from the licensed questionnaire
+// where the clinic holds one, in English or in its published Simplified Chinese version. The Chinese
+// topics here are this app's own short wording, in the published Chinese versions' terms, not their
+// verbatim text.
+const DLQI_ITEMS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10'] as const;
+const DLQI_ANSWERS = [3, 2, 1, 0] as const;
 
 type Item7Key = 'yes' | 'no-2' | 'no-1' | 'no-0' | 'nr';
 
@@ -233,15 +217,16 @@ function item7Key(answer: DlqiAnswer): Item7Key | null {
   return null;
 }
 
-const ITEM7: { key: Item7Key; label: string; answer: DlqiAnswer }[] = [
-  { key: 'yes', label: 'Yes', answer: { prevented: true } },
-  { key: 'no-2', label: 'No, but a lot of problem at work or study', answer: { prevented: false, problem: 2 } },
-  { key: 'no-1', label: 'No, but a little problem', answer: { prevented: false, problem: 1 } },
-  { key: 'no-0', label: 'No, no problem at all', answer: { prevented: false, problem: 0 } },
-  { key: 'nr', label: 'Not relevant', answer: 'notRelevant' },
+const ITEM7: { key: Item7Key; answer: DlqiAnswer }[] = [
+  { key: 'yes', answer: { prevented: true } },
+  { key: 'no-2', answer: { prevented: false, problem: 2 } },
+  { key: 'no-1', answer: { prevented: false, problem: 1 } },
+  { key: 'no-0', answer: { prevented: false, problem: 0 } },
+  { key: 'nr', answer: 'notRelevant' },
 ];
 
 function DlqiForm({ components, onChange }: FormProps) {
+  const { t } = useTranslation('cases');
   const items = (Array.isArray(components.items) ? components.items : new Array(10).fill(null)) as DlqiAnswer[];
   const set = (index: number, answer: DlqiAnswer) => {
     const next = [...items];
@@ -250,9 +235,10 @@ function DlqiForm({ components, onChange }: FormProps) {
   };
   return (
     <div className="questionnaire">
-      <p className="hint">Over the last week… (one question may be left unanswered)</p>
-      {DLQI_TOPICS.map((topic, index) => {
+      <p className="hint">{t('form.dlqiHint')}</p>
+      {DLQI_ITEMS.map((item, index) => {
         const number = index + 1;
+        const topic = t(`form.dlqi.${item}`);
         if (number === 7) {
           const current = item7Key(items[6] ?? null);
           return (
@@ -263,12 +249,16 @@ function DlqiForm({ components, onChange }: FormProps) {
               testId="dlqi-7"
               value={current}
               onPick={(key) => set(6, ITEM7.find((option) => option.key === key)!.answer)}
-              options={ITEM7.map((option) => ({ value: option.key, key: option.key, label: option.label }))}
+              options={ITEM7.map((option) => ({ value: option.key, key: option.key, label: t(`form.dlqiItem7.${option.key}`) }))}
             />
           );
         }
-        const options: { value: number | 'notRelevant'; key: string; label: string }[] = [...DLQI_ANSWERS];
-        if (number >= 3) options.push({ value: 'notRelevant', key: 'nr', label: 'Not relevant' });
+        const options: { value: number | 'notRelevant'; key: string; label: string }[] = DLQI_ANSWERS.map((value) => ({
+          value,
+          key: String(value),
+          label: t(`form.dlqiAnswer.${value}`),
+        }));
+        if (number >= 3) options.push({ value: 'notRelevant', key: 'nr', label: t('form.notRelevant') });
         const answer = items[index];
         return (
           <Choices<number | 'notRelevant'>
@@ -286,34 +276,20 @@ function DlqiForm({ components, onChange }: FormProps) {
   );
 }
 
-const POEM_TOPICS = [
-  'Itchy skin',
-  'Sleep disturbed because of your eczema',
-  'Skin bleeding',
-  'Skin weeping or oozing clear fluid',
-  'Skin cracked',
-  'Skin flaking off',
-  'Skin feeling dry or rough',
-];
-
-const POEM_ANSWERS = [
-  { value: 0, key: '0', label: 'No days' },
-  { value: 1, key: '1', label: '1-2 days' },
-  { value: 2, key: '2', label: '3-4 days' },
-  { value: 3, key: '3', label: '5-6 days' },
-  { value: 4, key: '4', label: 'Every day' },
-];
+const POEM_ITEMS = ['1', '2', '3', '4', '5', '6', '7'] as const;
+const POEM_ANSWERS = [0, 1, 2, 3, 4] as const;
 
 function PoemForm({ components, onChange }: FormProps) {
+  const { t } = useTranslation('cases');
   const items = (Array.isArray(components.items) ? components.items : new Array(7).fill(null)) as (number | null)[];
   return (
     <div className="questionnaire">
-      <p className="hint">Over the last week, on how many days… (one question may be left unanswered)</p>
-      {POEM_TOPICS.map((topic, index) => (
+      <p className="hint">{t('form.poemHint')}</p>
+      {POEM_ITEMS.map((item, index) => (
         <Choices
-          key={topic}
+          key={item}
           name={`poem-${index + 1}`}
-          legend={`${index + 1}. ${topic}`}
+          legend={`${index + 1}. ${t(`form.poem.${item}`)}`}
           testId={`poem-${index + 1}`}
           value={items[index] ?? null}
           onPick={(value) => {
@@ -321,7 +297,7 @@ function PoemForm({ components, onChange }: FormProps) {
             next[index] = value;
             onChange({ items: next });
           }}
-          options={POEM_ANSWERS}
+          options={POEM_ANSWERS.map((value) => ({ value, key: String(value), label: t(`form.poemAnswer.${value}`) }))}
         />
       ))}
     </div>

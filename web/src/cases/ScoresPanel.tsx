@@ -1,24 +1,32 @@
 import { useMemo, useState, type FormEvent } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import type { Role, Score, ScoreInstrument } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { formatDate, formatDateTime } from '../format.ts';
+import { currentLanguage } from '../i18n/index.ts';
 import { useServices } from '../services.tsx';
 import { ActionError } from './ActionError.tsx';
 import {
   bandLabel,
   CLINICIAN_RATED,
-  INSTRUMENT_LABELS,
+  instrumentName,
   INSTRUMENTS,
   MAX_TOTAL,
   MCID,
   previewScore,
-  SHORT_LABELS,
+  shortLabel,
 } from './scorePreview.ts';
 import { emptyComponents, ScoreForm, type Components } from './ScoreForms.tsx';
 import { flagLabel } from './eventText.ts';
 import { trendLayout } from './trend.ts';
 import { useScores } from './useCaseData.ts';
+
+/** The server's own sentence (English) as a tooltip, for people reading English only: an attribute
+ * cannot be marked as data, and the translated flag label already says it. */
+function serverWords(message: string): string | undefined {
+  return currentLanguage() === 'en' ? message : undefined;
+}
 
 interface Props {
   caseId: string;
@@ -28,6 +36,7 @@ interface Props {
 
 /** Recording a score and the trend of every instrument on the case. */
 export function ScoresPanel({ caseId, role, onChanged }: Props) {
+  const { t } = useTranslation('cases');
   const scores = useScores(caseId);
   const available = INSTRUMENTS.filter((instrument) => role === 'doctor' || !CLINICIAN_RATED.has(instrument));
   const grouped = useMemo(() => groupByInstrument(scores.data ?? []), [scores.data]);
@@ -36,10 +45,10 @@ export function ScoresPanel({ caseId, role, onChanged }: Props) {
     <div className="scores" data-testid="scores-panel">
       <ScoreEntry caseId={caseId} role={role} instruments={available} onRecorded={onChanged} />
 
-      <h3>Trends</h3>
+      <h3>{t('scores.trends')}</h3>
       {scores.error !== null && <ErrorBanner error={scores.error} onRetry={() => void scores.refetch()} />}
-      {scores.data === undefined && scores.isFetching && <Loading label="Loading scores…" />}
-      {scores.data !== undefined && grouped.size === 0 && <p className="empty">No score recorded yet.</p>}
+      {scores.data === undefined && scores.isFetching && <Loading label={t('scores.loading')} />}
+      {scores.data !== undefined && grouped.size === 0 && <p className="empty">{t('scores.none')}</p>}
       <div className="trends">
         {INSTRUMENTS.filter((instrument) => grouped.has(instrument)).map((instrument) => (
           <TrendCard key={instrument} instrument={instrument} scores={grouped.get(instrument)!} />
@@ -70,6 +79,7 @@ function ScoreEntry({
   instruments: ScoreInstrument[];
   onRecorded: () => void;
 }) {
+  const { t } = useTranslation('cases');
   const { api } = useServices();
   const [instrument, setInstrument] = useState<ScoreInstrument>(instruments[0] ?? 'DLQI');
   const [components, setComponents] = useState<Components>(() => emptyComponents(instrument));
@@ -113,9 +123,9 @@ function ScoreEntry({
 
   return (
     <form className="score-entry" onSubmit={(event) => void submit(event)} data-testid="score-form" data-instrument={instrument}>
-      <h3>{role === 'patient' ? 'How is your skin?' : 'Record a score'}</h3>
+      <h3>{role === 'patient' ? t('scores.patientTitle') : t('scores.doctorTitle')}</h3>
       <label className="field">
-        <span className="field__label">Instrument</span>
+        <span className="field__label">{t('scores.instrument')}</span>
         <select
           className="field__input"
           data-testid="score-instrument"
@@ -124,13 +134,13 @@ function ScoreEntry({
         >
           {instruments.map((candidate) => (
             <option key={candidate} value={candidate}>
-              {INSTRUMENT_LABELS[candidate]}
+              {instrumentName(candidate)}
             </option>
           ))}
         </select>
       </label>
       {role === 'doctor' && !CLINICIAN_RATED.has(instrument) && (
-        <p className="hint">Patient-reported: record the patient's own answers on their behalf.</p>
+        <p className="hint">{t('scores.onBehalf')}</p>
       )}
 
       <ScoreForm instrument={instrument} components={components} onChange={edit} />
@@ -138,12 +148,12 @@ function ScoreEntry({
       <div className="score-entry__footer">
         {preview.ok ? (
           <p className="score-preview" data-testid="score-preview-total" aria-live="polite">
-            Total (preview): <strong>{preview.total}</strong> / {MAX_TOTAL[instrument]}
+            <Trans t={t} i18nKey="scores.previewTotal" values={{ total: preview.total, max: MAX_TOTAL[instrument] }} components={{ strong: <strong /> }} />
             {preview.band ? ` · ${bandLabel(preview.band)}` : ''}
           </p>
         ) : !touched ? (
           <p className="score-preview hint" data-testid="score-preview-empty">
-            Answer the questions to see the total.
+            {t('scores.answerToSee')}
           </p>
         ) : (
           <ul className="score-preview score-preview--errors" data-testid="score-preview-errors">
@@ -153,7 +163,7 @@ function ScoreEntry({
           </ul>
         )}
         <button type="submit" className="button button--primary button--block" disabled={!preview.ok || saving} data-testid="score-submit">
-          {saving ? 'Saving…' : 'Save score'}
+          {saving ? t('scores.saving') : t('scores.save')}
         </button>
       </div>
       <ActionError error={error} testId="score-error" />
@@ -164,17 +174,22 @@ function ScoreEntry({
 
 /** The server's answer: its total is the one stored; flags mark meaningful change. */
 function ScoreResult({ score }: { score: Score }) {
+  const { t } = useTranslation('cases');
   const delta = score.change?.delta;
   return (
     <div className="score-result" role="status" data-testid="score-result" data-instrument={score.instrument}>
       <p>
-        Saved: {SHORT_LABELS[score.instrument]} <strong data-testid="score-result-total">{score.total}</strong>
+        <Trans
+          t={t}
+          i18nKey="scores.saved"
+          values={{ instrument: shortLabel(score.instrument), total: score.total }}
+          components={{ total: <strong data-testid="score-result-total" /> }}
+        />
         {score.band ? ` (${bandLabel(score.band)})` : ''}
         {delta !== null && delta !== undefined && (
           <span data-testid="score-result-delta">
             {' '}
-            · {delta > 0 ? '+' : ''}
-            {delta} since last time
+            · {t('scores.sinceLast', { delta: `${delta > 0 ? '+' : ''}${delta}` })}
           </span>
         )}
       </p>
@@ -193,9 +208,9 @@ function Flags({ score }: { score: Score }) {
           className={`flag flag--${flag.code.includes('worsened') ? 'worse' : 'better'}`}
           data-testid="score-flag"
           data-code={flag.code}
-          title={flag.message}
+          title={serverWords(flag.message)}
         >
-          {flagLabel(flag.code)}: {flag.message}
+          {flagLabel(flag.code)}: <span translate="no">{flag.message}</span>
         </li>
       ))}
     </ul>
@@ -203,18 +218,19 @@ function Flags({ score }: { score: Score }) {
 }
 
 function TrendCard({ instrument, scores }: { instrument: ScoreInstrument; scores: Score[] }) {
+  const { t } = useTranslation('cases');
   const layout = trendLayout(scores, MAX_TOTAL[instrument]);
   const newestFirst = [...layout.points].reverse();
   const mcid = MCID[instrument];
   return (
-    <section className="trend" data-testid="score-trend" data-instrument={instrument} aria-label={`${SHORT_LABELS[instrument]} trend`}>
+    <section className="trend" data-testid="score-trend" data-instrument={instrument} aria-label={t('scores.trendLabel', { instrument: shortLabel(instrument) })}>
       <h4 className="trend__title">
-        {SHORT_LABELS[instrument]}
+        {shortLabel(instrument)}
         <span className="trend__hint">
-          {instrument === 'PASI' ? ' · response vs first score' : mcid !== undefined ? ` · meaningful change ≥ ${mcid}` : ''}
+          {instrument === 'PASI' ? t('scores.pasiHint') : mcid !== undefined ? t('scores.mcidHint', { mcid }) : ''}
         </span>
       </h4>
-      <svg className="trend__chart" viewBox="0 0 320 160" role="img" aria-label={`${SHORT_LABELS[instrument]} over time`}>
+      <svg className="trend__chart" viewBox="0 0 320 160" role="img" aria-label={t('scores.chartLabel', { instrument: shortLabel(instrument) })}>
         {layout.ticks.map((tick) => (
           <g key={tick.value} className="trend__tick">
             <line x1={34} x2={308} y1={tick.y} y2={tick.y} />
@@ -257,9 +273,9 @@ function TrendCard({ instrument, scores }: { instrument: ScoreInstrument; scores
             <span>{formatDateTime(score.recordedAt)}</span>
             <strong>{score.total}</strong>
             {score.band && <span>{bandLabel(score.band)}</span>}
-            {score.recorderRole === 'doctor' && score.onBehalfOfPatient && <span className="tag">entered by doctor</span>}
+            {score.recorderRole === 'doctor' && score.onBehalfOfPatient && <span className="tag">{t('scores.enteredByDoctor')}</span>}
             {score.flags.map((flag) => (
-              <span key={flag.code} className={`flag flag--${flag.code.includes('worsened') ? 'worse' : 'better'}`} title={flag.message}>
+              <span key={flag.code} className={`flag flag--${flag.code.includes('worsened') ? 'worse' : 'better'}`} title={serverWords(flag.message)}>
                 {flagLabel(flag.code)}
               </span>
             ))}

@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import type { BodySite, TimelineEvent } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
@@ -5,6 +6,7 @@ import { queryKeys, usePagedList } from '../data/index.ts';
 import { formatDateTime } from '../format.ts';
 import { useServices } from '../services.tsx';
 import { describeEvent, flagLabel } from './eventText.ts';
+import { textForCode } from './translateCode.ts';
 
 const PAGE_SIZE = 20;
 
@@ -13,6 +15,7 @@ const eventKey = (event: TimelineEvent): string => `${event.type}#${event.eventI
 
 /** Everything that happened on the case, newest first, a page at a time. */
 export function TimelinePanel({ caseId, sites }: { caseId: string; sites: BodySite[] | undefined }) {
+  const { t } = useTranslation('cases');
   const { api } = useServices();
   const timeline = usePagedList({
     queryKey: queryKeys.timeline(caseId, PAGE_SIZE),
@@ -24,7 +27,7 @@ export function TimelinePanel({ caseId, sites }: { caseId: string; sites: BodySi
   return (
     <div className="timeline" data-testid="timeline">
       <div className="section-heading">
-        <h3>Course of the case</h3>
+        <h3>{t('timeline.title')}</h3>
         <button
           type="button"
           className="button button--small"
@@ -32,11 +35,11 @@ export function TimelinePanel({ caseId, sites }: { caseId: string; sites: BodySi
           disabled={timeline.loading}
           onClick={timeline.reload}
         >
-          Refresh
+          {t('timeline.refresh')}
         </button>
       </div>
-      {!timeline.loaded && timeline.loading && <Loading label="Loading the timeline…" />}
-      {timeline.loaded && timeline.items.length === 0 && <p className="empty">Nothing has happened on this case yet.</p>}
+      {!timeline.loaded && timeline.loading && <Loading label={t('timeline.loading')} />}
+      {timeline.loaded && timeline.items.length === 0 && <p className="empty">{t('timeline.empty')}</p>}
       {timeline.items.length > 0 && (
         <ol className="timeline__list" data-testid="timeline-list">
           {timeline.items.map((event) => (
@@ -50,7 +53,7 @@ export function TimelinePanel({ caseId, sites }: { caseId: string; sites: BodySi
             >
               <span className="timeline__icon" aria-hidden="true" />
               <div className="timeline__body">
-                <span className="timeline__kind">{KINDS[event.type] ?? event.type}</span>
+                <span className="timeline__kind">{textForCode('timeline.kind', event.type, event.type)}</span>
                 <p className="timeline__title">{describeEvent(event, sites)}</p>
                 <EventFlags event={event} />
                 <time className="timeline__time" dateTime={event.occurredAt}>
@@ -71,23 +74,13 @@ export function TimelinePanel({ caseId, sites }: { caseId: string; sites: BodySi
           data-testid="timeline-load-more"
           onClick={timeline.loadMore}
         >
-          Load older events
+          {t('timeline.loadMore')}
         </button>
       )}
-      {timeline.loadingMore && <Loading label="Loading older events…" />}
+      {timeline.loadingMore && <Loading label={t('timeline.loadingMore')} />}
     </div>
   );
 }
-
-const KINDS: Record<string, string> = {
-  photo: 'Photo',
-  score: 'Score',
-  visit: 'Visit',
-  record: 'Record',
-  note: 'Note',
-  consultation: 'Consultation',
-  case: 'Case',
-};
 
 function EventFlags({ event }: { event: TimelineEvent }) {
   const flags = event.summary?.flags;

@@ -1,6 +1,7 @@
 // Choosing photos to compare and the scores that go with them. Pure.
 
 import type { Photo, Score, ScoreInstrument } from '../api/types.ts';
+import { i18next } from '../i18n/index.ts';
 import { INSTRUMENTS } from './scorePreview.ts';
 
 const DAY_MS = 86_400_000;
@@ -42,8 +43,10 @@ export function nearestScores(scores: readonly Score[], at: string, maxDays = 30
 /** "same day", "2 days before", "1 day after". */
 export function describeOffset(offsetDays: number): string {
   const days = Math.round(Math.abs(offsetDays));
-  if (days === 0) return 'same day';
-  return `${days} day${days === 1 ? '' : 's'} ${offsetDays < 0 ? 'before' : 'after'}`;
+  if (days === 0) return i18next.t('cases:compare.sameDay');
+  return offsetDays < 0
+    ? i18next.t('cases:compare.daysBefore', { count: days })
+    : i18next.t('cases:compare.daysAfter', { count: days });
 }
 
 /** Oldest first by capture time (then photo id, which sorts by capture time too). */

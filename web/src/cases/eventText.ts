@@ -1,73 +1,75 @@
-// Words for timeline events and score flags, from their display-safe summaries. Pure.
+// Words for timeline events and score flags, from their display-safe summaries, in the shown
+// language (texts are looked up when called: the language can change at run time). Pure.
 
 import type { BodySite, ScoreInstrument, TimelineEvent } from '../api/types.ts';
-import { bandLabel, SHORT_LABELS } from './scorePreview.ts';
+import { i18next } from '../i18n/index.ts';
+import { bandLabel, shortLabel } from './scorePreview.ts';
 import { siteLabel } from './siteLabels.ts';
+import { textForCode } from './translateCode.ts';
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-export const REMOVAL_REASONS: Record<string, string> = {
-  wrong_photo: 'wrong photo',
-  poor_quality: 'poor quality',
-  duplicate: 'duplicate',
-  other: 'other reason',
-};
+/** Why a photo was removed, in words (lower case, inside a sentence). */
+export function removalReason(reason: string): string {
+  return textForCode('event.removalReason', reason, reason);
+}
 
 /** A one-line description from the event's display-safe summary. */
 export function describeEvent(event: TimelineEvent, sites: BodySite[] | undefined): string {
   const summary = event.summary ?? {};
   switch (event.type) {
     case 'photo': {
-      const site = text(summary.bodySiteLabel) ?? siteLabel(sites, text(summary.bodySite) ?? '');
+      const code = text(summary.bodySite);
+      // The site by its code (translated); the summary's English label only for a site this build lacks.
+      const site =
+        code !== undefined && i18next.exists(`cases:site.${code}`)
+          ? siteLabel(sites, code)
+          : (text(summary.bodySiteLabel) ?? siteLabel(sites, code ?? ''));
       const source = text(summary.source);
-      const photo = `Photo of ${site || 'a body site'}${source === 'visit' ? ' (during a visit)' : ''}`;
+      const place = site || i18next.t('cases:event.aBodySite');
+      const photo =
+        source === 'visit' ? i18next.t('cases:event.photoDuringVisit', { site: place }) : i18next.t('cases:event.photo', { site: place });
       const removed = summary.removed;
       if (typeof removed !== 'object' || removed === null) return photo;
       const reason = text((removed as Record<string, unknown>).reason);
-      return `${photo}, removed${reason !== undefined ? ` (${REMOVAL_REASONS[reason] ?? reason})` : ''}`;
+      return reason !== undefined
+        ? i18next.t('cases:event.removedWhy', { photo, reason: removalReason(reason) })
+        : i18next.t('cases:event.removed', { photo });
     }
     case 'score': {
       const instrument = text(summary.instrument);
-      const label = instrument !== undefined ? (SHORT_LABELS[instrument as ScoreInstrument] ?? instrument) : 'Score';
+      const label = instrument !== undefined ? shortLabel(instrument as ScoreInstrument) : i18next.t('cases:event.score');
       const total = typeof summary.total === 'number' ? ` ${summary.total}` : '';
       const band = text(summary.band);
       return `${label}${total}${band !== undefined ? ` (${bandLabel(band)})` : ''}`;
     }
     case 'visit': {
       const seconds = typeof summary.durationSeconds === 'number' ? summary.durationSeconds : null;
-      const minutes = seconds !== null ? ` · ${Math.max(1, Math.round(seconds / 60))} min` : '';
+      const minutes =
+        seconds !== null ? i18next.t('cases:event.minutes', { minutes: Math.max(1, Math.round(seconds / 60)) }) : '';
       const reason = text(summary.endReason);
-      return `Video visit${minutes}${reason !== undefined && reason !== 'completed' ? ` (${reason})` : ''}`;
+      const ended = reason !== undefined && reason !== 'completed' ? ` (${textForCode('event.endReason', reason, reason)})` : '';
+      return `${i18next.t('cases:event.visit')}${minutes}${ended}`;
     }
     case 'record': {
       const kind = text(summary.kind) ?? 'entry';
       const action = text(summary.action);
-      const verb = action === 'amend' ? 'updated' : action === 'retract' ? 'withdrawn' : 'added';
-      return `Record ${kind} ${verb}`;
+      const verb = i18next.t(action === 'amend' ? 'cases:event.verb.amend' : action === 'retract' ? 'cases:event.verb.retract' : 'cases:event.verb.add');
+      return i18next.t('cases:event.record', { kind: textForCode('event.recordKind', kind, kind), verb });
     }
     case 'note':
-      return 'Note added';
+      return i18next.t('cases:event.note');
     case 'consultation':
-      return 'Colleague consulted';
+      return i18next.t('cases:event.consultation');
     case 'case':
-      return 'Case updated';
+      return i18next.t('cases:event.case');
     default:
-      return `Event: ${event.type}`;
+      return i18next.t('cases:event.unknown', { type: event.type });
   }
 }
 
-const FLAG_LABELS: Record<string, string> = {
-  mcid_improved: 'Meaningful improvement',
-  mcid_worsened: 'Meaningful worsening',
-  iga_clear_or_almost_clear: 'Clear or almost clear',
-  pasi50: 'PASI 50',
-  pasi75: 'PASI 75',
-  pasi90: 'PASI 90',
-  pasi100: 'PASI 100',
-};
-
 export function flagLabel(code: string): string {
-  return FLAG_LABELS[code] ?? code.replace(/_/g, ' ');
+  return textForCode('flag', code, code.replace(/_/g, ' '));
 }

@@ -4,6 +4,7 @@
 // measuring and judging themselves live in the pure qualityGate.ts.
 
 import { detectImageType, MAX_UPLOAD_BYTES } from '../api/photos.ts';
+import { i18next } from '../i18n/index.ts';
 import {
   GreyReducer,
   judgePhoto,
@@ -65,7 +66,7 @@ export async function preparePhoto(file: Blob): Promise<PreparedPhoto> {
 export async function captureVideoFrame(video: HTMLVideoElement): Promise<Blob> {
   const width = video.videoWidth;
   const height = video.videoHeight;
-  if (width === 0 || height === 0) throw new UnreadablePhotoError('The camera has not started yet.');
+  if (width === 0 || height === 0) throw new UnreadablePhotoError(i18next.t('cases:imageFile.notStarted'));
   return encodeJpeg({ source: video, width, height, close: () => undefined }, width, height);
 }
 
@@ -106,7 +107,7 @@ function newCanvas(width: number, height: number): HTMLCanvasElement {
 
 function context2d(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
   const context = canvas.getContext('2d', { willReadFrequently: true });
-  if (context === null) throw new UnreadablePhotoError('This browser cannot process photos.');
+  if (context === null) throw new UnreadablePhotoError(i18next.t('cases:imageFile.noCanvas'));
   return context;
 }
 
@@ -147,9 +148,9 @@ async function encodeJpeg(decoded: Decoded, width: number, height: number): Prom
   context.drawImage(decoded.source, 0, 0, width, height);
   const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/jpeg', JPEG_QUALITY));
   canvas.width = 0; // frees the pixel buffer at once on mobile browsers
-  if (blob === null) throw new UnreadablePhotoError('The photo could not be converted to JPEG on this device.');
+  if (blob === null) throw new UnreadablePhotoError(i18next.t('cases:imageFile.notConverted'));
   if (blob.size > MAX_UPLOAD_BYTES) {
-    throw new UnreadablePhotoError('The converted photo is larger than 20 MB. Use the camera\'s standard photo mode.');
+    throw new UnreadablePhotoError(i18next.t('cases:imageFile.convertedTooLarge'));
   }
   return blob;
 }
@@ -158,10 +159,7 @@ async function unreadableMessage(file: Blob): Promise<string> {
   const head = new Uint8Array(await file.slice(0, 12).arrayBuffer());
   const brand = String.fromCharCode(...head.slice(4, 12));
   if (brand.startsWith('ftyp') || /hei[cf]/i.test(file.type)) {
-    return (
-      'This browser cannot open HEIC/HEIF photos. Use "Take a photo" here (it saves a JPEG), or set the ' +
-      "iPhone camera to 'Most Compatible' under Settings > Camera > Formats."
-    );
+    return i18next.t('cases:imageFile.heic');
   }
-  return 'The file could not be read as a photo (it may be damaged or not an image). Take or choose it again.';
+  return i18next.t('cases:imageFile.unreadable');
 }

@@ -13,6 +13,8 @@
 // Pure: it works on plain pixel arrays (an ImageData fits), so it is unit-tested in Node.
 
 import rules from '../../../functions/images/capture_rules.json';
+import { currentLanguage } from '../i18n/index.ts';
+import { textForCode } from './translateCode.ts';
 
 export const MIN_LONG_SIDE = rules.minLongSide;
 export const MIN_SHORT_SIDE = rules.minShortSide;
@@ -78,8 +80,11 @@ export interface GreyImage {
 }
 
 // --- messages (the server's words, from the shared file) -----------------------------------------
+// The shared file is the English source; the app shows each message by its code in the shown language
+// (cases:gate.<code>, whose English text qualityGate.test.ts holds equal to the file's). Looked up
+// when asked for, never at load: the language can change at run time.
 
-type MessageCode = keyof typeof rules.messages;
+export type MessageCode = keyof typeof rules.messages;
 
 export function ruleMessage(code: MessageCode, values: Record<string, string | number> = {}): string {
   const filled: Record<string, string | number> = {
@@ -89,23 +94,49 @@ export function ruleMessage(code: MessageCode, values: Record<string, string | n
     maxUploadMegabytes: Math.floor(MAX_UPLOAD_BYTES / (1024 * 1024)),
     ...values,
   };
-  return rules.messages[code].replace(/\{(\w+)\}/g, (whole, name: string) => String(filled[name] ?? whole));
+  const english = rules.messages[code].replace(/\{(\w+)\}/g, (whole, name: string) => String(filled[name] ?? whole));
+  return textForCode('gate', code, english, filled);
 }
 
 export function tooSmallMessage(width: number, height: number): string {
   return ruleMessage('too_small', { width, height });
 }
 
+/** Each message is read when used (getters), so it is in the language shown at that moment. */
 export const MESSAGES = {
-  too_many_pixels: ruleMessage('too_many_pixels'),
-  too_large: ruleMessage('too_large'),
-  too_dark: ruleMessage('too_dark'),
-  overexposed: ruleMessage('overexposed'),
-  blurry: ruleMessage('blurry'),
-} as const;
+  get too_many_pixels() {
+    return ruleMessage('too_many_pixels');
+  },
+  get too_large() {
+    return ruleMessage('too_large');
+  },
+  get too_dark() {
+    return ruleMessage('too_dark');
+  },
+  get overexposed() {
+    return ruleMessage('overexposed');
+  },
+  get blurry() {
+    return ruleMessage('blurry');
+  },
+};
 
 export function borderlineMessage(code: FigureCode): string {
-  return ruleMessage('borderline', { problem: rules.problemNames[code] });
+  return ruleMessage('borderline', { problem: textForCode('gate.problem', code, rules.problemNames[code]) });
+}
+
+// The server's refusals whose message is fixed (no per-photo figures in it): the shared text by code.
+const FIXED_REFUSALS: readonly string[] = ['too_many_pixels', 'too_dark', 'overexposed', 'blurry', 'corrupt_image', 'unsupported_format'];
+
+/**
+ * The server's refusal of an uploaded photo. In English its own words (they carry the photo's own
+ * figures, e.g. its size); in another language the advice by its code, or the server's words if the
+ * code is one this build does not know.
+ */
+export function serverRefusalMessage(code: string, serverMessage: string): string {
+  if (currentLanguage() === 'en') return serverMessage;
+  if (FIXED_REFUSALS.includes(code)) return ruleMessage(code as MessageCode);
+  return textForCode('photos.rejection', code, serverMessage);
 }
 
 // --- geometry --------------------------------------------------------------------------------------

@@ -5,6 +5,8 @@
 // total; the value it answers is the one stored and shown afterwards.
 
 import type { ScoreInstrument } from '../api/types.ts';
+import { i18next } from '../i18n/index.ts';
+import { textForCode } from './translateCode.ts';
 
 export const INSTRUMENTS: readonly ScoreInstrument[] = ['PASI', 'EASI', 'IGA', 'DLQI', 'POEM', 'ITCH_NRS'];
 
@@ -29,6 +31,16 @@ export const SHORT_LABELS: Record<ScoreInstrument, string> = {
   ITCH_NRS: 'Itch NRS',
 };
 
+/** The instrument's full name in the shown language. */
+export function instrumentName(instrument: ScoreInstrument): string {
+  return textForCode('instrument.name', instrument, INSTRUMENT_LABELS[instrument] ?? instrument);
+}
+
+/** The instrument's short name in the shown language ("Itch NRS"; the acronyms stay as they are). */
+export function shortLabel(instrument: ScoreInstrument): string {
+  return textForCode('instrument.short', instrument, SHORT_LABELS[instrument] ?? instrument);
+}
+
 export const MAX_TOTAL: Record<ScoreInstrument, number> = {
   PASI: 72,
   EASI: 72,
@@ -50,12 +62,14 @@ export const MCID: Partial<Record<ScoreInstrument, number>> = {
 export const REGIONS = ['head', 'upperLimbs', 'trunk', 'lowerLimbs'] as const;
 export type Region = (typeof REGIONS)[number];
 
-export const REGION_LABELS: Record<Region, string> = {
-  head: 'Head and neck',
-  upperLimbs: 'Upper limbs',
-  trunk: 'Trunk',
-  lowerLimbs: 'Lower limbs',
-};
+export function regionLabel(region: Region): string {
+  return i18next.t(`cases:region.${region}`);
+}
+
+/** A sign's plain name inside an error sentence ("erythema"). */
+function signName(sign: string): string {
+  return textForCode('signCode', sign, sign);
+}
 
 export const PASI_SIGNS = ['erythema', 'induration', 'desquamation'] as const;
 export const EASI_SIGNS = ['erythema', 'induration', 'excoriation', 'lichenification'] as const;
@@ -126,11 +140,11 @@ export function previewPasi(components: unknown): Preview {
     let severity = 0;
     for (const sign of PASI_SIGNS) {
       const value = field(part, sign);
-      if (!isWhole(value, 0, 4)) errors.push(`${REGION_LABELS[region]}: ${sign} must be 0-4.`);
+      if (!isWhole(value, 0, 4)) errors.push(i18next.t('cases:preview.pasiSign', { region: regionLabel(region), sign: signName(sign) }));
       else severity += value;
     }
     const area = field(part, 'area');
-    if (!isWhole(area, 0, 6)) errors.push(`${REGION_LABELS[region]}: area must be 0-6.`);
+    if (!isWhole(area, 0, 6)) errors.push(i18next.t('cases:preview.area', { region: regionLabel(region) }));
     // Hundredths as integers: 0.1-weights times whole numbers stay exact.
     const subtotal = isWhole(area, 0, 6) ? severity * area * Math.round(PASI_WEIGHTS[region] * 10) : 0;
     subtotals[region] = subtotal / 10;
@@ -144,7 +158,7 @@ export function previewEasi(components: unknown): Preview {
   const errors: string[] = [];
   const ageGroup = field(components, 'ageGroup');
   if (ageGroup !== 'adult' && ageGroup !== 'child') {
-    return { ok: false, errors: ["Choose the age group: adult (8 years or older) or child (0-7 years)."] };
+    return { ok: false, errors: [i18next.t('cases:preview.ageGroup')] };
   }
   const weights = EASI_WEIGHTS[ageGroup];
   const subtotals: Record<string, number> = {};
@@ -155,13 +169,13 @@ export function previewEasi(components: unknown): Preview {
     for (const sign of EASI_SIGNS) {
       const value = field(part, sign);
       if (typeof value !== 'number' || !EASI_LEVELS.includes(value)) {
-        errors.push(`${REGION_LABELS[region]}: ${sign} must be one of 0, 1, 1.5, 2, 2.5, 3.`);
+        errors.push(i18next.t('cases:preview.easiSign', { region: regionLabel(region), sign: signName(sign) }));
       } else {
         severityHalves += Math.round(value * 2);
       }
     }
     const area = field(part, 'area');
-    if (!isWhole(area, 0, 6)) errors.push(`${REGION_LABELS[region]}: area must be 0-6.`);
+    if (!isWhole(area, 0, 6)) errors.push(i18next.t('cases:preview.area', { region: regionLabel(region) }));
     const hundredths = isWhole(area, 0, 6) ? severityHalves * area * Math.round(weights[region] * 10) * 5 : 0;
     subtotals[region] = hundredths / 100;
     total += hundredths;
@@ -173,14 +187,14 @@ export function previewEasi(components: unknown): Preview {
 
 export function previewIga(components: unknown): Preview {
   const grade = field(components, 'grade');
-  if (!isWhole(grade, 0, 4)) return { ok: false, errors: ['Choose a grade from 0 to 4.'] };
+  if (!isWhole(grade, 0, 4)) return { ok: false, errors: [i18next.t('cases:preview.igaGrade')] };
   return { ok: true, total: grade, band: IGA_LABELS[grade] ?? null };
 }
 
 export function previewDlqi(components: unknown): Preview {
   const items = field(components, 'items');
   if (!Array.isArray(items) || items.length !== 10) {
-    return { ok: false, errors: ['The DLQI has 10 questions.'] };
+    return { ok: false, errors: [i18next.t('cases:preview.dlqiCount')] };
   }
   const errors: string[] = [];
   const unanswered: number[] = [];
@@ -191,24 +205,22 @@ export function previewDlqi(components: unknown): Preview {
     if (answer === null || answer === undefined) {
       unanswered.push(number);
     } else if (answer === 'notRelevant') {
-      if (number < 3) errors.push(`Question ${number} cannot be answered "not relevant".`);
+      if (number < 3) errors.push(i18next.t('cases:preview.notRelevantEarly', { number }));
       else notRelevant.push(number);
     } else if (number === 7 && typeof answer === 'object') {
       const prevented = field(answer, 'prevented');
       const problem = field(answer, 'problem');
       if (prevented === true) total += 3;
       else if (prevented === false && isWhole(problem, 0, 2)) total += problem;
-      else errors.push('Question 7: answer yes, or no and how much of a problem it has been.');
+      else errors.push(i18next.t('cases:preview.dlqiItem7'));
     } else if (isWhole(answer, 0, 3)) {
       total += answer;
     } else {
-      errors.push(`Question ${number} must be answered 0-3.`);
+      errors.push(i18next.t('cases:preview.dlqiRange', { number }));
     }
   });
   if (unanswered.length > 1) {
-    errors.push(
-      `Questions ${unanswered.join(', ')} are unanswered: answer all but at most one question.`,
-    );
+    errors.push(i18next.t('cases:preview.unanswered', { numbers: unanswered.join(i18next.t('cases:preview.listSeparator')) }));
   }
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, total, band: dlqiBand(total), details: { unanswered, notRelevant } };
@@ -217,7 +229,7 @@ export function previewDlqi(components: unknown): Preview {
 export function previewPoem(components: unknown): Preview {
   const items = field(components, 'items');
   if (!Array.isArray(items) || items.length !== 7) {
-    return { ok: false, errors: ['POEM has 7 questions.'] };
+    return { ok: false, errors: [i18next.t('cases:preview.poemCount')] };
   }
   const errors: string[] = [];
   const unanswered: number[] = [];
@@ -225,10 +237,10 @@ export function previewPoem(components: unknown): Preview {
   items.forEach((answer: unknown, index) => {
     if (answer === null || answer === undefined) unanswered.push(index + 1);
     else if (isWhole(answer, 0, 4)) total += answer;
-    else errors.push(`Question ${index + 1} must be answered 0-4.`);
+    else errors.push(i18next.t('cases:preview.poemRange', { number: index + 1 }));
   });
   if (unanswered.length > 1) {
-    errors.push(`Questions ${unanswered.join(', ')} are unanswered: answer all but at most one question.`);
+    errors.push(i18next.t('cases:preview.unanswered', { numbers: unanswered.join(i18next.t('cases:preview.listSeparator')) }));
   }
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, total, band: poemBand(total), details: { unanswered } };
@@ -236,7 +248,7 @@ export function previewPoem(components: unknown): Preview {
 
 export function previewNrs(components: unknown): Preview {
   const score = field(components, 'score');
-  if (!isWhole(score, 0, 10)) return { ok: false, errors: ['Choose a number from 0 to 10.'] };
+  if (!isWhole(score, 0, 10)) return { ok: false, errors: [i18next.t('cases:preview.nrsRange')] };
   return { ok: true, total: score, band: nrsBand(score) };
 }
 
@@ -294,9 +306,9 @@ export function nrsBand(value: number): string {
   );
 }
 
-/** "very_large_effect" -> "very large effect". */
+/** "very_large_effect" -> "very large effect" (in the shown language; an unknown band as its words). */
 export function bandLabel(band: string | null | undefined): string {
-  return band ? band.replace(/_/g, ' ') : '';
+  return band ? textForCode('band', band, band.replace(/_/g, ' ')) : '';
 }
 
 /** Whether the change from `previous` to `total` reaches the MCID (what the server flags). */

@@ -3,6 +3,7 @@
 
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { PeopleSearchRole, Person } from '../api/types.ts';
 import { describePerson, queryKeys } from '../data/index.ts';
 import { useServices } from '../services.tsx';
@@ -31,6 +32,7 @@ export function PersonPicker({ role, label, testId, onPick }: {
   testId: string;
   onPick: (person: Person) => void;
 }) {
+  const { t } = useTranslation();
   const [typed, setTyped] = useState('');
   const found = usePeopleSearch(role, typed);
   return (
@@ -43,18 +45,19 @@ export function PersonPicker({ role, label, testId, onPick }: {
           autoComplete="off"
           data-testid={`${testId}-search`}
           onChange={(event) => setTyped(event.target.value)}
-          placeholder="Type part of a name"
+          placeholder={t('personPicker.placeholder')}
         />
       </label>
       {found.error !== null && <ErrorBanner error={found.error} />}
       {found.data !== undefined && typed.trim().length >= 2 && (
         <ul className="person-picker__results" data-testid={`${testId}-results`}>
-          {found.data.length === 0 && <li className="empty">Nobody of that name.</li>}
+          {found.data.length === 0 && <li className="empty">{t('personPicker.nobody')}</li>}
           {found.data.map((person) => (
             <li key={person.userId}>
               <button
                 type="button"
                 className="button button--link"
+                translate="no"
                 data-testid={`${testId}-option`}
                 onClick={() => {
                   onPick(person);

@@ -1,7 +1,7 @@
+import { useTranslation } from 'react-i18next';
 import type { CaseStatus } from '../api/types.ts';
 
-const LABELS: Record<CaseStatus, string> = { open: 'Open', closed: 'Closed' };
-
 export function StatusBadge({ status }: { status: CaseStatus }) {
-  return <span className={`status-badge status-badge--${status}`}>{LABELS[status]}</span>;
+  const { t } = useTranslation();
+  return <span className={`status-badge status-badge--${status}`}>{t(`status.${status}`)}</span>;
 }

@@ -28,9 +28,21 @@ export const queryKeys = {
   timeline: (caseId: string, pageSize: number) =>
     [...queryKeys.caseFollowUp(caseId), 'timeline', { pageSize }] as const,
   /** Follows the case's scores and record: refreshed with its follow-up lists. */
+  /** Under the case's follow-up key: a new photo or score may answer one. */
+  followups: (caseId: string) => [...queryKeys.caseFollowUp(caseId), 'followups'] as const,
+  myFollowups: () => [...queryKeys.all, 'followups', 'mine'] as const,
+  followupWorklist: () => [...queryKeys.all, 'followups', 'worklist'] as const,
+  visitRatings: (caseId: string) => [...queryKeys.case(caseId), 'visit-ratings'] as const,
+  clinicFeedback: () => [...queryKeys.all, 'analytics', 'feedback'] as const,
+  worklistActivity: () => [...queryKeys.all, 'worklist', 'activity'] as const,
+  worklistConsults: () => [...queryKeys.all, 'worklist', 'consults'] as const,
+  notices: () => [...queryKeys.all, 'notices'] as const,
+  noticeSettings: () => [...queryKeys.all, 'notice-settings'] as const,
   cohortReference: (caseId: string) => [...queryKeys.caseFollowUp(caseId), 'cohort-reference'] as const,
   clinicAnalytics: () => [...queryKeys.all, 'analytics', 'clinic'] as const,
   adminUsers: () => [...queryKeys.all, 'admin', 'users'] as const,
+  auditTrail: (query: object) => [...queryKeys.all, 'admin', 'audit', query] as const,
+  operationsHealth: () => [...queryKeys.all, 'admin', 'health'] as const,
   /** One visit's live state (not kept once no page shows it: it moves on its own). */
   visit: (roomId: string) => [...queryKeys.all, 'visits', 'room', roomId] as const,
   /** The doctor's waiting room. */
@@ -41,4 +53,8 @@ export const queryKeys = {
     [...queryKeys.case(caseId), 'record-history', entryId, { version }] as const,
   caseVisitRecords: (caseId: string) => [...queryKeys.case(caseId), 'visit-records'] as const,
   icd10: (query: string) => [...queryKeys.all, 'icd10', query] as const,
+  // Consultation rounds of a case, and the agreement figures (clinic's, the signed-in doctor's).
+  consultationRounds: (caseId: string) => [...queryKeys.case(caseId), 'consultation-rounds'] as const,
+  clinicAgreement: () => [...queryKeys.all, 'analytics', 'agreement'] as const,
+  myAgreement: () => [...queryKeys.all, 'agreement', 'mine'] as const,
 };

@@ -34,6 +34,8 @@ export interface PagedListOptions<T> {
 
 export interface PagedList<T> {
   items: T[];
+  /** The first page as the server answered it (for what a list answer carries beside its items). */
+  firstPage: Page<T> | undefined;
   /** The first page has arrived (since the list was last emptied). */
   loaded: boolean;
   /** Any request is in flight: the first page, a refresh or the next page. */
@@ -108,6 +110,7 @@ export function usePagedList<T>(options: PagedListOptions<T>): PagedList<T> {
 
   return {
     items,
+    firstPage: pages?.[0],
     loaded: query.data !== undefined,
     loading: isFetching,
     loadingMore: isFetchingNextPage,

@@ -4,6 +4,7 @@
 
 import { useQuery } from '@tanstack/react-query';
 import type { Person } from '../api/types.ts';
+import { i18next } from '../i18n/index.ts';
 import { useServices } from '../services.tsx';
 import { queryKeys } from './keys.ts';
 
@@ -30,7 +31,10 @@ export function usePeople(userIds: readonly (string | null | undefined)[]): Map<
 export function describe(person: Person | undefined, fallback: string): string {
   if (person === undefined) return fallback;
   if (person.role === 'doctor') return person.title ? `${person.name}, ${person.title}` : person.name;
-  const facts = [person.age != null ? String(person.age) : null, person.sex ?? null].filter(
+  const sex = person.sex != null && person.sex !== '' && i18next.exists(`common:sex.${person.sex}`)
+    ? i18next.t(`common:sex.${person.sex}` as 'common:sex.other')
+    : person.sex ?? null;
+  const facts = [person.age != null ? i18next.t('common:person.age', { age: person.age }) : null, sex].filter(
     (fact): fact is string => fact !== null && fact !== '',
   );
   return facts.length > 0 ? `${person.name} (${facts.join(', ')})` : person.name;
@@ -42,6 +46,6 @@ export function nameOf(person: Person | undefined, fallback: string): string {
 }
 
 /** One person's display name; `fallback` (never an id) while loading or when not visible. */
-export function useDisplayName(userId: string | null | undefined, fallback = 'someone'): string {
-  return describe(usePeople([userId]).get(userId ?? ''), fallback);
+export function useDisplayName(userId: string | null | undefined, fallback?: string): string {
+  return describe(usePeople([userId]).get(userId ?? ''), fallback ?? i18next.t('common:person.someone'));
 }

@@ -8,7 +8,6 @@ import { createQueryClient, dropCacheWhenUserChanges, MAX_RETRIES, shouldRetry }
 function answer(userId: string, accessToken = 'access'): Session {
   return {
     accessToken,
-    idToken: 'id',
     refreshToken: 'refresh',
     expiresIn: 900,
     me: { userId, username: userId, role: 'patient', displayName: userId },

@@ -1,10 +1,13 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { Link, useLocation, useParams } from 'react-router';
 import { useSignedInUser } from '../auth/AuthProvider.tsx';
 import { CallView } from '../call/CallView.tsx';
 import { CasePanel } from '../call/CasePanel.tsx';
 import { EndedSummary } from '../call/EndedSummary.tsx';
+import { RateVisit } from '../feedback/RateVisit.tsx';
+import { canRate } from '../feedback/rating.ts';
 import { currentCall, iceServersFor, setCurrentCall } from '../call/hub.ts';
 import { LocalMedia } from '../call/media.ts';
 import { helpFor } from '../call/PreCallCheck.tsx';
@@ -24,6 +27,7 @@ import { useServices } from '../services.tsx';
  * joins the room again, which resumes this person's place.
  */
 export function CallPage() {
+  const { t } = useTranslation('call');
   const { roomId = '' } = useParams();
   const location = useLocation();
   const { api } = useServices();
@@ -100,11 +104,11 @@ export function CallPage() {
   const ended = snapshot?.phase === 'ended' || (session === null && visit?.status === 'ended');
   const backLink = doctor ? (
     <Link className="button button--primary" to={PATHS.doctorVisits} data-testid="call-back-to-queue">
-      Back to the waiting room
+      {t('callPage.backToQueue')}
     </Link>
   ) : caseId !== null ? (
     <Link className="button button--primary" to={casePath(caseId)}>
-      Back to my case
+      {t('callPage.backToCase')}
     </Link>
   ) : null;
 
@@ -116,10 +120,13 @@ export function CallPage() {
             {backLink}
             {caseId !== null && (
               <Link className="button button--secondary" to={casePath(caseId)} data-testid="call-open-case">
-                Open the case
+                {t('callPage.openCase')}
               </Link>
             )}
           </div>
+          {!doctor && canRate(snapshot?.ended?.reason ?? visit?.endReason) && (
+            <RateVisit roomId={roomId} caseId={caseId} />
+          )}
         </EndedSummary>
       </div>
     );
@@ -138,16 +145,16 @@ export function CallPage() {
             ))}
           </ol>
           <button type="button" className="button button--primary" onClick={() => setAttempt((count) => count + 1)}>
-            Try again
+            {t('callPage.tryAgain')}
           </button>
         </div>
       )}
       {visit !== null && visit.status === 'waiting' && session === null && (
         <p className="notice" role="status">
-          This visit has not started yet. {doctor ? 'Admit the patient from the waiting room.' : 'Wait for your doctor in the waiting room.'}
+          {t('callPage.notStarted')} {doctor ? t('callPage.admitHint') : t('callPage.waitHint')}
         </p>
       )}
-      {session === null && help === null && error === null && visit?.status !== 'waiting' && <Loading label="Joining the visit…" />}
+      {session === null && help === null && error === null && visit?.status !== 'waiting' && <Loading label={t('callPage.joining')} />}
       {session !== null && (
         <div className="call-layout">
           <CallView session={session} sites={sites} defaultSite={defaultSiteFor(sites, clinicalCase?.bodySites ?? [])} />

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
@@ -8,10 +9,17 @@ import { describePerson, usePeople } from '../data/index.ts';
 import { useCaseList } from '../hooks.ts';
 import { casePath, PATHS } from '../routing/roles.ts';
 import { WaitingRoomLink } from '../call/VisitLinks.tsx';
+import { VisitsInProgress } from '../call/VisitsInProgress.tsx';
 import { OpenCaseForm } from '../cases/OpenCaseForm.tsx';
+import { FollowupWorklist } from '../followups/FollowupWorklist.tsx';
+import { ActivityList } from '../worklist/ActivityList.tsx';
+import { ConsultList } from '../worklist/ConsultList.tsx';
+import { MyAgreementPanel } from '../consultation/AgreementPanels.tsx';
+import { DiscussionDesk } from '../discussion/DiscussionDesk.tsx';
 
 /** Desk layout: a scannable table of every case the doctor is assigned to or invited on. */
 export function DoctorHome() {
+  const { t } = useTranslation('worklist');
   const cases = useCaseList();
   const firstLoad = cases.loading && cases.items.length === 0;
   const people = usePeople(cases.items.map((item) => item.patientId));
@@ -20,7 +28,7 @@ export function DoctorHome() {
   return (
     <section className="doctor-home" data-testid="home-doctor" aria-labelledby="doctor-home-title">
       <div className="page-heading">
-        <h1 id="doctor-home-title">Cases</h1>
+        <h1 id="doctor-home-title">{t('doctorHome.title')}</h1>
         <WaitingRoomLink />
         <button
           type="button"
@@ -29,10 +37,10 @@ export function DoctorHome() {
           aria-expanded={opening}
           onClick={() => setOpening((was) => !was)}
         >
-          Open a case
+          {t('doctorHome.openCase')}
         </button>
         <Link className="button button--secondary" to={PATHS.doctorAnalytics} data-testid="open-clinic-analytics">
-          Clinic analytics
+          {t('doctorHome.analytics')}
         </Link>
         <button
           type="button"
@@ -40,39 +48,46 @@ export function DoctorHome() {
           onClick={cases.reload}
           disabled={cases.loading}
         >
-          Refresh
+          {t('doctorHome.refresh')}
         </button>
       </div>
 
       {opening && <OpenCaseForm onClose={() => setOpening(false)} />}
+      <VisitsInProgress />
+      <ActivityList />
+      <ConsultList />
+      <DiscussionDesk />
+      <FollowupWorklist />
       {cases.error !== null && <ErrorBanner error={cases.error} onRetry={cases.reload} />}
-      {firstLoad && <Loading label="Loading cases…" />}
+      {firstLoad && <Loading label={t('doctorHome.loading')} />}
 
       {!firstLoad && cases.error === null && cases.items.length === 0 && (
-        <p className="empty">No cases are assigned to you or shared with you.</p>
+        <p className="empty">{t('doctorHome.empty')}</p>
       )}
 
       {cases.items.length > 0 && (
         <div className="table-scroll">
           <table className="case-table">
-            <caption className="visually-hidden">Cases you can see</caption>
+            <caption className="visually-hidden">{t('doctorHome.caption')}</caption>
             <thead>
               <tr>
-                <th scope="col">Condition</th>
-                <th scope="col">Patient</th>
-                <th scope="col">Status</th>
-                <th scope="col">Opened</th>
-                <th scope="col">Last update</th>
+                <th scope="col">{t('doctorHome.condition')}</th>
+                <th scope="col">{t('doctorHome.patient')}</th>
+                <th scope="col">{t('doctorHome.status')}</th>
+                <th scope="col">{t('doctorHome.opened')}</th>
+                <th scope="col">{t('doctorHome.updated')}</th>
                 <th scope="col">
-                  <span className="visually-hidden">Actions</span>
+                  <span className="visually-hidden">{t('doctorHome.actions')}</span>
                 </th>
               </tr>
             </thead>
             <tbody data-testid="case-list">
               {cases.items.map((item) => (
                 <tr key={item.caseId} data-testid="case-item">
-                  <th scope="row">{item.condition}</th>
-                  <td data-testid="case-item-patient">{describePerson(people.get(item.patientId), 'Patient')}</td>
+                  <th scope="row" translate="no">{item.condition}</th>
+                  <td data-testid="case-item-patient" translate="no">
+                    {describePerson(people.get(item.patientId), t('doctorHome.patient'))}
+                  </td>
                   <td>
                     <StatusBadge status={item.status} />
                   </td>
@@ -82,9 +97,9 @@ export function DoctorHome() {
                     <Link
                       className="button button--small"
                       to={casePath(item.caseId)}
-                      aria-label={`Open case: ${item.condition}`}
+                      aria-label={t('doctorHome.openCaseOf', { condition: item.condition })}
                     >
-                      Open
+                      {t('doctorHome.open')}
                     </Link>
                   </td>
                 </tr>
@@ -101,9 +116,10 @@ export function DoctorHome() {
           onClick={cases.loadMore}
           disabled={cases.loading}
         >
-          {cases.loading ? 'Loading…' : 'Load more'}
+          {cases.loading ? t('doctorHome.loadingMore') : t('doctorHome.loadMore')}
         </button>
       )}
+      <MyAgreementPanel />
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { ApiError } from '../api/client.ts';
 import type { VisitQueueItem } from '../api/types.ts';
@@ -13,6 +14,7 @@ import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { nameOf, queryKeys, usePeople } from '../data/index.ts';
 import { Loading } from '../components/Loading.tsx';
 import { formatDateTime } from '../format.ts';
+import { i18next } from '../i18n/index.ts';
 import { callPath } from '../routing/roles.ts';
 import { useServices } from '../services.tsx';
 import '../call/call.css';
@@ -22,11 +24,14 @@ const QUEUE_POLL_MS = 15_000;
 function waited(item: VisitQueueItem, loadedAt: number, now: number): string {
   const seconds = item.waitedSeconds + Math.max(0, Math.floor((now - loadedAt) / 1000));
   const minutes = Math.floor(seconds / 60);
-  return minutes === 0 ? `${seconds} s` : `${minutes} min ${String(seconds % 60).padStart(2, '0')} s`;
+  return minutes === 0
+    ? i18next.t('call:queue.seconds', { seconds })
+    : i18next.t('call:queue.minutesSeconds', { minutes, seconds: String(seconds % 60).padStart(2, '0') });
 }
 
 /** Doctor's desk: the patients waiting for a video visit, live, with admit and decline. */
 export function DoctorQueuePage() {
+  const { t } = useTranslation('call');
   const { api } = useServices();
   const me = useSignedInUser();
   const navigate = useNavigate();
@@ -39,7 +44,7 @@ export function DoctorQueuePage() {
   });
   const queue = queueQuery.data?.items ?? null;
   const people = usePeople((queue ?? []).map((item) => item.patientId));
-  const patientName = (item: VisitQueueItem): string => nameOf(people.get(item.patientId), 'A patient');
+  const patientName = (item: VisitQueueItem): string => nameOf(people.get(item.patientId), t('queue.aPatient'));
   const loadedAt = queueQuery.dataUpdatedAt;
   const [now, setNow] = useState(() => Date.now());
   // A failed admit or decline; the queue's own failure is queueQuery.error.
@@ -109,7 +114,7 @@ export function DoctorQueuePage() {
       void media.then(({ local }) => local?.stop());
       setBusy(null);
       if (failure instanceof ApiError && failure.code === 'visit_state_changed') {
-        setNotice(`${patientName(item)} is no longer waiting (another doctor admitted them, or they cancelled).`);
+        setNotice(t('queue.noLongerWaiting', { name: patientName(item) }));
       } else {
         setActionError(failure);
       }
@@ -151,9 +156,9 @@ export function DoctorQueuePage() {
   return (
     <section className="visit-queue" data-testid="visit-queue-page" aria-labelledby="visit-queue-title">
       <div className="page-heading">
-        <h1 id="visit-queue-title">Video visits: waiting room</h1>
+        <h1 id="visit-queue-title">{t('queue.title')}</h1>
         <span className={`live live--${linkState === 'open' ? 'on' : 'off'}`} role="status" data-testid="visit-queue-live">
-          {linkState === 'open' ? 'Live' : 'Reconnecting…'}
+          {linkState === 'open' ? t('queue.live') : t('queue.reconnecting')}
         </span>
       </div>
       {error !== null && (
@@ -170,21 +175,21 @@ export function DoctorQueuePage() {
           {notice}
         </p>
       )}
-      {queue === null && error === null && <Loading label="Loading the waiting room…" />}
-      {queue !== null && queue.length === 0 && <p className="empty" data-testid="visit-queue-empty">Nobody is waiting.</p>}
+      {queue === null && error === null && <Loading label={t('queue.loading')} />}
+      {queue !== null && queue.length === 0 && <p className="empty" data-testid="visit-queue-empty">{t('queue.empty')}</p>}
       {queue !== null && queue.length > 0 && (
         <div className="table-scroll">
           <table className="case-table">
-            <caption className="visually-hidden">Patients waiting for a video visit, oldest first</caption>
+            <caption className="visually-hidden">{t('queue.caption')}</caption>
             <thead>
               <tr>
                 <th scope="col">#</th>
-                <th scope="col">Patient</th>
-                <th scope="col">Case</th>
-                <th scope="col">Waiting for</th>
-                <th scope="col">Asked at</th>
+                <th scope="col">{t('queue.patient')}</th>
+                <th scope="col">{t('queue.case')}</th>
+                <th scope="col">{t('queue.waitingFor')}</th>
+                <th scope="col">{t('queue.askedAt')}</th>
                 <th scope="col">
-                  <span className="visually-hidden">Actions</span>
+                  <span className="visually-hidden">{t('queue.actions')}</span>
                 </th>
               </tr>
             </thead>
@@ -192,8 +197,10 @@ export function DoctorQueuePage() {
               {queue.map((item) => (
                 <tr key={item.roomId} data-testid="visit-queue-item" data-room-id={item.roomId} data-case-id={item.caseId}>
                   <td>{item.position}</td>
-                  <th scope="row">{patientName(item)}</th>
-                  <td>{conditions.get(item.caseId) ?? <span className="mono">{item.caseId}</span>}</td>
+                  <th scope="row" translate="no">
+                    {patientName(item)}
+                  </th>
+                  <td translate="no">{conditions.get(item.caseId) ?? <span className="mono">{item.caseId}</span>}</td>
                   <td data-testid="visit-queue-waited">{waited(item, loadedAt, now)}</td>
                   <td>{formatDateTime(item.requestedAt)}</td>
                   <td className="visit-queue__actions">
@@ -202,20 +209,20 @@ export function DoctorQueuePage() {
                       className="button button--primary"
                       disabled={busy !== null}
                       onClick={() => void admit(item)}
-                      aria-label={`Admit ${patientName(item)}`}
+                      aria-label={t('queue.admitName', { name: patientName(item) })}
                       data-testid="visit-admit"
                     >
-                      {busy === item.roomId ? 'Starting…' : 'Admit'}
+                      {busy === item.roomId ? t('queue.starting') : t('queue.admit')}
                     </button>
                     <button
                       type="button"
                       className="button button--secondary"
                       disabled={busy !== null}
                       onClick={() => void decline(item)}
-                      aria-label={`Decline ${patientName(item)}`}
+                      aria-label={t('queue.declineName', { name: patientName(item) })}
                       data-testid="visit-decline"
                     >
-                      Decline
+                      {t('queue.decline')}
                     </button>
                   </td>
                 </tr>

@@ -1,18 +1,19 @@
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { Navigate, useLocation, useNavigate } from 'react-router';
 import { describeError } from '../api/errorMessages.ts';
 import { ApiError } from '../api/client.ts';
 import type { StoredSession } from '../auth/sessionStore.ts';
 import { NewPasswordForm } from '../auth/NewPasswordForm.tsx';
+import { ForgotPasswordForm } from '../auth/ForgotPasswordForm.tsx';
+import { MfaAnswerForm } from '../auth/MfaAnswerForm.tsx';
 import { useAuth } from '../auth/AuthProvider.tsx';
 import type { SessionEndReason } from '../auth/sessionStore.ts';
+import { LanguagePicker } from '../i18n/LanguagePicker.tsx';
 import { landingPathAfterLogin } from '../routing/roles.ts';
 
-const END_NOTICES: Record<SessionEndReason, string> = {
-  signed_out: 'You have signed out.',
-  idle: 'You were signed out after 30 minutes without activity.',
-  expired: 'Your session has expired. Please sign in again.',
-};
+// Why the last session ended: auth:login.ended.<reason>.
+const END_REASONS: readonly SessionEndReason[] = ['signed_out', 'idle', 'expired'];
 
 /** Where RequireSession asked us to come back to, if it did. */
 function requestedPathFrom(state: unknown): string | null {
@@ -25,6 +26,7 @@ function requestedPathFrom(state: unknown): string | null {
 
 export function LoginPage() {
   const { session, lastEndReason, login } = useAuth();
+  const { t } = useTranslation('auth');
   const location = useLocation();
   const navigate = useNavigate();
   const [username, setUsername] = useState('');
@@ -32,7 +34,9 @@ export function LoginPage() {
   const [submitting, setSubmitting] = useState(false);
   const [errorMessage, setErrorMessage] = useState<string | null>(null);
   // A first sign-in with a temporary password: the challenge's session, until a new password is set.
-  const [challenge, setChallenge] = useState<{ username: string; session: string } | null>(null);
+  const [challenge, setChallenge] = useState<{ username: string; session: string; kind: ChallengeKind } | null>(null);
+  const [forgotten, setForgotten] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
   const requestedPath = requestedPathFrom(location.state);
 
   if (session !== null && !submitting) {
@@ -43,7 +47,7 @@ export function LoginPage() {
     event.preventDefault();
     const trimmedUsername = username.trim();
     if (trimmedUsername === '' || password === '') {
-      setErrorMessage(describeError(new ApiError(400, 'validation_error', '')));
+      setErrorMessage(t('login.bothRequired'));
       return;
     }
     setSubmitting(true);
@@ -52,9 +56,9 @@ export function LoginPage() {
       const started = await login({ username: trimmedUsername, password });
       void navigate(landingPathAfterLogin(started.me.role, requestedPath), { replace: true });
     } catch (error) {
-      const session = challengeSession(error);
-      if (session !== null) {
-        setChallenge({ username: trimmedUsername, session });
+      const pending = challengeSession(error);
+      if (pending !== null) {
+        setChallenge({ username: trimmedUsername, ...pending });
       } else {
         setErrorMessage(describeError(error));
       }
@@ -67,16 +71,41 @@ export function LoginPage() {
   return (
     <main className="login" id="main">
       <div className="login__card">
+        <LanguagePicker />
         <h1 className="login__title">DermaFollow</h1>
-        <p className="login__subtitle">Remote dermatology follow-up</p>
+        <p className="login__subtitle">{t('login.subtitle')}</p>
 
-        {lastEndReason !== null && errorMessage === null && (
+        {lastEndReason !== null && END_REASONS.includes(lastEndReason) && errorMessage === null && (
           <p className="notice" role="status" data-testid="session-notice">
-            {END_NOTICES[lastEndReason]}
+            {t(`login.ended.${lastEndReason}`)}
           </p>
         )}
 
-        {challenge !== null && (
+        {notice !== null && (
+          <p className="notice" role="status" data-testid="login-notice">
+            {notice}
+          </p>
+        )}
+        {forgotten && (
+          <ForgotPasswordForm
+            initialUsername={username.trim()}
+            onDone={(message) => {
+              setForgotten(false);
+              setNotice(message);
+            }}
+            onCancel={() => setForgotten(false)}
+          />
+        )}
+        {challenge !== null && challenge.kind === 'mfa' && (
+          <MfaAnswerForm
+            username={challenge.username}
+            session={challenge.session}
+            onSignedIn={(started: StoredSession) =>
+              void navigate(landingPathAfterLogin(started.me.role, requestedPath), { replace: true })
+            }
+          />
+        )}
+        {challenge !== null && challenge.kind === 'new_password' && (
           <NewPasswordForm
             username={challenge.username}
             session={challenge.session}
@@ -85,10 +114,10 @@ export function LoginPage() {
             }
           />
         )}
-        {challenge === null && (
+        {challenge === null && !forgotten && (
           <form className="login__form" onSubmit={(event) => void onSubmit(event)} noValidate>
             <label className="field">
-              <span className="field__label">Username</span>
+              <span className="field__label">{t('login.username')}</span>
               <input
                 className="field__input"
                 name="username"
@@ -106,7 +135,7 @@ export function LoginPage() {
               />
             </label>
             <label className="field">
-              <span className="field__label">Password</span>
+              <span className="field__label">{t('login.password')}</span>
               <input
                 className="field__input"
                 name="password"
@@ -133,7 +162,18 @@ export function LoginPage() {
               disabled={submitting}
               data-testid="login-submit"
             >
-              {submitting ? 'Signing in…' : 'Sign in'}
+              {submitting ? t('login.signingIn') : t('login.signIn')}
+            </button>
+            <button
+              type="button"
+              className="button button--link"
+              onClick={() => {
+                setNotice(null);
+                setForgotten(true);
+              }}
+              data-testid="forgot-password"
+            >
+              {t('login.forgot')}
             </button>
           </form>
         )}
@@ -142,9 +182,15 @@ export function LoginPage() {
   );
 }
 
-/** The session of a first sign-in's challenge, when that is what the API answered. */
-function challengeSession(error: unknown): string | null {
-  if (!(error instanceof ApiError) || error.code !== 'password_change_required') return null;
+type ChallengeKind = 'new_password' | 'mfa';
+
+const CHALLENGES: Record<string, ChallengeKind> = { password_change_required: 'new_password', mfa_required: 'mfa' };
+
+/** The session and kind of a sign-in challenge (first password, authenticator code), when that is the answer. */
+function challengeSession(error: unknown): { session: string; kind: ChallengeKind } | null {
+  if (!(error instanceof ApiError)) return null;
+  const kind = CHALLENGES[error.code];
+  if (kind === undefined) return null;
   const details = error.details as { session?: unknown } | undefined;
-  return typeof details?.session === 'string' && details.session !== '' ? details.session : null;
+  return typeof details?.session === 'string' && details.session !== '' ? { session: details.session, kind } : null;
 }

@@ -1,3 +1,4 @@
+import { Trans, useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { useSignedInUser } from '../auth/AuthProvider.tsx';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
@@ -5,25 +6,32 @@ import { Loading } from '../components/Loading.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDate } from '../format.ts';
 import { useCaseList } from '../hooks.ts';
+import { NextSteps, NoticeList } from '../followups/NextSteps.tsx';
+import { NoticeSettingsPanel } from '../followups/NoticeSettingsForm.tsx';
 import { MyDataDownload } from '../record/MyDataDownload.tsx';
 import { casePath } from '../routing/roles.ts';
 
 /** Phone-first: one column of large, tappable case cards. */
 export function PatientHome() {
+  const { t } = useTranslation('cases');
   const me = useSignedInUser();
   const cases = useCaseList();
   const firstLoad = cases.loading && cases.items.length === 0;
 
   return (
     <section className="patient-home" data-testid="home-patient" aria-labelledby="patient-home-title">
-      <h1 id="patient-home-title">Hello, {me.displayName}</h1>
-      <h2 className="section-title">Your cases</h2>
+      <h1 id="patient-home-title">
+        <Trans t={t} i18nKey="patientHome.hello" values={{ name: me.displayName }} components={{ name: <span translate="no" /> }} />
+      </h1>
+      <NextSteps cases={cases.items} />
+      <NoticeList />
+      <h2 className="section-title">{t('patientHome.yourCases')}</h2>
 
       {cases.error !== null && <ErrorBanner error={cases.error} onRetry={cases.reload} />}
-      {firstLoad && <Loading label="Loading your cases…" />}
+      {firstLoad && <Loading label={t('patientHome.loading')} />}
 
       {!firstLoad && cases.error === null && cases.items.length === 0 && (
-        <p className="empty">You have no cases yet. Your doctor will open one for you.</p>
+        <p className="empty">{t('patientHome.empty')}</p>
       )}
 
       {cases.items.length > 0 && (
@@ -31,10 +39,12 @@ export function PatientHome() {
           {cases.items.map((item) => (
             <li key={item.caseId} data-testid="case-item">
               <Link className="case-card" to={casePath(item.caseId)}>
-                <span className="case-card__condition">{item.condition}</span>
+                <span className="case-card__condition" translate="no">
+                  {item.condition}
+                </span>
                 <span className="case-card__meta">
                   <StatusBadge status={item.status} />
-                  <span>Updated {formatDate(item.updatedAt)}</span>
+                  <span>{t('patientHome.updated', { date: formatDate(item.updatedAt) })}</span>
                 </span>
               </Link>
             </li>
@@ -49,10 +59,11 @@ export function PatientHome() {
           onClick={cases.loadMore}
           disabled={cases.loading}
         >
-          {cases.loading ? 'Loading…' : 'Show more cases'}
+          {cases.loading ? t('patientHome.loadingMore') : t('patientHome.showMore')}
         </button>
       )}
 
+      <NoticeSettingsPanel />
       <MyDataDownload patientId={me.userId} />
     </section>
   );

@@ -1,9 +1,12 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import type { Visit } from '../api/types.ts';
 import { useSignedInUser } from '../auth/AuthProvider.tsx';
 import { CallView } from '../call/CallView.tsx';
 import { EndedSummary } from '../call/EndedSummary.tsx';
+import { RateVisit } from '../feedback/RateVisit.tsx';
+import { canRate } from '../feedback/rating.ts';
 import { iceServersFor, setCurrentCall } from '../call/hub.ts';
 import { callLog } from '../call/log.ts';
 import { LocalMedia } from '../call/media.ts';
@@ -14,6 +17,7 @@ import { useCallSnapshot, useEndCallOnLeave } from '../call/useCallSession.ts';
 import { VideoTile } from '../call/VideoTile.tsx';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { useCaseDetail } from '../hooks.ts';
+import { i18next } from '../i18n/index.ts';
 import { casePath } from '../routing/roles.ts';
 import { useServices } from '../services.tsx';
 
@@ -23,14 +27,14 @@ type Stage =
   | { name: 'waiting'; visit: Visit }
   | { name: 'call'; session: CallSession }
   | { name: 'over'; reason: 'declined' | 'cancelled' | 'expired' }
-  | { name: 'ended'; info: EndedInfo | null };
+  | { name: 'ended'; info: EndedInfo | null; roomId: string };
 
 const WAITING_POLL_MS = 10_000;
 
 function formatWait(seconds: number): string {
-  if (seconds < 60) return 'less than a minute';
+  if (seconds < 60) return i18next.t('call:visit.lessThanMinute');
   const minutes = Math.round(seconds / 60);
-  return minutes === 1 ? 'about 1 minute' : `about ${minutes} minutes`;
+  return minutes === 1 ? i18next.t('call:visit.aboutOneMinute') : i18next.t('call:visit.aboutMinutes', { minutes });
 }
 
 function Elapsed({ since }: { since: number }) {
@@ -52,6 +56,7 @@ function Elapsed({ since }: { since: number }) {
  * wait (self-preview, place in the queue, estimated wait, cancel); then the call.
  */
 export function PatientVisitPage() {
+  const { t } = useTranslation('call');
   const { caseId = '' } = useParams();
   const { api } = useServices();
   const me = useSignedInUser();
@@ -118,7 +123,7 @@ export function PatientVisitPage() {
         me: { userId: me.userId, username: me.username, role: 'patient' },
         media,
         iceServers: servers,
-        onEnded: (info) => setStage({ name: 'ended', info }),
+        onEnded: (info) => setStage({ name: 'ended', info, roomId }),
       });
       setCurrentCall(call);
       setStage({ name: 'call', session: call });
@@ -199,16 +204,16 @@ export function PatientVisitPage() {
 
   const back = (
     <Link className="button button--secondary button--block" to={casePath(caseId)} data-testid="visit-back">
-      Back to my case
+      {t('visit.backToCase')}
     </Link>
   );
 
   return (
     <div className={`visit-page visit-page--${stage.name}`} data-testid="visit-page" data-stage={stage.name}>
       {stage.name !== 'call' && (
-        <nav aria-label="Back">
+        <nav aria-label={t('visit.back')}>
           <Link className="back-link" to={casePath(caseId)}>
-            ← {clinicalCase?.condition ?? 'My case'}
+            ← {clinicalCase !== null ? <span translate="no">{clinicalCase.condition}</span> : t('visit.myCase')}
           </Link>
         </nav>
       )}
@@ -216,7 +221,14 @@ export function PatientVisitPage() {
 
       {(stage.name === 'check' || stage.name === 'requesting') && (
         <>
-          <h1>Video visit{clinicalCase !== null ? `: ${clinicalCase.condition}` : ''}</h1>
+          <h1>
+            {t('visit.title')}
+            {clinicalCase !== null && (
+              <>
+                : <span translate="no">{clinicalCase.condition}</span>
+              </>
+            )}
+          </h1>
           <PreCallCheck
             api={api}
             media={media}
@@ -233,42 +245,44 @@ export function PatientVisitPage() {
             onClick={() => void requestVisit()}
             data-testid="visit-request"
           >
-            {stage.name === 'requesting' ? 'Asking…' : 'Ask for a video visit'}
+            {stage.name === 'requesting' ? t('visit.asking') : t('visit.ask')}
           </button>
         </>
       )}
 
       {stage.name === 'waiting' && (
         <section className="waiting-room" aria-labelledby="waiting-title" data-testid="waiting-room">
-          <h1 id="waiting-title">You are in the waiting room</h1>
-          <VideoTile stream={preview} muted mirror className="waiting-room__preview" testId="waiting-preview" label="Your camera preview" />
+          <h1 id="waiting-title">{t('visit.waitingTitle')}</h1>
+          <VideoTile stream={preview} muted mirror className="waiting-room__preview" testId="waiting-preview" label={t('visit.preview')} />
           <dl className="facts waiting-room__facts">
             <div>
-              <dt>Your place</dt>
+              <dt>{t('visit.yourPlace')}</dt>
               <dd data-testid="waiting-position">
-                {stage.visit.position !== undefined ? (stage.visit.position === 1 ? 'You are next' : `Number ${stage.visit.position} in the queue`) : 'In the queue'}
+                {stage.visit.position !== undefined
+                  ? stage.visit.position === 1
+                    ? t('visit.next')
+                    : t('visit.position', { position: stage.visit.position })
+                  : t('visit.inQueue')}
               </dd>
             </div>
             <div>
-              <dt>Estimated wait</dt>
+              <dt>{t('visit.estimatedWait')}</dt>
               <dd data-testid="waiting-eta">
-                {stage.visit.estimatedWaitSeconds !== undefined ? formatWait(stage.visit.estimatedWaitSeconds) : 'a few minutes'}
+                {stage.visit.estimatedWaitSeconds !== undefined ? formatWait(stage.visit.estimatedWaitSeconds) : t('visit.fewMinutes')}
               </dd>
             </div>
             <div>
-              <dt>Waiting for</dt>
+              <dt>{t('visit.waitingFor')}</dt>
               <dd>
                 <Elapsed since={waitingSince} />
               </dd>
             </div>
           </dl>
           <p className="waiting-room__hint" role="status">
-            {linkState === 'open'
-              ? 'Keep this page open. The call starts by itself when your doctor is ready.'
-              : 'Reconnecting… keep this page open.'}
+            {linkState === 'open' ? t('visit.keepOpen') : t('visit.reconnecting')}
           </p>
           <button type="button" className="button button--secondary button--block" onClick={() => void cancel()} data-testid="visit-cancel">
-            Cancel the request
+            {t('visit.cancel')}
           </button>
         </section>
       )}
@@ -280,13 +294,9 @@ export function PatientVisitPage() {
       {stage.name === 'over' && (
         <section className="call-ended" data-testid="visit-over" data-reason={stage.reason}>
           <h1>
-            {stage.reason === 'declined'
-              ? 'The doctor cannot see you right now.'
-              : stage.reason === 'cancelled'
-                ? 'Your request was cancelled.'
-                : 'The request is no longer open.'}
+            {t(`visit.over.${stage.reason}`)}
           </h1>
-          <p>You can ask again at any time, or send photos and scores from your case.</p>
+          <p>{t('visit.askAgainHint')}</p>
           <button
             type="button"
             className="button button--primary button--block"
@@ -295,13 +305,18 @@ export function PatientVisitPage() {
               setMediaAttempt((count) => count + 1);
             }}
           >
-            Ask again
+            {t('visit.askAgain')}
           </button>
           {back}
         </section>
       )}
 
-      {stage.name === 'ended' && <EndedSummary info={stage.info}>{back}</EndedSummary>}
+      {stage.name === 'ended' && (
+        <EndedSummary info={stage.info}>
+          {back}
+          {canRate(stage.info?.reason) && <RateVisit roomId={stage.roomId} caseId={caseId} />}
+        </EndedSummary>
+      )}
     </div>
   );
 }

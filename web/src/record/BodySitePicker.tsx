@@ -2,6 +2,7 @@ import type { KeyboardEvent } from 'react';
 import type { BodySite, BodyView } from '../api/types.ts';
 import { drawableSites, FIGURE, type Shape } from '../cases/bodyMap.ts';
 import { siteLabel } from '../cases/siteLabels.ts';
+import { useTranslation } from 'react-i18next';
 
 const VIEWS: BodyView[] = ['front', 'back'];
 
@@ -13,7 +14,8 @@ interface Props {
 
 /** Body sites of a diagnosis, picked on the front and back figures (tap again to remove). */
 export function BodySitePicker({ sites, selected, onChange }: Props) {
-  if (sites === undefined) return <p className="hint">Loading the body map…</p>;
+  const { t } = useTranslation('record');
+  if (sites === undefined) return <p className="hint">{t('sites.loading')}</p>;
   const toggle = (siteId: string) =>
     onChange(selected.includes(siteId) ? selected.filter((id) => id !== siteId) : [...selected, siteId]);
 
@@ -26,7 +28,7 @@ export function BodySitePicker({ sites, selected, onChange }: Props) {
             className="site-picker__svg"
             viewBox={`0 0 ${FIGURE.width} ${FIGURE.height}`}
             role="group"
-            aria-label={`Body, ${view} view`}
+            aria-label={t(`sites.view.${view}`)}
           >
             {[...drawableSites(view, sites)].reverse().map(({ siteId, shape }) => (
               <SiteShape
@@ -42,13 +44,13 @@ export function BodySitePicker({ sites, selected, onChange }: Props) {
         ))}
       </div>
       {selected.length === 0 ? (
-        <p className="hint">Tap the figures to mark where it is.</p>
+        <p className="hint">{t('sites.hint')}</p>
       ) : (
         <ul className="chips" data-testid="record-sites-selected">
           {selected.map((siteId) => (
             <li key={siteId} className="chip" data-site={siteId}>
               {siteLabel(sites, siteId)}{' '}
-              <button type="button" className="link-button" aria-label={`Remove ${siteLabel(sites, siteId)}`} onClick={() => toggle(siteId)}>
+              <button type="button" className="link-button" aria-label={t('sites.remove', { site: siteLabel(sites, siteId) })} onClick={() => toggle(siteId)}>
                 ×
               </button>
             </li>

@@ -8,27 +8,17 @@ import { Loading } from '../components/Loading.tsx';
 import { queryKeys } from '../data/index.ts';
 import { formatDate } from '../format.ts';
 import { useServices } from '../services.tsx';
+import { useTranslation } from 'react-i18next';
+import { i18next } from '../i18n/index.ts';
 
 // A patient's summary is a handful of entries; one page of the API's largest size holds it.
 const SUMMARY_LIMIT = 100;
 const ACTIVE_DIAGNOSIS = new Set(['active', 'recurrence', 'relapse']);
 const CURRENT_PRESCRIPTION = new Set(['active', 'on-hold']);
 const UNIT_DAYS: Record<string, number> = { day: 1, week: 7, month: 30 };
-const ROUTE_WORDS: Record<string, string> = {
-  topical: 'on the skin',
-  oral: 'by mouth',
-  subcutaneous: 'as an injection under the skin',
-  intramuscular: 'as an injection into a muscle',
-  intravenous: 'into a vein',
-  intralesional: 'into the lesion',
-  transdermal: 'as a patch',
-};
-const MODALITY_WORDS: Record<string, string> = {
-  video: 'a video visit',
-  'in-person': 'a visit at the clinic',
-  'photo-review': 'new photos for your doctor to review',
-  scores: 'filling in your questionnaires',
-};
+// Plain words for a patient, under record:carePlan.route.<code> and record:carePlan.modality.<code>.
+const ROUTE_WORDS = new Set(['topical', 'oral', 'subcutaneous', 'intramuscular', 'intravenous', 'intralesional', 'transdermal']);
+const MODALITY_WORDS = new Set(['video', 'in-person', 'photo-review', 'scores']);
 
 const text = (entry: RecordEntry, field: string): string => {
   const value = entry.content[field];
@@ -75,6 +65,7 @@ export function carePlanParts(entries: readonly RecordEntry[], today: string): C
 
 export function CarePlan({ caseId }: { caseId: string }) {
   const { api } = useServices();
+  const { t } = useTranslation('record');
   const summary = useQuery({
     queryKey: [...queryKeys.case(caseId), 'care-plan'],
     queryFn: async ({ signal }) => (await api.listRecordEntries(caseId, { limit: SUMMARY_LIMIT }, signal)).items,
@@ -82,29 +73,35 @@ export function CarePlan({ caseId }: { caseId: string }) {
 
   return (
     <section className="care-plan" data-testid="care-plan" aria-labelledby="care-plan-title">
-      <h2 id="care-plan-title">Your care plan</h2>
-      {summary.isPending && <Loading label="Loading your care plan…" />}
+      <h2 id="care-plan-title">{t('carePlan.title')}</h2>
+      {summary.isPending && <Loading label={t('carePlan.loading')} />}
       {summary.error !== null && <ErrorBanner error={summary.error} onRetry={() => void summary.refetch()} />}
       {summary.data !== undefined && <CarePlanBody parts={carePlanParts(summary.data, new Date().toISOString().slice(0, 10))} />}
     </section>
   );
 }
 
+/** How a medicine is taken, in a patient's words; a route without such words as its code. */
+function route(code: string): string {
+  return ROUTE_WORDS.has(code) ? i18next.t(`record:carePlan.route.${code}` as 'record:carePlan.route.oral') : code;
+}
+
 function CarePlanBody({ parts }: { parts: CarePlanParts }) {
   const { diagnoses, prescriptions, plans, nextFollowUp } = parts;
+  const { t } = useTranslation('record');
   if (diagnoses.length + prescriptions.length + plans.length === 0 && nextFollowUp === null) {
-    return <p className="empty">Your doctor has not written your care plan yet.</p>;
+    return <p className="empty">{t('carePlan.empty')}</p>;
   }
   return (
     <div className="care-plan__body">
       {diagnoses.length > 0 && (
         <div>
-          <h3>What your doctor found</h3>
+          <h3>{t('carePlan.found')}</h3>
           <ul data-testid="care-plan-diagnoses">
             {diagnoses.map((entry) => (
               <li key={entry.entryId} data-testid="care-plan-diagnosis">
-                {text(entry, 'text')}
-                {text(entry, 'onsetDate') !== '' && ` (since ${formatDate(text(entry, 'onsetDate'))})`}
+                <span translate="no">{text(entry, 'text')}</span>
+                {text(entry, 'onsetDate') !== '' && t('carePlan.since', { date: formatDate(text(entry, 'onsetDate')) })}
               </li>
             ))}
           </ul>
@@ -112,17 +109,23 @@ function CarePlanBody({ parts }: { parts: CarePlanParts }) {
       )}
       {prescriptions.length > 0 && (
         <div>
-          <h3>Your treatment</h3>
+          <h3>{t('carePlan.treatment')}</h3>
           <ul data-testid="care-plan-prescriptions">
             {prescriptions.map((entry) => {
               const ends = prescriptionEnds(entry);
               return (
                 <li key={entry.entryId} data-testid="care-plan-prescription">
-                  <strong>{text(entry, 'drug')}</strong>: {text(entry, 'dose')},{' '}
-                  {ROUTE_WORDS[text(entry, 'route')] ?? text(entry, 'route')}, {text(entry, 'frequency')}
-                  {ends !== null && <>, until {formatDate(ends)}</>}.
-                  {text(entry, 'instructions') !== '' && <span className="care-plan__note"> {text(entry, 'instructions')}</span>}
-                  {text(entry, 'status') === 'on-hold' && <span className="tag"> Paused</span>}
+                  <strong translate="no">{text(entry, 'drug')}</strong>: <span translate="no">{text(entry, 'dose')}</span>
+                  {t('carePlan.comma')}
+                  {route(text(entry, 'route'))}
+                  {t('carePlan.comma')}
+                  <span translate="no">{text(entry, 'frequency')}</span>
+                  {ends !== null && t('carePlan.until', { date: formatDate(ends) })}
+                  {t('carePlan.stop')}
+                  {text(entry, 'instructions') !== '' && (
+                    <span className="care-plan__note" translate="no"> {text(entry, 'instructions')}</span>
+                  )}
+                  {text(entry, 'status') === 'on-hold' && <span className="tag"> {t('carePlan.paused')}</span>}
                 </li>
               );
             })}
@@ -131,13 +134,13 @@ function CarePlanBody({ parts }: { parts: CarePlanParts }) {
       )}
       {plans.length > 0 && (
         <div>
-          <h3>Your goals</h3>
+          <h3>{t('carePlan.goals')}</h3>
           {plans.map((entry) => (
             <div key={entry.entryId} data-testid="care-plan-plan">
               <p>
-                <strong>{text(entry, 'title')}</strong>
+                <strong translate="no">{text(entry, 'title')}</strong>
               </p>
-              <ul>
+              <ul translate="no">
                 {texts(entry, 'goals').map((goal) => (
                   <li key={goal} data-testid="care-plan-goal">
                     {goal}
@@ -150,9 +153,13 @@ function CarePlanBody({ parts }: { parts: CarePlanParts }) {
       )}
       {nextFollowUp !== null && (
         <p className="care-plan__next" data-testid="care-plan-next">
-          <strong>Next follow-up:</strong> {formatDate(text(nextFollowUp, 'dueDate'))},{' '}
-          {MODALITY_WORDS[text(nextFollowUp, 'modality')] ?? 'as your doctor asked'}.
-          {text(nextFollowUp, 'instructions') !== '' && ` ${text(nextFollowUp, 'instructions')}`}
+          <strong>{t('carePlan.next')}</strong> {formatDate(text(nextFollowUp, 'dueDate'))}
+          {t('carePlan.comma')}
+          {MODALITY_WORDS.has(text(nextFollowUp, 'modality'))
+            ? t(`carePlan.modality.${text(nextFollowUp, 'modality')}` as 'carePlan.modality.video')
+            : t('carePlan.asAsked')}
+          {t('carePlan.stop')}
+          {text(nextFollowUp, 'instructions') !== '' && <span translate="no"> {text(nextFollowUp, 'instructions')}</span>}
         </p>
       )}
     </div>

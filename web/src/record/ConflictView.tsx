@@ -6,6 +6,7 @@ import { useRecordCase } from './context.ts';
 import { fieldLabel, formatField } from './kinds.ts';
 import type { MergeRow } from './merge.ts';
 import { describePerson } from './people.ts';
+import { Trans, useTranslation } from 'react-i18next';
 
 interface Props {
   kind: RecordKind;
@@ -17,12 +18,6 @@ interface Props {
   onDiscard: () => void;
 }
 
-const CHANGE_WORDS: Record<MergeRow['change'], string> = {
-  theirs: 'Changed by the other doctor; kept',
-  mine: 'Changed by you; re-applied',
-  same: 'You both made the same change',
-  both: 'You both changed it: choose',
-};
 
 /**
  * Another doctor saved a new version while this doctor was editing. Nothing is lost: field by
@@ -30,38 +25,44 @@ const CHANGE_WORDS: Record<MergeRow['change'], string> = {
  */
 export function ConflictView({ kind, theirs, rows, keepTheirs, onChoose, onReapply, onDiscard }: Props) {
   const me = useSignedInUser();
+  const { t } = useTranslation('record');
   const { clinicalCase, sites } = useRecordCase();
   const show = (field: string, value: unknown) =>
-    value === undefined ? <em>not set</em> : formatField(kind, field, value, (siteId) => siteLabel(sites, siteId));
+    value === undefined ? <em>{t('conflict.notSet')}</em> : formatField(kind, field, value, (siteId) => siteLabel(sites, siteId));
   const who = describePerson(theirs.updatedBy, me, clinicalCase);
 
   return (
     <section className="conflict" role="alert" aria-labelledby="conflict-title" data-testid="record-conflict">
       <h4 id="conflict-title">
-        {capitalise(who)} saved version {theirs.version} at {formatDateTime(theirs.updatedAt)} while you were editing.
+        <Trans
+          t={t}
+          i18nKey="conflict.title"
+          values={{ who: capitalise(who), version: theirs.version, at: formatDateTime(theirs.updatedAt) }}
+          components={{ name: <span translate="no" /> }}
+        />
       </h4>
-      <p>Your text is kept. Compare the changes, then re-apply yours on version {theirs.version} or discard them.</p>
+      <p>{t('conflict.explain', { version: theirs.version })}</p>
       <table className="conflict__table">
         <thead>
           <tr>
-            <th scope="col">Field</th>
-            <th scope="col">Their version {theirs.version}</th>
-            <th scope="col">Your change</th>
-            <th scope="col">What happens</th>
+            <th scope="col">{t('conflict.field')}</th>
+            <th scope="col">{t('conflict.theirs', { version: theirs.version })}</th>
+            <th scope="col">{t('conflict.mine')}</th>
+            <th scope="col">{t('conflict.outcome')}</th>
           </tr>
         </thead>
         <tbody>
           {rows.map((row) => (
             <tr key={row.field} data-testid="conflict-row" data-field={row.field} data-change={row.change}>
               <th scope="row">{fieldLabel(kind, row.field)}</th>
-              <td data-testid="conflict-theirs">{show(row.field, row.theirs)}</td>
-              <td data-testid="conflict-mine">{show(row.field, row.mine)}</td>
+              <td data-testid="conflict-theirs" translate="no">{show(row.field, row.theirs)}</td>
+              <td data-testid="conflict-mine" translate="no">{show(row.field, row.mine)}</td>
               <td>
                 {row.change !== 'both' ? (
-                  CHANGE_WORDS[row.change]
+                  t(`conflict.change.${row.change}`)
                 ) : (
                   <fieldset className="conflict__choice">
-                    <legend className="visually-hidden">Which {fieldLabel(kind, row.field)}</legend>
+                    <legend className="visually-hidden">{t('conflict.which', { field: fieldLabel(kind, row.field) })}</legend>
                     <label>
                       <input
                         type="radio"
@@ -70,7 +71,7 @@ export function ConflictView({ kind, theirs, rows, keepTheirs, onChoose, onReapp
                         data-testid="conflict-keep-mine"
                         onChange={() => onChoose(row.field, false)}
                       />{' '}
-                      Mine
+                      {t('conflict.keepMine')}
                     </label>{' '}
                     <label>
                       <input
@@ -80,7 +81,7 @@ export function ConflictView({ kind, theirs, rows, keepTheirs, onChoose, onReapp
                         data-testid="conflict-keep-theirs"
                         onChange={() => onChoose(row.field, true)}
                       />{' '}
-                      Theirs
+                      {t('conflict.keepTheirs')}
                     </label>
                   </fieldset>
                 )}
@@ -91,10 +92,10 @@ export function ConflictView({ kind, theirs, rows, keepTheirs, onChoose, onReapp
       </table>
       <div className="conflict__actions">
         <button type="button" className="button button--primary" data-testid="conflict-reapply" onClick={onReapply}>
-          Re-apply my changes on version {theirs.version}
+          {t('conflict.reapply', { version: theirs.version })}
         </button>
         <button type="button" className="button button--secondary" data-testid="conflict-discard" onClick={onDiscard}>
-          Discard my changes
+          {t('conflict.discard')}
         </button>
       </div>
     </section>

@@ -1,6 +1,9 @@
 import type { ReactNode } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import type { RecordEntry } from '../api/types.ts';
+import { useSignedInUser } from '../auth/AuthProvider.tsx';
 import { formatDateTime } from '../format.ts';
+import { mayChangeEntry } from './authorship.ts';
 import { useRecordCase } from './context.ts';
 import { EntryContent } from './EntryContent.tsx';
 import { HistoryView } from './HistoryView.tsx';
@@ -21,8 +24,11 @@ interface Props {
 /** One entry: its content, status and version, links, and what a doctor can do with it. */
 export function EntryCard({ entry, historyOpen, onAmend, onRetract, onToggleHistory, editor }: Props) {
   const { clinicalCase } = useRecordCase();
+  const me = useSignedInUser();
   const retracted = entry.status === 'entered-in-error';
+  const changeable = !retracted && mayChangeEntry(me.userId, entry, clinicalCase);
   const updatedBy = useDisplayName(entry.updatedBy, clinicalCase);
+  const { t } = useTranslation('record');
   return (
     <li
       className={`record-entry${retracted ? ' record-entry--retracted' : ''}`}
@@ -33,19 +39,19 @@ export function EntryCard({ entry, historyOpen, onAmend, onRetract, onToggleHist
       data-version={entry.version}
     >
       <header className="record-entry__header">
-        <h4 className="record-entry__title" data-testid="record-entry-title">
+        <h4 className="record-entry__title" data-testid="record-entry-title" translate="no">
           {retracted ? <del>{entryTitle(entry.kind, entry.content)}</del> : entryTitle(entry.kind, entry.content)}
         </h4>
         <span className={`tag record-status record-status--${entry.status}`} data-testid="record-entry-status">
-          {retracted ? 'Entered in error' : 'Active'}
+          {retracted ? t('entry.status.enteredInError') : t('entry.status.active')}
         </span>
         <span className="tag" data-testid="record-entry-version">
-          Version {entry.version}
+          {t('entry.version', { version: entry.version })}
         </span>
       </header>
       {retracted && entry.retraction !== undefined && (
         <p className="record-entry__retraction" data-testid="record-entry-retraction">
-          Entered in error: {entry.retraction.reason}
+          <Trans t={t} i18nKey="entry.retractedBecause" values={{ reason: entry.retraction.reason }} components={{ data: <span translate="no" /> }} />
         </p>
       )}
       <div className="record-entry__body">
@@ -53,17 +59,22 @@ export function EntryCard({ entry, historyOpen, onAmend, onRetract, onToggleHist
         <LinkedItems links={entry.links} />
       </div>
       <p className="record-entry__meta">
-        {entry.version === 1 ? 'Written' : 'Last changed'} by {updatedBy}, {formatDateTime(entry.updatedAt)}
+        <Trans
+          t={t}
+          i18nKey={entry.version === 1 ? 'entry.writtenBy' : 'entry.changedBy'}
+          values={{ name: updatedBy, at: formatDateTime(entry.updatedAt) }}
+          components={{ name: <span translate="no" /> }}
+        />
       </p>
       {editor ?? (
         <div className="record-entry__actions">
-          {!retracted && (
+          {changeable && (
             <>
               <button type="button" className="button button--secondary button--small" data-testid="record-amend" onClick={onAmend}>
-                Amend
+                {t('entry.amend')}
               </button>
               <button type="button" className="button button--secondary button--small" data-testid="record-retract" onClick={onRetract}>
-                Entered in error…
+                {t('entry.retract')}
               </button>
             </>
           )}
@@ -74,7 +85,7 @@ export function EntryCard({ entry, historyOpen, onAmend, onRetract, onToggleHist
             data-testid="record-history-toggle"
             onClick={onToggleHistory}
           >
-            {historyOpen ? 'Hide history' : 'History'}
+            {historyOpen ? t('entry.hideHistory') : t('entry.history')}
           </button>
         </div>
       )}

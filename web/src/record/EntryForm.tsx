@@ -17,6 +17,7 @@ import {
 } from './kinds.ts';
 import { LinksPicker } from './Links.tsx';
 import { compareVersions, reapply, sameValue, type MergeRow } from './merge.ts';
+import { useTranslation } from 'react-i18next';
 
 const NO_LINKS: RecordLinks = { visitIds: [], photoIds: [] };
 
@@ -44,6 +45,7 @@ export function EntryForm({ kind, entry, onSaved, onCancel, onDiscard, onDirtyCh
   const { api } = useServices();
   const { clinicalCase, sites } = useRecordCase();
   const spec = kindSpec(kind);
+  const { t } = useTranslation('record');
   const formId = useId();
   const [base, setBase] = useState<RecordEntry | undefined>(entry);
   const [start, setStart] = useState<Draft>(() => (entry ? contentToDraft(kind, entry.content) : emptyDraft(kind)));
@@ -118,10 +120,10 @@ export function EntryForm({ kind, entry, onSaved, onCancel, onDiscard, onDirtyCh
     setDraft(contentToDraft(kind, merged.content));
     setLinks(merged.links);
     setConflict(null);
-    setNotice(`Your changes are re-applied on version ${theirs.version}. Check them, then save.`);
+    setNotice(t('form.reapplied', { version: theirs.version }));
   };
 
-  const title = base === undefined ? `New ${spec.singular}` : `Amend ${spec.singular} (version ${base.version})`;
+  const title = base === undefined ? t('form.new', { kind: spec.singular }) : t('form.amend', { kind: spec.singular, version: base.version });
 
   return (
     <form
@@ -184,10 +186,10 @@ export function EntryForm({ kind, entry, onSaved, onCancel, onDiscard, onDirtyCh
       <ActionError error={error} testId="record-form-error" />
       <div className="record-form__actions">
         <button type="submit" className="button button--primary" disabled={saving || conflict !== null} data-testid="record-save">
-          {saving ? 'Saving…' : base === undefined ? `Save ${spec.singular}` : `Save version ${base.version + 1}`}
+          {saving ? t('form.saving') : base === undefined ? t('form.save', { kind: spec.singular }) : t('form.saveVersion', { version: base.version + 1 })}
         </button>
         <button type="button" className="button button--secondary" onClick={onCancel} data-testid="record-cancel">
-          Cancel
+          {t('form.cancel')}
         </button>
       </div>
     </form>

@@ -4,6 +4,7 @@ import { BodySitePicker } from './BodySitePicker.tsx';
 import type { RecordCaseData } from './context.ts';
 import { Icd10Picker } from './Icd10Picker.tsx';
 import type { Draft, FieldSpec } from './kinds.ts';
+import { useTranslation } from 'react-i18next';
 
 /** One field of a record form, drawn for its input kind. */
 export function FormField({
@@ -22,6 +23,7 @@ export function FormField({
   invalid: boolean;
 }) {
   const id = useId();
+  const { t } = useTranslation('record');
   const value = draft[field.name] ?? '';
   const testId = `record-field-${field.name}`;
   const label = (
@@ -113,14 +115,14 @@ export function FormField({
             />
             <select
               className="field__input"
-              aria-label="Unit"
+              aria-label={t('form.unit')}
               data-testid="record-field-durationUnit"
               value={draft.durationUnit ?? 'week'}
               onChange={(event) => set('durationUnit', event.target.value)}
             >
-              <option value="day">days</option>
-              <option value="week">weeks</option>
-              <option value="month">months</option>
+              <option value="day">{t('options.durationUnit.day')}</option>
+              <option value="week">{t('options.durationUnit.week')}</option>
+              <option value="month">{t('options.durationUnit.month')}</option>
             </select>
           </div>
         </div>

@@ -8,21 +8,18 @@ import { fieldLabel } from './kinds.ts';
 import { LinkedItems } from './Links.tsx';
 import { useDisplayName } from './people.ts';
 import { useRecordHistory } from './useRecordData.ts';
+import { Trans, useTranslation } from 'react-i18next';
 
-const ACTIONS: Record<RecordVersion['action'], string> = {
-  create: 'Written',
-  amend: 'Amended',
-  retract: 'Marked entered in error',
-};
 
 /** Every version of an entry, newest first: who, when, which fields, and what it said. */
 export function HistoryView({ entry }: { entry: RecordEntry }) {
   const history = useRecordHistory(entry);
+  const { t } = useTranslation('record');
   return (
-    <section className="record-history" aria-label="Version history" data-testid="record-history">
-      <h4>Version history</h4>
+    <section className="record-history" aria-label={t('history.title')} data-testid="record-history">
+      <h4>{t('history.title')}</h4>
       {history.error !== null && <ErrorBanner error={history.error} onRetry={history.reload} />}
-      {!history.loaded && history.loading && <Loading label="Loading versions…" />}
+      {!history.loaded && history.loading && <Loading label={t('history.loading')} />}
       <ol className="record-history__list">
         {history.items.map((version) => (
           <VersionItem key={version.version} entry={entry} version={version} />
@@ -30,7 +27,7 @@ export function HistoryView({ entry }: { entry: RecordEntry }) {
       </ol>
       {history.hasMore && (
         <button type="button" className="button button--secondary button--small" onClick={history.loadMore} disabled={history.loading}>
-          Show older versions
+          {t('history.older')}
         </button>
       )}
     </section>
@@ -40,26 +37,33 @@ export function HistoryView({ entry }: { entry: RecordEntry }) {
 function VersionItem({ entry, version }: { entry: RecordEntry; version: RecordVersion }) {
   const { clinicalCase } = useRecordCase();
   const author = useDisplayName(version.authorId, clinicalCase);
+  const { t } = useTranslation('record');
   const changed = version.changedFields.map((field) => fieldLabel(entry.kind, field)).join(', ');
   return (
     <li className="record-history__item" data-testid="record-version" data-version={version.version} data-action={version.action}>
       <p className="record-history__head">
-        <strong>Version {version.version}</strong> · {ACTIONS[version.action]} by{' '}
-        <span data-testid="record-version-author">{author}</span> · {formatDateTime(version.at)}
+        <strong>{t('entry.version', { version: version.version })}</strong> ·{' '}
+        <Trans
+          t={t}
+          i18nKey={`history.action.${version.action}`}
+          values={{ name: author }}
+          components={{ name: <span data-testid="record-version-author" translate="no" /> }}
+        />{' '}
+        · {formatDateTime(version.at)}
       </p>
       {changed !== '' && (
         <p className="record-history__changed" data-testid="record-version-changed">
-          {version.action === 'create' ? 'Fields: ' : 'Changed: '}
+          {version.action === 'create' ? t('history.fields') : t('history.changed')}
           {changed}
         </p>
       )}
       {version.reason !== undefined && (
         <p className="record-history__reason" data-testid="record-version-reason">
-          Reason: {version.reason}
+          <Trans t={t} i18nKey="history.reason" values={{ reason: version.reason }} components={{ data: <span translate="no" /> }} />
         </p>
       )}
       <details>
-        <summary>What this version said</summary>
+        <summary>{t('history.said')}</summary>
         <EntryContent kind={entry.kind} content={version.content} testId="record-version-content" />
         <LinkedItems links={version.links} />
       </details>

@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import { ActionError } from '../cases/ActionError.tsx';
 import { useIcd10Search } from './useRecordData.ts';
+import { useTranslation } from 'react-i18next';
 
 interface Props {
   code: string;
@@ -18,13 +19,14 @@ export function Icd10Picker({ code, label, onPick, invalid = false }: Props) {
   const [searching, setSearching] = useState(code === '');
   const results = useIcd10Search(searching ? query : '');
   const id = useId();
+  const { t } = useTranslation('record');
 
   if (!searching && code !== '') {
     return (
       <div className="icd-picked" data-testid="icd10-picked" data-code={code}>
-        <span className="icd-picked__code mono">{code}</span> <span className="icd-picked__label">{label}</span>{' '}
+        <span className="icd-picked__code mono">{code}</span> <span className="icd-picked__label" translate="no">{label}</span>{' '}
         <button type="button" className="link-button" data-testid="icd10-change" onClick={() => setSearching(true)}>
-          Change
+          {t('icd10.change')}
         </button>
       </div>
     );
@@ -37,18 +39,18 @@ export function Icd10Picker({ code, label, onPick, invalid = false }: Props) {
         className="field__input"
         type="search"
         data-testid="icd10-query"
-        aria-label="Search ICD-10 by words or code"
+        aria-label={t('icd10.search')}
         aria-invalid={invalid}
-        placeholder="Search by words or code, e.g. psoriasis or L40"
+        placeholder={t('icd10.placeholder')}
         value={query}
         maxLength={100}
         autoComplete="off"
         onChange={(event) => setQuery(event.target.value)}
       />
-      {results.loading && <p className="hint">Searching…</p>}
+      {results.loading && <p className="hint">{t('icd10.searching')}</p>}
       <ActionError error={results.error} testId="icd10-error" />
       {results.items.length > 0 && (
-        <ul className="icd-results" role="listbox" aria-label="Matching ICD-10 codes" data-testid="icd10-results">
+        <ul className="icd-results" role="listbox" aria-label={t('icd10.results')} data-testid="icd10-results">
           {results.items.map((item) => (
             <li key={item.code} role="option" aria-selected={item.code === code}>
               <button
@@ -62,19 +64,19 @@ export function Icd10Picker({ code, label, onPick, invalid = false }: Props) {
                   setQuery('');
                 }}
               >
-                <span className="mono">{item.code}</span> {item.label}
-                {!item.leaf && <span className="hint"> (has more specific codes)</span>}
+                <span className="mono">{item.code}</span> <span translate="no">{item.label}</span>
+                {!item.leaf && <span className="hint"> {t('icd10.notLeaf')}</span>}
               </button>
             </li>
           ))}
         </ul>
       )}
       {!results.loading && results.error === null && query.trim().length > 1 && results.items.length === 0 && (
-        <p className="empty" data-testid="icd10-none">No code matches.</p>
+        <p className="empty" data-testid="icd10-none">{t('icd10.none')}</p>
       )}
       {code !== '' && (
         <button type="button" className="link-button" onClick={() => setSearching(false)}>
-          Keep {code}
+          {t('icd10.keep', { code })}
         </button>
       )}
     </div>

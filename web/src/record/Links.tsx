@@ -5,22 +5,25 @@ import { queryKeys } from '../data/index.ts';
 import { formatDate, formatDateTime } from '../format.ts';
 import { useServices } from '../services.tsx';
 import { useRecordCase } from './context.ts';
+import { useTranslation } from 'react-i18next';
+import { i18next } from '../i18n/index.ts';
 
 export function visitLabel(visit: VisitRecord | undefined): string {
-  if (visit === undefined) return 'Video visit (no longer listed)';
-  const when = visit.startedAt ?? visit.requestedAt;
-  const minutes = visit.durationSeconds !== null ? `, ${Math.max(1, Math.round(visit.durationSeconds / 60))} min` : '';
-  return `Video visit ${formatDateTime(when)}${minutes}`;
+  if (visit === undefined) return i18next.t('record:links.visitGone');
+  const when = formatDateTime(visit.startedAt ?? visit.requestedAt);
+  if (visit.durationSeconds === null) return i18next.t('record:links.visit', { when });
+  return i18next.t('record:links.visitMinutes', { when, minutes: Math.max(1, Math.round(visit.durationSeconds / 60)) });
 }
 
 function photoLabel(photo: Photo | undefined, sites: Parameters<typeof siteLabel>[0]): string {
-  if (photo === undefined) return 'Photo';
-  return `${siteLabel(sites, photo.bodySite)}, ${formatDate(photo.capturedAt)}`;
+  if (photo === undefined) return i18next.t('record:links.photo');
+  return i18next.t('record:links.photoLabel', { site: siteLabel(sites, photo.bodySite), date: formatDate(photo.capturedAt) });
 }
 
 /** An entry's linked visits and photos (photos as thumbnails). */
 export function LinkedItems({ links }: { links: RecordLinks }) {
   const { clinicalCase, visits, photos, sites } = useRecordCase();
+  useTranslation('record'); // re-renders the labels when the language changes
   if (links.visitIds.length === 0 && links.photoIds.length === 0) return null;
   return (
     <div className="record-links" data-testid="record-links">
@@ -56,6 +59,7 @@ export function LinkedItems({ links }: { links: RecordLinks }) {
 /** A linked photo older than the case's newest 50 (those the section lists), fetched by itself. */
 function OlderPhoto({ caseId, photoId, sites }: { caseId: string; photoId: string; sites: Parameters<typeof siteLabel>[0] }) {
   const { api } = useServices();
+  const { t } = useTranslation('record');
   const photo = useQuery({
     queryKey: queryKeys.photo(caseId, photoId),
     queryFn: ({ signal }) => api.getPhoto(caseId, photoId, signal),
@@ -66,20 +70,21 @@ function OlderPhoto({ caseId, photoId, sites }: { caseId: string; photoId: strin
   if (photo.data !== undefined) {
     return <img className="record-links__thumb" src={photo.data.urls.thumb} alt={photoLabel(photo.data, sites)} loading="lazy" />;
   }
-  return <span className="record-links__missing">{photo.isError ? 'Photo removed' : 'Loading photo…'}</span>;
+  return <span className="record-links__missing">{photo.isError ? t('links.photoRemoved') : t('links.loadingPhoto')}</span>;
 }
 
 /** Pick the case's visits and photos an entry refers to. */
 export function LinksPicker({ links, onChange }: { links: RecordLinks; onChange: (links: RecordLinks) => void }) {
   const { visits, photos, sites } = useRecordCase();
+  const { t } = useTranslation('record');
   const toggle = (list: 'visitIds' | 'photoIds', id: string) => {
     const current = links[list];
     onChange({ ...links, [list]: current.includes(id) ? current.filter((item) => item !== id) : [...current, id] });
   };
   return (
     <fieldset className="links-picker" data-testid="record-links-picker">
-      <legend className="field__label">Refers to</legend>
-      {visits.length === 0 && photos.length === 0 && <p className="hint">This case has no visits or photos yet.</p>}
+      <legend className="field__label">{t('links.refersTo')}</legend>
+      {visits.length === 0 && photos.length === 0 && <p className="hint">{t('links.none')}</p>}
       {visits.length > 0 && (
         <ul className="links-picker__visits">
           {visits.map((visit) => (

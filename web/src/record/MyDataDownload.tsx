@@ -4,6 +4,7 @@ import { useMutation } from '@tanstack/react-query';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { useServices } from '../services.tsx';
 import { saveJsonFile } from './fhirDownload.ts';
+import { useTranslation } from 'react-i18next';
 
 /** `dermafollow-my-data-<yyyy-mm-dd>.fhir.json`: no name or id in the file name. */
 export function myDataFileName(now: Date): string {
@@ -12,14 +13,15 @@ export function myDataFileName(now: Date): string {
 
 export function MyDataDownload({ patientId }: { patientId: string }) {
   const { api } = useServices();
+  const { t } = useTranslation('record');
   const download = useMutation({
     mutationFn: () => api.getPatientFhir(patientId),
     onSuccess: (bundle) => saveJsonFile(bundle, myDataFileName(new Date()), 'application/fhir+json'),
   });
   return (
     <section className="my-data" aria-labelledby="my-data-title">
-      <h2 id="my-data-title" className="section-title">Your data</h2>
-      <p className="hint">All your records, in the FHIR format other clinics and apps can read.</p>
+      <h2 id="my-data-title" className="section-title">{t('myData.title')}</h2>
+      <p className="hint">{t('myData.hint')}</p>
       <button
         type="button"
         className="button button--secondary button--block"
@@ -27,7 +29,7 @@ export function MyDataDownload({ patientId }: { patientId: string }) {
         disabled={download.isPending}
         onClick={() => download.mutate()}
       >
-        {download.isPending ? 'Preparing your file…' : 'Download all my data'}
+        {download.isPending ? t('myData.preparing') : t('myData.download')}
       </button>
       {download.error !== null && <ErrorBanner error={download.error} />}
     </section>

@@ -1,4 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
 import { useCallback, useMemo, useState, type ReactNode } from 'react';
 import type { Case, RecordEntry, RecordKind } from '../api/types.ts';
 import { ActionError } from '../cases/ActionError.tsx';
@@ -38,6 +39,7 @@ export function RecordSection({ clinicalCase }: { clinicalCase: Case }) {
   const queryClient = useQueryClient();
   const [historyOpen, setHistoryOpen] = useState<ReadonlySet<string>>(new Set());
   const { guard, dialog } = useLeaveGuard(dirty);
+  const { t } = useTranslation('record');
 
   const data = useMemo<RecordCaseData>(
     () => ({ clinicalCase, sites: vocabulary.data?.sites, visits, photos: photos.data ?? [] }),
@@ -77,11 +79,11 @@ export function RecordSection({ clinicalCase }: { clinicalCase: Case }) {
     <RecordCaseContext value={data}>
       <section className="record" aria-labelledby="record-title" data-testid="record-section">
         <header className="record__header">
-          <h2 id="record-title">Medical record</h2>
+          <h2 id="record-title">{t('section.title')}</h2>
           <FhirDownload caseId={caseId} />
         </header>
         {dialog}
-        <div className="record__new" role="group" aria-label="Add to the record">
+        <div className="record__new" role="group" aria-label={t('section.addGroup')}>
           {KINDS.map((spec) => (
             <button
               key={spec.kind}
@@ -90,7 +92,7 @@ export function RecordSection({ clinicalCase }: { clinicalCase: Case }) {
               data-testid={`record-new-${spec.kind}`}
               onClick={() => open({ mode: 'create', kind: spec.kind })}
             >
-              Add {spec.singular}
+              {t('section.add', { kind: spec.singular })}
             </button>
           ))}
         </div>
@@ -163,13 +165,14 @@ function RecordGroup({
   onRetract: (entry: RecordEntry) => void;
 }) {
   const list = useRecordGroup(caseId, spec.kind);
+  const { t } = useTranslation('record');
 
   return (
     <section className="record-group" aria-labelledby={`record-group-${spec.kind}`} data-testid={`record-group-${spec.kind}`}>
       <h3 id={`record-group-${spec.kind}`}>{spec.plural}</h3>
       {list.error !== null && <ErrorBanner error={list.error} onRetry={list.reload} />}
-      {!list.loaded && list.loading && <Loading label={`Loading ${spec.plural.toLowerCase()}…`} />}
-      {list.loaded && list.items.length === 0 && list.error === null && <p className="empty">None yet.</p>}
+      {!list.loaded && list.loading && <Loading label={t('section.loadingGroup', { kinds: spec.plural.toLowerCase() })} />}
+      {list.loaded && list.items.length === 0 && list.error === null && <p className="empty">{t('section.none')}</p>}
       <ul className="record-group__list">
         {list.items.map((entry) => (
           <EntryCard
@@ -191,7 +194,7 @@ function RecordGroup({
           disabled={list.loadingMore}
           onClick={list.loadMore}
         >
-          {list.loadingMore ? 'Loading…' : `Show older ${spec.plural.toLowerCase()}`}
+          {list.loadingMore ? t('section.loadingMore') : t('section.older', { kinds: spec.plural.toLowerCase() })}
         </button>
       )}
     </section>
@@ -202,6 +205,7 @@ function RecordGroup({
 function FhirDownload({ caseId }: { caseId: string }) {
   const { api } = useServices();
   const [busy, setBusy] = useState(false);
+  const { t } = useTranslation('record');
   const [error, setError] = useState<unknown>(null);
   const download = async () => {
     setBusy(true);
@@ -217,7 +221,7 @@ function FhirDownload({ caseId }: { caseId: string }) {
   return (
     <div className="record__download">
       <button type="button" className="button button--secondary button--small" data-testid="record-fhir-download" disabled={busy} onClick={() => void download()}>
-        {busy ? 'Preparing…' : 'Download FHIR record'}
+        {busy ? t('section.preparing') : t('section.downloadFhir')}
       </button>
       <ActionError error={error} testId="record-fhir-error" />
     </div>

@@ -3,6 +3,7 @@ import { ApiError } from '../api/client.ts';
 import type { RecordConflictDetails, RecordEntry } from '../api/types.ts';
 import { ActionError } from '../cases/ActionError.tsx';
 import { useServices } from '../services.tsx';
+import { useTranslation } from 'react-i18next';
 
 interface Props {
   entry: RecordEntry;
@@ -17,6 +18,7 @@ interface Props {
 export function RetractForm({ entry, onRetracted, onCancel, onDirtyChange, onStale }: Props) {
   const { api } = useServices();
   const id = useId();
+  const { t } = useTranslation('record');
   const [reason, setReason] = useState('');
   // The version this retraction is for; moves on when another doctor saved a newer one meanwhile.
   const [target, setTarget] = useState(entry);
@@ -61,7 +63,7 @@ export function RetractForm({ entry, onRetracted, onCancel, onDirtyChange, onSta
     <form className="record-form record-form--retract" onSubmit={(event) => void submit(event)} data-testid="record-retract-form">
       <div className="field">
         <label className="field__label" htmlFor={id}>
-          Why is this entry wrong? It stays in the record, marked entered in error, with this reason.
+          {t('retract.why')}
         </label>
         <textarea
           id={id}
@@ -75,17 +77,16 @@ export function RetractForm({ entry, onRetracted, onCancel, onDirtyChange, onSta
       </div>
       {newer && (
         <p className="notice" role="alert" data-testid="record-retract-newer">
-          Another doctor saved version {target.version} while you were writing. Your reason is kept; press
-          again to mark version {target.version} entered in error.
+          {t('retract.newer', { version: target.version })}
         </p>
       )}
       <ActionError error={error} testId="record-retract-error" />
       <div className="record-form__actions">
         <button type="submit" className="button button--primary" disabled={saving || tooShort} data-testid="record-retract-confirm">
-          {saving ? 'Saving…' : 'Mark entered in error'}
+          {saving ? t('form.saving') : t('retract.confirm')}
         </button>
         <button type="button" className="button button--secondary" onClick={onCancel}>
-          Cancel
+          {t('form.cancel')}
         </button>
       </div>
     </form>

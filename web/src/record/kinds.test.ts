@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { i18next, missingKeys } from '../i18n/index.ts';
 import {
   contentToDraft,
   draftChanged,
@@ -103,5 +104,30 @@ describe('record forms', () => {
     expect(
       entryTitle('prescription', { drug: 'Gel', dose: 'thin layer', route: 'topical', frequency: 'daily' }),
     ).toBe('Gel, thin layer, topical, daily');
+  });
+
+  describe('in Simplified Chinese', () => {
+    afterEach(async () => {
+      await i18next.changeLanguage('en');
+    });
+
+    it('names every kind, field, option and value from its code, with no key missing', async () => {
+      await i18next.changeLanguage('zh-CN');
+      const before = missingKeys.length;
+      const words = KINDS.flatMap((spec) => [
+        spec.plural,
+        spec.singular,
+        ...Object.values(spec.contentLabels),
+        ...spec.fields.flatMap((field) => [field.label, field.hint ?? '', ...(field.options ?? []).map(([, text]) => text)]),
+      ]);
+      expect(missingKeys.slice(before)).toEqual([]);
+      // Every word is Chinese (or the "not set" dash / the ICD-10 name), none left in English.
+      for (const word of words.filter((text) => text !== '' && text !== '—')) expect(word, word).toMatch(/[\u4e00-\u9fff]/);
+      expect(KINDS[0]?.plural).toBe('诊断');
+      expect(formatField('prescription', 'duration', { value: 4, unit: 'week' })).toBe('4 周');
+      expect(formatField('followup', 'modality', 'photo-review')).toBe('照片复查');
+      expect(formatField('diagnosis', 'links', { visitIds: ['v'], photoIds: ['a', 'b'] })).toBe('1 次问诊，2 张照片');
+      expect(() => draftToContent('plan', emptyDraft('plan'))).toThrow('请填写标题。');
+    });
   });
 });

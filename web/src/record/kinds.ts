@@ -3,6 +3,7 @@
 // reads to a person. Pure, so it is unit-tested.
 
 import type { RecordContent, RecordKind } from '../api/types.ts';
+import { i18next } from '../i18n/index.ts';
 
 /** A form's state: every field as the text the doctor typed (lists one item per line). */
 export type Draft = Record<string, string>;
@@ -12,179 +13,168 @@ export type FieldInput = 'text' | 'textarea' | 'select' | 'date' | 'number' | 'l
 export interface FieldSpec {
   /** Draft key; for most fields also the content field. */
   name: string;
-  label: string;
+  /** In the shown language, read when drawn (the language can change while a form is open). */
+  readonly label: string;
   input: FieldInput;
   required?: boolean;
   maxLength?: number;
-  options?: ReadonlyArray<readonly [value: string, label: string]>;
-  hint?: string;
+  readonly options?: ReadonlyArray<readonly [value: string, label: string]> | undefined;
+  readonly hint?: string | undefined;
 }
 
 export interface KindSpec {
   kind: RecordKind;
   /** Group heading. */
-  plural: string;
+  readonly plural: string;
   /** "Add a …" */
-  singular: string;
+  readonly singular: string;
   fields: readonly FieldSpec[];
   /** Content fields in reading order, with their labels (history and conflicts name these). */
-  contentLabels: Readonly<Record<string, string>>;
+  readonly contentLabels: Readonly<Record<string, string>>;
 }
 
-export const CLINICAL_STATUSES = [
-  ['active', 'Active'],
-  ['recurrence', 'Recurrence'],
-  ['relapse', 'Relapse'],
-  ['inactive', 'Inactive'],
-  ['remission', 'Remission'],
-  ['resolved', 'Resolved'],
-] as const;
+// Texts are looked up when shown, never at module load: the language can change at runtime.
+// Keys are built from kinds and field names here, so they are checked by the unit tests that
+// read every label of every kind in both languages rather than by the compiler.
+function t(key: string, options?: Record<string, unknown>): string {
+  return i18next.t(`record:${key}` as never, options as never) as unknown as string;
+}
 
+export const CLINICAL_STATUSES = ['active', 'recurrence', 'relapse', 'inactive', 'remission', 'resolved'] as const;
 export const ROUTES = [
-  ['topical', 'Topical'],
-  ['oral', 'Oral'],
-  ['subcutaneous', 'Subcutaneous'],
-  ['intramuscular', 'Intramuscular'],
-  ['intravenous', 'Intravenous'],
-  ['intralesional', 'Intralesional'],
-  ['transdermal', 'Transdermal'],
-  ['other', 'Other'],
+  'topical', 'oral', 'subcutaneous', 'intramuscular', 'intravenous', 'intralesional', 'transdermal', 'other',
 ] as const;
+const PRESCRIPTION_STATUSES = ['active', 'on-hold', 'completed', 'stopped'] as const;
+const PLAN_STATUSES = ['draft', 'active', 'on-hold', 'completed', 'revoked'] as const;
+export const MODALITIES = ['video', 'in-person', 'photo-review', 'scores'] as const;
+const FOLLOWUP_STATUSES = ['planned', 'completed', 'cancelled'] as const;
+const DURATION_UNITS = ['day', 'week', 'month'] as const;
 
-const DURATION_UNITS = [
-  ['day', 'days'],
-  ['week', 'weeks'],
-  ['month', 'months'],
-] as const;
+/** Option lists by the content field they fill; each value's words under `record:options.<list>`. */
+const OPTION_LISTS = {
+  clinicalStatus: CLINICAL_STATUSES,
+  route: ROUTES,
+  prescriptionStatus: PRESCRIPTION_STATUSES,
+  planStatus: PLAN_STATUSES,
+  modality: MODALITIES,
+  followupStatus: FOLLOWUP_STATUSES,
+  durationUnit: DURATION_UNITS,
+} as const;
+type OptionList = keyof typeof OPTION_LISTS;
 
-const PRESCRIPTION_STATUSES = [
-  ['active', 'Active'],
-  ['on-hold', 'On hold'],
-  ['completed', 'Completed'],
-  ['stopped', 'Stopped'],
-] as const;
+/** One option's words ('' for an unknown value, so the caller shows the value itself). */
+export function optionWords(list: OptionList, value: unknown): string {
+  return (OPTION_LISTS[list] as readonly unknown[]).includes(value) ? t(`options.${list}.${String(value)}`) : '';
+}
 
-const PLAN_STATUSES = [
-  ['draft', 'Draft'],
-  ['active', 'Active'],
-  ['on-hold', 'On hold'],
-  ['completed', 'Completed'],
-  ['revoked', 'Revoked'],
-] as const;
+function choices(list: OptionList, notSet: boolean): ReadonlyArray<readonly [string, string]> {
+  const values = OPTION_LISTS[list].map((value) => [value, t(`options.${list}.${value}`)] as const);
+  return notSet ? [['', '—'] as const, ...values] : values;
+}
 
-export const MODALITIES = [
-  ['video', 'Video visit'],
-  ['in-person', 'In person'],
-  ['photo-review', 'Photo review'],
-  ['scores', 'Symptom scores'],
-] as const;
+interface FieldOptions {
+  required?: boolean;
+  maxLength?: number;
+  /** The option list of a select, and whether it starts with "not set". */
+  options?: OptionList;
+  notSet?: boolean;
+  hint?: boolean;
+}
 
-const FOLLOWUP_STATUSES = [
-  ['planned', 'Planned'],
-  ['completed', 'Completed'],
-  ['cancelled', 'Cancelled'],
-] as const;
+function field(kind: RecordKind, name: string, input: FieldInput, extra: FieldOptions = {}): FieldSpec {
+  const { options, notSet = false, hint = false, ...rest } = extra;
+  return {
+    name,
+    input,
+    ...rest,
+    get label() {
+      return t(`kinds.${kind}.fields.${name}`);
+    },
+    get options() {
+      return options === undefined ? undefined : choices(options, notSet);
+    },
+    get hint() {
+      return hint ? t(`kinds.${kind}.hints.${name}`) : undefined;
+    },
+  };
+}
 
-const NOT_SET = ['', '—'] as const;
+function kindOf(kind: RecordKind, fields: readonly FieldSpec[], contentNames: readonly string[]): KindSpec {
+  return {
+    kind,
+    fields,
+    get plural() {
+      return t(`kinds.${kind}.plural`);
+    },
+    get singular() {
+      return t(`kinds.${kind}.singular`);
+    },
+    get contentLabels() {
+      return Object.fromEntries(contentNames.map((name) => [name, t(`kinds.${kind}.content.${name}`)]));
+    },
+  };
+}
 
 export const KINDS: readonly KindSpec[] = [
-  {
-    kind: 'diagnosis',
-    plural: 'Diagnoses',
-    singular: 'diagnosis',
-    fields: [
-      { name: 'code', label: 'ICD-10 code', input: 'icd10', required: true },
-      { name: 'clinicalStatus', label: 'Clinical status', input: 'select', required: true, options: CLINICAL_STATUSES },
-      { name: 'onsetDate', label: 'Onset', input: 'date' },
-      { name: 'bodySites', label: 'Body sites', input: 'sites' },
-      { name: 'note', label: 'Note', input: 'textarea', maxLength: 2000 },
+  kindOf(
+    'diagnosis',
+    [
+      field('diagnosis', 'code', 'icd10', { required: true }),
+      field('diagnosis', 'clinicalStatus', 'select', { required: true, options: 'clinicalStatus' }),
+      field('diagnosis', 'onsetDate', 'date'),
+      field('diagnosis', 'bodySites', 'sites'),
+      field('diagnosis', 'note', 'textarea', { maxLength: 2000 }),
     ],
-    contentLabels: {
-      code: 'Code',
-      text: 'Diagnosis',
-      clinicalStatus: 'Clinical status',
-      onsetDate: 'Onset',
-      bodySites: 'Body sites',
-      note: 'Note',
-    },
-  },
-  {
-    kind: 'prescription',
-    plural: 'Prescriptions',
-    singular: 'prescription',
-    fields: [
-      { name: 'drug', label: 'Drug', input: 'text', required: true, maxLength: 200 },
-      { name: 'dose', label: 'Dose', input: 'text', required: true, maxLength: 100, hint: 'e.g. thin layer, 50 mg' },
-      { name: 'route', label: 'Route', input: 'select', required: true, options: ROUTES },
-      { name: 'frequency', label: 'How often', input: 'text', required: true, maxLength: 100, hint: 'e.g. twice daily' },
-      { name: 'durationValue', label: 'For how long', input: 'number', required: true },
-      { name: 'durationUnit', label: 'Unit', input: 'select', required: true, options: DURATION_UNITS },
-      { name: 'instructions', label: 'Instructions', input: 'textarea', maxLength: 1000 },
-      { name: 'status', label: 'Status', input: 'select', options: [NOT_SET, ...PRESCRIPTION_STATUSES] },
+    ['code', 'text', 'clinicalStatus', 'onsetDate', 'bodySites', 'note'],
+  ),
+  kindOf(
+    'prescription',
+    [
+      field('prescription', 'drug', 'text', { required: true, maxLength: 200 }),
+      field('prescription', 'dose', 'text', { required: true, maxLength: 100, hint: true }),
+      field('prescription', 'route', 'select', { required: true, options: 'route' }),
+      field('prescription', 'frequency', 'text', { required: true, maxLength: 100, hint: true }),
+      field('prescription', 'durationValue', 'number', { required: true }),
+      field('prescription', 'durationUnit', 'select', { required: true, options: 'durationUnit' }),
+      field('prescription', 'instructions', 'textarea', { maxLength: 1000 }),
+      field('prescription', 'status', 'select', { options: 'prescriptionStatus', notSet: true }),
     ],
-    contentLabels: {
-      drug: 'Drug',
-      dose: 'Dose',
-      route: 'Route',
-      frequency: 'How often',
-      duration: 'Duration',
-      instructions: 'Instructions',
-      status: 'Status',
-    },
-  },
-  {
-    kind: 'plan',
-    plural: 'Treatment plans',
-    singular: 'treatment plan',
-    fields: [
-      { name: 'title', label: 'Title', input: 'text', required: true, maxLength: 200 },
-      { name: 'description', label: 'Description', input: 'textarea', required: true, maxLength: 4000 },
-      { name: 'goals', label: 'Goals (one per line)', input: 'lines', maxLength: 500 },
-      { name: 'activities', label: 'Activities (one per line)', input: 'lines', maxLength: 500 },
-      { name: 'status', label: 'Status', input: 'select', options: [NOT_SET, ...PLAN_STATUSES] },
-      { name: 'periodStart', label: 'From', input: 'date' },
-      { name: 'periodEnd', label: 'Until', input: 'date' },
+    ['drug', 'dose', 'route', 'frequency', 'duration', 'instructions', 'status'],
+  ),
+  kindOf(
+    'plan',
+    [
+      field('plan', 'title', 'text', { required: true, maxLength: 200 }),
+      field('plan', 'description', 'textarea', { required: true, maxLength: 4000 }),
+      field('plan', 'goals', 'lines', { maxLength: 500 }),
+      field('plan', 'activities', 'lines', { maxLength: 500 }),
+      field('plan', 'status', 'select', { options: 'planStatus', notSet: true }),
+      field('plan', 'periodStart', 'date'),
+      field('plan', 'periodEnd', 'date'),
     ],
-    contentLabels: {
-      title: 'Title',
-      description: 'Description',
-      goals: 'Goals',
-      activities: 'Activities',
-      status: 'Status',
-      period: 'Period',
-    },
-  },
-  {
-    kind: 'followup',
-    plural: 'Follow-ups',
-    singular: 'follow-up',
-    fields: [
-      { name: 'description', label: 'What', input: 'textarea', required: true, maxLength: 2000 },
-      { name: 'dueDate', label: 'Due', input: 'date', required: true },
-      { name: 'modality', label: 'How', input: 'select', options: [NOT_SET, ...MODALITIES] },
-      { name: 'instructions', label: 'Instructions', input: 'textarea', maxLength: 2000 },
-      { name: 'status', label: 'Status', input: 'select', options: [NOT_SET, ...FOLLOWUP_STATUSES] },
+    ['title', 'description', 'goals', 'activities', 'status', 'period'],
+  ),
+  kindOf(
+    'followup',
+    [
+      field('followup', 'description', 'textarea', { required: true, maxLength: 2000 }),
+      field('followup', 'dueDate', 'date', { required: true }),
+      field('followup', 'modality', 'select', { options: 'modality', notSet: true }),
+      field('followup', 'instructions', 'textarea', { maxLength: 2000 }),
+      field('followup', 'status', 'select', { options: 'followupStatus', notSet: true }),
     ],
-    contentLabels: {
-      description: 'What',
-      dueDate: 'Due',
-      modality: 'How',
-      instructions: 'Instructions',
-      status: 'Status',
-    },
-  },
-  {
-    kind: 'note',
-    plural: 'Encounter notes',
-    singular: 'encounter note',
-    fields: [
-      { name: 'subjective', label: 'Subjective', input: 'textarea', maxLength: 8000 },
-      { name: 'objective', label: 'Objective', input: 'textarea', maxLength: 8000 },
-      { name: 'assessment', label: 'Assessment', input: 'textarea', maxLength: 8000 },
-      { name: 'plan', label: 'Plan', input: 'textarea', maxLength: 8000 },
+    ['description', 'dueDate', 'modality', 'instructions', 'status'],
+  ),
+  kindOf(
+    'note',
+    [
+      field('note', 'subjective', 'textarea', { maxLength: 8000 }),
+      field('note', 'objective', 'textarea', { maxLength: 8000 }),
+      field('note', 'assessment', 'textarea', { maxLength: 8000 }),
+      field('note', 'plan', 'textarea', { maxLength: 8000 }),
     ],
-    contentLabels: { subjective: 'Subjective', objective: 'Objective', assessment: 'Assessment', plan: 'Plan' },
-  },
+    ['subjective', 'objective', 'assessment', 'plan'],
+  ),
 ];
 
 export function kindSpec(kind: RecordKind): KindSpec {
@@ -261,9 +251,9 @@ export function draftToContent(kind: RecordKind, draft: Draft): RecordContent {
   const value = (name: string) => (draft[name] ?? '').trim();
   for (const field of spec.fields) {
     const typed = value(field.name);
-    if (field.required === true && typed === '') throw new DraftError(field.name, `${field.label} is required.`);
+    if (field.required === true && typed === '') throw new DraftError(field.name, t('draft.required', { field: field.label }));
     if (field.maxLength !== undefined && field.input !== 'lines' && typed.length > field.maxLength) {
-      throw new DraftError(field.name, `${field.label} is longer than ${field.maxLength} characters.`);
+      throw new DraftError(field.name, t('draft.tooLong', { field: field.label, max: field.maxLength }));
     }
   }
   switch (kind) {
@@ -281,7 +271,7 @@ export function draftToContent(kind: RecordKind, draft: Draft): RecordContent {
       for (const name of ['drug', 'dose', 'route', 'frequency']) content[name] = value(name);
       const amount = Number(value('durationValue'));
       if (!Number.isInteger(amount) || amount < 1 || amount > 3650) {
-        throw new DraftError('durationValue', 'For how long must be a whole number from 1 to 3650.');
+        throw new DraftError('durationValue', t('draft.duration'));
       }
       content.duration = { value: amount, unit: value('durationUnit') };
       if (value('instructions') !== '') content.instructions = value('instructions');
@@ -293,7 +283,7 @@ export function draftToContent(kind: RecordKind, draft: Draft): RecordContent {
       content.description = value('description');
       for (const name of ['goals', 'activities']) {
         const items = splitLines(draft[name] ?? '');
-        if (items.some((item) => item.length > 500)) throw new DraftError(name, 'Each line may have 500 characters.');
+        if (items.some((item) => item.length > 500)) throw new DraftError(name, t('draft.lineTooLong'));
         if (items.length > 0) content[name] = items;
       }
       if (value('status') !== '') content.status = value('status');
@@ -302,7 +292,7 @@ export function draftToContent(kind: RecordKind, draft: Draft): RecordContent {
           ? { start: value('periodStart'), end: value('periodEnd') }
           : { start: value('periodStart') };
       } else if (value('periodEnd') !== '') {
-        throw new DraftError('periodStart', 'A plan with an end date needs a start date.');
+        throw new DraftError('periodStart', t('draft.periodStart'));
       }
       break;
     }
@@ -316,7 +306,7 @@ export function draftToContent(kind: RecordKind, draft: Draft): RecordContent {
     }
     case 'note': {
       for (const field of spec.fields) if (value(field.name) !== '') content[field.name] = value(field.name);
-      if (Object.keys(content).length === 0) throw new DraftError('subjective', 'Write at least one part of the note.');
+      if (Object.keys(content).length === 0) throw new DraftError('subjective', t('draft.emptyNote'));
       break;
     }
   }
@@ -330,8 +320,8 @@ export function draftChanged(start: Draft, current: Draft): boolean {
   return false;
 }
 
-function optionLabel(options: ReadonlyArray<readonly [string, string]>, value: unknown): string {
-  return options.find(([candidate]) => candidate === value)?.[1] ?? String(value);
+function optionLabel(list: OptionList, value: unknown): string {
+  return optionWords(list, value) || String(value);
 }
 
 /** A content field as a person reads it ('' when absent). `siteName` turns body-site ids into words. */
@@ -347,26 +337,26 @@ export function formatField(
     const parts = [];
     const visits = links.visitIds?.length ?? 0;
     const photos = links.photoIds?.length ?? 0;
-    if (visits > 0) parts.push(`${visits} visit${visits === 1 ? '' : 's'}`);
-    if (photos > 0) parts.push(`${photos} photo${photos === 1 ? '' : 's'}`);
-    return parts.join(', ');
+    if (visits > 0) parts.push(t('formatted.visits', { count: visits }));
+    if (photos > 0) parts.push(t('formatted.photos', { count: photos }));
+    return parts.join(t('formatted.separator'));
   }
-  if (kind === 'diagnosis' && name === 'clinicalStatus') return optionLabel(CLINICAL_STATUSES, value);
+  if (kind === 'diagnosis' && name === 'clinicalStatus') return optionLabel('clinicalStatus', value);
   if (kind === 'diagnosis' && name === 'bodySites' && Array.isArray(value)) return value.map((id) => siteName(String(id))).join(', ');
-  if (kind === 'prescription' && name === 'route') return optionLabel(ROUTES, value);
-  if (kind === 'prescription' && name === 'status') return optionLabel(PRESCRIPTION_STATUSES, value);
+  if (kind === 'prescription' && name === 'route') return optionLabel('route', value);
+  if (kind === 'prescription' && name === 'status') return optionLabel('prescriptionStatus', value);
   if (kind === 'prescription' && name === 'duration') {
     const duration = value as { value: number; unit: string };
-    const unit = duration.value === 1 ? duration.unit : `${duration.unit}s`;
-    return `${duration.value} ${unit}`;
+    if (!(DURATION_UNITS as readonly string[]).includes(duration.unit)) return `${duration.value} ${duration.unit}`;
+    return t(`formatted.duration.${duration.unit}`, { count: duration.value });
   }
-  if (kind === 'plan' && name === 'status') return optionLabel(PLAN_STATUSES, value);
+  if (kind === 'plan' && name === 'status') return optionLabel('planStatus', value);
   if (kind === 'plan' && name === 'period') {
     const period = value as { start: string; end?: string };
-    return period.end !== undefined ? `${period.start} to ${period.end}` : `from ${period.start}`;
+    return period.end !== undefined ? t('formatted.period', { start: period.start, end: period.end }) : t('formatted.periodFrom', { start: period.start });
   }
-  if (kind === 'followup' && name === 'modality') return optionLabel(MODALITIES, value);
-  if (kind === 'followup' && name === 'status') return optionLabel(FOLLOWUP_STATUSES, value);
+  if (kind === 'followup' && name === 'modality') return optionLabel('modality', value);
+  if (kind === 'followup' && name === 'status') return optionLabel('followupStatus', value);
   if (Array.isArray(value)) return value.map(String).join('; ');
   // A field of an unexpected shape is shown as data rather than as "[object Object]".
   if (typeof value === 'string') return value;
@@ -376,7 +366,7 @@ export function formatField(
 
 /** The field's label for people; unknown names fall back to the name itself. */
 export function fieldLabel(kind: RecordKind, name: string): string {
-  if (name === 'links') return 'Linked visits and photos';
+  if (name === 'links') return t('formatted.links');
   return kindSpec(kind).contentLabels[name] ?? name;
 }
 
@@ -390,7 +380,7 @@ export function entryTitle(kind: RecordKind, content: RecordContent): string {
     case 'plan':
       return text(content.title);
     case 'followup':
-      return `Due ${text(content.dueDate)}: ${text(content.description)}`;
+      return t('formatted.followupTitle', { date: text(content.dueDate), description: text(content.description) });
     case 'note':
       return text(content.assessment) || text(content.subjective) || text(content.objective) || text(content.plan);
   }

@@ -4,6 +4,7 @@
 import type { Case } from '../api/types.ts';
 import { useSignedInUser } from '../auth/AuthProvider.tsx';
 import { describePerson as inWords, usePeople } from '../data/index.ts';
+import { i18next } from '../i18n/index.ts';
 
 /**
  * A person's name for `userId` as far as this page knows it: the signed-in doctor by their own
@@ -21,8 +22,10 @@ export function describePerson(
   clinicalCase: Pick<Case, 'patientId' | 'doctors'>,
 ): string {
   if (userId === me.userId) return me.displayName;
-  if (userId === clinicalCase.patientId) return 'the patient';
+  if (userId === clinicalCase.patientId) return i18next.t('record:people.patient');
   const doctor = clinicalCase.doctors.find((candidate) => candidate.doctorId === userId);
-  if (doctor !== undefined) return doctor.kind === 'assigned' ? 'the assigned doctor' : 'an invited doctor';
-  return 'another doctor';
+  if (doctor !== undefined) {
+    return doctor.kind === 'assigned' ? i18next.t('record:people.assignedDoctor') : i18next.t('record:people.invitedDoctor');
+  }
+  return i18next.t('record:people.anotherDoctor');
 }

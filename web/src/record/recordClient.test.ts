@@ -11,7 +11,6 @@ beforeEach(() => {
   const store = new SessionStore(new MemoryStorage(), time.now);
   store.begin({
     accessToken: 'access-1',
-    idToken: 'id-1',
     refreshToken: 'refresh-1',
     expiresIn: 3600,
     me: { userId: 'u-1', username: 'dr', role: 'doctor', displayName: 'Dr' },

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type ReactElement } from 'react';
 import { useNavigate } from 'react-router';
+import { Trans, useTranslation } from 'react-i18next';
 
 export interface LeaveGuard {
   /** Runs `action` now, or after the doctor agrees to drop what they typed. */
@@ -17,6 +18,7 @@ export interface LeaveGuard {
 export function useLeaveGuard(dirty: boolean): LeaveGuard {
   const [pending, setPending] = useState<(() => void) | null>(null);
   const navigate = useNavigate();
+  const { t } = useTranslation('record');
   const dirtyRef = useRef(dirty);
   useEffect(() => {
     dirtyRef.current = dirty;
@@ -57,11 +59,11 @@ export function useLeaveGuard(dirty: boolean): LeaveGuard {
     pending === null ? null : (
       <div className="leave-dialog" role="alertdialog" aria-modal="true" aria-labelledby="leave-dialog-title" data-testid="leave-dialog">
         <p id="leave-dialog-title" className="leave-dialog__text">
-          <strong>Leave this form?</strong> What you typed is not saved and will be lost.
+          <Trans t={t} i18nKey="leave.question" components={{ strong: <strong /> }} />
         </p>
         <div className="leave-dialog__actions">
           <button type="button" className="button button--primary" data-testid="leave-stay" onClick={() => setPending(null)}>
-            Keep editing
+            {t('leave.stay')}
           </button>
           <button
             type="button"
@@ -73,7 +75,7 @@ export function useLeaveGuard(dirty: boolean): LeaveGuard {
               action();
             }}
           >
-            Discard and leave
+            {t('leave.discard')}
           </button>
         </div>
       </div>

@@ -1,0 +1,46 @@
+"""Visit ratings: the patient rates a visit; the case's people read its ratings; doctors see the
+clinic's figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from functions.bootstrap import endpoint, get_container
+from functions.identity.authorizer import jwt_authorizer
+from functions.shared.auth import Role
+from functions.shared.http import ApiRequest, Reply
+from functions.shared.validation import CASE_PATH, strict_object
+from functions.visits.routes import ROOM_PATH
+
+feedback = Blueprint(__name__)
+
+SCALE = {"type": "integer", "minimum": 1, "maximum": 5}
+RATING_BODY = strict_object(
+    {"callQuality": SCALE, "care": SCALE, "comment": {"type": "string", "maxLength": 1000}},
+    ["callQuality", "care"],
+)
+
+
+@feedback.route("/visits/{room_id}/rating", methods=["POST"], authorizer=jwt_authorizer)
+@endpoint(feedback, roles=(Role.PATIENT,), path=ROOM_PATH, body=RATING_BODY)
+def rate_visit(request: ApiRequest) -> Reply:
+    body = request.body
+    rated = get_container().feedback.rate(request.require_principal(), request.path["room_id"], body["callQuality"],
+                                          body["care"], body.get("comment", ""), request_id=request.request_id,
+                                          source_ip=request.source_ip)
+    return Reply(rated, status=201)
+
+
+@feedback.route("/cases/{case_id}/visit-ratings", methods=["GET"], authorizer=jwt_authorizer)
+@endpoint(feedback, roles=(Role.PATIENT, Role.DOCTOR), path=CASE_PATH)
+def case_visit_ratings(request: ApiRequest) -> dict[str, Any]:
+    return get_container().feedback.for_case(request.require_principal(), request.path["case_id"],
+                                             request_id=request.request_id, source_ip=request.source_ip)
+
+
+@feedback.route("/analytics/feedback", methods=["GET"], authorizer=jwt_authorizer)
+@endpoint(feedback, roles=(Role.DOCTOR,))
+def clinic_feedback(request: ApiRequest) -> dict[str, Any]:
+    return get_container().feedback.clinic()

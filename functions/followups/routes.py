@@ -1,0 +1,125 @@
+"""Follow-up routes: a case's schedule (doctors write, both read), the worklists, and a person's notices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from functions.bootstrap import endpoint, get_container
+from functions.followups.ports import FollowupState, Modality
+from functions.followups.rules import ASKS, MAX_REPEATS
+from functions.identity.authorizer import jwt_authorizer
+from functions.shared.auth import Role
+from functions.shared.http import ApiRequest, Reply
+from functions.shared.validation import CASE_PATH, EMPTY_OBJECT, LIMIT_SCHEMA, id_path, strict_object
+
+followups = Blueprint(__name__)
+
+CLINICAL = (Role.PATIENT, Role.DOCTOR)
+DAY = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+CLOCK_TIME = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
+FOLLOWUP_PATH = id_path("case_id", "followup_id")
+SCHEDULE_BODY = strict_object(
+    {
+        "dueDate": DAY,
+        "modality": {"enum": [m.value for m in Modality]},
+        "asks": {"type": "array", "items": {"enum": list(ASKS)}, "maxItems": len(ASKS), "uniqueItems": True},
+        "repeat": strict_object(
+            {"everyDays": {"type": "integer", "minimum": 1, "maximum": 365},
+             "count": {"type": "integer", "minimum": 1, "maximum": MAX_REPEATS}},
+            ["everyDays", "count"],
+        ),
+        "sourceEntryId": {"type": "string", "pattern": "^[A-Za-z0-9_-]{4,80}$"},
+    },
+    ["dueDate", "modality"],
+)
+NOTICE_PATH = strict_object({"notice_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,80}$"}}, ["notice_id"])
+NOTICE_QUERY = strict_object({"limit": LIMIT_SCHEMA})
+SETTINGS_BODY = strict_object(
+    {
+        "channels": strict_object({"email": {"type": "boolean"}, "sms": {"type": "boolean"}}, ["email", "sms"]),
+        "quietHours": {"oneOf": [{"type": "null"}, strict_object({"start": CLOCK_TIME, "end": CLOCK_TIME},
+                                                                  ["start", "end"])]},
+        "timeZone": {"oneOf": [{"type": "null"}, {"type": "string", "minLength": 1, "maxLength": 64}]},
+    },
+    ["channels"],
+)
+
+
+@followups.route("/cases/{case_id}/followups", methods=["POST"], authorizer=jwt_authorizer)
+@endpoint(followups, roles=(Role.DOCTOR,), path=CASE_PATH, body=SCHEDULE_BODY)
+def schedule_followups(request: ApiRequest) -> Reply:
+    body = request.body
+    repeat = body.get("repeat") or {"everyDays": 0, "count": 1}
+    created = get_container().followups.schedule(
+        request.require_principal(), request.path["case_id"], due_date=body["dueDate"], modality=body["modality"],
+        asks=body.get("asks"), every_days=repeat["everyDays"], count=repeat["count"],
+        source_entry_id=body.get("sourceEntryId", ""), request_id=request.request_id, source_ip=request.source_ip,
+    )
+    return Reply(created, status=201)
+
+
+@followups.route("/cases/{case_id}/followups", methods=["GET"], authorizer=jwt_authorizer)
+@endpoint(followups, roles=CLINICAL, path=CASE_PATH)
+def list_followups(request: ApiRequest) -> dict[str, Any]:
+    return get_container().followups.for_case(request.require_principal(), request.path["case_id"],
+                                              request_id=request.request_id, source_ip=request.source_ip)
+
+
+@followups.route("/cases/{case_id}/followups/{followup_id}/cancel", methods=["POST"], authorizer=jwt_authorizer)
+@endpoint(followups, roles=(Role.DOCTOR,), path=FOLLOWUP_PATH, body=EMPTY_OBJECT)
+def cancel_followup(request: ApiRequest) -> dict[str, Any]:
+    return get_container().followups.close(request.require_principal(), request.path["case_id"],
+                                           request.path["followup_id"], FollowupState.CANCELLED,
+                                           request_id=request.request_id, source_ip=request.source_ip)
+
+
+@followups.route("/cases/{case_id}/followups/{followup_id}/complete", methods=["POST"], authorizer=jwt_authorizer)
+@endpoint(followups, roles=(Role.DOCTOR,), path=FOLLOWUP_PATH, body=EMPTY_OBJECT)
+def complete_followup(request: ApiRequest) -> dict[str, Any]:
+    return get_container().followups.close(request.require_principal(), request.path["case_id"],
+                                           request.path["followup_id"], FollowupState.DONE,
+                                           request_id=request.request_id, source_ip=request.source_ip)
+
+
+@followups.route("/followups/mine", methods=["GET"], authorizer=jwt_authorizer)
+@endpoint(followups, roles=(Role.PATIENT,))
+def my_followups(request: ApiRequest) -> dict[str, Any]:
+    return get_container().followups.mine(request.require_principal(), request_id=request.request_id,
+                                          source_ip=request.source_ip)
+
+
+@followups.route("/followups/worklist", methods=["GET"], authorizer=jwt_authorizer)
+@endpoint(followups, roles=(Role.DOCTOR,))
+def followup_worklist(request: ApiRequest) -> dict[str, Any]:
+    return get_container().followups.worklist(request.require_principal(), request_id=request.request_id,
+                                              source_ip=request.source_ip)
+
+
+@followups.route("/notices", methods=["GET"], authorizer=jwt_authorizer)
+@endpoint(followups, roles=CLINICAL, query=NOTICE_QUERY)
+def list_notices(request: ApiRequest) -> dict[str, Any]:
+    return get_container().notices.list(request.require_principal(), request.query.get("limit", 20))
+
+
+@followups.route("/notices/{notice_id}/read", methods=["POST"], authorizer=jwt_authorizer)
+@endpoint(followups, roles=CLINICAL, path=NOTICE_PATH, body=EMPTY_OBJECT)
+def read_notice(request: ApiRequest) -> dict[str, Any]:
+    return get_container().notices.mark_read(request.require_principal(), request.path["notice_id"])
+
+
+@followups.route("/notice-settings", methods=["GET"], authorizer=jwt_authorizer)
+@endpoint(followups, roles=CLINICAL)
+def notice_settings(request: ApiRequest) -> dict[str, Any]:
+    return get_container().notices.settings(request.require_principal())
+
+
+@followups.route("/notice-settings", methods=["PUT"], authorizer=jwt_authorizer)
+@endpoint(followups, roles=CLINICAL, body=SETTINGS_BODY)
+def save_notice_settings(request: ApiRequest) -> dict[str, Any]:
+    body = request.body
+    return get_container().notices.save_settings(
+        request.require_principal(), body["channels"]["email"], body["channels"]["sms"], body.get("quietHours"),
+        body.get("timeZone"),
+    )

@@ -1,0 +1,132 @@
+"""What needs a doctor on their home page: new photos and scores from their patients since they last
+reviewed each case, and scores that worsened by a clinically meaningful amount (the score's own
+`mcid_worsened` flag, docs/api.md)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, Protocol
+
+from functions.access.ports import GrantKind
+from functions.access.service import AccessPolicy
+from functions.shared.auth import Principal
+from functions.shared.clock import Clock, iso
+from functions.timeline.ports import EventType
+from functions.worklist.ports import RecentEvents, ReviewMarks
+
+# A case never reviewed counts what arrived in the last 14 days (the usual follow-up interval), not
+# its whole history.
+UNREVIEWED_LOOKBACK = timedelta(days=14)
+EVENTS_PER_CASE = 200
+MAX_CASES = 500
+
+
+class CaseReads(Protocol):
+    def case_read(self, principal: Principal, action: str, cases: tuple[tuple[str, str], ...], outcome: str,
+                  request_id: str, source_ip: str) -> None: ...
+
+
+class Names(Protocol):
+    def profiles_of(self, user_ids: list[str]) -> dict[str, Any]: ...
+
+
+class Conditions(Protocol):
+    def get_many(self, case_ids: list[str]) -> list[Any]: ...
+
+
+class WorklistService:
+    def __init__(self, access: AccessPolicy, marks: ReviewMarks, events: RecentEvents, reads: CaseReads,
+                 names: Names, conditions: Conditions, clock: Clock = time.time, *,
+                 questions: Callable[[str, str, bytes | None], str | None] | None = None) -> None:
+        self._questions = questions
+        self._access = access
+        self._marks = marks
+        self._events = events
+        self._reads = reads
+        self._names = names
+        self._conditions = conditions
+        self._clock = clock
+
+    def mark_reviewed(self, doctor: Principal, case_id: str) -> dict[str, Any]:
+        self._access.require_case(doctor, case_id, action="case.review")
+        at = iso(self._clock(), "milliseconds")
+        self._marks.mark(doctor.user_id, case_id, at)
+        return {"caseId": case_id, "reviewedAt": at}
+
+    def activity(self, doctor: Principal, *, request_id: str = "", source_ip: str = "") -> dict[str, Any]:
+        """One row per case with something new from someone else since the doctor's review mark,
+        newest first."""
+        marks = self._marks.marks_of(doctor.user_id)
+        default_since = iso(self._clock() - UNREVIEWED_LOOKBACK.total_seconds(), "milliseconds")
+        rows: list[dict[str, Any]] = []
+        owners: dict[str, str] = {}
+        for case_id in self._access.all_visible_case_ids(doctor, MAX_CASES):
+            since = marks.get(case_id, default_since)
+            photos = scores = 0
+            worsened: list[str] = []
+            latest = ""
+            for event in self._events.after(case_id, since, EVENTS_PER_CASE):
+                if event.actor_id == doctor.user_id:
+                    continue
+                if event.type is EventType.PHOTO and not event.summary.get("removed"):
+                    photos += 1
+                elif event.type is EventType.SCORE:
+                    scores += 1
+                    if "mcid_worsened" in (event.summary.get("flags") or []):
+                        worsened.append(str(event.summary.get("instrument", "")))
+                else:
+                    continue
+                latest = max(latest, event.occurred_at)
+            if photos or scores:
+                owner = self._access.owner_of(case_id) or ""
+                owners[case_id] = owner
+                rows.append({"caseId": case_id, "patientId": owner, "newPhotos": photos, "newScores": scores,
+                             "worsened": sorted(set(worsened)), "latestAt": latest,
+                             "reviewedAt": marks.get(case_id)})
+        if not rows:
+            return {"items": []}
+        names = self._names.profiles_of(sorted(set(owners.values())))
+        conditions = {c.case_id: c.condition for c in self._conditions.get_many(sorted(owners))}
+        for row in rows:
+            row["patientName"] = getattr(names.get(row["patientId"]), "name", None)
+            row["condition"] = conditions.get(row["caseId"])
+        self._reads.case_read(doctor, "worklist.activity", tuple(sorted(owners.items())), "success", request_id,
+                              source_ip)
+        # Worsening first, then the newest.
+        worse = [r for r in rows if r["worsened"]]
+        rest = [r for r in rows if not r["worsened"]]
+        return {"items": sorted(worse, key=lambda r: r["latestAt"], reverse=True)
+                + sorted(rest, key=lambda r: r["latestAt"], reverse=True)}
+
+    def consults(self, doctor: Principal, *, request_id: str = "", source_ip: str = "") -> dict[str, Any]:
+        """The cases a colleague asked this doctor to look at (live invitations), newest first: who
+        asked, whose case, until when. The consultation's reads join this list once they exist."""
+        now = int(self._clock())
+        grants: list[Any] = []
+        cursor: str | None = None
+        while len(grants) < MAX_CASES:
+            page = self._access.visible_case_ids(doctor, 100, cursor)
+            grants += [g for g in page.grants if g.kind is GrantKind.INVITED and g.active(now)]
+            cursor = page.cursor
+            if cursor is None:
+                break
+        if not grants:
+            return {"items": []}
+        owners = {g.case_id: self._access.owner_of(g.case_id) or "" for g in grants}
+        names = self._names.profiles_of(sorted({*owners.values(), *(g.granted_by for g in grants)}))
+        conditions = {c.case_id: c.condition for c in self._conditions.get_many(sorted(owners))}
+        items = [{
+            "caseId": g.case_id, "patientId": owners[g.case_id],
+            "patientName": getattr(names.get(owners[g.case_id]), "name", None),
+            "condition": conditions.get(g.case_id),
+            "invitedBy": g.granted_by, "invitedByName": getattr(names.get(g.granted_by), "name", None),
+            "invitedAt": g.granted_at,
+            "until": iso(g.expires_at_epoch) if g.expires_at_epoch is not None else None,
+            "question": self._questions(g.case_id, g.principal_id, g.question) if self._questions else None,
+            "answer": g.answer or "pending",
+        } for g in grants]
+        self._reads.case_read(doctor, "worklist.consults", tuple(sorted(owners.items())), "success", request_id,
+                              source_ip)
+        return {"items": sorted(items, key=lambda item: item["invitedAt"], reverse=True)}

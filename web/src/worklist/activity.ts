@@ -1,0 +1,28 @@
+// The worklist's words for what arrived. Pure: unit-tested. Texts from the `worklist` namespace,
+// looked up when needed (the language can change at runtime).
+
+import type { ActivityRow } from '../api/types.ts';
+import { i18next } from '../i18n/index.ts';
+
+const INSTRUMENTS = ['PASI', 'EASI', 'IGA', 'DLQI', 'POEM', 'ITCH_NRS'] as const;
+type Instrument = (typeof INSTRUMENTS)[number];
+
+function instrumentName(code: string): string {
+  return (INSTRUMENTS as readonly string[]).includes(code) ? i18next.t(`worklist:instrument.${code as Instrument}`) : code;
+}
+
+/** "2 new photos, 1 new score". */
+export function arrivals(row: Pick<ActivityRow, 'newPhotos' | 'newScores'>): string {
+  const parts: string[] = [];
+  if (row.newPhotos > 0) parts.push(i18next.t('worklist:activity.newPhotos', { count: row.newPhotos }));
+  if (row.newScores > 0) parts.push(i18next.t('worklist:activity.newScores', { count: row.newScores }));
+  return parts.join(i18next.t('worklist:activity.separator'));
+}
+
+/** "Worse: itch, quality of life (DLQI)", or '' when nothing worsened. */
+export function worsening(row: Pick<ActivityRow, 'worsened'>): string {
+  if (row.worsened.length === 0) return '';
+  return i18next.t('worklist:activity.worse', {
+    list: row.worsened.map(instrumentName).join(i18next.t('worklist:activity.separator')),
+  });
+}
