@@ -5,7 +5,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import type { Case } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
-import { queryKeys } from '../data/index.ts';
+import { queryKeys, storeChanged } from '../data/index.ts';
 import { useServices } from '../services.tsx';
 
 interface Props {
@@ -21,7 +21,7 @@ export function CaseLifecycle({ clinicalCase, assignedDoctorId }: Props) {
   const change = useMutation({
     mutationFn: (open: boolean) => api.setCaseOpen(clinicalCase.caseId, open),
     onSuccess: async (updated) => {
-      queryClient.setQueryData(queryKeys.caseDetail(updated.caseId), updated);
+      await storeChanged(queryClient, queryKeys.caseDetail(updated.caseId), updated);
       await queryClient.invalidateQueries({ queryKey: queryKeys.caseLists() });
     },
   });

@@ -8,7 +8,7 @@ import { useNavigate } from 'react-router';
 import type { Person } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { PersonPicker } from '../components/PersonPicker.tsx';
-import { describePerson, queryKeys } from '../data/index.ts';
+import { describePerson, queryKeys, storeChanged } from '../data/index.ts';
 import { BodySitePicker } from '../record/BodySitePicker.tsx';
 import { casePath } from '../routing/roles.ts';
 import { useServices } from '../services.tsx';
@@ -33,7 +33,7 @@ export function OpenCaseForm({ onClose }: { onClose: () => void }) {
         assignedDoctorIds: colleagues.map((doctor) => doctor.userId),
       }),
     onSuccess: async (created) => {
-      queryClient.setQueryData(queryKeys.caseDetail(created.caseId), created);
+      await storeChanged(queryClient, queryKeys.caseDetail(created.caseId), created);
       await queryClient.invalidateQueries({ queryKey: queryKeys.caseLists() });
       void navigate(casePath(created.caseId));
     },

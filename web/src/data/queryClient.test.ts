@@ -3,7 +3,7 @@ import { ApiError, CLIENT_ERROR_CODES } from '../api/client.ts';
 import type { Session } from '../api/types.ts';
 import { SessionStore } from '../auth/sessionStore.ts';
 import { MemoryStorage } from '../test/fakes.ts';
-import { createQueryClient, dropCacheWhenUserChanges, MAX_RETRIES, shouldRetry } from './queryClient.ts';
+import { createQueryClient, dropCacheWhenUserChanges, MAX_RETRIES, shouldRetry, storeChanged } from './queryClient.ts';
 
 function answer(userId: string, accessToken = 'access'): Session {
   return {
@@ -59,5 +59,31 @@ describe('dropCacheWhenUserChanges', () => {
     store.begin(answer('p-2'));
     expect(client.getQueryData(['api', 'cases'])).toBeUndefined();
     stop();
+  });
+});
+
+describe('storeChanged', () => {
+  // The page refetches a stale case when it mounts; the doctor closes the case while that read is
+  // still on its way. The read's answer was taken before the close and must not win.
+  it('keeps the change when a read begun before it answers afterwards', async () => {
+    const client = createQueryClient();
+    const key = ['api', 'cases', 'c1', 'detail'];
+    client.setQueryData(key, { status: 'open' });
+    let answerRead: (value: { status: string }) => void = () => undefined;
+    const read = client.fetchQuery({
+      queryKey: key,
+      staleTime: 0,
+      queryFn: () => new Promise<{ status: string }>((resolve) => { answerRead = resolve; }),
+    }).catch(() => 'cancelled');
+    await storeChanged(client, key, { status: 'closed' });
+    answerRead({ status: 'open' });
+    await read;
+    expect(client.getQueryData(key)).toEqual({ status: 'closed' });
+  });
+
+  it('stores the answer when nothing is being read', async () => {
+    const client = createQueryClient();
+    await storeChanged(client, ['api', 'notice-settings'], { sms: false });
+    expect(client.getQueryData(['api', 'notice-settings'])).toEqual({ sms: false });
   });
 });

@@ -30,7 +30,7 @@
 //     fetchPage: (cursor, signal) => api.listCases(cursor === null ? { limit: 50 } : { limit: 50, cursor }, signal),
 //   });
 
-import { QueryClient } from '@tanstack/react-query';
+import { QueryClient, type QueryKey } from '@tanstack/react-query';
 import { ApiError, CLIENT_ERROR_CODES } from '../api/client.ts';
 import type { SessionStore } from '../auth/sessionStore.ts';
 
@@ -67,6 +67,18 @@ export function createQueryClient(): QueryClient {
       },
     },
   });
+}
+
+/**
+ * Puts the server's answer to a change (the closed case, the saved settings) in the cache as the
+ * resource's current state. A read of the same resource may still be under way (the page refetches
+ * a stale answer when it mounts): it was asked before the change, so its answer would land on top
+ * and show the old state until the next refresh. It is cancelled first (TanStack puts the query
+ * back to what it held before that read), then the change's answer is stored.
+ */
+export async function storeChanged<T>(client: QueryClient, queryKey: QueryKey, value: T): Promise<void> {
+  await client.cancelQueries({ queryKey, exact: true });
+  client.setQueryData<T>(queryKey, value);
 }
 
 /**

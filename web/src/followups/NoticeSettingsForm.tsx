@@ -6,7 +6,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { NoticeSettings } from '../api/types.ts';
 import { ActionError } from '../cases/ActionError.tsx';
-import { queryKeys } from '../data/index.ts';
+import { queryKeys, storeChanged } from '../data/index.ts';
 import { useServices } from '../services.tsx';
 
 function browserZone(): string {
@@ -37,7 +37,7 @@ function SettingsForm({ initial }: { initial: NoticeSettings }) {
   const [end, setEnd] = useState(initial.quietHours?.end ?? '08:00');
   const save = useMutation({
     mutationFn: (next: NoticeSettings) => api.saveNoticeSettings(next),
-    onSuccess: (saved) => queryClient.setQueryData(queryKeys.noticeSettings(), saved),
+    onSuccess: (saved) => storeChanged(queryClient, queryKeys.noticeSettings(), saved),
   });
   const submit = (event: FormEvent) => {
     event.preventDefault();
