@@ -24,7 +24,6 @@ import secrets
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from itertools import combinations
 from typing import Any
 
@@ -45,7 +44,7 @@ from functions.consultation.ports import (
     RoundStore,
 )
 from functions.shared.auth import Principal
-from functions.shared.clock import Clock, iso
+from functions.shared.clock import Clock, iso, last_months
 from functions.shared.errors import Conflict, Forbidden, NotFound, ValidationError
 from functions.shared.request_context import RequestSource
 
@@ -62,16 +61,6 @@ def round_not_found() -> NotFound:
 def new_round_id(epoch: float) -> str:
     # Creation time in fixed-width hex (newest last by key, listed newest first), then 48 random bits.
     return f"cr_{int(epoch * 1000):011x}{secrets.token_hex(6)}"
-
-
-def last_months(now: float, count: int) -> list[str]:
-    at = datetime.fromtimestamp(now, tz=UTC)
-    year, month = at.year, at.month
-    months = []
-    for _ in range(count):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return months[::-1]
 
 
 def hidden_reason(round_: Round, user_id: str) -> str | None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import statistics
 import time
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from functions.access.service import AccessPolicy
 from functions.audit.chain import AuditEvent, Outcome
 from functions.feedback.ports import Rating, RatingStore
 from functions.shared.auth import Principal
-from functions.shared.clock import Clock, iso
+from functions.shared.clock import Clock, iso, last_months
 from functions.shared.errors import Conflict, NotFound
 from functions.visits.ports import RoomStatus
 
@@ -39,16 +38,6 @@ def rating_view(rating: Rating, *, with_comment: bool) -> dict[str, Any]:
     if with_comment:
         view["comment"] = rating.comment or None
     return view
-
-
-def last_months(now: float, count: int) -> list[str]:
-    at = datetime.fromtimestamp(now, tz=UTC)
-    year, month = at.year, at.month
-    months = []
-    for _ in range(count):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return months[::-1]
 
 
 def _summary(ratings: list[Rating]) -> dict[str, Any]:

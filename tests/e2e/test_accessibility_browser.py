@@ -16,6 +16,15 @@ pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).resolve().parents[2] / "web" / "node_modules" / "axe-core" / "axe.min.js"
 TABS = ("body", "photos", "timeline", "compare", "scores")
+# Every page each role reaches ({case}: one of pat.alex's cases), walked by the accessibility and the
+# language tests alike.
+PAGES_BY_ROLE = [
+    (PAT_ALEX, PHONE, ["/patient", *(f"/cases/{{case}}?tab={tab}" for tab in TABS), "/cases/{case}/visit"]),
+    (DR_CHEN, DESK, ["/doctor", *(f"/cases/{{case}}?tab={tab}" for tab in TABS), "/doctor/visits",
+                     "/doctor/analytics"]),
+    (OPS_ADMIN, DESK, ["/admin"]),
+]
+ROLE_IDS = ["patient", "doctor", "admin"]
 
 # axe's source goes in through the DevTools protocol (not a <script>), so the page keeps its own
 # Content Security Policy; the run keeps the WCAG 2.1 A and AA rules.
@@ -54,12 +63,7 @@ def test_the_sign_in_page(stack: LocalStack, browser: Any) -> None:
     context.close()
 
 
-@pytest.mark.parametrize(("account", "device", "pages"), [
-    (PAT_ALEX, PHONE, ["/patient", *(f"/cases/{{case}}?tab={tab}" for tab in TABS), "/cases/{case}/visit"]),
-    (DR_CHEN, DESK, ["/doctor", *(f"/cases/{{case}}?tab={tab}" for tab in TABS), "/doctor/visits",
-                     "/doctor/analytics"]),
-    (OPS_ADMIN, DESK, ["/admin"]),
-], ids=["patient", "doctor", "admin"])
+@pytest.mark.parametrize(("account", "device", "pages"), PAGES_BY_ROLE, ids=ROLE_IDS)
 def test_every_page_of_each_role(stack: LocalStack, browser: Any, case_id: str, account: Any,
                                  device: dict[str, Any], pages: list[str]) -> None:
     session = Session(browser, stack, account.username, account.password, **device)

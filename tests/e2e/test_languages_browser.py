@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from local.seed import DR_CHEN, OPS_ADMIN, PAT_ALEX
+from local.seed import PAT_ALEX
 from local.stack import LocalStack
-from tests.e2e.test_accessibility_browser import TABS
-from tests.e2e.test_case_tracking_browser import DESK, PHONE, WAIT_MS, Session, api, token_of
+from tests.e2e.test_accessibility_browser import PAGES_BY_ROLE, ROLE_IDS
+from tests.e2e.test_case_tracking_browser import PHONE, WAIT_MS, Session, api, token_of
 
 pytestmark = pytest.mark.browser
 
@@ -112,12 +112,7 @@ def test_the_picker_switches_the_app_and_it_is_remembered(stack: LocalStack, bro
     context.close()
 
 
-@pytest.mark.parametrize(("account", "device", "pages"), [
-    (PAT_ALEX, PHONE, ["/patient", *(f"/cases/{{case}}?tab={tab}" for tab in TABS), "/cases/{case}/visit"]),
-    (DR_CHEN, DESK, ["/doctor", *(f"/cases/{{case}}?tab={tab}" for tab in TABS), "/doctor/visits",
-                     "/doctor/analytics"]),
-    (OPS_ADMIN, DESK, ["/admin"]),
-], ids=["patient", "doctor", "admin"])
+@pytest.mark.parametrize(("account", "device", "pages"), PAGES_BY_ROLE, ids=ROLE_IDS)
 def test_every_page_of_each_role_in_chinese(stack: LocalStack, browser: Any, case_id: str, account: Any,
                                            device: dict[str, Any], pages: list[str]) -> None:
     # A browser that prefers Chinese opens the app in Chinese without anyone choosing.
