@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint, Cron, Rate
+from chalice.app import Blueprint, CloudWatchEvent, Cron, Rate
 
 from functions.bootstrap import get_container
 from functions.shared.observability import log_info, start_invocation
@@ -17,7 +17,7 @@ analytics_jobs = Blueprint(__name__)
 
 
 @analytics_jobs.schedule(Rate(1, unit=Rate.HOURS), name="export_lake")
-def export_lake(event: Any) -> dict[str, Any]:
+def export_lake(event: CloudWatchEvent) -> dict[str, Any]:
     start_invocation(job="export_lake")
     report = get_container().lake_export.run()
     log_info("lake export", job="export_lake", batch=report.batch, changes=report.changes,
@@ -27,7 +27,7 @@ def export_lake(event: Any) -> dict[str, Any]:
 
 # 02:30 UTC: after the night's exports, before a European clinic opens.
 @analytics_jobs.schedule(Cron(30, 2, "*", "*", "?", "*"), name="analyze_lake")
-def analyze_lake(event: Any) -> dict[str, Any]:
+def analyze_lake(event: CloudWatchEvent) -> dict[str, Any]:
     start_invocation(job="analyze_lake")
     get_container().lake_export.run()  # the freshest changes first
     cells = get_container().nightly_analyses.run()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint, Rate
+from chalice.app import Blueprint, CloudWatchEvent, Rate
 
 from functions.audit.chain import Outcome
 from functions.audit.ports import AuditFilter
@@ -56,7 +56,7 @@ def audit_for_patient(request: ApiRequest) -> dict[str, Any]:
 
 
 @audit.schedule(Rate(ANCHOR_EVERY_MINUTES, unit=Rate.MINUTES), name="anchor_audit_chains")
-def anchor_audit_chains(event: Any) -> dict[str, Any]:
+def anchor_audit_chains(event: CloudWatchEvent) -> dict[str, Any]:
     start_invocation(job="anchor_audit_chains")
     anchor = get_container().audit.anchor()
     log_info("audit chains anchored", job="anchor_audit_chains", count=len(anchor.heads))
@@ -64,7 +64,7 @@ def anchor_audit_chains(event: Any) -> dict[str, Any]:
 
 
 @audit.schedule(Rate(VERIFY_EVERY_MINUTES, unit=Rate.MINUTES), name="verify_audit_chains")
-def verify_audit_chains(event: Any) -> dict[str, Any]:
+def verify_audit_chains(event: CloudWatchEvent) -> dict[str, Any]:
     start_invocation(job="verify_audit_chains")
     report = get_container().audit_checks.run()
     log_info("audit chains verified", job="verify_audit_chains", count=report["entries"],
