@@ -21,6 +21,16 @@ class DomainError(Exception):
         self.details = details
 
 
+# A server-side fault's own message names internals (a table, a field, a key) that help operators
+# and would help an attacker: the client gets the stable code and this sentence; the log gets the rest.
+SERVER_FAULT_MESSAGE = "Something went wrong on our side. It has been recorded; please try again later."
+
+
+def client_message(error: DomainError) -> str:
+    """What a client is told about `error`: its own words, except for a server-side fault (500)."""
+    return SERVER_FAULT_MESSAGE if error.status == 500 else error.message
+
+
 class ValidationError(DomainError):
     status = 400
     default_code = "validation_error"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from functions.shared.auth import Principal, Role
-from functions.shared.errors import DomainError, UnsupportedMediaType
+from functions.shared.errors import SERVER_FAULT_MESSAGE, DomainError, UnsupportedMediaType, client_message
 from functions.shared.observability import append_keys, log_exception, log_info, start_invocation
 from functions.shared.request_context import RequestSource, set_request_source
 from functions.shared.validation import (
@@ -102,17 +102,12 @@ def error_body(code: str, message: str, details: dict[str, Any] | None = None) -
     return {"error": error}
 
 
-# A server-side fault's own message names internals (a table, a field, a key) that help operators
-# and would help an attacker: the client gets the stable code and this sentence; the log gets the rest.
-SERVER_FAULT_MESSAGE = "Something went wrong on our side. It has been recorded; please try again later."
-
-
 def error_response(error: DomainError) -> Any:
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
     if error.status == 429 and error.details and "retryAfterSeconds" in error.details:
         headers = {"Retry-After": str(int(error.details["retryAfterSeconds"]))}
     if error.status == 500:
-        return json_response(error_body(error.code, SERVER_FAULT_MESSAGE), 500, headers)
+        return json_response(error_body(error.code, client_message(error)), 500, headers)
     return json_response(error_body(error.code, error.message, error.details), error.status, headers)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from functions.bootstrap import get_container
-from functions.shared.errors import DomainError
+from functions.shared.errors import SERVER_FAULT_MESSAGE, DomainError, client_message
 from functions.shared.observability import log_exception, log_info, start_invocation
 from functions.shared.request_context import RequestSource, set_request_source
 from functions.signaling.messages import Frame, error_frame
@@ -55,10 +55,13 @@ def on_message(event: WebsocketEvent) -> None:
     try:
         get_container().signaling.receive(connection_id, frame)
     except DomainError as error:
-        _send_error(connection_id, error.code, error.message, frame.ref)
+        if error.status == 500:
+            # Its message names internals (a DecryptError: the table and field); the log keeps them.
+            log_exception("ws server fault", connection_id=connection_id, code=error.code)
+        _send_error(connection_id, error.code, client_message(error), frame.ref)
     except Exception:
         log_exception("ws message failed", connection_id=connection_id)
-        _send_error(connection_id, "internal_error", "Something went wrong on our side.", frame.ref)
+        _send_error(connection_id, "internal_error", SERVER_FAULT_MESSAGE, frame.ref)
 
 
 def _send_error(connection_id: str, code: str, message: str, ref: str | None) -> None:

@@ -482,3 +482,25 @@ def test_a_doctor_who_leaves_early_stays_in_the_consultation_record(world: World
     colleague = uid(world, "dr.three")
     assert ("joined", colleague) in events and ("left", colleague) in events
     assert colleague not in [p["participantId"] for p in record["participants"]]
+
+
+def test_a_server_fault_on_a_frame_answers_its_code_and_never_names_the_table_or_field(
+        world: World, ws: Sockets, monkeypatch: pytest.MonkeyPatch) -> None:
+    from functions.crypto.envelope import FieldContext
+    from functions.crypto.ports import DecryptError
+
+    room_id = active_room(world)
+    doctor = ws.connect("dr.one", "c-dr-one")
+    ws.drain(doctor)
+    context = FieldContext("discussion", "case-1/m-1", "text")
+
+    def refuse(connection_id: str, frame: Any) -> None:
+        raise DecryptError(f"A protected value of {context.describe()} failed authentication.")
+
+    monkeypatch.setattr(get_container().signaling, "receive", refuse)
+    ws.send(doctor, {"action": "join", "roomId": room_id, "ref": "j-1"})
+    frames = ws.new(doctor)
+    assert len(frames) == 1 and (frames[0]["type"], frames[0]["code"], frames[0]["ref"]) == (
+        "error", "decryption_failed", "j-1"), frames
+    assert "discussion" not in frames[0]["message"] and "text" not in frames[0]["message"]
+    assert "/" not in frames[0]["message"], frames[0]["message"]
