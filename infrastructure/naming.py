@@ -45,8 +45,9 @@ PHOTO_FUNCTION_EVENT = "ProcessPhotoUploadEvent"
 CHALICE_MANAGED_LAYER = "ManagedLayer"
 IMAGING_LAYER = "ImagingLayer"
 IMAGING_LAYER_ZIP = "./layer-imaging.zip"
-# Uploads land here (presigned POST); renditions go to cases/<caseId>/photos/, which the rule skips.
-UPLOAD_KEY_WILDCARD = "cases/*/uploads/*"
+# Uploads land here (presigned POST: functions/images/ports.py upload_key); renditions go to
+# cases/<caseId>/photos/, which the rule skips.
+UPLOAD_KEY_WILDCARD = "uploads/*/*"  # functions.images.ports.UPLOADS_PREFIX
 
 # Logical ids of the resources declared here.
 KEY = "ProjectKey"

@@ -24,6 +24,7 @@ from infrastructure.naming import (
     STAGE_TAG_KEY,
     STAGES,
     TURN_SECRET_NAME,
+    UPLOAD_KEY_WILDCARD,
     audit_bucket_prefix,
     image_bucket_prefix,
     table_name,
@@ -110,7 +111,7 @@ def build_policy(stage: str, function: str | None = None) -> dict[str, Any]:
         # uploads for good (a plain delete in a versioned bucket would keep the EXIF/GPS-laden
         # original as a noncurrent version). Only under the uploads prefix.
         _own_s3("ProcessStageUploads", ["s3:GetObjectVersion", "s3:DeleteObject", "s3:DeleteObjectVersion"],
-                f"arn:aws:s3:::{image_bucket_prefix(stage)}*/cases/*/uploads/*"),
+                f"arn:aws:s3:::{image_bucket_prefix(stage)}*/{UPLOAD_KEY_WILDCARD}"),
         {
             "Sid": "ReadStageDirectory",
             "Effect": "Allow",

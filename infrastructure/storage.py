@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from functions.images.ports import UPLOADS_PREFIX
 from infrastructure.cfn import arn, ref, retain, sub, tags
 from infrastructure.naming import (
     APP_NAME,
@@ -21,6 +22,10 @@ from infrastructure.naming import (
     WEB_DOMAIN_PARAMETER,
     audit_bucket_prefix,
 )
+
+# A processing failure alarms at once (the photo dead-letter queue); a week is the time to fix and
+# redrive it before the raw object, with its GPS EXIF, expires (the queue keeps the event 14 days).
+RAW_UPLOAD_DAYS = 7
 
 
 def kms_resources() -> dict[str, Any]:
@@ -181,7 +186,24 @@ def bucket_resources() -> dict[str, Any]:
                                 }
                             },
                             "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
-                        }
+                        },
+                        {
+                            # A raw upload carries the camera's EXIF (GPS, device) until the processor
+                            # deletes it; one it never got to (a failure parked in the dead-letter
+                            # queue, an abandoned intent) goes after RAW_UPLOAD_DAYS, every version.
+                            "Id": "expire-raw-uploads",
+                            "Status": "Enabled",
+                            "Prefix": UPLOADS_PREFIX,
+                            "ExpirationInDays": RAW_UPLOAD_DAYS,
+                            "NoncurrentVersionExpiration": {"NoncurrentDays": 1},
+                        },
+                        {
+                            # The delete markers those expirations leave behind, once nothing is under them.
+                            "Id": "remove-raw-upload-markers",
+                            "Status": "Enabled",
+                            "Prefix": UPLOADS_PREFIX,
+                            "ExpiredObjectDeleteMarker": True,
+                        },
                     ]
                 },
                 "Tags": tags(),

@@ -2,7 +2,7 @@
 
 An upload goes through three owners: the client (presigned POST straight to S3), S3 -> EventBridge,
 and the processor. The intent item is the contract between them: it says what may land under
-`cases/<caseId>/uploads/<photoId>`, and records what became of it so the patient can be told why a
+`uploads/<caseId>/<photoId>`, and records what became of it so the patient can be told why a
 photo was refused.
 """
 
@@ -31,11 +31,14 @@ class PhotoSource(StrEnum):
 
 RENDITIONS: tuple[str, ...] = ("full", "display", "thumb")
 PHOTO_REMOVED_LABEL = "photos.remove"
-UPLOAD_KEY = re.compile(r"cases/([A-Za-z0-9_-]{8,64})/uploads/([A-Za-z0-9_-]{8,64})")
+# Raw uploads (EXIF, GPS and all) live under their own top-level prefix, so one S3 lifecycle rule
+# (a filter is a key prefix, never a pattern) expires whatever the processor never got to.
+UPLOADS_PREFIX = "uploads/"
+UPLOAD_KEY = re.compile(r"uploads/([A-Za-z0-9_-]{8,64})/([A-Za-z0-9_-]{8,64})")
 
 
 def upload_key(case_id: str, photo_id: str) -> str:
-    return f"cases/{case_id}/uploads/{photo_id}"
+    return f"{UPLOADS_PREFIX}{case_id}/{photo_id}"
 
 
 def rendition_key(case_id: str, photo_id: str, name: str) -> str:

@@ -359,7 +359,7 @@ def test_photo_events_are_narrowed_to_uploads_in_the_image_bucket(dev_package: P
     assert pattern["source"] == ["aws.s3"] and pattern["detail-type"] == ["Object Created"]
     (bucket,) = pattern["detail"]["bucket"]["name"]
     assert dev_package.target(bucket) == dev_package.bucket_named(dev_package.global_environment()["IMAGE_BUCKET"])
-    assert pattern["detail"]["object"]["key"] == [{"wildcard": "cases/*/uploads/*"}]
+    assert pattern["detail"]["object"]["key"] == [{"wildcard": "uploads/*/*"}]
 
 
 def test_pillow_stays_out_of_the_shared_layer(bundle: Bundle) -> None:
@@ -411,7 +411,7 @@ def test_photo_function_may_delete_raw_uploads_but_not_photos(dev_package: Packa
     bucket = "dermafollow-dev-images-123456789012-eu-west-1"
     for statement in statements:
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-        assert any(fnmatchcase(f"arn:aws:s3:::{bucket}/cases/c1/uploads/p1", r) for r in resources)
+        assert any(fnmatchcase(f"arn:aws:s3:::{bucket}/uploads/c1/p1", r) for r in resources)
         assert not any(fnmatchcase(f"arn:aws:s3:::{bucket}/cases/c1/photos/p1/full.jpg", r) for r in resources)
 
 
@@ -435,6 +435,6 @@ def test_only_the_rest_api_may_remove_stored_photo_versions(dev_package: Package
         if name == "APIHandler":
             assert removes and lists, "removing a photo deletes every version of its renditions"
             assert all(st["Condition"]["StringLike"]["s3:prefix"] == "cases/*/photos/*" for st in lists)
-            assert not any(fnmatchcase(f"arn:aws:s3:::{bucket}/cases/c1/uploads/p1", st["Resource"]) for st in removes)
+            assert not any(fnmatchcase(f"arn:aws:s3:::{bucket}/uploads/c1/p1", st["Resource"]) for st in removes)
         else:
             assert removes == [] and lists == [], name

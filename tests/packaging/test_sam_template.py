@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sam_helpers import ACCOUNT, REGION, Package
 
+from functions.images.ports import rendition_key, upload_key
 from functions.shared.tables import TABLES, TableSpec
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -237,6 +238,13 @@ def test_image_bucket(package: Package) -> None:
     assert props["NotificationConfiguration"]["EventBridgeConfiguration"]["EventBridgeEnabled"] is True
     rules = props["LifecycleConfiguration"]["Rules"]
     assert any(r["Status"] == "Enabled" and "NoncurrentVersionExpiration" in r for r in rules)
+    # Raw uploads (GPS EXIF) the processor never deleted expire, every version, and only they do.
+    (raw,) = [r for r in rules if r.get("Prefix") == upload_key("c1", "p1").split("/")[0] + "/"
+              and "ExpirationInDays" in r]
+    assert raw["Status"] == "Enabled" and raw["ExpirationInDays"] <= 7
+    assert raw["NoncurrentVersionExpiration"]["NoncurrentDays"] <= 1
+    assert not rendition_key("c1", "p1", "full").startswith(raw["Prefix"])
+    assert any(r.get("Prefix") == raw["Prefix"] and r.get("ExpiredObjectDeleteMarker") is True for r in rules)
     name = package.resolve(props["BucketName"])
     assert allows(package, "APIHandler", "s3:PutObject", f"arn:aws:s3:::{name}/cases/c1/photo.jpg")
     assert allows(package, "APIHandler", "s3:GetObject", f"arn:aws:s3:::{name}/cases/c1/photo.jpg")
