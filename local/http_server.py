@@ -36,6 +36,8 @@ mimetypes.add_type("application/manifest+json", ".webmanifest")
 # S3 on the stack's own origin: presigned POSTs and GETs are made for `<base>/s3`, so a phone on the
 # LAN (which cannot reach moto on 127.0.0.1, and may not load http from an https page) can use them.
 S3_PREFIX = "/s3"
+# What a presigned GET carries in its query (SigV4): a caller off this machine must bring all of them.
+PRESIGNED_QUERY = frozenset({"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-Signature"})
 _HOP_BY_HOP = frozenset({"host", "connection", "keep-alive", "transfer-encoding", "upgrade", "content-length"})
 # API Gateway's payload limit for REST requests.
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
@@ -73,7 +75,8 @@ async def access_log(request: web.Request, handler: Callable[[web.Request], Awai
 
 def build_web_app(rest: RestGateway, ws: WebSocketGateway, scheduler: Scheduler | None, executor: Executor,
                   static_dir: Path | None, s3_endpoint: str | None = None,
-                  outbox: Callable[[], str] | None = None) -> web.Application:
+                  outbox: Callable[[], str] | None = None, s3_buckets: frozenset[str] = frozenset()
+                  ) -> web.Application:
     app = web.Application(middlewares=[access_log], client_max_size=MAX_REQUEST_BYTES)
 
     async def handle_rest(request: web.Request) -> web.StreamResponse:
@@ -137,6 +140,10 @@ def build_web_app(rest: RestGateway, ws: WebSocketGateway, scheduler: Scheduler 
         # A plain reverse proxy: S3 (moto) sees the same method, path, query, headers and body.
         if s3_endpoint is None:
             raise web.HTTPNotFound()
+        if not is_local_caller(request) and not is_presigned_s3_request(
+                request.method, request.path[len(S3_PREFIX):], set(request.query),
+                request.content_type, s3_buckets):
+            raise web.HTTPForbidden(text="Only callers on this machine may use this.")
         import aiohttp
 
         target = s3_endpoint + (request.raw_path[len(S3_PREFIX):] or "/")
@@ -159,6 +166,25 @@ def build_web_app(rest: RestGateway, ws: WebSocketGateway, scheduler: Scheduler 
     app.router.add_get(OUTBOX_PATH, handle_outbox)
     app.router.add_get("/{tail:.*}", handle_static)
     return app
+
+
+def is_presigned_s3_request(method: str, path: str, query: set[str], content_type: str,
+                            buckets: frozenset[str]) -> bool:
+    """What a browser off this machine (a phone on the LAN) may ask of S3 through `/s3`: a presigned
+    GET (or HEAD) of an object, or a presigned POST form to a bucket, of the stack's own buckets only.
+
+    Everything else S3 (moto) answers without credentials: listings, plain reads and writes, deletes,
+    moto's own `/moto-api` (reset, every service's state). Moto checks no signature, so this is the
+    shape of a presigned request, not proof of one: the stack is for development, never real PHI.
+    """
+    bucket, _, key = path.lstrip("/").partition("/")
+    if bucket not in buckets:
+        return False
+    if method in ("GET", "HEAD"):
+        return bool(key) and query.issuperset(PRESIGNED_QUERY)
+    if method == "POST":
+        return not key and not query and content_type == "multipart/form-data"
+    return False
 
 
 def _require_local(request: web.Request) -> None:

@@ -308,6 +308,7 @@ class LocalStack:
         self.events = EventPoller(self.client("sqs"), resources.object_events_queue_url, find_event_handlers(app))
         web_app = build_web_app(
             RestGateway(app), self.ws, self.scheduler, self._executor, self.static_dir, s3_endpoint=endpoint,
+            s3_buckets=frozenset({resources.image_bucket}),
             outbox=lambda: outbox_page(invitations(resources.account_id, resources.region, resources.user_pool_id)
                                        + sent_messages(resources.account_id, resources.region)),
         )
