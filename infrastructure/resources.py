@@ -38,6 +38,7 @@ from infrastructure.storage import bucket_resources, kms_resources
 from infrastructure.tables import table_resource
 from infrastructure.telemetry import telemetry_resources
 from infrastructure.throttling import throttling_resources
+from infrastructure.trail import TRAIL_BUCKET, trail_key_statements, trail_resources
 from infrastructure.web import web_resources
 
 STAFF_MFA_PARAMETER = "StaffMfa"
@@ -65,10 +66,12 @@ GLOBAL_ENVIRONMENT: dict[str, Any] = {
 
 STAGE_SETTINGS: dict[str, dict[str, int | str]] = {
     # Object Lock COMPLIANCE cannot be shortened or lifted, not even by the account root.
+    # Image access logs (CloudTrail data events) are kept as long as the audit trail: 6 years in prod
+    # (HIPAA 164.316(b)(2)), a year in dev.
     "dev": {"AuditRetentionYears": 1, "ImageNoncurrentVersionDays": 30, "StaffMfa": "optional",
-            "ThreatProtection": "AUDIT"},
+            "ThreatProtection": "AUDIT", "TrailRetentionDays": 365},
     "prod": {"AuditRetentionYears": 6, "ImageNoncurrentVersionDays": 90, "StaffMfa": "required",
-             "ThreatProtection": "ENFORCED"},
+             "ThreatProtection": "ENFORCED", "TrailRetentionDays": 6 * 366},
 }
 
 
@@ -80,6 +83,7 @@ def _outputs() -> dict[str, Any]:
         "ImageBucketName": {"Value": ref(IMAGE_BUCKET)},
         "AuditAnchorBucketName": {"Value": ref(AUDIT_BUCKET)},
         "ProjectKeyArn": {"Value": arn(KEY)},
+        "ImageAccessTrailBucketName": {"Value": ref(TRAIL_BUCKET)},
         "ProjectKeyAliasName": {"Value": ref(KEY_ALIAS)},
         "AppEventBusName": {"Value": ref(EVENT_BUS)},
         "AppEventBusArn": {"Value": arn(EVENT_BUS)},
@@ -112,6 +116,9 @@ def build_template() -> dict[str, Any]:
     for spec in TABLES:
         resources[spec.cfn_logical_id] = table_resource(spec)
     resources.update(bucket_resources())
+    resources.update(trail_resources())
+    # The image-access trail's log files are encrypted with the project key (like every data bucket).
+    resources[KEY]["Properties"]["KeyPolicy"]["Statement"] += trail_key_statements()
     resources.update(web_resources())
     resources.update(cognito_resources())
     resources[EVENT_BUS] = {"Type": "AWS::Events::EventBus", "Properties": {"Name": sub(f"{APP_NAME}-${{Stage}}-app")}}

@@ -251,6 +251,45 @@ def test_image_bucket(package: Package) -> None:
     assert not allows(package, "APIHandler", "s3:DeleteBucket", f"arn:aws:s3:::{name}")
 
 
+def test_every_image_object_read_and_write_is_logged_by_cloudtrail(package: Package) -> None:
+    image_bucket = package.bucket_named(package.global_environment()["IMAGE_BUCKET"])
+    trails = package.of_type("AWS::CloudTrail::Trail")
+    watching = {
+        trail_id: trail["Properties"] for trail_id, trail in trails.items()
+        if any(
+            selector.get("ReadWriteType") == "All" and resource["Type"] == "AWS::S3::Object"
+            and package.resolve(resource["Values"]) == [f"<{image_bucket}.Arn>/"]
+            for selector in trail["Properties"].get("EventSelectors", [])
+            for resource in selector.get("DataResources", [])
+        )
+    }
+    assert len(watching) == 1, sorted(trails)
+    ((trail_id, trail),) = watching.items()
+    assert trail["IsLogging"] is True and trail["EnableLogFileValidation"] is True
+    # Its own bucket: private, TLS only, KMS-encrypted (the bucket test covers every bucket), never
+    # the bucket it watches, and kept as long as the audit trail.
+    log_bucket = package.target(trail["S3BucketName"])
+    assert package.resources[log_bucket]["Type"] == "AWS::S3::Bucket" and log_bucket != image_bucket
+    assert _tls_only(package, log_bucket)
+    (expiry,) = package.resources[log_bucket]["Properties"]["LifecycleConfiguration"]["Rules"]
+    retention_days = int(package.resolve(expiry["ExpirationInDays"]))
+    assert retention_days >= 365 * int(package.resolve(
+        {"Fn::FindInMap": ["StageSettings", {"Ref": "Stage"}, "AuditRetentionYears"]}))
+    assert f"{log_bucket}Policy" in package.resources[trail_id]["DependsOn"]
+    # CloudTrail may write only its own prefix, for this trail only, and encrypt with the key for it only.
+    statements = package.resources[f"{log_bucket}Policy"]["Properties"]["PolicyDocument"]["Statement"]
+    (writes,) = [st for st in statements if st["Effect"] == "Allow" and st["Action"] == "s3:PutObject"]
+    assert writes["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
+    assert package.resolve(writes["Resource"]) == f"<{log_bucket}.Arn>/AWSLogs/{ACCOUNT}/*"
+    trail_arn = f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/dermafollow-{package.stage}-image-access"
+    assert package.resolve(writes["Condition"]["StringEquals"]["aws:SourceArn"]) == trail_arn
+    key_id = package.target(trail["KMSKeyId"])
+    key_statements = package.resources[key_id]["Properties"]["KeyPolicy"]["Statement"]
+    for_trail = [st for st in key_statements if st["Principal"] == {"Service": "cloudtrail.amazonaws.com"}]
+    assert for_trail and all(package.resolve(st["Condition"]["StringEquals"]["aws:SourceArn"]) == trail_arn
+                             for st in for_trail)
+
+
 def test_audit_anchor_bucket_has_compliance_object_lock(package: Package) -> None:
     buckets = package.of_type("AWS::S3::Bucket")
     locked = {bucket_id: b for bucket_id, b in buckets.items() if b["Properties"].get("ObjectLockEnabled")}
