@@ -53,6 +53,19 @@ UPLOAD_KEY_WILDCARD = "uploads/*/*"  # functions.images.ports.UPLOADS_PREFIX
 KEY = "ProjectKey"
 KEY_ALIAS = "ProjectKeyAlias"
 # The HMAC key that authenticates audit entries (GenerateMac for the functions, VerifyMac for operators).
+# Field encryption (functions/crypto): its own key, usable only by the roles of the functions that
+# seal or open fields, only with the application's encryption context (FIELD_KEY_ROLES below).
+FIELD_KEY = "FieldKey"
+FIELD_KEY_ALIAS = "FieldKeyAlias"
+FIELD_KEY_ALIAS_PREFIX = f"alias/{APP_NAME}-fields-"
+# The roles Chalice generates for the functions whose composition root reaches the field sealer:
+# the REST API, the WebSocket functions (visits open cases), the reminders (case conditions) and
+# the lake export and analyses. The authorizer, the photo processor (it parses uploaded bytes) and
+# the audit anchor and verification jobs never seal or open a field, so the key refuses them.
+FIELD_KEY_ROLES = (
+    "ApiHandlerRole", "WebsocketConnectRole", "WebsocketMessageRole", "WebsocketDisconnectRole",
+    "RemindFollowupsRole", "ExportLakeRole", "AnalyzeLakeRole",
+)
 AUDIT_MAC_KEY = "AuditMacKey"
 AUDIT_MAC_KEY_ALIAS = "AuditMacKeyAlias"
 AUDIT_MAC_ALIAS_PREFIX = f"alias/{APP_NAME}-audit-mac-"

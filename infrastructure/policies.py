@@ -20,6 +20,7 @@ from infrastructure.naming import (
     API_STAGE,
     APP_NAME,
     AUDIT_MAC_ALIAS_PREFIX,
+    FIELD_KEY_ALIAS_PREFIX,
     KMS_ALIAS_PREFIX,
     STAGE_TAG_KEY,
     STAGES,
@@ -29,6 +30,11 @@ from infrastructure.naming import (
     image_bucket_prefix,
     table_name,
 )
+from infrastructure.storage import FIELD_KEY_CONTEXT
+
+# The services that use the stage key on a function's behalf (tables, image and lake buckets, the TURN
+# secret); kms:ViaService names them as `<service>.<region>.amazonaws.com`.
+STAGE_KEY_SERVICES = ("dynamodb", "s3", "secretsmanager")
 
 
 def build_policy(stage: str, function: str | None = None) -> dict[str, Any]:
@@ -95,11 +101,41 @@ def build_policy(stage: str, function: str | None = None) -> dict[str, Any]:
         )
     statements += [
         {
-            "Sid": "UseStageKey",
+            # Field encryption: data keys under the application's encryption context only (the
+            # field key's own policy says the same, and names the roles that may).
+            "Sid": "UseFieldKey",
             "Effect": "Allow",
             "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
             "Resource": f"arn:aws:kms:*:{account}:key/*",
-            "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": f"{KMS_ALIAS_PREFIX}{stage}"}},
+            "Condition": {
+                "ForAnyValue:StringEquals": {"kms:ResourceAliases": f"{FIELD_KEY_ALIAS_PREFIX}{stage}"},
+                **FIELD_KEY_CONTEXT,
+            },
+        },
+        {
+            # The stage key encrypts tables, buckets and the TURN secret: the functions use it only
+            # through those services, never call it themselves.
+            "Sid": "UseStageKeyThroughServices",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": f"arn:aws:kms:*:{account}:key/*",
+            "Condition": {
+                "ForAnyValue:StringEquals": {"kms:ResourceAliases": f"{KMS_ALIAS_PREFIX}{stage}"},
+                "StringLike": {"kms:ViaService": [f"{service}.*.amazonaws.com" for service in STAGE_KEY_SERVICES]},
+            },
+        },
+        {
+            # Data keys wrapped before the field key existed were wrapped by the stage key: they are
+            # read (Decrypt only, same context) until `python -m functions.crypto.cli rewrap` has
+            # moved them (docs/records.md); new ones are always made with the field key.
+            "Sid": "OpenDataKeysWrappedByTheStageKey",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt"],
+            "Resource": f"arn:aws:kms:*:{account}:key/*",
+            "Condition": {
+                "ForAnyValue:StringEquals": {"kms:ResourceAliases": f"{KMS_ALIAS_PREFIX}{stage}"},
+                **FIELD_KEY_CONTEXT,
+            },
         },
         # Appenders make entry MACs; checking them (VerifyMac) is the hourly verification's alone.
         _audit_mac_key("AuthenticateAuditEntries", "kms:GenerateMac", stage, account),

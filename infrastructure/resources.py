@@ -18,6 +18,7 @@ from infrastructure.naming import (
     AUDIT_MAC_KEY_ALIAS,
     CHALICE_WEBSOCKET_API,
     EVENT_BUS,
+    FIELD_KEY_ALIAS,
     HAS_WEB_DOMAIN,
     IMAGE_BUCKET,
     IMAGE_BUCKET_NAME,
@@ -52,7 +53,7 @@ GLOBAL_ENVIRONMENT: dict[str, Any] = {
     # whose functions read this; a Ref would close that loop (CloudFormation refuses cycles).
     "IMAGE_BUCKET": {"Fn::Sub": IMAGE_BUCKET_NAME},
     "AUDIT_ANCHOR_BUCKET": {"Ref": AUDIT_BUCKET},
-    "KMS_KEY_ID": {"Ref": KEY_ALIAS},
+    "KMS_KEY_ID": {"Ref": FIELD_KEY_ALIAS},
     "AUDIT_MAC_KEY_ID": {"Ref": AUDIT_MAC_KEY_ALIAS},
     # The TURN REST-API secret: the functions read it from Secrets Manager on first use.
     "TURN_SECRET_ID": {"Ref": TURN_SECRET},
@@ -85,6 +86,7 @@ def _outputs() -> dict[str, Any]:
         "ProjectKeyArn": {"Value": arn(KEY)},
         "ImageAccessTrailBucketName": {"Value": ref(TRAIL_BUCKET)},
         "ProjectKeyAliasName": {"Value": ref(KEY_ALIAS)},
+        "FieldKeyAliasName": {"Value": ref(FIELD_KEY_ALIAS)},
         "AppEventBusName": {"Value": ref(EVENT_BUS)},
         "AppEventBusArn": {"Value": arn(EVENT_BUS)},
         "WebsocketPublicUrl": {"Value": GLOBAL_ENVIRONMENT["WS_PUBLIC_URL"]},

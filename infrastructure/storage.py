@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from functions.crypto.keyring import APP_CONTEXT
 from functions.images.ports import UPLOADS_PREFIX
 from infrastructure.cfn import arn, ref, retain, sub, tags
 from infrastructure.naming import (
@@ -12,6 +13,10 @@ from infrastructure.naming import (
     AUDIT_MAC_ALIAS_PREFIX,
     AUDIT_MAC_KEY,
     AUDIT_MAC_KEY_ALIAS,
+    FIELD_KEY,
+    FIELD_KEY_ALIAS,
+    FIELD_KEY_ALIAS_PREFIX,
+    FIELD_KEY_ROLES,
     HAS_WEB_DOMAIN,
     IMAGE_BUCKET,
     IMAGE_BUCKET_NAME,
@@ -34,7 +39,7 @@ def kms_resources() -> dict[str, Any]:
             {
                 "Type": "AWS::KMS::Key",
                 "Properties": {
-                    "Description": sub(f"{APP_NAME} ${{Stage}}: tables, images, audit anchors, field encryption"),
+                    "Description": sub(f"{APP_NAME} ${{Stage}}: tables, buckets, alarm topic, TURN secret"),
                     "EnableKeyRotation": True,
                     "PendingWindowInDays": 30,
                     "KeyPolicy": {
@@ -68,6 +73,22 @@ def kms_resources() -> dict[str, Any]:
             "Type": "AWS::KMS::Alias",
             "Properties": {"AliasName": sub(f"{KMS_ALIAS_PREFIX}${{Stage}}"), "TargetKeyId": ref(KEY)},
         },
+        FIELD_KEY: retain(
+            {
+                "Type": "AWS::KMS::Key",
+                "Properties": {
+                    "Description": sub(f"{APP_NAME} ${{Stage}}: field encryption (data keys of sealed fields)"),
+                    "EnableKeyRotation": True,
+                    "PendingWindowInDays": 30,
+                    "KeyPolicy": field_key_policy(),
+                    "Tags": tags(),
+                },
+            }
+        ),
+        FIELD_KEY_ALIAS: {
+            "Type": "AWS::KMS::Alias",
+            "Properties": {"AliasName": sub(f"{FIELD_KEY_ALIAS_PREFIX}${{Stage}}"), "TargetKeyId": ref(FIELD_KEY)},
+        },
         # Audit entries carry an HMAC made with this key: whoever can write the audit table but may
         # not call GenerateMac cannot forge an entry. HMAC keys have no automatic rotation in KMS.
         AUDIT_MAC_KEY: retain(
@@ -98,6 +119,53 @@ def kms_resources() -> dict[str, Any]:
             "Type": "AWS::KMS::Alias",
             "Properties": {"AliasName": sub(f"{AUDIT_MAC_ALIAS_PREFIX}${{Stage}}"), "TargetKeyId": ref(AUDIT_MAC_KEY)},
         },
+    }
+
+
+# What the account (its administrators, through IAM) may do with the field key: manage it, never use
+# it. Without kms:* here, no IAM policy can grant Decrypt or GenerateDataKey to anyone else.
+FIELD_KEY_ADMINISTRATION = [
+    "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
+    "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource",
+    "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
+]
+# functions/crypto/keyring.py key_context: every data key is wrapped under {app, purpose, dataKeyId}.
+FIELD_KEY_CONTEXT = {"StringEquals": {"kms:EncryptionContext:app": APP_CONTEXT}}
+
+
+def field_key_policy() -> dict[str, Any]:
+    account_root = sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountAdministersTheKey",
+                "Effect": "Allow",
+                "Principal": {"AWS": account_root},
+                "Action": FIELD_KEY_ADMINISTRATION,
+                "Resource": "*",
+            },
+            {
+                # Called directly (not through another service), so no kms:ViaService here: the
+                # context is what ties a data key to this application, a purpose and a row.
+                "Sid": "FunctionsWrapAndUnwrapDataKeys",
+                "Effect": "Allow",
+                "Principal": {"AWS": [{"Fn::GetAtt": [role, "Arn"]} for role in FIELD_KEY_ROLES]},
+                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                "Resource": "*",
+                "Condition": FIELD_KEY_CONTEXT,
+            },
+            {
+                # `python -m functions.crypto.cli rewrap` (an operator, granted through IAM): moves a
+                # wrapped data key between key versions inside KMS, never seeing its plaintext.
+                "Sid": "OperatorsRewrapDataKeys",
+                "Effect": "Allow",
+                "Principal": {"AWS": account_root},
+                "Action": ["kms:ReEncryptFrom", "kms:ReEncryptTo"],
+                "Resource": "*",
+                "Condition": FIELD_KEY_CONTEXT,
+            },
+        ],
     }
 
 

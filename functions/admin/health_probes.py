@@ -41,8 +41,11 @@ def s3_probe(settings: Settings) -> Any:
 
 def key_probe(container: Any) -> Any:
     def probe() -> None:
-        # A fresh data key under the application's own context: what sealing a field does first.
-        container.key_provider.generate_data_key({"purpose": "health"})
+        from functions.crypto.keyring import key_context
+
+        # A fresh data key under the application's own context (the field key's policy allows no
+        # other): what sealing a field does first.
+        container.key_provider.generate_data_key(key_context("health", "probe"))
 
     return probe
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sam_helpers import ACCOUNT, REGION, Package
 
+from functions.crypto.keyring import APP_CONTEXT
 from functions.images.ports import rendition_key, upload_key
 from functions.shared.tables import TABLES, TableSpec
 
@@ -92,7 +93,7 @@ def test_globals_point_at_the_deployed_resources(package: Package) -> None:
     for name, type_ in expected_types.items():
         assert package.resources[package.target(env[name])]["Type"] == type_, name
     assert package.bucket_named(env["IMAGE_BUCKET"]) == "ImageBucket"
-    assert env_of(package)["KMS_KEY_ID"] == f"alias/dermafollow-{package.stage}"
+    assert env_of(package)["KMS_KEY_ID"] == f"alias/dermafollow-fields-{package.stage}"
 
 
 def test_ws_public_url_names_the_websocket_api_and_its_stage(package: Package) -> None:
@@ -180,16 +181,89 @@ def test_functions_may_use_the_table_and_its_indexes(package: Package, spec: Tab
 
 # --- KMS, S3 ------------------------------------------------------------------------------------
 def test_kms_key_rotates_and_its_alias_is_the_functions_key_id(package: Package) -> None:
-    # Two keys: the project key (envelope encryption) and the audit HMAC key (test_audit_package).
-    assert len(package.of_type("AWS::KMS::Key")) == 2
+    # Three keys: the field key (envelope encryption), the stage key (tables, buckets, topic, secret)
+    # and the audit HMAC key (test_audit_package).
+    assert len(package.of_type("AWS::KMS::Key")) == 3
     alias = package.resources[package.target(package.global_environment()["KMS_KEY_ID"])]
     key = package.resources[package.target(alias["Properties"]["TargetKeyId"])]
     assert key["Properties"]["EnableKeyRotation"] is True
     alias_name = package.resolve(alias["Properties"]["AliasName"])
     assert alias_name == env_of(package)["KMS_KEY_ID"]
-    (statement,) = statements_allowing(package, "APIHandler", "kms:GenerateDataKey")
-    assert statement["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias_name}}
-    assert statements_allowing(package, "APIHandler", "kms:Decrypt") == [statement]
+    (statement,) = [st for st in statements_allowing(package, "APIHandler", "kms:GenerateDataKey")
+                    if st["Condition"]["ForAnyValue:StringEquals"]["kms:ResourceAliases"] == alias_name]
+    assert statement["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias_name},
+                                      "StringEquals": {"kms:EncryptionContext:app": APP_CONTEXT}}
+    assert statement in statements_allowing(package, "APIHandler", "kms:Decrypt")
+
+
+def _stage_key(package: Package) -> str:
+    (image_rule,) = package.resources[package.bucket_named(package.global_environment()["IMAGE_BUCKET"])][
+        "Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    return str(package.target(image_rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"]))
+
+
+def test_field_encryption_has_its_own_key_for_the_function_roles_in_the_apps_context(package: Package) -> None:
+    field_key = package.target(package.resources[package.target(package.global_environment()["KMS_KEY_ID"])][
+        "Properties"]["TargetKeyId"])
+    stage_key = _stage_key(package)
+    assert field_key != stage_key
+    # Tables, buckets, the alarm topic and the TURN secret keep the stage key; nothing else uses the field key.
+    for table_id in (spec.cfn_logical_id for spec in TABLES):
+        assert package.target(package.resources[table_id]["Properties"]["SSESpecification"]["KMSMasterKeyId"]) \
+            == stage_key, table_id
+    (_, topic) = one(package, "AWS::SNS::Topic")
+    assert package.target(topic["Properties"]["KmsMasterKeyId"]) == stage_key
+    for secret_id, secret in package.of_type("AWS::SecretsManager::Secret").items():
+        assert package.target(secret["Properties"]["KmsKeyId"]) == stage_key, secret_id
+    referrers = [name for name, resource in package.resources.items()
+                 if f'"{field_key}"' in json.dumps(resource) and resource["Type"] != "AWS::KMS::Alias"]
+    assert referrers == [], referrers
+
+    statements = package.resources[field_key]["Properties"]["KeyPolicy"]["Statement"]
+    assert all(st["Effect"] == "Allow" for st in statements)
+    crypto = {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext",
+              "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:*"}
+    users: dict[str, set[str]] = {}
+    for st in statements:
+        actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        used = {c for c in crypto if any(fnmatchcase(c, a) for a in actions)}
+        if not used:
+            continue
+        # Every use of the key, by anyone, only with the application's encryption context.
+        assert st["Condition"] == {"StringEquals": {"kms:EncryptionContext:app": APP_CONTEXT}}, st["Sid"]
+        principals = st["Principal"]["AWS"] if isinstance(st["Principal"]["AWS"], list) else [st["Principal"]["AWS"]]
+        for principal in principals:
+            users.setdefault(package.target(principal) if isinstance(principal, dict) and "Fn::GetAtt" in principal
+                             else package.resolve(principal), set()).update(used)
+    roles = set(package.of_type("AWS::IAM::Role"))
+    root = f"arn:aws:iam::{ACCOUNT}:root"
+    function_users = {user for user in users if user != root}
+    assert function_users <= roles and function_users, sorted(users)
+    assert all(users[user] == {"kms:Decrypt", "kms:GenerateDataKey"} for user in function_users)
+    # The account (its administrators, through IAM) may re-wrap data keys but never open one.
+    assert users.get(root, set()) <= {"kms:ReEncryptFrom", "kms:ReEncryptTo"}
+    # The functions that parse uploads or only verify tokens and the audit chain get none of it.
+    for function in ("ProcessPhotoUpload", "JwtAuthorizer", "AnchorAuditChains", "VerifyAuditChains"):
+        assert package.target(package.resources[function]["Properties"]["Role"]) not in function_users, function
+    assert package.target(package.resources["APIHandler"]["Properties"]["Role"]) in function_users
+
+
+def test_functions_use_the_stage_key_only_through_its_services(package: Package) -> None:
+    alias_of_stage_key = next(package.resolve(a["Properties"]["AliasName"])
+                              for a in package.of_type("AWS::KMS::Alias").values()
+                              if package.target(a["Properties"]["TargetKeyId"]) == _stage_key(package))
+    for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+        for st in statements_allowing(package, "APIHandler", action):
+            if st["Condition"]["ForAnyValue:StringEquals"]["kms:ResourceAliases"] != alias_of_stage_key:
+                continue
+            through_services = st["Condition"].get("StringLike", {}).get("kms:ViaService")
+            # Or, until `crypto.cli rewrap` has moved them, opening data keys it wrapped, in the app's context.
+            legacy = action == "kms:Decrypt" and st["Action"] == ["kms:Decrypt"] and st["Condition"].get(
+                "StringEquals") == {"kms:EncryptionContext:app": APP_CONTEXT}
+            assert through_services or legacy, st["Sid"]
+            if through_services:
+                assert sorted(through_services) == sorted(
+                    f"{s}.*.amazonaws.com" for s in ("dynamodb", "s3", "secretsmanager")), st["Sid"]
 
 
 def _tls_only(package: Package, bucket_id: str) -> bool:
