@@ -311,7 +311,7 @@ class Container:
     def lesions(self) -> LesionService:
         from functions.lesions.service import LesionService
 
-        return LesionService(self.lesion_store, self.access)
+        return LesionService(self.lesion_store, self.access, self.audit)
 
     @cached_property
     def image_objects(self) -> S3ObjectStore:
@@ -366,7 +366,7 @@ class Container:
         from functions.scores.service import ScoreService
 
         return ScoreService(self.score_store, self.access, self.timeline_store, visits=self.visit_store,
-                            open_cases=self.cases)
+                            open_cases=self.cases, audit=self.audit)
 
     # --- visits and signaling ---------------------------------------------------------------
     @cached_property

@@ -15,6 +15,9 @@ from functions.crypto.ports import FieldSealer
 from functions.discussion.ports import Message, MessagePage, Ref, RefKind
 from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
 from functions.shared.errors import Conflict, ValidationError
+from functions.shared.transact import TransactItem, put_item
+
+MESSAGE_POSTED_LABEL = "discussion.post"
 
 TABLE = "case_discussion"
 MESSAGE, MARKER = "m#", "r#"
@@ -44,15 +47,15 @@ class DynamoDiscussionStore:
     def __init__(self, sealer: FieldSealer) -> None:
         self._sealer = sealer
 
-    def add(self, message: Message) -> None:
+    def stage_add(self, message: Message) -> TransactItem:
         sealed = self._sealer.seal(TABLE, f"{message.case_id}/{message.message_id}", {"text": message.text})
         item = DiscussionModel(
             message.case_id, MESSAGE + message.message_id, messageId=message.message_id, authorId=message.author_id,
             postedAt=message.posted_at, textSealed=sealed["text"],
             refs=json.dumps([{"kind": r.kind.value, "id": r.id} for r in message.refs]) if message.refs else None,
         )
-        with translate_errors():
-            item.save(condition=DiscussionModel.itemKey.does_not_exist())  # immutable: written once
+        # Immutable: written once.
+        return put_item(MESSAGE_POSTED_LABEL, item, condition=DiscussionModel.itemKey.does_not_exist())
 
     def get(self, case_id: str, message_id: str) -> Message | None:
         from pynamodb.exceptions import DoesNotExist

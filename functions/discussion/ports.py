@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
 from functions.audit.chain import AuditEvent
+from functions.shared.transact import TransactItem
 
 
 class RefKind(StrEnum):
@@ -40,7 +42,9 @@ class MessagePage:
 
 
 class DiscussionStore(Protocol):
-    def add(self, message: Message) -> None: ...
+    def stage_add(self, message: Message) -> TransactItem:
+        """The new message's item (text sealed), for the transaction of its audit entry."""
+        ...
 
     def get(self, case_id: str, message_id: str) -> Message | None: ...
 
@@ -72,7 +76,7 @@ class CaseItems(Protocol):
 
 
 class Audit(Protocol):
-    def record(self, event: AuditEvent) -> Any: ...
+    def record(self, event: AuditEvent, staged: Sequence[TransactItem] = ()) -> Any: ...
 
 
 class LiveNotifier(Protocol):

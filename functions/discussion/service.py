@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from functions.access.ports import GrantKind
@@ -20,6 +21,7 @@ from functions.discussion.ports import Audit, CaseItems, DiscussionStore, LiveNo
 from functions.shared.auth import Principal, Role
 from functions.shared.clock import Clock, iso
 from functions.shared.errors import Conflict, Forbidden, NotFound, ValidationError
+from functions.shared.transact import TransactItem
 
 MAX_TEXT = 4000
 MAX_REFS = 10
@@ -94,9 +96,9 @@ class DiscussionService:
         now = self._clock()
         message = Message(case_id=case_id, message_id=new_message_id(now), author_id=principal.user_id,
                           posted_at=iso(now), text=body, refs=parsed)
-        self._store.add(message)
+        # The message and its audit entry in one transaction (tests/functional/test_fault_injection.py).
         self._record(principal, "discussion.post", case_id, message.message_id, "discussion_message", (),
-                     request_id, source_ip)
+                     request_id, source_ip, staged=[self._store.stage_add(message)])
         self._tell(case_id, message, principal.user_id)
         return message_view(message)
 
@@ -148,9 +150,10 @@ class DiscussionService:
                 self._live.notify_user(grant.principal_id, frame)
 
     def _record(self, principal: Principal, action: str, case_id: str, resource_id: str, resource_type: str,
-                resource_ids: tuple[str, ...], request_id: str, source_ip: str) -> None:
+                resource_ids: tuple[str, ...], request_id: str, source_ip: str,
+                staged: Sequence[TransactItem] = ()) -> None:
         self._audit.record(AuditEvent(
             actor_id=principal.user_id, role=principal.role.value, action=action, resource_type=resource_type,
             resource_id=resource_id, outcome=Outcome.SUCCESS, patient_id=self._access.owner_of(case_id) or "",
             case_id=case_id, resource_ids=resource_ids, request_id=request_id, source_ip=source_ip,
-        ))
+        ), staged)

@@ -19,6 +19,9 @@ from pynamodb.models import Model
 from functions.followups.ports import Channels, Contact, Followup, Notice, NoticeSettings
 from functions.shared.dynamo import ItemMap, translate_errors
 from functions.shared.errors import Conflict, DependencyUnavailable
+from functions.shared.transact import TransactItem, put_item
+
+FOLLOWUP_SCHEDULED_LABEL = "followups.schedule"
 
 SETTINGS_KEY = "settings"
 
@@ -77,6 +80,10 @@ class DynamoFollowupStore:
         with translate_errors(), FollowupModel.batch_write() as batch:
             for followup in followups:
                 batch.save(FOLLOWUP_ITEM.to_item(followup))
+
+    def stage_new(self, followups: list[Followup]) -> list[TransactItem]:
+        return [put_item(FOLLOWUP_SCHEDULED_LABEL, FOLLOWUP_ITEM.to_item(followup),
+                         condition=FollowupModel.followupId.does_not_exist()) for followup in followups]
 
     def get(self, case_id: str, followup_id: str) -> Followup | None:
         from pynamodb.exceptions import DoesNotExist

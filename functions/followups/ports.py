@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
 
+from functions.shared.transact import TransactItem
+
 
 class Modality(StrEnum):
     VIDEO = "video"
@@ -111,6 +113,10 @@ class Contact:
 class FollowupStore(Protocol):
     def put_new(self, followups: list[Followup]) -> None:
         """Write new follow-ups (all or none)."""
+        ...
+
+    def stage_new(self, followups: list[Followup]) -> list[TransactItem]:
+        """New follow-ups' items, for the transaction of their audit entry (at most MAX_REPEATS)."""
         ...
 
     def get(self, case_id: str, followup_id: str) -> Followup | None: ...

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, Protocol
@@ -37,11 +38,12 @@ from functions.shared.auth import Principal
 from functions.shared.clock import Clock, iso
 from functions.shared.errors import Conflict, DomainError, NotFound, ValidationError
 from functions.shared.observability import log_info, put_metrics
+from functions.shared.transact import TransactItem
 from functions.timeline.ports import TimelineEvent, TimelineStore
 
 
 class Audit(Protocol):
-    def record(self, event: AuditEvent) -> Any: ...
+    def record(self, event: AuditEvent, staged: Sequence[TransactItem] = ()) -> Any: ...
 
 
 class CaseReads(Protocol):
@@ -145,9 +147,10 @@ class FollowupService:
             for day in days
         ]
         created = [replace(f, state=rules.state_on(f, self.today())) for f in created]
-        self._store.put_new(created)
+        # The follow-ups and their audit entry in one transaction (MAX_REPEATS 52 + the entry's 2
+        # items, within DynamoDB's 100): never one without the other (tests/functional/test_fault_injection.py).
         self._record(doctor, "followup.schedule", case_id, patient_id, [f.followup_id for f in created],
-                     request_id, source_ip)
+                     request_id, source_ip, staged=self._store.stage_new(created))
         return {"items": [followup_view(f) for f in created]}
 
     def from_record(self, doctor: Principal, case_id: str, entry_id: str, content: dict[str, Any],
@@ -164,9 +167,8 @@ class FollowupService:
                             modality=modality, asks=rules.DEFAULT_ASKS[modality], state=FollowupState.PLANNED,
                             created_at=iso(self._clock()), created_by=doctor.user_id, source_entry_id=entry_id)
         followup = replace(followup, state=rules.state_on(followup, self.today()))
-        self._store.put_new([followup])
         self._record(doctor, "followup.schedule", case_id, followup.patient_id, [followup.followup_id], request_id,
-                     source_ip)
+                     source_ip, staged=self._store.stage_new([followup]))
 
     def close(self, doctor: Principal, case_id: str, followup_id: str, state: FollowupState, *,
               request_id: str = "", source_ip: str = "") -> dict[str, Any]:
@@ -274,12 +276,12 @@ class FollowupService:
             cursor = page.cursor
 
     def _record(self, principal: Principal, action: str, case_id: str, patient_id: str, ids: list[str],
-                request_id: str, source_ip: str) -> None:
+                request_id: str, source_ip: str, staged: Sequence[TransactItem] = ()) -> None:
         self._audit.record(AuditEvent(
             actor_id=principal.user_id, role=principal.role.value, action=action, resource_type="followup",
             resource_id=ids[0], outcome=Outcome.SUCCESS, patient_id=patient_id, case_id=case_id,
             resource_ids=tuple(ids), request_id=request_id, source_ip=source_ip,
-        ))
+        ), staged)
 
 
 # --- notices and reminders -----------------------------------------------------------------------

@@ -13,6 +13,9 @@ from pynamodb.models import Model
 from functions.crypto.ports import FieldSealer
 from functions.lesions.ports import Lesion
 from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
+from functions.shared.transact import TransactItem, put_item
+
+LESION_CREATED_LABEL = "lesions.create"
 
 
 class LesionModel(Model):
@@ -76,17 +79,16 @@ class DynamoLesionStore:
             lesions = [self._lesion(item) for item in result]
             return lesions, encode_cursor(result.last_evaluated_key)
 
-    def create(self, lesion: Lesion) -> None:
+    def stage_create(self, lesion: Lesion) -> TransactItem:
         sealed = self._sealer.seal(TABLE, _record_id(lesion.case_id, lesion.lesion_id), {"label": lesion.label})
-        with translate_errors(conflict_code="lesion_exists", conflict_message="That lesion id is taken."):
-            LesionModel(
-                caseId=lesion.case_id,
-                lesionId=lesion.lesion_id,
-                bodySite=lesion.body_site,
-                view=lesion.view,
-                x=lesion.x,
-                y=lesion.y,
-                labelSealed=sealed["label"],
-                createdAt=lesion.created_at,
-                createdBy=lesion.created_by,
-            ).save(condition=LesionModel.lesionId.does_not_exist())
+        return put_item(LESION_CREATED_LABEL, LesionModel(
+            caseId=lesion.case_id,
+            lesionId=lesion.lesion_id,
+            bodySite=lesion.body_site,
+            view=lesion.view,
+            x=lesion.x,
+            y=lesion.y,
+            labelSealed=sealed["label"],
+            createdAt=lesion.created_at,
+            createdBy=lesion.created_by,
+        ), condition=LesionModel.lesionId.does_not_exist())

@@ -3,8 +3,12 @@ spot can be followed over time."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
+
+from functions.audit.chain import AuditEvent
+from functions.shared.transact import TransactItem
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,11 @@ class LesionStore(Protocol):
         """The case's lesions in id order, one Query page at a time."""
         ...
 
-    def create(self, lesion: Lesion) -> None:
-        """Raise Conflict if the id is taken."""
+    def stage_create(self, lesion: Lesion) -> TransactItem:
+        """The new lesion's item (label sealed), for the transaction of its audit entry; its
+        condition fails if the id is taken."""
         ...
+
+
+class Audit(Protocol):
+    def record(self, event: AuditEvent, staged: Sequence[TransactItem] = ()) -> Any: ...

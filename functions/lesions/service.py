@@ -7,11 +7,14 @@ import time
 from typing import Any
 
 from functions.access.service import AccessPolicy
+from functions.audit.chain import AuditEvent, Outcome
+from functions.audit.ports import StagedWriteRejected
 from functions.lesions.body_sites import body_sites
-from functions.lesions.ports import Lesion, LesionStore
+from functions.lesions.ports import Audit, Lesion, LesionStore
 from functions.shared.auth import Principal
 from functions.shared.clock import Clock, iso
-from functions.shared.errors import NotFound, ValidationError
+from functions.shared.errors import Conflict, NotFound, ValidationError
+from functions.shared.request_context import request_source
 
 
 def new_lesion_id() -> str:
@@ -37,9 +40,10 @@ def lesion_view(lesion: Lesion) -> dict[str, Any]:
 
 
 class LesionService:
-    def __init__(self, store: LesionStore, access: AccessPolicy, clock: Clock = time.time) -> None:
+    def __init__(self, store: LesionStore, access: AccessPolicy, audit: Audit, clock: Clock = time.time) -> None:
         self._store = store
         self._access = access
+        self._audit = audit
         self._clock = clock
 
     def create(self, principal: Principal, case_id: str, body_site: str, view: str, x: float, y: float,
@@ -63,7 +67,18 @@ class LesionService:
             created_at=iso(self._clock()),
             created_by=principal.user_id,
         )
-        self._store.create(lesion)
+        # The lesion and its audit entry in one transaction: never one without the other, also when
+        # the database fails between them (tests/functional/test_fault_injection.py).
+        source = request_source()
+        try:
+            self._audit.record(AuditEvent(
+                actor_id=principal.user_id, role=principal.role.value, action="lesion.create",
+                resource_type="lesion", resource_id=lesion.lesion_id, outcome=Outcome.SUCCESS,
+                patient_id=self._access.owner_of(case_id) or "", case_id=case_id,
+                request_id=source.request_id, source_ip=source.source_ip,
+            ), staged=[self._store.stage_create(lesion)])
+        except StagedWriteRejected:
+            raise Conflict("That lesion id is taken.", code="lesion_exists") from None
         return lesion_view(lesion)
 
     def list(self, principal: Principal, case_id: str, limit: int, cursor: str | None) -> dict[str, Any]:

@@ -21,6 +21,9 @@ from functions.crypto.ports import FieldSealer
 from functions.scores.ports import ScoreRecord
 from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
 from functions.shared.errors import ValidationError
+from functions.shared.transact import TransactItem, put_item
+
+SCORE_RECORDED_LABEL = "scores.record"
 
 
 class ScoreModel(Model):
@@ -112,6 +115,9 @@ class DynamoScoreStore:
     def put(self, record: ScoreRecord) -> None:
         with translate_errors(conflict_code="score_exists", conflict_message="That score was already recorded."):
             self._item(record).save(condition=ScoreModel.scoreKey.does_not_exist())
+
+    def stage_put(self, record: ScoreRecord) -> TransactItem:
+        return put_item(SCORE_RECORDED_LABEL, self._item(record), condition=ScoreModel.scoreKey.does_not_exist())
 
     def _item(self, record: ScoreRecord) -> ScoreModel:
         answers: dict[str, object] = {"components": record.components}

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from functions.audit.chain import AuditEvent
+from functions.shared.transact import TransactItem
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,10 @@ class ScoreRecord:
 class ScoreStore(Protocol):
     def put(self, record: ScoreRecord) -> None: ...
 
+    def stage_put(self, record: ScoreRecord) -> TransactItem:
+        """The new score's item (answers sealed), for the transaction of its audit entry."""
+        ...
+
     def latest(self, case_id: str, instrument: str) -> ScoreRecord | None:
         """The newest score of the instrument on the case (one item read)."""
         ...
@@ -51,3 +59,7 @@ class VisitLookup(Protocol):
     """Where a score's visitId is checked (the visits capability's room store)."""
 
     def get(self, room_id: str) -> Any: ...
+
+
+class Audit(Protocol):
+    def record(self, event: AuditEvent, staged: Sequence[TransactItem] = ()) -> Any: ...

@@ -8,6 +8,8 @@ from typing import Any
 
 from functions.access.ports import GrantKind
 from functions.access.service import AccessPolicy
+from functions.audit.chain import AuditEvent, Outcome
+from functions.audit.ports import StagedWriteRejected
 from functions.cases.ports import OpenCases
 from functions.scores.instruments import (
     CLINICIAN_RATED,
@@ -17,10 +19,12 @@ from functions.scores.instruments import (
     component_schema,
     score,
 )
-from functions.scores.ports import ScoreRecord, ScoreStore, VisitLookup
+from functions.scores.ports import Audit, ScoreRecord, ScoreStore, VisitLookup
 from functions.shared.auth import Principal
 from functions.shared.clock import Clock, iso
-from functions.shared.errors import Forbidden, ValidationError
+from functions.shared.errors import Conflict, DomainError, Forbidden, ValidationError
+from functions.shared.observability import log_warning
+from functions.shared.request_context import request_source
 from functions.shared.validation import validate
 from functions.timeline.ports import EventType, TimelineEvent, TimelineWriter
 
@@ -57,8 +61,9 @@ def score_view(record: ScoreRecord) -> dict[str, Any]:
 class ScoreService:
     def __init__(self, store: ScoreStore, access: AccessPolicy, timeline: TimelineWriter,
                  visits: VisitLookup | None = None, clock: Clock = time.time, *,
-                 open_cases: OpenCases | None = None) -> None:
+                 open_cases: OpenCases | None = None, audit: Audit | None = None) -> None:
         self._open_cases = open_cases
+        self._audit = audit
         self._store = store
         self._access = access
         self._timeline = timeline
@@ -109,13 +114,39 @@ class ScoreService:
             improvement_percent=moved.improvement_percent,
             flags=[{"code": flag.code, "message": flag.message} for flag in moved.flags],
         )
-        self._store.put(record)
+        self._commit(principal, record)
         summary: dict[str, Any] = {"instrument": record.instrument, "total": record.total,
                                    "flags": [flag.code for flag in moved.flags]}
         if record.band:
             summary["band"] = record.band
+        try:
+            self._add_to_timeline(principal, record, now, summary)
+        except DomainError as error:
+            # The score and its audit entry are committed; the timeline is a projection of them.
+            log_warning("timeline append failed", case_id=case_id, code=error.code)
+        return score_view(record)
+
+    def _commit(self, principal: Principal, record: ScoreRecord) -> None:
+        """The score and its audit entry in one transaction: never one without the other, also when
+        the database fails between them (tests/functional/test_fault_injection.py)."""
+        if self._audit is None:
+            self._store.put(record)
+            return
+        source = request_source()
+        try:
+            self._audit.record(AuditEvent(
+                actor_id=principal.user_id, role=principal.role.value, action="score.record",
+                resource_type="score", resource_id=record.score_id, outcome=Outcome.SUCCESS,
+                patient_id=self._access.owner_of(record.case_id) or "", case_id=record.case_id,
+                request_id=source.request_id, source_ip=source.source_ip,
+            ), staged=[self._store.stage_put(record)])
+        except StagedWriteRejected:
+            raise Conflict("That score was already recorded.", code="score_exists") from None
+
+    def _add_to_timeline(self, principal: Principal, record: ScoreRecord, now: float,
+                         summary: dict[str, Any]) -> None:
         self._timeline.append(TimelineEvent(
-            case_id=case_id,
+            case_id=record.case_id,
             event_id=record.score_id,
             type=EventType.SCORE,
             # Milliseconds: two scores saved within one second keep their order on the timeline.
@@ -124,7 +155,6 @@ class ScoreService:
             ref_id=record.score_id,
             summary=summary,
         ))
-        return score_view(record)
 
     def series(self, principal: Principal, case_id: str, instrument: Instrument | None, limit: int,
                cursor: str | None, newest_first: bool = False) -> dict[str, Any]:

@@ -5,6 +5,7 @@ immutability with the author's retraction, the live frame's recipients, unread c
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from functions.discussion.ports import Message, MessagePage, Ref, RefKind
 from functions.discussion.service import DiscussionService
 from functions.shared.auth import Principal, Role
 from functions.shared.errors import Conflict, Forbidden, NotFound, ValidationError
+from functions.shared.transact import TransactItem
 from tests.support.fakes import Clock, MemoryGrants
 
 PATIENT = Principal("p1", "pat", frozenset({Role.PATIENT}))
@@ -28,8 +30,10 @@ class MemoryThread:
         self.messages: dict[tuple[str, str], Message] = {}
         self.markers: dict[tuple[str, str], str] = {}
 
-    def add(self, message: Message) -> None:
+    def stage_add(self, message: Message) -> TransactItem:
+        # A fake transaction: the staged write lands at once (the audit fake records the entry).
         self.messages[(message.case_id, message.message_id)] = message
+        return TransactItem("discussion.post", "put", {}, None)
 
     def get(self, case_id: str, message_id: str) -> Message | None:
         return self.messages.get((case_id, message_id))
@@ -72,7 +76,7 @@ class Recorded:
         self.events: list[Any] = []
         self.frames: list[tuple[str, dict[str, Any]]] = []
 
-    def record(self, event: Any) -> None:
+    def record(self, event: Any, staged: Sequence[TransactItem] = ()) -> None:
         self.events.append(event)
 
     def notify_user(self, user_id: str, message: dict[str, Any]) -> int:
