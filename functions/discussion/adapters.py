@@ -15,9 +15,10 @@ from functions.crypto.ports import FieldSealer
 from functions.discussion.ports import Message, MessagePage, Ref, RefKind
 from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
 from functions.shared.errors import Conflict, ValidationError
-from functions.shared.transact import TransactItem, put_item
+from functions.shared.transact import TransactItem, put_item, update_item
 
 MESSAGE_POSTED_LABEL = "discussion.post"
+MESSAGE_RETRACTED_LABEL = "discussion.retract"
 
 TABLE = "case_discussion"
 MESSAGE, MARKER = "m#", "r#"
@@ -76,15 +77,10 @@ class DynamoDiscussionStore:
             messages = [self._message(item) for item in result]
             return MessagePage(messages, encode_cursor(result.last_evaluated_key))
 
-    def retract(self, case_id: str, message_id: str, by: str, at: str) -> bool:
-        item = DiscussionModel(case_id, MESSAGE + message_id)
-        try:
-            with translate_errors():
-                item.update(actions=[DiscussionModel.retractedAt.set(at), DiscussionModel.retractedBy.set(by)],
-                            condition=DiscussionModel.itemKey.exists() & DiscussionModel.retractedAt.does_not_exist())
-        except Conflict:
-            return False
-        return True
+    def stage_retract(self, case_id: str, message_id: str, by: str, at: str) -> TransactItem:
+        return update_item(MESSAGE_RETRACTED_LABEL, DiscussionModel(case_id, MESSAGE + message_id),
+                           [DiscussionModel.retractedAt.set(at), DiscussionModel.retractedBy.set(by)],
+                           condition=DiscussionModel.itemKey.exists() & DiscussionModel.retractedAt.does_not_exist())
 
     def last_read(self, case_id: str, user_id: str) -> str:
         from pynamodb.exceptions import DoesNotExist

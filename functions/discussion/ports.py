@@ -52,8 +52,9 @@ class DiscussionStore(Protocol):
         """Newest first, one Query page; a cursor from another case is refused (invalid_cursor)."""
         ...
 
-    def retract(self, case_id: str, message_id: str, by: str, at: str) -> bool:
-        """Mark the message retracted (the text stays sealed and stored); False when it already was."""
+    def stage_retract(self, case_id: str, message_id: str, by: str, at: str) -> TransactItem:
+        """Mark the message retracted (the text stays sealed and stored), for the transaction of its
+        audit entry; its condition fails when the message already was."""
         ...
 
     def last_read(self, case_id: str, user_id: str) -> str:

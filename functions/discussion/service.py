@@ -17,6 +17,7 @@ from typing import Any
 from functions.access.ports import GrantKind
 from functions.access.service import AccessPolicy, case_not_found
 from functions.audit.chain import AuditEvent, Outcome
+from functions.audit.ports import StagedWriteRejected
 from functions.discussion.ports import Audit, CaseItems, DiscussionStore, LiveNotifier, Message, Ref, RefKind
 from functions.shared.auth import Principal, Role
 from functions.shared.clock import Clock, iso
@@ -114,10 +115,11 @@ class DiscussionService:
         if message.retracted_at:
             raise Conflict("This message was already retracted.", code="already_retracted")
         at = iso(self._clock())
-        if not self._store.retract(case_id, message_id, principal.user_id, at):
-            raise Conflict("This message was already retracted.", code="already_retracted")
-        self._record(principal, "discussion.retract", case_id, message_id, "discussion_message", (), request_id,
-                     source_ip)
+        try:
+            self._record(principal, "discussion.retract", case_id, message_id, "discussion_message", (), request_id,
+                         source_ip, staged=[self._store.stage_retract(case_id, message_id, principal.user_id, at)])
+        except StagedWriteRejected:
+            raise Conflict("This message was already retracted.", code="already_retracted") from None
         retracted = Message(**{**message.__dict__, "retracted_at": at, "retracted_by": principal.user_id})
         self._tell(case_id, retracted, principal.user_id)
         return message_view(retracted)

@@ -130,8 +130,9 @@ def faults(world: World) -> Iterator[Injector]:
 @dataclass(frozen=True)
 class WritePath:
     name: str
-    send: Callable[[World], Any]
+    send: Callable[[World, Any], Any]  # (world, what `prepare` made)
     status: int
+    prepare: Callable[[World], Any] = lambda world: None  # run before the snapshot, never under a fault
 
 
 def _photo_bucket(world: World) -> Any:
@@ -161,21 +162,31 @@ def _case(world: World) -> str:
     return world.cases["a"]
 
 
+def _posted_message(world: World) -> str:
+    posted = world.request("POST", f"/cases/{_case(world)}/discussion", user="dr.one",
+                           body={"text": "To be withdrawn", "refs": []})
+    assert posted.status_code == 201, posted.body
+    return str(posted.json_body["messageId"])
+
+
 WRITE_PATHS = (
-    WritePath("lesion.create", lambda w: w.request(
+    WritePath("lesion.create", lambda w, _: w.request(
         "POST", f"/cases/{_case(w)}/lesions", user="pat.a",
         body={"bodySite": "elbow_left", "view": "back", "x": 0.2, "y": 0.45, "label": "Plaque"}), 201),
-    WritePath("score.record", lambda w: w.request(
+    WritePath("score.record", lambda w, _: w.request(
         "POST", f"/cases/{_case(w)}/scores", user="pat.a",
         body={"instrument": "ITCH_NRS", "components": {"score": 6}}), 201),
-    WritePath("record.create", lambda w: w.request(
+    WritePath("record.create", lambda w, _: w.request(
         "POST", f"/cases/{_case(w)}/records", user="dr.one", body={"kind": "note", "content": SAMPLES["note"]}), 201),
-    WritePath("discussion.post", lambda w: w.request(
+    WritePath("discussion.post", lambda w, _: w.request(
         "POST", f"/cases/{_case(w)}/discussion", user="dr.one", body={"text": "Seen the elbow photos?", "refs": []}),
         201),
-    WritePath("followup.schedule", lambda w: w.request(
+    WritePath("followup.schedule", lambda w, _: w.request(
         "POST", f"/cases/{_case(w)}/followups", user="dr.one",
         body={"dueDate": (datetime.now(UTC).date() + timedelta(days=10)).isoformat(), "modality": "video"}), 201),
+    WritePath("discussion.retract", lambda w, message_id: w.request(
+        "POST", f"/cases/{_case(w)}/discussion/{message_id}/retract", user="dr.one", body={}), 200,
+        prepare=_posted_message),
 )
 
 
@@ -216,10 +227,11 @@ def _refused_cleanly(world: World, faults: Injector, path: WritePath, fault: Fau
     """One request under `fault` (from the `after`+1-th matching call on). `before_commit`: the fault
     hits before anything can have committed (the first write, or KMS / S3, which every change calls
     before its transaction), so the request must be refused whole."""
+    prepared = path.prepare(world)
     before = _snapshot(world)
     reset_container()  # a fresh data-key cache: the change needs KMS again
     faults.arm(fault, after)
-    response = path.send(world)
+    response = path.send(world, prepared)
     injected = faults.injected
     faults.arm(None)
     where = f"{path.name} with {fault.name} from call {after + 1}"
@@ -246,9 +258,10 @@ def _refused_cleanly(world: World, faults: Injector, path: WritePath, fault: Fau
 
 def _commits_with_audit(world: World, faults: Injector, path: WritePath) -> int:
     """Run the change without faults; return how many DynamoDB writes it made."""
+    prepared = path.prepare(world)
     before = _snapshot(world)
     faults.arm(None)
-    response = path.send(world)
+    response = path.send(world, prepared)
     assert response.status_code == path.status, (path.name, response.body)
     after = _snapshot(world)
     assert _records(after) != _records(before), f"{path.name} changed nothing"
@@ -275,7 +288,7 @@ def test_a_failing_dependency_refuses_the_change_whole_and_unaudited(world: Worl
 
 def test_photo_removal_with_s3_failing_is_refused_whole(world: World, faults: Injector) -> None:
     photo_id = _accepted_photo(world)
-    remove = WritePath("photo.remove", lambda w: w.request(
+    remove = WritePath("photo.remove", lambda w, _: w.request(
         "POST", f"/cases/{_case(w)}/photos/{photo_id}/remove", user="pat.a", body={"reason": "wrong_photo"}), 200)
     tally = Tally()
     for fault in S3_FAULTS:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from functions.access.service import AccessPolicy
+from functions.audit.ports import StagedWriteRejected
 from functions.discussion.ports import Message, MessagePage, Ref, RefKind
 from functions.discussion.service import DiscussionService
 from functions.shared.auth import Principal, Role
@@ -45,12 +46,12 @@ class MemoryThread:
         more = start + limit < len(ordered)
         return MessagePage(ordered[start:start + limit], str(start + limit) if more else None)
 
-    def retract(self, case_id: str, message_id: str, by: str, at: str) -> bool:
+    def stage_retract(self, case_id: str, message_id: str, by: str, at: str) -> TransactItem:
         message = self.messages[(case_id, message_id)]
         if message.retracted_at:
-            return False
+            raise StagedWriteRejected(["discussion.retract"])
         self.messages[(case_id, message_id)] = dataclasses.replace(message, retracted_at=at, retracted_by=by)
-        return True
+        return TransactItem("discussion.retract", "update", {}, None)
 
     def last_read(self, case_id: str, user_id: str) -> str:
         return self.markers.get((case_id, user_id), "")
