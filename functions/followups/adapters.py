@@ -22,6 +22,7 @@ from functions.shared.errors import Conflict, DependencyUnavailable
 from functions.shared.transact import TransactItem, put_item
 
 FOLLOWUP_SCHEDULED_LABEL = "followups.schedule"
+FOLLOWUP_CLOSED_LABEL = "followups.close"
 
 SETTINGS_KEY = "settings"
 
@@ -116,6 +117,10 @@ class DynamoFollowupStore:
         except Conflict:  # someone changed it first: the caller reads it again
             return False
         return True
+
+    def stage_state(self, before: Followup, after: Followup) -> TransactItem:
+        condition = (FollowupModel.state == before.state.value) & (FollowupModel.met == list(before.met))
+        return put_item(FOLLOWUP_CLOSED_LABEL, FOLLOWUP_ITEM.to_item(after), condition=condition)
 
 
 class NoticeModel(Model):

@@ -134,6 +134,10 @@ class FollowupStore(Protocol):
         """Compare-and-set on the state and what is met; False when someone else changed it first."""
         ...
 
+    def stage_state(self, before: Followup, after: Followup) -> TransactItem:
+        """The same compare-and-set, for the transaction of an audit entry."""
+        ...
+
 
 class NoticeStore(Protocol):
     def create(self, notice: Notice) -> bool:

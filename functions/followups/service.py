@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from functions.access.service import AccessPolicy
 from functions.audit.chain import AuditEvent, Outcome
+from functions.audit.ports import StagedWriteRejected
 from functions.followups import rules
 from functions.followups.ports import (
     Channels,
@@ -181,9 +182,11 @@ class FollowupService:
         if not current.is_open:
             raise Conflict(f"This follow-up is already {current.state.value}.", code="followup_closed")
         closed = replace(current, state=state, closed_at=iso(self._clock()), closed_by=doctor.user_id)
-        if not self._store.save_state(current, closed):
-            raise Conflict("The follow-up changed meanwhile; reload it.", code="followup_changed")
-        self._record(doctor, action, case_id, current.patient_id, [followup_id], request_id, source_ip)
+        try:
+            self._record(doctor, action, case_id, current.patient_id, [followup_id], request_id, source_ip,
+                         staged=[self._store.stage_state(current, closed)])
+        except StagedWriteRejected:
+            raise Conflict("The follow-up changed meanwhile; reload it.", code="followup_changed") from None
         return followup_view(closed)
 
     # --- reads ------------------------------------------------------------------------------

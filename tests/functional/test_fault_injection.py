@@ -169,6 +169,14 @@ def _posted_message(world: World) -> str:
     return str(posted.json_body["messageId"])
 
 
+def _scheduled_followup(world: World) -> str:
+    made = world.request("POST", f"/cases/{_case(world)}/followups", user="dr.one",
+                         body={"dueDate": (datetime.now(UTC).date() + timedelta(days=20)).isoformat(),
+                               "modality": "video"})
+    assert made.status_code == 201, made.body
+    return str(made.json_body["items"][0]["followupId"])
+
+
 WRITE_PATHS = (
     WritePath("lesion.create", lambda w, _: w.request(
         "POST", f"/cases/{_case(w)}/lesions", user="pat.a",
@@ -187,6 +195,9 @@ WRITE_PATHS = (
     WritePath("discussion.retract", lambda w, message_id: w.request(
         "POST", f"/cases/{_case(w)}/discussion/{message_id}/retract", user="dr.one", body={}), 200,
         prepare=_posted_message),
+    WritePath("followup.cancel", lambda w, followup_id: w.request(
+        "POST", f"/cases/{_case(w)}/followups/{followup_id}/cancel", user="dr.one", body={}), 200,
+        prepare=_scheduled_followup),
 )
 
 
