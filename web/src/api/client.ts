@@ -458,6 +458,13 @@ export class ApiClient {
     return this.authorized<NoticeSettings>({ method: 'PUT', path: '/notice-settings', body: settings, signal });
   }
 
+  /** The language e-mail and SMS reminders are written in; the rest of the settings is kept. */
+  saveReminderLanguage(language: string, signal?: AbortSignal): Promise<NoticeSettings> {
+    return this.authorized<NoticeSettings>({
+      method: 'PUT', path: '/notice-settings/language', body: { language }, signal,
+    });
+  }
+
   // --- Case tracking: body map, lesions, photos, scores, timeline ------------------------
 
   getBodySites(signal?: AbortSignal): Promise<BodySiteVocabulary> {

@@ -753,6 +753,8 @@ export interface NoticeSettings {
   channels: { email: boolean; sms: boolean };
   quietHours: { start: string; end: string } | null;
   timeZone: string | null;
+  /** The reminders' language (functions/shared/languages.json); null: never chosen (English). */
+  language?: string | null;
 }
 
 // --- The doctor's worklist ----------------------------------------------------------------------

@@ -7,12 +7,14 @@ import { IdleWarning } from './IdleWarning.tsx';
 import { TwoStepSignIn } from '../auth/TwoStepSignIn.tsx';
 import { applyUserLanguage } from '../i18n/index.ts';
 import { LanguagePicker } from '../i18n/LanguagePicker.tsx';
+import { useSaveReminderLanguage } from '../followups/reminderLanguage.ts';
 
 /** Frame of every signed-in page: who is signed in, sign-out, and the inactivity warning. */
 export function AppLayout() {
   const me = useSignedInUser();
   const { logout, session } = useAuth();
   const { t } = useTranslation();
+  const saveReminderLanguage = useSaveReminderLanguage(me.role);
   // The language this person chose on this device last time, once they are known.
   useEffect(() => {
     void applyUserLanguage(me.userId);
@@ -34,7 +36,7 @@ export function AppLayout() {
             <span translate="no">{me.username}</span> ({t(`role.${me.role}`)})
           </span>
         </div>
-        <LanguagePicker userId={me.userId} />
+        <LanguagePicker userId={me.userId} onChosen={saveReminderLanguage} />
         <button type="button" className="button button--secondary" onClick={logout} data-testid="logout">
           {t('layout.signOut')}
         </button>
