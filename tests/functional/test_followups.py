@@ -17,7 +17,7 @@ from functions.audit.service import CaseReadAuditor
 from functions.bootstrap import get_container
 from functions.followups.adapters import AwsMessenger, CognitoContacts
 from functions.followups.ports import Followup, FollowupState, Modality
-from functions.followups.service import MAX_ATTEMPTS, FollowupService, ReminderJob
+from functions.followups.service import MAX_ATTEMPTS, FollowupService, ReminderJob, reminder_subject
 from functions.signaling.service import UserFanout
 from tests.functional.conftest import REGION, World
 
@@ -247,7 +247,7 @@ def test_reminders_come_in_the_language_the_patient_chose(world: World, mail: An
     assert job_at(noon(today()), world).run().sent == 2
     messages = sent(world)
     email, sms = messages["email"][0][1], messages["sms"][0][1]
-    assert email.startswith("DermaFollow：您有一项随访待完成") and "请打开应用查看" in email and APP_URL in email
+    assert email.startswith(reminder_subject("zh-CN")) and "请打开应用查看" in email and APP_URL in email
     assert "请打开应用查看" in sms and "follow-up" not in sms
     # Another patient who chose nothing is reminded in English.
     assert world.request("GET", "/notice-settings", user="pat.b").json_body["language"] is None
