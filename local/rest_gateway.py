@@ -1,7 +1,8 @@
 """API Gateway REST emulation over Chalice's LocalGateway, with API Gateway's authorizer rules.
 
 Chalice's LocalGateway already routes, builds proxy events and runs custom authorizers; what it
-lacks is API Gateway's answer to an authorizer that fails with "Unauthorized": a 401. Both the
+lacks is API Gateway's answer to an authorizer that fails with "Unauthorized": a 401, in the error
+shape the template's gateway responses give it (infrastructure/gateway_responses.py). Both the
 local stack and the functional tests use this class, so they see what clients see in AWS.
 """
 
@@ -11,9 +12,12 @@ from typing import Any
 
 from chalice.app import Chalice
 from chalice.config import Config
-from chalice.local import LocalGateway, LocalGatewayException, NotAuthorizedError
+from chalice.local import ForbiddenError, LocalGateway, LocalGatewayException, NotAuthorizedError
 
-UNAUTHORIZED_BODY = b'{"message":"Unauthorized"}'
+from infrastructure.gateway_responses import HEADERS, gateway_body
+
+# API Gateway's answer as the deployed stack words it (its GatewayResponse), not its default.
+UNAUTHORIZED_BODY = gateway_body("UNAUTHORIZED").encode()
 
 
 class RestGateway(LocalGateway):
@@ -23,12 +27,15 @@ class RestGateway(LocalGateway):
     def handle_request(self, method: str, path: str, headers: Any, body: bytes | None) -> Any:
         try:
             return super().handle_request(method, path, headers, body)
-        except LocalGatewayException:
-            raise
+        except LocalGatewayException as refused:
+            # Chalice words these as API Gateway's defaults; the deployed stack's gateway responses
+            # give them the API's error shape, so the local one does too.
+            raise type(refused)({**refused.headers, "Content-Type": "application/json", **HEADERS},
+                                gateway_body(_response_type(refused)).encode()) from None
         except Exception as exc:
             if str(exc) == "Unauthorized":
                 raise NotAuthorizedError(
-                    {"x-amzn-ErrorType": "UnauthorizedException", "Content-Type": "application/json"},
+                    {"x-amzn-ErrorType": "UnauthorizedException", "Content-Type": "application/json", **HEADERS},
                     UNAUTHORIZED_BODY,
                 ) from None
             raise
@@ -52,3 +59,11 @@ class RestGateway(LocalGateway):
         for key, values in (response.get("multiValueHeaders") or {}).items():
             headers_out[key] = ",".join(str(v) for v in values)
         return int(response["statusCode"]), headers_out, raw
+
+
+def _response_type(refused: LocalGatewayException) -> str:
+    if isinstance(refused, NotAuthorizedError):
+        return "UNAUTHORIZED"
+    if isinstance(refused, ForbiddenError) and b"Missing Authentication Token" not in (refused.body or b""):
+        return "ACCESS_DENIED"  # the authorizer's policy denies this route
+    return "DEFAULT_5XX" if refused.CODE >= 500 else "DEFAULT_4XX"
