@@ -23,13 +23,15 @@ from __future__ import annotations
 import struct
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
-Image = npt.NDArray[np.uint8]  # BGR, as OpenCV decodes
+# Loose aliases: OpenCV's stubs type every array as ndarray[Any, integer | floating].
+FloatArray = npt.NDArray[Any]  # float64
+Image = npt.NDArray[Any]  # uint8 BGR, as OpenCV decodes
 
 CARD_MM = (66.0, 28.0)  # width, height
 MARKER_ID = 7

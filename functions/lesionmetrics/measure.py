@@ -132,9 +132,9 @@ def warp_roi(image: Image, to_baseline: FloatArray, roi: Roi, roi_scale: float) 
     return warped, valid
 
 
-def _disk(radius: float) -> npt.NDArray[np.uint8]:
+def _disk(radius: float) -> Mask:
     size = 2 * max(1, round(radius)) + 1
-    kernel: npt.NDArray[np.uint8] = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    kernel: Mask = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     return kernel
 
 
@@ -154,11 +154,11 @@ def _measure(pixels: Image, valid: Mask, prior: Mask, roi: Roi, roi_scale: float
     if card is not None:
         baseline_to_card = np.linalg.inv(card.card_to_image) @ np.linalg.inv(to_baseline)
         area_mm2 = area_px * abs(jacobian_det(baseline_to_card, centroid_baseline))
-    core = cv2.erode(mask, _disk(CORE_FRACTION * radius)) & valid
+    core: Mask = cv2.erode(mask, _disk(CORE_FRACTION * radius)) & valid
     if core.sum() == 0:
         core = mask & valid
-    gap = cv2.dilate(mask, _disk(SKIN_GAP_FRACTION * radius))
-    skin = cv2.dilate(mask, _disk((SKIN_GAP_FRACTION + SKIN_RING_FRACTION) * radius)) & (1 - gap) & valid
+    gap: Mask = cv2.dilate(mask, _disk(SKIN_GAP_FRACTION * radius))
+    skin: Mask = cv2.dilate(mask, _disk((SKIN_GAP_FRACTION + SKIN_RING_FRACTION) * radius)) & (1 - gap) & valid
     core_mean = linear[core > 0].mean(axis=0).astype(np.float64)
     ei = None
     if card is not None and card.colour is not None and card.colour.reliable:
@@ -238,5 +238,5 @@ def change(baseline: Measurement, followup: Measurement) -> Change | None:
         reasons.append("area_decrease")
     if redness_changed and ei_change is not None:
         reasons.append("redness_increase" if ei_change > 0 else "redness_decrease")
-    return Change(round(area_pct, 2), None if ei_change is None else round(ei_change, 2), basis, area_changed,
-                  redness_changed, bool(reasons), tuple(reasons))
+    return Change(round(float(area_pct), 2), None if ei_change is None else round(float(ei_change), 2), basis,
+                  bool(area_changed), bool(redness_changed), bool(reasons), tuple(reasons))

@@ -13,13 +13,14 @@ contrast to its skin, is returned with a flag: the doctor's correction is needed
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-Mask = npt.NDArray[np.uint8]  # 0 / 1
-Linear = npt.NDArray[np.float32]
+Mask = npt.NDArray[Any]  # uint8, 0 / 1
+Linear = npt.NDArray[Any]  # float32 linear BGR
 
 BAND_FRACTION = 0.35  # of the equivalent radius, each way
 SKIN_RING_FRACTION = 0.25  # width of the skin reference ring outside the band
@@ -53,9 +54,9 @@ def polygon_mask(points: npt.ArrayLike, shape: tuple[int, int]) -> Mask:
     return mask
 
 
-def _disk(radius: int) -> npt.NDArray[np.uint8]:
+def _disk(radius: int) -> Mask:
     size = 2 * max(1, radius) + 1
-    kernel: npt.NDArray[np.uint8] = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    kernel: Mask = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     return kernel
 
 
@@ -74,9 +75,9 @@ def propose(bgr_linear: Linear, prior: Mask, valid: Mask | None = None) -> Propo
     radius = max(2.0, float(np.sqrt(area / np.pi)))
     band = max(3, round(BAND_FRACTION * radius))
     ring = max(3, round(SKIN_RING_FRACTION * radius))
-    outer = cv2.dilate(prior, _disk(band))
-    skin = cv2.dilate(prior, _disk(band + ring)) & (1 - outer)
-    core = cv2.erode(prior, _disk(band))
+    outer: Mask = cv2.dilate(prior, _disk(band))
+    skin: Mask = cv2.dilate(prior, _disk(band + ring)) & (1 - outer)
+    core: Mask = cv2.erode(prior, _disk(band))
     if core.sum() < 9:  # small lesion: the middle third of it
         core = cv2.erode(prior, _disk(max(1, round(radius / 3))))
     if valid is not None:
@@ -89,9 +90,9 @@ def propose(bgr_linear: Linear, prior: Mask, valid: Mask | None = None) -> Propo
     contrast = core_level - skin_level
     if contrast < MIN_CONTRAST:
         return Proposal(prior.copy(), contrast, False, True)
-    candidate = ((redness > (core_level + skin_level) / 2) & (outer > 0)).astype(np.uint8)
+    candidate: Mask = ((redness > (core_level + skin_level) / 2) & (outer > 0)).astype(np.uint8)
     candidate = cv2.morphologyEx(candidate, cv2.MORPH_OPEN, _disk(1))
-    count, labels = cv2.connectedComponents(candidate, connectivity=8)
+    _, labels = cv2.connectedComponents(candidate, connectivity=8)
     keep = np.unique(labels[(core > 0) & (candidate > 0)])
     keep = keep[keep > 0]
     mask = np.isin(labels, keep).astype(np.uint8) if keep.size else np.zeros_like(prior)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -48,7 +49,7 @@ CAMERA_DISTANCE_MM = 300.0
 EDGE_MM = 0.6
 SKIN_BGR = (0.25, 0.33, 0.52)  # linear reflectance of the base skin colour (erythema index ~20)
 
-Linear = npt.NDArray[np.float32]
+Linear = npt.NDArray[Any]  # float32 linear BGR
 
 
 @dataclass(frozen=True)
@@ -129,14 +130,15 @@ def skin(seed: int) -> Linear:
     shade = np.ones((h, w), np.float32)
     px = WORLD_PX_PER_MM
     for _ in range(2600):  # pores
-        cv2.circle(shade, (int(rng.integers(0, w)), int(rng.integers(0, h))), max(1, round(rng.uniform(0.1, 0.25) * px)),
-                   float(rng.uniform(0.72, 0.88)), -1, cv2.LINE_AA)
+        centre = (int(rng.integers(0, w)), int(rng.integers(0, h)))
+        cv2.circle(shade, centre, max(1, round(rng.uniform(0.1, 0.25) * px)), float(rng.uniform(0.72, 0.88)), -1,
+                   cv2.LINE_AA)
     for _ in range(90):  # creases
         x, y = rng.uniform(0, w), rng.uniform(0, h)
         angle, length = rng.uniform(0, np.pi), rng.uniform(4, 15) * px
         pts = [(x + t * length * np.cos(angle) + rng.normal(0, 0.3 * px), y + t * length * np.sin(angle)
                 + rng.normal(0, 0.3 * px)) for t in np.linspace(0, 1, 6)]
-        cv2.polylines(shade, [np.int32(pts).reshape(-1, 1, 2)], False, float(rng.uniform(0.86, 0.94)),
+        cv2.polylines(shade, [np.array(pts, np.int32).reshape(-1, 1, 2)], False, float(rng.uniform(0.86, 0.94)),
                       max(1, round(0.15 * px)), cv2.LINE_AA)
     for _ in range(14):  # freckles
         centre = (int(rng.integers(0, w)), int(rng.integers(0, h)))
@@ -147,7 +149,7 @@ def skin(seed: int) -> Linear:
         angle, length, bend = rng.uniform(0, np.pi), rng.uniform(6, 18) * px, rng.normal(0, 0.2)
         pts = [(x + length * t * np.cos(angle + bend * t), y + length * t * np.sin(angle + bend * t))
                for t in np.linspace(0, 1, 12)]
-        cv2.polylines(shade, [np.int32(pts).reshape(-1, 1, 2)], False, float(rng.uniform(0.35, 0.55)),
+        cv2.polylines(shade, [np.array(pts, np.int32).reshape(-1, 1, 2)], False, float(rng.uniform(0.35, 0.55)),
                       max(1, round(0.07 * px)), cv2.LINE_AA)
     image *= shade[:, :, None]
     return image
@@ -164,7 +166,7 @@ def scene(skin_image: Linear, lesion: Lesion, growth: float = 1.0, redness_delta
     x0, x1 = int((cx - reach) * px), int((cx + reach) * px)
     y0, y1 = int((cy - reach) * px), int((cy + reach) * px)
     ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float64)
-    dx, dy = (xs + 0.5) / px - cx, (ys + 0.5) / px - cy
+    dx, dy = xs / px - cx, ys / px - cy  # array index i sits at i / px mm, as the warp samples it
     rho, phi = np.hypot(dx, dy), np.arctan2(dy, dx)
     edge = lesion.radius(phi, growth)
     alpha = np.clip(0.5 + (edge - rho) / EDGE_MM, 0, 1).astype(np.float32)
@@ -198,7 +200,8 @@ def pose_homography(pose: Pose, lesion_centre_mm: tuple[float, float] = LESION_C
     k = np.array([[f, 0, PHOTO_SIZE[0] / 2 + pose.shift_mm[0] * PHOTO_PX_PER_MM * pose.scale],
                   [0, f, PHOTO_SIZE[1] / 2 + pose.shift_mm[1] * PHOTO_PX_PER_MM * pose.scale], [0, 0, 1.0]])
     h: FloatArray = k @ plane @ roll @ to_aim
-    return h / h[2, 2]
+    out: FloatArray = h / h[2, 2]
+    return out
 
 
 def photograph(world: Linear, pose: Pose, lighting: Lighting, seed: int,
@@ -216,11 +219,13 @@ def photograph(world: Linear, pose: Pose, lighting: Lighting, seed: int,
     gains = np.float32(lighting.exposure) * np.array(lighting.white_balance, np.float32)
     linear = linear * gains[None, None, :] * ramp[None, :, None]
     linear = cv2.GaussianBlur(linear, (0, 0), 0.6)
-    linear += rng.normal(0, 1, linear.shape).astype(np.float32) * (0.003 + 0.01 * np.sqrt(np.clip(linear, 0, None)))
+    noise = np.asarray(rng.normal(0, 1, linear.shape), np.float32)
+    linear += noise * (0.003 + 0.01 * np.sqrt(np.clip(linear, 0, None)))
     encoded = np.round(linear_to_srgb(linear) * 255).astype(np.uint8)
     ok, jpeg = cv2.imencode(".jpg", encoded, [cv2.IMWRITE_JPEG_QUALITY, quality])
     assert ok
-    image: Image = cv2.imdecode(jpeg, cv2.IMREAD_COLOR)
+    image: Image | None = cv2.imdecode(jpeg, cv2.IMREAD_COLOR)
+    assert image is not None
     return image, mm_to_photo
 
 
@@ -285,4 +290,17 @@ def other_skin_photo(seed: int) -> Image:
 
 def true_followup_to_baseline(baseline: Shot, followup: Shot) -> FloatArray:
     h: FloatArray = baseline.world_mm_to_photo @ np.linalg.inv(followup.world_mm_to_photo)
-    return h / h[2, 2]
+    out: FloatArray = h / h[2, 2]
+    return out
+
+
+def hand_drawn(outline_px: FloatArray, seed: int, wobble: float = 0.04) -> FloatArray:
+    """A doctor's drawing of an outline: off by a smooth radial wobble of up to `wobble` of the radius."""
+    rng = np.random.default_rng(seed)
+    centre = outline_px.mean(axis=0)
+    phi = np.linspace(0, 2 * np.pi, len(outline_px), endpoint=False)
+    factor = np.ones_like(phi)
+    for k in (1, 3, 7):
+        factor += wobble / 3 * np.cos(k * phi + rng.uniform(0, 2 * np.pi))
+    out: FloatArray = centre + (outline_px - centre) * factor[:, None]
+    return out
