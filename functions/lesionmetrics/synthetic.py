@@ -218,9 +218,9 @@ def photograph(world: Linear, pose: Pose, lighting: Lighting, seed: int,
     ramp = 1 + lighting.gradient * (np.arange(width, dtype=np.float32) / width - 0.5)
     gains = np.float32(lighting.exposure) * np.array(lighting.white_balance, np.float32)
     linear = linear * gains[None, None, :] * ramp[None, :, None]
-    linear = cv2.GaussianBlur(linear, (0, 0), 0.6)
+    linear = np.asarray(cv2.GaussianBlur(linear, (0, 0), 0.6), np.float32)
     noise = np.asarray(rng.normal(0, 1, linear.shape), np.float32)
-    linear += noise * (0.003 + 0.01 * np.sqrt(np.clip(linear, 0, None)))
+    linear = linear + noise * (0.003 + 0.01 * np.sqrt(np.clip(linear, 0, None))).astype(np.float32)
     encoded = np.round(linear_to_srgb(linear) * 255).astype(np.uint8)
     ok, jpeg = cv2.imencode(".jpg", encoded, [cv2.IMWRITE_JPEG_QUALITY, quality])
     assert ok
