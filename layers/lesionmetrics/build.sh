@@ -22,7 +22,8 @@ LIMIT_BYTES=$((250 * 1024 * 1024))
 if [ -x ".venv/bin/python" ]; then PYTHON=".venv/bin/python"; else PYTHON="$(command -v python3)"; fi
 PY_VERSION="$("$PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
 CODE=(functions/__init__.py functions/lesionmetrics/__init__.py functions/lesionmetrics/card.py
-      functions/lesionmetrics/registration.py functions/lesionmetrics/outline.py functions/lesionmetrics/measure.py)
+      functions/lesionmetrics/registration.py functions/lesionmetrics/outline.py functions/lesionmetrics/measure.py
+      functions/lesionmetrics/handler.py)
 KEY="$(cat "$REQUIREMENTS" "${BASH_SOURCE[0]}" "${CODE[@]}" | sha256sum | cut -c1-16)-py${PY_VERSION}"
 CACHE_DIR="build/layers/cache"
 CACHED="$CACHE_DIR/lesionmetrics-$KEY.zip"

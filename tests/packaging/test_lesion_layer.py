@@ -20,12 +20,13 @@ PROBE = r"""
 import json, sys
 sys.path[:] = [sys.argv[1] + "/python"] + [p for p in sys.path if "site-packages" not in p]
 import cv2, numpy
-from functions.lesionmetrics import card, measure
+from functions.lesionmetrics import card, handler, measure
 image = cv2.imdecode(numpy.frombuffer(card.card_png(300), numpy.uint8), cv2.IMREAD_COLOR)
 reading = card.detect_card(cv2.copyMakeBorder(image, 40, 40, 40, 40, cv2.BORDER_CONSTANT, value=(200, 200, 200)))
 print(json.dumps({"cv2": cv2.__file__, "numpy": numpy.__version__, "numpy_file": numpy.__file__,
                   "mm_per_px": reading.mm_per_px, "reliable": reading.colour.reliable,
-                  "synthetic": "functions.lesionmetrics.synthetic" in sys.modules}))
+                  "synthetic": "functions.lesionmetrics.synthetic" in sys.modules,
+                  "handler": callable(handler.lambda_handler), "boto3": "boto3" in sys.modules}))
 """
 
 
@@ -70,3 +71,4 @@ def test_the_layer_measures_in_a_clean_interpreter(layer: Path, tmp_path: Path) 
     assert report["numpy"] == pinned["numpy"]
     assert report["mm_per_px"] == pytest.approx(25.4 / 300, rel=0.01) and report["reliable"]
     assert not report["synthetic"]
+    assert report["handler"] and not report["boto3"]  # boto3 is the runtime's, loaded on the first event

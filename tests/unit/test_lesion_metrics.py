@@ -235,3 +235,52 @@ def test_plain_skin_gives_no_outline_but_a_request_for_review() -> None:
     crop = linearize(image[300:500, 500:700])
     proposal = propose(crop, polygon_mask([[70, 70], [130, 70], [130, 130], [70, 130]], crop.shape[:2]))
     assert proposal.no_contrast and proposal.needs_review
+
+
+# --- the measuring function's entry ------------------------------------------------------------------------
+def jpeg(image: np.ndarray) -> bytes:
+    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 92])
+    assert ok
+    return bytes(data.tobytes())
+
+
+def test_the_function_measures_a_request_and_returns_figures_and_an_outline(with_card: synthetic.Series) -> None:
+    from functions.lesionmetrics.handler import measure_request
+
+    objects = {("images", "base"): jpeg(with_card.baseline.image), ("images", "grown"): jpeg(with_card.grown[0].image)}
+    drawn = synthetic.hand_drawn(with_card.baseline.outline_px, 3).round(1).tolist()
+    answer = measure_request({"bucket": "images", "baseline": {"key": "base", "outline": drawn},
+                              "photo": {"key": "grown"}}, lambda bucket, key: objects[(bucket, key)])
+    photo = answer["photo"]
+    assert photo["aligned"] and photo["method"] == "features" and photo["areaMm2"] is not None
+    assert photo["areaMm2"] == pytest.approx(with_card.grown[0].area_mm2, rel=0.05)
+    assert answer["change"]["areaChanged"] and answer["change"]["erythemaBasis"] == "calibrated"
+    # The proposed outline comes back in baseline px, and seeds the next proposal to the same figures.
+    outline = photo["outline"]
+    assert outline is not None and 3 <= len(outline) <= 400
+    true_area = cv2.contourArea(with_card.baseline.outline_px.astype(np.float32)) * with_card.growth
+    assert cv2.contourArea(np.array(outline, np.float32)) == pytest.approx(true_area, rel=0.06)
+    again = measure_request({"bucket": "images", "baseline": {"key": "base", "outline": drawn},
+                             "photo": {"key": "grown"}, "previousOutline": outline},
+                            lambda bucket, key: objects[(bucket, key)])
+    assert again["photo"]["areaMm2"] == pytest.approx(photo["areaMm2"], rel=0.02)
+
+
+def test_the_function_refuses_bad_requests_with_a_code() -> None:
+    from functions.lesionmetrics.handler import MeasureError, measure_request
+
+    def never(bucket: str, key: str) -> bytes:
+        raise AssertionError("nothing may be read for a bad request")
+
+    for event, code in (({"bucket": "b"}, "invalid_request"),
+                        ({"bucket": "b", "baseline": {"key": "k", "outline": [[0, 0], [1, 1]]}, "photo": {"key": "p"}},
+                         "invalid_outline"),
+                        ({"bucket": "b", "baseline": {"key": "k", "outline": "x"}, "photo": {"key": "p"}},
+                         "invalid_outline")):
+        with pytest.raises(MeasureError) as raised:
+            measure_request(event, never)
+        assert raised.value.code == code
+    with pytest.raises(MeasureError) as unreadable:
+        measure_request({"bucket": "b", "baseline": {"key": "k", "outline": [[0, 0], [9, 0], [9, 9]]},
+                         "photo": {"key": "p"}}, lambda bucket, key: b"not a photo")
+    assert unreadable.value.code == "unreadable_photo"
