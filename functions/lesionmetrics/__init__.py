@@ -6,6 +6,9 @@ registration of a follow-up photo to the lesion's baseline (registration.py), th
 from the previous one (outline.py), area, erythema index and the change rules (measure.py), and the
 generated corpus with known truth the unit tests and `bench.lesion_metrics` run on (synthetic.py).
 
-OpenCV and numpy are imported by these modules at the top: nothing on a person's path (the REST API,
-the authorizer, the WebSocket functions) may import this package; only the measuring function does.
+OpenCV and numpy are imported by those modules at the top: nothing on a person's path (the REST API,
+the authorizer, the WebSocket functions) may import them; only the measuring function does (handler.py,
+with the lesion-measurement layer alone). The stored side is ordinary house code without OpenCV:
+ports.py, service.py (a doctor sets a lesion's baseline outline; each later photo's measurement is
+stored; the series is read), adapters.py (the lesion_metrics table, sealed) and routes.py.
 """
