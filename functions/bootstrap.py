@@ -576,7 +576,8 @@ class Container:
 
         self.bind(CASE_REVIEWS)
         return WorklistService(self.access, DynamoReviewMarks(), self.timeline_store, CaseReadAuditor(self.audit),
-                               self.directory, self.case_store, questions=self.cases.question_of)
+                               self.directory, self.case_store, questions=self.cases.question_of,
+                               lesion_changes=self.lesion_metrics_store.flagged_since)
 
     @cached_property
     def feedback(self) -> FeedbackService:

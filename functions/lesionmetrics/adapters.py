@@ -100,3 +100,13 @@ class DynamoMetricsStore:
                                        item.at, bool(item.aligned), bool(item.flagged),
                                        cast(dict[str, Any], self._open(item, "figures"))) for item in result]
             return items, encode_cursor(result.last_evaluated_key)
+
+    def flagged_since(self, case_id: str, since: str) -> list[str]:
+        # One Query over the case's measurements, filtered server-side on the two readable attributes;
+        # a case has a few measurements per lesion per month, and this runs only for worklist rows.
+        with translate_errors():
+            found = LesionMetricModel.query(
+                case_id, LesionMetricModel.metricKey.startswith("m#"),
+                filter_condition=(LesionMetricModel.flagged == True) & (LesionMetricModel.at > since),  # noqa: E712
+                attributes_to_get=["lesionId"])
+            return sorted({item.lesionId for item in found})

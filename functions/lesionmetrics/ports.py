@@ -43,6 +43,10 @@ class MetricsStore(Protocol):
     def measurements(self, case_id: str, lesion_id: str, limit: int,
                      cursor: str | None) -> tuple[list[LesionMeasurement], str | None]: ...
 
+    def flagged_since(self, case_id: str, since: str) -> list[str]:
+        """The lesions of the case with a meaningful change measured after `since` (the worklist)."""
+        ...
+
 
 class Measurer(Protocol):
     """The measuring function (functions/lesionmetrics/handler.py, behind its own layer)."""

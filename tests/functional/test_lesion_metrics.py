@@ -8,6 +8,7 @@ moto's S3), standing in for its own Lambda, which is not in the template yet (la
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -112,3 +113,35 @@ def test_a_followup_is_measured_against_the_doctors_baseline(world: World, s3: A
     raw = repr(items)
     assert "areaMm2" not in raw and "outline" not in raw and str(outline[0][0]) not in raw
     assert all("B" in item["sealed"] for item in items)
+
+
+def test_a_meaningful_change_is_flagged_on_the_doctors_worklist(world: World, s3: Any) -> None:
+    case = world.cases["a"]
+    lesion_id = world.request("POST", f"/cases/{case}/lesions", user="pat.a",
+                              body={"bodySite": "elbow_left", "view": "back", "x": 0.2, "y": 0.4,
+                                    "label": "Plaque"}).json_body["lesionId"]
+    corpus = synthetic.series(43, False, unchanged=0, grown=1, growth=1.30)  # no card: relative area only
+    baseline_id = upload_photo(world, s3, jpeg(corpus.baseline.image), lesionId=lesion_id,
+                               capturedAt="2026-01-02T09:30:00+00:00")["photoId"]
+    outline = synthetic.hand_drawn(corpus.baseline.outline_px, 6).round(1).tolist()
+    assert world.request("PUT", f"/cases/{case}/lesions/{lesion_id}/baseline", user="dr.one",
+                         body={"photoId": baseline_id, "outline": outline}).status_code == 200
+    assert world.request("POST", f"/cases/{case}/reviewed", user="dr.one", body={}).status_code == 200
+    worklist = world.request("GET", "/worklist/activity", user="dr.one").json_body["items"]
+    assert not [row for row in worklist if row["caseId"] == case]
+
+    # The photo's timeline place is its upload time in whole seconds, the mark has milliseconds: a photo
+    # in the mark's own second would sort before it.
+    time.sleep(1.1)
+    followup_id = upload_photo(world, s3, jpeg(corpus.grown[0].image), lesionId=lesion_id)["photoId"]
+    container = get_container()
+    service = LesionMetricsService(container.lesion_metrics_store, container.access, container.lesion_store,
+                                   container.photo_store, get_settings().image_bucket, InProcessMeasurer(s3))
+    assert service.measure_photo(case, followup_id) == "measured"
+    item = world.request("GET", f"/cases/{case}/lesions/{lesion_id}/measurements", user="dr.one").json_body["items"][0]
+    assert item["areaMm2"] is None and item["flagged"] and item["change"]["reasons"] == ["area_increase"]
+    assert item["change"]["areaPct"] == pytest.approx(30.0, abs=3.0)
+
+    rows = world.request("GET", "/worklist/activity", user="dr.one").json_body["items"]
+    row = next(row for row in rows if row["caseId"] == case)
+    assert row["changedLesions"] == [lesion_id] and row["newPhotos"] == 1 and row is rows[0]
