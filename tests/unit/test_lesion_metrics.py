@@ -67,11 +67,14 @@ def corner_error_pct(series: synthetic.Series, shot: synthetic.Shot, found: np.n
 
 # --- the corpus --------------------------------------------------------------------------------------------
 def test_the_corpus_is_deterministic() -> None:
-    first = synthetic.photograph(synthetic.skin(5), synthetic.Pose(10, 1.1), synthetic.Lighting(1.1), 3)[0]
-    again = synthetic.photograph(synthetic.skin(5), synthetic.Pose(10, 1.1), synthetic.Lighting(1.1), 3)[0]
-    other = synthetic.photograph(synthetic.skin(6), synthetic.Pose(10, 1.1), synthetic.Lighting(1.1), 3)[0]
+    world = synthetic.skin(5)
+    assert np.array_equal(world, synthetic.skin(5))
+    first = synthetic.photograph(world, synthetic.Pose(10, 1.1), synthetic.Lighting(1.1), 3)[0]
+    again = synthetic.photograph(world, synthetic.Pose(10, 1.1), synthetic.Lighting(1.1), 3)[0]
+    other = synthetic.photograph(world, synthetic.Pose(10, 1.1), synthetic.Lighting(1.1), 4)[0]  # another noise seed
     assert hashlib.sha256(first.tobytes()).digest() == hashlib.sha256(again.tobytes()).digest()
     assert not np.array_equal(first, other)
+    assert synthetic.random_lesion(np.random.default_rng(1)) != synthetic.random_lesion(np.random.default_rng(2))
 
 
 def test_a_lesions_true_area_is_its_integral_and_growth_scales_it() -> None:
