@@ -1,6 +1,7 @@
 """What needs a doctor on their home page: new photos and scores from their patients since they last
-reviewed each case, and scores that worsened by a clinically meaningful amount (the score's own
-`mcid_worsened` flag, docs/api.md)."""
+reviewed each case, scores that worsened by a clinically meaningful amount (the score's own
+`mcid_worsened` flag, docs/api.md), and lesions whose measured change is meaningful (area +-20% or
+redness beyond repeatability, functions/lesionmetrics/measure.py)."""
 
 from __future__ import annotations
 
@@ -39,8 +40,10 @@ class Conditions(Protocol):
 class WorklistService:
     def __init__(self, access: AccessPolicy, marks: ReviewMarks, events: RecentEvents, reads: CaseReads,
                  names: Names, conditions: Conditions, clock: Clock = time.time, *,
-                 questions: Callable[[str, str, bytes | None], str | None] | None = None) -> None:
+                 questions: Callable[[str, str, bytes | None], str | None] | None = None,
+                 lesion_changes: Callable[[str, str], list[str]] | None = None) -> None:
         self._questions = questions
+        self._lesion_changes = lesion_changes
         self._access = access
         self._marks = marks
         self._events = events
@@ -82,8 +85,10 @@ class WorklistService:
             if photos or scores:
                 owner = self._access.owner_of(case_id) or ""
                 owners[case_id] = owner
+                # A measurement follows a new photo, so only cases with new photos can have one.
+                changed = self._lesion_changes(case_id, since) if photos and self._lesion_changes else []
                 rows.append({"caseId": case_id, "patientId": owner, "newPhotos": photos, "newScores": scores,
-                             "worsened": sorted(set(worsened)), "latestAt": latest,
+                             "worsened": sorted(set(worsened)), "changedLesions": changed, "latestAt": latest,
                              "reviewedAt": marks.get(case_id)})
         if not rows:
             return {"items": []}
@@ -94,9 +99,9 @@ class WorklistService:
             row["condition"] = conditions.get(row["caseId"])
         self._reads.case_read(doctor, "worklist.activity", tuple(sorted(owners.items())), "success", request_id,
                               source_ip)
-        # Worsening first, then the newest.
-        worse = [r for r in rows if r["worsened"]]
-        rest = [r for r in rows if not r["worsened"]]
+        # Worsening (a score, or a lesion's measured change) first, then the newest.
+        worse = [r for r in rows if r["worsened"] or r["changedLesions"]]
+        rest = [r for r in rows if not (r["worsened"] or r["changedLesions"])]
         return {"items": sorted(worse, key=lambda r: r["latestAt"], reverse=True)
                 + sorted(rest, key=lambda r: r["latestAt"], reverse=True)}
 
