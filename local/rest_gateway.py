@@ -8,6 +8,7 @@ local stack and the functional tests use this class, so they see what clients se
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from chalice.app import Chalice
@@ -22,6 +23,7 @@ UNAUTHORIZED_BODY = gateway_body("UNAUTHORIZED").encode()
 
 class RestGateway(LocalGateway):
     def __init__(self, app: Chalice, stage: str = "local") -> None:
+        one_request_per_thread(app)
         super().__init__(app, Config(chalice_stage=stage))
 
     def handle_request(self, method: str, path: str, headers: Any, body: bytes | None) -> Any:
@@ -59,6 +61,27 @@ class RestGateway(LocalGateway):
         for key, values in (response.get("multiValueHeaders") or {}).items():
             headers_out[key] = ",".join(str(v) for v in values)
         return int(response["statusCode"]), headers_out, raw
+
+
+def one_request_per_thread(app: Chalice) -> None:
+    """Gives each thread its own `app.current_request` (and Lambda context).
+
+    Lambda runs one request at a time per container, and Chalice keeps the request on the app object;
+    the local stack runs requests side by side in a thread pool, where one request's view could read
+    another's body, query or authorizer context (another person's identity). Here each thread keeps
+    its own, as each container does."""
+    if getattr(type(app), "_per_thread", None) is not None:
+        return
+    state = threading.local()
+
+    def attribute(name: str) -> property:
+        return property(lambda _self: getattr(state, name, None),
+                        lambda _self, value: setattr(state, name, value))
+
+    app.__class__ = type(f"PerThread{type(app).__name__}", (type(app),), {
+        "_per_thread": state, "current_request": attribute("current_request"),
+        "lambda_context": attribute("lambda_context"),
+    })
 
 
 def _response_type(refused: LocalGatewayException) -> str:
