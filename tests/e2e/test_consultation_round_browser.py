@@ -100,7 +100,7 @@ def _round(stack: LocalStack, browser: Any, case_id: str, okafor_token: str, oka
     okafor_card = other.locator(f"[data-testid=consult-round][data-round-id='{round_id}']")
     okafor_card.get_by_test_id("consult-read-form").wait_for(timeout=WAIT_MS)
     # The link lands on the round itself: it has the focus, so the keyboard starts there.
-    other.wait_for_function(f"document.activeElement?.dataset?.roundId === '{round_id}'", timeout=WAIT_MS)
+    other.wait_for_function(f"() => document.activeElement?.dataset?.roundId === '{round_id}'", timeout=WAIT_MS)
     assert okafor_card.get_by_test_id("consult-reads").count() == 0
     assert okafor_card.get_by_test_id("consult-readers").count() == 0
     assert chen_treatment not in other.content()
@@ -115,7 +115,7 @@ def _round(stack: LocalStack, browser: Any, case_id: str, okafor_token: str, oka
     assert "diagnosis 0%" in okafor_card.get_by_test_id("consult-agreement").inner_text()
     other.goto(f"{stack.base_url}/doctor")  # read: the round has left his home page's list
     other.get_by_test_id("awaiting-reads").wait_for(timeout=WAIT_MS)
-    other.wait_for_function("!!document.querySelector('[data-testid=awaiting-reads] .empty')", timeout=WAIT_MS)
+    other.wait_for_function("() => !!document.querySelector('[data-testid=awaiting-reads] .empty')", timeout=WAIT_MS)
     assert other.locator(f"[data-testid=awaiting-item][data-round-id='{round_id}']").count() == 0
 
     # Dr. Chen closes with the consensus; it becomes a diagnosis entry in the record.
