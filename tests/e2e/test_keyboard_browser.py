@@ -18,8 +18,9 @@ from tests.e2e.test_case_tracking_browser import DESK, PHONE, VERDICT_MS, WAIT_M
 
 pytestmark = pytest.mark.browser
 
-# The doctor's case page puts the body map (one stop per site, 56) before the record's buttons.
-MOST_TABS = 150
+# Stops before the farthest control reached (the record's buttons, after the body map: one stop per
+# figure, where each of its 56 sites used to be one).
+MOST_TABS = 60
 
 # Where the focus is, and whether a person sees it: the element matches :focus-visible and draws the
 # ring (an outline; the body map's sites draw it as their stroke); a visually hidden input shows it on
@@ -109,9 +110,16 @@ def test_a_doctor_signs_in_opens_a_case_and_writes_a_record_entry_by_keyboard(
     page.wait_for_function("() => document.activeElement?.tagName === 'H1'", timeout=WAIT_MS)
     assert focus(page)["visible"]
 
-    # A new encounter note: the form opens with the focus in its first field.
+    # The body map is one stop per figure; the arrow keys move between its sites.
     page.get_by_test_id("record-section").wait_for(timeout=WAIT_MS)
-    tab_to(page, "[data-testid=record-new-note]")
+    first = tab_to(page, "[data-testid^=body-site-front-]")[-1]
+    moved = press(page, "ArrowRight")
+    assert moved["testid"].startswith("body-site-front-") and moved["where"] != first, moved
+    assert press(page, "ArrowLeft")["where"] == first
+
+    # A new encounter note: the form opens with the focus in its first field.
+    path = tab_to(page, "[data-testid=record-new-note]")
+    assert len([stop for stop in path if stop.startswith(("rect[", "ellipse["))]) <= 1, path  # the back figure
     page.keyboard.press("Enter")
     page.get_by_test_id("record-form").wait_for(timeout=WAIT_MS)
     assert focused_on(page, "[data-testid=record-field-subjective]"), focus(page)
