@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from functions.audit.service import AuditTrail
     from functions.cases.adapters import DynamoCaseStore
     from functions.cases.service import CasesService
+    from functions.consultation.adapters import DynamoRoundStore
     from functions.consultation.service import ConsultationService
     from functions.crypto.keyring import DataKeyManager
     from functions.crypto.ports import KeyProvider
@@ -577,7 +578,7 @@ class Container:
         self.bind(CASE_REVIEWS)
         return WorklistService(self.access, DynamoReviewMarks(), self.timeline_store, CaseReadAuditor(self.audit),
                                self.directory, self.case_store, questions=self.cases.question_of,
-                               lesion_changes=self.lesion_metrics_store.flagged_since)
+                               lesion_changes=self.lesion_metrics_store.flagged_since, rounds=self.round_store)
 
     @cached_property
     def feedback(self) -> FeedbackService:
@@ -588,12 +589,18 @@ class Container:
         return FeedbackService(DynamoRatingStore(self.field_sealer), self.visit_store, self.access, self.audit)
 
     @cached_property
-    def consultation(self) -> ConsultationService:
-        from functions.consultation.adapters import CaseMaterialLookup, DynamoRoundStore
-        from functions.consultation.service import ConsultationService
+    def round_store(self) -> DynamoRoundStore:
+        from functions.consultation.adapters import DynamoRoundStore
 
         self.bind(CONSULTATION_ROUNDS, CONSULTATION_READS)
-        return ConsultationService(DynamoRoundStore(self.field_sealer), self.access,
+        return DynamoRoundStore(self.field_sealer)
+
+    @cached_property
+    def consultation(self) -> ConsultationService:
+        from functions.consultation.adapters import CaseMaterialLookup
+        from functions.consultation.service import ConsultationService
+
+        return ConsultationService(self.round_store, self.access,
                                    CaseMaterialLookup(self.photo_store, self.score_store), self.emr, self.audit)
 
     # --- case discussion among the case's doctors ----------------------------------------------

@@ -17,6 +17,7 @@ import type {
   CohortReference,
   AdminUserList,
   AuditPage,
+  AwaitingReadPage,
   ConsultRequestList,
   AuditQuery,
   OperationsHealth,
@@ -436,6 +437,11 @@ export class ApiClient {
   /** The cases colleagues asked the signed-in doctor to look at, newest first. */
   worklistConsults(signal?: AbortSignal): Promise<ConsultRequestList> {
     return this.authorized<ConsultRequestList>({ method: 'GET', path: '/worklist/consults', signal });
+  }
+
+  /** The consultation rounds waiting for the signed-in doctor's read, paged over their cases. */
+  worklistReads(query: PageQuery = {}, signal?: AbortSignal): Promise<AwaitingReadPage> {
+    return this.authorized<AwaitingReadPage>({ method: 'GET', path: withQuery('/worklist/reads', query), signal });
   }
 
   markCaseReviewed(caseId: string, signal?: AbortSignal): Promise<{ caseId: string; reviewedAt: string }> {

@@ -908,3 +908,23 @@ export interface ConsultRequest {
 export interface ConsultRequestList {
   items: ConsultRequest[];
 }
+
+/** A consultation round waiting for the signed-in doctor's read (GET /worklist/reads). Blinded: nothing
+ * of the other readers. */
+export interface AwaitingRead {
+  caseId: string;
+  roundId: string;
+  patientId: string;
+  patientName: string | null;
+  condition: string | null;
+  leadId: string;
+  leadName: string | null;
+  question: string;
+  /** ISO-8601 */
+  openedAt: string;
+}
+
+export interface AwaitingReadPage {
+  items: AwaitingRead[];
+  nextCursor: string | null;
+}
