@@ -37,6 +37,7 @@ from functions.shared.tables import (
     CONSULTATION_ROUNDS,
     DATA_KEYS,
     FOLLOWUPS,
+    LESION_METRICS,
     LESIONS,
     LOGIN_ATTEMPTS,
     NOTICES,
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
     from functions.audit.service import AuditTrail
     from functions.cases.adapters import DynamoCaseStore
     from functions.cases.service import CasesService
+    from functions.consultation.adapters import DynamoRoundStore
     from functions.consultation.service import ConsultationService
     from functions.crypto.keyring import DataKeyManager
     from functions.crypto.ports import KeyProvider
@@ -83,6 +85,8 @@ if TYPE_CHECKING:
     from functions.images.adapters import DynamoIntentStore, DynamoPhotoStore, S3ObjectStore
     from functions.images.processor import ImageProcessor
     from functions.images.service import ImageService
+    from functions.lesionmetrics.adapters import DynamoMetricsStore
+    from functions.lesionmetrics.service import LesionMetricsService
     from functions.lesions.adapters import DynamoLesionStore
     from functions.lesions.service import LesionService
     from functions.scores.adapters import DynamoScoreStore
@@ -109,6 +113,7 @@ TABLE_MODELS: dict[str, tuple[str, ...]] = {
     WAITING_ROOM.logical_name: ("functions.visits.adapters:WaitingModel",),
     TIMELINE.logical_name: ("functions.timeline.adapters:TimelineModel",),
     LESIONS.logical_name: ("functions.lesions.adapters:LesionModel",),
+    LESION_METRICS.logical_name: ("functions.lesionmetrics.adapters:LesionMetricModel",),
     PHOTOS.logical_name: ("functions.images.adapters:PhotoModel",),
     PHOTO_UPLOADS.logical_name: ("functions.images.adapters:UploadIntentModel",),
     SCORES.logical_name: ("functions.scores.adapters:ScoreModel",),
@@ -355,6 +360,22 @@ class Container:
                               self.timeline_store)
 
     @cached_property
+    def lesion_metrics_store(self) -> DynamoMetricsStore:
+        from functions.lesionmetrics.adapters import DynamoMetricsStore
+
+        self.bind(LESION_METRICS)
+        return DynamoMetricsStore(self.field_sealer)
+
+    @cached_property
+    def lesion_metrics(self) -> LesionMetricsService:
+        # No measurer yet: the measuring function (layers/lesionmetrics) is not in the template, so
+        # measure_photo answers "ignored:no_measurer" until it is (layers/README.md).
+        from functions.lesionmetrics.service import LesionMetricsService
+
+        return LesionMetricsService(self.lesion_metrics_store, self.access, self.lesion_store, self.photo_store,
+                                    self.settings.image_bucket)
+
+    @cached_property
     def score_store(self) -> DynamoScoreStore:
         from functions.scores.adapters import DynamoScoreStore
 
@@ -556,7 +577,8 @@ class Container:
 
         self.bind(CASE_REVIEWS)
         return WorklistService(self.access, DynamoReviewMarks(), self.timeline_store, CaseReadAuditor(self.audit),
-                               self.directory, self.case_store, questions=self.cases.question_of)
+                               self.directory, self.case_store, questions=self.cases.question_of,
+                               lesion_changes=self.lesion_metrics_store.flagged_since, rounds=self.round_store)
 
     @cached_property
     def feedback(self) -> FeedbackService:
@@ -567,12 +589,18 @@ class Container:
         return FeedbackService(DynamoRatingStore(self.field_sealer), self.visit_store, self.access, self.audit)
 
     @cached_property
-    def consultation(self) -> ConsultationService:
-        from functions.consultation.adapters import CaseMaterialLookup, DynamoRoundStore
-        from functions.consultation.service import ConsultationService
+    def round_store(self) -> DynamoRoundStore:
+        from functions.consultation.adapters import DynamoRoundStore
 
         self.bind(CONSULTATION_ROUNDS, CONSULTATION_READS)
-        return ConsultationService(DynamoRoundStore(self.field_sealer), self.access,
+        return DynamoRoundStore(self.field_sealer)
+
+    @cached_property
+    def consultation(self) -> ConsultationService:
+        from functions.consultation.adapters import CaseMaterialLookup
+        from functions.consultation.service import ConsultationService
+
+        return ConsultationService(self.round_store, self.access,
                                    CaseMaterialLookup(self.photo_store, self.score_store), self.emr, self.audit)
 
     # --- case discussion among the case's doctors ----------------------------------------------

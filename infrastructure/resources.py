@@ -10,6 +10,7 @@ from infrastructure.alarms import ALARM_EMAIL_PARAMETER, ALARM_TOPIC, HAS_ALARM_
 from infrastructure.analytics import analytics_parameters, analytics_resources
 from infrastructure.cfn import arn, ref, sub, tags
 from infrastructure.followups import followup_parameters, followup_resources
+from infrastructure.gateway_responses import gateway_response_resources
 from infrastructure.identity import cognito_resources
 from infrastructure.naming import (
     API_STAGE,
@@ -141,6 +142,7 @@ def build_template() -> dict[str, Any]:
     _merge(resources, throttling_resources())
     resources.update(analytics_resources())
     resources.update(followup_resources())
+    resources.update(gateway_response_resources())
     return {
         "Description": (
             f"{APP_NAME}: API, WebSocket API and functions (Chalice) plus the stateful resources merged from "

@@ -157,7 +157,9 @@ def build_web_app(rest: RestGateway, ws: WebSocketGateway, scheduler: Scheduler 
             return web.Response(status=answer.status, headers=out, body=raw)
 
     app.router.add_route("*", API_PREFIX, handle_rest)
-    app.router.add_route("*", API_PREFIX + "/{tail:.*}", handle_rest)
+    # [\s\S], not ".": a path parameter may hold an escaped newline (%0A), which API Gateway hands to
+    # the function (to be refused there as a bad id) instead of answering for a path nobody serves.
+    app.router.add_route("*", API_PREFIX + "/{tail:[\\s\\S]*}", handle_rest)
     app.router.add_routes(ws.routes())
     app.router.add_get("/config.json", handle_config)
     app.router.add_route("*", S3_PREFIX + "/{tail:.*}", handle_s3)

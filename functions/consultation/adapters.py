@@ -156,6 +156,16 @@ class DynamoRoundStore:
             return [self._round(item, opened=False) for month in months
                     for item in RoundModel.by_closed_month.query(month)]
 
+    def awaiting(self, case_id: str, reader_id: str) -> list[Round]:
+        # The filter runs server-side on the case's partition (a case holds a handful of rounds, one
+        # page); whether the reader is named and unread is checked here, on the ids, before any
+        # question is opened.
+        with translate_errors():
+            items = RoundModel.query(case_id, scan_index_forward=False,
+                                     filter_condition=RoundModel.status == RoundStatus.OPEN.value)
+            return [self._round(item, opened=True) for item in items
+                    if reader_id in (item.readerIds or []) and reader_id not in (item.readsIn or set())]
+
     # --- reads ------------------------------------------------------------------------------
     def stage_read(self, round_: Round, read: Read) -> list[TransactItem]:
         record_id = f"{read.round_id}/{read.reader_id}"

@@ -109,6 +109,11 @@ class RoundStore(Protocol):
         """Every round closed in these months (YYYY-MM), free text left sealed (empty)."""
         ...
 
+    def awaiting(self, case_id: str, reader_id: str) -> list[Round]:
+        """The case's open rounds that name `reader_id` as a reader who has not read yet, newest first
+        (only those rounds' question is opened)."""
+        ...
+
 
 class Audit(Protocol):
     def record(self, event: AuditEvent, staged: Sequence[TransactItem] = ()) -> Any:

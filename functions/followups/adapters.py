@@ -4,7 +4,7 @@ followups: pk caseId, sk followupId (`fu_<due day>_<random>`: a case's follow-up
 follow-ups also carry `openMonth` and `openKey`, the keys of the sparse `openByMonth` index; closing one
 removes them, so the reminder job reads only what is open and due, never the history.
 notices: pk userId, sk noticeId (deterministic per follow-up and step: the create is the exactly-once
-point), plus one `settings` item per person (channels, quiet hours).
+point), plus one `settings` item per person (channels, quiet hours, the reminders' language).
 """
 
 from __future__ import annotations
@@ -145,6 +145,7 @@ class NoticeModel(Model):
     quietStart = UnicodeAttribute(null=True)
     quietEnd = UnicodeAttribute(null=True)
     timeZone = UnicodeAttribute(null=True)
+    language = UnicodeAttribute(null=True)
 
 
 NOTICE_ITEM = ItemMap(Notice, NoticeModel)
@@ -230,13 +231,14 @@ class DynamoNoticeStore:
             except DoesNotExist:
                 return None
         return NoticeSettings(Channels(email=item.emailOn == "yes", sms=item.smsOn == "yes"),
-                              item.quietStart or "", item.quietEnd or "", item.timeZone or "")
+                              item.quietStart or "", item.quietEnd or "", item.timeZone or "", item.language or "")
 
     def save_settings(self, user_id: str, settings: NoticeSettings) -> None:
         with translate_errors():
             NoticeModel(user_id, SETTINGS_KEY, emailOn="yes" if settings.channels.email else "no",
                         smsOn="yes" if settings.channels.sms else "no", quietStart=settings.quiet_start or None,
-                        quietEnd=settings.quiet_end or None, timeZone=settings.time_zone or None).save()
+                        quietEnd=settings.quiet_end or None, timeZone=settings.time_zone or None,
+                        language=settings.language or None).save()
 
 
 def _condition_failed(exc: Exception) -> bool:

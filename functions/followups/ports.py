@@ -80,6 +80,7 @@ class NoticeSettings:
     quiet_start: str = ""  # "HH:MM" local time; empty: no quiet hours
     quiet_end: str = ""
     time_zone: str = ""  # IANA; empty: the clinic's
+    language: str = ""  # of the reminders (functions/shared/languages.json); empty: not chosen, English
 
 
 class Delivery(StrEnum):

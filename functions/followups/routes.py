@@ -12,6 +12,7 @@ from functions.followups.rules import ASKS, MAX_REPEATS
 from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
 from functions.shared.http import ApiRequest, Reply
+from functions.shared.languages import LANGUAGES
 from functions.shared.validation import CASE_PATH, EMPTY_OBJECT, LIMIT_SCHEMA, id_path, strict_object
 
 followups = Blueprint(__name__)
@@ -36,15 +37,18 @@ SCHEDULE_BODY = strict_object(
 )
 NOTICE_PATH = strict_object({"notice_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,80}$"}}, ["notice_id"])
 NOTICE_QUERY = strict_object({"limit": LIMIT_SCHEMA})
+LANGUAGE = {"type": "string", "enum": list(LANGUAGES)}
 SETTINGS_BODY = strict_object(
     {
         "channels": strict_object({"email": {"type": "boolean"}, "sms": {"type": "boolean"}}, ["email", "sms"]),
         "quietHours": {"oneOf": [{"type": "null"}, strict_object({"start": CLOCK_TIME, "end": CLOCK_TIME},
                                                                   ["start", "end"])]},
         "timeZone": {"oneOf": [{"type": "null"}, {"type": "string", "minLength": 1, "maxLength": 64}]},
+        "language": LANGUAGE,
     },
     ["channels"],
 )
+LANGUAGE_BODY = strict_object({"language": LANGUAGE}, ["language"])
 
 
 @followups.route("/cases/{case_id}/followups", methods=["POST"], authorizer=jwt_authorizer)
@@ -121,5 +125,11 @@ def save_notice_settings(request: ApiRequest) -> dict[str, Any]:
     body = request.body
     return get_container().notices.save_settings(
         request.require_principal(), body["channels"]["email"], body["channels"]["sms"], body.get("quietHours"),
-        body.get("timeZone"),
+        body.get("timeZone"), body.get("language"),
     )
+
+
+@followups.route("/notice-settings/language", methods=["PUT"], authorizer=jwt_authorizer)
+@endpoint(followups, roles=CLINICAL, body=LANGUAGE_BODY)
+def save_reminder_language(request: ApiRequest) -> dict[str, Any]:
+    return get_container().notices.save_language(request.require_principal(), request.body["language"])

@@ -9,11 +9,13 @@ change a follow-up once.
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 from functions.access.service import AccessPolicy
@@ -38,6 +40,7 @@ from functions.followups.ports import (
 from functions.shared.auth import Principal
 from functions.shared.clock import Clock, iso
 from functions.shared.errors import Conflict, DomainError, NotFound, ValidationError
+from functions.shared.languages import FALLBACK, supported
 from functions.shared.observability import log_info, put_metrics
 from functions.shared.transact import TransactItem
 from functions.timeline.ports import TimelineEvent, TimelineStore
@@ -288,12 +291,19 @@ class FollowupService:
 
 
 # --- notices and reminders -----------------------------------------------------------------------
-SUBJECT = "DermaFollow: a follow-up step is waiting"
+# The whole message, per language (reminders.json, one entry per language of
+# functions/shared/languages.json, checked by tests/unit/test_followup_rules.py): neutral, no
+# condition, no date, no name, as e-mail and SMS are not private.
+REMINDERS: dict[str, dict[str, str]] = json.loads(
+    (Path(__file__).with_name("reminders.json")).read_text(encoding="utf-8"))
 
 
-def reminder_text(app_url: str) -> str:
-    """The whole message: neutral, no condition, no date, no name (e-mail and SMS are not private)."""
-    return f"You have a follow-up step waiting in DermaFollow. Please open the app to see it: {app_url}"
+def reminder_subject(language: str = FALLBACK) -> str:
+    return REMINDERS[supported(language)]["subject"]
+
+
+def reminder_text(app_url: str, language: str = FALLBACK) -> str:
+    return REMINDERS[supported(language)]["text"].format(url=app_url)
 
 
 def notice_view(notice: Notice) -> dict[str, Any]:
@@ -305,7 +315,7 @@ def notice_view(notice: Notice) -> dict[str, Any]:
 def settings_view(settings: NoticeSettings) -> dict[str, Any]:
     quiet = {"start": settings.quiet_start, "end": settings.quiet_end} if settings.quiet_start else None
     return {"channels": {"email": settings.channels.email, "sms": settings.channels.sms}, "quietHours": quiet,
-            "timeZone": settings.time_zone or None}
+            "timeZone": settings.time_zone or None, "language": settings.language or None}
 
 
 class NoticeService:
@@ -326,7 +336,8 @@ class NoticeService:
         return settings_view(self._notices.settings(principal.user_id) or NoticeSettings())
 
     def save_settings(self, principal: Principal, email: bool, sms: bool, quiet: dict[str, str] | None,
-                      time_zone: str | None) -> dict[str, Any]:
+                      time_zone: str | None, language: str | None = None) -> dict[str, Any]:
+        """Replaces the settings; `language` None keeps the chosen language (the picker sets it apart)."""
         if time_zone:
             try:
                 from zoneinfo import ZoneInfo
@@ -334,10 +345,20 @@ class NoticeService:
                 ZoneInfo(time_zone)
             except (KeyError, ValueError) as exc:
                 raise ValidationError("Unknown time zone.", code="unknown_time_zone") from exc
+        kept = self._notices.settings(principal.user_id) or NoticeSettings()
         settings = NoticeSettings(Channels(email=email, sms=sms), (quiet or {}).get("start", ""),
-                                  (quiet or {}).get("end", ""), time_zone or "")
+                                  (quiet or {}).get("end", ""), time_zone or "",
+                                  kept.language if language is None else language)
         self._notices.save_settings(principal.user_id, settings)
         return settings_view(settings)
+
+    def save_language(self, principal: Principal, language: str) -> dict[str, Any]:
+        """The language reminders are written in: the app saves it when the person picks one, so a
+        patient who reads the app in Chinese is reminded in Chinese on every channel."""
+        kept = self._notices.settings(principal.user_id) or NoticeSettings()
+        saved = replace(kept, language=language)
+        self._notices.save_settings(principal.user_id, saved)
+        return settings_view(saved)
 
 
 # Five runs (75 minutes at one run every 15) before a delivery is given up and alarmed.
@@ -418,13 +439,13 @@ class ReminderJob:
         if not self._notices.claim(notice.user_id, notice.notice_id, self._clock(), LEASE_SECONDS):
             return  # another run is delivering it
         notice = self._notices.get(notice.user_id, notice.notice_id) or notice
-        self._notices.save_delivery(self._deliver(notice, report))
+        self._notices.save_delivery(self._deliver(notice, report, settings.language))
 
-    def _deliver(self, notice: Notice, report: RunReport) -> Notice:
+    def _deliver(self, notice: Notice, report: RunReport, language: str) -> Notice:
         contact = self._contacts.contact_of(notice.user_id)
         deliveries = dict(notice.deliveries)
         errors: list[str] = []
-        text = reminder_text(self._app_url)
+        subject, text = reminder_subject(language), reminder_text(self._app_url, language)
         for channel, address in (("email", contact.email), ("sms", contact.phone)):
             if deliveries.get(channel) != Delivery.PENDING.value:
                 continue
@@ -433,7 +454,7 @@ class ReminderJob:
                 continue
             try:
                 if channel == "email":
-                    self._messenger.email(address, SUBJECT, text)
+                    self._messenger.email(address, subject, text)
                 else:
                     self._messenger.sms(address, text)
             except DomainError as exc:

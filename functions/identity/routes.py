@@ -12,6 +12,7 @@ from functions.identity.service import me_view
 from functions.shared.auth import ANY_ROLE, Role
 from functions.shared.clock import iso
 from functions.shared.http import BODYLESS_CONTENT_TYPES, ApiRequest, Reply
+from functions.shared.openapi import document
 from functions.shared.validation import strict_object
 
 identity = Blueprint(__name__)
@@ -30,6 +31,20 @@ REFRESH_BODY = strict_object({"refreshToken": {"type": "string", "minLength": 1,
 @endpoint(identity)
 def health(request: ApiRequest) -> dict[str, Any]:
     return {"status": "ok"}
+
+
+# The API described by its own route table (functions/shared/openapi.py): public like /health, as
+# it names routes and request shapes only; built on the first call of a container and kept.
+@identity.route("/openapi.json", methods=["GET"])
+@endpoint(identity)
+def openapi(request: ApiRequest) -> dict[str, Any]:
+    if not _DOCUMENT:
+        _DOCUMENT.update(document(identity.current_app.routes, title="DermaFollow API", version=API_VERSION))
+    return _DOCUMENT
+
+
+API_VERSION = "1"
+_DOCUMENT: dict[str, Any] = {}
 
 
 @identity.route("/auth/login", methods=["POST"])

@@ -42,6 +42,16 @@ JSON_HEADERS = {
 }
 
 
+@dataclass(frozen=True)
+class Contract:
+    """What one endpoint accepts and who may call it (None: public), as its decorator enforces it."""
+
+    roles: frozenset[Role] | None
+    path: Schema
+    query: Schema
+    body: Schema
+
+
 class ViewSource(Protocol):
     """What `endpoint` needs from a Chalice app or Blueprint."""
 
@@ -189,9 +199,11 @@ def endpoint(
             )
             return response
 
-        # The route table's own record of what a view accepts: generated tests find every paged
-        # route (a `cursor` in its query) from it, so a new route cannot escape them.
+        # The route table's own record of what a view accepts and who may call it: the OpenAPI
+        # document (functions/shared/openapi.py) and the generated tests (every paged route, every
+        # route in the document) read it, so a new route cannot escape them.
         wrapper.query_schema = query_schema  # type: ignore[attr-defined]
+        wrapper.contract = Contract(allowed_roles, path_schema, query_schema, body_schema)  # type: ignore[attr-defined]
         return wrapper
 
     return decorate

@@ -157,6 +157,15 @@ LESIONS = TableSpec(
     range_key=Key("lesionId"),
 )
 
+LESION_METRICS = TableSpec(
+    logical_name="lesion_metrics",
+    purpose="Objective lesion change: a lesion's baseline (sk b#<lesionId>: the photo and the doctor's outline, "
+            "sealed) and one measurement per later photo (sk m#<lesionId>#<photoId>: area, redness, change, "
+            "the proposed outline, sealed; aligned and flagged readable).",
+    hash_key=Key("caseId"),
+    range_key=Key("metricKey"),
+)
+
 PHOTOS = TableSpec(
     logical_name="photos",
     purpose="Accepted lesion photos; photoId starts with the capture time, so every key lists newest first. "
@@ -295,7 +304,7 @@ TABLES: tuple[TableSpec, ...] = (
     CASES, CASE_ACCESS, CONNECT_TICKETS, CONNECTIONS, VISITS, WAITING_ROOM, TIMELINE, LESIONS, PHOTOS, PHOTO_UPLOADS,
     SCORES, RECORDS, RECORD_VERSIONS, DATA_KEYS, AUDIT_LOG, ANALYTICS_REFERENCE, LOGIN_ATTEMPTS, FOLLOWUPS, NOTICES,
     CASE_REVIEWS, VISIT_RATINGS,
-    AUDIT_CHECKS, CONSULTATION_ROUNDS, CONSULTATION_READS, CASE_DISCUSSION,
+    AUDIT_CHECKS, CONSULTATION_ROUNDS, CONSULTATION_READS, CASE_DISCUSSION, LESION_METRICS,
 )
 
 

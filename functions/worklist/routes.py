@@ -10,7 +10,7 @@ from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
 from functions.shared.http import ApiRequest
-from functions.shared.validation import CASE_PATH, EMPTY_OBJECT
+from functions.shared.validation import CASE_PATH, EMPTY_OBJECT, PAGE_QUERY
 
 worklist = Blueprint(__name__)
 
@@ -28,6 +28,15 @@ def worklist_consults(request: ApiRequest) -> dict[str, Any]:
     """The cases colleagues asked this doctor to look at (live invitations), by name; audited."""
     return get_container().worklist.consults(request.require_principal(), request_id=request.request_id,
                                              source_ip=request.source_ip)
+
+
+@worklist.route("/worklist/reads", methods=["GET"], authorizer=jwt_authorizer)
+@endpoint(worklist, roles=(Role.DOCTOR,), query=PAGE_QUERY)
+def worklist_reads(request: ApiRequest) -> dict[str, Any]:
+    """The consultation rounds awaiting this doctor's read, by name, paged over their cases; audited."""
+    return get_container().worklist.reads_awaiting(request.require_principal(), request.query.get("limit", 20),
+                                                   request.query.get("cursor"), request_id=request.request_id,
+                                                   source_ip=request.source_ip)
 
 
 @worklist.route("/cases/{case_id}/reviewed", methods=["POST"], authorizer=jwt_authorizer)

@@ -1,6 +1,7 @@
 """What needs a doctor on their home page: new photos and scores from their patients since they last
-reviewed each case, and scores that worsened by a clinically meaningful amount (the score's own
-`mcid_worsened` flag, docs/api.md)."""
+reviewed each case, scores that worsened by a clinically meaningful amount (the score's own
+`mcid_worsened` flag, docs/api.md), and lesions whose measured change is meaningful (area +-20% or
+redness beyond repeatability, functions/lesionmetrics/measure.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,16 @@ from functions.worklist.ports import RecentEvents, ReviewMarks
 UNREVIEWED_LOOKBACK = timedelta(days=14)
 EVENTS_PER_CASE = 200
 MAX_CASES = 500
+# The reads awaiting a doctor: one Query per case the doctor may read now, on the rounds table's case
+# partition (a case holds a handful of rounds: one page, ~5 ms and 0.5 RCU each), rather than a reader
+# index. An index would need one marker item per reader and round, written at opening and removed at
+# the read and at closing, and a GSI; it pays off past ~1,000 cases per doctor, while a dermatologist
+# follows a few hundred. So the walk goes through the doctor's grants a page of 50 cases at a time and
+# stops after the page on which `limit` rounds were found, or after 200 cases (~1 s of Queries at
+# worst): a `nextCursor` (the grants' own cursor) continues from there, so a doctor with 500 cases
+# costs three requests at most, each bounded.
+ROUND_CASES_PER_PAGE = 50
+ROUND_CASES_PER_REQUEST = 200
 
 
 class CaseReads(Protocol):
@@ -36,11 +47,21 @@ class Conditions(Protocol):
     def get_many(self, case_ids: list[str]) -> list[Any]: ...
 
 
+class AwaitingRounds(Protocol):
+    def awaiting(self, case_id: str, reader_id: str) -> list[Any]:
+        """The case's open consultation rounds the reader has not read yet (consultation's Round)."""
+        ...
+
+
 class WorklistService:
     def __init__(self, access: AccessPolicy, marks: ReviewMarks, events: RecentEvents, reads: CaseReads,
                  names: Names, conditions: Conditions, clock: Clock = time.time, *,
-                 questions: Callable[[str, str, bytes | None], str | None] | None = None) -> None:
+                 questions: Callable[[str, str, bytes | None], str | None] | None = None,
+                 lesion_changes: Callable[[str, str], list[str]] | None = None,
+                 rounds: AwaitingRounds | None = None) -> None:
         self._questions = questions
+        self._lesion_changes = lesion_changes
+        self._rounds = rounds
         self._access = access
         self._marks = marks
         self._events = events
@@ -82,8 +103,10 @@ class WorklistService:
             if photos or scores:
                 owner = self._access.owner_of(case_id) or ""
                 owners[case_id] = owner
+                # A measurement follows a new photo, so only cases with new photos can have one.
+                changed = self._lesion_changes(case_id, since) if photos and self._lesion_changes else []
                 rows.append({"caseId": case_id, "patientId": owner, "newPhotos": photos, "newScores": scores,
-                             "worsened": sorted(set(worsened)), "latestAt": latest,
+                             "worsened": sorted(set(worsened)), "changedLesions": changed, "latestAt": latest,
                              "reviewedAt": marks.get(case_id)})
         if not rows:
             return {"items": []}
@@ -94,9 +117,9 @@ class WorklistService:
             row["condition"] = conditions.get(row["caseId"])
         self._reads.case_read(doctor, "worklist.activity", tuple(sorted(owners.items())), "success", request_id,
                               source_ip)
-        # Worsening first, then the newest.
-        worse = [r for r in rows if r["worsened"]]
-        rest = [r for r in rows if not r["worsened"]]
+        # Worsening (a score, or a lesion's measured change) first, then the newest.
+        worse = [r for r in rows if r["worsened"] or r["changedLesions"]]
+        rest = [r for r in rows if not (r["worsened"] or r["changedLesions"])]
         return {"items": sorted(worse, key=lambda r: r["latestAt"], reverse=True)
                 + sorted(rest, key=lambda r: r["latestAt"], reverse=True)}
 
@@ -117,6 +140,7 @@ class WorklistService:
         owners = {g.case_id: self._access.owner_of(g.case_id) or "" for g in grants}
         names = self._names.profiles_of(sorted({*owners.values(), *(g.granted_by for g in grants)}))
         conditions = {c.case_id: c.condition for c in self._conditions.get_many(sorted(owners))}
+        # Blinded: nothing of the other readers (not even how many), as the round itself shows a reader.
         items = [{
             "caseId": g.case_id, "patientId": owners[g.case_id],
             "patientName": getattr(names.get(owners[g.case_id]), "name", None),
@@ -130,3 +154,38 @@ class WorklistService:
         self._reads.case_read(doctor, "worklist.consults", tuple(sorted(owners.items())), "success", request_id,
                               source_ip)
         return {"items": sorted(items, key=lambda item: item["invitedAt"], reverse=True)}
+
+    def reads_awaiting(self, doctor: Principal, limit: int, cursor: str | None, *, request_id: str = "",
+                       source_ip: str = "") -> dict[str, Any]:
+        """The consultation rounds waiting for this doctor's read: open, on a case the doctor may read
+        now (assigned, or invited with a live grant), naming them as a reader who has not read; oldest
+        first within a page (the longest waiting first), paged over the doctor's cases."""
+        if self._rounds is None:
+            return {"items": [], "nextCursor": None}
+        found: list[tuple[Any, str]] = []  # (round, patient)
+        scanned = 0
+        while True:
+            page = self._access.visible_case_ids(doctor, ROUND_CASES_PER_PAGE, cursor)
+            for grant in page.grants:
+                if grant.kind is GrantKind.OWNER:  # a doctor who is also a patient: not a reader there
+                    continue
+                found += [(r, r.patient_id) for r in self._rounds.awaiting(grant.case_id, doctor.user_id)]
+            scanned += ROUND_CASES_PER_PAGE  # grants read, expired ones included
+            cursor = page.cursor
+            if cursor is None or len(found) >= limit or scanned >= ROUND_CASES_PER_REQUEST:
+                break
+        if not found:
+            return {"items": [], "nextCursor": cursor}
+        cases = sorted({(r.case_id, patient) for r, patient in found})
+        names = self._names.profiles_of(sorted({patient for _, patient in cases} | {r.lead_id for r, _ in found}))
+        conditions = {c.case_id: c.condition for c in self._conditions.get_many(sorted({c for c, _ in cases}))}
+        # Blinded: nothing of the other readers (not even how many), as the round itself shows a reader.
+        items = [{
+            "caseId": r.case_id, "roundId": r.round_id, "patientId": patient,
+            "patientName": getattr(names.get(patient), "name", None), "condition": conditions.get(r.case_id),
+            "leadId": r.lead_id, "leadName": getattr(names.get(r.lead_id), "name", None),
+            "question": r.question, "openedAt": r.opened_at,
+        } for r, patient in found]
+        self._reads.case_read(doctor, "worklist.reads", tuple(cases), "success", request_id, source_ip)
+        # The round id starts with the opening time in milliseconds: it breaks ties within a second.
+        return {"items": sorted(items, key=lambda item: (item["openedAt"], item["roundId"])), "nextCursor": cursor}

@@ -1,7 +1,9 @@
 """A consultation round in two real browsers against the local stack: Dr. Chen opens a round on
 pat.alex's case with Dr. Okafor (invited) and himself as readers and reads; Dr. Okafor sees only his
 own blinded form (the API refuses him the reads with `read_first` too) until he submits, then both
-reads; Dr. Chen closes with the consensus, which appears as a diagnosis entry in the record."""
+reads; he finds the round on his home page ("awaiting your read") and opens it from there, and it
+leaves that list once he has read; Dr. Chen closes with the consensus, which appears as a diagnosis
+entry in the record."""
 
 from __future__ import annotations
 
@@ -84,12 +86,21 @@ def _round(stack: LocalStack, browser: Any, case_id: str, okafor_token: str, oka
     _read(page, chen_card, "psoriasis", "L40.0", "3", chen_treatment)
     chen_card.locator("[data-testid=consult-read][data-code='L40.0']").wait_for(timeout=WAIT_MS)
 
-    # Dr. Okafor: his own form only; nothing of Dr. Chen's read, not even that it exists.
+    # Dr. Okafor finds the round on his home page, by who asks and whose case, and opens it from there.
     okafor = Session(browser, stack, DR_OKAFOR.username, DR_OKAFOR.password, **DESK)
     other = okafor.page
-    other.goto(f"{stack.base_url}/cases/{case_id}")
+    other.goto(f"{stack.base_url}/doctor")
+    waiting = other.locator(f"[data-testid=awaiting-item][data-round-id='{round_id}']")
+    waiting.wait_for(timeout=WAIT_MS)
+    assert "Chen" in waiting.inner_text() and question in waiting.inner_text()
+    assert chen_treatment not in other.get_by_test_id("awaiting-reads").inner_text()
+    waiting.get_by_test_id("awaiting-open").click()
+    other.wait_for_url(f"**/cases/{case_id}#round-{round_id}", timeout=WAIT_MS)
+    # Dr. Okafor: his own form only; nothing of Dr. Chen's read, not even that it exists.
     okafor_card = other.locator(f"[data-testid=consult-round][data-round-id='{round_id}']")
     okafor_card.get_by_test_id("consult-read-form").wait_for(timeout=WAIT_MS)
+    # The link lands on the round itself: it has the focus, so the keyboard starts there.
+    other.wait_for_function(f"() => document.activeElement?.dataset?.roundId === '{round_id}'", timeout=WAIT_MS)
     assert okafor_card.get_by_test_id("consult-reads").count() == 0
     assert okafor_card.get_by_test_id("consult-readers").count() == 0
     assert chen_treatment not in other.content()
@@ -102,6 +113,10 @@ def _round(stack: LocalStack, browser: Any, case_id: str, okafor_token: str, oka
     okafor_card.get_by_test_id("consult-read").nth(1).wait_for(timeout=WAIT_MS)
     assert chen_treatment in okafor_card.get_by_test_id("consult-reads").inner_text()
     assert "diagnosis 0%" in okafor_card.get_by_test_id("consult-agreement").inner_text()
+    other.goto(f"{stack.base_url}/doctor")  # read: the round has left his home page's list
+    other.get_by_test_id("awaiting-reads").wait_for(timeout=WAIT_MS)
+    other.wait_for_function("() => !!document.querySelector('[data-testid=awaiting-reads] .empty')", timeout=WAIT_MS)
+    assert other.locator(f"[data-testid=awaiting-item][data-round-id='{round_id}']").count() == 0
 
     # Dr. Chen closes with the consensus; it becomes a diagnosis entry in the record.
     page.get_by_test_id("consult-refresh").click()

@@ -9,6 +9,7 @@ English string anywhere in a screen fails here, whatever file it is in."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -109,7 +110,25 @@ def test_the_picker_switches_the_app_and_it_is_remembered(stack: LocalStack, bro
     page.get_by_test_id("language-picker").select_option("en")
     assert page.get_by_test_id("logout").inner_text() == "Sign out"
     assert missing_keys(page) == []
+    # A choice made while signed in is the language of her e-mail and SMS reminders too.
+    token = token_of(stack, PAT_ALEX.username, PAT_ALEX.password)
+    assert reminder_language(stack, token, "en") == "en"
+    page.get_by_test_id("language-picker").select_option("zh-CN")
+    assert reminder_language(stack, token, "zh-CN") == "zh-CN"
+    page.get_by_test_id("language-picker").select_option("en")
+    assert reminder_language(stack, token, "en") == "en"
     context.close()
+
+
+def reminder_language(stack: LocalStack, token: str, expected: str) -> str:
+    """The reminders' language the server holds, once it is `expected` or after 10 s (the app saves
+    it in the background)."""
+    deadline = time.monotonic() + 10
+    while True:
+        language = str(api(stack, "GET", "/notice-settings", token)["language"])
+        if language == expected or time.monotonic() > deadline:
+            return language
+        time.sleep(0.2)
 
 
 @pytest.mark.parametrize(("account", "device", "pages"), PAGES_BY_ROLE, ids=ROLE_IDS)

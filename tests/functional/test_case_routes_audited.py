@@ -3,7 +3,14 @@ its path, or a visit asked for a case) leaves an audit entry naming the caller a
 answers 2xx (HIPAA 164.312(b)): photos, lesions, scores, the timeline, visits, grants, the record.
 
 The walk below calls each such route once, in an order that builds what the next one needs; a route
-added to the app without a step here fails `test_the_walk_covers_every_case_route`."""
+added to the app without a step here fails `test_the_walk_covers_every_case_route`.
+
+The same walk is the access matrix of the case routes: before each step, the same call (same ids,
+same body) is made by everyone who has no part in the case: another patient, another case's
+doctor, the clinic's admin, and the invited colleague outside the time their invitation stood. Each
+must be refused without learning whether the case exists (404, or 403 `wrong_role` for a route that
+is not for their role on any case) and without changing anything (the owner's step that follows
+finds the state it expects)."""
 
 from __future__ import annotations
 
@@ -70,6 +77,9 @@ def _steps(world: World) -> list[Step]:
         ("GET", "/cases/{case_id}/photos", "dr.one", None, None),
         ("GET", "/cases/{case_id}/photos/{photo_id}", "dr.one", None, None),
         ("GET", "/cases/{case_id}/lesions/{lesion_id}/latest-photo", "pat.a", None, None),
+        ("PUT", "/cases/{case_id}/lesions/{lesion_id}/baseline", "dr.one",
+         lambda ids: {"photoId": ids["photo_id"], "outline": [[100, 100], [300, 100], [200, 300]]}, None),
+        ("GET", "/cases/{case_id}/lesions/{lesion_id}/measurements", "pat.a", None, None),
         ("POST", "/cases/{case_id}/scores", "pat.a",
          lambda _: {"instrument": "ITCH_NRS", "components": {"score": 4}}, None),
         ("GET", "/cases/{case_id}/scores", "dr.one", None, None),
@@ -154,6 +164,8 @@ def test_every_route_that_touches_a_case_is_audited(walk_world: World) -> None:
     world = walk_world
     ids: dict[str, Any] = {"case_id": world.cases["a"], "doctor_id": world.users["dr.three"].user_id}
     unaudited: list[str] = []
+    invited = False  # dr.three's invitation stands (from the invitation to its ending)
+    leaks: list[str] = []
     for method, route, user, make_body, gives in _steps(world):
         if route.endswith("/{followup_id}/cancel"):
             ids["followup_id"] = ids["second_followup_id"]  # the first one is done
@@ -161,6 +173,10 @@ def test_every_route_that_touches_a_case_is_audited(walk_world: World) -> None:
             # A visit that took place (two people were in it): the admitted one above had nobody.
             ids["room_id"] = a_visit(world)
         path = re.sub(r"{(\w+)}", lambda match: str(ids[match.group(1)]), route)
+        outsiders = [*OUTSIDERS, *(() if invited else ("dr.three",))]
+        leaks += _outsiders_refused(world, outsiders, method, route, path, make_body, ids)
+        invited = {"POST /cases/{case_id}/invitations": True,
+                   "DELETE /cases/{case_id}/invitations/{doctor_id}": False}.get(f"{method} {route}", invited)
         before = _entries_about(world, user, ids["case_id"])
         if route == "/cases/{case_id}/photos/uploads" and method == "POST":
             data = phone_jpeg()
@@ -180,6 +196,28 @@ def test_every_route_that_touches_a_case_is_audited(walk_world: World) -> None:
         if _entries_about(world, user, ids["case_id"]) <= before:
             unaudited.append(f"{method} {route}")
     assert unaudited == []
+    assert leaks == []
+
+
+# Nobody here has a part in pat.a's case: another patient, the doctor of another patient's case,
+# the admin (who never sees clinical content).
+OUTSIDERS = ("pat.b", "dr.two", "ops")
+
+
+def _outsiders_refused(world: World, outsiders: list[str], method: str, route: str, path: str,
+                       make_body: Callable[[dict[str, Any]], Any] | None, ids: dict[str, Any]) -> list[str]:
+    """The calls of `outsiders` on the step's route that were not refused as they must be."""
+    leaks = []
+    for outsider in outsiders:
+        if route == "/cases/{case_id}/photos/uploads" and method == "POST":
+            response = ask_upload(world, outsider, ids["case_id"], 1000, lesionId=ids["lesion_id"])
+        else:
+            response = world.request(method, path, user=outsider,
+                                     body=make_body(ids) if make_body is not None else None)
+        code = (response.json_body or {}).get("error", {}).get("code") if response.status_code >= 400 else None
+        if not (response.status_code == 404 or (response.status_code, code) == (403, "wrong_role")):
+            leaks.append(f"{outsider}: {method} {route} -> {response.status_code} {code}")
+    return leaks
 
 
 def _field(name: str) -> str:

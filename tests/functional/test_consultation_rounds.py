@@ -300,3 +300,75 @@ def test_agreement_figures_through_the_api(clinic: World) -> None:
     nobody = world.request("GET", "/doctors/me/agreement", user="dr.two").json_body
     assert nobody["overall"]["diagnosis"] == {"value": None, "n": 0, "ciLow": None, "ciHigh": None,
                                               "ciMethod": "none", "undefined": "too_few"}
+
+
+def awaiting(world: World, user: str, query: str = "") -> Any:
+    return world.request("GET", f"/worklist/reads{query}", user=user)
+
+
+def awaiting_ids(world: World, user: str) -> list[str]:
+    answer = awaiting(world, user)
+    assert answer.status_code == 200, answer.json_body
+    return [item["roundId"] for item in answer.json_body["items"]]
+
+
+def test_the_home_page_lists_the_rounds_awaiting_the_readers_read(clinic: World) -> None:
+    world = clinic
+    both = open_round(world, ["dr.one", "dr.three"]).json_body["roundId"]
+    only_three = open_round(world, ["dr.three"]).json_body["roundId"]
+    assert awaiting_ids(world, "dr.one") == [both]
+    answer = awaiting(world, "dr.three").json_body
+    assert [item["roundId"] for item in answer["items"]] == [both, only_three] and answer["nextCursor"] is None
+    first = answer["items"][0]
+    assert (first["caseId"], first["patientName"], first["condition"], first["leadName"], first["question"]) == (
+        world.cases["a"], "pat.a", "Plaque psoriasis", "dr.one", QUESTION)
+    assert "readsIn" not in first and "readers" not in first  # blinded, as the round is
+    assert ("worklist.reads", "success", world.users["dr.three"].user_id) in audit_actions(world)
+
+    # Nobody else learns of them: a doctor of another case sees none, patients and admins are refused.
+    assert awaiting_ids(world, "dr.two") == []
+    for user in ("pat.a", "pat.b", "ops"):
+        assert error(awaiting(world, user)) == (403, "wrong_role"), user
+    assert world.request("GET", "/worklist/reads").status_code == 401
+    assert error(awaiting(world, "dr.one", "?limit=0")) == (400, "validation_error")
+
+    # A read takes the round off the reader's list; closing takes it off everyone's.
+    assert submit(world, only_three, "dr.three").status_code == 201
+    assert awaiting_ids(world, "dr.three") == [both]
+    assert submit(world, both, "dr.one").status_code == 201
+    assert close(world, both).status_code == 200
+    assert awaiting_ids(world, "dr.three") == [] and awaiting_ids(world, "dr.one") == []
+
+    # An ended invitation ends the list at once, with the access.
+    open_round(world, ["dr.three"])
+    assert len(awaiting_ids(world, "dr.three")) == 1
+    three = world.users["dr.three"].user_id
+    world.request("DELETE", f"/cases/{world.cases['a']}/invitations/{three}", user="dr.one")
+    assert awaiting_ids(world, "dr.three") == []
+
+
+def test_the_rounds_awaiting_a_read_page_over_the_readers_cases(clinic: World,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from functions.worklist import service
+
+    world = clinic
+    monkeypatch.setattr(service, "ROUND_CASES_PER_PAGE", 1)  # one case a page, to page with two cases
+    body = {"doctorId": world.users["dr.three"].user_id, "expiresInHours": 2}
+    assert world.request("POST", f"/cases/{world.cases['b']}/invitations", user="dr.two", body=body).status_code == 201
+    on_a = open_round(world, ["dr.three"]).json_body["roundId"]
+    on_b = world.request("POST", rounds_path(world, case="b"), user="dr.two",
+                         body={"question": QUESTION, "readerIds": [world.users["dr.three"].user_id]})
+    assert on_b.status_code == 201, on_b.json_body
+    seen: list[str] = []
+    cursor: str | None = None
+    for _ in range(4):
+        answer = awaiting(world, "dr.three", f"?limit=1{f'&cursor={cursor}' if cursor else ''}")
+        assert answer.status_code == 200, answer.json_body
+        assert len(answer.json_body["items"]) <= 1
+        seen += [item["roundId"] for item in answer.json_body["items"]]
+        cursor = answer.json_body["nextCursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted([on_a, on_b.json_body["roundId"]]) and cursor is None
+    # dr.two reads case b only: the round on case a stays out of their list, and b's does not name them.
+    assert awaiting_ids(world, "dr.two") == []

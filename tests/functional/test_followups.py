@@ -17,7 +17,7 @@ from functions.audit.service import CaseReadAuditor
 from functions.bootstrap import get_container
 from functions.followups.adapters import AwsMessenger, CognitoContacts
 from functions.followups.ports import Followup, FollowupState, Modality
-from functions.followups.service import MAX_ATTEMPTS, FollowupService, ReminderJob
+from functions.followups.service import MAX_ATTEMPTS, FollowupService, ReminderJob, reminder_subject
 from functions.signaling.service import UserFanout
 from tests.functional.conftest import REGION, World
 
@@ -223,6 +223,34 @@ def test_channels_off_and_quiet_hours_are_respected(world: World, mail: Any) -> 
     morning = job_at(night_in_shanghai + 9 * 3600, world).run()  # 08:30 there, the same follow-up day
     assert (morning.notices, morning.sent) == (0, 1)
     assert [to for to, _ in sent(world)["email"]] == [EMAIL] and sent(world)["sms"] == []
+
+
+def test_reminders_come_in_the_language_the_patient_chose(world: World, mail: Any) -> None:
+    world.request("PUT", "/notice-settings", user="pat.a",
+                  body={"channels": {"email": True, "sms": True}, "quietHours": None})
+    # The app saves the language whenever the person picks one in the header.
+    chosen = world.request("PUT", "/notice-settings/language", user="pat.a", body={"language": "zh-CN"})
+    assert (chosen.status_code, chosen.json_body["language"]) == (200, "zh-CN")
+    assert chosen.json_body["channels"] == {"email": True, "sms": True}  # the rest is kept
+    # Saving the channels again without a language keeps the chosen one.
+    kept = world.request("PUT", "/notice-settings", user="pat.a",
+                         body={"channels": {"email": True, "sms": True}, "quietHours": None})
+    assert kept.json_body["language"] == "zh-CN"
+    for bad in ({"language": "fr"}, {"language": ""}, {}, {"language": "zh-CN", "extra": 1}):
+        refused = world.request("PUT", "/notice-settings/language", user="pat.a", body=bad)
+        assert (refused.status_code, refused.json_body["error"]["code"]) == (400, "validation_error"), bad
+    admin = world.request("PUT", "/notice-settings/language", user="ops", body={"language": "en"})
+    assert admin.status_code == 403
+    assert world.request("GET", "/notice-settings", user="pat.a").json_body["language"] == "zh-CN"
+
+    schedule(world, {"dueDate": today().isoformat(), "modality": "scores"})
+    assert job_at(noon(today()), world).run().sent == 2
+    messages = sent(world)
+    email, sms = messages["email"][0][1], messages["sms"][0][1]
+    assert email.startswith(reminder_subject("zh-CN")) and "请打开应用查看" in email and APP_URL in email
+    assert "请打开应用查看" in sms and "follow-up" not in sms
+    # Another patient who chose nothing is reminded in English.
+    assert world.request("GET", "/notice-settings", user="pat.b").json_body["language"] is None
 
 
 def test_a_failed_send_is_retried_then_given_up_and_counted(world: World, mail: Any) -> None:

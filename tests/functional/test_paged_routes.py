@@ -52,7 +52,10 @@ def test_the_route_table_has_the_known_paged_routes() -> None:
 def paged(world: World, monkeypatch: pytest.MonkeyPatch) -> tuple[World, dict[str, str]]:
     provision_emr(world, monkeypatch)
     entry = create_entry(world, "diagnosis")
-    return world, {"case_id": world.cases["a"], "entry_id": entry["entryId"]}
+    lesion = world.request("POST", f"/cases/{world.cases['a']}/lesions", user="pat.a",
+                           body={"bodySite": "elbow_left", "view": "back", "x": 0.2, "y": 0.4, "label": "Plaque"})
+    return world, {"case_id": world.cases["a"], "entry_id": entry["entryId"],
+                   "lesion_id": lesion.json_body["lesionId"]}
 
 
 def _request(world: World, params: dict[str, str], method: str, path: str, query: str) -> Any:

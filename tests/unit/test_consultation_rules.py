@@ -92,6 +92,10 @@ class MemoryRounds:
     def closed_in_months(self, months: list[str]) -> list[Round]:
         return [r for r in self.rounds.values() if r.consensus and r.consensus.closed_at[:7] in months]
 
+    def awaiting(self, case_id: str, reader_id: str) -> list[Round]:
+        return [r for r in self.for_case(case_id, 100, None).rounds if r.status is RoundStatus.OPEN
+                and reader_id in r.reader_ids and reader_id not in r.reads_in]
+
 
 class MemoryAudit:
     def __init__(self) -> None:

@@ -21,7 +21,10 @@ NOT_FOR_PEOPLE = {
 
 
 def raised_codes() -> set[str]:
-    codes: set[str] = set()
+    """The codes the functions raise, and those API Gateway answers with before a function runs."""
+    from infrastructure.gateway_responses import GATEWAY_ERRORS
+
+    codes: set[str] = {code for _, code, _ in GATEWAY_ERRORS.values()}
     for source in (ROOT / "functions").rglob("*.py"):
         codes |= set(re.findall(r'code="([a-z_]+)"', source.read_text(encoding="utf-8")))
     return codes

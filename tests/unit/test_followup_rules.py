@@ -99,3 +99,20 @@ def test_quiet_hours_cross_midnight_in_the_persons_time_zone() -> None:
     assert rules.in_quiet_hours(lunch, at(4, 0), "Asia/Shanghai")  # 12:00 in Shanghai
     assert not rules.in_quiet_hours(lunch, at(12, 0), "Asia/Shanghai")
     assert not rules.in_quiet_hours(NoticeSettings(), at(3), "UTC")
+
+
+def test_every_language_has_a_reminder_that_names_nothing_but_the_app() -> None:
+    import string
+
+    from functions.followups.service import REMINDERS, reminder_subject, reminder_text
+    from functions.shared.languages import FALLBACK, LANGUAGES
+
+    assert set(REMINDERS) == set(LANGUAGES)
+    for language, words in REMINDERS.items():
+        fields = {name for _, name, _, _ in string.Formatter().parse(words["text"]) if name}
+        assert fields == {"url"}, language
+        assert "{" not in words["subject"], language
+        assert reminder_text("https://app.example/", language).endswith("https://app.example/")
+    assert reminder_subject("zh-CN") != reminder_subject("en")
+    # A stored choice of a language no longer offered reads as the fallback, never an error.
+    assert reminder_text("u", "fr") == reminder_text("u", FALLBACK)

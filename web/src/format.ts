@@ -57,3 +57,15 @@ export function formatTime(iso: string): string {
 export function formatNumber(value: number, options: Intl.NumberFormatOptions = {}): string {
   return numberFormat(options).format(value);
 }
+
+const MONTH_KEY = /^(\d{4})-(0[1-9]|1[0-2])$/;
+
+/** A month key as the API sends it ("2026-11") as the language names it: "November 2026", "2026年11月".
+ * The key is a calendar month, not an instant: it is read and shown in UTC so no time zone moves it
+ * into the month before. Anything else is shown as it came. */
+export function formatMonth(key: string): string {
+  const match = MONTH_KEY.exec(key);
+  if (match === null) return key;
+  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, 1));
+  return dateFormat({ year: 'numeric', month: 'long', timeZone: 'UTC' }).format(date);
+}

@@ -17,6 +17,7 @@ import type {
   CohortReference,
   AdminUserList,
   AuditPage,
+  AwaitingReadPage,
   ConsultRequestList,
   AuditQuery,
   OperationsHealth,
@@ -438,6 +439,11 @@ export class ApiClient {
     return this.authorized<ConsultRequestList>({ method: 'GET', path: '/worklist/consults', signal });
   }
 
+  /** The consultation rounds waiting for the signed-in doctor's read, paged over their cases. */
+  worklistReads(query: PageQuery = {}, signal?: AbortSignal): Promise<AwaitingReadPage> {
+    return this.authorized<AwaitingReadPage>({ method: 'GET', path: withQuery('/worklist/reads', query), signal });
+  }
+
   markCaseReviewed(caseId: string, signal?: AbortSignal): Promise<{ caseId: string; reviewedAt: string }> {
     return this.authorized({ method: 'POST', path: `${casePath(caseId)}/reviewed`, body: {}, signal });
   }
@@ -456,6 +462,13 @@ export class ApiClient {
 
   saveNoticeSettings(settings: NoticeSettings, signal?: AbortSignal): Promise<NoticeSettings> {
     return this.authorized<NoticeSettings>({ method: 'PUT', path: '/notice-settings', body: settings, signal });
+  }
+
+  /** The language e-mail and SMS reminders are written in; the rest of the settings is kept. */
+  saveReminderLanguage(language: string, signal?: AbortSignal): Promise<NoticeSettings> {
+    return this.authorized<NoticeSettings>({
+      method: 'PUT', path: '/notice-settings/language', body: { language }, signal,
+    });
   }
 
   // --- Case tracking: body map, lesions, photos, scores, timeline ------------------------

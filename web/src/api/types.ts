@@ -753,6 +753,8 @@ export interface NoticeSettings {
   channels: { email: boolean; sms: boolean };
   quietHours: { start: string; end: string } | null;
   timeZone: string | null;
+  /** The reminders' language (functions/shared/languages.json); null: never chosen (English). */
+  language?: string | null;
 }
 
 // --- The doctor's worklist ----------------------------------------------------------------------
@@ -905,4 +907,24 @@ export interface ConsultRequest {
 
 export interface ConsultRequestList {
   items: ConsultRequest[];
+}
+
+/** A consultation round waiting for the signed-in doctor's read (GET /worklist/reads). Blinded: nothing
+ * of the other readers. */
+export interface AwaitingRead {
+  caseId: string;
+  roundId: string;
+  patientId: string;
+  patientName: string | null;
+  condition: string | null;
+  leadId: string;
+  leadName: string | null;
+  question: string;
+  /** ISO-8601 */
+  openedAt: string;
+}
+
+export interface AwaitingReadPage {
+  items: AwaitingRead[];
+  nextCursor: string | null;
 }

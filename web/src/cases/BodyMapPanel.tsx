@@ -1,8 +1,9 @@
-import { useState, type FormEvent, type KeyboardEvent, type MouseEvent } from 'react';
+import { useRef, useState, type FormEvent, type KeyboardEvent, type MouseEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { BodySite, BodyView, Lesion } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
+import { useRovingFocus } from '../components/rovingFocus.ts';
 import { formatDate } from '../format.ts';
 import { useServices } from '../services.tsx';
 import { ActionError } from './ActionError.tsx';
@@ -177,6 +178,10 @@ function BodyFigure({
 }) {
   const { t } = useTranslation('cases');
   const shapes = drawableSites(view, sites);
+  // Drawn bottom-up, so the shape the hit test finds first is the one on top.
+  const drawn = [...shapes].reverse();
+  const svg = useRef<SVGSVGElement>(null);
+  const roving = useRovingFocus(drawn.map((s) => s.siteId), selection?.view === view ? selection.bodySite : null, svg);
 
   const onClick = (event: MouseEvent<SVGSVGElement>) => {
     const point = pointerToUnit(event.currentTarget, event.clientX, event.clientY);
@@ -185,6 +190,7 @@ function BodyFigure({
   };
 
   const onKey = (event: KeyboardEvent<SVGElement>, siteId: string) => {
+    if (roving.onKeyDown(event, siteId)) return;
     if (event.key !== 'Enter' && event.key !== ' ') return;
     event.preventDefault();
     const centre = siteCenter(view, siteId);
@@ -203,15 +209,18 @@ function BodyFigure({
         aria-label={t(view === 'front' ? 'bodyMap.figure.front' : 'bodyMap.figure.back')}
         data-testid={`body-figure-${view}`}
         onClick={onClick}
+        ref={svg}
       >
-        {/* Drawn bottom-up, so the shape the hit test finds first is the one on top. */}
-        {[...shapes].reverse().map(({ siteId, shape }) => (
+        {drawn.map(({ siteId, shape }) => (
           <ShapeElement
             key={siteId}
             shape={shape}
             className={`body-site${selection?.bodySite === siteId ? ' body-site--selected' : ''}`}
             label={siteLabel(sites, siteId)}
             testId={`body-site-${view}-${siteId}`}
+            siteId={siteId}
+            tabIndex={roving.tabIndex(siteId)}
+            onFocus={() => roving.onFocus(siteId)}
             onKeyDown={(event) => onKey(event, siteId)}
           />
         ))}
@@ -261,20 +270,28 @@ function ShapeElement({
   className,
   label,
   testId,
+  siteId,
+  tabIndex,
+  onFocus,
   onKeyDown,
 }: {
   shape: Shape;
   className: string;
   label: string;
   testId: string;
+  siteId: string;
+  tabIndex: 0 | -1;
+  onFocus: () => void;
   onKeyDown: (event: KeyboardEvent<SVGElement>) => void;
 }) {
   const common = {
     className,
     role: 'button',
-    tabIndex: 0,
+    tabIndex,
     'aria-label': label,
     'data-testid': testId,
+    'data-roving-id': siteId,
+    onFocus,
     onKeyDown,
   };
   if (shape.kind === 'ellipse') {

@@ -1,4 +1,4 @@
-import { useState, type ChangeEvent } from 'react';
+import { useEffect, useRef, useState, type ChangeEvent } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import type { BodySite, Lesion, Photo, PhotoRemovalReason, PhotoSource } from '../api/types.ts';
 import { useSignedInUser } from '../auth/AuthProvider.tsx';
@@ -34,6 +34,36 @@ export function PhotosPanel({ caseId, sites, lesions, selection, onSelect, onCha
   const [openPhoto, setOpenPhoto] = useState<string | null>(null);
   const target = selection === null ? null : { bodySite: selection.bodySite, lesionId: selection.lesionId };
   const busy = capture.state.phase === 'checking' || capture.state.phase === 'uploading';
+
+  // Keyboard and screen-reader users follow the capture: a file input is disabled while its photo is
+  // checked and sent, which drops the focus to the document; the focus goes to the capture's status
+  // instead (each phase's message), and back to the first photo button once the message is dismissed.
+  const statusHolder = useRef<HTMLDivElement>(null);
+  const actions = useRef<HTMLDivElement>(null);
+  const phase = capture.state.phase;
+  useEffect(() => {
+    const active = document.activeElement;
+    const lost = active === null || active === document.body;
+    if (phase === 'idle') {
+      if (lost) actions.current?.querySelector<HTMLElement>('input:not(:disabled), button:not(:disabled)')?.focus();
+      return;
+    }
+    if (lost || (active !== null && actions.current?.contains(active) === true)) statusHolder.current?.focus();
+  }, [phase]);
+  // The photo viewer (a dialog) gives the focus back to the photo that opened it.
+  const viewerOpener = useRef<HTMLElement | null>(null);
+  const openViewer = (photoId: string) => {
+    viewerOpener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    setOpenPhoto(photoId);
+  };
+  const closeViewer = () => {
+    setOpenPhoto(null);
+    const back = viewerOpener.current;
+    viewerOpener.current = null;
+    window.setTimeout(() => {
+      if (back?.isConnected) back.focus();
+    }, 0);
+  };
 
   const filterSite = allSites || selection === null ? undefined : selection.bodySite;
   const photos = usePhotoList(caseId, filterSite === undefined ? {} : { bodySite: filterSite });
@@ -119,7 +149,7 @@ export function PhotosPanel({ caseId, sites, lesions, selection, onSelect, onCha
           )}
         </div>
 
-        <div className="capture__actions">
+        <div className="capture__actions" ref={actions}>
           <label className={`button button--primary file-button${target === null || busy ? ' is-disabled' : ''}`}>
             {t('photos.takePhoto')}
             <input
@@ -159,7 +189,9 @@ export function PhotosPanel({ caseId, sites, lesions, selection, onSelect, onCha
           <LiveCamera caseId={caseId} target={target} onCapture={onCaptured} onClose={() => setLive(false)} />
         )}
 
-        <CaptureStatus state={capture.state} onDismiss={capture.reset} />
+        <div className="capture__status" ref={statusHolder} tabIndex={-1} data-testid="photo-capture-status">
+          <CaptureStatus state={capture.state} onDismiss={capture.reset} />
+        </div>
       </section>
 
       <section aria-labelledby="photo-list-title">
@@ -189,7 +221,7 @@ export function PhotosPanel({ caseId, sites, lesions, selection, onSelect, onCha
                 photo={photo}
                 sites={sites}
                 lesions={lesions}
-                onOpen={() => setOpenPhoto(photo.photoId)}
+                onOpen={() => openViewer(photo.photoId)}
                 onBroken={() => void photos.refetch()}
               />
             ))}
@@ -200,9 +232,9 @@ export function PhotosPanel({ caseId, sites, lesions, selection, onSelect, onCha
             caseId={caseId}
             photoId={openPhoto}
             sites={sites}
-            onClose={() => setOpenPhoto(null)}
+            onClose={closeViewer}
             onRemoved={() => {
-              setOpenPhoto(null);
+              closeViewer();
               onChanged();
             }}
           />
@@ -355,10 +387,18 @@ function PhotoViewer({
   // Whoever took the photo may remove it, and so may the case's assigned doctors (the server decides
   // for doctors: an invited colleague is told it is not theirs).
   const mayOfferRemoval = photo.data !== undefined && (photo.data.uploadedBy === me.userId || me.role === 'doctor');
+  // Opened, the dialog takes the focus (on its close button); Escape closes it.
+  const closeButton = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    closeButton.current?.focus();
+  }, [photoId]);
   return (
-    <div className="photo-viewer" data-testid="photo-viewer" role="dialog" aria-label={t('photos.viewer')}>
+    <div className="photo-viewer" data-testid="photo-viewer" role="dialog" aria-label={t('photos.viewer')}
+      onKeyDown={(event) => {
+        if (event.key === 'Escape') onClose();
+      }}>
       <div className="photo-viewer__bar">
-        <button type="button" className="button button--small" onClick={onClose} data-testid="photo-viewer-close">
+        <button type="button" className="button button--small" onClick={onClose} data-testid="photo-viewer-close" ref={closeButton}>
           {t('photos.close')}
         </button>
         {photo.data?.urls.full !== undefined && (

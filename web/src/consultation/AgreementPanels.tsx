@@ -4,6 +4,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useSignedInUser } from '../auth/AuthProvider.tsx';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
+import { formatMonth } from '../format.ts';
 import { describePerson, queryKeys, usePeople } from '../data/index.ts';
 import { useServices } from '../services.tsx';
 import { estimateText, kappaWords, share } from './figures.ts';
@@ -128,7 +129,7 @@ export function MyAgreementPanel() {
               <tbody>
                 {months.map((month) => (
                   <tr key={month.month} data-testid="my-agreement-month">
-                    <th scope="row">{month.month}</th>
+                    <th scope="row" data-month={month.month}>{formatMonth(month.month)}</th>
                     <td>{month.diagnosis.n}</td>
                     <td>
                       <span className="consult-bar" style={{ width: `${Math.round((month.diagnosis.value ?? 0) * 60)}px` }} />{' '}

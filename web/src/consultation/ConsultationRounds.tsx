@@ -1,13 +1,15 @@
 // Consultation rounds on the case page (doctors): open a round, read it blinded, see the others'
 // reads once yours is in, and (the lead) close it with a consensus that goes into the record.
 
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { useLocation } from 'react-router';
 import type { Case, Photo, Score } from '../api/types.ts';
 import type { ConsultationRead, ConsultationRound } from '../api/consultation.ts';
 import { usePhotoList, useScores } from '../cases/useCaseData.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { formatDateTime } from '../format.ts';
+import { roundAnchor } from '../routing/roles.ts';
 import { confidenceLevels, hiddenReadsText, igaGrades, mayClose, mayRead, share } from './figures.ts';
 import { CloseForm, OpenRoundForm, ReadForm, scoreLabel } from './RoundForms.tsx';
 import { useDoctorNames, useRoundActions, useRounds } from './useConsultation.ts';
@@ -62,11 +64,22 @@ function RoundCard({ round, caseId, photos, scores, nameOf }: {
 }) {
   const actions = useRoundActions(caseId);
   const { t } = useTranslation('consultation');
+  const anchor = roundAnchor(round.roundId);
+  const card = useRef<HTMLElement>(null);
+  const { hash } = useLocation();
+  // Opened from a link to this round (the home page's "awaiting your read"): bring the round into
+  // view and move the focus to it, so a keyboard or screen-reader user starts there.
+  useEffect(() => {
+    if (hash !== `#${anchor}` || card.current === null) return;
+    card.current.scrollIntoView({ block: 'start' });
+    card.current.focus({ preventScroll: true });
+  }, [hash, anchor]);
   return (
     <article className={`consult-round consult-round--${round.status}`} data-testid="consult-round"
-      data-round-id={round.roundId} data-status={round.status}>
+      data-round-id={round.roundId} data-status={round.status} id={anchor} ref={card} tabIndex={-1}
+      aria-labelledby={`${anchor}-question`}>
       <header className="consult-round__header">
-        <h3 className="consult-round__question" data-testid="consult-round-question" translate="no">{round.question}</h3>
+        <h3 className="consult-round__question" id={`${anchor}-question`} data-testid="consult-round-question" translate="no">{round.question}</h3>
         <span className={`tag consult-status--${round.status}`}>{round.status === 'open' ? t('rounds.status.open') : t('rounds.status.closed')}</span>
       </header>
       <p className="consult-round__meta">

@@ -31,7 +31,8 @@ export function useRoundActions(caseId: string) {
   const read = useMutation({
     mutationFn: ({ roundId, request }: { roundId: string; request: ReadRequest }) =>
       api.submitConsultationRead(caseId, roundId, request),
-    onSuccess: refresh,
+    // The read takes the round off the home page's "awaiting your read".
+    onSuccess: () => Promise.all([refresh(), queryClient.invalidateQueries({ queryKey: queryKeys.worklistReads() })]),
   });
   const close = useMutation({
     mutationFn: ({ roundId, request }: { roundId: string; request: CloseRoundRequest }) =>

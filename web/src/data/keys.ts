@@ -36,6 +36,7 @@ export const queryKeys = {
   clinicFeedback: () => [...queryKeys.all, 'analytics', 'feedback'] as const,
   worklistActivity: () => [...queryKeys.all, 'worklist', 'activity'] as const,
   worklistConsults: () => [...queryKeys.all, 'worklist', 'consults'] as const,
+  worklistReads: () => [...queryKeys.all, 'worklist', 'reads'] as const,
   notices: () => [...queryKeys.all, 'notices'] as const,
   noticeSettings: () => [...queryKeys.all, 'notice-settings'] as const,
   cohortReference: (caseId: string) => [...queryKeys.caseFollowUp(caseId), 'cohort-reference'] as const,

@@ -4,7 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { queryKeys } from '../data/index.ts';
-import { formatNumber } from '../format.ts';
+import { formatMonth, formatNumber } from '../format.ts';
 import { useServices } from '../services.tsx';
 
 function mean(value: number | null): string {
@@ -39,7 +39,7 @@ export function ClinicFeedbackPanel() {
               <tbody>
                 {data.months.filter((m) => m.n > 0).map((m) => (
                   <tr key={m.month} data-testid="feedback-month">
-                    <th scope="row">{m.month}</th><td>{m.n}</td><td>{mean(m.callQualityMean)}</td><td>{mean(m.careMean)}</td>
+                    <th scope="row" data-month={m.month}>{formatMonth(m.month)}</th><td>{m.n}</td><td>{mean(m.callQualityMean)}</td><td>{mean(m.careMean)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -7,6 +7,7 @@ import { useTranslation } from 'react-i18next';
 import type { NoticeSettings } from '../api/types.ts';
 import { ActionError } from '../cases/ActionError.tsx';
 import { queryKeys, storeChanged } from '../data/index.ts';
+import { currentLanguage, isLanguage, LANGUAGE_NAMES, LANGUAGES, type Language } from '../i18n/index.ts';
 import { useServices } from '../services.tsx';
 
 function browserZone(): string {
@@ -35,6 +36,10 @@ function SettingsForm({ initial }: { initial: NoticeSettings }) {
   const [quiet, setQuiet] = useState(initial.quietHours !== null);
   const [start, setStart] = useState(initial.quietHours?.start ?? '21:00');
   const [end, setEnd] = useState(initial.quietHours?.end ?? '08:00');
+  // Never chosen: the language the app is read in now (what the person would expect).
+  const [language, setLanguage] = useState<Language>(
+    isLanguage(initial.language) ? initial.language : currentLanguage(),
+  );
   const save = useMutation({
     mutationFn: (next: NoticeSettings) => api.saveNoticeSettings(next),
     onSuccess: (saved) => storeChanged(queryClient, queryKeys.noticeSettings(), saved),
@@ -45,6 +50,7 @@ function SettingsForm({ initial }: { initial: NoticeSettings }) {
       channels: { email, sms },
       quietHours: quiet ? { start, end } : null,
       timeZone: initial.timeZone ?? browserZone(),
+      language,
     });
   };
   return (
@@ -68,6 +74,18 @@ function SettingsForm({ initial }: { initial: NoticeSettings }) {
           <label>{t('settings.to')} <input type="time" value={end} onChange={(e) => setEnd(e.target.value)} required /></label>
         </span>
       )}
+      <label>
+        {t('settings.language')}{' '}
+        <select value={language} data-testid="notice-language" onChange={(e) => {
+          if (isLanguage(e.target.value)) setLanguage(e.target.value);
+        }}>
+          {LANGUAGES.map((option) => (
+            <option key={option} value={option} lang={option}>
+              {LANGUAGE_NAMES[option]}
+            </option>
+          ))}
+        </select>
+      </label>
       <button type="submit" className="button button--small" data-testid="notice-save" disabled={save.isPending}>
         {t('settings.save')}
       </button>

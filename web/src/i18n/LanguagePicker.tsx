@@ -1,9 +1,12 @@
 import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
-import { chooseLanguage, currentLanguage, isLanguage, LANGUAGE_NAMES, LANGUAGES } from './index.ts';
+import { chooseLanguage, currentLanguage, isLanguage, LANGUAGE_NAMES, LANGUAGES, type Language } from './index.ts';
 
-/** A select of the app's languages, each named in itself; the choice is kept per device and person. */
-export function LanguagePicker({ userId }: { userId?: string }) {
+/**
+ * A select of the app's languages, each named in itself; the choice is kept per device and person,
+ * and `onChosen` hears of it (signed in: the reminders' language is saved on the server).
+ */
+export function LanguagePicker({ userId, onChosen }: { userId?: string; onChosen?: (language: Language) => void }) {
   const { t, i18n } = useTranslation();
   const id = useId();
   // i18n.language makes the picker re-render on a switch made anywhere else.
@@ -18,7 +21,10 @@ export function LanguagePicker({ userId }: { userId?: string }) {
         className="field__input language-picker__select"
         value={value}
         onChange={(event) => {
-          if (isLanguage(event.target.value)) void chooseLanguage(event.target.value, userId);
+          const language = event.target.value;
+          if (!isLanguage(language)) return;
+          void chooseLanguage(language, userId);
+          onChosen?.(language);
         }}
         data-testid="language-picker"
       >

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { en, NAMESPACES, zhCN } from './resources.ts';
-import { i18next, languageFromBrowser } from './index.ts';
+import { i18next, LANGUAGES, languageFromBrowser } from './index.ts';
+import shared from '../../../functions/shared/languages.json';
 
 type Tree = { [key: string]: string | Tree };
 
@@ -59,5 +60,12 @@ describe('translations', () => {
     expect(i18next.t('common:language.label')).toBe('语言');
     await i18next.changeLanguage('en');
     expect(i18next.t('common:language.label')).toBe('Language');
+  });
+});
+
+describe('the languages', () => {
+  it('are the ones the server words reminders in (functions/shared/languages.json)', () => {
+    expect([...LANGUAGES]).toEqual(shared.languages);
+    expect(LANGUAGES).toContain(shared.fallback);
   });
 });

@@ -14,6 +14,7 @@ import { OpenCaseForm } from '../cases/OpenCaseForm.tsx';
 import { FollowupWorklist } from '../followups/FollowupWorklist.tsx';
 import { ActivityList } from '../worklist/ActivityList.tsx';
 import { ConsultList } from '../worklist/ConsultList.tsx';
+import { AwaitingReadList } from '../worklist/AwaitingReadList.tsx';
 import { MyAgreementPanel } from '../consultation/AgreementPanels.tsx';
 import { DiscussionDesk } from '../discussion/DiscussionDesk.tsx';
 
@@ -56,6 +57,7 @@ export function DoctorHome() {
       <VisitsInProgress />
       <ActivityList />
       <ConsultList />
+      <AwaitingReadList />
       <DiscussionDesk />
       <FollowupWorklist />
       {cases.error !== null && <ErrorBanner error={cases.error} onRetry={cases.reload} />}

@@ -1,4 +1,5 @@
-import type { KeyboardEvent } from 'react';
+import { useRef, type KeyboardEvent } from 'react';
+import { useRovingFocus } from '../components/rovingFocus.ts';
 import type { BodySite, BodyView } from '../api/types.ts';
 import { drawableSites, FIGURE, type Shape } from '../cases/bodyMap.ts';
 import { siteLabel } from '../cases/siteLabels.ts';
@@ -23,24 +24,8 @@ export function BodySitePicker({ sites, selected, onChange }: Props) {
     <div className="site-picker" data-testid="record-site-picker">
       <div className="site-picker__figures">
         {VIEWS.map((view) => (
-          <svg
-            key={view}
-            className="site-picker__svg"
-            viewBox={`0 0 ${FIGURE.width} ${FIGURE.height}`}
-            role="group"
-            aria-label={t(`sites.view.${view}`)}
-          >
-            {[...drawableSites(view, sites)].reverse().map(({ siteId, shape }) => (
-              <SiteShape
-                key={siteId}
-                shape={shape}
-                label={siteLabel(sites, siteId)}
-                selected={selected.includes(siteId)}
-                testId={`record-site-${view}-${siteId}`}
-                onToggle={() => toggle(siteId)}
-              />
-            ))}
-          </svg>
+          <SiteFigure key={view} view={view} sites={sites} selected={selected} onToggle={toggle}
+            label={t(`sites.view.${view}`)} />
         ))}
       </div>
       {selected.length === 0 ? (
@@ -61,17 +46,58 @@ export function BodySitePicker({ sites, selected, onChange }: Props) {
   );
 }
 
+/** One figure: a single Tab stop, the arrow keys move between its sites, Space or Enter toggles one. */
+function SiteFigure({ view, sites, selected, onToggle, label }: {
+  view: BodyView;
+  sites: BodySite[];
+  selected: string[];
+  onToggle: (siteId: string) => void;
+  label: string;
+}) {
+  const drawn = [...drawableSites(view, sites)].reverse();
+  const svg = useRef<SVGSVGElement>(null);
+  const ids = drawn.map((s) => s.siteId);
+  const roving = useRovingFocus(ids, ids.find((id) => selected.includes(id)) ?? null, svg);
+  return (
+    <svg ref={svg} className="site-picker__svg" viewBox={`0 0 ${FIGURE.width} ${FIGURE.height}`} role="group"
+      aria-label={label}>
+      {drawn.map(({ siteId, shape }) => (
+        <SiteShape
+          key={siteId}
+          shape={shape}
+          label={siteLabel(sites, siteId)}
+          selected={selected.includes(siteId)}
+          testId={`record-site-${view}-${siteId}`}
+          siteId={siteId}
+          tabIndex={roving.tabIndex(siteId)}
+          onFocus={() => roving.onFocus(siteId)}
+          onArrow={(event) => roving.onKeyDown(event, siteId)}
+          onToggle={() => onToggle(siteId)}
+        />
+      ))}
+    </svg>
+  );
+}
+
 function SiteShape({
   shape,
   label,
   selected,
   testId,
+  siteId,
+  tabIndex,
+  onFocus,
+  onArrow,
   onToggle,
 }: {
   shape: Shape;
   label: string;
   selected: boolean;
   testId: string;
+  siteId: string;
+  tabIndex: 0 | -1;
+  onFocus: () => void;
+  onArrow: (event: KeyboardEvent) => boolean;
   onToggle: () => void;
 }) {
   const common = {
@@ -79,10 +105,13 @@ function SiteShape({
     role: 'checkbox',
     'aria-checked': selected,
     'aria-label': label,
-    tabIndex: 0,
+    tabIndex,
     'data-testid': testId,
+    'data-roving-id': siteId,
     onClick: onToggle,
+    onFocus,
     onKeyDown: (event: KeyboardEvent) => {
+      if (onArrow(event)) return;
       if (event.key === 'Enter' || event.key === ' ') {
         event.preventDefault();
         onToggle();

@@ -1,4 +1,4 @@
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client.ts';
 import type { RecordConflictDetails, RecordEntry, RecordKind, RecordLinks } from '../api/types.ts';
 import { ActionError } from '../cases/ActionError.tsx';
@@ -58,6 +58,12 @@ export function EntryForm({ kind, entry, onSaved, onCancel, onDiscard, onDirtyCh
   const [fieldError, setFieldError] = useState<DraftError | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [saving, setSaving] = useState(false);
+  const form = useRef<HTMLFormElement>(null);
+  // The form opens where the doctor asked for it: the first field takes the focus, so typing starts
+  // there (a keyboard user would otherwise Tab from the button that opened it).
+  useEffect(() => {
+    form.current?.querySelector<HTMLElement>('.record-form__fields :is(input, textarea, select)')?.focus();
+  }, []);
 
   const dirty = conflict !== null || draftChanged(start, draft) || !sameValue(startLinks, links);
   useEffect(() => onDirtyChange(dirty), [dirty, onDirtyChange]);
@@ -128,6 +134,7 @@ export function EntryForm({ kind, entry, onSaved, onCancel, onDiscard, onDirtyCh
   return (
     <form
       className="record-form"
+      ref={form}
       aria-labelledby={`${formId}-title`}
       data-testid="record-form"
       data-kind={kind}

@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { useCallback, useMemo, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { Case, RecordEntry, RecordKind } from '../api/types.ts';
 import { ActionError } from '../cases/ActionError.tsx';
 import { useBodySites, usePhotoList } from '../cases/useCaseData.ts';
@@ -46,7 +46,22 @@ export function RecordSection({ clinicalCase }: { clinicalCase: Case }) {
     [clinicalCase, vocabulary.data, visits, photos.data],
   );
 
-  const open = (next: Editor) => guard(() => setEditor(next));
+  // The control that opened the form gets the focus back when it closes (saved, cancelled or
+  // dropped): the focus would otherwise fall to the document when the form goes.
+  const opener = useRef<HTMLElement | null>(null);
+  const open = (next: Editor) => {
+    const from = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    guard(() => {
+      opener.current = from;
+      setEditor(next);
+    });
+  };
+  useEffect(() => {
+    if (editor !== null || opener.current === null) return;
+    const back = opener.current;
+    opener.current = null;
+    if (back.isConnected) back.focus();
+  }, [editor]);
   const close = useCallback(() => setEditor(null), []);
   // After a change the kind's list starts again from its newest page (where the change is).
   const refresh = useCallback(

@@ -50,6 +50,25 @@ export function useLeaveGuard(dirty: boolean): LeaveGuard {
     };
   }, [dirty, navigate]);
 
+  // The question takes the focus when it opens ("Stay" first: the safe answer), Escape stays, and
+  // the focus goes back where it was when it closes.
+  const asked = pending !== null;
+  const stay = useRef<HTMLButtonElement>(null);
+  const before = useRef<HTMLElement | null>(null);
+  useEffect(() => {
+    if (!asked) return undefined;
+    before.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    stay.current?.focus();
+    return () => {
+      const back = before.current;
+      before.current = null;
+      // Deferred: the answer's own change (a form closing) settles first.
+      window.setTimeout(() => {
+        if (back?.isConnected && (document.activeElement === null || document.activeElement === document.body)) back.focus();
+      }, 0);
+    };
+  }, [asked]);
+
   const guard = useCallback((action: () => void) => {
     if (dirtyRef.current) setPending(() => action);
     else action();
@@ -57,12 +76,15 @@ export function useLeaveGuard(dirty: boolean): LeaveGuard {
 
   const dialog =
     pending === null ? null : (
-      <div className="leave-dialog" role="alertdialog" aria-modal="true" aria-labelledby="leave-dialog-title" data-testid="leave-dialog">
+      <div className="leave-dialog" role="alertdialog" aria-modal="true" aria-labelledby="leave-dialog-title" data-testid="leave-dialog"
+        onKeyDown={(event) => {
+          if (event.key === 'Escape') setPending(null);
+        }}>
         <p id="leave-dialog-title" className="leave-dialog__text">
           <Trans t={t} i18nKey="leave.question" components={{ strong: <strong /> }} />
         </p>
         <div className="leave-dialog__actions">
-          <button type="button" className="button button--primary" data-testid="leave-stay" onClick={() => setPending(null)}>
+          <button type="button" className="button button--primary" data-testid="leave-stay" ref={stay} onClick={() => setPending(null)}>
             {t('leave.stay')}
           </button>
           <button

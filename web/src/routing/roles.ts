@@ -41,6 +41,15 @@ export function casePath(caseId: string): string {
   return `/cases/${encodeURIComponent(caseId)}`;
 }
 
+/** A consultation round on its case's page: the round's card carries this anchor. */
+export function roundAnchor(roundId: string): string {
+  return `round-${roundId}`;
+}
+
+export function roundPath(caseId: string, roundId: string): string {
+  return `${casePath(caseId)}#${roundAnchor(roundId)}`;
+}
+
 /** The patient's video-visit page for a case (pre-call check, waiting room, call). */
 export function patientVisitPath(caseId: string): string {
   return `/cases/${encodeURIComponent(caseId)}/visit`;

@@ -1,0 +1,147 @@
+"""Objective lesion change through the stack: photos of a lesion (from the generated corpus, with the
+reference card) go through the real upload and processing path into moto; a doctor sets the baseline
+outline; the pipeline's measuring step measures the follow-up; the figures are stored sealed and read
+back by the case's people.
+
+The measuring function runs in this process (`handler.measure_request` reading the renditions from
+moto's S3), standing in for its own Lambda, which is not in the template yet (layers/README.md)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import cv2
+import numpy as np
+import pytest
+
+from functions.bootstrap import get_container
+from functions.lesionmetrics import synthetic
+from functions.lesionmetrics.handler import measure_request
+from functions.lesionmetrics.service import LesionMetricsService
+from functions.shared.settings import get_settings
+from tests.functional.conftest import REGION, World
+from tests.functional.test_photos import upload_photo
+
+
+@pytest.fixture
+def s3(world: World) -> Iterator[Any]:
+    client = boto3.client("s3", region_name=REGION, endpoint_url=world.endpoint)
+    bucket = get_settings().image_bucket
+    client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    yield client
+
+
+class InProcessMeasurer:
+    """The measuring function's entry, run here, reading the renditions from moto's S3."""
+
+    def __init__(self, s3: Any) -> None:
+        self._s3 = s3
+        self.requests: list[dict[str, Any]] = []
+
+    def measure(self, request: dict[str, Any]) -> dict[str, Any]:
+        self.requests.append(request)
+
+        def read(bucket: str, key: str) -> bytes:
+            body: bytes = self._s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+            return body
+
+        return {"ok": True, **measure_request(request, read)}
+
+
+def jpeg(image: np.ndarray) -> bytes:
+    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    assert ok
+    return bytes(data.tobytes())
+
+
+def test_a_followup_is_measured_against_the_doctors_baseline(world: World, s3: Any) -> None:
+    case = world.cases["a"]
+    lesion = world.request("POST", f"/cases/{case}/lesions", user="pat.a",
+                           body={"bodySite": "elbow_left", "view": "back", "x": 0.2, "y": 0.4,
+                                 "label": "Plaque"}).json_body
+    lesion_id = lesion["lesionId"]
+    corpus = synthetic.series(41, True, unchanged=0, grown=1)
+    baseline_id = upload_photo(world, s3, jpeg(corpus.baseline.image), lesionId=lesion_id,
+                               capturedAt="2026-01-02T09:30:00+00:00")["photoId"]
+    followup_id = upload_photo(world, s3, jpeg(corpus.grown[0].image), lesionId=lesion_id,
+                               capturedAt="2026-02-02T09:30:00+00:00")["photoId"]
+    outline = synthetic.hand_drawn(corpus.baseline.outline_px, 5).round(1).tolist()
+    baseline_path = f"/cases/{case}/lesions/{lesion_id}/baseline"
+
+    # Only a doctor of the case sets the baseline; another patient's case answers 404.
+    assert world.request("PUT", baseline_path, user="pat.a",
+                         body={"photoId": baseline_id, "outline": outline}).status_code == 403
+    assert world.request("PUT", baseline_path, user="dr.two",
+                         body={"photoId": baseline_id, "outline": outline}).status_code == 404
+    outside = world.request("PUT", baseline_path, user="dr.one",
+                            body={"photoId": baseline_id, "outline": [[10, 10], [5000, 10], [10, 50]]})
+    assert outside.status_code == 400 and outside.json_body["error"]["code"] == "outline_outside_photo"
+    set_ = world.request("PUT", baseline_path, user="dr.one", body={"photoId": baseline_id, "outline": outline})
+    assert set_.status_code == 200, set_.json_body
+    assert set_.json_body["photoId"] == baseline_id and set_.json_body["outline"] == outline
+
+    container = get_container()
+    measurer = InProcessMeasurer(s3)
+    service = LesionMetricsService(container.lesion_metrics_store, container.access, container.lesion_store,
+                                   container.photo_store, get_settings().image_bucket, measurer)
+    assert service.measure_photo(case, baseline_id) == "ignored:baseline"
+    assert service.measure_photo(case, followup_id) == "measured"
+    assert service.measure_photo(case, followup_id) == "ignored:measured_already"  # a redelivered event
+    assert measurer.requests[0]["photo"]["key"] == f"cases/{case}/photos/{followup_id}/full.jpg"
+
+    for user in ("dr.one", "pat.a"):
+        series = world.request("GET", f"/cases/{case}/lesions/{lesion_id}/measurements", user=user)
+        assert series.status_code == 200, series.json_body
+        body = series.json_body
+        assert body["baseline"]["photoId"] == baseline_id and len(body["items"]) == 1
+        item = body["items"][0]
+        assert item["photoId"] == followup_id and item["aligned"] and item["alignment"]["method"] == "features"
+        assert item["areaMm2"] == pytest.approx(corpus.grown[0].area_mm2, rel=0.05)
+        assert item["change"]["areaChanged"] and 5 < item["change"]["areaPct"] < 15
+        assert item["change"]["erythemaBasis"] == "calibrated" and not item["flagged"]
+    assert world.request("GET", f"/cases/{case}/lesions/{lesion_id}/measurements", user="pat.b").status_code == 404
+
+    # Sealed at rest: the item holds ciphertext, no figure and no outline point in the clear.
+    dynamo = boto3.client("dynamodb", region_name=REGION, endpoint_url=world.endpoint)
+    table = get_settings().table_name("lesion_metrics")
+    items = dynamo.scan(TableName=table)["Items"]
+    assert {item["metricKey"]["S"] for item in items} == {f"b#{lesion_id}", f"m#{lesion_id}#{followup_id}"}
+    raw = repr(items)
+    assert "areaMm2" not in raw and "outline" not in raw and str(outline[0][0]) not in raw
+    assert all("B" in item["sealed"] for item in items)
+
+
+def test_a_meaningful_change_is_flagged_on_the_doctors_worklist(world: World, s3: Any) -> None:
+    case = world.cases["a"]
+    lesion_id = world.request("POST", f"/cases/{case}/lesions", user="pat.a",
+                              body={"bodySite": "elbow_left", "view": "back", "x": 0.2, "y": 0.4,
+                                    "label": "Plaque"}).json_body["lesionId"]
+    corpus = synthetic.series(43, False, unchanged=0, grown=1, growth=1.30)  # no card: relative area only
+    baseline_id = upload_photo(world, s3, jpeg(corpus.baseline.image), lesionId=lesion_id,
+                               capturedAt="2026-01-02T09:30:00+00:00")["photoId"]
+    outline = synthetic.hand_drawn(corpus.baseline.outline_px, 6).round(1).tolist()
+    assert world.request("PUT", f"/cases/{case}/lesions/{lesion_id}/baseline", user="dr.one",
+                         body={"photoId": baseline_id, "outline": outline}).status_code == 200
+    assert world.request("POST", f"/cases/{case}/reviewed", user="dr.one", body={}).status_code == 200
+    worklist = world.request("GET", "/worklist/activity", user="dr.one").json_body["items"]
+    assert not [row for row in worklist if row["caseId"] == case]
+
+    # The photo's timeline place is its upload time in whole seconds, the mark has milliseconds: a photo
+    # in the mark's own second would sort before it.
+    time.sleep(1.1)
+    followup_id = upload_photo(world, s3, jpeg(corpus.grown[0].image), lesionId=lesion_id)["photoId"]
+    container = get_container()
+    service = LesionMetricsService(container.lesion_metrics_store, container.access, container.lesion_store,
+                                   container.photo_store, get_settings().image_bucket, InProcessMeasurer(s3))
+    assert service.measure_photo(case, followup_id) == "measured"
+    item = world.request("GET", f"/cases/{case}/lesions/{lesion_id}/measurements", user="dr.one").json_body["items"][0]
+    assert item["areaMm2"] is None and item["flagged"] and item["change"]["reasons"] == ["area_increase"]
+    assert item["change"]["areaPct"] == pytest.approx(30.0, abs=3.0)
+
+    rows = world.request("GET", "/worklist/activity", user="dr.one").json_body["items"]
+    row = next(row for row in rows if row["caseId"] == case)
+    assert row["changedLesions"] == [lesion_id] and row["newPhotos"] == 1 and row is rows[0]
