@@ -16,7 +16,7 @@ REQUIREMENTS="layers/imaging/requirements.txt"
 
 if [ -x ".venv/bin/python" ]; then PYTHON=".venv/bin/python"; else PYTHON="$(command -v python3)"; fi
 PY_VERSION="$("$PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
-KEY="$(cat "$REQUIREMENTS" "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16)-py${PY_VERSION}"
+KEY="$(cat "$REQUIREMENTS" "${BASH_SOURCE[0]}" layers/zip_layer.py | sha256sum | cut -c1-16)-py${PY_VERSION}"
 CACHE_DIR="build/layers/cache"
 CACHED="$CACHE_DIR/imaging-$KEY.zip"
 
@@ -28,26 +28,7 @@ if [ ! -f "$CACHED" ]; then
     --only-binary=:all: --platform manylinux2014_x86_64 --implementation cp --python-version "$PY_VERSION" \
     --target "$STAGING/python" -r "$REQUIREMENTS"
   rm -rf "$STAGING/python/bin"
-  "$PYTHON" - "$STAGING" "$CACHED.tmp" <<'PY'
-import os
-import sys
-import zipfile
-
-root, out = sys.argv[1], sys.argv[2]
-paths = []
-for folder, dirs, files in os.walk(root):
-    dirs[:] = [d for d in dirs if d != "__pycache__"]
-    paths += [os.path.join(folder, name) for name in files]
-with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-    for path in sorted(paths):
-        name = os.path.relpath(path, root)
-        info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-        mode = 0o755 if os.access(path, os.X_OK) else 0o644
-        info.external_attr = (0o100000 | mode) << 16
-        info.compress_type = zipfile.ZIP_DEFLATED
-        with open(path, "rb") as source:
-            archive.writestr(info, source.read())
-PY
+  "$PYTHON" layers/zip_layer.py "$STAGING" "$CACHED.tmp"
   mv "$CACHED.tmp" "$CACHED"
 fi
 

@@ -24,7 +24,7 @@ PY_VERSION="$("$PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.versi
 CODE=(functions/__init__.py functions/lesionmetrics/__init__.py functions/lesionmetrics/card.py
       functions/lesionmetrics/registration.py functions/lesionmetrics/outline.py functions/lesionmetrics/measure.py
       functions/lesionmetrics/handler.py)
-KEY="$(cat "$REQUIREMENTS" "${BASH_SOURCE[0]}" "${CODE[@]}" | sha256sum | cut -c1-16)-py${PY_VERSION}"
+KEY="$(cat "$REQUIREMENTS" "${BASH_SOURCE[0]}" layers/zip_layer.py "${CODE[@]}" | sha256sum | cut -c1-16)-py${PY_VERSION}"
 CACHE_DIR="build/layers/cache"
 CACHED="$CACHE_DIR/lesionmetrics-$KEY.zip"
 
@@ -40,30 +40,7 @@ if [ ! -f "$CACHED" ]; then
   find "$STAGING/python/numpy" -type d \( -name tests -o -name include \) -prune -exec rm -rf {} +
   find "$STAGING/python" \( -name '*.pyi' -o -name '*.pxd' \) -delete
   for file in "${CODE[@]}"; do install -D -m 0644 "$file" "$STAGING/python/$file"; done
-  "$PYTHON" - "$STAGING" "$CACHED.tmp" "$LIMIT_BYTES" <<'PY'
-import os
-import sys
-import zipfile
-
-root, out, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
-paths = []
-for folder, dirs, files in os.walk(root):
-    dirs[:] = [d for d in dirs if d != "__pycache__"]
-    paths += [os.path.join(folder, name) for name in files]
-unpacked = sum(os.path.getsize(path) for path in paths)
-print(f"lesionmetrics layer: {unpacked / 1e6:.1f} MB unpacked (Lambda allows {limit / 1e6:.1f} MB per function)")
-if unpacked > limit:
-    sys.exit("the layer alone exceeds Lambda's unpacked limit")
-with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-    for path in sorted(paths):
-        name = os.path.relpath(path, root)
-        info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-        mode = 0o755 if os.access(path, os.X_OK) else 0o644
-        info.external_attr = (0o100000 | mode) << 16
-        info.compress_type = zipfile.ZIP_DEFLATED
-        with open(path, "rb") as source:
-            archive.writestr(info, source.read())
-PY
+  "$PYTHON" layers/zip_layer.py "$STAGING" "$CACHED.tmp" lesionmetrics "$LIMIT_BYTES"
   mv "$CACHED.tmp" "$CACHED"
 fi
 

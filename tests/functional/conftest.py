@@ -170,3 +170,15 @@ def world(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[World
     yield world
     reset_container()
     os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
+@pytest.fixture
+def s3(world: World) -> Iterator[Any]:
+    """The image bucket, versioned as in AWS (a plain delete would keep the original as a version)."""
+    from functions.shared.settings import get_settings
+
+    client = boto3.client("s3", region_name=REGION, endpoint_url=world.endpoint)
+    bucket = get_settings().image_bucket
+    client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    yield client

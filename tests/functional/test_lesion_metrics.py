@@ -9,7 +9,6 @@ moto's S3), standing in for its own Lambda, which is not in the template yet (la
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -24,15 +23,6 @@ from functions.lesionmetrics.service import LesionMetricsService
 from functions.shared.settings import get_settings
 from tests.functional.conftest import REGION, World
 from tests.functional.test_photos import upload_photo
-
-
-@pytest.fixture
-def s3(world: World) -> Iterator[Any]:
-    client = boto3.client("s3", region_name=REGION, endpoint_url=world.endpoint)
-    bucket = get_settings().image_bucket
-    client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
-    client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    yield client
 
 
 class InProcessMeasurer:

@@ -10,11 +10,10 @@ import base64
 import hashlib
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
 import requests
 from PIL import Image
@@ -31,16 +30,6 @@ from tests.support.images import (
     png_header_only,
     textured,
 )
-
-
-@pytest.fixture
-def s3(world: World) -> Iterator[Any]:
-    """The image bucket, versioned as in AWS (a plain delete would keep the original as a version)."""
-    client = boto3.client("s3", region_name=REGION, endpoint_url=world.endpoint)
-    bucket = get_settings().image_bucket
-    client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
-    client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    yield client
 
 
 def ask_upload(world: World, user: str, case: str, size: int, content_type: str = "image/jpeg",
