@@ -24,6 +24,7 @@ def baseline_view(baseline: LesionBaseline) -> dict[str, Any]:
 
 def measurement_view(measurement: LesionMeasurement) -> dict[str, Any]:
     photo = measurement.figures.get("photo") or {}
+    baseline = measurement.figures.get("baseline") or {}
     return {
         "photoId": measurement.photo_id,
         "baselinePhotoId": measurement.baseline_photo_id,
@@ -37,6 +38,8 @@ def measurement_view(measurement: LesionMeasurement) -> dict[str, Any]:
         "needsReview": photo.get("needsReview"),
         "outline": photo.get("outline"),
         "change": measurement.figures.get("change"),
+        # The baseline as measured with this photo (the screens show it as the series' first row).
+        "baseline": {"areaMm2": baseline.get("areaMm2"), "erythemaIndex": baseline.get("erythemaIndex")},
     }
 
 
