@@ -768,6 +768,8 @@ export interface ActivityRow {
   newScores: number;
   /** Instruments whose new score worsened by a clinically meaningful amount. */
   worsened: string[];
+  /** Lesions whose new photo measured a meaningful change from their baseline (ids). */
+  changedLesions: string[];
   latestAt: string;
   reviewedAt: string | null;
 }

@@ -38,6 +38,9 @@ describe('a lesion series', () => {
     expect(rows[1]!.flagged).toBe(true);
     expect(rows[1]!.reasons).toEqual(['area_increase']);
     expect(rows[1]!.capturedAt).toBe('2026-02-02T09:00:00Z');
+    expect(rows[1]!.needsReview).toBe(false);
+    const unsure = seriesRows({ baseline, items: [measured('p2', { needsReview: true })], nextCursor: null }, photos);
+    expect(unsure[1]!.needsReview).toBe(true);
   });
 
   it('says the area relative to the baseline without the card, redness as contrast', () => {

@@ -17,6 +17,8 @@ export interface SeriesRow {
   change: LesionChange | null;
   flagged: boolean;
   reasons: LesionChangeReason[];
+  /** The measuring step was unsure of the outline it found: a doctor should look at it. */
+  needsReview: boolean;
 }
 
 function capturedAt(photos: readonly Photo[], photoId: string): string | null {
@@ -45,6 +47,7 @@ export function seriesRows(series: LesionSeries, photos: readonly Photo[]): Seri
       change: null,
       flagged: false,
       reasons: [],
+      needsReview: false,
     },
   ];
   for (const item of items) {
@@ -70,6 +73,7 @@ export function seriesRows(series: LesionSeries, photos: readonly Photo[]): Seri
       change: item.aligned ? change : null,
       flagged: item.flagged,
       reasons: item.aligned && change !== null ? change.reasons : [],
+      needsReview: item.aligned && item.needsReview === true,
     });
   }
   // Photos of the lesion taken in after the baseline was set and not measured yet.
@@ -86,6 +90,7 @@ export function seriesRows(series: LesionSeries, photos: readonly Photo[]): Seri
       change: null,
       flagged: false,
       reasons: [],
+      needsReview: false,
     });
   }
   return rows;
