@@ -947,7 +947,12 @@ export interface LesionMeasurement {
   /** False: the view was too different from the baseline; nothing is measured. */
   aligned: boolean;
   flagged: boolean;
-  alignment: { method: 'features' | 'card' | 'none' | null; reason: string | null };
+  alignment: {
+    method: 'features' | 'card' | 'none' | null;
+    reason: string | null;
+    /** 3x3: this photo's full-resolution px -> the baseline's; null when alignment failed. */
+    homography?: number[][] | null;
+  };
   /** Null without the reference card. */
   areaMm2: number | null;
   /** Null without a reliable card. */

@@ -8,6 +8,7 @@ import { usePhotoList } from '../cases/useCaseData.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { formatDate, formatDateTime } from '../format.ts';
+import { AlignedComparator } from './AlignedComparator.tsx';
 import { OutlineEditor } from './OutlineEditor.tsx';
 import { defaultBaselinePhoto, hasPending, seriesRows } from './series.ts';
 import { SeriesTable } from './SeriesTable.tsx';
@@ -112,6 +113,7 @@ function LesionMeasurements({ caseId, lesionId, role }: { caseId: string; lesion
         )}
       </section>
       {baseline !== null && <SeriesTable rows={rows} />}
+      {baseline !== null && <AlignedComparator series={series.data} photos={photoList} />}
     </>
   );
 }
