@@ -368,12 +368,18 @@ class Container:
 
     @cached_property
     def lesion_metrics(self) -> LesionMetricsService:
-        # No measurer yet: the measuring function (layers/lesionmetrics) is not in the template, so
-        # measure_photo answers "ignored:no_measurer" until it is (layers/README.md).
+        # In AWS no measurer yet: the measuring function (layers/lesionmetrics) is not in the template,
+        # so measure_photo answers "ignored:no_measurer" until it is (layers/README.md). The local stack
+        # measures in-process (LESION_MEASURER=in-process); OpenCV loads on its first measurement only.
         from functions.lesionmetrics.service import LesionMetricsService
 
+        measurer = None
+        if self.settings.lesion_measurer == "in-process":
+            from functions.lesionmetrics.adapters import InProcessMeasurer
+
+            measurer = InProcessMeasurer(self.client("s3"))
         return LesionMetricsService(self.lesion_metrics_store, self.access, self.lesion_store, self.photo_store,
-                                    self.settings.image_bucket)
+                                    self.settings.image_bucket, measurer)
 
     @cached_property
     def score_store(self) -> DynamoScoreStore:

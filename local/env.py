@@ -56,6 +56,9 @@ def base_environment(moto_endpoint: str) -> dict[str, str]:
     # moto's KMS forgets its key material on restart; the local key provider keeps a key-encryption
     # key in the data folder (LOCAL_KEY_FILE, set by the stack) so encrypted records survive.
     env.setdefault("KEY_PROVIDER", "local")
+    # Lesion measurement runs in the stack's own interpreter (the development environment has OpenCV);
+    # in AWS it is a function of its own behind the photo pipeline (layers/README.md).
+    env.setdefault("LESION_MEASURER", "in-process")
     return env
 
 

@@ -110,3 +110,24 @@ class DynamoMetricsStore:
                 filter_condition=(LesionMetricModel.flagged == True) & (LesionMetricModel.at > since),  # noqa: E712
                 attributes_to_get=["lesionId"])
             return sorted({item.lesionId for item in found})
+
+
+class InProcessMeasurer:
+    """The measuring function's entry run in this interpreter (the local stack): the same request and
+    answer as the Lambda (handler.py), the photos read from S3 with the caller's client. OpenCV and
+    numpy load on the first measurement, never when the app is imported."""
+
+    def __init__(self, s3: Any) -> None:
+        self._s3 = s3
+
+    def _read(self, bucket: str, key: str) -> bytes:
+        body: bytes = self._s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        return body
+
+    def measure(self, request: dict[str, Any]) -> dict[str, Any]:
+        from functions.lesionmetrics.handler import MeasureError, measure_request
+
+        try:
+            return {"ok": True, **measure_request(request, self._read)}
+        except MeasureError as error:
+            return {"ok": False, "error": {"code": error.code, "message": str(error)}}

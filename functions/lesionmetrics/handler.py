@@ -88,6 +88,10 @@ def measurement_view(baseline: Baseline, measurement: Measurement) -> dict[str, 
         "erythemaContrast": number(measurement.ei_contrast, 2),
         "needsReview": measurement.needs_review,
         "outline": outline_of(baseline, measurement) if measurement.aligned else None,
+        # Follow-up full-resolution px -> baseline full-resolution px: the screens lay the follow-up
+        # over the baseline with it (swipe and blink); none when alignment failed.
+        "homography": None if not measurement.aligned or measurement.homography is None
+        else [[round(float(v), 8) for v in row] for row in measurement.homography],
     }
 
 

@@ -24,19 +24,23 @@ def baseline_view(baseline: LesionBaseline) -> dict[str, Any]:
 
 def measurement_view(measurement: LesionMeasurement) -> dict[str, Any]:
     photo = measurement.figures.get("photo") or {}
+    baseline = measurement.figures.get("baseline") or {}
     return {
         "photoId": measurement.photo_id,
         "baselinePhotoId": measurement.baseline_photo_id,
         "measuredAt": measurement.measured_at,
         "aligned": measurement.aligned,
         "flagged": measurement.flagged,
-        "alignment": {"method": photo.get("method"), "reason": photo.get("reason")},
+        "alignment": {"method": photo.get("method"), "reason": photo.get("reason"),
+                      "homography": photo.get("homography")},
         "areaMm2": photo.get("areaMm2"),
         "erythemaIndex": photo.get("erythemaIndex"),
         "erythemaContrast": photo.get("erythemaContrast"),
         "needsReview": photo.get("needsReview"),
         "outline": photo.get("outline"),
         "change": measurement.figures.get("change"),
+        # The baseline as measured with this photo (the screens show it as the series' first row).
+        "baseline": {"areaMm2": baseline.get("areaMm2"), "erythemaIndex": baseline.get("erythemaIndex")},
     }
 
 

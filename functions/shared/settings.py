@@ -85,6 +85,10 @@ class Settings:
     clinic_time_zone: str = "UTC"
     notice_sender: str = ""
     app_url: str = ""
+    # Who measures a followed lesion's new photo: "" nobody yet (the measuring function is not in the
+    # template, layers/README.md), "in-process" the measuring code in this interpreter (the local
+    # stack, whose development environment has OpenCV).
+    lesion_measurer: str = ""
 
     @property
     def issuer(self) -> str:
@@ -152,6 +156,7 @@ class Settings:
             clinic_time_zone=os.environ.get("CLINIC_TIME_ZONE", "UTC") or "UTC",
             notice_sender=os.environ.get("NOTICE_SENDER", ""),
             app_url=os.environ.get("APP_URL", ""),
+            lesion_measurer=os.environ.get("LESION_MEASURER", "").strip().lower(),
         )
 
 

@@ -15,7 +15,7 @@ from tests.e2e.test_case_tracking_browser import DESK, PHONE, WAIT_MS, Session, 
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).resolve().parents[2] / "web" / "node_modules" / "axe-core" / "axe.min.js"
-TABS = ("body", "photos", "timeline", "compare", "scores")
+TABS = ("body", "photos", "timeline", "compare", "measure", "scores")
 # Every page each role reaches ({case}: one of pat.alex's cases), walked by the accessibility and the
 # language tests alike.
 PAGES_BY_ROLE = [

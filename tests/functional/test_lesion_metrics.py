@@ -42,6 +42,11 @@ class InProcessMeasurer:
         return {"ok": True, **measure_request(request, read)}
 
 
+def apply_homography(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
+    moved = np.c_[points, np.ones(len(points))] @ matrix.T
+    return np.asarray(moved[:, :2] / moved[:, 2:])
+
+
 def jpeg(image: np.ndarray) -> bytes:
     ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 95])
     assert ok
@@ -93,6 +98,11 @@ def test_a_followup_is_measured_against_the_doctors_baseline(world: World, s3: A
         assert item["areaMm2"] == pytest.approx(corpus.grown[0].area_mm2, rel=0.05)
         assert item["change"]["areaChanged"] and 5 < item["change"]["areaPct"] < 15
         assert item["change"]["erythemaBasis"] == "calibrated" and not item["flagged"]
+        # The alignment the screens overlay with: the follow-up's lesion edge lands on the true place.
+        found = np.array(item["alignment"]["homography"])
+        truth = synthetic.true_followup_to_baseline(corpus.baseline, corpus.grown[0])
+        edge = corpus.grown[0].outline_px
+        assert np.abs(apply_homography(found, edge) - apply_homography(truth, edge)).max() < 5.0
     assert world.request("GET", f"/cases/{case}/lesions/{lesion_id}/measurements", user="pat.b").status_code == 404
 
     # Sealed at rest: the item holds ciphertext, no figure and no outline point in the clear.

@@ -30,8 +30,11 @@ import type {
   HealthStatus,
   InvitationRequest,
   Lesion,
+  LesionBaseline,
+  LesionBaselineRequest,
   LesionListResponse,
   LesionRequest,
+  LesionSeries,
   LoginRequest,
   Me,
   Photo,
@@ -490,6 +493,30 @@ export class ApiClient {
       method: 'POST',
       path: `${casePath(caseId)}/lesions`,
       body: lesion,
+      signal,
+    });
+  }
+
+  /** A doctor's outline of the lesion on one of its photos: what later photos are measured against. */
+  setLesionBaseline(
+    caseId: string,
+    lesionId: string,
+    baseline: LesionBaselineRequest,
+    signal?: AbortSignal,
+  ): Promise<LesionBaseline> {
+    return this.authorized<LesionBaseline>({
+      method: 'PUT',
+      path: `${casePath(caseId)}/lesions/${encodeURIComponent(lesionId)}/baseline`,
+      body: baseline,
+      signal,
+    });
+  }
+
+  /** The lesion's baseline and its measurements, oldest photo first. */
+  getLesionMeasurements(caseId: string, lesionId: string, query: PageQuery = {}, signal?: AbortSignal): Promise<LesionSeries> {
+    return this.authorized<LesionSeries>({
+      method: 'GET',
+      path: withQuery(`${casePath(caseId)}/lesions/${encodeURIComponent(lesionId)}/measurements`, query),
       signal,
     });
   }

@@ -768,6 +768,8 @@ export interface ActivityRow {
   newScores: number;
   /** Instruments whose new score worsened by a clinically meaningful amount. */
   worsened: string[];
+  /** Lesions whose new photo measured a meaningful change from their baseline (ids). */
+  changedLesions: string[];
   latestAt: string;
   reviewedAt: string | null;
 }
@@ -926,5 +928,64 @@ export interface AwaitingRead {
 
 export interface AwaitingReadPage {
   items: AwaitingRead[];
+  nextCursor: string | null;
+}
+
+// --- Lesion measurements (docs/api.md "Lesion measurements") ----------------------------------
+
+/** A polygon in the baseline photo's full-resolution pixels: [[x, y], ...], 3 to 400 points. */
+export type Outline = [number, number][];
+
+/** Body of PUT /cases/{caseId}/lesions/{lesionId}/baseline. */
+export interface LesionBaselineRequest {
+  photoId: string;
+  outline: Outline;
+}
+
+export interface LesionBaseline extends LesionBaselineRequest {
+  setBy: string;
+  /** ISO-8601 */
+  setAt: string;
+}
+
+export type LesionChangeReason = 'area_increase' | 'area_decrease' | 'redness_increase' | 'redness_decrease';
+
+export interface LesionChange {
+  areaPct: number;
+  erythemaChange: number | null;
+  erythemaBasis: 'calibrated' | 'contrast';
+  areaChanged: boolean;
+  rednessChanged: boolean;
+  meaningful: boolean;
+  reasons: LesionChangeReason[];
+}
+
+export interface LesionMeasurement {
+  photoId: string;
+  baselinePhotoId: string;
+  measuredAt: string;
+  /** False: the view was too different from the baseline; nothing is measured. */
+  aligned: boolean;
+  flagged: boolean;
+  alignment: {
+    method: 'features' | 'card' | 'none' | null;
+    reason: string | null;
+    /** 3x3: this photo's full-resolution px -> the baseline's; null when alignment failed. */
+    homography?: number[][] | null;
+  };
+  /** Null without the reference card. */
+  areaMm2: number | null;
+  /** Null without a reliable card. */
+  erythemaIndex: number | null;
+  erythemaContrast: number | null;
+  needsReview: boolean | null;
+  outline: Outline | null;
+  change: LesionChange | null;
+  baseline?: { areaMm2: number | null; erythemaIndex: number | null };
+}
+
+export interface LesionSeries {
+  baseline: LesionBaseline | null;
+  items: LesionMeasurement[];
   nextCursor: string | null;
 }

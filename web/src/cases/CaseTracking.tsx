@@ -8,12 +8,13 @@ import { ComparePanel } from './ComparePanel.tsx';
 import { PhotosPanel } from './PhotosPanel.tsx';
 import { ScoresPanel } from './ScoresPanel.tsx';
 import { CohortReferencePanel } from '../analytics/CohortReferencePanel.tsx';
+import { LesionMeasurePanel } from '../lesionmetrics/LesionMeasurePanel.tsx';
 import type { SiteSelection } from './selection.ts';
 import './cases.css';
 import { TimelinePanel } from './TimelinePanel.tsx';
 import { useBodySites, useCaseChanged, useLesions } from './useCaseData.ts';
 
-const TABS = [{ id: 'body' }, { id: 'photos' }, { id: 'timeline' }, { id: 'compare' }, { id: 'scores' }] as const;
+const TABS = [{ id: 'body' }, { id: 'photos' }, { id: 'timeline' }, { id: 'compare' }, { id: 'measure' }, { id: 'scores' }] as const;
 
 export type CaseTab = (typeof TABS)[number]['id'];
 
@@ -22,8 +23,8 @@ function isTab(value: string | null): value is CaseTab {
 }
 
 /**
- * Following a case over time: body map and lesions, photos, the timeline, side-by-side comparison
- * and scores. The open tab lives in the address (`?tab=`), so reloading or sharing a link keeps it.
+ * Following a case over time: body map and lesions, photos, the timeline, side-by-side comparison,
+ * lesion measurements and scores. The open tab lives in the address (`?tab=`), so reloading or sharing a link keeps it.
  */
 export function CaseTracking({ clinicalCase, role }: { clinicalCase: Case; role: Role }) {
   const { t } = useTranslation('cases');
@@ -126,6 +127,9 @@ export function CaseTracking({ clinicalCase, role }: { clinicalCase: Case; role:
             lesions={lesions.data ?? []}
             selection={selection}
           />
+        )}
+        {tab === 'measure' && (
+          <LesionMeasurePanel caseId={caseId} sites={sites} lesions={lesions.data ?? []} selection={selection} role={role} />
         )}
         {tab === 'scores' && (
           <ScoresPanel caseId={caseId} role={role} onChanged={changed} />

@@ -23,6 +23,9 @@ export const queryKeys = {
   scores: (caseId: string) => [...queryKeys.caseFollowUp(caseId), 'scores'] as const,
   photos: (caseId: string, query: PhotoListQuery) =>
     [...queryKeys.caseFollowUp(caseId), 'photos', query] as const,
+  /** A lesion's baseline outline and measured series: a new photo of the lesion may add to it. */
+  lesionMeasurements: (caseId: string, lesionId: string) =>
+    [...queryKeys.caseFollowUp(caseId), 'lesion-measurements', lesionId] as const,
   /** One photo's detail: outside the follow-up lists, as a removal must not fetch it again. */
   photo: (caseId: string, photoId: string) => [...queryKeys.case(caseId), 'photo', photoId] as const,
   timeline: (caseId: string, pageSize: number) =>

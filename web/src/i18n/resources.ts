@@ -12,6 +12,7 @@ import enConsultation from './locales/en/consultation.json';
 import enDiscussion from './locales/en/discussion.json';
 import enFeedback from './locales/en/feedback.json';
 import enFollowups from './locales/en/followups.json';
+import enLesionmetrics from './locales/en/lesionmetrics.json';
 import enRecord from './locales/en/record.json';
 import enWorklist from './locales/en/worklist.json';
 import zhAdmin from './locales/zh-CN/admin.json';
@@ -24,6 +25,7 @@ import zhConsultation from './locales/zh-CN/consultation.json';
 import zhDiscussion from './locales/zh-CN/discussion.json';
 import zhFeedback from './locales/zh-CN/feedback.json';
 import zhFollowups from './locales/zh-CN/followups.json';
+import zhLesionmetrics from './locales/zh-CN/lesionmetrics.json';
 import zhRecord from './locales/zh-CN/record.json';
 import zhWorklist from './locales/zh-CN/worklist.json';
 
@@ -36,6 +38,7 @@ export const en = {
   consultation: enConsultation,
   discussion: enDiscussion,
   followups: enFollowups,
+  lesionmetrics: enLesionmetrics,
   worklist: enWorklist,
   feedback: enFeedback,
   admin: enAdmin,
@@ -55,6 +58,7 @@ export const zhCN: Record<Namespace, object> = {
   consultation: zhConsultation,
   discussion: zhDiscussion,
   followups: zhFollowups,
+  lesionmetrics: zhLesionmetrics,
   worklist: zhWorklist,
   feedback: zhFeedback,
   admin: zhAdmin,

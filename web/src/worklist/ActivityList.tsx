@@ -9,7 +9,7 @@ import { formatDateTime } from '../format.ts';
 import { queryKeys } from '../data/index.ts';
 import { casePath } from '../routing/roles.ts';
 import { useServices } from '../services.tsx';
-import { arrivals, worsening } from './activity.ts';
+import { arrivals, lesionChanges, worsening } from './activity.ts';
 
 export function ActivityList() {
   const { t } = useTranslation('worklist');
@@ -45,10 +45,13 @@ export function ActivityList() {
                     {row.worsened.length > 0 && (
                       <span className="tag followup-state--overdue" data-testid="activity-worse"> {worsening(row)}</span>
                     )}
+                    {row.changedLesions.length > 0 && (
+                      <span className="tag followup-state--overdue" data-testid="activity-lesion-change"> {lesionChanges(row)}</span>
+                    )}
                   </td>
                   <td>{formatDateTime(row.latestAt)}</td>
                   <td>
-                    <Link className="button button--small" to={`${casePath(row.caseId)}?tab=timeline`}
+                    <Link className="button button--small" to={`${casePath(row.caseId)}?tab=${row.changedLesions.length > 0 ? 'measure' : 'timeline'}`}
                       aria-label={!row.patientName ? t('activity.openCaseOfUnnamed') : t('activity.openCaseOf', { name: row.patientName })}>
                       {t('activity.open')}
                     </Link>

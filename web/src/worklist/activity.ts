@@ -26,3 +26,9 @@ export function worsening(row: Pick<ActivityRow, 'worsened'>): string {
     list: row.worsened.map(instrumentName).join(i18next.t('worklist:activity.separator')),
   });
 }
+
+/** "Measured change: 1 lesion", or '' when no lesion changed meaningfully. */
+export function lesionChanges(row: Pick<ActivityRow, 'changedLesions'>): string {
+  const count = row.changedLesions.length;
+  return count === 0 ? '' : i18next.t('worklist:activity.lesionsChanged', { count });
+}

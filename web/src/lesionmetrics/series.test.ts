@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import type { LesionMeasurement, Photo } from '../api/types.ts';
+import { defaultBaselinePhoto, hasPending, seriesRows } from './series.ts';
+
+function photo(photoId: string, capturedAt: string, uploadedAt = capturedAt): Photo {
+  return {
+    photoId, caseId: 'c', bodySite: 'elbow_left', lesionId: 'l', capturedAt, uploadedAt, source: 'camera',
+    uploadedBy: 'u', uploaderRole: 'patient', width: 1600, height: 1200,
+    urls: { display: 'd', thumb: 't' }, urlsExpireAt: '2026-03-01T10:00:00Z',
+  };
+}
+
+function measured(photoId: string, overrides: Partial<LesionMeasurement> = {}): LesionMeasurement {
+  return {
+    photoId, baselinePhotoId: 'p1', measuredAt: '2026-02-02T10:00:00Z', aligned: true, flagged: true,
+    alignment: { method: 'features', reason: null }, areaMm2: 131.2, erythemaIndex: 21.5, erythemaContrast: 9.1,
+    needsReview: false, outline: null,
+    change: { areaPct: 31.2, erythemaChange: 0.4, erythemaBasis: 'calibrated', areaChanged: true, rednessChanged: false,
+              meaningful: true, reasons: ['area_increase'] },
+    baseline: { areaMm2: 100, erythemaIndex: 21.1 },
+    ...overrides,
+  };
+}
+
+const baseline = { photoId: 'p1', outline: [[1, 1], [5, 1], [3, 4]] as [number, number][], setBy: 'd', setAt: '2026-01-05T10:00:00+00:00' };
+const photos = [photo('p1', '2026-01-02T09:00:00Z'), photo('p2', '2026-02-02T09:00:00Z')];
+
+describe('a lesion series', () => {
+  it('is empty without a baseline', () => {
+    expect(seriesRows({ baseline: null, items: [], nextCursor: null }, photos)).toEqual([]);
+  });
+
+  it('gives millimetres with the card and flags a meaningful change with its reasons', () => {
+    const rows = seriesRows({ baseline, items: [measured('p2')], nextCursor: null }, photos);
+    expect(rows.map((row) => row.status)).toEqual(['baseline', 'measured']);
+    expect(rows[0]!.area).toEqual({ unit: 'mm2', value: 100 });
+    expect(rows[1]!.area).toEqual({ unit: 'mm2', value: 131.2 });
+    expect(rows[1]!.flagged).toBe(true);
+    expect(rows[1]!.reasons).toEqual(['area_increase']);
+    expect(rows[1]!.capturedAt).toBe('2026-02-02T09:00:00Z');
+    expect(rows[1]!.needsReview).toBe(false);
+    const unsure = seriesRows({ baseline, items: [measured('p2', { needsReview: true })], nextCursor: null }, photos);
+    expect(unsure[1]!.needsReview).toBe(true);
+  });
+
+  it('says the area relative to the baseline without the card, redness as contrast', () => {
+    const item = measured('p2', { areaMm2: null, erythemaIndex: null, baseline: { areaMm2: null, erythemaIndex: null } });
+    const rows = seriesRows({ baseline, items: [item], nextCursor: null }, photos);
+    expect(rows[0]!.area).toEqual({ unit: 'pctOfBaseline', value: 100 });
+    expect(rows[1]!.area?.unit).toBe('pctOfBaseline');
+    expect(rows[1]!.area?.value).toBeCloseTo(131.2);
+    expect(rows[1]!.redness).toEqual({ basis: 'contrast', value: 9.1 });
+  });
+
+  it('shows a failed alignment without figures', () => {
+    const item = measured('p2', { aligned: false, flagged: false, change: null, areaMm2: null,
+                                  alignment: { method: 'none', reason: 'too_different' } });
+    const [, row] = seriesRows({ baseline, items: [item], nextCursor: null }, photos);
+    expect(row!.status).toBe('notAligned');
+    expect(row!.area).toBeNull();
+    expect(row!.change).toBeNull();
+  });
+
+  it('waits for photos taken in after the baseline was set, not for older ones', () => {
+    const later = [...photos, photo('p3', '2026-03-02T09:00:00Z', '2026-03-02T09:01:00Z')];
+    const rows = seriesRows({ baseline, items: [measured('p2')], nextCursor: null }, later);
+    expect(rows.map((row) => row.status)).toEqual(['baseline', 'measured', 'pending']);
+    expect(hasPending(rows)).toBe(true);
+    // A photo uploaded before the baseline was set is never measured: not waited for.
+    const before = [photos[0]!, photo('p0', '2026-01-03T09:00:00Z')];
+    expect(hasPending(seriesRows({ baseline, items: [], nextCursor: null }, before))).toBe(false);
+  });
+
+  it('outlines the current baseline photo by default, else the earliest', () => {
+    expect(defaultBaselinePhoto({ baseline, items: [], nextCursor: null }, [...photos].reverse())?.photoId).toBe('p1');
+    expect(defaultBaselinePhoto(undefined, [...photos].reverse())?.photoId).toBe('p1');
+    expect(defaultBaselinePhoto(undefined, [])).toBeNull();
+  });
+});
