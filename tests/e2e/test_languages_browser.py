@@ -27,7 +27,9 @@ SAME_IN_BOTH = ["DermaFollow", "English", "DLQI", "POEM", "PASI", "EASI", "SCORA
                 "TOTP", "QR", "PDF", "PNG", "JPEG", "FHIR", "JSON", "Wi-Fi", "kbps", "ms", "mm", "cm", "px", "MB",
                 "KB", "OK", "ID", "AM", "PM", "AUC", "CI", "vs",
                 # statistics named after their authors, as Chinese papers name them
-                "Cohen", "Fleiss", "Krippendorff", "Wilson", "kappa", "Kappa", "alpha"]
+                "Cohen", "Fleiss", "Krippendorff", "Wilson", "kappa", "Kappa", "alpha",
+                # key caps, printed in Latin letters on Chinese keyboards too
+                "Shift", "Enter", "Escape", "Esc", "Tab", "Home", "End"]
 
 LEFTOVERS = r"""(allowed) => {
   const same = new Set(allowed);
