@@ -258,11 +258,14 @@ def test_scores_show_the_server_total_the_mcid_flag_and_the_trend(
     patient.close()
 
 
-def _send_photo(stack: LocalStack, token: str, case_id: str, body_site: str) -> str:
-    """A photo through the API and the presigned POST (as another device would), accepted."""
-    data = textured_jpeg(1200, 900)
+def send_photo(stack: LocalStack, token: str, case_id: str, body_site: str, data: bytes | None = None,
+               **facts: str) -> str:
+    """A photo through the API and the presigned POST (as another device would), accepted; `facts` add
+    to the upload intent (lesionId, capturedAt)."""
+    data = textured_jpeg(1200, 900) if data is None else data
     intent = api(stack, "POST", f"/cases/{case_id}/photos/uploads", token,
-                 {"bodySite": body_site, "contentType": "image/jpeg", "sizeBytes": len(data), "source": "gallery"})
+                 {"bodySite": body_site, "contentType": "image/jpeg", "sizeBytes": len(data), "source": "gallery",
+                  **facts})
     upload = intent["upload"]
     posted = requests.post(upload["url"], data=upload["fields"],
                            files={upload["fileField"]: ("photo.jpg", data, "image/jpeg")}, timeout=30)
@@ -279,7 +282,7 @@ def _send_photo(stack: LocalStack, token: str, case_id: str, body_site: str) -> 
 
 def test_timeline_shows_photo_and_score_events_newest_first(stack: LocalStack, browser: Any, case_id: str) -> None:
     token = token_of(stack, PAT_ALEX.username, PAT_ALEX.password)
-    photo_id = _send_photo(stack, token, case_id, "knee_right")
+    photo_id = send_photo(stack, token, case_id, "knee_right")
     time.sleep(1.1)  # the timeline orders by the second: keep the two events apart
     itch = {"instrument": "ITCH_NRS", "components": {"score": 5}}
     score = api(stack, "POST", f"/cases/{case_id}/scores", token, itch)
@@ -311,7 +314,7 @@ def test_timeline_shows_photo_and_score_events_newest_first(stack: LocalStack, b
 
 def test_patient_removes_a_photo_sent_by_mistake(stack: LocalStack, browser: Any, case_id: str) -> None:
     token = token_of(stack, PAT_ALEX.username, PAT_ALEX.password)
-    photo_id = _send_photo(stack, token, case_id, "knee_left")
+    photo_id = send_photo(stack, token, case_id, "knee_left")
     patient = Session(browser, stack, PAT_ALEX.username, PAT_ALEX.password, **PHONE)
     page = patient.open_case(case_id, "photos")
     tile = page.locator(f"[data-testid=photo-item][data-photo-id='{photo_id}']")

@@ -15,7 +15,7 @@ import requests
 
 from local.seed import DR_CHEN, DR_OKAFOR, PAT_ALEX
 from local.stack import LocalStack
-from tests.e2e.test_case_tracking_browser import DESK, WAIT_MS, Session, _send_photo, api, token_of
+from tests.e2e.test_case_tracking_browser import DESK, WAIT_MS, Session, api, send_photo, token_of
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +31,7 @@ def test_a_doctor_invites_a_colleague_live_they_discuss_a_photo_and_the_invitati
     okafor_token = token_of(stack, DR_OKAFOR.username, DR_OKAFOR.password)
     okafor_id = api(stack, "GET", "/me", okafor_token)["userId"]
     photos = api(stack, "GET", f"/cases/{case_id}/photos?limit=1", chen_token)["items"]
-    photo_id = photos[0]["photoId"] if photos else _send_photo(stack, alex, case_id, "elbow_left")
+    photo_id = photos[0]["photoId"] if photos else send_photo(stack, alex, case_id, "elbow_left")
     mark = str(int(time.time() * 1000) % 10_000_000)
 
     def okafor_sees_the_case() -> int:

@@ -6,18 +6,16 @@ flagged on the worklist."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import cv2
 import numpy as np
 import pytest
-import requests
 
 from functions.lesionmetrics import synthetic
 from local.seed import DR_CHEN, PAT_ALEX
 from local.stack import LocalStack
-from tests.e2e.test_case_tracking_browser import DESK, VERDICT_MS, WAIT_MS, Session, api, token_of
+from tests.e2e.test_case_tracking_browser import DESK, WAIT_MS, Session, api, send_photo, token_of
 
 pytestmark = pytest.mark.browser
 
@@ -32,23 +30,9 @@ def jpeg(image: np.ndarray) -> bytes:
     return bytes(data.tobytes())
 
 
-def send_photo(stack: LocalStack, token: str, case_id: str, lesion_id: str, data: bytes, captured_at: str) -> str:
+def lesion_photo(stack: LocalStack, token: str, case_id: str, lesion_id: str, data: bytes, captured_at: str) -> str:
     """A photo of the lesion through the API and the presigned POST (as the patient's phone would)."""
-    intent = api(stack, "POST", f"/cases/{case_id}/photos/uploads", token,
-                 {"bodySite": "elbow_left", "lesionId": lesion_id, "contentType": "image/jpeg",
-                  "sizeBytes": len(data), "source": "gallery", "capturedAt": captured_at})
-    upload = intent["upload"]
-    posted = requests.post(upload["url"], data=upload["fields"],
-                           files={upload["fileField"]: ("photo.jpg", data, "image/jpeg")}, timeout=30)
-    assert posted.status_code in (200, 201, 204), posted.text
-    deadline = time.monotonic() + VERDICT_MS / 1000
-    while time.monotonic() < deadline:
-        status = api(stack, "GET", f"/cases/{case_id}/photos/uploads/{intent['photoId']}", token)
-        if status["status"] == "accepted":
-            return str(intent["photoId"])
-        assert status["status"] != "rejected", status
-        time.sleep(0.3)
-    raise AssertionError("no verdict for the photo")
+    return send_photo(stack, token, case_id, "elbow_left", data, lesionId=lesion_id, capturedAt=captured_at)
 
 
 def test_doctor_outlines_a_lesion_and_sees_the_measured_growth_flagged(stack: LocalStack, browser: Any) -> None:
@@ -58,7 +42,7 @@ def test_doctor_outlines_a_lesion_and_sees_the_measured_growth_flagged(stack: Lo
                  {"bodySite": "elbow_left", "view": "back", "x": 0.2, "y": 0.4, "label": "Measured plaque"})
     lesion_id = lesion["lesionId"]
     corpus = synthetic.series(41, True, unchanged=0, grown=1, growth=1.3)
-    baseline_id = send_photo(stack, patient_token, case_id, lesion_id, jpeg(corpus.baseline.image),
+    baseline_id = lesion_photo(stack, patient_token, case_id, lesion_id, jpeg(corpus.baseline.image),
                              "2026-01-02T09:30:00+00:00")
 
     doctor = Session(browser, stack, DR_CHEN.username, DR_CHEN.password, **DESK)
@@ -106,7 +90,7 @@ def test_doctor_outlines_a_lesion_and_sees_the_measured_growth_flagged(stack: Lo
         .max() < 0.01 * width
 
     # The follow-up arrives from the patient's phone; the stack measures it against the baseline.
-    followup_id = send_photo(stack, patient_token, case_id, lesion_id, jpeg(corpus.grown[0].image),
+    followup_id = lesion_photo(stack, patient_token, case_id, lesion_id, jpeg(corpus.grown[0].image),
                              "2026-02-02T09:30:00+00:00")
     page.reload()
     page.get_by_test_id("measure-lesion").select_option(lesion_id)

@@ -14,7 +14,7 @@ import pytest
 
 from local.seed import DR_CHEN, DR_OKAFOR, PAT_ALEX
 from local.stack import LocalStack
-from tests.e2e.test_case_tracking_browser import DESK, WAIT_MS, Session, _send_photo, api, token_of
+from tests.e2e.test_case_tracking_browser import DESK, WAIT_MS, Session, api, send_photo, token_of
 
 pytestmark = pytest.mark.browser
 
@@ -59,7 +59,7 @@ def test_a_doctor_writes_each_kind_amends_retracts_and_reads_the_history(
 ) -> None:
     patient_token = token_of(stack, PAT_ALEX.username, PAT_ALEX.password)
     doctor_token = token_of(stack, DR_CHEN.username, DR_CHEN.password)
-    photo_id = _send_photo(stack, patient_token, case_id, "elbow_left")
+    photo_id = send_photo(stack, patient_token, case_id, "elbow_left")
     visit_id = _ended_visit(stack, case_id)
     mark = str(int(time.time() * 1000) % 10_000_000)
     # Eleven older notes: the notes group shows ten and pages to the rest.
