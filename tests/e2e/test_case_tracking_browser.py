@@ -239,6 +239,8 @@ def test_scores_show_the_server_total_the_mcid_flag_and_the_trend(
     page = patient.open_case(case_id, "scores")
     assert page.get_by_test_id("score-instrument").input_value() == "DLQI"
     assert page.locator("[data-testid=score-instrument] option[value=PASI]").count() == 0
+    # The questions are topics; the form says the validated wording is the authors' licensed text.
+    assert "Finlay and Khan" in page.get_by_test_id("instrument-wording").inner_text()
     _answer_dlqi(page, {1: "2", 2: "2", 3: "2", 4: "2", 5: "2"})
     assert "Total (preview): 10 / 30" in page.get_by_test_id("score-preview-total").inner_text()
     page.get_by_test_id("score-submit").click()

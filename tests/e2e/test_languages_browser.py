@@ -29,7 +29,9 @@ SAME_IN_BOTH = ["DermaFollow", "English", "DLQI", "POEM", "PASI", "EASI", "SCORA
                 # statistics named after their authors, as Chinese papers name them
                 "Cohen", "Fleiss", "Krippendorff", "Wilson", "kappa", "Kappa", "alpha",
                 # key caps, printed in Latin letters on Chinese keyboards too
-                "Shift", "Enter", "Escape", "Esc", "Tab", "Home", "End"]
+                "Shift", "Enter", "Escape", "Esc", "Tab", "Home", "End",
+                # the questionnaires' authors, named in the licence notice
+                "Finlay", "Khan"]
 
 LEFTOVERS = r"""(allowed) => {
   const same = new Set(allowed);

@@ -236,6 +236,7 @@ function DlqiForm({ components, onChange }: FormProps) {
   return (
     <div className="questionnaire">
       <p className="hint">{t('form.dlqiHint')}</p>
+      <p className="hint" data-testid="instrument-wording">{t('form.instrumentWording')}</p>
       {DLQI_ITEMS.map((item, index) => {
         const number = index + 1;
         const topic = t(`form.dlqi.${item}`);
@@ -285,6 +286,7 @@ function PoemForm({ components, onChange }: FormProps) {
   return (
     <div className="questionnaire">
       <p className="hint">{t('form.poemHint')}</p>
+      <p className="hint" data-testid="instrument-wording">{t('form.instrumentWording')}</p>
       {POEM_ITEMS.map((item, index) => (
         <Choices
           key={item}
