@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 WEB_STAMP := web/node_modules/.installed
 ARGS ?=
 
-.PHONY: run job test lint typecheck unit functional packaging e2e web-test web-build package bench deps clean prereqs audit
+.PHONY: run job test lint typecheck unit functional packaging e2e web-test web-build package bench deps clean prereqs audit restore-drill
 
 # What a fresh machine must have, each missing piece named in one line: Python 3.11+ with venv
 # (Debian splits ensurepip into python3-venv) and Node.js 20.19+ or 22.12+ (Vite 8's floor).
@@ -73,6 +73,10 @@ ALLOWED_VULNS := $(shell sed -n 's/^\([A-Za-z][A-Za-z0-9-]*\)[[:space:]].*/--ign
 audit: $(STAMP) $(WEB_STAMP)
 	$(VENV)/bin/pip-audit --strict --progress-spinner off $(ALLOWED_VULNS) -r requirements.txt -r layers/lesionmetrics/requirements.txt
 	cd web && npm audit --audit-level=high --omit=dev
+
+# Backup and restore drill on the local AWS emulation (README, "Backup and restore"); also in make test.
+restore-drill: $(STAMP)
+	$(PY) -m pytest -q -s tests/functional/test_restore_drill.py
 
 BENCHES := cold_start signaling_cost signaling_latency signaling_load timeline encryption call_setup image_pipeline analytics mesh api_load lesion_metrics
 

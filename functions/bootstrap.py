@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from functions.analytics.service import AnalyticsService
     from functions.audit.checks import ChainChecks
     from functions.audit.service import AuditTrail
+    from functions.backup.service import BackupService
     from functions.cases.adapters import DynamoCaseStore
     from functions.cases.service import CasesService
     from functions.consultation.adapters import DynamoRoundStore
@@ -486,6 +487,16 @@ class Container:
         from functions.crypto.sealer import EnvelopeSealer
 
         return EnvelopeSealer(self.data_keys)
+
+    @cached_property
+    def backup(self) -> BackupService:
+        """Operator tool (python -m functions.backup.cli); no function serves it."""
+        from functions.backup.adapters import DynamoTableStore, S3ObjectStore
+        from functions.backup.service import BackupService
+        from functions.shared.tables import TABLES
+
+        return BackupService(DynamoTableStore(self.client("dynamodb")), S3ObjectStore(self.client("s3")),
+                             [spec.logical_name for spec in TABLES])
 
     @cached_property
     def audit(self) -> AuditTrail:
