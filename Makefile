@@ -59,8 +59,12 @@ e2e: deps web-build
 web-test: $(WEB_STAMP)
 	cd web && npm run typecheck && npm run lint && npm test
 
+# The unit and functional tiers are CPU-bound and independent (each test its own moto state, each worker
+# its own moto server): they share both cores (about 9 CPU-minutes in half the time). Packaging builds
+# into build/ and the browser tests share one local stack, so those run one at a time.
 test: deps web-build lint web-test
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -n 2 --dist worksteal tests/unit tests/functional
+	$(PY) -m pytest -q tests/packaging tests/e2e
 
 package: $(STAMP)
 	bash infrastructure/package.sh
