@@ -38,7 +38,7 @@ from functions.lesionmetrics.card import (
     map_points,
 )
 from functions.lesionmetrics.outline import Mask, Proposal, polygon_mask, propose
-from functions.lesionmetrics.registration import Alignment, RegistrationView, register, registration_view
+from functions.lesionmetrics.registration import Alignment, RegistrationView, register_photo, registration_view
 
 ROI_FACTOR = 2.4  # neighbourhood side / the outline's larger extent
 ROI_EDGE = 384  # px: the neighbourhood is measured at most this large
@@ -207,7 +207,7 @@ def measure_followup(baseline: Baseline, image: Image, previous: Mask | None = N
     outline, in the neighbourhood's px; the baseline's by default), measured. Not aligned: nothing is
     measured, and the reason says so."""
     card = detect_card(image)
-    alignment: Alignment = register(baseline.view, registration_view(image), baseline.roi, baseline.card, card)
+    alignment: Alignment = register_photo(baseline.view, image, baseline.roi, baseline.card, card)
     if not alignment.ok or alignment.homography is None:
         return Measurement(False, "none", alignment.similarity, None, None, None, None, True,
                            alignment.reason or "too_different")
