@@ -8,11 +8,14 @@ layer, seals the figures and the outline and writes them with their audit entry.
 Event (JSON, from the photo pipeline):
 
     {"bucket": "...", "baseline": {"key": "cases/<c>/photos/<p>/full", "outline": [[x, y], ...]},
-     "photo": {"key": "cases/<c>/photos/<q>/full"}, "previousOutline": [[x, y], ...] | null}
+     "photo": {"key": "cases/<c>/photos/<q>/full", "outline": [[x, y], ...] (optional)},
+     "previousOutline": [[x, y], ...] | null}
 
 Outlines are polygons in the baseline photo's full-resolution pixels: the doctor's on the baseline,
-the last accepted one as the seed of the next proposal. The answer holds no identifiers beyond what
-the caller sent and no pixels: figures, flags and the proposed outline (`measurement_view`).
+the last accepted one as the seed of the next proposal, and `photo.outline`, a doctor's accepted
+outline of this very photo: then no outline is proposed, the figures are of that one. The answer
+holds no identifiers beyond what the caller sent and no pixels: figures, flags and the proposed
+outline (`measurement_view`).
 """
 
 from __future__ import annotations
@@ -106,12 +109,18 @@ def measure_request(event: dict[str, Any], read: ReadObject) -> dict[str, Any]:
         raise MeasureError("invalid_request", "bucket, baseline.key, baseline.outline and photo.key are "
                                               "required.") from None
     baseline = measure_baseline(_decode(read(bucket, baseline_key)), drawn)
+    def mask_of(value: Any, name: str) -> npt.NDArray[Any]:
+        pts = (_polygon(value, name) - [baseline.roi[0], baseline.roi[1]]) * baseline.roi_scale
+        return polygon_mask(pts, baseline.mask.shape[:2])
+
+    accepted = event["photo"].get("outline") if isinstance(event["photo"], dict) else None
     previous = event.get("previousOutline")
-    seed = None
-    if previous is not None:
-        pts = (_polygon(previous, "previousOutline") - [baseline.roi[0], baseline.roi[1]]) * baseline.roi_scale
-        seed = polygon_mask(pts, baseline.mask.shape[:2])
-    followup = measure_followup(baseline, _decode(read(bucket, photo_key)), seed)
+    if accepted is not None:
+        followup = measure_followup(baseline, _decode(read(bucket, photo_key)), mask_of(accepted, "photo.outline"),
+                                    accept=True)
+    else:
+        seed = None if previous is None else mask_of(previous, "previousOutline")
+        followup = measure_followup(baseline, _decode(read(bucket, photo_key)), seed)
     moved = change(baseline.measurement, followup)
     return {
         "baseline": measurement_view(baseline, baseline.measurement),
