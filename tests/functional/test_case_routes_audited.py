@@ -179,7 +179,7 @@ def test_every_route_that_touches_a_case_is_audited(walk_world: World) -> None:
             ids["room_id"] = a_visit(world)
         # The outline step is about the follow-up photo, not the first (baseline) one.
         in_path = ids | ({"photo_id": ids["followup_photo_id"]} if route.endswith("/{photo_id}/outline") else {})
-        path = re.sub(r"{(\w+)}", lambda match: str(in_path[match.group(1)]), route)
+        path = route.format(**{name: in_path[name] for name in re.findall(r"{(\w+)}", route)})
         outsiders = [*OUTSIDERS, *(() if invited else ("dr.three",))]
         leaks += _outsiders_refused(world, outsiders, method, route, path, make_body, ids)
         invited = {"POST /cases/{case_id}/invitations": True,
