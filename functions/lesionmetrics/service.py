@@ -78,7 +78,13 @@ def baseline_view(baseline: LesionBaseline) -> dict[str, Any]:
             "setAt": baseline.set_at}
 
 
-def measurement_view(measurement: LesionMeasurement) -> dict[str, Any]:
+def remeasuring(measurement: LesionMeasurement, accepted: AcceptedOutline | None) -> bool:
+    """A doctor's correction newer than the figures: the photo waits to be measured again from it."""
+    return accepted is not None and accepted.baseline_set_at == measurement.baseline_set_at \
+        and accepted.source == OutlineSource.CORRECTED and (measurement.outline_at or "") < accepted.at
+
+
+def measurement_view(measurement: LesionMeasurement, accepted: AcceptedOutline | None = None) -> dict[str, Any]:
     photo = measurement.figures.get("photo") or {}
     baseline = measurement.figures.get("baseline") or {}
     return {
@@ -97,6 +103,7 @@ def measurement_view(measurement: LesionMeasurement) -> dict[str, Any]:
         "photoOutline": photo_outline(measurement),
         "outlineSource": measurement.outline_source,
         "outlineAt": measurement.outline_at,
+        "remeasuring": remeasuring(measurement, accepted),
         "baselineSetAt": measurement.baseline_set_at or None,
         "change": measurement.figures.get("change"),
         # The baseline as measured with this photo (the screens show it as the series' first row).
@@ -147,8 +154,10 @@ class LesionMetricsService:
         self._require_lesion(case_id, lesion_id)
         baseline = self._store.baseline(case_id, lesion_id)
         items, next_cursor = self._store.measurements(case_id, lesion_id, limit, cursor)
+        accepted = {o.photo_id: o for o in self._store.outlines(case_id, lesion_id)} if items else {}
         return {"baseline": baseline_view(baseline) if baseline else None,
-                "items": [measurement_view(item) for item in items], "nextCursor": next_cursor}
+                "items": [measurement_view(item, accepted.get(item.photo_id)) for item in items],
+                "nextCursor": next_cursor}
 
     def accept_outline(self, principal: Principal, case_id: str, lesion_id: str, photo_id: str,
                        outline: Outline) -> dict[str, Any]:
@@ -185,15 +194,18 @@ class LesionMetricsService:
         # Confirmed: the measured outline is kept as measured (baseline px, before rounding to the photo's).
         measured: Outline | None = (current.figures.get("photo") or {}).get("outline")
         stored_outline = measured if kept and measured is not None else in_baseline
-        self._store.put_outline(AcceptedOutline(case_id, lesion_id, photo_id, baseline.set_at, stored_outline,
-                                                source, principal.user_id, now))
+        accepted = AcceptedOutline(case_id, lesion_id, photo_id, baseline.set_at, stored_outline, source,
+                                   principal.user_id, now)
+        self._store.put_outline(accepted)
         if kept:
             current = replace(current, outline_source=source, outline_by=principal.user_id, outline_at=now)
             self._store.put_measurement(current)
         else:
             self._measure(case_id, lesion_id, photo, baseline)
             current = self._store.measurement(case_id, lesion_id, photo_id) or current
-        return measurement_view(current)
+        # Without a measurer here (the measuring function not deployed), the correction is kept and
+        # `remeasuring` says the figures wait for it.
+        return measurement_view(current, accepted)
 
     def measure_lesion(self, case_id: str, lesion_id: str) -> str:
         """Measure every photo of the lesion that has no measurement against its current baseline (photos

@@ -253,3 +253,20 @@ def test_a_baseline_measures_earlier_photos_and_a_doctor_corrects_a_followups_ou
     body = world.request("GET", series_path, user="dr.one").json_body
     assert {i["baselineSetAt"] for i in body["items"]} == {body["baseline"]["setAt"]}
     assert all(abs(i["change"]["areaPct"]) < 5 and i["outlineSource"] == "proposed" for i in body["items"])
+
+    # Where nothing measures (the measuring function not deployed), a correction is kept and the
+    # series says the photo waits to be measured again from it; the measuring step then does.
+    waiting = LesionMetricsService(container.lesion_metrics_store, container.access, container.lesion_store,
+                                   container.photo_store, get_settings().image_bucket, None)
+    monkeypatch.setitem(container.__dict__, "lesion_metrics", waiting)
+    proposal = next(i for i in body["items"] if i["photoId"] == second_id)["photoOutline"]
+    kept = world.request("PUT", f"{series_path}/{second_id}/outline", user="dr.one",
+                         body={"outline": scaled(proposal, 1.1)})
+    assert kept.status_code == 200 and kept.json_body["remeasuring"] is True
+    assert kept.json_body["outlineSource"] == "proposed"  # the figures are still the proposal's
+    items = world.request("GET", series_path, user="dr.one").json_body["items"]
+    assert [i["remeasuring"] for i in items] == [False, True]
+    assert service.measure_lesion(case, lesion_id) == "ignored:measured_already=1,measured=1"
+    items = world.request("GET", series_path, user="dr.one").json_body["items"]
+    assert [(i["remeasuring"], i["outlineSource"]) for i in items] == [(False, "proposed"), (False, "corrected")]
+    assert items[1]["change"]["areaPct"] == pytest.approx(21.0, abs=4.0)  # area x 1.21

@@ -986,6 +986,8 @@ export interface LesionMeasurement {
   outlineSource?: LesionOutlineSource;
   /** ISO-8601: when a doctor confirmed or corrected it. */
   outlineAt?: string | null;
+  /** A doctor corrected the outline since: the photo waits to be measured again from it. */
+  remeasuring?: boolean;
   /** The set time of the baseline it was measured against (a redrawn baseline is another one). */
   baselineSetAt?: string | null;
   change: LesionChange | null;

@@ -250,7 +250,11 @@ function FollowupOutliner({
       />
       {save.isSuccess && (
         <p className="notice" role="status" data-testid="followup-outline-saved">
-          {save.data.outlineSource === 'corrected' ? t('correct.corrected') : t('correct.confirmed')}
+          {save.data.outlineSource === 'corrected'
+            ? t('correct.corrected')
+            : save.data.remeasuring === true
+              ? t('correct.remeasuring')
+              : t('correct.confirmed')}
         </p>
       )}
       <ActionError error={save.error} testId="followup-outline-error" />

@@ -85,6 +85,9 @@ describe('a lesion series', () => {
     expect(row!.outlineSource).toBe('corrected');
     expect(row!.needsReview).toBe(false); // a doctor drew it: nothing left to check
     expect(seriesRows({ baseline, items: [measured('p2')], nextCursor: null }, photos)[1]!.outlineSource).toBe('proposed');
+    const waiting = seriesRows({ baseline, items: [measured('p2', { remeasuring: true })], nextCursor: null }, photos);
+    expect(waiting[1]!.status).toBe('pending'); // corrected, not measured again yet: no stale figures
+    expect(hasPending(waiting)).toBe(true);
     const unaligned = measured('p3', { aligned: false, photoOutline: null });
     expect(correctable({ baseline, items: [corrected, unaligned, measured('p4')], nextCursor: null }).map((i) => i.photoId))
       .toEqual(['p2']);

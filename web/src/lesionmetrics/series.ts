@@ -73,6 +73,9 @@ export function seriesRows(series: LesionSeries, photos: readonly Photo[]): Seri
     },
   ];
   for (const item of items) {
+    // A doctor's correction not yet measured: the stored figures are the proposal's, not shown.
+    const waiting = item.remeasuring === true;
+    const shown = item.aligned && !waiting;
     const change = item.change;
     const area: AreaFigure | null =
       item.areaMm2 !== null
@@ -89,13 +92,13 @@ export function seriesRows(series: LesionSeries, photos: readonly Photo[]): Seri
     rows.push({
       photoId: item.photoId,
       capturedAt: capturedAt(photos, item.photoId),
-      status: item.aligned ? 'measured' : 'notAligned',
-      area: item.aligned ? area : null,
-      redness: item.aligned ? redness : null,
-      change: item.aligned ? change : null,
-      flagged: item.flagged,
-      reasons: item.aligned && change !== null ? change.reasons : [],
-      needsReview: item.aligned && item.needsReview === true && item.outlineSource !== 'corrected',
+      status: waiting ? 'pending' : item.aligned ? 'measured' : 'notAligned',
+      area: shown ? area : null,
+      redness: shown ? redness : null,
+      change: shown ? change : null,
+      flagged: item.flagged && !waiting,
+      reasons: shown && change !== null ? change.reasons : [],
+      needsReview: shown && item.needsReview === true && item.outlineSource !== 'corrected',
       outlineSource: item.aligned ? (item.outlineSource ?? 'proposed') : null,
       outlineAt: item.outlineAt ?? null,
     });
