@@ -310,6 +310,30 @@ def test_a_doctors_outline_of_the_photo_is_measured_as_it_is(with_card: syntheti
         pytest.approx(cv2.contourArea(np.array(smaller, np.float32)), rel=0.04)
 
 
+def test_the_function_measures_a_baseline_once_for_a_lesions_photos(with_card: synthetic.Series) -> None:
+    from functions.lesionmetrics import handler
+
+    objects = {("images", "base2"): jpeg(with_card.baseline.image), ("images", "a"): jpeg(with_card.grown[0].image),
+               ("images", "b"): jpeg(with_card.unchanged[0].image)}
+    reads: list[str] = []
+
+    def read(bucket: str, key: str) -> bytes:
+        reads.append(key)
+        return objects[(bucket, key)]
+
+    drawn = synthetic.hand_drawn(with_card.baseline.outline_px, 4).round(1).tolist()
+    first = handler.measure_request({"bucket": "images", "baseline": {"key": "base2", "outline": drawn},
+                                     "photo": {"key": "a"}}, read)
+    second = handler.measure_request({"bucket": "images", "baseline": {"key": "base2", "outline": drawn},
+                                      "photo": {"key": "b"}}, read)
+    assert reads == ["base2", "a", "b"]  # the baseline read, decoded and measured once
+    assert first["baseline"] == second["baseline"] and second["change"]["areaPct"] == pytest.approx(0, abs=5)
+    redrawn = [[x + 1.0, y] for x, y in drawn]  # another outline is another baseline
+    handler.measure_request({"bucket": "images", "baseline": {"key": "base2", "outline": redrawn},
+                             "photo": {"key": "b"}}, read)
+    assert reads[-2:] == ["base2", "b"]
+
+
 def test_the_function_refuses_bad_requests_with_a_code() -> None:
     from functions.lesionmetrics.handler import MeasureError, measure_request
 
