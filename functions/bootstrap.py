@@ -370,17 +370,23 @@ class Container:
     @cached_property
     def lesion_metrics(self) -> LesionMetricsService:
         # In AWS no measurer yet: the measuring function (layers/lesionmetrics) is not in the template,
-        # so measure_photo answers "ignored:no_measurer" until it is (layers/README.md). The local stack
-        # measures in-process (LESION_MEASURER=in-process); OpenCV loads on its first measurement only.
+        # so measure_photo answers "ignored:no_measurer" until it is (layers/README.md), and a new
+        # baseline's series waits for it too (SeriesMeasuring). The local stack measures in-process
+        # (LESION_MEASURER=in-process); OpenCV loads on its first measurement only.
         from functions.lesionmetrics.service import LesionMetricsService
 
         measurer = None
+        series_measuring = None
         if self.settings.lesion_measurer == "in-process":
-            from functions.lesionmetrics.adapters import InProcessMeasurer
+            from functions.lesionmetrics.adapters import BackgroundSeriesMeasuring, InProcessMeasurer
 
             measurer = InProcessMeasurer(self.client("s3"))
+            # A new baseline's series is measured on a worker thread, after the doctor's request.
+            series_measuring = BackgroundSeriesMeasuring(
+                lambda case_id, lesion_id: self.lesion_metrics.measure_lesion(case_id, lesion_id))
         return LesionMetricsService(self.lesion_metrics_store, self.access, self.lesion_store, self.photo_store,
-                                    self.settings.image_bucket, measurer)
+                                    self.settings.image_bucket, measurer,
+                                    series_measuring=series_measuring)
 
     @cached_property
     def score_store(self) -> DynamoScoreStore:
