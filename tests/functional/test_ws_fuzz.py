@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 import boto3
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from functions.signaling.adapters import ConnectionModel
@@ -106,6 +106,12 @@ def test_generated_frames_never_crash_never_cross_rooms_and_always_spend_budget(
 
     @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
+    # Each kind of frame at least once, whatever the generator draws: not JSON, oversized, nested too
+    # deeply, an unknown action, and the other visit's room and people.
+    @example([("a-pat", "{not json"), ("a-doc", json.dumps({"action": "ping", "ref": "x" * MAX_FRAME_BYTES})),
+              ("b-pat", nested(2_000)), ("a-pat", json.dumps({"action": "wave"})),
+              ("a-pat", json.dumps({"action": "join", "roomId": room_b})),
+              ("b-pat", json.dumps({"action": "offer", "to": uid(world, "dr.one"), "sdp": SDP}))])
     @given(st.lists(st.tuples(st.sampled_from(["a-pat", "a-doc", "b-pat"]), frames([room_a, room_b], people)),
                     min_size=1, max_size=5))
     def run(batch: list[tuple[str, str]]) -> None:

@@ -11,9 +11,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = ("en", "zh-CN")
 
-# Codes no screen can meet: operators' tools (key ring, audit anchors) and the WebSocket's own error
-# frames, which the call screens turn into their own words.
+# Codes no screen can meet: operators' tools (key ring, audit anchors, backups) and the WebSocket's own
+# error frames, which the call screens turn into their own words.
 NOT_FOR_PEOPLE = {
+    "snapshot_corrupt", "snapshot_exists", "snapshot_format", "snapshot_invalid", "snapshot_target",
     "anchor_exists", "anchor_not_configured", "anchor_unavailable", "data_key_exists", "data_key_refused",
     "key_not_configured", "keyring_unreadable", "malformed_ciphertext", "malformed_plaintext", "unknown_data_key",
     "unknown_wrapping_key", "unknown_action", "unknown_connection",
