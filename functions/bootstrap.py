@@ -296,7 +296,7 @@ class Container:
         from functions.timeline.adapters import DynamoTimelineStore
 
         self.bind(TIMELINE)
-        return DynamoTimelineStore()
+        return DynamoTimelineStore(self.field_sealer)
 
     @cached_property
     def timeline(self) -> TimelineService:
@@ -646,7 +646,7 @@ class Container:
                       ["SecretString"])
         else:
             key = settings.lake_pseudonym_key
-        return LakeExport(DynamoChangeFeed(), DynamoSources(self.field_sealer),
+        return LakeExport(DynamoChangeFeed(self.field_sealer), DynamoSources(self.field_sealer),
                           CognitoPeople(lambda: self.cognito, settings.user_pool_id),
                           S3Lake(lambda: self.client("s3"), settings.lake_bucket), Deidentifier(key.encode()),
                           settings.lake_first_day, time.time)

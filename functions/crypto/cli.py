@@ -30,10 +30,11 @@ from functions.feedback.adapters import TABLE as RATINGS_KEY_PURPOSE
 from functions.lesions.adapters import TABLE as LESIONS_KEY_PURPOSE
 from functions.scores.adapters import TABLE as SCORES_KEY_PURPOSE
 from functions.shared.errors import DomainError
+from functions.timeline.adapters import TABLE as TIMELINE_KEY_PURPOSE
 
 # Every purpose with data keys; a capability that starts sealing fields adds its purpose here.
 KEY_PURPOSES = (EMR_KEY_PURPOSE, CASES_KEY_PURPOSE, LESIONS_KEY_PURPOSE, SCORES_KEY_PURPOSE, RATINGS_KEY_PURPOSE,
-                CONSULTATION_KEY_PURPOSE, DISCUSSION_KEY_PURPOSE)
+                CONSULTATION_KEY_PURPOSE, DISCUSSION_KEY_PURPOSE, TIMELINE_KEY_PURPOSE)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
