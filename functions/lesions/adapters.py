@@ -8,6 +8,8 @@ converts them, and a reader meeting one raises NotMigrated instead of answering 
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
@@ -108,7 +110,7 @@ def seal_legacy_page(sealer: FieldSealer, cursor: str | None, page_size: int) ->
             if item.label is None and item.labelSealed is not None:
                 page.already_sealed += 1
                 continue
-            actions = [LesionModel.label.remove()] if item.label is not None else []
+            actions: list[Any] = [LesionModel.label.remove()] if item.label is not None else []
             condition = LesionModel.lesionId.exists()
             if item.labelSealed is None:
                 sealed = sealer.seal(TABLE, _record_id(item.caseId, item.lesionId), {"label": item.label or ""})
