@@ -258,7 +258,7 @@ class Container:
         from functions.identity.service import ConnectTicketService
 
         self.bind(CONNECT_TICKETS)
-        return ConnectTicketService(DynamoTicketStore(), self.settings.connect_ticket_ttl_seconds)
+        return ConnectTicketService(DynamoTicketStore(self.field_sealer), self.settings.connect_ticket_ttl_seconds)
 
     # --- access and cases -------------------------------------------------------------------
     @cached_property
@@ -414,7 +414,7 @@ class Container:
         from functions.visits.adapters import DynamoVisitStore
 
         self.bind(VISITS)
-        return DynamoVisitStore()
+        return DynamoVisitStore(self.field_sealer)
 
     @cached_property
     def visits(self) -> VisitService:
@@ -424,8 +424,8 @@ class Container:
 
         self.bind(WAITING_ROOM)
         fanout = UserFanout(self.connections, self.peer_notifier)
-        return VisitService(self.visit_store, DynamoQueueStore(), self.access, fanout, timeline=self.timeline_store,
-                            open_cases=self.cases)
+        return VisitService(self.visit_store, DynamoQueueStore(self.field_sealer), self.access, fanout,
+                            timeline=self.timeline_store, open_cases=self.cases)
 
     @cached_property
     def ice_servers(self) -> IceServerService:
