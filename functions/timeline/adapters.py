@@ -64,12 +64,20 @@ def _record_id(case_id: str, event_key: str) -> str:
     return f"{case_id}/{event_key}"
 
 
-def to_item(event: TimelineEvent, sealer: FieldSealer, **extra: Any) -> TimelineModel:
-    """The event's item, its summary sealed (`extra`: the change-index attributes)."""
-    sealed = sealer.seal(TABLE, _record_id(event.case_id, event.event_key), {"summary": event.summary})
+def seal_summary(event: TimelineEvent, sealer: FieldSealer) -> bytes:
+    return sealer.seal(TABLE, _record_id(event.case_id, event.event_key), {"summary": event.summary})["summary"]
+
+
+def to_item(event: TimelineEvent, sealer: FieldSealer, stamp: dict[str, str] | None = None, *,
+            sealed_summary: bytes | None = None) -> TimelineModel:
+    """The event's item, its summary sealed (or `sealed_summary`, sealed ahead for this event;
+    `stamp`: the change-index attributes)."""
+    sealed = sealed_summary if sealed_summary is not None else seal_summary(event, sealer)
+    stamp = stamp or {}
     return TimelineModel(caseId=event.case_id, eventKey=event.event_key, eventId=event.event_id,
                          type=event.type.value, occurredAt=event.occurred_at, actorId=event.actor_id,
-                         refId=event.ref_id, summarySealed=sealed["summary"], **extra)
+                         refId=event.ref_id, summarySealed=sealed, changeDay=stamp.get("changeDay"),
+                         changeKey=stamp.get("changeKey"))
 
 
 def open_summary(item: TimelineModel, sealer: FieldSealer) -> dict[str, Any]:
@@ -100,7 +108,15 @@ class DynamoTimelineStore:
 
     def append(self, event: TimelineEvent) -> None:
         with translate_errors():
-            to_item(event, self._sealer, **change_stamp(event, self._clock())).save()
+            to_item(event, self._sealer, change_stamp(event, self._clock())).save()
+
+    def seal_summary(self, event: TimelineEvent) -> bytes:
+        return seal_summary(event, self._sealer)
+
+    def append_sealed(self, event: TimelineEvent, sealed_summary: bytes) -> None:
+        # No key needed here: the ciphertext was sealed for this item's context by seal_summary.
+        with translate_errors():
+            to_item(event, self._sealer, change_stamp(event, self._clock()), sealed_summary=sealed_summary).save()
 
     def after(self, case_id: str, after_key: str, limit: int) -> list[TimelineEvent]:
         """Events whose key sorts after `after_key` (an ISO time: events that happened since), oldest
@@ -113,7 +129,7 @@ class DynamoTimelineStore:
         """BatchWriteItem in chunks of 25 (imports, benchmarks); pynamodb retries unprocessed items."""
         with translate_errors(), TimelineModel.batch_write() as batch:
             for event in events:
-                batch.save(to_item(event, self._sealer, **change_stamp(event, self._clock())))
+                batch.save(to_item(event, self._sealer, change_stamp(event, self._clock())))
 
     def page(self, case_id: str, limit: int, cursor: str | None) -> TimelinePage:
         start = decode_cursor(cursor, partition=("caseId", case_id))
