@@ -67,7 +67,7 @@ def export_run(history: int) -> dict[str, Any]:
         old = [TimelineEvent(case_id=f"old{n % 1000:04d}", event_id=f"h{n:07d}", type=EventType.SCORE,
                              occurred_at="2026-06-01T10:00:00.000Z", actor_id="d", ref_id=f"h{n:07d}",
                              summary={"instrument": "PASI", "total": 10.0}) for n in range(history)]
-        DynamoTimelineStore(lambda: written).append_many(old)
+        DynamoTimelineStore(container.field_sealer, lambda: written).append_many(old)
         export = container.lake_export
         last = f"{DAY.strftime('%Y-%m-%dT%H:%M:%S')}.000Z#~"
         export._save(ExportState(day=DAY.date().isoformat(), after=last, batch=1))  # history: exported before
@@ -98,7 +98,7 @@ def export_run(history: int) -> dict[str, Any]:
         from functions.emr.adapters import DynamoRecordStore
 
         DynamoRecordStore(container.field_sealer).import_entries(entries)
-        DynamoTimelineStore(lambda: later).append_many(events)
+        DynamoTimelineStore(container.field_sealer, lambda: later).append_many(events)
 
         meter = DynamoMeter(shared_connection(get_settings()).client)
         export._clock = lambda: later + 1  # the run comes right after the new changes

@@ -259,7 +259,7 @@ class Container:
         from functions.identity.service import ConnectTicketService
 
         self.bind(CONNECT_TICKETS)
-        return ConnectTicketService(DynamoTicketStore(), self.settings.connect_ticket_ttl_seconds)
+        return ConnectTicketService(DynamoTicketStore(self.field_sealer), self.settings.connect_ticket_ttl_seconds)
 
     # --- access and cases -------------------------------------------------------------------
     @cached_property
@@ -297,7 +297,7 @@ class Container:
         from functions.timeline.adapters import DynamoTimelineStore
 
         self.bind(TIMELINE)
-        return DynamoTimelineStore()
+        return DynamoTimelineStore(self.field_sealer)
 
     @cached_property
     def timeline(self) -> TimelineService:
@@ -421,7 +421,7 @@ class Container:
         from functions.visits.adapters import DynamoVisitStore
 
         self.bind(VISITS)
-        return DynamoVisitStore()
+        return DynamoVisitStore(self.field_sealer)
 
     @cached_property
     def visits(self) -> VisitService:
@@ -431,8 +431,8 @@ class Container:
 
         self.bind(WAITING_ROOM)
         fanout = UserFanout(self.connections, self.peer_notifier)
-        return VisitService(self.visit_store, DynamoQueueStore(), self.access, fanout, timeline=self.timeline_store,
-                            open_cases=self.cases)
+        return VisitService(self.visit_store, DynamoQueueStore(self.field_sealer), self.access, fanout,
+                            timeline=self.timeline_store, open_cases=self.cases)
 
     @cached_property
     def ice_servers(self) -> IceServerService:
@@ -663,7 +663,7 @@ class Container:
                       ["SecretString"])
         else:
             key = settings.lake_pseudonym_key
-        return LakeExport(DynamoChangeFeed(), DynamoSources(self.field_sealer),
+        return LakeExport(DynamoChangeFeed(self.field_sealer), DynamoSources(self.field_sealer),
                           CognitoPeople(lambda: self.cognito, settings.user_pool_id),
                           S3Lake(lambda: self.client("s3"), settings.lake_bucket), Deidentifier(key.encode()),
                           settings.lake_first_day, time.time)

@@ -13,17 +13,21 @@ from pynamodb.models import Model
 from functions.analytics.ports import Change as ChangeRecord
 from functions.analytics.ports import ChangePage, PersonFacts, RecordFacts, ReferenceCell
 from functions.crypto.ports import FieldSealer
-from functions.shared.dynamo import plain_map, translate_errors
+from functions.shared.dynamo import translate_errors
 from functions.shared.errors import DependencyUnavailable
 
 PAGE = 2000  # items per Query page (DynamoDB also stops a page at 1 MB)
 
 
 class DynamoChangeFeed:
-    """Changes from the timeline's byChangeDay index: one Query per day, paged, nothing scanned."""
+    """Changes from the timeline's byChangeDay index: one Query per day, paged, nothing scanned; each
+    change's summary opened (the timeline seals it)."""
+
+    def __init__(self, sealer: FieldSealer) -> None:
+        self._sealer = sealer
 
     def changes(self, day: str, after: str | None, until: str) -> ChangePage:
-        from functions.timeline.adapters import TimelineModel
+        from functions.timeline.adapters import TimelineModel, open_summary
 
         # Keys after `after` (exclusive): the smallest string above it is itself plus "\\x00".
         low = (after + "\x00") if after else day
@@ -34,7 +38,7 @@ class DynamoChangeFeed:
             for item in result:
                 changes.append(ChangeRecord(
                     case_id=item.caseId, change_key=str(item.changeKey), type=item.type,
-                    occurred_at=item.occurredAt, ref_id=item.refId, summary=plain_map(item.summary),
+                    occurred_at=item.occurredAt, ref_id=item.refId, summary=open_summary(item, self._sealer),
                 ))
         return ChangePage(changes, len(changes))
 

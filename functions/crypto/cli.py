@@ -27,13 +27,17 @@ from functions.consultation.adapters import KEY_PURPOSE as CONSULTATION_KEY_PURP
 from functions.discussion.adapters import TABLE as DISCUSSION_KEY_PURPOSE
 from functions.emr.adapters import KEY_PURPOSE as EMR_KEY_PURPOSE
 from functions.feedback.adapters import TABLE as RATINGS_KEY_PURPOSE
+from functions.identity.adapters import TICKETS_TABLE as TICKETS_KEY_PURPOSE
 from functions.lesions.adapters import TABLE as LESIONS_KEY_PURPOSE
 from functions.scores.adapters import TABLE as SCORES_KEY_PURPOSE
 from functions.shared.errors import DomainError
+from functions.timeline.adapters import TABLE as TIMELINE_KEY_PURPOSE
+from functions.visits.adapters import KEY_PURPOSE as VISITS_KEY_PURPOSE
 
 # Every purpose with data keys; a capability that starts sealing fields adds its purpose here.
 KEY_PURPOSES = (EMR_KEY_PURPOSE, CASES_KEY_PURPOSE, LESIONS_KEY_PURPOSE, SCORES_KEY_PURPOSE, RATINGS_KEY_PURPOSE,
-                CONSULTATION_KEY_PURPOSE, DISCUSSION_KEY_PURPOSE)
+                CONSULTATION_KEY_PURPOSE, DISCUSSION_KEY_PURPOSE, TIMELINE_KEY_PURPOSE,
+                VISITS_KEY_PURPOSE, TICKETS_KEY_PURPOSE)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

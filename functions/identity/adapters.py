@@ -7,9 +7,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
+from functions.crypto.ports import FieldSealer
 from functions.identity.ports import IssuedTokens, StoredTicket
 from functions.identity.throttle import Attempts
 from functions.shared.aws import error_code
@@ -25,18 +26,26 @@ class ConnectTicketModel(Model):
 
     ticketHash = UnicodeAttribute(hash_key=True)
     userId = UnicodeAttribute()
-    username = UnicodeAttribute()
+    # The person's username (often a name or an e-mail address), sealed; a ticket lives a minute.
+    usernameSealed = BinaryAttribute(legacy_encoding=False, null=True)
     roles = UnicodeAttribute()
     expiresAtEpoch = NumberAttribute()
 
 
+TICKETS_TABLE = "connect_tickets"  # the encryption context's table, and the data keys' purpose
+
+
 class DynamoTicketStore:
+    def __init__(self, sealer: FieldSealer) -> None:
+        self._sealer = sealer
+
     def put(self, ticket: StoredTicket) -> None:
+        sealed = self._sealer.seal(TICKETS_TABLE, ticket.ticket_hash, {"username": ticket.username})
         with translate_errors():
             ConnectTicketModel(
                 ticketHash=ticket.ticket_hash,
                 userId=ticket.user_id,
-                username=ticket.username,
+                usernameSealed=sealed["username"],
                 roles=ticket.roles,
                 expiresAtEpoch=ticket.expires_at_epoch,
             ).save(condition=ConnectTicketModel.ticketHash.does_not_exist())
@@ -61,10 +70,15 @@ class DynamoTicketStore:
         if not image:
             return None
         item = ConnectTicketModel.from_raw_data(image)
+        if item.usernameSealed is None:
+            # Written by the release before usernames were sealed (plaintext, never read now): a
+            # ticket lives a minute and is single-use, so the client asks for a new one.
+            return None
+        opened = self._sealer.open(TICKETS_TABLE, item.ticketHash, {"username": bytes(item.usernameSealed)})
         return StoredTicket(
             ticket_hash=item.ticketHash,
             user_id=item.userId,
-            username=item.username,
+            username=str(opened["username"]),
             roles=item.roles,
             expires_at_epoch=int(item.expiresAtEpoch),
         )

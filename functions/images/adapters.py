@@ -6,7 +6,7 @@ import base64
 import hashlib
 from typing import Any
 
-from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BinaryAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -49,6 +49,7 @@ class UploadIntentModel(Model):
     reasonCode = UnicodeAttribute(null=True)
     reasonMessage = UnicodeAttribute(null=True)
     updatedAt = UnicodeAttribute(null=True)
+    timelineSummarySealed = BinaryAttribute(legacy_encoding=False, null=True)
     byCase = IntentsByCaseIndex()
 
 

@@ -76,6 +76,9 @@ class UploadIntent(PhotoFacts):
     reason_code: str | None = None
     reason_message: str | None = None
     updated_at: str | None = None
+    # The accepted photo's timeline summary, sealed when the upload is handed out (where the field
+    # key is allowed): the processor, which holds no field key, writes it as it is.
+    timeline_summary_sealed: bytes | None = None
 
 
 @dataclass(frozen=True)

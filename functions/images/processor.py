@@ -28,7 +28,7 @@ from functions.images.projection import photo_event
 from functions.images.rules import FORMATS, MAX_UPLOAD_BYTES
 from functions.shared.clock import Clock, iso
 from functions.shared.observability import log_info, put_metrics
-from functions.timeline.ports import TimelineWriter
+from functions.timeline.ports import PresealingTimeline
 
 # An object that lands after the POST expired was not allowed by the policy (S3 refuses it in AWS);
 # a little grace covers clock skew between S3 and the API.
@@ -44,7 +44,7 @@ class ImageProcessor:
     expires): the first object version to claim the intent wins, any other is deleted."""
 
     def __init__(self, intents: IntentStore, photos: PhotoStore, objects: ObjectStore, bucket: str,
-                 timeline: TimelineWriter, process: ProcessFunction | None = None,
+                 timeline: PresealingTimeline, process: ProcessFunction | None = None,
                  clock: Clock = time.time) -> None:
         self._intents = intents
         self._photos = photos
@@ -143,4 +143,9 @@ class ImageProcessor:
         return "discarded:already_decided"
 
     def _announce(self, intent: UploadIntent) -> None:
-        self._timeline.append(photo_event(intent))
+        if intent.timeline_summary_sealed is None:
+            # An upload handed out before summaries were sealed ahead (the release before; intents
+            # live minutes): sealed here, which only works where this function may use the field key.
+            self._timeline.append(photo_event(intent))
+            return
+        self._timeline.append_sealed(photo_event(intent), intent.timeline_summary_sealed)

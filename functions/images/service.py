@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +39,7 @@ from functions.shared.clock import Clock, iso
 from functions.shared.errors import DomainError, Forbidden, NotFound, ValidationError
 from functions.shared.observability import log_info, log_warning
 from functions.shared.request_context import request_source
-from functions.timeline.ports import TimelineWriter
+from functions.timeline.ports import PresealingTimeline
 
 if TYPE_CHECKING:
     from functions.audit.service import AuditTrail
@@ -79,7 +80,7 @@ def parse_captured_at(value: str | None, now: float) -> float:
 
 class ImageService:
     def __init__(self, intents: IntentStore, photos: PhotoStore, objects: ObjectStore, access: AccessPolicy,
-                 lesions: LesionStore, audit: AuditTrail, timeline: TimelineWriter,
+                 lesions: LesionStore, audit: AuditTrail, timeline: PresealingTimeline,
                  clock: Clock = time.time, *, open_cases: OpenCases | None = None) -> None:
         self._open_cases = open_cases
         self._intents = intents
@@ -124,6 +125,8 @@ class ImageService:
             status=UploadStatus.PENDING,
             expires_at_epoch=int(now) + PENDING_INTENT_TTL_SECONDS,
         )
+        # Sealed here, where the field key is allowed: the processor that accepts the photo has none.
+        intent = replace(intent, timeline_summary_sealed=self._timeline.seal_summary(photo_event(intent)))
         self._intents.create(intent)
         post = self._objects.presign_post(
             upload_key(case_id, photo_id), intent.content_type, intent.size_bytes, UPLOAD_URL_TTL_SECONDS

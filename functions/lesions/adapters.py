@@ -2,16 +2,20 @@
 
 A lesion's label is the patient's or doctor's own words ("the itchy patch behind my knee"): it is
 sealed with envelope encryption (context {table "lesions", recordId "<caseId>/<lesionId>", field
-"label"}). Lesions saved before labels were sealed keep a plaintext `label` and still read.
+"label"}). Lesions stored before labels were sealed hold a plaintext `label`: `seal_legacy_page`
+converts them, and a reader meeting one raises NotMigrated instead of answering the plaintext.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from functions.crypto.ports import FieldSealer
 from functions.lesions.ports import Lesion
+from functions.migrations.legacy import MigrationPage, not_migrated
 from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
 from functions.shared.transact import TransactItem, put_item
 
@@ -29,7 +33,8 @@ class LesionModel(Model):
     x = NumberAttribute()
     y = NumberAttribute()
     labelSealed = BinaryAttribute(legacy_encoding=False, null=True)
-    label = UnicodeAttribute(null=True)  # plaintext, only on lesions saved before labels were sealed
+    # Plaintext, only on lesions stored before labels were sealed: read by seal_legacy_page alone.
+    label = UnicodeAttribute(null=True)
     createdAt = UnicodeAttribute()
     createdBy = UnicodeAttribute()
 
@@ -46,11 +51,10 @@ class DynamoLesionStore:
         self._sealer = sealer
 
     def _lesion(self, item: LesionModel) -> Lesion:
-        if item.labelSealed is not None:
-            sealed = {"label": bytes(item.labelSealed)}
-            label = str(self._sealer.open(TABLE, _record_id(item.caseId, item.lesionId), sealed)["label"])
-        else:  # saved before labels were sealed
-            label = item.label or ""
+        if item.labelSealed is None:
+            raise not_migrated(TABLE)
+        sealed = {"label": bytes(item.labelSealed)}
+        label = str(self._sealer.open(TABLE, _record_id(item.caseId, item.lesionId), sealed)["label"])
         return Lesion(
             case_id=item.caseId,
             lesion_id=item.lesionId,
@@ -92,3 +96,32 @@ class DynamoLesionStore:
             createdAt=lesion.created_at,
             createdBy=lesion.created_by,
         ), condition=LesionModel.lesionId.does_not_exist())
+
+
+def seal_legacy_page(sealer: FieldSealer, cursor: str | None, page_size: int) -> MigrationPage:
+    """Seal the plaintext labels of one Scan page of lesions and remove them (functions/migrations/legacy.py)."""
+    from pynamodb.exceptions import UpdateError
+
+    page = MigrationPage()
+    with translate_errors():
+        result = LesionModel.scan(limit=page_size, page_size=page_size, last_evaluated_key=decode_cursor(cursor))
+        for item in result:
+            page.examined += 1
+            if item.label is None and item.labelSealed is not None:
+                page.already_sealed += 1
+                continue
+            actions: list[Any] = [LesionModel.label.remove()] if item.label is not None else []
+            condition = LesionModel.lesionId.exists()
+            if item.labelSealed is None:
+                sealed = sealer.seal(TABLE, _record_id(item.caseId, item.lesionId), {"label": item.label or ""})
+                actions.append(LesionModel.labelSealed.set(sealed["label"]))
+                condition &= LesionModel.labelSealed.does_not_exist()
+            try:
+                item.update(actions=actions, condition=condition)
+                page.sealed += 1
+            except UpdateError as error:
+                if error.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+                page.lost_races += 1
+        page.cursor = encode_cursor(result.last_evaluated_key)
+    return page

@@ -3,10 +3,20 @@
 One Query with begins_with on the instrument gives its series in time order; the previous score and
 the baseline are each a Query with Limit=1 from either end.
 
-The answers behind a score (`components`, and `details` such as PASI's per-region breakdown) say how
-a person's skin and life are: they are sealed with envelope encryption (context {table "scores",
-recordId "<caseId>/<scoreId>", field}). The total, its band and the change flags stay readable: they
-are what trends and the timeline show. Scores saved before answers were sealed still read.
+Everything a score says about a person is sealed with envelope encryption (context {table "scores",
+recordId "<caseId>/<scoreId>", field}): the answers (`components`, and `details` such as PASI's
+per-region breakdown), and the `result`: total, band, change flags and deltas (for IGA and itch NRS
+the total is the whole answer). One sealed `result` rather than one per number: a score costs three
+AES-GCM seals at most, all under one cached data key.
+
+What stays readable is what the table's keys and the discussion's reference check need: ids, the
+instrument (in the sort key, which orders each series) and the time. No query filters or sorts on a
+total: the trend is one Query per instrument in time order, and the worklist and follow-ups read the
+flags from the timeline's (sealed) summary after opening them.
+
+Scores stored before sealing hold plaintext (`components`, `details`, `total`, `band`, `flags`, the
+deltas): `seal_legacy_page` converts them, and a reader meeting one raises NotMigrated instead of
+answering the plaintext.
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ from pynamodb.attributes import BinaryAttribute, BooleanAttribute, NumberAttribu
 from pynamodb.models import Model
 
 from functions.crypto.ports import FieldSealer
+from functions.migrations.legacy import MigrationPage, not_migrated
 from functions.scores.ports import ScoreRecord
 from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
 from functions.shared.errors import ValidationError
@@ -39,23 +50,25 @@ class ScoreModel(Model):
     recorderRole = UnicodeAttribute()
     onBehalfOfPatient = BooleanAttribute(default=False)
     visitId = UnicodeAttribute(null=True)
-    total = NumberAttribute()
-    band = UnicodeAttribute(null=True)
+    previousScoreId = UnicodeAttribute(null=True)
     # Questionnaire answers mix numbers, nulls and "notRelevant": sealed as JSON, exactly as scored.
     componentsSealed = BinaryAttribute(legacy_encoding=False, null=True)
     detailsSealed = BinaryAttribute(legacy_encoding=False, null=True)
-    components = UnicodeAttribute(null=True)  # plaintext JSON, only on scores saved before sealing
-    details = UnicodeAttribute(null=True)  # likewise
+    resultSealed = BinaryAttribute(legacy_encoding=False, null=True)  # total, band, flags, deltas
+    # Plaintext, only on scores stored before sealing: read by seal_legacy_page alone, which removes them.
+    components = UnicodeAttribute(null=True)
+    details = UnicodeAttribute(null=True)
+    total = NumberAttribute(null=True)
+    band = UnicodeAttribute(null=True)
     flags = UnicodeAttribute(null=True)
-    previousScoreId = UnicodeAttribute(null=True)
     previousTotal = NumberAttribute(null=True)
     delta = NumberAttribute(null=True)
     baselineTotal = NumberAttribute(null=True)
     improvementPercent = NumberAttribute(null=True)
 
 
-def _dump(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+LEGACY_PLAINTEXT = ("components", "details", "total", "band", "flags", "previousTotal", "delta", "baselineTotal",
+                    "improvementPercent")
 
 
 TABLE = "scores"
@@ -65,21 +78,24 @@ def _record_id(case_id: str, score_id: str) -> str:
     return f"{case_id}/{score_id}"
 
 
-def _answers(item: ScoreModel, sealer: FieldSealer) -> tuple[dict[str, Any], dict[str, Any]]:
-    if item.componentsSealed is None:  # saved before answers were sealed
-        return json.loads(item.components or "{}"), json.loads(item.details) if item.details else {}
-    sealed = {"components": bytes(item.componentsSealed)}
-    if item.detailsSealed is not None:
-        sealed["details"] = bytes(item.detailsSealed)
-    opened = sealer.open(TABLE, _record_id(item.caseId, item.scoreId), sealed)
-    return cast(dict[str, Any], opened["components"]), cast(dict[str, Any], opened.get("details") or {})
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _result(record: ScoreRecord) -> dict[str, Any]:
+    return {"total": record.total, "band": record.band, "flags": record.flags,
+            "previousTotal": record.previous_total, "delta": record.delta, "baselineTotal": record.baseline_total,
+            "improvementPercent": record.improvement_percent}
 
 
 def _record(item: ScoreModel, sealer: FieldSealer) -> ScoreRecord:
-    def number(value: Any) -> float | None:
-        return None if value is None else float(value)
-
-    components, details = _answers(item, sealer)
+    if item.componentsSealed is None or item.resultSealed is None:
+        raise not_migrated(TABLE)
+    sealed = {"components": bytes(item.componentsSealed), "result": bytes(item.resultSealed)}
+    if item.detailsSealed is not None:
+        sealed["details"] = bytes(item.detailsSealed)
+    opened = sealer.open(TABLE, _record_id(item.caseId, item.scoreId), sealed)
+    result = cast(dict[str, Any], opened["result"])
     return ScoreRecord(
         case_id=item.caseId,
         score_id=item.scoreId,
@@ -89,17 +105,65 @@ def _record(item: ScoreModel, sealer: FieldSealer) -> ScoreRecord:
         recorder_role=item.recorderRole,
         on_behalf_of_patient=bool(item.onBehalfOfPatient),
         visit_id=item.visitId,
-        total=float(item.total),
-        band=item.band,
-        components=components,
-        details=details,
+        total=float(result["total"]),
+        band=result.get("band"),
+        components=cast(dict[str, Any], opened["components"]),
+        details=cast(dict[str, Any], opened.get("details") or {}),
         previous_score_id=item.previousScoreId,
-        previous_total=number(item.previousTotal),
-        delta=number(item.delta),
-        baseline_total=number(item.baselineTotal),
-        improvement_percent=number(item.improvementPercent),
-        flags=json.loads(item.flags) if item.flags else [],
+        previous_total=_number(result.get("previousTotal")),
+        delta=_number(result.get("delta")),
+        baseline_total=_number(result.get("baselineTotal")),
+        improvement_percent=_number(result.get("improvementPercent")),
+        flags=list(result.get("flags") or []),
     )
+
+
+def _legacy_values(item: ScoreModel) -> dict[str, object]:
+    """The plaintext of a score stored before sealing, as the sealed fields hold it (None: nothing to seal)."""
+    values: dict[str, object] = {}
+    if item.componentsSealed is None:
+        values["components"] = json.loads(item.components or "{}")
+        if item.details:
+            values["details"] = json.loads(item.details)
+    if item.resultSealed is None:
+        values["result"] = {
+            "total": _number(item.total), "band": item.band, "flags": json.loads(item.flags) if item.flags else [],
+            "previousTotal": _number(item.previousTotal), "delta": _number(item.delta),
+            "baselineTotal": _number(item.baselineTotal), "improvementPercent": _number(item.improvementPercent),
+        }
+    return values
+
+
+def seal_legacy_page(sealer: FieldSealer, cursor: str | None, page_size: int) -> MigrationPage:
+    """Seal the plaintext of one Scan page of scores and remove it (see functions/migrations/legacy.py)."""
+    from pynamodb.exceptions import UpdateError
+
+    page = MigrationPage()
+    with translate_errors():
+        result = ScoreModel.scan(limit=page_size, page_size=page_size, last_evaluated_key=decode_cursor(cursor))
+        for item in result:
+            page.examined += 1
+            present = [name for name in LEGACY_PLAINTEXT if getattr(item, name) is not None]
+            if not present and item.componentsSealed is not None and item.resultSealed is not None:
+                page.already_sealed += 1
+                continue
+            values = _legacy_values(item)
+            sealed = sealer.seal(TABLE, _record_id(item.caseId, item.scoreId), values) if values else {}
+            actions: list[Any] = [getattr(ScoreModel, f"{name}Sealed").set(blob) for name, blob in sealed.items()]
+            actions += [getattr(ScoreModel, name).remove() for name in present]
+            condition = ScoreModel.scoreKey.exists()
+            for name in ("components", "result"):
+                if name in sealed:
+                    condition &= getattr(ScoreModel, f"{name}Sealed").does_not_exist()
+            try:
+                item.update(actions=actions, condition=condition)
+                page.sealed += 1
+            except UpdateError as error:
+                if error.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+                page.lost_races += 1
+        page.cursor = encode_cursor(result.last_evaluated_key)
+    return page
 
 
 class DynamoScoreStore:
@@ -120,10 +184,10 @@ class DynamoScoreStore:
         return put_item(SCORE_RECORDED_LABEL, self._item(record), condition=ScoreModel.scoreKey.does_not_exist())
 
     def _item(self, record: ScoreRecord) -> ScoreModel:
-        answers: dict[str, object] = {"components": record.components}
+        protected: dict[str, object] = {"components": record.components, "result": _result(record)}
         if record.details:
-            answers["details"] = record.details
-        sealed = self._sealer.seal(TABLE, _record_id(record.case_id, record.score_id), answers)
+            protected["details"] = record.details
+        sealed = self._sealer.seal(TABLE, _record_id(record.case_id, record.score_id), protected)
         return ScoreModel(
             caseId=record.case_id,
             scoreKey=record.score_key,
@@ -134,16 +198,10 @@ class DynamoScoreStore:
             recorderRole=record.recorder_role,
             onBehalfOfPatient=record.on_behalf_of_patient,
             visitId=record.visit_id,
-            total=record.total,
-            band=record.band,
+            previousScoreId=record.previous_score_id,
             componentsSealed=sealed["components"],
             detailsSealed=sealed.get("details"),
-            flags=_dump(record.flags) if record.flags else None,
-            previousScoreId=record.previous_score_id,
-            previousTotal=record.previous_total,
-            delta=record.delta,
-            baselineTotal=record.baseline_total,
-            improvementPercent=record.improvement_percent,
+            resultSealed=sealed["result"],
         )
 
     def _one(self, case_id: str, instrument: str, newest: bool) -> ScoreRecord | None:

@@ -53,6 +53,20 @@ class TimelineWriter(Protocol):
         ...
 
 
+class PresealingTimeline(TimelineWriter, Protocol):
+    """For an event written later by a function that holds no field key (the photo processor: it
+    parses uploaded bytes, so the field key refuses its role): the summary is sealed ahead, where
+    the key is allowed, and the writer later stores that ciphertext as it is."""
+
+    def seal_summary(self, event: TimelineEvent) -> bytes:
+        """The event's summary sealed for the event's own item (its case and key)."""
+        ...
+
+    def append_sealed(self, event: TimelineEvent, sealed_summary: bytes) -> None:
+        """Append `event` with `sealed_summary` as its summary (event.summary is not stored)."""
+        ...
+
+
 class TimelineStore(TimelineWriter, Protocol):
     def page(self, case_id: str, limit: int, cursor: str | None) -> TimelinePage:
         """Newest first; one Query of `limit` items, whatever the case's history length."""

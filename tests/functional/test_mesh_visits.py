@@ -144,7 +144,8 @@ def test_an_invitation_that_expires_mid_visit_detaches_the_socket(world: World, 
         return time.time() + 3 * 3600
 
     container = get_container()
-    visits = VisitService(container.visit_store, DynamoQueueStore(), AccessPolicy(DynamoGrantStore(), clock=later),
+    visits = VisitService(container.visit_store, DynamoQueueStore(container.field_sealer),
+                          AccessPolicy(DynamoGrantStore(), clock=later),
                           UserFanout(container.connections, container.peer_notifier), clock=later)
     container.__dict__["signaling"] = SignalingService(container.connections, container.peer_notifier, visits,
                                                        container.visit_store, clock=later)

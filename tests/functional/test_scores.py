@@ -142,22 +142,41 @@ def test_trend_series_per_instrument(world: World) -> None:
     assert (other.status_code, other.json_body["error"]["code"]) == (400, "invalid_cursor")
 
 
-def test_answers_are_sealed_at_rest_and_totals_stay_readable(world: World) -> None:
+# What a score item may hold readable: keys, ids, who and when. Everything else is sealed.
+READABLE_SCORE_ATTRIBUTES = {"caseId", "scoreKey", "scoreId", "instrument", "recordedAt", "recordedBy",
+                             "recorderRole", "onBehalfOfPatient", "visitId", "previousScoreId"}
+
+
+def _raw_items(world: World, table: str) -> list[dict[str, Any]]:
     import boto3
 
-    answers = dlqi(3, 2, 1, 0, 0, 1, 0, 2, 1, "notRelevant")
-    created = record(world, "pat.a", "DLQI", answers)
-    assert created.status_code == 201, created.body
     client = boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=world.endpoint)
-    (item,) = client.scan(TableName="dermafollow-local-scores")["Items"]
-    assert "components" not in item and "B" in item["componentsSealed"]
-    assert "notRelevant" not in repr(item)
-    assert item["total"] == {"N": str(int(created.json_body["total"]))}
-    series = world.request("GET", f"/cases/{world.cases['a']}/scores?instrument=DLQI", user="dr.one").json_body
-    assert series["items"][0]["components"] == answers
+    return list(client.scan(TableName=f"dermafollow-local-{table}")["Items"])
 
 
-def test_a_score_saved_before_answers_were_sealed_still_reads(world: World) -> None:
+@pytest.mark.parametrize(("instrument", "answers"), [
+    ("DLQI", dlqi(3, 2, 1, 0, 0, 1, 0, 2, 1, "notRelevant")),
+    ("ITCH_NRS", {"score": 7}),  # the total is the whole answer
+])
+def test_answers_totals_bands_flags_and_deltas_are_sealed_at_rest(world: World, instrument: str,
+                                                                  answers: dict[str, Any]) -> None:
+    first = record(world, "pat.a", instrument, answers)
+    assert first.status_code == 201, first.body
+    second = record(world, "pat.a", instrument, answers).json_body
+    assert second["change"]["previousTotal"] == first.json_body["total"] and second["change"]["delta"] == 0
+    for item in _raw_items(world, "scores"):
+        plaintext = set(item) - READABLE_SCORE_ATTRIBUTES
+        assert {"componentsSealed", "resultSealed"} <= plaintext <= {"componentsSealed", "detailsSealed",
+                                                                   "resultSealed"}, plaintext
+        assert all(set(item[name]) == {"B"} for name in plaintext)
+        assert "notRelevant" not in repr(item)
+    series = world.request("GET", f"/cases/{world.cases['a']}/scores?instrument={instrument}", user="dr.one").json_body
+    assert [s["components"] for s in series["items"]] == [answers, answers]
+    assert series["items"][1]["total"] == first.json_body["total"]
+    assert series["items"][1]["band"] == first.json_body["band"]
+
+
+def test_a_score_stored_in_plaintext_is_not_answered_until_migrated(world: World) -> None:
     import boto3
 
     client = boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=world.endpoint)
@@ -169,7 +188,6 @@ def test_a_score_saved_before_answers_were_sealed_still_reads(world: World) -> N
         "recorderRole": {"S": "patient"}, "onBehalfOfPatient": {"BOOL": False}, "total": {"N": "6"},
         "components": {"S": '{"score":6}'},
     })
-    series = world.request("GET", f"/cases/{case}/scores?instrument=ITCH_NRS", user="pat.a").json_body["items"]
-    assert [(s["scoreId"], s["total"], s["components"]) for s in series] == [("sc_legacy0001", 6, {"score": 6})]
-    after = record(world, "pat.a", "ITCH_NRS", {"score": 2}).json_body
-    assert after["change"]["previousTotal"] == 6, "a new score still finds the old one before it"
+    answer = world.request("GET", f"/cases/{case}/scores?instrument=ITCH_NRS", user="pat.a")
+    assert answer.status_code == 503, answer.body
+    assert '"score"' not in answer.body.decode() and "sc_legacy0001" not in answer.body.decode()

@@ -47,7 +47,7 @@ def use_visit_clock(clock: Clock) -> None:
     container = get_container()
     _ = container.visits  # binds the waiting-room table
     container.__dict__["visits"] = VisitService(
-        container.visit_store, DynamoQueueStore(), container.access,
+        container.visit_store, DynamoQueueStore(container.field_sealer), container.access,
         UserFanout(container.connections, container.peer_notifier), clock=clock,
         timeline=container.timeline_store,
     )

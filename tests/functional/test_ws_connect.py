@@ -73,7 +73,8 @@ def test_expired_ticket_is_refused(ws: World) -> None:
     from functions.shared.auth import Principal, Role
 
     _ = get_container().connect_tickets  # binds the ticket table
-    issued_two_minutes_ago = ConnectTicketService(DynamoTicketStore(), 60, clock=lambda: time.time() - 120)
+    issued_two_minutes_ago = ConnectTicketService(DynamoTicketStore(get_container().field_sealer), 60,
+                                                  clock=lambda: time.time() - 120)
     principal = Principal(ws.users["pat.a"].user_id, "pat.a", frozenset({Role.PATIENT}))
     ticket = issued_two_minutes_ago.issue(principal).ticket
     assert _invoke(ws, "ws_connect", ws_event("connect", ticket=ticket))["statusCode"] == 401

@@ -3,11 +3,15 @@ attribute names (no database: pynamodb model instances in memory)."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+
 from functions.images.adapters import INTENT_ITEM, PHOTO_ITEM
 from functions.images.ports import Photo, PhotoFacts, UploadIntent, UploadStatus
 from functions.images.projection import photo_event
 from functions.shared.dynamo import camel
-from functions.timeline.adapters import TIMELINE_ITEM
+from functions.timeline.adapters import from_item as timeline_event_of
+from functions.timeline.adapters import to_item as timeline_item_of
 from functions.timeline.ports import EventType, TimelineEvent
 
 FACTS = PhotoFacts(case_id="case-0001", photo_id="ph0000000001aa", body_site="elbow_left", lesion_id=None,
@@ -54,13 +58,33 @@ def test_a_photo_its_intent_and_its_timeline_event_share_one_set_of_facts() -> N
     assert removed.summary == {**accepted.summary, "removed": {"reason": "duplicate"}}
 
 
-def test_a_timeline_event_round_trips_with_its_sort_key() -> None:
+class ContextSealer:
+    """Stands in for the envelope sealer: a "sealed" value names its context and opens only there."""
+
+    def seal(self, table: str, record_id: str, fields: Mapping[str, object], *,
+             purpose: str | None = None) -> dict[str, bytes]:
+        return {name: json.dumps([table, record_id, name, value]).encode() for name, value in fields.items()}
+
+    def open(self, table: str, record_id: str, sealed: Mapping[str, bytes], *,
+             purpose: str | None = None) -> dict[str, object]:
+        opened: dict[str, object] = {}
+        for name, blob in sealed.items():
+            where_table, where_record, where_name, value = json.loads(blob)
+            assert (where_table, where_record, where_name) == (table, record_id, name)
+            opened[name] = value
+        return opened
+
+
+def test_a_timeline_event_round_trips_with_its_sort_key_and_its_summary_sealed() -> None:
     event = TimelineEvent(case_id="case-0001", event_id="ev-1", type=EventType.SCORE,
                           occurred_at="2026-03-01T09:00:00.000+00:00", actor_id="dr-one", ref_id="sc-1",
                           summary={"instrument": "DLQI", "total": 7})
-    item = TIMELINE_ITEM.to_item(event)
+    item = timeline_item_of(event, ContextSealer())
     assert (item.eventKey, item.type) == ("2026-03-01T09:00:00.000+00:00#ev-1", "score")
-    assert TIMELINE_ITEM.from_item(item) == event
+    assert item.summary is None, "no plaintext summary is written"
+    assert json.loads(item.summarySealed)[:3] == ["timeline", "case-0001/2026-03-01T09:00:00.000+00:00#ev-1",
+                                                  "summary"]
+    assert timeline_event_of(item, ContextSealer()) == event
 
 
 def test_a_grant_round_trips_with_and_without_an_expiry() -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from functions.images.ports import ObjectInfo, Photo, UploadIntent, UploadStatus, rendition_key, upload_key
 from functions.images.processor import ImageProcessor
+from functions.images.projection import photo_event
 from functions.shared.clock import iso
 from functions.timeline.ports import TimelineEvent
 from tests.support.images import phone_jpeg
@@ -88,10 +89,19 @@ class Timeline:
     def __init__(self) -> None:
         self.events: dict[str, TimelineEvent] = {}
         self.appends = 0
+        self.sealed_appends = 0
 
     def append(self, event: TimelineEvent) -> None:
         self.appends += 1
         self.events[event.event_key] = event
+
+    def seal_summary(self, event: TimelineEvent) -> bytes:
+        return repr(sorted(event.summary.items())).encode()
+
+    def append_sealed(self, event: TimelineEvent, sealed_summary: bytes) -> None:
+        assert sealed_summary == self.seal_summary(event), "the summary sealed ahead is this event's"
+        self.sealed_appends += 1
+        self.append(event)
 
 
 @dataclass
@@ -118,6 +128,9 @@ def rig() -> Rig:
         source="camera", uploaded_at=iso(NOW - 30), upload_by=iso(NOW + 270), status=UploadStatus.PENDING,
         expires_at_epoch=int(NOW) + 86400,
     )
+    # As the upload route hands it out: the accepted photo's summary sealed ahead.
+    intents.items[PHOTO] = replace(intents.items[PHOTO], timeline_summary_sealed=timeline.seal_summary(
+        photo_event(intents.items[PHOTO])))
     processor = ImageProcessor(intents, photos, objects, BUCKET, timeline, clock=lambda: NOW)  # type: ignore[arg-type]
     return Rig(intents, photos, objects, timeline, processor)
 
@@ -132,6 +145,7 @@ def test_accepted_upload(rig: Rig) -> None:
         assert (rendition_key(CASE, PHOTO, name), None) in rig.objects.versions
     assert (upload_key(CASE, PHOTO), "v1") not in rig.objects.versions, "the raw upload must be deleted"
     assert [e.type.value for e in rig.timeline.events.values()] == ["photo"]
+    assert rig.timeline.sealed_appends == 1, "the summary sealed ahead is written: the processor seals nothing"
 
 
 def test_redelivered_event_changes_nothing(rig: Rig) -> None:

@@ -1,0 +1,155 @@
+"""The migration that seals what older releases stored in plaintext, run over items written the old
+way (score answers in plaintext; sealed answers with a plaintext total, band, flags and deltas; plaintext
+lesion labels; plaintext timeline summaries): resumable page by page, idempotent, and afterwards the
+API answers the same values while the raw items hold no plaintext."""
+
+from __future__ import annotations
+
+import io
+import json
+from contextlib import redirect_stdout
+from typing import Any
+
+import boto3
+
+from functions.bootstrap import get_container
+from functions.migrations import cli
+from tests.functional.conftest import World
+from tests.functional.test_scores import READABLE_SCORE_ATTRIBUTES
+from tests.functional.test_timeline import READABLE_TIMELINE_ATTRIBUTES
+
+PREFIX = "dermafollow-local-"
+
+
+def _client(world: World) -> Any:
+    return boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=world.endpoint)
+
+
+def _score_item(case: str, score_id: str, at: str, user: str, instrument: str, **extra: dict[str, Any]
+                ) -> dict[str, Any]:
+    return {"caseId": {"S": case}, "scoreKey": {"S": f"{instrument}#{at}#{score_id}"}, "scoreId": {"S": score_id},
+            "instrument": {"S": instrument}, "recordedAt": {"S": at}, "recordedBy": {"S": user},
+            "recorderRole": {"S": "patient"}, "onBehalfOfPatient": {"BOOL": False}, **extra}
+
+
+def write_the_old_way(world: World) -> None:
+    """Items exactly as the two older releases wrote them."""
+    client, case, user = _client(world), world.cases["a"], world.users["pat.a"].user_id
+    # Before answers were sealed: everything in plaintext.
+    client.put_item(TableName=PREFIX + "scores", Item=_score_item(
+        case, "sc_legacy0001", "2026-01-01T00:00:00.000Z", user, "DLQI",
+        total={"N": "12"}, band={"S": "very_large"},
+        components={"S": '{"items":[3,3,1,1,1,1,0,1,1,0]}'}))
+    # After answers were sealed, before totals were: sealed components, plaintext result.
+    sealed = get_container().field_sealer.seal("scores", f"{case}/sc_legacy0002", {"components": {"score": 6}})
+    client.put_item(TableName=PREFIX + "scores", Item=_score_item(
+        case, "sc_legacy0002", "2026-01-02T00:00:00.000Z", user, "ITCH_NRS",
+        total={"N": "6"}, componentsSealed={"B": sealed["components"]}))
+    client.put_item(TableName=PREFIX + "scores", Item=_score_item(
+        case, "sc_legacy0003", "2026-01-03T00:00:00.000Z", user, "ITCH_NRS",
+        total={"N": "9"}, componentsSealed={"B": get_container().field_sealer.seal(
+            "scores", f"{case}/sc_legacy0003", {"components": {"score": 9}})["components"]},
+        previousScoreId={"S": "sc_legacy0002"}, previousTotal={"N": "6"}, delta={"N": "3"},
+        baselineTotal={"N": "6"}, flags={"S": '[{"code":"mcid_worsened","message":"Worse by 3"}]'}))
+    for n, label in enumerate(["Old scalp patch", "Rash near the groin"]):
+        client.put_item(TableName=PREFIX + "lesions", Item={
+            "caseId": {"S": case}, "lesionId": {"S": f"les_legacy000{n}"}, "bodySite": {"S": "scalp"},
+            "view": {"S": "front"}, "x": {"N": "0.5"}, "y": {"N": "0.05"}, "label": {"S": label},
+            "createdAt": {"S": "2026-01-01T00:00:00+00:00"}, "createdBy": {"S": user}})
+    for n, summary in enumerate([
+        {"instrument": {"S": "ITCH_NRS"}, "total": {"N": "9"}, "flags": {"L": [{"S": "mcid_worsened"}]}},
+        {"bodySite": {"S": "genital_area"}, "capturedAt": {"S": "2026-01-04T08:00:00+00:00"},
+         "source": {"S": "camera"}},
+    ]):
+        key = f"2026-01-0{n + 3}T00:00:00.000Z#ev_legacy000{n}"
+        client.put_item(TableName=PREFIX + "timeline", Item={
+            "caseId": {"S": case}, "eventKey": {"S": key}, "eventId": {"S": f"ev_legacy000{n}"},
+            "type": {"S": "score" if n == 0 else "photo"}, "occurredAt": {"S": key.split("#")[0]},
+            "actorId": {"S": user}, "refId": {"S": f"ev_legacy000{n}"}, "summary": {"M": summary}})
+
+
+def migrate(*args: str) -> dict[str, Any]:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = cli.main(["seal-legacy", *args])
+    answer: dict[str, Any] = json.loads(out.getvalue())
+    assert code == 0 and answer["ok"], answer
+    return answer
+
+
+def test_the_migration_seals_legacy_items_resumably_and_idempotently(world: World) -> None:
+    write_the_old_way(world)
+    case = world.cases["a"]
+    assert world.request("GET", f"/cases/{case}/scores", user="pat.a").status_code == 503
+
+    # One page of one item, then resume from the printed cursor: nothing is skipped or done twice.
+    first = migrate("--table", "scores", "--page-size", "1", "--max-pages", "1")["tables"][0]
+    assert (first["examined"], first["sealed"], first["done"]) == (1, 1, False) and first["cursor"]
+    rest = migrate("--table", "scores", "--page-size", "1", "--cursor", first["cursor"])["tables"][0]
+    assert (rest["examined"], rest["sealed"], rest["done"]) == (2, 2, True)
+    everything = {t["table"]: t for t in migrate("--page-size", "2")["tables"]}
+    assert {name: (t["sealed"], t["already_sealed"]) for name, t in everything.items()} == {
+        "scores": (0, 3), "lesions": (2, 0), "timeline": (2, 0), "visits": (0, 0), "waiting_room": (0, 0)}
+    again = {t["table"]: (t["sealed"], t["already_sealed"]) for t in migrate()["tables"]}
+    assert again == {"scores": (0, 3), "lesions": (0, 2), "timeline": (0, 2), "visits": (0, 0),
+                     "waiting_room": (0, 0)}, "a second run changes nothing"
+
+    client = _client(world)
+    for item in client.scan(TableName=PREFIX + "scores")["Items"]:
+        assert set(item) - READABLE_SCORE_ATTRIBUTES <= {"componentsSealed", "detailsSealed", "resultSealed"}
+    for item in client.scan(TableName=PREFIX + "lesions")["Items"]:
+        assert "label" not in item and set(item["labelSealed"]) == {"B"}
+        assert "patch" not in repr(item) and "groin" not in repr(item)
+    for item in client.scan(TableName=PREFIX + "timeline")["Items"]:
+        assert set(item) - READABLE_TIMELINE_ATTRIBUTES == {"summarySealed"}
+        assert "genital" not in repr(item)
+
+    # The API answers what the old items said.
+    series = world.request("GET", f"/cases/{case}/scores", user="dr.one").json_body["items"]
+    by_id = {s["scoreId"]: s for s in series}
+    assert (by_id["sc_legacy0001"]["total"], by_id["sc_legacy0001"]["band"]) == (12, "very_large")
+    assert by_id["sc_legacy0001"]["components"] == {"items": [3, 3, 1, 1, 1, 1, 0, 1, 1, 0]}
+    assert by_id["sc_legacy0003"]["components"] == {"score": 9}
+    assert by_id["sc_legacy0003"]["change"] == {"previousScoreId": "sc_legacy0002", "previousTotal": 6, "delta": 3,
+                                                "baselineTotal": 6, "improvementPercent": None}
+    assert by_id["sc_legacy0003"]["flags"] == [{"code": "mcid_worsened", "message": "Worse by 3"}]
+    lesions = world.request("GET", f"/cases/{case}/lesions", user="pat.a").json_body["items"]
+    assert sorted(lesion["label"] for lesion in lesions) == ["Old scalp patch", "Rash near the groin"]
+    events = world.request("GET", f"/cases/{case}/timeline", user="dr.one").json_body["items"]
+    assert [e["summary"] for e in events] == [
+        {"bodySite": "genital_area", "capturedAt": "2026-01-04T08:00:00+00:00", "source": "camera"},
+        {"instrument": "ITCH_NRS", "total": 9, "flags": ["mcid_worsened"]}]
+    # A new score finds the migrated one before it, and its baseline.
+    after = world.request("POST", f"/cases/{case}/scores", user="pat.a",
+                          body={"instrument": "ITCH_NRS", "components": {"score": 2}}).json_body
+    assert (after["change"]["previousTotal"], after["change"]["baselineTotal"]) == (9, 6)
+
+
+def test_a_lost_race_is_counted_and_the_other_runners_value_stays(world: World) -> None:
+    from functions.lesions.adapters import seal_legacy_page
+    from functions.shared.tables import LESIONS
+
+    write_the_old_way(world)
+    container = get_container()
+    container.bind(LESIONS)
+    client, case = _client(world), world.cases["a"]
+    real = container.field_sealer
+
+    class SecondRunnerFirst:
+        """Between this runner's read and its write, another runner converts the same item."""
+
+        def seal(self, table: str, record_id: str, fields: Any, **kwargs: Any) -> dict[str, bytes]:
+            theirs = real.seal(table, record_id, fields)
+            lesion_id = record_id.split("/")[1]
+            client.update_item(TableName=PREFIX + "lesions", Key={"caseId": {"S": case}, "lesionId": {"S": lesion_id}},
+                               UpdateExpression="SET labelSealed = :v REMOVE label",
+                               ExpressionAttributeValues={":v": {"B": theirs["label"]}})
+            return real.seal(table, record_id, fields)
+
+        def open(self, *args: Any, **kwargs: Any) -> Any:
+            return real.open(*args, **kwargs)
+
+    page = seal_legacy_page(SecondRunnerFirst(), None, 10)
+    assert (page.examined, page.sealed, page.lost_races) == (2, 0, 2)
+    lesions = world.request("GET", f"/cases/{case}/lesions", user="pat.a").json_body["items"]
+    assert sorted(lesion["label"] for lesion in lesions) == ["Old scalp patch", "Rash near the groin"]
