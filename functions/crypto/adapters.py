@@ -79,3 +79,7 @@ class DynamoDataKeyStore:
                 return False
             raise DependencyUnavailable("The database is unavailable; try again.") from exc
         return True
+
+    def delete(self, purpose: str, key_id: str) -> None:
+        with translate_errors():
+            DataKeyModel(purpose=purpose, keyId=key_id).delete()
