@@ -134,7 +134,8 @@ class ScopedKeys:
         if found is not None:
             return found
         partition, key_id = _location(purpose, scope)
-        if partition.startswith(CASE_PREFIX) and self._store.get(partition, TOMBSTONE) is not None:
+        is_case = partition.startswith(CASE_PREFIX)
+        if is_case and self._erased(partition):
             raise CaseErased("The case does not exist.")
         kek = self._keys.current_kek(purpose)
         material = os.urandom(KEY_BYTES)
@@ -147,6 +148,11 @@ class ScopedKeys:
             if theirs is None:
                 raise
             return theirs
+        if is_case and self._erased(partition):
+            # An erasure wrote its tombstone while we made the key and may have listed the case's keys
+            # before ours existed: destroy it ourselves (either it or we see the other).
+            self._store.delete(partition, key_id)
+            raise CaseErased("The case does not exist.")
         self._cache.remember(purpose, scope, material)
         return material
 
@@ -158,7 +164,7 @@ class ScopedKeys:
         if found is not None:
             return found
         partition, _key_id = _location(purpose, scope)
-        if partition.startswith(CASE_PREFIX) and self._store.get(partition, TOMBSTONE) is not None:
+        if partition.startswith(CASE_PREFIX) and self._erased(partition):
             raise CaseErased("The case does not exist.")
         raise DecryptError(f"A protected value of {purpose} names a key that does not exist.",
                            code="unknown_data_key")
@@ -183,6 +189,9 @@ class ScopedKeys:
                 break
         self._cache.forget(lambda purpose, scope: scope == CASE_SCOPE + case_id)
         return ErasureReport(case_id, len(destroyed), tuple(sorted(destroyed)), now)
+
+    def _erased(self, partition: str) -> bool:
+        return self._store.get(partition, TOMBSTONE) is not None
 
     def _load(self, purpose: str, scope: str) -> bytes | None:
         partition, key_id = _location(purpose, scope)

@@ -294,6 +294,23 @@ def test_erasing_a_case_destroys_its_keys_and_nothing_of_it_opens_or_seals_again
     assert writer.scoped.erase_case("case_1").keys_destroyed == 0  # idempotent
 
 
+def test_a_case_key_made_while_the_case_is_erased_is_destroyed_too() -> None:
+    """The erasure writes its tombstone and lists the case's keys while another request makes the
+    case's first key: whichever sees the other, no key of the case survives."""
+    provider = FakeProvider()
+
+    class ErasedMeanwhile(MemoryKeyStore):
+        def put(self, key: StoredDataKey) -> None:
+            if key.purpose == "case#case_1" and key.key_id == "records":
+                super().put(StoredDataKey("case#case_1", "erased", b"\0", "erased", "t"))  # the erasure's
+            super().put(key)
+
+    store = ErasedMeanwhile()
+    with pytest.raises(CaseErased):
+        EnvelopeSealer(manager(provider, store)).seal("records", "case_1/e1", {"text": "x"}, case_id="case_1")
+    assert [key_id for partition, key_id in store.keys if partition == "case#case_1"] == ["erased"]
+
+
 def test_the_scope_key_cache_is_bounded() -> None:
     provider, store = FakeProvider(), MemoryKeyStore()
     sealer = EnvelopeSealer(manager(provider, store))
