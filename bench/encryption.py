@@ -35,7 +35,7 @@ from typing import Any
 
 from bench import key_usage
 from bench.backend import seeded_backend
-from functions.bootstrap import get_container
+from functions.bootstrap import get_container, reset_container
 from functions.crypto.sealer import EnvelopeSealer
 from functions.emr.adapters import DynamoRecordStore, RecordModel, RecordVersionModel
 from functions.emr.kinds import EntryKind, EntryStatus, VersionAction
@@ -151,6 +151,11 @@ def summary(times: dict[str, float], kms_calls: Counter[str], records: int, fiel
 
 def main() -> None:
     with seeded_backend():
+        # On a busy machine moto can take more than the app's 5 s read timeout to answer; botocore then
+        # retries a TransactWriteItems moto had applied, and (moto ignoring ClientRequestToken) the retry
+        # fails its own condition. DynamoDB answers in milliseconds: only this benchmark waits longer.
+        os.environ["DYNAMODB_READ_TIMEOUT_SECONDS"] = "60"
+        reset_container()
         container = get_container()
         _ = container.emr  # binds the record tables to the shared connection
         kms_calls: Counter[str] = Counter()
