@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from functions.analytics.service import AnalyticsService
     from functions.audit.checks import ChainChecks
     from functions.audit.service import AuditTrail
+    from functions.backup.service import BackupService
     from functions.cases.adapters import DynamoCaseStore
     from functions.cases.service import CasesService
     from functions.consultation.adapters import DynamoRoundStore
@@ -370,17 +371,23 @@ class Container:
     @cached_property
     def lesion_metrics(self) -> LesionMetricsService:
         # In AWS no measurer yet: the measuring function (layers/lesionmetrics) is not in the template,
-        # so measure_photo answers "ignored:no_measurer" until it is (layers/README.md). The local stack
-        # measures in-process (LESION_MEASURER=in-process); OpenCV loads on its first measurement only.
+        # so measure_photo answers "ignored:no_measurer" until it is (layers/README.md), and a new
+        # baseline's series waits for it too (SeriesMeasuring). The local stack measures in-process
+        # (LESION_MEASURER=in-process); OpenCV loads on its first measurement only.
         from functions.lesionmetrics.service import LesionMetricsService
 
         measurer = None
+        series_measuring = None
         if self.settings.lesion_measurer == "in-process":
-            from functions.lesionmetrics.adapters import InProcessMeasurer
+            from functions.lesionmetrics.adapters import BackgroundSeriesMeasuring, InProcessMeasurer
 
             measurer = InProcessMeasurer(self.client("s3"))
+            # A new baseline's series is measured on a worker thread, after the doctor's request.
+            series_measuring = BackgroundSeriesMeasuring(
+                lambda case_id, lesion_id: self.lesion_metrics.measure_lesion(case_id, lesion_id))
         return LesionMetricsService(self.lesion_metrics_store, self.access, self.lesion_store, self.photo_store,
-                                    self.settings.image_bucket, measurer)
+                                    self.settings.image_bucket, measurer,
+                                    series_measuring=series_measuring)
 
     @cached_property
     def score_store(self) -> DynamoScoreStore:
@@ -507,6 +514,16 @@ class Container:
             return case.patient_id if case else None
 
         return CaseErasure(self.field_sealer.scoped, patient_of, self.audit.record)
+
+    @cached_property
+    def backup(self) -> BackupService:
+        """Operator tool (python -m functions.backup.cli); no function serves it."""
+        from functions.backup.adapters import DynamoTableStore, S3ObjectStore
+        from functions.backup.service import BackupService
+        from functions.shared.tables import TABLES
+
+        return BackupService(DynamoTableStore(self.client("dynamodb")), S3ObjectStore(self.client("s3")),
+                             [spec.logical_name for spec in TABLES])
 
     @cached_property
     def audit(self) -> AuditTrail:

@@ -6,6 +6,11 @@ function with the shared layer that calls `LesionMetricsService.measure_photo` (
 neither is in the template yet. Locally the event poller delivers that same event to the handler
 below, and the container measures in-process (LESION_MEASURER=in-process, local/env.py).
 
+A baseline set (or set again) measures the lesion's other photos too: the container's
+`BackgroundSeriesMeasuring` runs `LesionMetricsService.measure_lesion` on a worker thread after the
+doctor's request, through the same in-process measurer (in AWS: the measuring trigger's function,
+invoked asynchronously, calling the same service).
+
 The processor writes the renditions before the photo item, so the rendition's event may come first:
 then the handler raises and the poller delivers it again (EventBridge's retries, local/events.py).
 """
