@@ -1,11 +1,12 @@
 """KMS calls of the field encryption over weeks and a year, on a virtual clock (used by bench.encryption).
 
-The production code seals and opens: `DataKeyManager` (functions/crypto/keyring.py) with its
-`DataKeyCache` at the deployed limits (settings: DATA_KEY_MAX_AGE_SECONDS 300, DATA_KEY_MAX_USES,
-DATA_KEY_CACHE_ENTRIES), `EnvelopeSealer`, and the record repository (`DynamoRecordStore`, whose
-entry and version items share the `emr` data key), against moto's KMS and DynamoDB. Only the clock
-is virtual: the cache and the key manager are given one that the scenario moves to each write's time,
-so 30 days run in seconds. Each Lambda container is its own key manager with its own empty cache.
+The production code seals and opens: `DataKeyManager` (functions/crypto/keyring.py: each purpose's
+KMS-wrapped key-encryption key, cached KEK_MAX_AGE_SECONDS, 24 h), `ScopedKeys` (scoped_keys.py: the
+case keys wrapped under it, cached DATA_KEY_MAX_AGE_SECONDS, 300 s, at most SCOPE_KEY_CACHE_ENTRIES),
+`EnvelopeSealer`, and the record repository (`DynamoRecordStore`, whose entry and version items share
+the case's `emr` key), against moto's KMS and DynamoDB, with the deployed limits. Only the clock is
+virtual: the caches and the key manager are given one that the scenario moves to each write's time,
+so 30 days run in seconds. Each Lambda container is its own key manager with its own empty caches.
 
 - 30 days at a clinic's rate: the clinic is open 08:00-18:00 every day; WRITES_PER_DAY record writes a
   day come as case sessions (a doctor writes a note, a diagnosis and a prescription on one case, one
@@ -17,8 +18,8 @@ so 30 days run in seconds. Each Lambda container is its own key manager with its
   apart, on random days in opening hours, random containers), committed; then a new container
   (empty cache) reads the whole record the way `GET /cases/{id}/records` does (`for_case`, every page).
 
-Alongside, from the same write traces, what other key schemes WOULD cost (counted, not run: they are
-not implemented): see `what_if`.
+Alongside, from the same write traces, what other key schemes cost (counted, not run; the format-1
+scheme, `purpose_key`, is what ran before per-case keys): see `what_if`.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from functions.crypto.adapters import DynamoDataKeyStore
 from functions.crypto.cache import CacheLimits, DataKeyCache
 from functions.crypto.keyring import DataKeyManager
 from functions.crypto.ports import KeyProvider
+from functions.crypto.scoped_keys import ScopedKeys
 from functions.crypto.sealer import EnvelopeSealer
 from functions.emr.adapters import DynamoRecordStore
 from functions.emr.kinds import EntryKind, EntryStatus, VersionAction
@@ -61,6 +63,15 @@ class VirtualClock:
 
     def __call__(self) -> float:
         return self.now
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The three caches of a container, at the deployed settings."""
+
+    data_keys: CacheLimits  # format-1 data keys (read side only now)
+    keks: CacheLimits  # each purpose's key-encryption key
+    scopes: CacheLimits  # unwrapped case keys
 
 
 @dataclass(frozen=True)
@@ -105,15 +116,18 @@ def entry_for(write: Write, contents: dict[EntryKind, dict[str, Any]]) -> Record
 
 
 class Containers:
-    """CONTAINERS record repositories, each on its own key manager and empty cache, one virtual clock."""
+    """CONTAINERS record repositories, each on its own key manager and empty caches, one virtual clock."""
 
-    def __init__(self, provider: KeyProvider, limits: CacheLimits, clock: VirtualClock, count: int) -> None:
+    def __init__(self, provider: KeyProvider, limits: Limits, clock: VirtualClock, count: int) -> None:
         self.stores = [self.new_store(provider, limits, clock) for _ in range(count)]
 
     @staticmethod
-    def new_store(provider: KeyProvider, limits: CacheLimits, clock: VirtualClock) -> DynamoRecordStore:
-        keys = DataKeyManager(provider, DynamoDataKeyStore(), DataKeyCache(limits, clock=clock), clock=clock)
-        return DynamoRecordStore(EnvelopeSealer(keys))
+    def new_store(provider: KeyProvider, limits: Limits, clock: Callable[[], float]) -> DynamoRecordStore:
+        store = DynamoDataKeyStore()
+        keys = DataKeyManager(provider, store, DataKeyCache(limits.data_keys, clock=clock), clock=clock,
+                              kek_cache=DataKeyCache(limits.keks, clock=clock))
+        scoped = ScopedKeys(keys, store, DataKeyCache(limits.scopes, clock=clock))
+        return DynamoRecordStore(EnvelopeSealer(keys, scoped))
 
 
 def cache_misses(writes: list[Write], key_of: Callable[[Write], Hashable], max_age_s: float) -> int:
@@ -139,7 +153,7 @@ def what_if(month: list[Write], year: list[Write]) -> dict[str, Any]:
       key when it has none cached; the cold read unwraps one key.
     - case_key_under_kek: per-case data keys wrapped locally (AES key wrap) under one KMS-wrapped key-
       encryption key per purpose: KMS is called only to unwrap the KEK, once per container per age;
-      the cold read unwraps the KEK once. Changes the stored key format (not done here).
+      the cold read unwraps the KEK once. What runs now (format 2), at age 86,400 s.
     """
     per_1000 = 1000 / len(month)
     figures: dict[str, Any] = {}
@@ -157,7 +171,7 @@ def what_if(month: list[Write], year: list[Write]) -> dict[str, Any]:
     return figures
 
 
-def run(provider: KeyProvider, limits: CacheLimits, contents: dict[EntryKind, dict[str, Any]],
+def run(provider: KeyProvider, limits: Limits, contents: dict[EntryKind, dict[str, Any]],
         count_kms: Callable[[str], Counter[str]]) -> dict[str, Any]:
     """The two scenarios through the production code; `count_kms(phase)` starts counting a phase and
     returns the counter of KMS calls by "phase:operation"."""
@@ -192,20 +206,19 @@ def run(provider: KeyProvider, limits: CacheLimits, contents: dict[EntryKind, di
     if len(entries) != len(year) or any(e.current.content != contents[e.current.kind] for e in entries):
         raise AssertionError("the year's record did not read back as written")
     cold_calls = sum(n for name, n in calls.items() if name.startswith("cold_read:"))
-    # Every key made while writing the year names at least one of its entries.
-    year_keys = year_calls["year_write:GenerateDataKey"]
+    year_keks = year_calls["year_write:GenerateDataKey"]
     return {
         "kms_calls_per_1000_writes_30d": round(month_calls * 1000 / len(month), 1),
         "kms_calls_cold_case_read": cold_calls,
         "month": {"writes": len(month), "kms_calls": month_calls,
-                  "counted_same_trace": cache_misses(month, lambda w: "emr", limits.max_age_seconds)},
-        "cold_read": {"entries": len(entries), "kms_calls": cold_calls,
-                      "distinct_data_keys": year_keys},
+                  "counted_same_trace": cache_misses(month, lambda w: "emr", limits.keks.max_age_seconds)},
+        "cold_read": {"entries": len(entries), "kms_calls": cold_calls, "keks_made_while_writing": year_keks},
         "what_if": what_if(month, year),
         "params": {"days": DAYS, "writes_per_day": WRITES_PER_DAY, "hours": "08:00-18:00 every day",
                    "session_writes": SESSION_WRITES, "session_gap_s": 60, "cases": CASES,
                    "containers": CONTAINERS, "year_entries": len(year), "year_visits": YEAR_VISITS,
-                   "max_age_s": limits.max_age_seconds, "max_uses": limits.max_uses,
-                   "cache_entries": limits.max_entries},
+                   "kek_max_age_s": limits.keks.max_age_seconds, "scope_key_max_age_s": limits.scopes.max_age_seconds,
+                   "scope_key_cache_entries": limits.scopes.max_entries,
+                   "format_1_max_age_s": limits.data_keys.max_age_seconds},
     }
 

@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     from functions.crypto.keyring import DataKeyManager
     from functions.crypto.ports import KeyProvider
     from functions.crypto.sealer import EnvelopeSealer
+    from functions.crypto.service import CaseErasure
     from functions.discussion.service import DiscussionService
     from functions.emr.service import EmrService
     from functions.feedback.service import FeedbackService
@@ -484,15 +485,35 @@ class Container:
         from functions.crypto.keyring import DataKeyManager
 
         self.bind(DATA_KEYS)
-        limits = CacheLimits(self.settings.data_key_max_age_seconds, self.settings.data_key_max_uses,
-                             self.settings.data_key_cache_entries)
-        return DataKeyManager(self.key_provider, DynamoDataKeyStore(), DataKeyCache(limits))
+        settings = self.settings
+        limits = CacheLimits(settings.data_key_max_age_seconds, settings.data_key_max_uses,
+                             settings.data_key_cache_entries)
+        kek_limits = CacheLimits(settings.kek_max_age_seconds, settings.data_key_max_uses,
+                                 settings.data_key_cache_entries)
+        return DataKeyManager(self.key_provider, DynamoDataKeyStore(), DataKeyCache(limits),
+                              kek_cache=DataKeyCache(kek_limits))
 
     @cached_property
     def field_sealer(self) -> EnvelopeSealer:
+        from functions.crypto.cache import CacheLimits, DataKeyCache
+        from functions.crypto.scoped_keys import ScopedKeys
         from functions.crypto.sealer import EnvelopeSealer
 
-        return EnvelopeSealer(self.data_keys)
+        settings = self.settings
+        keys = self.data_keys
+        limits = CacheLimits(settings.data_key_max_age_seconds, settings.data_key_max_uses,
+                             settings.scope_key_cache_entries)
+        return EnvelopeSealer(keys, ScopedKeys(keys, keys.store, DataKeyCache(limits)))
+
+    @cached_property
+    def case_erasure(self) -> CaseErasure:
+        from functions.crypto.service import CaseErasure
+
+        def patient_of(case_id: str) -> str | None:
+            case = self.case_store.get(case_id)
+            return case.patient_id if case else None
+
+        return CaseErasure(self.field_sealer.scoped, patient_of, self.audit.record)
 
     @cached_property
     def backup(self) -> BackupService:

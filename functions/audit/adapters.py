@@ -32,6 +32,7 @@ from functions.shared.transact import TransactionCancelled, TransactItem, commit
 HEAD_PREFIX = "head#"
 ENTRY_LABEL = "audit.entry"
 ANCHOR_PREFIX = "anchors/"
+_SLOT_TAKEN = frozenset({"ConditionalCheckFailedException", "TransactionConflictException"})
 
 
 class ByPatientIndex(GlobalSecondaryIndex["AuditModel"]):
@@ -166,7 +167,10 @@ class DynamoAuditStore:
             try:
                 item.save(condition=slot_is_free)
             except PutError as exc:
-                if exc.cause_response_code == "ConditionalCheckFailedException":
+                # TransactionConflict: a change's transaction was writing the same slot at that
+                # moment (DynamoDB refuses a plain write to an item a transaction holds). Either
+                # way another append is taking the slot: read the tail again.
+                if exc.cause_response_code in _SLOT_TAKEN:
                     raise HeadMoved() from None
                 raise DependencyUnavailable("The database is unavailable; try again.") from exc
         self._advance_head(entry)

@@ -85,7 +85,7 @@ class DynamoCaseStore:
         fields: dict[str, object] = {"condition": record.condition}
         if record.follow_up_plan is not None:
             fields["followUpPlan"] = record.follow_up_plan
-        sealed = self._sealer.seal(TABLE, record.case_id, fields)
+        sealed = self._sealer.seal(TABLE, record.case_id, fields, case_id=record.case_id)
         with translate_errors(conflict_code="case_exists", conflict_message="That case id is taken."):
             CaseModel(
                 caseId=record.case_id,
@@ -133,7 +133,7 @@ class SealedConsultQuestions:
 
     def seal(self, case_id: str, doctor_id: str, question: str) -> bytes:
         return self._sealer.seal("case_access", f"{case_id}/{doctor_id}", {"question": question},
-                                 purpose=TABLE)["question"]
+                                 purpose=TABLE, case_id=case_id)["question"]
 
     def open(self, case_id: str, doctor_id: str, sealed: bytes) -> str:
         return str(self._sealer.open("case_access", f"{case_id}/{doctor_id}", {"question": sealed},

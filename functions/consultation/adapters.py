@@ -109,7 +109,8 @@ class DynamoRoundStore:
     # --- rounds -----------------------------------------------------------------------------
     def stage_create(self, round_: Round) -> list[TransactItem]:
         sealed = self._sealer.seal(ROUNDS_TABLE, _round_record_id(round_.case_id, round_.round_id),
-                                   {"question": round_.question}, purpose=KEY_PURPOSE)
+                                   {"question": round_.question}, purpose=KEY_PURPOSE,
+                                   case_id=round_.case_id)
         item = RoundModel(round_.case_id, round_.round_id, patientId=round_.patient_id, leadId=round_.lead_id,
                           questionSealed=sealed["question"], photoIds=list(round_.photo_ids),
                           scoreIds=list(round_.score_ids), readerIds=list(round_.reader_ids),
@@ -134,7 +135,8 @@ class DynamoRoundStore:
 
     def stage_close(self, round_: Round, consensus: Consensus, facts: tuple[ReadFacts, ...]) -> list[TransactItem]:
         sealed = self._sealer.seal(ROUNDS_TABLE, _round_record_id(round_.case_id, round_.round_id),
-                                   {"plan": consensus.plan}, purpose=KEY_PURPOSE)
+                                   {"plan": consensus.plan}, purpose=KEY_PURPOSE,
+                                   case_id=round_.case_id)
         item = RoundModel(round_.case_id, round_.round_id)
         actions: list[Any] = [
             RoundModel.status.set(RoundStatus.CLOSED.value),
@@ -172,7 +174,7 @@ class DynamoRoundStore:
         fields: dict[str, object] = {"treatment": read.treatment}
         if read.comment:
             fields["comment"] = read.comment
-        sealed = self._sealer.seal(READS_TABLE, record_id, fields, purpose=KEY_PURPOSE)
+        sealed = self._sealer.seal(READS_TABLE, record_id, fields, purpose=KEY_PURPOSE, case_id=round_.case_id)
         item = ReadModel(read.round_id, read.reader_id, code=read.code, label=read.label, iga=read.iga,
                          pasi=read.pasi, confidence=read.confidence, treatmentSealed=sealed["treatment"],
                          commentSealed=sealed.get("comment"), submittedAt=read.submitted_at)

@@ -57,7 +57,9 @@ class DynamoDataKeyStore:
     def page(self, purpose: str, limit: int, cursor: str | None) -> DataKeyPage:
         start = decode_cursor(cursor, partition=("purpose", purpose))
         with translate_errors():
-            result = DataKeyModel.query(purpose, limit=limit, last_evaluated_key=start, page_size=limit)
+            # Consistent: an erasure must see a case key made a moment ago.
+            result = DataKeyModel.query(purpose, limit=limit, last_evaluated_key=start, page_size=limit,
+                                        consistent_read=True)
             keys = [_stored(item) for item in result]
             return DataKeyPage(keys, encode_cursor(result.last_evaluated_key))
 
@@ -79,3 +81,7 @@ class DynamoDataKeyStore:
                 return False
             raise DependencyUnavailable("The database is unavailable; try again.") from exc
         return True
+
+    def delete(self, purpose: str, key_id: str) -> None:
+        with translate_errors():
+            DataKeyModel(purpose=purpose, keyId=key_id).delete()

@@ -102,6 +102,16 @@ class DataKeyCache:
         with self._lock:
             self._remember(purpose, key_id, material, self._clock())
 
+    def forget(self, which: Callable[[str, str], bool]) -> None:
+        """Drop the read keys `which(purpose, key id)` names (a destroyed case's keys)."""
+        with self._lock:
+            for slot in [slot for slot in self._read if which(*slot)]:
+                del self._read[slot]
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        return self._clock
+
     def forget_all(self) -> None:
         with self._lock:
             self._write.clear()

@@ -5,6 +5,10 @@
         the local keyring's current key). Field ciphertexts are not touched: they name their data
         key, and only the data key's wrapped form changes. `--force` re-wraps keys already under
         the current key id too (after KMS automatic rotation: the newest backing key).
+    python -m functions.crypto.cli erase-case --case CASE_ID --operator NAME
+        Crypto-shred one case: destroy its keys (every purpose) and leave a tombstone, so nothing
+        sealed for it opens again and no new key is made for it; audited in the patient's chain as
+        `case.erase` by NAME. Needs dynamodb:DeleteItem on data_keys (an operator's role).
     python -m functions.crypto.cli rotate-local
         Local stack only: add a new key-encryption key to LOCAL_KEY_FILE and make it current (the
         old ones stay, so everything stays readable); then run `rewrap`.
@@ -47,10 +51,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     rewrap.add_argument("--purpose", action="append", choices=KEY_PURPOSES, help="only this purpose's keys")
     rewrap.add_argument("--force", action="store_true", help="also re-wrap keys already under the current key id")
     commands.add_parser("rotate-local", help="add a new local key-encryption key and make it current")
+    erase = commands.add_parser("erase-case", help="destroy a case's keys: nothing of it opens again")
+    erase.add_argument("--case", required=True, help="the case id")
+    erase.add_argument("--operator", required=True, help="who erases (recorded in the audit trail)")
     args = parser.parse_args(argv)
 
     container = get_container()
     try:
+        if args.command == "erase-case":
+            erased = container.case_erasure.erase(args.operator, args.case)
+            print(json.dumps({"ok": True, "case": erased.case_id, "keysDestroyed": erased.keys_destroyed,
+                              "purposes": list(erased.purposes), "at": erased.at}))
+            return 0
         if args.command == "rotate-local":
             from functions.crypto.local_keys import LocalKeyProvider
 

@@ -10,13 +10,20 @@ binds what is constant for the key's lifetime (application, purpose, data-key id
 the canonical JSON of `{table, recordId, field}`. A ciphertext copied into another record, another
 field or another table therefore fails authentication instead of decrypting to someone else's data.
 
-Ciphertext format (version 1)
------------------------------
-    0x01 | key-id length (1 byte) | key id (ASCII) | nonce (12 bytes) | ciphertext | tag (16 bytes)
+Ciphertext formats
+------------------
+    version | name length (1 byte) | name (ASCII) | nonce (12 bytes) | ciphertext | tag (16 bytes)
 
-The key id names the data key in the data_keys table (its wrapped form lives there once, not in
-every field, so re-wrapping after a key rotation never touches field ciphertexts). The header is part
-of the AAD too, so it cannot be edited without detection either.
+- version 1 (written until per-case keys, still opened): the name is a data-key id of the purpose,
+  a key made by KMS GenerateDataKey and stored KMS-wrapped in the data_keys table.
+- version 2 (every new write): the name is a key *scope*: `c:<caseId>` (the case's key for the
+  purpose) or `p:<year>` (the purpose's shared key of that year, for values outside any case). Scope
+  keys are made locally and stored wrapped under the purpose's KMS-wrapped key-encryption key
+  (`scoped_keys.py` explains why, with the KMS call counts).
+
+The key named lives once in the data_keys table, not in every field, so re-wrapping after a key
+rotation never touches field ciphertexts. The header is part of the AAD too, so it cannot be edited
+without detection either (a v1 blob relabelled v2 or the reverse fails authentication).
 
 Nonces are 96 random bits from `os.urandom` at call time (never at import: a SnapStart snapshot
 would clone them). Random nonces allow about 2^32 messages per key before collisions become a
@@ -31,11 +38,14 @@ from dataclasses import dataclass
 
 from functions.crypto.ports import DecryptError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # what new seals write
+LEGACY_VERSION = 1  # data-key ids, still opened
+VERSIONS = frozenset({LEGACY_VERSION, FORMAT_VERSION})
 KEY_BYTES = 32  # AES-256
 NONCE_BYTES = 12
 TAG_BYTES = 16
-MAX_KEY_ID_BYTES = 64
+MAX_KEY_ID_BYTES = 64  # version 1 ids
+MAX_NAME_BYTES = 200  # version 2 scopes: "c:" and a case id
 
 
 @dataclass(frozen=True)
@@ -56,26 +66,34 @@ class FieldContext:
         return f"{self.table}/{self.field}"
 
 
-def _header(key_id: str) -> bytes:
-    raw = key_id.encode("ascii")
-    if not raw or len(raw) > MAX_KEY_ID_BYTES:
-        raise ValueError("data-key ids are 1 to 64 ASCII characters")
-    return bytes([FORMAT_VERSION, len(raw)]) + raw
+def _header(name: str, version: int) -> bytes:
+    raw = name.encode("ascii")
+    limit = MAX_KEY_ID_BYTES if version == LEGACY_VERSION else MAX_NAME_BYTES
+    if version not in VERSIONS or not raw or len(raw) > limit:
+        raise ValueError(f"key names of format {version} are 1 to {limit} ASCII characters")
+    return bytes([version, len(raw)]) + raw
 
 
-def seal(key_id: str, data_key: bytes, context: FieldContext, plaintext: bytes) -> bytes:
-    """Encrypt one field under a data key; the result carries everything but the key itself."""
+def seal(key_name: str, data_key: bytes, context: FieldContext, plaintext: bytes, *,
+         version: int = FORMAT_VERSION) -> bytes:
+    """Encrypt one field under a key; the result carries everything but the key itself."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     if len(data_key) != KEY_BYTES:
         raise ValueError("data keys are 256-bit")
-    header = _header(key_id)
+    header = _header(key_name, version)
     nonce = os.urandom(NONCE_BYTES)
     return header + nonce + AESGCM(data_key).encrypt(nonce, plaintext, header + context.canonical())
 
 
+def key_of(blob: bytes, context: FieldContext) -> tuple[int, str]:
+    """(format version, key name) of a ciphertext: which key to find before decrypting."""
+    header, name, _nonce, _body = _parse(blob, context)
+    return header[0], name
+
+
 def key_id_of(blob: bytes, context: FieldContext) -> str:
-    """The data-key id a ciphertext was made with (to find its key before decrypting)."""
+    """The key name a ciphertext was made with (a data-key id in version 1, a scope in version 2)."""
     return _parse(blob, context)[1]
 
 
@@ -102,7 +120,7 @@ def _parse(blob: bytes, context: FieldContext) -> tuple[bytes, str, bytes, bytes
             f"A protected value of {context.describe()} is not a ciphertext.", code="malformed_ciphertext"
         )
     blob = bytes(blob)
-    if blob[0] != FORMAT_VERSION:
+    if blob[0] not in VERSIONS:
         raise DecryptError(
             f"A protected value of {context.describe()} has an unknown format version.", code="malformed_ciphertext"
         )

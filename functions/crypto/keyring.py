@@ -17,12 +17,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from functions.crypto.cache import ActiveKey, DataKeyCache
+from functions.crypto.cache import ActiveKey, CacheLimits, DataKeyCache
 from functions.crypto.ports import DataKeyStore, DecryptError, KeyProvider, StoredDataKey
 from functions.shared.clock import Clock, iso
+from functions.shared.errors import Conflict
 
 APP_CONTEXT = "dermafollow"
 REWRAP_PAGE = 100
+KEK_MAX_AGE_SECONDS = 86_400.0  # settings: KEK_MAX_AGE_SECONDS
 
 
 def key_context(purpose: str, key_id: str) -> dict[str, str]:
@@ -45,21 +47,81 @@ class RewrapReport:
     failures: list[str] = field(default_factory=list)  # key ids that could not be unwrapped
 
 
+def kek_id_for(now: float) -> str:
+    """The key-encryption key of the year `now` falls in: every container derives the same id."""
+    return f"kek{time.gmtime(now).tm_year}"
+
+
 class DataKeyManager:
+    """The KMS-wrapped keys of each purpose: its key-encryption keys (`kek<YYYY>`, see
+    scoped_keys.py) and the format-1 data keys written before them (still opened, re-wrapped)."""
+
     def __init__(self, provider: KeyProvider, store: DataKeyStore, cache: DataKeyCache,
-                 clock: Clock = time.time, make_key_id: Callable[[], str] = new_key_id) -> None:
+                 clock: Clock = time.time, make_key_id: Callable[[], str] = new_key_id,
+                 kek_cache: DataKeyCache | None = None) -> None:
         self._provider = provider
         self._store = store
         self._cache = cache
         self._clock = clock
         self._make_key_id = make_key_id
+        # KEKs: 24 h by default, a handful of entries (one per purpose and year in use).
+        self._kek_cache = kek_cache or DataKeyCache(CacheLimits(max_age_seconds=KEK_MAX_AGE_SECONDS, max_entries=64),
+                                                    clock=cache.clock)
 
     @property
     def cache(self) -> DataKeyCache:
         return self._cache
 
+    @property
+    def kek_cache(self) -> DataKeyCache:
+        return self._kek_cache
+
+    @property
+    def store(self) -> DataKeyStore:
+        return self._store
+
+    def now(self) -> float:
+        return self._clock()
+
+    def current_kek(self, purpose: str) -> ActiveKey:
+        """This year's KEK of the purpose: cached, fetched and unwrapped, or made (one KMS call)."""
+        kek_id = kek_id_for(self._clock())
+        cached = self._kek_cache.lookup(purpose, kek_id)
+        if cached is not None:
+            return ActiveKey(kek_id, cached)
+        stored = self._store.get(purpose, kek_id)
+        if stored is None:
+            generated = self._provider.generate_data_key(key_context(purpose, kek_id))
+            try:
+                self._store.put(StoredDataKey(purpose, kek_id, generated.wrapped, generated.wrapping_key_id,
+                                              self._now()))
+            except Conflict:
+                # Another container made it at the same moment: use theirs.
+                stored = self._store.get(purpose, kek_id)
+            else:
+                self._kek_cache.remember(purpose, kek_id, generated.plaintext)
+                return ActiveKey(kek_id, generated.plaintext)
+        return ActiveKey(kek_id, self._unwrap_kek(purpose, kek_id, stored))
+
+    def kek(self, purpose: str, kek_id: str) -> bytes:
+        """A stored KEK's plaintext: cached for 24 h, else one KMS Decrypt."""
+        cached = self._kek_cache.lookup(purpose, kek_id)
+        if cached is not None:
+            return cached
+        return self._unwrap_kek(purpose, kek_id, self._store.get(purpose, kek_id))
+
+    def _unwrap_kek(self, purpose: str, kek_id: str, stored: StoredDataKey | None) -> bytes:
+        if stored is None:
+            raise DecryptError(f"A key of {purpose} names a key-encryption key that does not exist.",
+                               code="unknown_data_key")
+        material = self._provider.decrypt_data_key(stored.wrapped, stored.wrapping_key_id,
+                                                   key_context(purpose, kek_id))
+        self._kek_cache.remember(purpose, kek_id, material)
+        return material
+
     def for_sealing(self, purpose: str, uses: int) -> ActiveKey:
-        """A data key good for `uses` more field seals: the cached one, or a new one (one KMS call)."""
+        """A format-1 data key good for `uses` more field seals: the cached one, or a new one (one KMS
+        call). New writes use scope keys (scoped_keys.py); kept for the tests of the old format."""
         cached = self._cache.checkout(purpose, uses)
         if cached is not None:
             return cached

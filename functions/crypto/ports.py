@@ -88,6 +88,10 @@ class DataKeyStore(Protocol):
         """Swap the wrapped form if it is still `key.wrapped` (False if someone else re-wrapped it)."""
         ...
 
+    def delete(self, purpose: str, key_id: str) -> None:
+        """Destroy a key (crypto-shredding a case); nothing happens if it is gone already."""
+        ...
+
 
 class FieldSealer(Protocol):
     """What repositories use for protected fields: values in, per-field ciphertexts out.
@@ -98,7 +102,10 @@ class FieldSealer(Protocol):
     """
 
     def seal(self, table: str, record_id: str, fields: Mapping[str, object], *,
-             purpose: str | None = None) -> dict[str, bytes]: ...
+             purpose: str | None = None, case_id: str | None = None) -> dict[str, bytes]:
+        """With `case_id`, under the case's own key (erasable with the case); else under the
+        purpose's shared key of the year."""
+        ...
 
     def open(self, table: str, record_id: str, sealed: Mapping[str, bytes], *,
              purpose: str | None = None) -> dict[str, object]: ...

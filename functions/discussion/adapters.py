@@ -49,7 +49,8 @@ class DynamoDiscussionStore:
         self._sealer = sealer
 
     def stage_add(self, message: Message) -> TransactItem:
-        sealed = self._sealer.seal(TABLE, f"{message.case_id}/{message.message_id}", {"text": message.text})
+        sealed = self._sealer.seal(TABLE, f"{message.case_id}/{message.message_id}", {"text": message.text},
+                                   case_id=message.case_id)
         item = DiscussionModel(
             message.case_id, MESSAGE + message.message_id, messageId=message.message_id, authorId=message.author_id,
             postedAt=message.posted_at, textSealed=sealed["text"],

@@ -191,7 +191,7 @@ class DynamoRecordStore:
         fields: dict[str, object] = dict(version.content)
         if version.reason is not None:
             fields[REASON_FIELD] = version.reason
-        sealed = self._sealer.seal(table, record_id, fields, purpose=KEY_PURPOSE)
+        sealed = self._sealer.seal(table, record_id, fields, purpose=KEY_PURPOSE, case_id=version.case_id)
         reason = sealed.pop(REASON_FIELD, None)
         content = sealed
         return content, reason

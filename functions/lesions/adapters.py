@@ -84,7 +84,8 @@ class DynamoLesionStore:
             return lesions, encode_cursor(result.last_evaluated_key)
 
     def stage_create(self, lesion: Lesion) -> TransactItem:
-        sealed = self._sealer.seal(TABLE, _record_id(lesion.case_id, lesion.lesion_id), {"label": lesion.label})
+        sealed = self._sealer.seal(TABLE, _record_id(lesion.case_id, lesion.lesion_id), {"label": lesion.label},
+                                   case_id=lesion.case_id)
         return put_item(LESION_CREATED_LABEL, LesionModel(
             caseId=lesion.case_id,
             lesionId=lesion.lesion_id,

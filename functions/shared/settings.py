@@ -58,6 +58,12 @@ class Settings:
     data_key_max_age_seconds: int = 300
     data_key_max_uses: int = 100_000
     data_key_cache_entries: int = 256
+    # Per-case keys (functions/crypto/scoped_keys.py): each purpose's KMS-wrapped key-encryption key
+    # is kept this long (one KMS call per container, purpose and day); unwrapped case keys, at most
+    # this many per container, for data_key_max_age_seconds (how long an erased case's key survives
+    # in a warm container).
+    kek_max_age_seconds: int = 86_400
+    scope_key_cache_entries: int = 1024
     # Roles that must sign in with an authenticator (template parameter StaffMfa: doctor,admin in prod).
     mfa_required_roles: tuple[str, ...] = ()
     audit_anchor_bucket: str = ""
@@ -139,6 +145,8 @@ class Settings:
             data_key_max_age_seconds=_int("DATA_KEY_MAX_AGE_SECONDS", 300),
             data_key_max_uses=_int("DATA_KEY_MAX_USES", 100_000),
             data_key_cache_entries=_int("DATA_KEY_CACHE_ENTRIES", 256),
+            kek_max_age_seconds=_int("KEK_MAX_AGE_SECONDS", 86_400),
+            scope_key_cache_entries=_int("SCOPE_KEY_CACHE_ENTRIES", 1024),
             mfa_required_roles=_list("MFA_REQUIRED_ROLES"),
             audit_anchor_bucket=os.environ.get("AUDIT_ANCHOR_BUCKET", ""),
             audit_mac_key_id=os.environ.get("AUDIT_MAC_KEY_ID", ""),

@@ -25,7 +25,12 @@ from functions.audit.chain import (
     verify_chain,
 )
 from functions.audit.ports import AuditPage, HeadMoved, StagedWriteRejected
-from functions.audit.service import AuditTrail
+from functions.audit.service import (
+    APPEND_BUDGET_SECONDS,
+    MAX_BACKOFF_SECONDS,
+    MIN_ROUND_TRIP_SECONDS,
+    AuditTrail,
+)
 from functions.shared.errors import DependencyUnavailable
 from functions.shared.transact import TransactItem
 
@@ -203,8 +208,26 @@ class MemoryAnchors:
         yield from self.anchors
 
 
-def trail(store: MemoryAuditStore, anchors: MemoryAnchors | None = None, chains: int = 4) -> AuditTrail:
-    return AuditTrail(store, anchors, chains, clock=lambda: 1_795_680_000.0, sleep=lambda _: None)
+class FakeTime:
+    """A monotonic clock that only sleeping moves; remembers every pause."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.pauses: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+        self.now += seconds
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def trail(store: MemoryAuditStore, anchors: MemoryAnchors | None = None, chains: int = 4,
+          time: FakeTime | None = None) -> AuditTrail:
+    time = time or FakeTime()
+    return AuditTrail(store, anchors, chains, clock=lambda: 1_795_680_000.0, sleep=time.sleep,
+                      monotonic=time.monotonic)
 
 
 def test_concurrent_appenders_keep_one_gapless_chain() -> None:
@@ -242,12 +265,37 @@ def test_a_rejected_staged_write_is_not_retried() -> None:
     assert not store.entries_by_chain
 
 
+def test_a_loser_backs_off_in_a_window_that_grows_with_the_contention_it_measured() -> None:
+    store = MemoryAuditStore()
+    store.moves_to_fake = 9
+    time = FakeTime()
+    entry = trail(store, time=time).record(event(1))
+    assert entry.seq == 1
+    # Nine losses, nine pauses, each within the doubling window (5 ms round trip floor), capped.
+    assert len(time.pauses) == 9
+    windows = [min(MAX_BACKOFF_SECONDS, MIN_ROUND_TRIP_SECONDS * 2 ** min(n, 6)) for n in range(9)]
+    assert all(0 <= pause <= window for pause, window in zip(time.pauses, windows, strict=True))
+
+
+def test_twenty_lost_rounds_no_longer_exhaust_the_append() -> None:
+    """8 attempts failed the ninth of nine racers; the budget is time, not attempts (20 losses
+    sleep at most 0.635 + 13 x 0.32 = 4.8 s of the 8 s budget)."""
+    store = MemoryAuditStore()
+    store.moves_to_fake = 20
+    time = FakeTime()
+    assert trail(store, time=time).record(event(1)).seq == 1
+    assert time.now < APPEND_BUDGET_SECONDS
+
+
 def test_a_busy_chain_gives_up_with_503_and_tells_operations(capsys: pytest.CaptureFixture[str]) -> None:
     store = MemoryAuditStore()
-    store.moves_to_fake = 100
+    store.moves_to_fake = 10_000
+    time = FakeTime()
     with pytest.raises(DependencyUnavailable) as raised:
-        trail(store).record(event(1))
+        trail(store, time=time).record(event(1))
     assert raised.value.code == "audit_unavailable"
+    # It gave up because the time budget ran out, not after a fixed handful of attempts.
+    assert APPEND_BUDGET_SECONDS - MAX_BACKOFF_SECONDS <= time.now <= APPEND_BUDGET_SECONDS
     metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     assert [m.get("AuditUnavailable") for m in metrics] == [1]
 

@@ -12,7 +12,9 @@ from functions.crypto.cache import ActiveKey, CacheLimits, DataKeyCache
 from functions.crypto.envelope import NONCE_BYTES, FieldContext
 from functions.crypto.keyring import DataKeyManager, key_context
 from functions.crypto.ports import DataKeyPage, DecryptError, NewDataKey, StoredDataKey
-from functions.crypto.sealer import EnvelopeSealer
+from functions.crypto.scoped_keys import CaseErased
+from functions.crypto.sealer import SCOPE_CACHE_ENTRIES, EnvelopeSealer
+from functions.shared.errors import Conflict
 
 KEY = bytes(range(32))
 
@@ -71,7 +73,7 @@ def test_the_wrong_key_fails() -> None:
         envelope.open_sealed(blob, os.urandom(32), CONTEXT)
 
 
-@pytest.mark.parametrize("blob", [b"", b"\x01", b"\x02\x03dk1" + bytes(40), b"\x01\x00" + bytes(40),
+@pytest.mark.parametrize("blob", [b"", b"\x01", b"\x03\x03dk1" + bytes(40), b"\x01\x00" + bytes(40),
                                   b"\x01\x03dk1" + bytes(10)])
 def test_malformed_ciphertexts_are_a_clear_error(blob: bytes) -> None:
     with pytest.raises(DecryptError) as raised:
@@ -174,8 +176,12 @@ class MemoryKeyStore:
         self.keys: dict[tuple[str, str], StoredDataKey] = {}
 
     def put(self, key: StoredDataKey) -> None:
-        assert (key.purpose, key.key_id) not in self.keys
+        if (key.purpose, key.key_id) in self.keys:
+            raise Conflict("exists", code="data_key_exists")
         self.keys[(key.purpose, key.key_id)] = key
+
+    def delete(self, purpose: str, key_id: str) -> None:
+        self.keys.pop((purpose, key_id), None)
 
     def get(self, purpose: str, key_id: str) -> StoredDataKey | None:
         return self.keys.get((purpose, key_id))
@@ -204,38 +210,124 @@ def test_a_thousand_records_cost_one_generate_and_no_decrypt() -> None:
     sealed = [sealer.seal("records", f"case/e{n}/v1", {"text": f"value {n}", "code": "L40.0"}) for n in range(1000)]
     assert [sealer.open("records", f"case/e{n}/v1", s)["text"] for n, s in enumerate(sealed)][-1] == "value 999"
     assert (provider.generated, provider.decrypted) == (1, 0)
-    assert len(store.keys) == 1
+    # The purpose's KEK of the year (KMS-wrapped) and its shared key of the year (wrapped under it).
+    assert set(store.keys) == {("records", "kek2026"), ("shared#records", "2026")}
 
 
-def test_a_new_process_unwraps_each_key_once() -> None:
+def test_a_new_process_unwraps_the_kek_once_whatever_the_number_of_keys() -> None:
     provider, store = FakeProvider(), MemoryKeyStore()
-    sealed = [EnvelopeSealer(manager(provider, store)).seal("records", f"r{n}", {"f": n}) for n in range(3)]
+    writers = [EnvelopeSealer(manager(provider, store)) for _ in range(3)]
+    sealed = [writers[n % 3].seal("records", f"r{n}", {"f": n}, case_id=f"case_{n}") for n in range(30)]
+    assert (provider.generated, provider.decrypted) == (1, 2)  # one KEK made, two writers unwrapped it
     reader = EnvelopeSealer(manager(provider, store))
-    assert [reader.open("records", f"r{n}", blob)["f"] for n, blob in enumerate(sealed)] == [0, 1, 2]
-    # Three writer processes made three keys; the reader unwrapped each once.
-    assert (provider.generated, provider.decrypted) == (3, 3)
+    assert [reader.open("records", f"r{n}", blob)["f"] for n, blob in enumerate(sealed)] == list(range(30))
+    # 30 case keys, unwrapped locally: one KMS call for the reader.
+    assert provider.decrypted == 3
+    assert sum(1 for partition, _ in store.keys if partition.startswith("case#")) == 30
 
 
-def test_max_uses_rotates_the_data_key() -> None:
+def test_max_uses_rotates_the_format_1_data_key() -> None:
     provider, store = FakeProvider(), MemoryKeyStore()
-    sealer = EnvelopeSealer(manager(provider, store, max_uses=10))
-    for n in range(10):
-        sealer.seal("records", f"r{n}", {"a": 1, "b": 2})  # two fields: two uses per record
+    keys = manager(provider, store, max_uses=10)
+    for _ in range(10):
+        keys.for_sealing("records", uses=2)
     assert provider.generated == 2
 
 
-def test_the_wrapped_key_is_bound_to_its_purpose_and_id() -> None:
+def test_the_kek_is_bound_to_its_purpose_and_id_in_kms() -> None:
     provider, store = FakeProvider(), MemoryKeyStore()
-    EnvelopeSealer(manager(provider, store)).seal("records", "r1", {"f": 1})
-    ((purpose, key_id),) = store.keys
-    assert provider.contexts[store.keys[(purpose, key_id)].wrapped] == key_context("records", key_id)
+    EnvelopeSealer(manager(provider, store)).seal("records", "r1", {"f": 1}, case_id="case_1")
+    assert provider.contexts[store.keys[("records", "kek2026")].wrapped] == key_context("records", "kek2026")
+    case_key = store.keys[("case#case_1", "records")]
+    assert case_key.wrapping_key_id == "kek2026" and len(case_key.wrapped) == 1 + 12 + 32 + 16
+
+
+def test_a_case_key_moved_to_another_case_or_purpose_does_not_unwrap() -> None:
+    provider, store = FakeProvider(), MemoryKeyStore()
+    sealer = EnvelopeSealer(manager(provider, store))
+    sealer.seal("records", "case_1/e1", {"f": 1}, case_id="case_1")
+    blob = sealer.seal("records", "case_2/e1", {"f": 2}, case_id="case_2")
+    moved = store.keys[("case#case_1", "records")]
+    store.keys[("case#case_2", "records")] = StoredDataKey("case#case_2", "records", moved.wrapped, "kek2026", "t")
+    with pytest.raises(DecryptError) as raised:
+        EnvelopeSealer(manager(provider, store)).open("records", "case_2/e1", blob)
+    assert raised.value.code == "data_key_refused"
+    store.keys[("case#case_1", "lesions")] = StoredDataKey("case#case_1", "lesions", moved.wrapped, "kek2026", "t")
+    store.keys[("lesions", "kek2026")] = store.keys[("records", "kek2026")]
+    with pytest.raises(DecryptError):
+        EnvelopeSealer(manager(provider, store)).scoped.for_opening("lesions", "c:case_1")
+
+
+def test_values_sealed_in_format_1_still_open_and_new_ones_use_format_2() -> None:
+    provider, store = FakeProvider(), MemoryKeyStore()
+    keys = manager(provider, store)
+    legacy = keys.for_sealing("records", uses=1)
+    old = envelope.seal(legacy.key_id, legacy.material, FieldContext("records", "case_1/e1", "text"), b'"old words"',
+                        version=envelope.LEGACY_VERSION)
+    reader = EnvelopeSealer(manager(provider, store))
+    assert reader.open("records", "case_1/e1", {"text": old}) == {"text": "old words"}
+    new = reader.seal("records", "case_1/e2", {"text": "new words"}, case_id="case_1")["text"]
+    assert new[0] == envelope.FORMAT_VERSION == 2 and envelope.key_id_of(new, CONTEXT) == "c:case_1"
+    # A format-1 header relabelled 2 (or the reverse) fails: the header is in the AAD.
+    with pytest.raises(DecryptError):
+        reader.open("records", "case_1/e1", {"text": bytes([2]) + old[1:]})
+
+
+def test_erasing_a_case_destroys_its_keys_and_nothing_of_it_opens_or_seals_again() -> None:
+    provider, store = FakeProvider(), MemoryKeyStore()
+    writer = EnvelopeSealer(manager(provider, store))
+    gone = writer.seal("records", "case_1/e1", {"text": "erase me"}, case_id="case_1")
+    label = writer.seal("lesions", "case_1/l1", {"label": "left elbow"}, case_id="case_1")
+    kept = writer.seal("records", "case_2/e1", {"text": "keep me"}, case_id="case_2")
+    report = writer.scoped.erase_case("case_1")
+    assert (report.keys_destroyed, report.purposes) == (2, ("lesions", "records"))
+    for sealer in (writer, EnvelopeSealer(manager(provider, store))):  # this process, and a cold one
+        with pytest.raises(CaseErased):
+            sealer.open("records", "case_1/e1", gone)
+        with pytest.raises(CaseErased):
+            sealer.open("lesions", "case_1/l1", label)
+        with pytest.raises(CaseErased):
+            sealer.seal("records", "case_1/e2", {"text": "new"}, case_id="case_1")
+        assert sealer.open("records", "case_2/e1", kept) == {"text": "keep me"}
+    assert not any(key.wrapped and partition == "case#case_1" and key_id != "erased"
+                   for (partition, key_id), key in store.keys.items())
+    assert writer.scoped.erase_case("case_1").keys_destroyed == 0  # idempotent
+
+
+def test_a_case_key_made_while_the_case_is_erased_is_destroyed_too() -> None:
+    """The erasure writes its tombstone and lists the case's keys while another request makes the
+    case's first key: whichever sees the other, no key of the case survives."""
+    provider = FakeProvider()
+
+    class ErasedMeanwhile(MemoryKeyStore):
+        def put(self, key: StoredDataKey) -> None:
+            if key.purpose == "case#case_1" and key.key_id == "records":
+                super().put(StoredDataKey("case#case_1", "erased", b"\0", "erased", "t"))  # the erasure's
+            super().put(key)
+
+    store = ErasedMeanwhile()
+    with pytest.raises(CaseErased):
+        EnvelopeSealer(manager(provider, store)).seal("records", "case_1/e1", {"text": "x"}, case_id="case_1")
+    assert [key_id for partition, key_id in store.keys if partition == "case#case_1"] == ["erased"]
+
+
+def test_the_scope_key_cache_is_bounded() -> None:
+    provider, store = FakeProvider(), MemoryKeyStore()
+    sealer = EnvelopeSealer(manager(provider, store))
+    for n in range(SCOPE_CACHE_ENTRIES + 50):
+        sealer.seal("records", f"r{n}", {"f": n}, case_id=f"case_{n}")
+    assert sealer.scoped.cache.sizes() == (0, SCOPE_CACHE_ENTRIES)
 
 
 def test_a_missing_data_key_is_a_clear_error() -> None:
     provider = FakeProvider()
-    blob = envelope.seal("dkunknown", KEY, FieldContext("records", "r1", "f"), b"1")
+    blob = envelope.seal("dkunknown", KEY, FieldContext("records", "r1", "f"), b"1", version=envelope.LEGACY_VERSION)
     with pytest.raises(DecryptError) as raised:
         EnvelopeSealer(manager(provider, MemoryKeyStore())).open("records", "r1", {"f": blob})
+    assert raised.value.code == "unknown_data_key"
+    scoped = envelope.seal("c:case_9", KEY, FieldContext("records", "r1", "f"), b"1")
+    with pytest.raises(DecryptError) as raised:
+        EnvelopeSealer(manager(provider, MemoryKeyStore())).open("records", "r1", {"f": scoped})
     assert raised.value.code == "unknown_data_key"
 
 
@@ -245,7 +337,8 @@ def test_rewrap_moves_keys_to_the_current_wrapping_key_without_touching_fields()
     provider.current = "kek-2"
     report = manager(provider, store).rewrap("records")
     assert (report.examined, report.rewrapped, report.failures) == (1, 1, [])
-    assert {k.wrapping_key_id for k in store.keys.values()} == {"kek-2"}
+    # The KEK moved to the new KMS key; the shared key stays wrapped under the KEK (untouched).
+    assert {k.wrapping_key_id for (p, _), k in store.keys.items() if p == "records"} == {"kek-2"}
     assert EnvelopeSealer(manager(provider, store)).open("records", "r1", sealed) == {"text": "kept"}
     again = manager(provider, store).rewrap("records")
     assert (again.rewrapped, again.already_current) == (0, 1)
