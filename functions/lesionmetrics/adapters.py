@@ -72,7 +72,7 @@ class DynamoMetricsStore:
         self._sealer = sealer
 
     def _seal(self, case_id: str, item_key: str, name: str, value: object) -> bytes:
-        return self._sealer.seal(TABLE, _record_id(case_id, item_key), {name: value})[name]
+        return self._sealer.seal(TABLE, _record_id(case_id, item_key), {name: value}, case_id=case_id)[name]
 
     def _open(self, item: LesionMetricModel, name: str) -> Any:
         return self._sealer.open(TABLE, _record_id(item.caseId, item.metricKey), {name: bytes(item.sealed)})[name]

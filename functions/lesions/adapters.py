@@ -114,7 +114,8 @@ def seal_legacy_page(sealer: FieldSealer, cursor: str | None, page_size: int) ->
             actions: list[Any] = [LesionModel.label.remove()] if item.label is not None else []
             condition = LesionModel.lesionId.exists()
             if item.labelSealed is None:
-                sealed = sealer.seal(TABLE, _record_id(item.caseId, item.lesionId), {"label": item.label or ""})
+                sealed = sealer.seal(TABLE, _record_id(item.caseId, item.lesionId), {"label": item.label or ""},
+                                     case_id=item.caseId)
                 actions.append(LesionModel.labelSealed.set(sealed["label"]))
                 condition &= LesionModel.labelSealed.does_not_exist()
             try:

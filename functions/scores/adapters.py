@@ -148,7 +148,8 @@ def seal_legacy_page(sealer: FieldSealer, cursor: str | None, page_size: int) ->
                 page.already_sealed += 1
                 continue
             values = _legacy_values(item)
-            sealed = sealer.seal(TABLE, _record_id(item.caseId, item.scoreId), values) if values else {}
+            sealed = sealer.seal(TABLE, _record_id(item.caseId, item.scoreId), values,
+                                 case_id=item.caseId) if values else {}
             actions: list[Any] = [getattr(ScoreModel, f"{name}Sealed").set(blob) for name, blob in sealed.items()]
             actions += [getattr(ScoreModel, name).remove() for name in present]
             condition = ScoreModel.scoreKey.exists()
@@ -187,7 +188,8 @@ class DynamoScoreStore:
         protected: dict[str, object] = {"components": record.components, "result": _result(record)}
         if record.details:
             protected["details"] = record.details
-        sealed = self._sealer.seal(TABLE, _record_id(record.case_id, record.score_id), protected)
+        sealed = self._sealer.seal(TABLE, _record_id(record.case_id, record.score_id), protected,
+                                   case_id=record.case_id)
         return ScoreModel(
             caseId=record.case_id,
             scoreKey=record.score_key,

@@ -65,7 +65,8 @@ def _record_id(case_id: str, event_key: str) -> str:
 
 
 def seal_summary(event: TimelineEvent, sealer: FieldSealer) -> bytes:
-    return sealer.seal(TABLE, _record_id(event.case_id, event.event_key), {"summary": event.summary})["summary"]
+    return sealer.seal(TABLE, _record_id(event.case_id, event.event_key), {"summary": event.summary},
+                       case_id=event.case_id)["summary"]
 
 
 def to_item(event: TimelineEvent, sealer: FieldSealer, stamp: dict[str, str] | None = None, *,
@@ -156,7 +157,7 @@ def seal_legacy_page(sealer: FieldSealer, cursor: str | None, page_size: int) ->
             condition = TimelineModel.eventKey.exists()
             if item.summarySealed is None:
                 sealed = sealer.seal(TABLE, _record_id(item.caseId, item.eventKey),
-                                     {"summary": plain_map(item.summary)})
+                                     {"summary": plain_map(item.summary)}, case_id=item.caseId)
                 actions.append(TimelineModel.summarySealed.set(sealed["summary"]))
                 condition &= TimelineModel.summarySealed.does_not_exist()
             try:

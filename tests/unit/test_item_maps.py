@@ -62,7 +62,7 @@ class ContextSealer:
     """Stands in for the envelope sealer: a "sealed" value names its context and opens only there."""
 
     def seal(self, table: str, record_id: str, fields: Mapping[str, object], *,
-             purpose: str | None = None) -> dict[str, bytes]:
+             purpose: str | None = None, case_id: str | None = None) -> dict[str, bytes]:
         return {name: json.dumps([table, record_id, name, value]).encode() for name, value in fields.items()}
 
     def open(self, table: str, record_id: str, sealed: Mapping[str, bytes], *,
