@@ -105,8 +105,8 @@ def main() -> None:
         signaling.connect(DOCTOR_CONNECTION, doctor)
         for connection_id in (PATIENT_CONNECTION, DOCTOR_CONNECTION):
             signaling.receive(connection_id, json.dumps({"action": "join", "roomId": room_id}))
-        members = container.connections.members(room_id)
-        assert {m.connection_id for m in members} == {PATIENT_CONNECTION, DOCTOR_CONNECTION}, members
+        members = container.connections.in_room(room_id)
+        assert set(members) == {PATIENT_CONNECTION, DOCTOR_CONNECTION}, members
         print(f"room {room_id[:6]}... active with 2 members")
 
         ours_meter = DynamoMeter(shared_connection(settings).client)

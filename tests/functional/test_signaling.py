@@ -362,7 +362,7 @@ def test_gone_peer_connection_is_removed_and_the_sender_is_kept(world: World, ws
 
     assert registry.get(gone) is None and registry.get(alive) is None
     assert registry.get(sender) is not None and registry.get(sender).room_id == room_id  # type: ignore[union-attr]
-    assert [m.connection_id for m in registry.members(room_id)] == [sender]
+    assert registry.in_room(room_id) == [sender]
 
 
 def test_gone_connection_removal_touches_only_that_row(world: World, ws: Sockets) -> None:

@@ -21,7 +21,7 @@ from functions.signaling.adapters import BURST_SECONDS, EMISSION_INTERVAL, MAX_I
 from functions.signaling.messages import MAX_FRAME_BYTES, Frame, max_participants, protocol
 from functions.signaling.service import RESUME_GRACE_SECONDS, SignalingService
 from functions.visits.ice import IceServerService, turn_credentials
-from functions.visits.ports import RoomStatus
+from functions.visits.ports import Participant, RoomStatus
 from functions.visits.service import AVERAGE_VISIT_SECONDS, WAITING_TTL_SECONDS, VisitService
 from tests.support.fakes import (
     Clock,
@@ -214,15 +214,17 @@ def test_join_lists_the_others_and_tells_them() -> None:
 
 
 def test_join_names_the_role_of_someone_joining_at_the_same_moment() -> None:
-    # The patient's socket is already in the room but their place is not yet in the doctor's
-    # snapshot of the room (two joins crossing); the doctor still learns who the patient is.
+    # Two joins crossing: the patient's place is in the room but their socket has not stored the room
+    # yet; the doctor still learns who the patient is, and the patient's item gets the list.
     rig = Rig()
     room_id = rig.active_room()
     patient = rig.connect(PATIENT)
-    rig.registry.set_room(patient, room_id)
+    rig.rooms.add_participant(room_id, Participant(PATIENT.user_id, "pat.a", "patient", "t", patient), 4)
     doctor = rig.joined(DOCTOR, room_id)
     assert rig.peers.to(doctor)[-1]["participants"] == [
         {"participantId": PATIENT.user_id, "username": "pat.a", "role": "patient"}]
+    rig.registry.set_room(patient, room_id)  # the patient's join goes on
+    assert [m.connection_id for m in rig.registry.get(patient).members] == [doctor, patient]  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("state", ["waiting", "ended"])
@@ -325,7 +327,7 @@ def test_second_socket_of_the_same_person_replaces_the_first() -> None:
     second = rig.joined(DOCTOR, room_id, "tab-2")
     assert rig.peers.to(first)[-1] == {"type": "session.replaced"}
     assert rig.registry.get(first).room_id is None  # type: ignore[union-attr]
-    assert [c.connection_id for c in rig.registry.members(room_id)] == [second]
+    assert rig.registry.in_room(room_id) == [second]
 
 
 def test_joining_a_second_room_needs_leaving_the_first() -> None:
