@@ -67,7 +67,8 @@ def test_changing_the_room_moves_the_item_in_byroom_and_rewrites_byuser(dynamodb
     # byRoom: the key changed (delete + put); byUser: its projected roomId changed (one write).
     assert tally.gsi_writes_by_index == {"byRoom": 2, "byUser": 1}
     with meter.measure() as left:
-        client.update_item(TableName="connections", Key={"connectionId": {"S": "c1="}}, UpdateExpression="REMOVE roomId")
+        client.update_item(TableName="connections", Key={"connectionId": {"S": "c1="}},
+                           UpdateExpression="REMOVE roomId")
     assert left.gsi_writes_by_index == {"byRoom": 1, "byUser": 1}
     with meter.measure() as refused, pytest.raises(client.exceptions.ConditionalCheckFailedException):
         client.update_item(TableName="connections", Key={"connectionId": {"S": "c1="}},
