@@ -829,3 +829,97 @@ def test_visits_in_progress_list_the_case_doctors_rooms_only() -> None:
     assert rig.visits.active_for_doctor(STRANGER)["items"] == []
     with pytest.raises(NotFound):
         rig.visits.active_for_doctor(PATIENT)
+
+
+# --- member lists on the connection items ---------------------------------------------------------
+
+def _lists(rig: Rig, *connection_ids: str) -> list[list[str]]:
+    return [[m.connection_id for m in rig.registry.get(c).members] for c in connection_ids]  # type: ignore[union-attr]
+
+
+def test_a_relay_spends_one_write_and_reads_nothing() -> None:
+    rig = Rig()
+    room_id = rig.active_room()
+    patient, doctor = rig.joined(PATIENT, room_id), rig.joined(DOCTOR, room_id)
+    writes = rig.registry.writes
+    rig.signaling._registry = _NoReads(rig.registry)  # type: ignore[assignment]
+    rig.send(patient, "offer", sdp=SDP)
+    assert rig.registry.writes == writes + 1
+    assert rig.peers.to(doctor)[-1] == {"type": "offer", "from": PATIENT.user_id, "sdp": SDP}
+
+
+class _NoReads:
+    """The registry with every read refused: a relay must get by on the budget write's answer."""
+
+    def __init__(self, registry: MemoryConnectionRegistry) -> None:
+        self._registry = registry
+
+    def charge(self, connection_id: str, now: float) -> Any:
+        return self._registry.charge(connection_id, now)
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"the relay called {name}")
+
+
+def test_crossing_joins_leave_every_member_with_the_whole_room() -> None:
+    # A doctor's place is taken but, before their socket stores the room and publishes, a colleague
+    # joins from start to end: the colleague's newer list reaches the first doctor's item, the first
+    # doctor's older list is refused where the newer one is, and a retry publishes the newest room.
+    rig = Rig()
+    rig.grant(CASE, INVITED[0], GrantKind.INVITED)
+    room_id = rig.active_room()
+    patient = rig.joined(PATIENT, room_id)
+    first, second = rig.connect(DOCTOR), rig.connect(INVITED[0])
+    add = rig.rooms.add_participant
+    crossing = {"done": False}
+
+    def add_then_cross(room: str, participant: Participant, cap: int) -> Any:
+        added = add(room, participant, cap)
+        if participant.user_id == DOCTOR.user_id and not crossing["done"]:
+            crossing["done"] = True
+            rig.send(second, "join", roomId=room_id)
+        return added
+
+    rig.rooms.add_participant = add_then_cross  # type: ignore[method-assign]
+    rig.send(first, "join", roomId=room_id)
+    everyone = sorted([patient, first, second])
+    assert _lists(rig, patient, first, second) == [everyone] * 3
+    rig.peers.clear()
+    rig.send(patient, "offer", sdp=SDP)
+    assert [rig.peers.to(c)[-1]["type"] for c in (first, second)] == ["offer", "offer"]
+
+
+def test_an_older_list_never_replaces_a_newer_one() -> None:
+    rig = Rig()
+    room_id = rig.active_room()
+    patient = rig.joined(PATIENT, room_id)
+    newest = rig.registry.lists[patient][1]
+    assert not rig.registry.publish_members(patient, room_id, newest - 1, [])
+    assert rig.registry.publish_members(patient, room_id, newest, rig.registry.get(patient).members)  # type: ignore[union-attr, arg-type]
+    assert not rig.registry.publish_members(patient, "another-room", newest + 1, [])  # the socket is in room_id
+
+
+def test_leaving_and_disconnecting_take_the_socket_off_every_list() -> None:
+    rig = Rig()
+    rig.grant(CASE, INVITED[0], GrantKind.INVITED)
+    room_id = rig.active_room()
+    patient, doctor, colleague = (rig.joined(PATIENT, room_id), rig.joined(DOCTOR, room_id),
+                                  rig.joined(INVITED[0], room_id))
+    rig.send(colleague, "leave")
+    assert _lists(rig, patient, doctor) == [sorted([patient, doctor])] * 2
+    assert rig.registry.get(colleague).members == ()  # type: ignore[union-attr]
+    rig.signaling.disconnect(doctor)
+    assert _lists(rig, patient) == [[patient]]
+    rig.peers.clear()
+    with pytest.raises(NotFound):
+        rig.send(patient, "offer", to=INVITED[0].user_id, sdp=SDP)
+    assert rig.peers.to(colleague) == []
+
+
+def test_a_gone_peer_is_dropped_from_the_senders_list() -> None:
+    rig = Rig()
+    room_id = rig.active_room()
+    patient, doctor = rig.joined(PATIENT, room_id), rig.joined(DOCTOR, room_id)
+    rig.peers.gone.add(doctor)  # vanished without a $disconnect
+    rig.send(patient, "offer", sdp=SDP)
+    assert _lists(rig, patient) == [[patient]] and rig.registry.get(doctor) is None
