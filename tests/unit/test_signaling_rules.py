@@ -880,7 +880,7 @@ def test_crossing_joins_leave_every_member_with_the_whole_room() -> None:
             rig.send(second, "join", roomId=room_id)
         return added
 
-    rig.rooms.add_participant = add_then_cross  # type: ignore[method-assign]
+    rig.rooms.add_participant = add_then_cross  # type: ignore[method-assign, assignment]
     rig.send(first, "join", roomId=room_id)
     everyone = sorted([patient, first, second])
     assert _lists(rig, patient, first, second) == [everyone] * 3
