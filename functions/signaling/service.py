@@ -79,6 +79,12 @@ class SignalingService:
     def disconnect(self, connection_id: str) -> None:
         connection = self._registry.remove(connection_id)  # one delete returns what it was
         if connection and connection.room_id:
+            room = self._rooms.get(connection.room_id)
+            seat = room.participants.get(connection.user_id) if room else None
+            if seat is not None and seat.connection_id not in (None, connection_id):
+                # A late $disconnect of a socket already replaced (the person reconnected and resumed):
+                # their place belongs to the new socket, which must stay on everyone's member list.
+                return
             self._rooms.mark_left(connection.room_id, connection.user_id, iso(self._clock()), reason="disconnected")
             self._broadcast(connection.room_id, connection_id, {
                 "type": "participant.left", "participantId": connection.user_id, "reason": "disconnected",

@@ -923,3 +923,17 @@ def test_a_gone_peer_is_dropped_from_the_senders_list() -> None:
     rig.peers.gone.add(doctor)  # vanished without a $disconnect
     rig.send(patient, "offer", sdp=SDP)
     assert _lists(rig, patient) == [[patient]] and rig.registry.get(doctor) is None
+
+
+def test_a_late_disconnect_of_a_replaced_socket_leaves_the_resumed_one_in_the_room() -> None:
+    rig = Rig()
+    room_id = rig.active_room()
+    patient, doctor = rig.joined(PATIENT, room_id, "conn-old"), rig.joined(DOCTOR, room_id)
+    resumed = rig.joined(PATIENT, room_id, "conn-new")  # reconnected before the old $disconnect ran
+    rig.registry.set_room(patient, room_id)  # ...which deleted the old item before the join detached it
+    rig.signaling.disconnect(patient)
+    assert rig.rooms.rooms[room_id].participants[PATIENT.user_id].left_at is None
+    assert _lists(rig, doctor, resumed) == [sorted([doctor, resumed])] * 2
+    rig.peers.clear()
+    rig.send(doctor, "offer", sdp=SDP)
+    assert rig.peers.to(resumed)[-1]["type"] == "offer" and rig.peers.to(patient) == []
