@@ -140,18 +140,25 @@ async def scenario(ws_url: str, members: list[Member]) -> dict[str, Any]:
     all_delivered = asyncio.Event()
 
     peer_known = {member.principal.user_id: asyncio.Event() for member in members}
+    learned: dict[str, str] = {}  # how each client learned of its peer (join race): "joined" or "participant.joined"
+    got_joined: set[str] = set()
 
     def receiver(member: Member) -> Any:
         def on_text(arrived: float, text: str) -> None:
             signal = read_signal(text)
             if signal is None:
                 frame = json.loads(text) if text.startswith("{") else {}
+                me = member.principal.user_id
+                if frame.get("type") == "joined":
+                    got_joined.add(me)
                 if frame.get("type") == "joined" and any(
                         p.get("participantId") == member.peer_id for p in frame.get("participants", [])):
-                    peer_known[member.principal.user_id].set()
+                    learned.setdefault(me, "joined")
+                    peer_known[me].set()
                     return
                 if frame.get("type") == "participant.joined" and frame.get("participantId") == member.peer_id:
-                    peer_known[member.principal.user_id].set()
+                    learned.setdefault(me, "participant.joined")
+                    peer_known[me].set()
                     return
                 if frame.get("type") == "joined":
                     return
@@ -233,7 +240,12 @@ async def scenario(ws_url: str, members: list[Member]) -> dict[str, Any]:
         print(f"sockets closed; {left} connections left in the table")
 
     delivered = len(results.delivered)
+    lost_by_sender = Counter(sender for sender, _ in sent_at if (sender, _) not in results.delivered)
     return {
+        # Who lost what (at most 10 senders): how many, how the sender learned of its peer, whether its
+        # own `joined` reply came.
+        "lost_by_sender": [{"lost": n, "learned_from": learned.get(sender), "got_joined": sender in got_joined}
+                           for sender, n in lost_by_sender.most_common(10)],
         "sent": len(sent_at),
         "expected": expected,
         "delivered": delivered,
