@@ -144,6 +144,9 @@ class SignalingService:
         if previous and previous.connection_id and previous.connection_id != sender.connection_id:
             # Same person on a new socket (reconnect or second tab): the old socket leaves the room.
             self._registry_detach(previous.connection_id)
+        # Publish from a fresh (strongly consistent) read taken after this socket stored its room, not
+        # from the join's own snapshot: it holds everyone whose place was taken before this read.
+        room = self._rooms.get(room_id) or room
         others = [m for m in self._publish(room) if m.connection_id != sender.connection_id]
         self.reply(sender.connection_id, {
             "type": "joined", "roomId": room_id, "participantId": principal.user_id,
