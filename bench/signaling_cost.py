@@ -4,8 +4,10 @@ A patient and a doctor are in an ACTIVE room made through the app's services (vi
 admitted, both joined over the signaling service). The connections table also holds 10, 1,000 and
 10,000 OTHER connections, bulk-loaded two per room into other rooms. At each size the patient and
 the doctor relay offers to each other through `get_container().signaling.handle` (our relay: one
-conditional UpdateItem that spends the rate budget and returns the sender's room, one Query on
-byRoom, one post per member) and every DynamoDB call is counted from botocore's events.
+conditional UpdateItem that spends the rate budget and returns the sender's item with the room's
+member list, then one post per member) and every DynamoDB call is counted from botocore's events.
+Billed units come from the meter's shadow reads (bench/dynamo_meter.py): base and index write units
+by DynamoDB's rules, read units in 4 KB units next to item counts.
 
 Each size is one burst: a first message from each side, then 20 alternating messages (the
 per-message figures). The first message of a burst is reported apart: once a connection's budget
@@ -20,8 +22,14 @@ the same connections. Its posts are counted, not sent (they are not DynamoDB req
 10,000 connections a message would spend ~40 s posting to moto); our posts go to moto's management
 API as they would in the app.
 
+Index projections, in the same run: the one budget write on the app's connections table (byRoom
+keys only, byUser projecting roomId) and the same write on a copy of the table as it was (both
+indexes projecting ALL), holding the same item. Heartbeats: a ping every 30 s is one write; its
+billed units times 120 is the cost of keeping one connection open for an hour.
+
 Items read are the items DynamoDB bills a read for: ScannedCount of a Query/Scan, one per GetItem.
-Last line: {"requests_per_message", "writes_per_message", "items_read_per_message",
+Last line: {"requests_per_message", "writes_per_message", "billed_writes_per_message",
+"items_read_per_message", "read_units_per_message", "heartbeat_per_connection_hour",
 "cost_ratio_10000_vs_10", "scan_cost_ratio_10000_vs_10", ...}.
 """
 
@@ -33,22 +41,24 @@ import time
 from typing import Any
 
 from bench.backend import seeded_backend
-from bench.dynamo_meter import DynamoMeter, Tally
+from bench.dynamo_meter import DynamoMeter, Tally, item_size
 from bench.scan_relay import batch_put, chat_items, chat_table_name, create_chat_table, on_connect, send_message
 from bench.signaling_setup import other_connection_id, other_connection_rows, sign_in
 from local.moto_aws import aws_client
 from local.seed import DR_CHEN, PAT_ALEX
 
-SIZES = (10, 1_000, 10_000)
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "10,1000,10000").split(","))
 MESSAGES = int(os.environ.get("BENCH_MESSAGES", "20"))
 # The Scan baseline reads the same items every time: a few messages give its exact average.
 BASELINE_MESSAGES = int(os.environ.get("BENCH_BASELINE_MESSAGES", "5"))
 PATIENT_CONNECTION = "bench-patient-connection="
 DOCTOR_CONNECTION = "bench-doctor-connection=="
 
-TARGET_REQUESTS = 2
+TARGET_REQUESTS = 1
 TARGET_WRITES = 1
+TARGET_BILLED_WRITES = 1
 TARGET_COST_RATIO = 1.1
+HEARTBEAT_SECONDS = 30  # the web client's ping interval
 
 
 def offer(seq: int) -> dict[str, Any]:
@@ -86,6 +96,31 @@ def rare_paths(meter: DynamoMeter, seq: int, connected_at: float) -> dict[str, A
     return figures
 
 
+def projection_arms(meter: DynamoMeter, loader: Any, table: str) -> dict[str, Any]:
+    """The budget write (the statement the adapter sends) on the app's table and on a copy whose
+    indexes project ALL, both holding the doctor's item: billed writes per budget write."""
+    import dataclasses
+
+    from functions.shared.tables import CONNECTIONS, Index
+
+    as_it_was = dataclasses.replace(CONNECTIONS, indexes=tuple(
+        Index(index.name, index.hash_key, index.range_key) for index in CONNECTIONS.indexes))
+    copy = table + "_all_projection"
+    loader.create_table(**as_it_was.create_table_kwargs(copy))
+    loader.get_waiter("table_exists").wait(TableName=copy)
+    item = loader.get_item(TableName=table, Key={"connectionId": {"S": DOCTOR_CONNECTION}}, ConsistentRead=True)["Item"]
+    loader.put_item(TableName=copy, Item=item)
+    arms: dict[str, Any] = {}
+    for name, target in (("narrow", table), ("all", copy)):
+        with meter.measure() as tally:
+            loader.update_item(TableName=target, Key={"connectionId": {"S": DOCTOR_CONNECTION}},
+                               UpdateExpression="ADD tat :d", ExpressionAttributeValues={":d": {"N": "0.05"}},
+                               ConditionExpression="attribute_exists(connectionId)", ReturnValues="ALL_NEW")
+        arms[name] = {key: tally.per(1)[key] for key in ("billed_writes", "gsi_writes", "gsi_writes_by_index")}
+    arms["item_bytes"] = item_size(item)
+    return arms
+
+
 def main() -> None:
     from functions.bootstrap import get_container
     from functions.shared.dynamo import shared_connection
@@ -105,11 +140,11 @@ def main() -> None:
         signaling.connect(DOCTOR_CONNECTION, doctor)
         for connection_id in (PATIENT_CONNECTION, DOCTOR_CONNECTION):
             signaling.receive(connection_id, json.dumps({"action": "join", "roomId": room_id}))
-        members = container.connections.members(room_id)
-        assert {m.connection_id for m in members} == {PATIENT_CONNECTION, DOCTOR_CONNECTION}, members
+        members = container.connections.in_room(room_id)
+        assert set(members) == {PATIENT_CONNECTION, DOCTOR_CONNECTION}, members
         print(f"room {room_id[:6]}... active with 2 members")
 
-        ours_meter = DynamoMeter(shared_connection(settings).client)
+        ours_meter = DynamoMeter(shared_connection(settings).client, shadow=aws_client("dynamodb", endpoint))
         posts = {"count": 0}
 
         def count_post(**_: Any) -> None:
@@ -120,7 +155,11 @@ def main() -> None:
 
         loader = aws_client("dynamodb", endpoint)
         baseline_client = aws_client("dynamodb", endpoint)
-        baseline_meter = DynamoMeter(baseline_client)
+        baseline_meter = DynamoMeter(baseline_client, shadow=aws_client("dynamodb", endpoint))
+        projections = projection_arms(DynamoMeter(loader, shadow=aws_client("dynamodb", endpoint)), loader,
+                                      settings.table_name("connections"))
+        print(f"one budget write: {projections['narrow']['billed_writes']} billed writes with narrow index "
+              f"projections, {projections['all']['billed_writes']} with ALL ({projections['item_bytes']} B item)")
         ours_table = settings.table_name("connections")
         chat_table = chat_table_name(settings.table_prefix)
         create_chat_table(loader, chat_table)
@@ -181,12 +220,28 @@ def main() -> None:
                                "posts": round(baseline_posts["count"] / BASELINE_MESSAGES, 3),
                                "truncated": truncated, "moto_ms": round(scan_ms, 1), "messages": BASELINE_MESSAGES}
             print(f"{size:>6} other connections (loaded in {load_s:.1f} s): "
-                  f"ours {ours[str(size)]['requests']} requests, {ours[str(size)]['writes']} writes, "
-                  f"{ours[str(size)]['items_read']} items read, {ours_ms:.0f} ms/message "
+                  f"ours {ours[str(size)]['requests']} requests, {ours[str(size)]['writes']} writes "
+                  f"({ours[str(size)]['billed_writes']} billed), "
+                  f"{ours[str(size)]['items_read']} items read ({ours[str(size)]['read_units']} RU), "
+                  f"{ours_ms:.0f} ms/message "
                   f"(burst opener {ours[str(size)]['first_of_burst_requests']} requests) | "
-                  f"scan {scan[str(size)]['requests']} requests, {scan[str(size)]['items_read']} items read, "
+                  f"scan {scan[str(size)]['requests']} requests, {scan[str(size)]['items_read']} items read "
+                  f"({scan[str(size)]['read_units']} RU), "
                   f"{scan[str(size)]['posts']} posts, {scan_ms:.0f} ms/message")
 
+        heartbeat = Tally()
+        pings = 4
+        for n in range(pings):
+            time.sleep(0.06)  # a ping pulls a lagging budget up to now: the budget must lag a little
+            with ours_meter.measure() as one:
+                signaling.receive(PATIENT_CONNECTION, json.dumps({"action": "ping", "ts": n}))
+            heartbeat.add(one)
+        ping = heartbeat.per(pings)
+        per_hour = 3600 // HEARTBEAT_SECONDS
+        heartbeat_hour = {"pings": per_hour, "requests": round(ping["requests"] * per_hour, 1),
+                          "billed_writes": round(ping["billed_writes"] * per_hour, 1),
+                          "read_units": round(ping["read_units"] * per_hour, 1),
+                          "per_ping": {key: ping[key] for key in ("requests", "billed_writes", "read_units")}}
         rare = rare_paths(ours_meter, seq, connected_at)
         quiet = rare["after_quiet"]
         print(f"off the steady path: first message after > {quiet['quiet_over_seconds']:.0f} s quiet "
@@ -194,28 +249,42 @@ def main() -> None:
               f"over budget (refused) {rare['over_budget']['requests']} requests")
 
     smallest, largest = str(SIZES[0]), str(SIZES[-1])
-    cost_ratio = ours[largest]["items_read"] / ours[smallest]["items_read"]
-    scan_ratio = scan[largest]["items_read"] / scan[smallest]["items_read"]
+    # Cost of a message: billed write units plus read units (the relay reads nothing now, so a ratio
+    # of items read alone would divide by zero).
+    def cost(figures: dict[str, Any]) -> float:
+        return float(figures["billed_writes"] + figures["read_units"])
+
+    cost_ratio = cost(ours[largest]) / cost(ours[smallest])
+    scan_ratio = cost(scan[largest]) / cost(scan[smallest])
     requests = {size: figures["requests"] for size, figures in ours.items()}
     writes = {size: figures["writes"] for size, figures in ours.items()}
+    billed = {size: figures["billed_writes"] for size, figures in ours.items()}
     # A burst of MESSAGES signals that opens after a quiet spell (a renegotiation mid-call).
     steady = ours[largest]
     burst = {key: round((rare["after_quiet"][key] + (MESSAGES - 1) * steady[key]) / MESSAGES, 3)
-             for key in ("requests", "writes")}
+             for key in ("requests", "writes", "billed_writes")}
     print(json.dumps({
         "requests_per_message": requests,
         "writes_per_message": writes,
+        "billed_writes_per_message": billed,
         "items_read_per_message": {size: figures["items_read"] for size, figures in ours.items()},
+        "read_units_per_message": {size: figures["read_units"] for size, figures in ours.items()},
+        "heartbeat_per_connection_hour": heartbeat_hour,
+        "budget_write_by_projection": projections,
         "cost_ratio_10000_vs_10": round(cost_ratio, 3),
         "scan_requests_per_message": {size: figures["requests"] for size, figures in scan.items()},
         "scan_items_read_per_message": {size: figures["items_read"] for size, figures in scan.items()},
+        "scan_read_units_per_message": {size: figures["read_units"] for size, figures in scan.items()},
         "scan_cost_ratio_10000_vs_10": round(scan_ratio, 3),
         "targets_met": {
             "requests_per_message": max(requests.values()) <= TARGET_REQUESTS,
             "writes_per_message": max(writes.values()) <= TARGET_WRITES,
+            "billed_writes_per_message": max(billed.values()) <= TARGET_BILLED_WRITES,
             "cost_ratio_10000_vs_10": cost_ratio <= TARGET_COST_RATIO,
         },
         "burst_after_quiet_per_message": {**burst, "messages": MESSAGES},
+        "parameters": {"sizes": list(SIZES), "messages": MESSAGES, "baseline_messages": BASELINE_MESSAGES,
+                       "heartbeat_seconds": HEARTBEAT_SECONDS, "cost": "billed write units + read units"},
         "ours": ours,
         "ours_off_path": rare,
         "scan_baseline": scan,

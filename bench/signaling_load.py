@@ -24,7 +24,13 @@ single-process emulation relays (~70/s on 2 cores), so at the default pace p50/p
 the backlog takes to drain; `relayed_per_s` is the emulation's throughput. A pace under that
 (e.g. BENCH_RATE=0.25) measures latency without a backlog.
 
-Last line: {"sent", "delivered", "lost", "misrouted", "p99_ms", ...}.
+Join race (BENCH_JOIN_RACE=1): the two clients of a room join at the same moment and each sends its
+first signal the instant it learns its peer is in the room (the peer is in its `joined` list, or a
+`participant.joined` for the peer arrives), with no pause after joining. A relay reads the member
+list stored on the sender's own item, so this checks that a client never learns of a peer before
+its own list holds that peer (lists are published before anyone is told of a join).
+
+Last line: {"sent", "delivered", "lost", "misrouted", "p99_ms", "parameters", ...}.
 """
 
 from __future__ import annotations
@@ -60,6 +66,7 @@ DEADLINE_SECONDS = float(os.environ.get("BENCH_DEADLINE", "180"))
 SETUP_THREADS = 8
 # BENCH_MOTO=stack keeps DynamoDB/Cognito on the stack's own in-process moto (one core for everything).
 MOTO_IN_STACK = os.environ.get("BENCH_MOTO", "process") == "stack"
+JOIN_RACE = os.environ.get("BENCH_JOIN_RACE", "0") == "1"
 
 
 @dataclass
@@ -132,10 +139,29 @@ async def scenario(ws_url: str, members: list[Member]) -> dict[str, Any]:
     expected = len(members) * MESSAGES_PER_CLIENT
     all_delivered = asyncio.Event()
 
+    peer_known = {member.principal.user_id: asyncio.Event() for member in members}
+    learned: dict[str, str] = {}  # how each client learned of its peer (join race): "joined" or "participant.joined"
+    got_joined: set[str] = set()
+
     def receiver(member: Member) -> Any:
         def on_text(arrived: float, text: str) -> None:
             signal = read_signal(text)
             if signal is None:
+                frame = json.loads(text) if text.startswith("{") else {}
+                me = member.principal.user_id
+                if frame.get("type") == "joined":
+                    got_joined.add(me)
+                if frame.get("type") == "joined" and any(
+                        p.get("participantId") == member.peer_id for p in frame.get("participants", [])):
+                    learned.setdefault(me, "joined")
+                    peer_known[me].set()
+                    return
+                if frame.get("type") == "participant.joined" and frame.get("participantId") == member.peer_id:
+                    learned.setdefault(me, "participant.joined")
+                    peer_known[me].set()
+                    return
+                if frame.get("type") == "joined":
+                    return
                 label = describe(text)
                 (errors if label.startswith("error:") else other_frames)[label] += 1
                 return
@@ -161,18 +187,29 @@ async def scenario(ws_url: str, members: list[Member]) -> dict[str, Any]:
         print(f"{len(clients)} sockets connected in {connected_s:.1f} s")
 
         started = time.perf_counter()
-        await asyncio.gather(*(join(client, member.room_id, timeout=120)
-                               for client, member in zip(clients, members, strict=True)))
+        if JOIN_RACE:
+            # Listen from the start: a peer's participant.joined may come before our own `joined`.
+            for client, member in zip(clients, members, strict=True):
+                client.listen(receiver(member))
+            await asyncio.gather(*(client.send({"action": "join", "roomId": member.room_id})
+                                   for client, member in zip(clients, members, strict=True)))
+        else:
+            await asyncio.gather(*(join(client, member.room_id, timeout=120)
+                                   for client, member in zip(clients, members, strict=True)))
         joined_s = time.perf_counter() - started
-        print(f"{len(clients)} clients joined their rooms in {joined_s:.1f} s")
-        for client, member in zip(clients, members, strict=True):
-            client.listen(receiver(member))
+        print(f"{len(clients)} clients {'sent join' if JOIN_RACE else 'joined their rooms'} in {joined_s:.1f} s")
+        if not JOIN_RACE:
+            for client, member in zip(clients, members, strict=True):
+                client.listen(receiver(member))
 
         interval = 1.0 / RATE_PER_CLIENT
 
         async def send_all(client: Client) -> None:
             me = client.name
-            await asyncio.sleep(random.uniform(0, interval))  # clients do not march in step
+            if JOIN_RACE:
+                await asyncio.wait_for(peer_known[me].wait(), timeout=120)  # then at once: no pause
+            else:
+                await asyncio.sleep(random.uniform(0, interval))  # clients do not march in step
             first = time.perf_counter()
             for seq in range(1, MESSAGES_PER_CLIENT + 1):
                 rest = first + (seq - 1) * interval - time.perf_counter()
@@ -203,7 +240,12 @@ async def scenario(ws_url: str, members: list[Member]) -> dict[str, Any]:
         print(f"sockets closed; {left} connections left in the table")
 
     delivered = len(results.delivered)
+    lost_by_sender = Counter(sender for sender, _ in sent_at if (sender, _) not in results.delivered)
     return {
+        # Who lost what (at most 10 senders): how many, how the sender learned of its peer, whether its
+        # own `joined` reply came.
+        "lost_by_sender": [{"lost": n, "learned_from": learned.get(sender), "got_joined": sender in got_joined}
+                           for sender, n in lost_by_sender.most_common(10)],
         "sent": len(sent_at),
         "expected": expected,
         "delivered": delivered,
@@ -253,6 +295,10 @@ def main() -> None:
         "messages_per_client": MESSAGES_PER_CLIENT,
         "rate_per_client": RATE_PER_CLIENT,
         "moto": "stack" if MOTO_IN_STACK else "process",
+        "join_race": JOIN_RACE,
+        "parameters": {"clients": len(members), "rooms": ROOMS, "messages_per_client": MESSAGES_PER_CLIENT,
+                       "rate_per_client": RATE_PER_CLIENT, "join_race": JOIN_RACE,
+                       "stall_s": STALL_SECONDS, "deadline_s": DEADLINE_SECONDS},
         "targets_met": {"lost": figures["lost"] == 0, "misrouted": figures["misrouted"] == 0},
     }, separators=(",", ":")))
 

@@ -24,7 +24,13 @@ class Index:
     name: str
     hash_key: Key
     range_key: Key | None = None
-    projection: Literal["ALL", "KEYS_ONLY"] = "ALL"
+    projection: Literal["ALL", "KEYS_ONLY", "INCLUDE"] = "ALL"
+    non_key_attributes: tuple[str, ...] = ()  # what an INCLUDE projection copies besides the keys
+
+    def projection_kwargs(self) -> dict[str, Any]:
+        if self.projection == "INCLUDE":
+            return {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(self.non_key_attributes)}
+        return {"ProjectionType": self.projection}
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,7 @@ class TableSpec:
                 {
                     "IndexName": index.name,
                     "KeySchema": _key_schema(index.hash_key, index.range_key),
-                    "Projection": {"ProjectionType": index.projection},
+                    "Projection": index.projection_kwargs(),
                 }
                 for index in self.indexes
             ]
@@ -116,11 +122,15 @@ LOGIN_ATTEMPTS = TableSpec(
 
 CONNECTIONS = TableSpec(
     logical_name="connections",
-    purpose="Live WebSocket connections; room members by Query on byRoom, a user's sockets on byUser.",
+    purpose="Live WebSocket connections; each carries its room's members (the relay reads no index); "
+            "a room's sockets by Query on byRoom, a user's sockets on byUser.",
     hash_key=Key("connectionId"),
+    # Narrow projections: the per-frame rate-budget write (`tat`) and the member list change no
+    # projected attribute, so they write the base item only (1 write, not 3). roomId changes on join
+    # and leave only.
     indexes=(
-        Index("byRoom", Key("roomId"), Key("connectionId")),
-        Index("byUser", Key("userId"), Key("connectionId")),
+        Index("byRoom", Key("roomId"), Key("connectionId"), projection="KEYS_ONLY"),
+        Index("byUser", Key("userId"), Key("connectionId"), projection="INCLUDE", non_key_attributes=("roomId",)),
     ),
     ttl_attribute="expiresAtEpoch",
 )

@@ -6,15 +6,15 @@ import json
 import threading
 from typing import Any
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from functions.shared.aws import error_code, make_client
-from functions.shared.dynamo import ItemMap, translate_errors
+from functions.shared.dynamo import translate_errors
 from functions.shared.errors import DependencyUnavailable, NotFound, RateLimited
 from functions.shared.settings import Settings
-from functions.signaling.ports import Connection, ConnectionRegistry
+from functions.signaling.ports import Connection, ConnectionRegistry, Member, Socket
 
 # Rate limit (GCRA): every message pushes the connection's theoretical arrival time `tat` forward
 # by EMISSION_INTERVAL; a message is allowed while tat stays within BURST_SECONDS of now.
@@ -28,18 +28,23 @@ MAX_IDLE_CREDIT_SECONDS = 45.0  # above the 30 s heartbeat
 
 
 class ByRoomIndex(GlobalSecondaryIndex["ConnectionModel"]):
+    """Keys only: the relay never reads it (members ride on each item); closing a room needs the ids."""
+
     class Meta:
         index_name = "byRoom"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()
 
     roomId = UnicodeAttribute(hash_key=True)
     connectionId = UnicodeAttribute(range_key=True)
 
 
 class ByUserIndex(GlobalSecondaryIndex["ConnectionModel"]):
+    """A user's sockets and their rooms (live notices, revoking a grant); `tat` is not projected, so
+    a rate-budget write does not write this index."""
+
     class Meta:
         index_name = "byUser"
-        projection = AllProjection()
+        projection = IncludeProjection(["roomId"])
 
     userId = UnicodeAttribute(hash_key=True)
     connectionId = UnicodeAttribute(range_key=True)
@@ -58,31 +63,78 @@ class ConnectionModel(Model):
     grantExpiresAtEpoch = NumberAttribute(null=True)
     tat = NumberAttribute()
     expiresAtEpoch = NumberAttribute()
+    # The room's sockets: {connectionId: {"u": userId, "g": grant end epoch (absent: none)}}, the list
+    # of room `membersRoom` as of its attendance length `membersVersion` (see publish_members).
+    members = MapAttribute(null=True)  # type: ignore[var-annotated]
+    membersRoom = UnicodeAttribute(null=True)
+    membersVersion = NumberAttribute(null=True)
     byRoom = ByRoomIndex()
     byUser = ByUserIndex()
 
 
-# tat (the rate budget) and the TTL belong to the item, not to the Connection record.
-CONNECTION_ITEM = ItemMap(Connection, ConnectionModel)
+def _members(item: ConnectionModel) -> tuple[Member, ...]:
+    if not item.roomId or item.membersRoom != item.roomId or item.members is None:
+        return ()  # a list left from another room (or none yet) is never used
+    entries = item.members.as_dict() if hasattr(item.members, "as_dict") else dict(item.members)
+    return tuple(
+        Member(str(connection_id), str(entry["u"]), None if entry.get("g") is None else int(entry["g"]))
+        for connection_id, entry in sorted(entries.items())
+    )
+
+
+def connection_of(item: ConnectionModel) -> Connection:
+    # tat (the rate budget) and the TTL belong to the item, not to the Connection record.
+    return Connection(
+        connection_id=item.connectionId, user_id=item.userId, username=item.username, roles=item.roles,
+        connected_at=item.connectedAt, room_id=item.roomId,
+        grant_expires_at_epoch=None if item.grantExpiresAtEpoch is None else int(item.grantExpiresAtEpoch),
+        members=_members(item),
+    )
+
+
+def connection_item(connection: Connection, tat: float, expires_at_epoch: int) -> ConnectionModel:
+    return ConnectionModel(
+        connectionId=connection.connection_id, userId=connection.user_id, username=connection.username,
+        roles=connection.roles, connectedAt=connection.connected_at, roomId=connection.room_id,
+        grantExpiresAtEpoch=connection.grant_expires_at_epoch, tat=tat, expiresAtEpoch=expires_at_epoch,
+        members={m.connection_id: _entry(m) for m in connection.members} if connection.members else None,
+        membersRoom=connection.room_id if connection.members else None,
+    )
+
+
+def _entry(member: Member) -> dict[str, Any]:
+    entry: dict[str, Any] = {"u": member.user_id}
+    if member.grant_expires_at_epoch is not None:
+        entry["g"] = member.grant_expires_at_epoch
+    return entry
 
 
 class DynamoConnectionRegistry:
     def add(self, connection: Connection, now: float, ttl_epoch: int) -> None:
         with translate_errors():
-            CONNECTION_ITEM.to_item(connection, tat=now, expiresAtEpoch=ttl_epoch).save()
+            connection_item(connection, tat=now, expires_at_epoch=ttl_epoch).save()
 
     def get(self, connection_id: str) -> Connection | None:
         from pynamodb.exceptions import DoesNotExist
 
         with translate_errors():
             try:
-                return CONNECTION_ITEM.from_item(ConnectionModel.get(connection_id))
+                return connection_of(ConnectionModel.get(connection_id, consistent_read=True))
             except DoesNotExist:
                 return None
 
-    def remove(self, connection_id: str) -> None:
+    def remove(self, connection_id: str) -> Connection | None:
         with translate_errors():
-            ConnectionModel(connectionId=connection_id).delete()
+            answer = ConnectionModel._get_connection().delete_item(connection_id, return_values="ALL_OLD")
+        old = (answer or {}).get("Attributes")
+        return connection_of(ConnectionModel.from_raw_data(old)) if old else None
+
+    def many(self, connection_ids: list[str]) -> list[Connection]:
+        if not connection_ids:
+            return []
+        with translate_errors():
+            found = [connection_of(item) for item in ConnectionModel.batch_get(connection_ids, consistent_read=True)]
+        return sorted(found, key=lambda connection: connection.connection_id)
 
     def charge(self, connection_id: str, now: float) -> Connection:
         from pynamodb.exceptions import UpdateError
@@ -93,7 +145,7 @@ class DynamoConnectionRegistry:
         )
         try:
             item.update(actions=[ConnectionModel.tat.add(EMISSION_INTERVAL)], condition=within_budget)
-            return CONNECTION_ITEM.from_item(item)
+            return connection_of(item)
         except UpdateError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise DependencyUnavailable("The database is unavailable; try again.") from exc
@@ -122,7 +174,7 @@ class DynamoConnectionRegistry:
                 actions=[ConnectionModel.tat.set(now + EMISSION_INTERVAL)],
                 condition=ConnectionModel.connectionId.exists() & (ConnectionModel.tat < now),
             )
-            return CONNECTION_ITEM.from_item(item)
+            return connection_of(item)
         except UpdateError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise DependencyUnavailable("The database is unavailable; try again.") from exc
@@ -137,6 +189,11 @@ class DynamoConnectionRegistry:
             actions.append(ConnectionModel.grantExpiresAtEpoch.set(grant_expires_at_epoch))
         else:
             actions.append(ConnectionModel.grantExpiresAtEpoch.remove())
+        if not room_id:
+            # A late publish of the old room may land here again; it is never used (membersRoom is
+            # checked against roomId) and the next join's publish replaces it.
+            actions += [ConnectionModel.members.remove(), ConnectionModel.membersRoom.remove(),
+                        ConnectionModel.membersVersion.remove()]
         try:
             item.update(actions=actions, condition=ConnectionModel.connectionId.exists())
         except UpdateError as exc:
@@ -144,13 +201,47 @@ class DynamoConnectionRegistry:
                 raise NotFound("This connection is not registered; reconnect.", code="unknown_connection") from None
             raise DependencyUnavailable("The database is unavailable; try again.") from exc
 
-    def members(self, room_id: str) -> list[Connection]:
-        with translate_errors():
-            return [CONNECTION_ITEM.from_item(item) for item in ConnectionModel.byRoom.query(room_id)]
+    def publish_members(self, connection_id: str, room_id: str, version: int, members: list[Member]) -> bool:
+        """One conditional write. Lists of one room are ordered by the room's attendance length (every
+        join and every leave appends to it), so concurrent joins cannot leave an older list on top of
+        a newer one; an equal version may rewrite (same members, fresher grant ends)."""
+        from pynamodb.exceptions import UpdateError
 
-    def of_user(self, user_id: str) -> list[Connection]:
+        item = ConnectionModel(connectionId=connection_id)
+        where = (
+            ConnectionModel.connectionId.exists()
+            & (ConnectionModel.roomId.does_not_exist() | (ConnectionModel.roomId == room_id))
+            & (ConnectionModel.membersVersion.does_not_exist() | (ConnectionModel.membersRoom != room_id)
+               | (ConnectionModel.membersVersion <= version))
+        )
+        entries = {member.connection_id: _entry(member) for member in members}
+        try:
+            item.update(actions=[ConnectionModel.members.set(entries), ConnectionModel.membersRoom.set(room_id),
+                                 ConnectionModel.membersVersion.set(version)], condition=where)
+            return True
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise DependencyUnavailable("The database is unavailable; try again.") from exc
+
+    def drop_member(self, connection_id: str, room_id: str, member_connection_id: str) -> None:
+        from pynamodb.exceptions import UpdateError
+
+        item = ConnectionModel(connectionId=connection_id)
+        try:
+            item.update(actions=[ConnectionModel.members[member_connection_id].remove()],  # type: ignore[index]
+                        condition=ConnectionModel.connectionId.exists() & (ConnectionModel.membersRoom == room_id))
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise DependencyUnavailable("The database is unavailable; try again.") from exc
+
+    def in_room(self, room_id: str) -> list[str]:
         with translate_errors():
-            return [CONNECTION_ITEM.from_item(item) for item in ConnectionModel.byUser.query(user_id)]
+            return [str(item.connectionId) for item in ConnectionModel.byRoom.query(room_id)]
+
+    def of_user(self, user_id: str) -> list[Socket]:
+        with translate_errors():
+            return [Socket(str(item.connectionId), item.roomId) for item in ConnectionModel.byUser.query(user_id)]
 
 
 def management_endpoint(settings: Settings) -> str:

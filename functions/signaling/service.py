@@ -1,8 +1,18 @@
 """Signaling rules: who may connect, join which room, and where each frame goes.
 
-The sender's room always comes from its stored connection (never from the frame), members are
-found with one Query on the room key, and every action first spends the connection's rate budget
-in one conditional write that also returns the stored connection (no separate read).
+The sender's room always comes from its stored connection (never from the frame), and every action
+first spends the connection's rate budget in one conditional write that also returns the stored
+connection, the room's member list included: a relay is that one write plus the posts.
+
+Member lists. Each socket's item carries its room's sockets (id, user, grant end). Every change of
+who is in a room (join, leave, disconnect, a grant that ends) is a write on the room item that
+appends to its attendance log, so the log's length orders the room's states. The one making a
+change reads the room (strongly consistent), reads the members' items in one batch (a socket that is
+gone drops out) and stores that list on each member's item, conditioned on no newer list being
+there. Concurrent joins therefore end with every member holding the newest list: the change with the
+highest version publishes to everyone in it. A list can still be stale if a socket vanishes without
+a $disconnect or a publisher fails half-way: a post that answers GoneException removes that socket
+(as before) and now also drops it from the sender's list; the next change republishes.
 """
 
 from __future__ import annotations
@@ -15,7 +25,7 @@ from functions.shared.auth import Principal, Role, roles_from_groups
 from functions.shared.clock import Clock, iso
 from functions.shared.errors import Conflict, DomainError, NotFound, ValidationError
 from functions.signaling.messages import RELAYED_ACTIONS, Frame, error_frame, max_participants
-from functions.signaling.ports import Connection, ConnectionRegistry, PeerNotifier
+from functions.signaling.ports import Connection, ConnectionRegistry, Member, PeerNotifier
 from functions.visits.ports import Participant, Room, RoomStatus, VisitStore
 from functions.visits.service import VisitService
 
@@ -23,6 +33,9 @@ from functions.visits.service import VisitService
 CONNECTION_TTL_SECONDS = 2 * 3600 + 600
 # A participant whose socket dropped keeps their place this long (reconnect resumes it).
 RESUME_GRACE_SECONDS = 60
+# Re-publishing a member list after a newer one won (a concurrent join) is bounded; the newest
+# publisher covers everyone anyway, the retry only refreshes this socket's own grant end in others' lists.
+PUBLISH_ATTEMPTS = 3
 
 
 def _role_in(room: Room, user_id: str) -> str:
@@ -64,9 +77,14 @@ class SignalingService:
         )
 
     def disconnect(self, connection_id: str) -> None:
-        connection = self._registry.get(connection_id)
-        self._registry.remove(connection_id)
+        connection = self._registry.remove(connection_id)  # one delete returns what it was
         if connection and connection.room_id:
+            room = self._rooms.get(connection.room_id)
+            seat = room.participants.get(connection.user_id) if room else None
+            if seat is not None and seat.connection_id not in (None, connection_id):
+                # A late $disconnect of a socket already replaced (the person reconnected and resumed):
+                # their place belongs to the new socket, which must stay on everyone's member list.
+                return
             self._rooms.mark_left(connection.room_id, connection.user_id, iso(self._clock()), reason="disconnected")
             self._broadcast(connection.room_id, connection_id, {
                 "type": "participant.left", "participantId": connection.user_id, "reason": "disconnected",
@@ -126,8 +144,10 @@ class SignalingService:
         if previous and previous.connection_id and previous.connection_id != sender.connection_id:
             # Same person on a new socket (reconnect or second tab): the old socket leaves the room.
             self._registry_detach(previous.connection_id)
-        members = self._registry.members(room_id)
-        others = [m for m in members if m.connection_id != sender.connection_id]
+        # Publish from a fresh (strongly consistent) read taken after this socket stored its room, not
+        # from the join's own snapshot: it holds everyone whose place was taken before this read.
+        room = self._rooms.get(room_id) or room
+        others = [m for m in self._publish(room) if m.connection_id != sender.connection_id]
         self.reply(sender.connection_id, {
             "type": "joined", "roomId": room_id, "participantId": principal.user_id,
             "resumed": previous is not None,
@@ -183,13 +203,24 @@ class SignalingService:
         payload = {k: v for k, v in message.items() if k not in ("action", "to", "ref")}
         frame = {"type": action, "from": sender.user_id, **payload}
         delivered = 0
-        for member in self._registry.members(sender.room_id):
+        # The members came with the sender's item from the rate-budget write: no read here.
+        for member in sender.members:
             if member.connection_id == sender.connection_id or (target and member.user_id != target):
                 continue
-            if self._grant_ended(member) and self._detach(member, "Your access to this case has ended."):
-                continue  # nothing reaches a socket whose grant has ended: it is detached instead
+            end = member.grant_expires_at_epoch
+            if end is not None and end <= self._clock():
+                # The list says this peer's grant has ended: read its item (once; a detach or an
+                # extension republishes the list). Nothing reaches a socket whose grant has ended.
+                stored = self._registry.get(member.connection_id)
+                if stored is None or stored.room_id != sender.room_id:
+                    self._registry.drop_member(sender.connection_id, sender.room_id, member.connection_id)
+                    continue
+                if self._grant_ended(stored) and self._detach(stored, "Your access to this case has ended."):
+                    continue
             if self._notifier.send(member.connection_id, frame):
                 delivered += 1
+            else:  # gone (the notifier removed its item): heal the sender's list too
+                self._registry.drop_member(sender.connection_id, sender.room_id, member.connection_id)
         if target and delivered == 0:
             raise NotFound("That participant is not in the visit.", code="peer_not_found")
 
@@ -199,11 +230,12 @@ class SignalingService:
         (an error frame `grant_ended`, their place freed, the others told, the socket closed). One
         Query on byUser; a room read only for a socket that is in a room. How many were detached."""
         detached = 0
-        for connection in self._registry.of_user(user_id):
-            if not connection.room_id:
+        for socket in self._registry.of_user(user_id):
+            if not socket.room_id:
                 continue
-            room = self._rooms.get(connection.room_id)
-            if room is not None and room.case_id == case_id:
+            room = self._rooms.get(socket.room_id)
+            connection = self._registry.get(socket.connection_id) if room and room.case_id == case_id else None
+            if connection is not None and connection.room_id == socket.room_id:
                 self._detach(connection, "Your access to this case was ended by its doctor.", checked=True)
                 detached += 1
         return detached
@@ -227,6 +259,8 @@ class SignalingService:
                 with contextlib.suppress(NotFound):
                     self._registry.set_room(connection.connection_id, room_id,
                                             None if until == float("inf") else int(until))
+                    if room is not None:
+                        self._publish(room)  # the peers' lists carry the new end from now on
                 return False
         try:
             self._registry.set_room(connection.connection_id, None)
@@ -245,9 +279,32 @@ class SignalingService:
         self._notifier.send(connection_id, message)
 
     def _broadcast(self, room_id: str, sender_connection: str, frame: dict[str, Any]) -> None:
-        for member in self._registry.members(room_id):
+        """After someone left: publish the room's new member list, then tell those members."""
+        room = self._rooms.get(room_id)
+        for member in self._publish(room) if room is not None else []:
             if member.connection_id != sender_connection:
                 self._notifier.send(member.connection_id, frame)
+
+    def _publish(self, room: Room) -> list[Connection]:
+        """Store the room's member list on every member's item; the members' connections.
+
+        Members are the participants with a socket who have not left, whose item still exists and is
+        in this room (or about to be: a concurrent join stores its room just before it publishes)."""
+        live: list[Connection] = []
+        for _ in range(PUBLISH_ATTEMPTS):
+            wanted = [p.connection_id for p in room.participants.values() if p.connection_id and not p.left_at]
+            live = [c for c in self._registry.many(wanted) if c.room_id in (None, room.room_id)]
+            members = [Member(c.connection_id, c.user_id, c.grant_expires_at_epoch) for c in live]
+            version = len(room.attendance)
+            refused = [c for c in live
+                       if not self._registry.publish_members(c.connection_id, room.room_id, version, members)]
+            if not refused:
+                break
+            newer = self._rooms.get(room.room_id)
+            if newer is None or len(newer.attendance) <= version:
+                break  # refused for another reason (gone, moved on): nothing newer to publish
+            room = newer
+        return live
 
     def _registry_detach(self, connection_id: str) -> None:
         try:
@@ -265,12 +322,12 @@ class UserFanout:
         self._notifier = notifier
 
     def notify_user(self, user_id: str, message: dict[str, Any]) -> int:
-        return sum(1 for c in self._registry.of_user(user_id) if self._notifier.send(c.connection_id, message))
+        return sum(1 for s in self._registry.of_user(user_id) if self._notifier.send(s.connection_id, message))
 
     def close_room(self, room_id: str) -> None:
         """Detach every socket from an ended room, so nothing more is relayed in it."""
-        for member in self._registry.members(room_id):
+        for connection_id in self._registry.in_room(room_id):
             try:
-                self._registry.set_room(member.connection_id, None)
+                self._registry.set_room(connection_id, None)
             except NotFound:
                 continue

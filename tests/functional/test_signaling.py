@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
@@ -362,7 +363,7 @@ def test_gone_peer_connection_is_removed_and_the_sender_is_kept(world: World, ws
 
     assert registry.get(gone) is None and registry.get(alive) is None
     assert registry.get(sender) is not None and registry.get(sender).room_id == room_id  # type: ignore[union-attr]
-    assert [m.connection_id for m in registry.members(room_id)] == [sender]
+    assert registry.in_room(room_id) == [sender]
 
 
 def test_gone_connection_removal_touches_only_that_row(world: World, ws: Sockets) -> None:
@@ -504,3 +505,36 @@ def test_a_server_fault_on_a_frame_answers_its_code_and_never_names_the_table_or
         "error", "decryption_failed", "j-1"), frames
     assert "discussion" not in frames[0]["message"] and "text" not in frames[0]["message"]
     assert "/" not in frames[0]["message"], frames[0]["message"]
+
+
+def test_a_relay_is_one_dynamodb_request_that_writes_no_index(world: World, ws: Sockets,
+                                                              trio: dict[str, str]) -> None:
+    from bench.dynamo_meter import DynamoMeter
+    from functions.shared.dynamo import shared_connection
+    from functions.shared.settings import get_settings
+
+    shadow = boto3.client("dynamodb", region_name=REGION, endpoint_url=world.endpoint)
+    meter = DynamoMeter(shared_connection(get_settings()).client, shadow=shadow)
+    with meter.measure() as tally:
+        ws.send(trio["pat.a"], {"action": "ice", "candidate": CANDIDATE})
+    assert (tally.requests, tally.operations["UpdateItem"], tally.gsi_writes, tally.billed_writes) == (1, 1, 0, 1.0)
+    assert [len(ws.new(trio[user])) for user in ("dr.one", "dr.three")] == [1, 1]
+    stored = get_container().connections.get(trio["pat.a"])
+    assert stored is not None and {m.connection_id for m in stored.members} == {
+        trio["pat.a"], trio["dr.one"], trio["dr.three"]}
+
+
+def test_the_adapter_refuses_an_older_member_list(world: World, ws: Sockets, trio: dict[str, str]) -> None:
+    from functions.signaling.ports import Member
+
+    registry = get_container().connections
+    patient = trio["pat.a"]
+    before = registry.get(patient)
+    assert before is not None
+    version = len(get_container().visit_store.get(trio["room"]).attendance)  # type: ignore[union-attr]
+    assert not registry.publish_members(patient, trio["room"], version - 1, [Member(patient, "x")])
+    assert not registry.publish_members(patient, "another-room", version + 5, [Member(patient, "x")])
+    assert registry.get(patient).members == before.members  # type: ignore[union-attr]
+    assert registry.publish_members(patient, trio["room"], version, [Member(patient, uid(world, "pat.a"))])
+    registry.drop_member(patient, trio["room"], patient)
+    assert registry.get(patient).members == ()  # type: ignore[union-attr]

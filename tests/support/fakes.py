@@ -13,7 +13,7 @@ from typing import Any
 from functions.access.ports import Grant, GrantPage
 from functions.shared.errors import Conflict, NotFound, RateLimited
 from functions.signaling.adapters import BURST_SECONDS, EMISSION_INTERVAL, MAX_IDLE_CREDIT_SECONDS
-from functions.signaling.ports import Connection
+from functions.signaling.ports import Connection, Member, Socket
 from functions.visits.ports import Participant, QueueEntry, Room, RoomStatus
 
 _ROOM_FIELDS = {  # the adapter's attribute names -> Room fields
@@ -131,55 +131,96 @@ class MemoryQueueStore:
 
 
 class MemoryConnectionRegistry:
-    """Connections with the adapter's rate budget (GCRA: tat, EMISSION_INTERVAL, BURST_SECONDS)."""
+    """Connections with the adapter's rate budget (GCRA: tat, EMISSION_INTERVAL, BURST_SECONDS) and its
+    member lists (stored per connection with their room and version, read only in that room)."""
 
     def __init__(self) -> None:
         self.rows: dict[str, Connection] = {}
         self.tat: dict[str, float] = {}
+        self.lists: dict[str, tuple[str, int, tuple[Member, ...]]] = {}
+        self.writes = 0  # every write the adapter would make (the relay's floor is one per frame)
+
+    def _view(self, connection_id: str) -> Connection:
+        connection = self.rows[connection_id]
+        room, _, members = self.lists.get(connection_id, ("", 0, ()))
+        return dataclasses.replace(connection, members=members if connection.room_id and room == connection.room_id
+                                   else ())
 
     def add(self, connection: Connection, now: float, ttl_epoch: int) -> None:
+        self.writes += 1
         self.rows[connection.connection_id] = connection
         self.tat[connection.connection_id] = now
 
     def get(self, connection_id: str) -> Connection | None:
-        return self.rows.get(connection_id)
+        return self._view(connection_id) if connection_id in self.rows else None
 
-    def remove(self, connection_id: str) -> None:
+    def remove(self, connection_id: str) -> Connection | None:
+        self.writes += 1
+        old = self.get(connection_id)
         self.rows.pop(connection_id, None)
         self.tat.pop(connection_id, None)
+        self.lists.pop(connection_id, None)
+        return old
+
+    def many(self, connection_ids: list[str]) -> list[Connection]:
+        return [self._view(c) for c in sorted(set(connection_ids)) if c in self.rows]
 
     def charge(self, connection_id: str, now: float) -> Connection:
         connection = self.rows.get(connection_id)
         if connection is None:
             raise NotFound("This connection is not registered; reconnect.", code="unknown_connection")
         tat = self.tat[connection_id]
+        self.writes += 1
         if now - MAX_IDLE_CREDIT_SECONDS <= tat <= now + BURST_SECONDS:
             self.tat[connection_id] = tat + EMISSION_INTERVAL
         elif tat < now - MAX_IDLE_CREDIT_SECONDS:
             self.tat[connection_id] = now
         else:
             raise RateLimited("Too many messages; slow down.", code="rate_limited")
-        return connection
+        return self._view(connection_id)
 
     def heartbeat(self, connection_id: str, now: float) -> Connection:
         connection = self.rows.get(connection_id)
         if connection is not None and self.tat[connection_id] < now:
+            self.writes += 1
             self.tat[connection_id] = now + EMISSION_INTERVAL
-            return connection
+            return self._view(connection_id)
         return self.charge(connection_id, now)
 
     def set_room(self, connection_id: str, room_id: str | None, grant_expires_at_epoch: int | None = None) -> None:
         connection = self.rows.get(connection_id)
         if connection is None:
             raise NotFound("This connection is not registered; reconnect.", code="unknown_connection")
+        self.writes += 1
         self.rows[connection_id] = dataclasses.replace(
             connection, room_id=room_id, grant_expires_at_epoch=grant_expires_at_epoch if room_id else None)
+        if room_id is None:
+            self.lists.pop(connection_id, None)
 
-    def members(self, room_id: str) -> list[Connection]:
-        return [c for _, c in sorted(self.rows.items()) if c.room_id == room_id]
+    def publish_members(self, connection_id: str, room_id: str, version: int, members: list[Member]) -> bool:
+        connection = self.rows.get(connection_id)
+        if connection is None or connection.room_id not in (None, room_id):
+            return False
+        held = self.lists.get(connection_id)
+        if held is not None and held[0] == room_id and held[1] > version:
+            return False
+        self.writes += 1
+        self.lists[connection_id] = (room_id, version, tuple(sorted(members, key=lambda m: m.connection_id)))
+        return True
 
-    def of_user(self, user_id: str) -> list[Connection]:
-        return [c for _, c in sorted(self.rows.items()) if c.user_id == user_id]
+    def drop_member(self, connection_id: str, room_id: str, member_connection_id: str) -> None:
+        held = self.lists.get(connection_id)
+        if connection_id in self.rows and held is not None and held[0] == room_id:
+            self.writes += 1
+            self.lists[connection_id] = (room_id, held[1],
+                                         tuple(m for m in held[2] if m.connection_id != member_connection_id))
+
+    def in_room(self, room_id: str) -> list[str]:
+        return [connection_id for connection_id, c in sorted(self.rows.items()) if c.room_id == room_id]
+
+    def of_user(self, user_id: str) -> list[Socket]:
+        return [Socket(connection_id, c.room_id) for connection_id, c in sorted(self.rows.items())
+                if c.user_id == user_id]
 
 
 class RecordingNotifier:

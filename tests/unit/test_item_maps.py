@@ -99,11 +99,19 @@ def test_a_grant_round_trips_with_and_without_an_expiry() -> None:
 
 
 def test_a_connection_item_carries_its_rate_budget_and_ttl_beside_the_record() -> None:
-    from functions.signaling.adapters import CONNECTION_ITEM
-    from functions.signaling.ports import Connection
+    from functions.signaling.adapters import connection_item, connection_of
+    from functions.signaling.ports import Connection, Member
 
     connection = Connection("conn-1", "pat-a", "pat.a", "patient", "2026-03-01T09:00:00+00:00", room_id=None)
-    item = CONNECTION_ITEM.to_item(connection, tat=1_772_400_000.5, expiresAtEpoch=1_772_407_200)
-    assert (item.connectionId, item.tat, item.expiresAtEpoch, item.roomId) == ("conn-1", 1_772_400_000.5,
-                                                                               1_772_407_200, None)
-    assert CONNECTION_ITEM.from_item(item) == connection
+    item = connection_item(connection, tat=1_772_400_000.5, expires_at_epoch=1_772_407_200)
+    assert (item.connectionId, item.tat, item.expiresAtEpoch) == ("conn-1", 1_772_400_000.5, 1_772_407_200)
+    assert item.roomId is None
+    assert connection_of(item) == connection
+    in_room = Connection("conn-2", "dr-b", "dr.b", "doctor", "2026-03-01T09:00:00+00:00", room_id="room-1",
+                         grant_expires_at_epoch=1_772_403_600,
+                         members=(Member("conn-1", "pat-a"), Member("conn-2", "dr-b", 1_772_403_600)))
+    assert connection_of(connection_item(in_room, tat=1.0, expires_at_epoch=2)) == in_room
+    # A member list left from another room is never read as this room's.
+    item = connection_item(in_room, tat=1.0, expires_at_epoch=2)
+    item.roomId = "room-2"
+    assert connection_of(item).members == ()

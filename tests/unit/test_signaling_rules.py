@@ -21,7 +21,7 @@ from functions.signaling.adapters import BURST_SECONDS, EMISSION_INTERVAL, MAX_I
 from functions.signaling.messages import MAX_FRAME_BYTES, Frame, max_participants, protocol
 from functions.signaling.service import RESUME_GRACE_SECONDS, SignalingService
 from functions.visits.ice import IceServerService, turn_credentials
-from functions.visits.ports import RoomStatus
+from functions.visits.ports import Participant, RoomStatus
 from functions.visits.service import AVERAGE_VISIT_SECONDS, WAITING_TTL_SECONDS, VisitService
 from tests.support.fakes import (
     Clock,
@@ -214,15 +214,17 @@ def test_join_lists_the_others_and_tells_them() -> None:
 
 
 def test_join_names_the_role_of_someone_joining_at_the_same_moment() -> None:
-    # The patient's socket is already in the room but their place is not yet in the doctor's
-    # snapshot of the room (two joins crossing); the doctor still learns who the patient is.
+    # Two joins crossing: the patient's place is in the room but their socket has not stored the room
+    # yet; the doctor still learns who the patient is, and the patient's item gets the list.
     rig = Rig()
     room_id = rig.active_room()
     patient = rig.connect(PATIENT)
-    rig.registry.set_room(patient, room_id)
+    rig.rooms.add_participant(room_id, Participant(PATIENT.user_id, "pat.a", "patient", "t", patient), 4)
     doctor = rig.joined(DOCTOR, room_id)
     assert rig.peers.to(doctor)[-1]["participants"] == [
         {"participantId": PATIENT.user_id, "username": "pat.a", "role": "patient"}]
+    rig.registry.set_room(patient, room_id)  # the patient's join goes on
+    assert [m.connection_id for m in rig.registry.get(patient).members] == [doctor, patient]  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("state", ["waiting", "ended"])
@@ -325,7 +327,7 @@ def test_second_socket_of_the_same_person_replaces_the_first() -> None:
     second = rig.joined(DOCTOR, room_id, "tab-2")
     assert rig.peers.to(first)[-1] == {"type": "session.replaced"}
     assert rig.registry.get(first).room_id is None  # type: ignore[union-attr]
-    assert [c.connection_id for c in rig.registry.members(room_id)] == [second]
+    assert rig.registry.in_room(room_id) == [second]
 
 
 def test_joining_a_second_room_needs_leaving_the_first() -> None:
@@ -827,3 +829,111 @@ def test_visits_in_progress_list_the_case_doctors_rooms_only() -> None:
     assert rig.visits.active_for_doctor(STRANGER)["items"] == []
     with pytest.raises(NotFound):
         rig.visits.active_for_doctor(PATIENT)
+
+
+# --- member lists on the connection items ---------------------------------------------------------
+
+def _lists(rig: Rig, *connection_ids: str) -> list[list[str]]:
+    return [[m.connection_id for m in rig.registry.get(c).members] for c in connection_ids]  # type: ignore[union-attr]
+
+
+def test_a_relay_spends_one_write_and_reads_nothing() -> None:
+    rig = Rig()
+    room_id = rig.active_room()
+    patient, doctor = rig.joined(PATIENT, room_id), rig.joined(DOCTOR, room_id)
+    writes = rig.registry.writes
+    rig.signaling._registry = _NoReads(rig.registry)  # type: ignore[assignment]
+    rig.send(patient, "offer", sdp=SDP)
+    assert rig.registry.writes == writes + 1
+    assert rig.peers.to(doctor)[-1] == {"type": "offer", "from": PATIENT.user_id, "sdp": SDP}
+
+
+class _NoReads:
+    """The registry with every read refused: a relay must get by on the budget write's answer."""
+
+    def __init__(self, registry: MemoryConnectionRegistry) -> None:
+        self._registry = registry
+
+    def charge(self, connection_id: str, now: float) -> Any:
+        return self._registry.charge(connection_id, now)
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"the relay called {name}")
+
+
+def test_crossing_joins_leave_every_member_with_the_whole_room() -> None:
+    # A doctor's place is taken but, before their socket stores the room and publishes, a colleague
+    # joins from start to end: the colleague's newer list reaches the first doctor's item, the first
+    # doctor's older list is refused where the newer one is, and a retry publishes the newest room.
+    rig = Rig()
+    rig.grant(CASE, INVITED[0], GrantKind.INVITED)
+    room_id = rig.active_room()
+    patient = rig.joined(PATIENT, room_id)
+    first, second = rig.connect(DOCTOR), rig.connect(INVITED[0])
+    add = rig.rooms.add_participant
+    crossing = {"done": False}
+
+    def add_then_cross(room: str, participant: Participant, cap: int) -> Any:
+        added = add(room, participant, cap)
+        if participant.user_id == DOCTOR.user_id and not crossing["done"]:
+            crossing["done"] = True
+            rig.send(second, "join", roomId=room_id)
+        return added
+
+    rig.rooms.add_participant = add_then_cross  # type: ignore[method-assign, assignment]
+    rig.send(first, "join", roomId=room_id)
+    everyone = sorted([patient, first, second])
+    assert _lists(rig, patient, first, second) == [everyone] * 3
+    rig.peers.clear()
+    rig.send(patient, "offer", sdp=SDP)
+    assert [rig.peers.to(c)[-1]["type"] for c in (first, second)] == ["offer", "offer"]
+
+
+def test_an_older_list_never_replaces_a_newer_one() -> None:
+    rig = Rig()
+    room_id = rig.active_room()
+    patient = rig.joined(PATIENT, room_id)
+    newest = rig.registry.lists[patient][1]
+    assert not rig.registry.publish_members(patient, room_id, newest - 1, [])
+    assert rig.registry.publish_members(patient, room_id, newest, rig.registry.get(patient).members)  # type: ignore[union-attr, arg-type]
+    assert not rig.registry.publish_members(patient, "another-room", newest + 1, [])  # the socket is in room_id
+
+
+def test_leaving_and_disconnecting_take_the_socket_off_every_list() -> None:
+    rig = Rig()
+    rig.grant(CASE, INVITED[0], GrantKind.INVITED)
+    room_id = rig.active_room()
+    patient, doctor, colleague = (rig.joined(PATIENT, room_id), rig.joined(DOCTOR, room_id),
+                                  rig.joined(INVITED[0], room_id))
+    rig.send(colleague, "leave")
+    assert _lists(rig, patient, doctor) == [sorted([patient, doctor])] * 2
+    assert rig.registry.get(colleague).members == ()  # type: ignore[union-attr]
+    rig.signaling.disconnect(doctor)
+    assert _lists(rig, patient) == [[patient]]
+    rig.peers.clear()
+    with pytest.raises(NotFound):
+        rig.send(patient, "offer", to=INVITED[0].user_id, sdp=SDP)
+    assert rig.peers.to(colleague) == []
+
+
+def test_a_gone_peer_is_dropped_from_the_senders_list() -> None:
+    rig = Rig()
+    room_id = rig.active_room()
+    patient, doctor = rig.joined(PATIENT, room_id), rig.joined(DOCTOR, room_id)
+    rig.peers.gone.add(doctor)  # vanished without a $disconnect
+    rig.send(patient, "offer", sdp=SDP)
+    assert _lists(rig, patient) == [[patient]] and rig.registry.get(doctor) is None
+
+
+def test_a_late_disconnect_of_a_replaced_socket_leaves_the_resumed_one_in_the_room() -> None:
+    rig = Rig()
+    room_id = rig.active_room()
+    patient, doctor = rig.joined(PATIENT, room_id, "conn-old"), rig.joined(DOCTOR, room_id)
+    resumed = rig.joined(PATIENT, room_id, "conn-new")  # reconnected before the old $disconnect ran
+    rig.registry.set_room(patient, room_id)  # ...which deleted the old item before the join detached it
+    rig.signaling.disconnect(patient)
+    assert rig.rooms.rooms[room_id].participants[PATIENT.user_id].left_at is None
+    assert _lists(rig, doctor, resumed) == [sorted([doctor, resumed])] * 2
+    rig.peers.clear()
+    rig.send(doctor, "offer", sdp=SDP)
+    assert rig.peers.to(resumed)[-1]["type"] == "offer" and rig.peers.to(patient) == []
