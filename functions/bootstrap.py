@@ -368,16 +368,22 @@ class Container:
 
     @cached_property
     def lesion_metrics(self) -> LesionMetricsService:
-        # In AWS no measurer yet: the measuring function (layers/lesionmetrics) is not in the template,
-        # so measure_photo answers "ignored:no_measurer" until it is (layers/README.md). The local stack
-        # measures in-process (LESION_MEASURER=in-process); OpenCV loads on its first measurement only.
+        # In AWS the measuring function (its own layer, infrastructure/lesions.py) is invoked; the local
+        # stack measures in-process (LESION_MEASURER=in-process); OpenCV loads on its first measurement
+        # only. Without either, measure_photo answers "ignored:no_measurer".
+        from functions.lesionmetrics.ports import Measurer
         from functions.lesionmetrics.service import LesionMetricsService
 
-        measurer = None
+        measurer: Measurer | None = None
         if self.settings.lesion_measurer == "in-process":
             from functions.lesionmetrics.adapters import InProcessMeasurer
 
             measurer = InProcessMeasurer(self.client("s3"))
+        elif self.settings.lesion_measurer == "lambda":
+            from functions.lesionmetrics.invoke import LambdaMeasurer, invoke_client
+
+            measurer = LambdaMeasurer(lambda: invoke_client(self.settings.region),
+                                      self.settings.lesion_measurer_function)
         return LesionMetricsService(self.lesion_metrics_store, self.access, self.lesion_store, self.photo_store,
                                     self.settings.image_bucket, measurer)
 
