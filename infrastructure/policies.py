@@ -244,7 +244,7 @@ def _api_handler() -> FunctionPolicy:
         objects("ReadRenditions", ["s3:GetObject"], IMAGES, f"{RENDITIONS}/*", "health/*"),
         # Removing a photo deletes every stored version of its renditions.
         objects("RemovePhotos", ["s3:DeleteObject", "s3:DeleteObjectVersion"], IMAGES, f"{RENDITIONS}/*"),
-        list_versions("ListPhotoVersions", IMAGES, f"{RENDITIONS}/*"),
+        list_versions("ListPhotoVersions", IMAGES, RENDITIONS),
         directory(*DIRECTORY_READS),
         {"Sid": "ManageStageAccounts", "Effect": "Allow", "Action": list(ACCOUNT_ACTIONS), "Resource": _POOL,
          "Condition": _STAGE_POOL},
