@@ -385,7 +385,8 @@ def role_policies() -> dict[str, Any]:
 
 def function_names() -> dict[str, Any]:
     """Partial function entries: each function's fixed name (its role names its log group by it)."""
-    return {function: {"Properties": {"FunctionName": sub(function_name(function))}} for function in function_policies()}
+    return {function: {"Properties": {"FunctionName": sub(function_name(function))}}
+            for function in function_policies()}
 
 
 def chalice_policy() -> dict[str, Any]:

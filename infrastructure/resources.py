@@ -12,6 +12,7 @@ from infrastructure.cfn import arn, ref, sub, tags
 from infrastructure.followups import followup_parameters, followup_resources
 from infrastructure.gateway_responses import gateway_response_resources
 from infrastructure.identity import cognito_resources
+from infrastructure.lesions import lesion_measuring_resources
 from infrastructure.naming import (
     API_STAGE,
     APP_NAME,
@@ -35,7 +36,6 @@ from infrastructure.naming import (
     WEB_DISTRIBUTION,
     WEB_DOMAIN_PARAMETER,
 )
-from infrastructure.lesions import lesion_measuring_resources
 from infrastructure.photos import photo_processing_resources
 from infrastructure.policies import function_names, role_policies
 from infrastructure.storage import bucket_resources, kms_resources

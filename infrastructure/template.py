@@ -8,10 +8,11 @@ Everything Chalice does not create is declared here, one module per concern: `na
 stages, logical ids and physical names), `cfn` (intrinsic-function helpers, tags), `tables` (from
 `functions.shared.tables.TABLES`, the one source of truth), `storage` (the KMS key, the image and
 audit-anchor buckets), `web` (the SPA behind CloudFront), `identity` (the Cognito user pool),
-`photos` (the imaging layer), `alarms`, `resources` (the template that puts them together) and
-`policies` (one IAM policy per function) and `lesions` (the lesion measuring functions). Values that exist only after deployment reach every function through
-SAM `Globals` (SAM merges them under each function's own `Environment.Variables`, where a key Chalice
-also sets would win: keep such keys out of `.chalice/config.json` for the deployed stages).
+`photos` (the imaging layer), `lesions` (the lesion measuring functions), `alarms`, `resources` (the
+template that puts them together) and `policies` (one IAM policy per function, merged into its role).
+Values that exist only after deployment reach every function through SAM `Globals` (SAM merges them
+under each function's own `Environment.Variables`, where a key Chalice also sets would win: keep such
+keys out of `.chalice/config.json` for the deployed stages).
 This module is the command line and the generated files.
 """
 

@@ -688,3 +688,32 @@ def test_the_edge_throttles_before_a_function_or_cognito_is_spent(package: Packa
     assert package.sam["Mappings"]["StageSettings"][package.stage][mode[2]] == (
         "ENFORCED" if package.stage == "prod" else "AUDIT")
     assert pool["UserPoolTier"] == "PLUS"
+
+
+def test_lesion_photos_are_measured_behind_the_photo_pipeline(package: Package) -> None:
+    measurer = package.resources["LesionMeasurer"]["Properties"]
+    assert measurer["Handler"] == "lesion_measuring.lambda_handler"
+    assert [package.target(layer) for layer in measurer["Layers"]] == ["LesionMetricsLayer"]
+    # bench.lesion_metrics: ~1.6 s per 12 MP photo on 2 cores, two photos per measurement.
+    assert measurer["MemorySize"] >= 1769 and 30 <= measurer["Timeout"] <= 120  # >= one full vCPU
+    step = package.resources["MeasureLesionPhoto"]["Properties"]
+    assert step["Handler"] == "functions.lesionmetrics.events.measure_lesion_photo"
+    assert step["Timeout"] > measurer["Timeout"], "the storing step waits for the measurer"
+    env = env_of(package, "MeasureLesionPhoto")
+    assert env["LESION_MEASURER"] == "lambda" and env["LESION_MEASURER_FUNCTION"] == "<LesionMeasurer>"
+    (event,) = step["Events"].values()
+    pattern = event["Properties"]["Pattern"]
+    assert pattern["source"] == ["aws.s3"] and pattern["detail-type"] == ["Object Created"]
+    (bucket,) = pattern["detail"]["bucket"]["name"]
+    assert package.target(bucket) == package.bucket_named(package.global_environment()["IMAGE_BUCKET"])
+    (wildcard,) = pattern["detail"]["object"]["key"]
+    assert fnmatchcase(rendition_key("c1", "p1", "full"), wildcard["wildcard"])
+    for other in (rendition_key("c1", "p1", "display"), rendition_key("c1", "p1", "thumb"), upload_key("c1", "p1")):
+        assert not fnmatchcase(other, wildcard["wildcard"]), other
+    # Failed events kept (EventBridge's and Lambda's), and alarmed.
+    assert package.target(step["DeadLetterQueue"]["TargetArn"]) == "LesionEventsDeadLetterQueue"
+    assert package.target(event["Properties"]["DeadLetterConfig"]["Arn"]) == "LesionEventsDeadLetterQueue"
+    alarm = package.resources["LesionEventsDeadLetterQueueAlarm"]["Properties"]
+    assert (alarm["MetricName"], alarm["Threshold"]) == ("ApproximateNumberOfMessagesVisible", 1)
+    for function in ("MeasureLesionPhoto", "LesionMeasurer"):
+        assert f"{function}ErrorsAlarm" in package.resources, function
