@@ -9,7 +9,7 @@ layer (pynamodb, cryptography, functions/crypto), so the step that stores them h
 
 Why the trigger is the full rendition's S3 "Object Created" event through EventBridge, not a call
 from the photo processor: the image bucket already sends its events to EventBridge (the processor's
-own trigger, infrastructure/photos.py), the local stack delivers the same event (local/measuring.py),
+own trigger, infrastructure/photos.py), the local stack delivers the same event (local/events.py),
 and the processor, which parses attacker-supplied bytes, gains no permission (it could otherwise
 invoke a function that writes sealed clinical data). EventBridge and Lambda retry, then keep the
 event in a dead-letter queue with an alarm, as for the photo processor. The processor writes the

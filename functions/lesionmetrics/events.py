@@ -1,7 +1,7 @@
 """The step behind the photo pipeline that measures lesions: a full rendition's S3 "Object Created"
 event (through EventBridge, narrowed to `cases/*/photos/*/full.jpg` in this stack's image bucket by
 infrastructure/lesions.py) -> `LesionMetricsService.measure_photo`, which asks the measuring function
-and stores the answer sealed. Locally the event poller delivers the same event (local/measuring.py).
+and stores the answer sealed. Locally the event poller delivers the same event (local/events.py).
 
 The processor writes the renditions before the photo item, so the event may come first: then the
 handler raises and the event is delivered again (Lambda's and EventBridge's retries).

@@ -24,8 +24,7 @@ def invoke_client(region: str) -> Any:
 class LambdaMeasurer:
     def __init__(self, client: Callable[[], Any], function_name: str) -> None:
         if not function_name:
-            raise DependencyUnavailable("LESION_MEASURER=lambda needs LESION_MEASURER_FUNCTION.",
-                                        code="measurer_not_configured")
+            raise DependencyUnavailable("LESION_MEASURER=lambda needs LESION_MEASURER_FUNCTION.")
         self._client = client
         self._function = function_name
 
