@@ -24,6 +24,7 @@ from functions.shared.settings import get_settings
 from infrastructure.policies import function_policies
 from tests.events import ws_event
 from tests.functional.conftest import REGION, World
+from tests.functional.test_followups import mail  # noqa: F401 (a fixture)
 from tests.functional.test_photos import ask_upload, post_file
 from tests.support.images import phone_jpeg
 from tests.support.ws import Sockets
@@ -101,9 +102,16 @@ def _table(name: str) -> str:
     return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/dermafollow-{STAGE}-{logical}"
 
 
+def _bucket(bucket: str) -> str:
+    settings = get_settings()
+    if bucket == settings.audit_anchor_bucket:
+        return f"arn:aws:s3:::dermafollow-{STAGE}-audit-anchor-{ACCOUNT}-{REGION}"
+    assert bucket == settings.image_bucket, bucket
+    return f"arn:aws:s3:::dermafollow-{STAGE}-images-{ACCOUNT}-{REGION}"
+
+
 def _object(bucket: str, key: str) -> str:
-    assert bucket == get_settings().image_bucket, bucket
-    return f"arn:aws:s3:::dermafollow-{STAGE}-images-{ACCOUNT}-{REGION}/{key}"
+    return f"{_bucket(bucket)}/{key}"
 
 
 _TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem"}
@@ -123,6 +131,8 @@ def needs(service: str, operation: str, params: dict[str, Any]) -> list[tuple[st
         if params.get("IndexName"):
             arn = f"{arn}/index/{params['IndexName']}"
         return [(f"dynamodb:{operation}", arn)]
+    if service == "s3" and operation == "ListObjectVersions":
+        return [("s3:ListBucketVersions", _bucket(params["Bucket"]))]
     if service == "s3":
         versioned = "Version" if params.get("VersionId") else ""
         action = {"GetObject": f"s3:GetObject{versioned}", "HeadObject": f"s3:GetObject{versioned}",
@@ -134,6 +144,13 @@ def needs(service: str, operation: str, params: dict[str, Any]) -> list[tuple[st
                  f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/api/{method}/@connections/{params['ConnectionId']}")]
     if service == "lambda" and operation == "Invoke":
         return [("lambda:InvokeFunction", f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{params['FunctionName']}")]
+    if service == "cognito-idp":
+        return [(f"cognito-idp:{operation}", f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{params['UserPoolId']}")]
+    if service == "ses" and operation == "SendEmail":
+        return [("ses:SendEmail", f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/{params['Source']}")]
+    if service == "sns" and operation == "Publish":
+        assert "PhoneNumber" in params, params  # SMS only: no topic
+        return [("sns:Publish", "*")]
     if service == "kms":
         return [(f"kms:{operation}", f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k1")]
     raise AssertionError(f"no IAM mapping for {service}.{operation}: add one")
@@ -276,3 +293,39 @@ def test_the_lesion_measuring_pair_needs_only_what_their_policies_allow(
     step = assert_allowed(recorder, "MeasureLesionPhoto")
     assert ("lambda:InvokeFunction", f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{measurer_name}") in step
     assert any(action == "dynamodb:PutItem" and arn.endswith("-lesion_metrics") for action, arn in step)
+
+
+SCHEDULED = {"version": "0", "id": "1", "detail-type": "Scheduled Event", "source": "aws.events",
+             "account": ACCOUNT, "time": "2026-12-04T00:00:00Z", "region": REGION, "resources": [], "detail": {}}
+
+
+@pytest.mark.usefixtures("mail")
+def test_the_reminder_job_needs_only_what_its_policy_allows(world: World, recorder: Recorder,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime
+
+    monkeypatch.setenv("WS_MANAGEMENT_ENDPOINT", world.endpoint)
+    reset_container()
+    due = {"dueDate": datetime.now(UTC).date().isoformat(), "modality": "scores"}
+    assert world.request("POST", f"/cases/{world.cases['a']}/followups", user="dr.one", body=due).status_code == 201
+    with recorder.running("RemindFollowups"):
+        world.client.lambda_.invoke("remind_followups", SCHEDULED)
+    required = assert_allowed(recorder, "RemindFollowups")
+    assert any(action == "ses:SendEmail" for action, _ in required), "the scenario sent a reminder"
+
+
+def test_the_audit_jobs_need_only_what_their_policies_allow(world: World, recorder: Recorder,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.functional.emr_support import provision_emr
+
+    provision_emr(world, monkeypatch)
+    reset_container()
+    assert world.request("GET", f"/cases/{world.cases['a']}", user="dr.one").status_code == 200  # an entry
+    with recorder.running("AnchorAuditChains"):
+        world.client.lambda_.invoke("anchor_audit_chains", SCHEDULED)
+    with recorder.running("VerifyAuditChains"):
+        assert world.client.lambda_.invoke("verify_audit_chains", SCHEDULED).payload["ok"] is True
+    anchor = assert_allowed(recorder, "AnchorAuditChains")
+    assert any(action == "s3:PutObject" for action, _ in anchor)
+    verify = assert_allowed(recorder, "VerifyAuditChains")
+    assert any(action == "s3:ListBucketVersions" for action, _ in verify)
