@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 WEB_STAMP := web/node_modules/.installed
 ARGS ?=
 
-.PHONY: run job test lint typecheck unit functional packaging e2e web-test web-build package bench deps clean prereqs audit
+.PHONY: run job test lint typecheck unit functional packaging e2e web-test web-build package bench deps clean prereqs audit restore-drill
 
 # What a fresh machine must have, each missing piece named in one line: Python 3.11+ with venv
 # (Debian splits ensurepip into python3-venv) and Node.js 20.19+ or 22.12+ (Vite 8's floor).
@@ -59,8 +59,12 @@ e2e: deps web-build
 web-test: $(WEB_STAMP)
 	cd web && npm run typecheck && npm run lint && npm test
 
+# The unit and functional tiers are CPU-bound and independent (each test its own moto state, each worker
+# its own moto server): they share both cores (about 9 CPU-minutes in half the time). Packaging builds
+# into build/ and the browser tests share one local stack, so those run one at a time.
 test: deps web-build lint web-test
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -n 2 --dist worksteal tests/unit tests/functional
+	$(PY) -m pytest -q tests/packaging tests/e2e
 
 package: $(STAMP)
 	bash infrastructure/package.sh
@@ -73,6 +77,10 @@ ALLOWED_VULNS := $(shell sed -n 's/^\([A-Za-z][A-Za-z0-9-]*\)[[:space:]].*/--ign
 audit: $(STAMP) $(WEB_STAMP)
 	$(VENV)/bin/pip-audit --strict --progress-spinner off $(ALLOWED_VULNS) -r requirements.txt -r layers/lesionmetrics/requirements.txt
 	cd web && npm audit --audit-level=high --omit=dev
+
+# Backup and restore drill on the local AWS emulation (README, "Backup and restore"); also in make test.
+restore-drill: $(STAMP)
+	$(PY) -m pytest -q -s tests/functional/test_restore_drill.py
 
 BENCHES := cold_start signaling_cost signaling_latency signaling_load timeline encryption call_setup image_pipeline analytics mesh api_load lesion_metrics
 

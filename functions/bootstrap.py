@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from functions.analytics.service import AnalyticsService
     from functions.audit.checks import ChainChecks
     from functions.audit.service import AuditTrail
+    from functions.backup.service import BackupService
     from functions.cases.adapters import DynamoCaseStore
     from functions.cases.service import CasesService
     from functions.consultation.adapters import DynamoRoundStore
@@ -368,24 +369,31 @@ class Container:
 
     @cached_property
     def lesion_metrics(self) -> LesionMetricsService:
-        # In AWS the measuring function (its own layer, infrastructure/lesions.py) is invoked; the local
-        # stack measures in-process (LESION_MEASURER=in-process); OpenCV loads on its first measurement
-        # only. Without either, measure_photo answers "ignored:no_measurer".
+        # In AWS the measuring function (its own layer, infrastructure/lesions.py) is invoked by the
+        # step behind the photo pipeline (LESION_MEASURER=lambda); photos sent before a new baseline are
+        # not measured there yet (no SeriesMeasuring in AWS). The local stack measures
+        # in-process (LESION_MEASURER=in-process), a new baseline's series on a worker thread; OpenCV
+        # loads on its first measurement only. Without either, measure_photo answers "ignored:no_measurer".
         from functions.lesionmetrics.ports import Measurer
         from functions.lesionmetrics.service import LesionMetricsService
 
         measurer: Measurer | None = None
+        series_measuring = None
         if self.settings.lesion_measurer == "in-process":
-            from functions.lesionmetrics.adapters import InProcessMeasurer
+            from functions.lesionmetrics.adapters import BackgroundSeriesMeasuring, InProcessMeasurer
 
             measurer = InProcessMeasurer(self.client("s3"))
+            # A new baseline's series is measured on a worker thread, after the doctor's request.
+            series_measuring = BackgroundSeriesMeasuring(
+                lambda case_id, lesion_id: self.lesion_metrics.measure_lesion(case_id, lesion_id))
         elif self.settings.lesion_measurer == "lambda":
             from functions.lesionmetrics.invoke import LambdaMeasurer, invoke_client
 
             measurer = LambdaMeasurer(lambda: invoke_client(self.settings.region),
                                       self.settings.lesion_measurer_function)
         return LesionMetricsService(self.lesion_metrics_store, self.access, self.lesion_store, self.photo_store,
-                                    self.settings.image_bucket, measurer)
+                                    self.settings.image_bucket, measurer,
+                                    series_measuring=series_measuring)
 
     @cached_property
     def score_store(self) -> DynamoScoreStore:
@@ -492,6 +500,16 @@ class Container:
         from functions.crypto.sealer import EnvelopeSealer
 
         return EnvelopeSealer(self.data_keys)
+
+    @cached_property
+    def backup(self) -> BackupService:
+        """Operator tool (python -m functions.backup.cli); no function serves it."""
+        from functions.backup.adapters import DynamoTableStore, S3ObjectStore
+        from functions.backup.service import BackupService
+        from functions.shared.tables import TABLES
+
+        return BackupService(DynamoTableStore(self.client("dynamodb")), S3ObjectStore(self.client("s3")),
+                             [spec.logical_name for spec in TABLES])
 
     @cached_property
     def audit(self) -> AuditTrail:

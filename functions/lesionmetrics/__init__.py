@@ -9,6 +9,7 @@ generated corpus with known truth the unit tests and `bench.lesion_metrics` run 
 OpenCV and numpy are imported by those modules at the top: nothing on a person's path (the REST API,
 the authorizer, the WebSocket functions) may import them; only the measuring function does (handler.py,
 with the lesion-measurement layer alone). The stored side is ordinary house code without OpenCV:
-ports.py, service.py (a doctor sets a lesion's baseline outline; each later photo's measurement is
-stored; the series is read), adapters.py (the lesion_metrics table, sealed) and routes.py.
+ports.py, service.py (a doctor sets a lesion's baseline outline, and confirms or corrects a
+follow-up's proposed outline; each other photo's measurement is stored; the series is read),
+adapters.py (the lesion_metrics table, sealed) and routes.py.
 """

@@ -8,15 +8,20 @@ layer, seals the figures and the outline and writes them with their audit entry.
 Event (JSON, from the photo pipeline):
 
     {"bucket": "...", "baseline": {"key": "cases/<c>/photos/<p>/full", "outline": [[x, y], ...]},
-     "photo": {"key": "cases/<c>/photos/<q>/full"}, "previousOutline": [[x, y], ...] | null}
+     "photo": {"key": "cases/<c>/photos/<q>/full", "outline": [[x, y], ...] (optional)},
+     "previousOutline": [[x, y], ...] | null}
 
 Outlines are polygons in the baseline photo's full-resolution pixels: the doctor's on the baseline,
-the last accepted one as the seed of the next proposal. The answer holds no identifiers beyond what
-the caller sent and no pixels: figures, flags and the proposed outline (`measurement_view`).
+the last accepted one as the seed of the next proposal, and `photo.outline`, a doctor's accepted
+outline of this very photo: then no outline is proposed, the figures are of that one. The answer
+holds no identifiers beyond what the caller sent and no pixels: figures, flags and the proposed
+outline (`measurement_view`).
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +36,14 @@ MAX_OUTLINE_POINTS = 400
 MIN_OUTLINE_POINTS = 3
 
 ReadObject = Callable[[str, str], bytes]  # (bucket, key) -> bytes
+
+# A lesion's photos are measured one after another against the same baseline (the pipeline, a new
+# baseline's series): its decoding, card, SIFT features and outline (about half of a request's work)
+# are kept for the next request in this container. A rendition is written once under its photo id,
+# so (bucket, key, outline) names one baseline. A few entries: a container serves a few lesions at a time.
+BASELINE_CACHE_SIZE = 4
+_baselines: OrderedDict[tuple[str, str, tuple[tuple[float, float], ...]], Baseline] = OrderedDict()
+_baselines_lock = threading.Lock()
 
 
 class MeasureError(ValueError):
@@ -95,6 +108,21 @@ def measurement_view(baseline: Baseline, measurement: Measurement) -> dict[str, 
     }
 
 
+def _baseline(bucket: str, key: str, drawn: npt.NDArray[Any], read: ReadObject) -> Baseline:
+    name = (bucket, key, tuple((float(x), float(y)) for x, y in drawn))
+    with _baselines_lock:
+        found = _baselines.get(name)
+        if found is not None:
+            _baselines.move_to_end(name)
+            return found
+    baseline = measure_baseline(_decode(read(bucket, key)), drawn)
+    with _baselines_lock:
+        _baselines[name] = baseline
+        while len(_baselines) > BASELINE_CACHE_SIZE:
+            _baselines.popitem(last=False)
+    return baseline
+
+
 def measure_request(event: dict[str, Any], read: ReadObject) -> dict[str, Any]:
     """Measure `event["photo"]` against `event["baseline"]`; raises MeasureError on a bad request."""
     try:
@@ -105,13 +133,19 @@ def measure_request(event: dict[str, Any], read: ReadObject) -> dict[str, Any]:
     except (KeyError, TypeError):
         raise MeasureError("invalid_request", "bucket, baseline.key, baseline.outline and photo.key are "
                                               "required.") from None
-    baseline = measure_baseline(_decode(read(bucket, baseline_key)), drawn)
+    baseline = _baseline(bucket, baseline_key, drawn, read)
+    def mask_of(value: Any, name: str) -> npt.NDArray[Any]:
+        pts = (_polygon(value, name) - [baseline.roi[0], baseline.roi[1]]) * baseline.roi_scale
+        return polygon_mask(pts, baseline.mask.shape[:2])
+
+    accepted = event["photo"].get("outline") if isinstance(event["photo"], dict) else None
     previous = event.get("previousOutline")
-    seed = None
-    if previous is not None:
-        pts = (_polygon(previous, "previousOutline") - [baseline.roi[0], baseline.roi[1]]) * baseline.roi_scale
-        seed = polygon_mask(pts, baseline.mask.shape[:2])
-    followup = measure_followup(baseline, _decode(read(bucket, photo_key)), seed)
+    if accepted is not None:
+        followup = measure_followup(baseline, _decode(read(bucket, photo_key)), mask_of(accepted, "photo.outline"),
+                                    accept=True)
+    else:
+        seed = None if previous is None else mask_of(previous, "previousOutline")
+        followup = measure_followup(baseline, _decode(read(bucket, photo_key)), seed)
     moved = change(baseline.measurement, followup)
     return {
         "baseline": measurement_view(baseline, baseline.measurement),

@@ -38,7 +38,7 @@ from functions.lesionmetrics.card import (
     map_points,
 )
 from functions.lesionmetrics.outline import Mask, Proposal, polygon_mask, propose
-from functions.lesionmetrics.registration import Alignment, RegistrationView, register, registration_view
+from functions.lesionmetrics.registration import Alignment, RegistrationView, register_photo, registration_view
 
 ROI_FACTOR = 2.4  # neighbourhood side / the outline's larger extent
 ROI_EDGE = 384  # px: the neighbourhood is measured at most this large
@@ -139,9 +139,10 @@ def _disk(radius: float) -> Mask:
 
 
 def _measure(pixels: Image, valid: Mask, prior: Mask, roi: Roi, roi_scale: float, to_baseline: FloatArray,
-             card: CardReading | None, method: str, similarity: float) -> Measurement:
+             card: CardReading | None, method: str, similarity: float, accept: bool = False) -> Measurement:
     linear = linearize(pixels)
-    proposal: Proposal = propose(linear, prior, valid)
+    # `accept`: the prior is a doctor's outline of this photo, measured as it is.
+    proposal: Proposal = Proposal(prior.copy(), 0.0, False, False) if accept else propose(linear, prior, valid)
     mask = proposal.mask
     count = float(mask.sum())
     if count == 0:
@@ -202,19 +203,21 @@ def _with_mask(mask: Mask, roi_scale: float, roi: Roi, card: CardReading | None,
     return Measurement(True, "baseline", 1.0, area_px, area_mm2, ei, None, False, None, mask, np.eye(3))
 
 
-def measure_followup(baseline: Baseline, image: Image, previous: Mask | None = None) -> Measurement:
+def measure_followup(baseline: Baseline, image: Image, previous: Mask | None = None,
+                     accept: bool = False) -> Measurement:
     """A later photo of the lesion: aligned to the baseline, outlined from `previous` (the last accepted
-    outline, in the neighbourhood's px; the baseline's by default), measured. Not aligned: nothing is
+    outline, in the neighbourhood's px; the baseline's by default), measured. With `accept`, `previous`
+    is a doctor's outline of this photo and is measured as it is (no proposal). Not aligned: nothing is
     measured, and the reason says so."""
     card = detect_card(image)
-    alignment: Alignment = register(baseline.view, registration_view(image), baseline.roi, baseline.card, card)
+    alignment: Alignment = register_photo(baseline.view, image, baseline.roi, baseline.card, card)
     if not alignment.ok or alignment.homography is None:
         return Measurement(False, "none", alignment.similarity, None, None, None, None, True,
                            alignment.reason or "too_different")
     pixels, valid = warp_roi(image, alignment.homography, baseline.roi, baseline.roi_scale)
     prior = baseline.mask if previous is None else previous
     return _measure(pixels, valid, prior, baseline.roi, baseline.roi_scale, alignment.homography, card,
-                    alignment.method, alignment.similarity)
+                    alignment.method, alignment.similarity, accept and previous is not None)
 
 
 def change(baseline: Measurement, followup: Measurement) -> Change | None:

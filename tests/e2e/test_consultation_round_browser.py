@@ -135,3 +135,37 @@ def _round(stack: LocalStack, browser: Any, case_id: str, okafor_token: str, oka
     assert violations(page) == []  # the closed round: reads, agreement, consensus
     chen.close()
     okafor.close()
+
+
+def test_a_link_to_a_round_older_than_the_newest_twenty_lands_on_it(stack: LocalStack, browser: Any) -> None:
+    """The case page lists the 20 newest rounds; a link to an older one (from the home page, or pasted
+    by a colleague) still shows that round, first, and gives it the focus."""
+    chen_token = token_of(stack, DR_CHEN.username, DR_CHEN.password)
+    chen_id = api(stack, "GET", "/me", chen_token)["userId"]
+    case_id = str(api(stack, "GET", "/cases", token_of(stack, PAT_ALEX.username, PAT_ALEX.password))["items"][0]
+                  ["caseId"])
+    mark = str(int(time.time() * 1000) % 10_000_000)
+    opened = []
+    for n in range(21):  # the oldest, then 20 newer: read at once, so none waits on Dr. Chen's home page
+        round_id = api(stack, "POST", f"/cases/{case_id}/consultations", chen_token,
+                       {"question": f"Round {n} of the paging check {mark}", "readerIds": [chen_id]})["roundId"]
+        api(stack, "POST", f"/cases/{case_id}/consultations/{round_id}/reads", chen_token,
+            {"code": "L40.0", "label": "Psoriasis vulgaris", "iga": 2, "treatment": "Emollients", "confidence": 3})
+        opened.append(round_id)
+    oldest = opened[0]
+    chen = Session(browser, stack, DR_CHEN.username, DR_CHEN.password, **DESK)
+    page = chen.page
+    page.goto(f"{stack.base_url}/cases/{case_id}#round-{oldest}")
+    linked = page.get_by_test_id("consult-linked-round")
+    linked.wait_for(timeout=WAIT_MS)
+    card = linked.locator(f"[data-testid=consult-round][data-round-id='{oldest}']")
+    assert f"Round 0 of the paging check {mark}" in card.inner_text()
+    page.wait_for_function(f"() => document.activeElement?.dataset?.roundId === '{oldest}'", timeout=WAIT_MS)
+    # It is not in the page of newest, which still holds 20, the newest first.
+    listed = page.locator("[data-testid=consult-rounds] > [data-testid=consult-round]")
+    assert listed.count() == 20 and listed.first.get_attribute("data-round-id") == opened[-1]
+    # A link to a round on the page shows no second copy.
+    page.goto(f"{stack.base_url}/cases/{case_id}#round-{opened[-1]}")
+    page.wait_for_function(f"() => document.activeElement?.dataset?.roundId === '{opened[-1]}'", timeout=WAIT_MS)
+    assert page.get_by_test_id("consult-linked-round").count() == 0
+    chen.close()

@@ -132,6 +132,9 @@ def test_a_doctor_signs_in_opens_a_case_and_writes_a_record_entry_by_keyboard(
     page.keyboard.press("Enter")
     page.get_by_test_id("leave-dialog").wait_for(timeout=WAIT_MS)
     assert focused_on(page, "[data-testid=leave-stay]") and focus(page)["visible"], focus(page)
+    # The question is modal: Tab and Shift+Tab go round its two answers and never reach the page behind.
+    stops = [press(page, key)["testid"] for key in ("Tab", "Tab", "Tab", "Shift+Tab", "Shift+Tab", "Shift+Tab")]
+    assert stops == ["leave-discard", "leave-stay", "leave-discard", "leave-stay", "leave-discard", "leave-stay"], stops
     page.keyboard.press("Escape")
     page.get_by_test_id("leave-dialog").wait_for(state="detached", timeout=WAIT_MS)
     page.wait_for_function("() => document.activeElement?.dataset?.testid === 'record-cancel'", timeout=WAIT_MS)

@@ -80,6 +80,9 @@ def _steps(world: World) -> list[Step]:
         ("PUT", "/cases/{case_id}/lesions/{lesion_id}/baseline", "dr.one",
          lambda ids: {"photoId": ids["photo_id"], "outline": [[100, 100], [300, 100], [200, 300]]}, None),
         ("GET", "/cases/{case_id}/lesions/{lesion_id}/measurements", "pat.a", None, None),
+        # A follow-up measured (see `_a_measured_followup`): the doctor confirms its proposed outline.
+        ("PUT", "/cases/{case_id}/lesions/{lesion_id}/measurements/{photo_id}/outline", "dr.one",
+         lambda _: {"outline": FOLLOWUP_OUTLINE}, None),
         ("POST", "/cases/{case_id}/scores", "pat.a",
          lambda _: {"instrument": "ITCH_NRS", "components": {"score": 4}}, None),
         ("GET", "/cases/{case_id}/scores", "dr.one", None, None),
@@ -169,10 +172,14 @@ def test_every_route_that_touches_a_case_is_audited(walk_world: World) -> None:
     for method, route, user, make_body, gives in _steps(world):
         if route.endswith("/{followup_id}/cancel"):
             ids["followup_id"] = ids["second_followup_id"]  # the first one is done
+        if route.endswith("/measurements/{photo_id}/outline"):
+            ids["followup_photo_id"] = _a_measured_followup(world, ids)
         if route.endswith("/rating"):
             # A visit that took place (two people were in it): the admitted one above had nobody.
             ids["room_id"] = a_visit(world)
-        path = re.sub(r"{(\w+)}", lambda match: str(ids[match.group(1)]), route)
+        # The outline step is about the follow-up photo, not the first (baseline) one.
+        in_path = ids | ({"photo_id": ids["followup_photo_id"]} if route.endswith("/{photo_id}/outline") else {})
+        path = route.format(**{name: in_path[name] for name in re.findall(r"{(\w+)}", route)})
         outsiders = [*OUTSIDERS, *(() if invited else ("dr.three",))]
         leaks += _outsiders_refused(world, outsiders, method, route, path, make_body, ids)
         invited = {"POST /cases/{case_id}/invitations": True,
@@ -197,6 +204,34 @@ def test_every_route_that_touches_a_case_is_audited(walk_world: World) -> None:
             unaudited.append(f"{method} {route}")
     assert unaudited == []
     assert leaks == []
+
+
+FOLLOWUP_OUTLINE = [[110.0, 120.0], [310.0, 120.0], [210.0, 320.0]]
+
+
+def _a_measured_followup(world: World, ids: dict[str, Any]) -> str:
+    """A second photo of the lesion, with the measurement the measuring function would store (it is not
+    run here: this walk is about access and audit); the follow-up lies 10 px right, 20 px down."""
+    from dataclasses import replace
+
+    from functions.bootstrap import get_container
+    from functions.lesionmetrics.ports import LesionMeasurement
+
+    data = phone_jpeg()
+    response = ask_upload(world, "pat.a", ids["case_id"], len(data), lesionId=ids["lesion_id"])
+    post_file(response.json_body, data)
+    photo_id = str(response.json_body["photoId"])
+    assert deliver(world, _s3(world), upload_key(ids["case_id"], photo_id)) == "accepted"
+    store = get_container().lesion_metrics_store
+    baseline = store.baseline(ids["case_id"], ids["lesion_id"])
+    assert baseline is not None
+    figures = {"photo": {"aligned": True, "homography": [[1, 0, -10], [0, 1, -20], [0, 0, 1]],
+                         "outline": [[x - 10, y - 20] for x, y in FOLLOWUP_OUTLINE], "areaMm2": None},
+               "baseline": {}, "change": None}
+    measurement = LesionMeasurement(ids["case_id"], ids["lesion_id"], photo_id, baseline.photo_id,
+                                    "2026-01-01T00:00:00.000+00:00", True, False, figures)
+    store.put_measurement(replace(measurement, baseline_set_at=baseline.set_at))
+    return photo_id
 
 
 # Nobody here has a part in pat.a's case: another patient, the doctor of another patient's case,

@@ -8,6 +8,7 @@ moto's S3), standing in for its own Lambda, which is not in the template yet (la
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -111,7 +112,8 @@ def test_a_followup_is_measured_against_the_doctors_baseline(world: World, s3: A
     items = dynamo.scan(TableName=table)["Items"]
     assert {item["metricKey"]["S"] for item in items} == {f"b#{lesion_id}", f"m#{lesion_id}#{followup_id}"}
     raw = repr(items)
-    assert "areaMm2" not in raw and "outline" not in raw and str(outline[0][0]) not in raw
+    # (`outlineSource` says whose outline it is, "proposed" here: no point of it.)
+    assert "areaMm2" not in raw and not re.search(r"\boutline\b", raw) and str(outline[0][0]) not in raw
     assert all("B" in item["sealed"] for item in items)
 
 
@@ -145,3 +147,126 @@ def test_a_meaningful_change_is_flagged_on_the_doctors_worklist(world: World, s3
     rows = world.request("GET", "/worklist/activity", user="dr.one").json_body["items"]
     row = next(row for row in rows if row["caseId"] == case)
     assert row["changedLesions"] == [lesion_id] and row["newPhotos"] == 1 and row is rows[0]
+
+
+class MeasuredAtOnce:
+    """SeriesMeasuring that measures the series before the doctor's request answers (the stack's
+    worker thread would do it just after): the test reads the outcome without waiting."""
+
+    def __init__(self) -> None:
+        self.service: LesionMetricsService | None = None
+        self.outcomes: list[str] = []
+
+    def measure_lesion(self, case_id: str, lesion_id: str) -> None:
+        assert self.service is not None
+        self.outcomes.append(self.service.measure_lesion(case_id, lesion_id))
+
+
+def scaled(outline: list[list[float]], factor: float) -> list[list[float]]:
+    """The outline shrunk or grown about its mean point (area by factor squared)."""
+    cx = sum(x for x, _ in outline) / len(outline)
+    cy = sum(y for _, y in outline) / len(outline)
+    return [[round(cx + (x - cx) * factor, 1), round(cy + (y - cy) * factor, 1)] for x, y in outline]
+
+
+def test_a_baseline_measures_earlier_photos_and_a_doctor_corrects_a_followups_outline(
+        world: World, s3: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    case = world.cases["a"]
+    lesion_id = world.request("POST", f"/cases/{case}/lesions", user="pat.a",
+                              body={"bodySite": "elbow_left", "view": "back", "x": 0.2, "y": 0.4,
+                                    "label": "Plaque"}).json_body["lesionId"]
+    corpus = synthetic.series(47, True, unchanged=2, grown=0)
+    baseline_id = upload_photo(world, s3, jpeg(corpus.baseline.image), lesionId=lesion_id,
+                               capturedAt="2026-01-02T09:30:00+00:00")["photoId"]
+    first_id = upload_photo(world, s3, jpeg(corpus.unchanged[0].image), lesionId=lesion_id,
+                            capturedAt="2026-02-02T09:30:00+00:00")["photoId"]
+    container = get_container()
+    measurer = InProcessMeasurer(s3)
+    series_measuring = MeasuredAtOnce()
+    service = LesionMetricsService(container.lesion_metrics_store, container.access, container.lesion_store,
+                                   container.photo_store, get_settings().image_bucket, measurer,
+                                   series_measuring=series_measuring)
+    series_measuring.service = service
+    monkeypatch.setitem(container.__dict__, "lesion_metrics", service)  # the routes' service measures
+    series_path = f"/cases/{case}/lesions/{lesion_id}/measurements"
+    outline = synthetic.hand_drawn(corpus.baseline.outline_px, 7).round(1).tolist()
+
+    # The follow-up arrived before the baseline: the pipeline had nothing to measure it against...
+    assert service.measure_photo(case, first_id) == "ignored:no_baseline"
+    # ...setting the baseline measures it.
+    assert world.request("PUT", f"/cases/{case}/lesions/{lesion_id}/baseline", user="dr.one",
+                         body={"photoId": baseline_id, "outline": outline}).status_code == 200
+    assert series_measuring.outcomes == ["measured=1"]
+    body = world.request("GET", series_path, user="dr.one").json_body
+    [item] = body["items"]
+    assert item["photoId"] == first_id and item["outlineSource"] == "proposed"
+    assert item["baselineSetAt"] == body["baseline"]["setAt"] and abs(item["change"]["areaPct"]) < 5
+    proposal = item["photoOutline"]  # in the follow-up photo's own px: on the lesion there
+    truth = corpus.unchanged[0].outline_px
+
+    def centre(points: Any) -> np.ndarray:
+        m = cv2.moments(np.asarray(points, np.float32))
+        return np.array([m["m10"] / m["m00"], m["m01"] / m["m00"]])
+
+    assert np.abs(centre(proposal) - centre(truth)).max() < 3.0
+
+    # A doctor corrects it on the follow-up photo: a smaller outline (area x 0.81), measured again.
+    outline_path = f"{series_path}/{first_id}/outline"
+    corrected = scaled(proposal, 0.9)
+    assert world.request("PUT", outline_path, user="pat.a", body={"outline": corrected}).status_code == 403
+    assert world.request("PUT", outline_path, user="dr.two", body={"outline": corrected}).status_code == 404
+    outside = world.request("PUT", outline_path, user="dr.one", body={"outline": [[1, 1], [9000, 1], [1, 9]]})
+    assert outside.status_code == 400 and outside.json_body["error"]["code"] == "outline_outside_photo"
+    on_baseline = world.request("PUT", f"{series_path}/{baseline_id}/outline", user="dr.one",
+                                body={"outline": corrected})
+    assert on_baseline.status_code == 409 and on_baseline.json_body["error"]["code"] == "outline_is_baseline"
+    for bad in ({"outline": [[1, 1], [2, 2]]}, {"outline": corrected, "extra": 1}, {}):
+        refused = world.request("PUT", outline_path, user="dr.one", body=bad)
+        assert refused.status_code == 400 and refused.json_body["error"]["code"], refused.json_body
+    answer = world.request("PUT", outline_path, user="dr.one", body={"outline": corrected})
+    assert answer.status_code == 200, answer.json_body
+    assert answer.json_body["outlineSource"] == "corrected"
+    assert answer.json_body["change"]["areaPct"] == pytest.approx(-19.0, abs=3.0)
+    assert measurer.requests[-1]["photo"]["outline"] is not None  # measured from the doctor's outline
+    assert world.request("GET", series_path, user="pat.a").json_body["items"][0]["outlineSource"] == "corrected"
+
+    # The next follow-up's proposal is seeded from that corrected outline, not from the baseline's.
+    second_id = upload_photo(world, s3, jpeg(corpus.unchanged[1].image), lesionId=lesion_id,
+                             capturedAt="2026-03-02T09:30:00+00:00")["photoId"]
+    assert service.measure_photo(case, second_id) == "measured"
+    seed = measurer.requests[-1]["previousOutline"]
+    accepted = container.lesion_metrics_store.outlines(case, lesion_id)
+    assert [o.photo_id for o in accepted] == [first_id] and seed == accepted[0].outline
+    # Confirming a proposal: the outline sent back unchanged; nothing is measured again.
+    second = next(i for i in world.request("GET", series_path, user="dr.one").json_body["items"]
+                  if i["photoId"] == second_id)
+    count = len(measurer.requests)
+    confirmed = world.request("PUT", f"{series_path}/{second_id}/outline", user="dr.one",
+                              body={"outline": second["photoOutline"]})
+    assert confirmed.status_code == 200 and confirmed.json_body["outlineSource"] == "confirmed"
+    assert confirmed.json_body["change"] == second["change"] and len(measurer.requests) == count
+
+    # A new baseline (redrawn on the same photo) re-measures the series against it.
+    assert world.request("PUT", f"/cases/{case}/lesions/{lesion_id}/baseline", user="dr.one",
+                         body={"photoId": baseline_id, "outline": outline}).status_code == 200
+    assert series_measuring.outcomes[-1] == "measured=2"
+    body = world.request("GET", series_path, user="dr.one").json_body
+    assert {i["baselineSetAt"] for i in body["items"]} == {body["baseline"]["setAt"]}
+    assert all(abs(i["change"]["areaPct"]) < 5 and i["outlineSource"] == "proposed" for i in body["items"])
+
+    # Where nothing measures (the measuring function not deployed), a correction is kept and the
+    # series says the photo waits to be measured again from it; the measuring step then does.
+    waiting = LesionMetricsService(container.lesion_metrics_store, container.access, container.lesion_store,
+                                   container.photo_store, get_settings().image_bucket, None)
+    monkeypatch.setitem(container.__dict__, "lesion_metrics", waiting)
+    proposal = next(i for i in body["items"] if i["photoId"] == second_id)["photoOutline"]
+    kept = world.request("PUT", f"{series_path}/{second_id}/outline", user="dr.one",
+                         body={"outline": scaled(proposal, 1.1)})
+    assert kept.status_code == 200 and kept.json_body["remeasuring"] is True
+    assert kept.json_body["outlineSource"] == "proposed"  # the figures are still the proposal's
+    items = world.request("GET", series_path, user="dr.one").json_body["items"]
+    assert [i["remeasuring"] for i in items] == [False, True]
+    assert service.measure_lesion(case, lesion_id) == "ignored:measured_already=1,measured=1"
+    items = world.request("GET", series_path, user="dr.one").json_body["items"]
+    assert [(i["remeasuring"], i["outlineSource"]) for i in items] == [(False, "proposed"), (False, "corrected")]
+    assert items[1]["change"]["areaPct"] == pytest.approx(21.0, abs=4.0)  # area x 1.21

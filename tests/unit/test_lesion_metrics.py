@@ -27,7 +27,13 @@ from functions.lesionmetrics.card import (
     reference_bgr,
 )
 from functions.lesionmetrics.outline import polygon_mask, propose
-from functions.lesionmetrics.registration import RegistrationView, register, registration_view
+from functions.lesionmetrics.registration import (
+    FEW_FEATURES,
+    RegistrationView,
+    register,
+    register_photo,
+    registration_view,
+)
 
 
 @pytest.fixture(scope="module")
@@ -149,6 +155,22 @@ def test_another_patch_of_skin_is_refused_not_overlaid(card_baseline: measure.Ba
     assert measure.change(card_baseline.measurement, result) is None
 
 
+def test_a_distant_followup_with_little_texture_is_aligned_from_a_larger_copy() -> None:
+    # The bench's lesion 7 (no card): its grown follow-up at scale 0.83 keeps ~110 keypoints on the
+    # 800 px copy, too few to align; the retry on a copy twice as large aligns it, within 2%.
+    series = synthetic.series(1800 + 700, False)
+    baseline = measure.measure_baseline(series.baseline.image, synthetic.hand_drawn(series.baseline.outline_px, 1807))
+    shot = series.grown[0]
+    small = registration_view(shot.image)
+    assert len(small.points) < FEW_FEATURES
+    assert not register(baseline.view, small, baseline.roi).ok
+    alignment = register_photo(baseline.view, shot.image, baseline.roi)
+    assert alignment.ok and alignment.homography is not None
+    assert corner_error_pct(series, shot, alignment.homography) < 2.0
+    change = measure.change(baseline.measurement, measure.measure_followup(baseline, shot.image))
+    assert change is not None and change.area_changed and 5 < change.area_pct < 15  # grown by 10%
+
+
 def test_the_card_is_the_fallback_when_features_give_nothing(with_card: synthetic.Series,
                                                                card_baseline: measure.Baseline) -> None:
     shot = with_card.unchanged[0]
@@ -267,6 +289,49 @@ def test_the_function_measures_a_request_and_returns_figures_and_an_outline(with
                              "photo": {"key": "grown"}, "previousOutline": outline},
                             lambda bucket, key: objects[(bucket, key)])
     assert again["photo"]["areaMm2"] == pytest.approx(photo["areaMm2"], rel=0.02)
+
+
+def test_a_doctors_outline_of_the_photo_is_measured_as_it_is(with_card: synthetic.Series) -> None:
+    from functions.lesionmetrics.handler import measure_request
+
+    objects = {("images", "base"): jpeg(with_card.baseline.image), ("images", "grown"): jpeg(with_card.grown[0].image)}
+    drawn = synthetic.hand_drawn(with_card.baseline.outline_px, 3).round(1).tolist()
+    request = {"bucket": "images", "baseline": {"key": "base", "outline": drawn}, "photo": {"key": "grown"}}
+    proposed = measure_request(request, lambda bucket, key: objects[(bucket, key)])["photo"]
+    # A doctor's outline 90% across the proposal (area x 0.81), in baseline px: no proposal redraws it.
+    points = np.array(proposed["outline"])
+    centre = points.mean(axis=0)
+    smaller = (centre + (points - centre) * 0.9).round(1).tolist()
+    corrected = measure_request({**request, "photo": {"key": "grown", "outline": smaller}},
+                                lambda bucket, key: objects[(bucket, key)])["photo"]
+    assert corrected["areaMm2"] == pytest.approx(proposed["areaMm2"] * 0.81, rel=0.04)
+    assert corrected["needsReview"] is False
+    assert cv2.contourArea(np.array(corrected["outline"], np.float32)) == \
+        pytest.approx(cv2.contourArea(np.array(smaller, np.float32)), rel=0.04)
+
+
+def test_the_function_measures_a_baseline_once_for_a_lesions_photos(with_card: synthetic.Series) -> None:
+    from functions.lesionmetrics import handler
+
+    objects = {("images", "base2"): jpeg(with_card.baseline.image), ("images", "a"): jpeg(with_card.grown[0].image),
+               ("images", "b"): jpeg(with_card.unchanged[0].image)}
+    reads: list[str] = []
+
+    def read(bucket: str, key: str) -> bytes:
+        reads.append(key)
+        return objects[(bucket, key)]
+
+    drawn = synthetic.hand_drawn(with_card.baseline.outline_px, 4).round(1).tolist()
+    first = handler.measure_request({"bucket": "images", "baseline": {"key": "base2", "outline": drawn},
+                                     "photo": {"key": "a"}}, read)
+    second = handler.measure_request({"bucket": "images", "baseline": {"key": "base2", "outline": drawn},
+                                      "photo": {"key": "b"}}, read)
+    assert reads == ["base2", "a", "b"]  # the baseline read, decoded and measured once
+    assert first["baseline"] == second["baseline"] and second["change"]["areaPct"] == pytest.approx(0, abs=5)
+    redrawn = [[x + 1.0, y] for x, y in drawn]  # another outline is another baseline
+    handler.measure_request({"bucket": "images", "baseline": {"key": "base2", "outline": redrawn},
+                             "photo": {"key": "b"}}, read)
+    assert reads[-2:] == ["base2", "b"]
 
 
 def test_the_function_refuses_bad_requests_with_a_code() -> None:

@@ -32,6 +32,8 @@ import type {
   Lesion,
   LesionBaseline,
   LesionBaselineRequest,
+  LesionMeasurement,
+  LesionOutlineRequest,
   LesionListResponse,
   LesionRequest,
   LesionSeries,
@@ -508,6 +510,22 @@ export class ApiClient {
       method: 'PUT',
       path: `${casePath(caseId)}/lesions/${encodeURIComponent(lesionId)}/baseline`,
       body: baseline,
+      signal,
+    });
+  }
+
+  /** A doctor's outline of a measured follow-up (its own px): confirms the proposal, or corrects it. */
+  setLesionOutline(
+    caseId: string,
+    lesionId: string,
+    photoId: string,
+    request: LesionOutlineRequest,
+    signal?: AbortSignal,
+  ): Promise<LesionMeasurement> {
+    return this.authorized<LesionMeasurement>({
+      method: 'PUT',
+      path: `${casePath(caseId)}/lesions/${encodeURIComponent(lesionId)}/measurements/${encodeURIComponent(photoId)}/outline`,
+      body: request,
       signal,
     });
   }

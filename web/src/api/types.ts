@@ -980,8 +980,25 @@ export interface LesionMeasurement {
   erythemaContrast: number | null;
   needsReview: boolean | null;
   outline: Outline | null;
+  /** The measured outline in this photo's own full-resolution px (what a doctor confirms or corrects). */
+  photoOutline?: Outline | null;
+  /** Whose outline the figures are of: the proposal, or a doctor's confirmation or correction. */
+  outlineSource?: LesionOutlineSource;
+  /** ISO-8601: when a doctor confirmed or corrected it. */
+  outlineAt?: string | null;
+  /** A doctor corrected the outline since: the photo waits to be measured again from it. */
+  remeasuring?: boolean;
+  /** The set time of the baseline it was measured against (a redrawn baseline is another one). */
+  baselineSetAt?: string | null;
   change: LesionChange | null;
   baseline?: { areaMm2: number | null; erythemaIndex: number | null };
+}
+
+export type LesionOutlineSource = 'proposed' | 'confirmed' | 'corrected';
+
+/** Body of PUT /cases/{caseId}/lesions/{lesionId}/measurements/{photoId}/outline (the photo's own px). */
+export interface LesionOutlineRequest {
+  outline: Outline;
 }
 
 export interface LesionSeries {

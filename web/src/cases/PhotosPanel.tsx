@@ -387,7 +387,9 @@ function PhotoViewer({
   // Whoever took the photo may remove it, and so may the case's assigned doctors (the server decides
   // for doctors: an invited colleague is told it is not theirs).
   const mayOfferRemoval = photo.data !== undefined && (photo.data.uploadedBy === me.userId || me.role === 'doctor');
-  // Opened, the dialog takes the focus (on its close button); Escape closes it.
+  // Opened, the dialog takes the focus (on its close button); Escape closes it. It is a non-modal
+  // dialog by design (shown in the page under the photos, which stay usable beside it), so Tab may
+  // leave it, as the ARIA practices ask; the modal "unsaved text" question traps the focus instead.
   const closeButton = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     closeButton.current?.focus();

@@ -12,7 +12,7 @@ import { formatDateTime } from '../format.ts';
 import { roundAnchor } from '../routing/roles.ts';
 import { confidenceLevels, hiddenReadsText, igaGrades, mayClose, mayRead, share } from './figures.ts';
 import { CloseForm, OpenRoundForm, ReadForm, scoreLabel } from './RoundForms.tsx';
-import { useDoctorNames, useRoundActions, useRounds } from './useConsultation.ts';
+import { useDoctorNames, useLinkedRound, useRoundActions, useRounds } from './useConsultation.ts';
 import { Trans, useTranslation } from 'react-i18next';
 import './consultation.css';
 
@@ -24,7 +24,13 @@ export function ConsultationRounds({ clinicalCase }: { clinicalCase: Case }) {
   const openActions = useRoundActions(caseId);
   const [opening, setOpening] = useState(false);
   const items = rounds.data?.items ?? [];
-  const nameOf = useDoctorNames(items);
+  // A link to a round older than the newest 20 (from the home page or a colleague): fetched on its own
+  // and shown first, so the link always lands on its round.
+  const { hash } = useLocation();
+  const linkedId = hash.startsWith(`#${roundAnchor('')}`) ? decodeURIComponent(hash.slice(roundAnchor('').length + 1)) : null;
+  const older = rounds.data !== undefined && linkedId !== null && !items.some((round) => round.roundId === linkedId);
+  const linked = useLinkedRound(caseId, older ? linkedId : null);
+  const nameOf = useDoctorNames(linked.data === undefined ? items : [linked.data, ...items]);
   const { t } = useTranslation('consultation');
   return (
     <section className="consult-rounds" data-testid="consult-rounds" aria-labelledby="consult-rounds-title">
@@ -46,6 +52,13 @@ export function ConsultationRounds({ clinicalCase }: { clinicalCase: Case }) {
       )}
       {rounds.isPending && <Loading label={t('rounds.loading')} />}
       {rounds.error !== null && <ErrorBanner error={rounds.error} onRetry={() => void rounds.refetch()} />}
+      {older && linked.error !== null && <ErrorBanner error={linked.error} onRetry={() => void linked.refetch()} />}
+      {older && linked.data !== undefined && (
+        <div className="consult-rounds__linked" data-testid="consult-linked-round">
+          <p className="hint">{t('rounds.linkedOlder')}</p>
+          <RoundCard round={linked.data} caseId={caseId} photos={photos.data ?? []} scores={scores.data ?? []} nameOf={nameOf} />
+        </div>
+      )}
       {rounds.data !== undefined && items.length === 0 && <p className="empty">{t('rounds.none')}</p>}
       {items.map((round) => (
         <RoundCard key={round.roundId} round={round} caseId={caseId} photos={photos.data ?? []} scores={scores.data ?? []}

@@ -20,6 +20,16 @@ export function useRounds(caseId: string) {
   });
 }
 
+/** The round a link names, when it is not among the newest the list shows (null: nothing to fetch). */
+export function useLinkedRound(caseId: string, roundId: string | null) {
+  const { api } = useServices();
+  return useQuery({
+    queryKey: queryKeys.consultationRound(caseId, roundId ?? ''),
+    queryFn: ({ signal }) => api.getConsultationRound(caseId, roundId ?? '', signal),
+    enabled: roundId !== null,
+  });
+}
+
 export function useRoundActions(caseId: string) {
   const { api } = useServices();
   const queryClient = useQueryClient();

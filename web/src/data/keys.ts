@@ -59,6 +59,9 @@ export const queryKeys = {
   icd10: (query: string) => [...queryKeys.all, 'icd10', query] as const,
   // Consultation rounds of a case, and the agreement figures (clinic's, the signed-in doctor's).
   consultationRounds: (caseId: string) => [...queryKeys.case(caseId), 'consultation-rounds'] as const,
+  // One round by id (a link to a round older than the page of newest): refreshed with the list.
+  consultationRound: (caseId: string, roundId: string) =>
+    [...queryKeys.case(caseId), 'consultation-rounds', roundId] as const,
   clinicAgreement: () => [...queryKeys.all, 'analytics', 'agreement'] as const,
   myAgreement: () => [...queryKeys.all, 'agreement', 'mine'] as const,
 };

@@ -10,9 +10,9 @@ import { Loading } from '../components/Loading.tsx';
 import { formatDate, formatDateTime } from '../format.ts';
 import { AlignedComparator } from './AlignedComparator.tsx';
 import { OutlineEditor } from './OutlineEditor.tsx';
-import { defaultBaselinePhoto, hasPending, seriesRows } from './series.ts';
+import { correctable, defaultBaselinePhoto, hasPending, seriesRows } from './series.ts';
 import { SeriesTable } from './SeriesTable.tsx';
-import { useLesionSeries, useSetBaseline } from './useLesionMetrics.ts';
+import { useLesionSeries, useSetBaseline, useSetOutline } from './useLesionMetrics.ts';
 import './lesionmetrics.css';
 
 interface Props {
@@ -113,6 +113,9 @@ function LesionMeasurements({ caseId, lesionId, role }: { caseId: string; lesion
         )}
       </section>
       {baseline !== null && <SeriesTable rows={rows} />}
+      {baseline !== null && role === 'doctor' && (
+        <FollowupOutliner caseId={caseId} lesionId={lesionId} photos={photoList} series={series.data} />
+      )}
       {baseline !== null && <AlignedComparator series={series.data} photos={photoList} />}
     </>
   );
@@ -171,5 +174,90 @@ function BaselineOutliner({
       )}
       <ActionError error={save.error} testId="outline-error" />
     </>
+  );
+}
+
+/**
+ * A follow-up's proposed outline, on the follow-up photo itself: saved unchanged it is confirmed; redrawn
+ * (the same editor as the baseline's) it is corrected, and the photo is measured again from it. The next
+ * photo's proposal starts from the last outline a doctor accepted.
+ */
+function FollowupOutliner({
+  caseId,
+  lesionId,
+  photos,
+  series,
+}: {
+  caseId: string;
+  lesionId: string;
+  photos: Photo[];
+  series: LesionSeries;
+}) {
+  const { t } = useTranslation('lesionmetrics');
+  const candidates = useMemo(
+    () => correctable(series).filter((item) => photos.some((photo) => photo.photoId === item.photoId)),
+    [series, photos],
+  );
+  const [photoId, setPhotoId] = useState<string | null>(null);
+  const save = useSetOutline(caseId, lesionId);
+  // The newest follow-up by default: the one a doctor has just been told about.
+  const item = candidates.find((candidate) => candidate.photoId === photoId) ?? candidates[candidates.length - 1] ?? null;
+  const photo = item === null ? null : (photos.find((candidate) => candidate.photoId === item.photoId) ?? null);
+  if (item === null || photo === null || item.photoOutline === undefined || item.photoOutline === null) return null;
+  const source = item.outlineSource ?? 'proposed';
+  const when = item.outlineAt === undefined || item.outlineAt === null ? '' : formatDateTime(item.outlineAt);
+
+  return (
+    <section className="lesion-measure__followup" data-testid="measure-followup-outline">
+      <h3>{t('correct.title')}</h3>
+      <p>{t('correct.intro')}</p>
+      <label className="field">
+        <span className="field__label">{t('correct.photo')}</span>
+        <select
+          className="field__input"
+          data-testid="followup-outline-choice"
+          value={item.photoId}
+          onChange={(event) => {
+            save.reset();
+            setPhotoId(event.target.value);
+          }}
+        >
+          {candidates.map((candidate) => {
+            const shown = photos.find((p) => p.photoId === candidate.photoId);
+            return (
+              <option key={candidate.photoId} value={candidate.photoId}>
+                {shown === undefined ? t('series.unknownDate') : formatDateTime(shown.capturedAt)}
+              </option>
+            );
+          })}
+        </select>
+      </label>
+      <p data-testid="followup-outline-state" data-source={source}>
+        {source === 'corrected'
+          ? t('correct.stateCorrected', { when })
+          : source === 'confirmed'
+            ? t('correct.stateConfirmed', { when })
+            : t('correct.stateProposed')}
+      </p>
+      <OutlineEditor
+        key={`${item.photoId}:${item.measuredAt}:${source}`}
+        photo={photo}
+        initial={item.photoOutline}
+        saving={save.isPending}
+        onSave={(outline) => save.mutate({ photoId: item.photoId, request: { outline } })}
+        saveLabel={t('correct.save')}
+        testIdPrefix="followup-outline"
+      />
+      {save.isSuccess && (
+        <p className="notice" role="status" data-testid="followup-outline-saved">
+          {save.data.outlineSource === 'corrected'
+            ? t('correct.corrected')
+            : save.data.remeasuring === true
+              ? t('correct.remeasuring')
+              : t('correct.confirmed')}
+        </p>
+      )}
+      <ActionError error={save.error} testId="followup-outline-error" />
+    </section>
   );
 }

@@ -21,6 +21,10 @@ interface Props {
   initial: Outline | null;
   saving: boolean;
   onSave: (outline: Outline) => void;
+  /** The save button's words (default: save as baseline). */
+  saveLabel?: string;
+  /** Distinguishes the editors when a page shows two. */
+  testIdPrefix?: string;
 }
 
 /**
@@ -28,7 +32,7 @@ interface Props {
  * Enter closes the polygon, Escape removes the last point. Points are kept in the photo's
  * full-resolution pixels, the frame the server measures in, whatever size the photo is shown at.
  */
-export function OutlineEditor({ photo, initial, saving, onSave }: Props) {
+export function OutlineEditor({ photo, initial, saving, onSave, saveLabel, testIdPrefix = 'outline' }: Props) {
   const { t } = useTranslation('lesionmetrics');
   const size = { width: photo.width, height: photo.height };
   const [draft, setDraft] = useState<OutlineDraft>(() =>
@@ -60,7 +64,7 @@ export function OutlineEditor({ photo, initial, saving, onSave }: Props) {
   const status = draft.closed ? t('outline.closed') : count < MIN_POINTS ? t('outline.needMore') : t('outline.open');
 
   return (
-    <div className="outline-editor" data-testid="outline-editor">
+    <div className="outline-editor" data-testid={`${testIdPrefix}-editor`}>
       <p id={helpId} className="outline-editor__help">
         {t('outline.help')}
       </p>
@@ -70,7 +74,7 @@ export function OutlineEditor({ photo, initial, saving, onSave }: Props) {
         tabIndex={0}
         aria-label={t('outline.editorLabel', { date })}
         aria-describedby={helpId}
-        data-testid="outline-stage"
+        data-testid={`${testIdPrefix}-stage`}
         onKeyDown={onKeyDown}
         onFocus={() => setFocused(true)}
         onBlur={() => setFocused(false)}
@@ -79,7 +83,7 @@ export function OutlineEditor({ photo, initial, saving, onSave }: Props) {
           src={photo.urls.display}
           alt={t('outline.photoAlt', { date })}
           className="outline-editor__photo"
-          data-testid="outline-photo"
+          data-testid={`${testIdPrefix}-photo`}
           draggable={false}
         />
         <svg
@@ -88,7 +92,7 @@ export function OutlineEditor({ photo, initial, saving, onSave }: Props) {
           viewBox={`0 0 ${photo.width} ${photo.height}`}
           preserveAspectRatio="none"
           aria-hidden="true"
-          data-testid="outline-surface"
+          data-testid={`${testIdPrefix}-surface`}
           onClick={onClick}
         >
           {count > 0 &&
@@ -101,33 +105,33 @@ export function OutlineEditor({ photo, initial, saving, onSave }: Props) {
             <circle key={index} className="outline-editor__point" cx={x} cy={y} r={mark} />
           ))}
           {focused && !draft.closed && (
-            <g className="outline-editor__cursor" data-testid="outline-cursor">
+            <g className="outline-editor__cursor" data-testid={`${testIdPrefix}-cursor`}>
               <line x1={draft.cursor[0] - mark * 3} y1={draft.cursor[1]} x2={draft.cursor[0] + mark * 3} y2={draft.cursor[1]} strokeWidth={mark / 2} />
               <line x1={draft.cursor[0]} y1={draft.cursor[1] - mark * 3} x2={draft.cursor[0]} y2={draft.cursor[1] + mark * 3} strokeWidth={mark / 2} />
             </g>
           )}
         </svg>
       </div>
-      <p className="outline-editor__status" role="status" aria-live="polite" data-testid="outline-status" data-closed={draft.closed}>
+      <p className="outline-editor__status" role="status" aria-live="polite" data-testid={`${testIdPrefix}-status`} data-closed={draft.closed}>
         {t('outline.pointCount', { count })} · {status}
       </p>
       <div className="outline-editor__actions">
         <button
           type="button"
           className="button button--secondary"
-          data-testid="outline-close"
+          data-testid={`${testIdPrefix}-close`}
           disabled={draft.closed || count < MIN_POINTS}
           onClick={() => setDraft(close)}
         >
           {t('outline.close')}
         </button>
-        <button type="button" className="button button--secondary" data-testid="outline-undo" disabled={count === 0} onClick={() => setDraft(undo)}>
+        <button type="button" className="button button--secondary" data-testid={`${testIdPrefix}-undo`} disabled={count === 0} onClick={() => setDraft(undo)}>
           {t('outline.undo')}
         </button>
         <button
           type="button"
           className="button button--secondary"
-          data-testid="outline-clear"
+          data-testid={`${testIdPrefix}-clear`}
           disabled={count === 0}
           onClick={() => setDraft(emptyDraft(photo.width, photo.height))}
         >
@@ -136,11 +140,11 @@ export function OutlineEditor({ photo, initial, saving, onSave }: Props) {
         <button
           type="button"
           className="button"
-          data-testid="outline-save"
+          data-testid={`${testIdPrefix}-save`}
           disabled={!draft.closed || saving}
           onClick={() => onSave(draft.points)}
         >
-          {saving ? t('outline.saving') : t('outline.save')}
+          {saving ? t('outline.saving') : (saveLabel ?? t('outline.save'))}
         </button>
       </div>
     </div>

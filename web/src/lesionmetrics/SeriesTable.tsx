@@ -76,6 +76,12 @@ export function SeriesTable({ rows }: { rows: SeriesRow[] }) {
               <td data-testid="series-finding" role={row.flagged || row.status === 'notAligned' ? 'note' : undefined}>
                 {row.flagged && <span className="lesion-series__flag" aria-hidden="true">⚠ </span>}
                 {finding(row)}
+                {(row.outlineSource === 'corrected' || row.outlineSource === 'confirmed') && (
+                  <span className="lesion-series__source" data-testid="series-outline-source" data-source={row.outlineSource}>
+                    {' '}
+                    {row.outlineSource === 'corrected' ? t('series.outlineCorrected') : t('series.outlineConfirmed')}
+                  </span>
+                )}
                 {row.needsReview && (
                   <span className="lesion-series__review" data-testid="series-needs-review">
                     {' '}

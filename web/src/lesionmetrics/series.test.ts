@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LesionMeasurement, Photo } from '../api/types.ts';
-import { defaultBaselinePhoto, hasPending, seriesRows } from './series.ts';
+import { correctable, defaultBaselinePhoto, hasPending, seriesRows } from './series.ts';
 
 function photo(photoId: string, capturedAt: string, uploadedAt = capturedAt): Photo {
   return {
@@ -61,14 +61,36 @@ describe('a lesion series', () => {
     expect(row!.change).toBeNull();
   });
 
-  it('waits for photos taken in after the baseline was set, not for older ones', () => {
+  it('waits for every photo not measured against this baseline: sent after it, before it, or measured against an older one', () => {
     const later = [...photos, photo('p3', '2026-03-02T09:00:00Z', '2026-03-02T09:01:00Z')];
     const rows = seriesRows({ baseline, items: [measured('p2')], nextCursor: null }, later);
     expect(rows.map((row) => row.status)).toEqual(['baseline', 'measured', 'pending']);
     expect(hasPending(rows)).toBe(true);
-    // A photo uploaded before the baseline was set is never measured: not waited for.
+    // Sent before the baseline was set: measured once it is, so waited for.
     const before = [photos[0]!, photo('p0', '2026-01-03T09:00:00Z')];
-    expect(hasPending(seriesRows({ baseline, items: [], nextCursor: null }, before))).toBe(false);
+    expect(hasPending(seriesRows({ baseline, items: [], nextCursor: null }, before))).toBe(true);
+    // Measured against the baseline as first drawn on the same photo: measured again, so waited for.
+    const older = measured('p2', { baselineSetAt: '2026-01-04T10:00:00+00:00' });
+    const redrawn = seriesRows({ baseline, items: [older], nextCursor: null }, photos);
+    expect(redrawn.map((row) => row.status)).toEqual(['baseline', 'pending']);
+    const current = measured('p2', { baselineSetAt: baseline.setAt });
+    expect(seriesRows({ baseline, items: [current], nextCursor: null }, photos)[1]!.status).toBe('measured');
+  });
+
+  it('says whose outline a figure is of, and offers aligned follow-ups for correction', () => {
+    const corrected = measured('p2', { outlineSource: 'corrected', outlineAt: '2026-02-03T10:00:00Z', needsReview: true,
+                                       photoOutline: [[1, 1], [5, 1], [3, 4]] });
+    const [first, row] = seriesRows({ baseline, items: [corrected], nextCursor: null }, photos);
+    expect(first!.outlineSource).toBeNull();
+    expect(row!.outlineSource).toBe('corrected');
+    expect(row!.needsReview).toBe(false); // a doctor drew it: nothing left to check
+    expect(seriesRows({ baseline, items: [measured('p2')], nextCursor: null }, photos)[1]!.outlineSource).toBe('proposed');
+    const waiting = seriesRows({ baseline, items: [measured('p2', { remeasuring: true })], nextCursor: null }, photos);
+    expect(waiting[1]!.status).toBe('pending'); // corrected, not measured again yet: no stale figures
+    expect(hasPending(waiting)).toBe(true);
+    const unaligned = measured('p3', { aligned: false, photoOutline: null });
+    expect(correctable({ baseline, items: [corrected, unaligned, measured('p4')], nextCursor: null }).map((i) => i.photoId))
+      .toEqual(['p2']);
   });
 
   it('outlines the current baseline photo by default, else the earliest', () => {

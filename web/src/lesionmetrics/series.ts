@@ -2,7 +2,7 @@
 // first. Without the reference card there are no millimetres: the area is said as a percentage of the
 // baseline's, and the redness as the lesion's contrast with the skin around it.
 
-import type { LesionChange, LesionChangeReason, LesionSeries, Photo } from '../api/types.ts';
+import type { LesionBaseline, LesionChange, LesionChangeReason, LesionMeasurement, LesionOutlineSource, LesionSeries, Photo } from '../api/types.ts';
 
 export type AreaFigure = { unit: 'mm2'; value: number } | { unit: 'pctOfBaseline'; value: number };
 export type RednessFigure = { basis: 'calibrated' | 'contrast'; value: number };
@@ -19,6 +19,25 @@ export interface SeriesRow {
   reasons: LesionChangeReason[];
   /** The measuring step was unsure of the outline it found: a doctor should look at it. */
   needsReview: boolean;
+  /** Whose outline the figures are of: the proposal, or a doctor's confirmation or correction. */
+  outlineSource: LesionOutlineSource | null;
+  outlineAt: string | null;
+}
+
+/** Whether a measurement was made against this baseline (a baseline redrawn on the same photo is a new one). */
+export function againstBaseline(item: LesionMeasurement, baseline: LesionBaseline): boolean {
+  return item.baselineSetAt !== undefined && item.baselineSetAt !== null
+    ? item.baselineSetAt === baseline.setAt
+    : item.baselinePhotoId === baseline.photoId;
+}
+
+/** The follow-ups a doctor can confirm or correct the outline of: measured against the baseline and aligned. */
+export function correctable(series: LesionSeries): LesionMeasurement[] {
+  const baseline = series.baseline;
+  if (baseline === null) return [];
+  return series.items.filter(
+    (item) => againstBaseline(item, baseline) && item.aligned && item.photoOutline !== undefined && item.photoOutline !== null,
+  );
 }
 
 function capturedAt(photos: readonly Photo[], photoId: string): string | null {
@@ -28,8 +47,9 @@ function capturedAt(photos: readonly Photo[], photoId: string): string | null {
 export function seriesRows(series: LesionSeries, photos: readonly Photo[]): SeriesRow[] {
   const baseline = series.baseline;
   if (baseline === null) return [];
-  // Measurements against an earlier baseline (the doctor drew a new one) are not comparable.
-  const items = series.items.filter((item) => item.baselinePhotoId === baseline.photoId);
+  // Measurements against an earlier baseline (the doctor drew a new one) are not comparable: the
+  // series is measured again against the new one.
+  const items = series.items.filter((item) => againstBaseline(item, baseline));
   const first = items.find((item) => item.baseline !== undefined)?.baseline;
   const rows: SeriesRow[] = [
     {
@@ -48,9 +68,14 @@ export function seriesRows(series: LesionSeries, photos: readonly Photo[]): Seri
       flagged: false,
       reasons: [],
       needsReview: false,
+      outlineSource: null,
+      outlineAt: null,
     },
   ];
   for (const item of items) {
+    // A doctor's correction not yet measured: the stored figures are the proposal's, not shown.
+    const waiting = item.remeasuring === true;
+    const shown = item.aligned && !waiting;
     const change = item.change;
     const area: AreaFigure | null =
       item.areaMm2 !== null
@@ -67,20 +92,22 @@ export function seriesRows(series: LesionSeries, photos: readonly Photo[]): Seri
     rows.push({
       photoId: item.photoId,
       capturedAt: capturedAt(photos, item.photoId),
-      status: item.aligned ? 'measured' : 'notAligned',
-      area: item.aligned ? area : null,
-      redness: item.aligned ? redness : null,
-      change: item.aligned ? change : null,
-      flagged: item.flagged,
-      reasons: item.aligned && change !== null ? change.reasons : [],
-      needsReview: item.aligned && item.needsReview === true,
+      status: waiting ? 'pending' : item.aligned ? 'measured' : 'notAligned',
+      area: shown ? area : null,
+      redness: shown ? redness : null,
+      change: shown ? change : null,
+      flagged: item.flagged && !waiting,
+      reasons: shown && change !== null ? change.reasons : [],
+      needsReview: shown && item.needsReview === true && item.outlineSource !== 'corrected',
+      outlineSource: item.aligned ? (item.outlineSource ?? 'proposed') : null,
+      outlineAt: item.outlineAt ?? null,
     });
   }
-  // Photos of the lesion taken in after the baseline was set and not measured yet.
+  // Photos of the lesion not measured against this baseline yet: sent after it, or before it (they are
+  // measured once it is set), or measured against an earlier one (measured again).
   const measured = new Set(items.map((item) => item.photoId));
   for (const photo of photos) {
     if (photo.photoId === baseline.photoId || measured.has(photo.photoId)) continue;
-    if (!(Date.parse(photo.uploadedAt) > Date.parse(baseline.setAt))) continue;
     rows.push({
       photoId: photo.photoId,
       capturedAt: photo.capturedAt,
@@ -91,6 +118,8 @@ export function seriesRows(series: LesionSeries, photos: readonly Photo[]): Seri
       flagged: false,
       reasons: [],
       needsReview: false,
+      outlineSource: null,
+      outlineAt: null,
     });
   }
   return rows;

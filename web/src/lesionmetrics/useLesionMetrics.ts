@@ -1,7 +1,7 @@
 // A lesion's baseline and measured series (TanStack Query; see data/queryClient.ts).
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { LesionBaselineRequest, LesionSeries } from '../api/types.ts';
+import type { LesionBaselineRequest, LesionOutlineRequest, LesionSeries } from '../api/types.ts';
 import { queryKeys } from '../data/index.ts';
 import { useServices } from '../services.tsx';
 
@@ -25,6 +25,17 @@ export function useSetBaseline(caseId: string, lesionId: string) {
   const client = useQueryClient();
   return useMutation({
     mutationFn: (request: LesionBaselineRequest) => api.setLesionBaseline(caseId, lesionId, request),
+    onSuccess: () => client.invalidateQueries({ queryKey: queryKeys.lesionMeasurements(caseId, lesionId) }),
+  });
+}
+
+/** A doctor confirms or corrects a follow-up's outline; the series is read again (figures, flags). */
+export function useSetOutline(caseId: string, lesionId: string) {
+  const { api } = useServices();
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ photoId, request }: { photoId: string; request: LesionOutlineRequest }) =>
+      api.setLesionOutline(caseId, lesionId, photoId, request),
     onSuccess: () => client.invalidateQueries({ queryKey: queryKeys.lesionMeasurements(caseId, lesionId) }),
   });
 }

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type ReactElement } from 'react';
 import { useNavigate } from 'react-router';
 import { Trans, useTranslation } from 'react-i18next';
+import { FocusTrap } from 'focus-trap-react';
 
 export interface LeaveGuard {
   /** Runs `action` now, or after the doctor agrees to drop what they typed. */
@@ -76,31 +77,35 @@ export function useLeaveGuard(dirty: boolean): LeaveGuard {
 
   const dialog =
     pending === null ? null : (
-      <div className="leave-dialog" role="alertdialog" aria-modal="true" aria-labelledby="leave-dialog-title" data-testid="leave-dialog"
-        onKeyDown={(event) => {
-          if (event.key === 'Escape') setPending(null);
-        }}>
-        <p id="leave-dialog-title" className="leave-dialog__text">
-          <Trans t={t} i18nKey="leave.question" components={{ strong: <strong /> }} />
-        </p>
-        <div className="leave-dialog__actions">
-          <button type="button" className="button button--primary" data-testid="leave-stay" ref={stay} onClick={() => setPending(null)}>
-            {t('leave.stay')}
-          </button>
-          <button
-            type="button"
-            className="button button--secondary"
-            data-testid="leave-discard"
-            onClick={() => {
-              const action = pending;
-              setPending(null);
-              action();
-            }}
-          >
-            {t('leave.discard')}
-          </button>
+      // A modal question: Tab and Shift+Tab cycle through its two answers and never reach the page
+      // behind it (focus-trap). Focus in and out stays with the effect above, Escape with onKeyDown.
+      <FocusTrap focusTrapOptions={{ initialFocus: false, returnFocusOnDeactivate: false, escapeDeactivates: false }}>
+        <div className="leave-dialog" role="alertdialog" aria-modal="true" aria-labelledby="leave-dialog-title" data-testid="leave-dialog"
+          onKeyDown={(event) => {
+            if (event.key === 'Escape') setPending(null);
+          }}>
+          <p id="leave-dialog-title" className="leave-dialog__text">
+            <Trans t={t} i18nKey="leave.question" components={{ strong: <strong /> }} />
+          </p>
+          <div className="leave-dialog__actions">
+            <button type="button" className="button button--primary" data-testid="leave-stay" ref={stay} onClick={() => setPending(null)}>
+              {t('leave.stay')}
+            </button>
+            <button
+              type="button"
+              className="button button--secondary"
+              data-testid="leave-discard"
+              onClick={() => {
+                const action = pending;
+                setPending(null);
+                action();
+              }}
+            >
+              {t('leave.discard')}
+            </button>
+          </div>
         </div>
-      </div>
+      </FocusTrap>
     );
 
   return { guard, dialog };
