@@ -370,15 +370,15 @@ class Container:
     @cached_property
     def lesion_metrics(self) -> LesionMetricsService:
         # In AWS the measuring function (its own layer, infrastructure/lesions.py) is invoked by the
-        # step behind the photo pipeline (LESION_MEASURER=lambda); photos sent before a new baseline are
-        # not measured there yet (no SeriesMeasuring in AWS). The local stack measures
+        # step behind the photo pipeline (LESION_MEASURER=lambda); a new baseline's series is handed to
+        # that step's function by the REST API (LESION_SERIES_FUNCTION). The local stack measures
         # in-process (LESION_MEASURER=in-process), a new baseline's series on a worker thread; OpenCV
         # loads on its first measurement only. Without either, measure_photo answers "ignored:no_measurer".
-        from functions.lesionmetrics.ports import Measurer
+        from functions.lesionmetrics.ports import Measurer, SeriesMeasuring
         from functions.lesionmetrics.service import LesionMetricsService
 
         measurer: Measurer | None = None
-        series_measuring = None
+        series_measuring: SeriesMeasuring | None = None
         if self.settings.lesion_measurer == "in-process":
             from functions.lesionmetrics.adapters import BackgroundSeriesMeasuring, InProcessMeasurer
 
@@ -391,6 +391,11 @@ class Container:
 
             measurer = LambdaMeasurer(lambda: invoke_client(self.settings.region),
                                       self.settings.lesion_measurer_function)
+        if self.settings.lesion_series_function:
+            from functions.lesionmetrics.invoke import LambdaSeriesMeasuring
+
+            series_measuring = LambdaSeriesMeasuring(lambda: self.client("lambda"),
+                                                     self.settings.lesion_series_function)
         return LesionMetricsService(self.lesion_metrics_store, self.access, self.lesion_store, self.photo_store,
                                     self.settings.image_bucket, measurer,
                                     series_measuring=series_measuring)

@@ -23,6 +23,7 @@ from typing import Any
 from infrastructure.cfn import arn, ref, sub, tags
 from infrastructure.naming import (
     APP_NAME,
+    CHALICE_REST_HANDLER,
     IMAGE_BUCKET,
     LESION_LAYER,
     LESION_LAYER_ZIP,
@@ -89,6 +90,10 @@ def lesion_measuring_resources() -> dict[str, Any]:
                 "Role": arn(f"{LESION_MEASURER}Role"),
             },
         },
+        # A doctor's new baseline: the REST API hands the lesion's other photos to the measuring step.
+        CHALICE_REST_HANDLER: {"Properties": {"Environment": {"Variables": {
+            "LESION_SERIES_FUNCTION": ref(LESION_TRIGGER),
+        }}}},
         LESION_TRIGGER: {
             "Properties": {
                 "Environment": {"Variables": {

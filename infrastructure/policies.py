@@ -259,6 +259,9 @@ def _api_handler() -> FunctionPolicy:
                          f"{TURN_SECRET_NAME.format(stage='${Stage}')}-*")},
         # Fan-out to people's sockets; ending a person's access to a case closes theirs.
         connections("POST", "DELETE"),
+        # A new baseline's series goes to the lesion measuring step (asynchronously).
+        {"Sid": "QueueLesionSeries", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+         "Resource": sub(f"arn:${{AWS::Partition}}:lambda:{_REGION_ACCOUNT}:function:{function_name(LESION_TRIGGER)}")},
     ))
 
 

@@ -1,7 +1,9 @@
 """The step behind the photo pipeline that measures lesions: a full rendition's S3 "Object Created"
 event (through EventBridge, narrowed to `cases/*/photos/*/full.jpg` in this stack's image bucket by
 infrastructure/lesions.py) -> `LesionMetricsService.measure_photo`, which asks the measuring function
-and stores the answer sealed. Locally the event poller delivers the same event (local/events.py).
+and stores the answer sealed. When a doctor sets a baseline, the REST API invokes it asynchronously
+with a "Lesion baseline set" event (invoke.py) -> `measure_lesion`: the lesion's other photos.
+Locally the event poller delivers the S3 event (local/events.py).
 
 The processor writes the renditions before the photo item, so the event may come first: then the
 handler raises and the event is delivered again (Lambda's and EventBridge's retries).
@@ -12,6 +14,7 @@ from __future__ import annotations
 from chalice.app import Blueprint, CloudWatchEvent
 
 from functions.bootstrap import get_container
+from functions.lesionmetrics.invoke import SERIES_DETAIL_TYPE, SERIES_SOURCE
 from functions.shared.observability import log_info, start_invocation
 
 lesion_events = Blueprint(__name__)
@@ -48,6 +51,12 @@ def measure_rendition(bucket: str, key: str) -> str:
 def measure_lesion_photo(event: CloudWatchEvent) -> dict[str, str]:
     start_invocation(job="measure_lesion_photo")
     detail = event.detail or {}
+    if event.source == SERIES_SOURCE and event.detail_type == SERIES_DETAIL_TYPE:
+        # A new baseline (the REST API invokes this function asynchronously): its lesion's other photos.
+        outcome = get_container().lesion_metrics.measure_lesion(str(detail.get("caseId", "")),
+                                                                str(detail.get("lesionId", "")))
+        log_info("lesion series measured", outcome=outcome)
+        return {"outcome": outcome}
     outcome = measure_rendition(str((detail.get("bucket") or {}).get("name", "")),
                                 str((detail.get("object") or {}).get("key", "")))
     if not outcome.startswith("ignored"):

@@ -1,9 +1,12 @@
-"""The `Measurer` adapter of the deployed stages: invokes the measuring function (its own layer,
-infrastructure/lesions.py) synchronously and returns its answer, the same JSON as in-process."""
+"""The adapters of the deployed stages: the `Measurer` invokes the measuring function (its own layer,
+infrastructure/lesions.py) synchronously and returns its answer, the same JSON as in-process; the
+`SeriesMeasuring` hands a new baseline's series to the measuring step's function (invoked
+asynchronously, so the doctor's request does not wait for the photos' measuring)."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -42,3 +45,27 @@ class LambdaMeasurer:
             raise DependencyUnavailable(f"The measuring function failed ({answer['FunctionError']}).")
         result: dict[str, Any] = json.loads(payload)
         return result
+
+
+# The event the measuring step (functions/lesionmetrics/events.py) reads as "measure this lesion's series".
+SERIES_SOURCE = "dermafollow.lesionmetrics"
+SERIES_DETAIL_TYPE = "Lesion baseline set"
+
+
+class LambdaSeriesMeasuring:
+    def __init__(self, client: Callable[[], Any], function_name: str) -> None:
+        self._client = client
+        self._function = function_name
+
+    def measure_lesion(self, case_id: str, lesion_id: str) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        # Shaped as an EventBridge event, which the step's handler is (Lambda keeps the ids only).
+        event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": SERIES_DETAIL_TYPE, "source": SERIES_SOURCE,
+                 "account": "", "time": "", "region": "", "resources": [],
+                 "detail": {"caseId": case_id, "lesionId": lesion_id}}
+        try:
+            self._client().invoke(FunctionName=self._function, InvocationType="Event",
+                                  Payload=json.dumps(event).encode())
+        except (BotoCoreError, ClientError) as error:
+            raise DependencyUnavailable("The lesion's photos could not be queued for measuring.") from error

@@ -91,6 +91,9 @@ class Settings:
     # development environment has OpenCV).
     lesion_measurer: str = ""
     lesion_measurer_function: str = ""
+    # The measuring step's function, which the REST API invokes asynchronously to measure a new
+    # baseline's series (AWS; locally a worker thread does it).
+    lesion_series_function: str = ""
 
     @property
     def issuer(self) -> str:
@@ -160,6 +163,7 @@ class Settings:
             app_url=os.environ.get("APP_URL", ""),
             lesion_measurer=os.environ.get("LESION_MEASURER", "").strip().lower(),
             lesion_measurer_function=os.environ.get("LESION_MEASURER_FUNCTION", "").strip(),
+            lesion_series_function=os.environ.get("LESION_SERIES_FUNCTION", "").strip(),
         )
 
 

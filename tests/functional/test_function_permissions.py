@@ -257,29 +257,54 @@ class MeasuringFunction:
         return {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(answer).encode())}
 
 
+class SeriesQueue:
+    """Stands in for the REST API's asynchronous Invoke of the measuring step (recorded as the API's)."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self._recorder = recorder
+        self.events: list[dict[str, Any]] = []
+
+    def invoke(self, **params: Any) -> dict[str, Any]:
+        self._recorder.calls.append(("APIHandler", "lambda", "Invoke", params))
+        self.events.append(json.loads(params["Payload"]))
+        return {"StatusCode": 202}
+
+
 def test_the_lesion_measuring_pair_needs_only_what_their_policies_allow(
         world: World, s3: Any, recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
+    from functions.bootstrap import Container
     from functions.lesionmetrics import invoke, synthetic
     from tests.functional.test_lesion_metrics import jpeg
     from tests.functional.test_photos import upload_photo
 
-    measurer_name = f"dermafollow-{STAGE}-lesion-measurer"
+    measurer_name, step_name = f"dermafollow-{STAGE}-lesion-measurer", f"dermafollow-{STAGE}-lesion-measuring"
     monkeypatch.setenv("LESION_MEASURER", "lambda")
     monkeypatch.setenv("LESION_MEASURER_FUNCTION", measurer_name)
+    monkeypatch.setenv("LESION_SERIES_FUNCTION", step_name)
     monkeypatch.setattr(invoke, "invoke_client", lambda region: MeasuringFunction(recorder, world.endpoint))
+    queue = SeriesQueue(recorder)
+    client = Container.client
+    monkeypatch.setattr(Container, "client",
+                        lambda self, service: queue if service == "lambda" else client(self, service))
     reset_container()
     case = world.cases["a"]
     lesion_id = world.request("POST", f"/cases/{case}/lesions", user="pat.a",
                               body={"bodySite": "elbow_left", "view": "back", "x": 0.2, "y": 0.4,
                                     "label": "Plaque"}).json_body["lesionId"]
-    corpus = synthetic.series(41, True, unchanged=0, grown=1)
+    corpus = synthetic.series(41, True, unchanged=1, grown=1)
     baseline_id = upload_photo(world, s3, jpeg(corpus.baseline.image), lesionId=lesion_id,
                                capturedAt="2026-01-02T09:30:00+00:00")["photoId"]
+    upload_photo(world, s3, jpeg(corpus.unchanged[0].image), lesionId=lesion_id,
+                 capturedAt="2026-01-20T09:30:00+00:00")
+    outline = synthetic.hand_drawn(corpus.baseline.outline_px, 5).round(1).tolist()
+    with recorder.running("APIHandler"):  # a new baseline: the photo sent before it is handed over
+        assert world.request("PUT", f"/cases/{case}/lesions/{lesion_id}/baseline", user="dr.one",
+                             body={"photoId": baseline_id, "outline": outline}).status_code == 200
+    (series,) = queue.events
+    with recorder.running("MeasureLesionPhoto"):
+        assert world.client.lambda_.invoke("measure_lesion_photo", series).payload == {"outcome": "measured=1"}
     followup_id = upload_photo(world, s3, jpeg(corpus.grown[0].image), lesionId=lesion_id,
                                capturedAt="2026-02-02T09:30:00+00:00")["photoId"]
-    outline = synthetic.hand_drawn(corpus.baseline.outline_px, 5).round(1).tolist()
-    assert world.request("PUT", f"/cases/{case}/lesions/{lesion_id}/baseline", user="dr.one",
-                         body={"photoId": baseline_id, "outline": outline}).status_code == 200
     bucket = get_settings().image_bucket
     event = world.client.events.generate_cw_event(
         source="aws.s3", detail_type="Object Created",
@@ -293,6 +318,8 @@ def test_the_lesion_measuring_pair_needs_only_what_their_policies_allow(
     step = assert_allowed(recorder, "MeasureLesionPhoto")
     assert ("lambda:InvokeFunction", f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{measurer_name}") in step
     assert any(action == "dynamodb:PutItem" and arn.endswith("-lesion_metrics") for action, arn in step)
+    api = assert_allowed(recorder, "APIHandler")
+    assert ("lambda:InvokeFunction", f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{step_name}") in api
 
 
 SCHEDULED = {"version": "0", "id": "1", "detail-type": "Scheduled Event", "source": "aws.events",

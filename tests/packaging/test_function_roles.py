@@ -223,9 +223,13 @@ def test_the_storing_step_seals_measurements_and_invokes_only_the_measurer(packa
     assert [name for name in names if allows(package, function, "lambda:InvokeFunction",
                                              f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}")] == [measurer]
     assert not {a for a in actions_of(package, function) if a.startswith("s3:")}
-    # Nothing else invokes a function.
+    # The REST API hands a new baseline's series to this step; nothing else invokes a function.
+    step_name = package.resolve(package.resources[function]["Properties"]["FunctionName"])
+    assert [name for name in names if allows(package, "APIHandler", "lambda:InvokeFunction",
+                                             f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}")] == [step_name]
+    assert package.merged_environment("APIHandler")["LESION_SERIES_FUNCTION"] == {"Ref": function}
     for other in package.functions():
-        if other != function:
+        if other not in (function, "APIHandler"):
             assert not {a for a in actions_of(package, other) if a.startswith("lambda:")}, other
 
 

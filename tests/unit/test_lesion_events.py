@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from functions.lesionmetrics import events
-from functions.lesionmetrics.invoke import LambdaMeasurer
+from functions.lesionmetrics.invoke import SERIES_DETAIL_TYPE, SERIES_SOURCE, LambdaMeasurer, LambdaSeriesMeasuring
 from functions.shared.errors import DependencyUnavailable
 from local.events import matches
 
@@ -42,10 +42,16 @@ class FakeContainer:
         self.measured: list[tuple[str, str]] = []
         outer = self
 
+        self.series: list[tuple[str, str]] = []
+
         class Metrics:
             def measure_photo(self, case_id: str, photo_id: str) -> str:
                 outer.measured.append((case_id, photo_id))
                 return "measured"
+
+            def measure_lesion(self, case_id: str, lesion_id: str) -> str:
+                outer.series.append((case_id, lesion_id))
+                return f"measured={len(outer.series) + 1}"
 
         self.lesion_metrics = Metrics()
 
@@ -101,3 +107,23 @@ def test_a_refused_photo_is_an_answer_but_a_crash_or_an_unreachable_function_is_
         LambdaMeasurer(lambda: FakeLambda(error=throttled), "f").measure({})
     with pytest.raises(DependencyUnavailable):
         LambdaMeasurer(lambda: FakeLambda(), "")
+
+
+def test_a_new_baselines_series_is_handed_to_the_measuring_step_asynchronously(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalice.app import CloudWatchEvent
+
+    client = FakeLambda()
+    LambdaSeriesMeasuring(lambda: client, "dermafollow-dev-lesion-measuring").measure_lesion("c1", "l1")
+    (call,) = client.calls
+    assert call["FunctionName"] == "dermafollow-dev-lesion-measuring" and call["InvocationType"] == "Event"
+    event = json.loads(call["Payload"])
+    assert (event["source"], event["detail-type"], event["detail"]) == (
+        SERIES_SOURCE, SERIES_DETAIL_TYPE, {"caseId": "c1", "lesionId": "l1"})
+    # The step's handler reads it as the series to measure, not as a rendition.
+    fake = FakeContainer(photo=None)
+    monkeypatch.setattr(events, "get_container", lambda: fake)
+    handler = events.measure_lesion_photo.func if hasattr(events.measure_lesion_photo, "func") \
+        else events.measure_lesion_photo
+    assert handler(CloudWatchEvent(event, None)) == {"outcome": "measured=2"}
+    assert fake.series == [("c1", "l1")] and fake.measured == []
