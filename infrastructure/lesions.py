@@ -91,8 +91,10 @@ def lesion_measuring_resources() -> dict[str, Any]:
             },
         },
         # A doctor's new baseline: the REST API hands the lesion's other photos to the measuring step.
+        # By its fixed name, not a Ref: the step's rule names the image bucket, whose CORS names the
+        # distribution in front of the REST API (a Ref would close that loop).
         CHALICE_REST_HANDLER: {"Properties": {"Environment": {"Variables": {
-            "LESION_SERIES_FUNCTION": ref(LESION_TRIGGER),
+            "LESION_SERIES_FUNCTION": sub(function_name(LESION_TRIGGER)),
         }}}},
         LESION_TRIGGER: {
             "Properties": {

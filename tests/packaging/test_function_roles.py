@@ -227,7 +227,7 @@ def test_the_storing_step_seals_measurements_and_invokes_only_the_measurer(packa
     step_name = package.resolve(package.resources[function]["Properties"]["FunctionName"])
     assert [name for name in names if allows(package, "APIHandler", "lambda:InvokeFunction",
                                              f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}")] == [step_name]
-    assert package.merged_environment("APIHandler")["LESION_SERIES_FUNCTION"] == {"Ref": function}
+    assert package.resolve(package.merged_environment("APIHandler")["LESION_SERIES_FUNCTION"]) == step_name
     for other in package.functions():
         if other not in (function, "APIHandler"):
             assert not {a for a in actions_of(package, other) if a.startswith("lambda:")}, other
