@@ -20,6 +20,7 @@ from functions.identity.authorizer import authorizers
 from functions.identity.routes import identity
 from functions.images.events import image_events
 from functions.images.routes import images
+from functions.lesionmetrics.events import lesion_events
 from functions.lesionmetrics.routes import lesion_metrics
 from functions.lesions.routes import lesions
 from functions.scores.routes import scores
@@ -45,6 +46,7 @@ app.register_blueprint(icd10)
 app.register_blueprint(audit)
 app.register_blueprint(lesions)
 app.register_blueprint(lesion_metrics)
+app.register_blueprint(lesion_events)
 app.register_blueprint(images)
 app.register_blueprint(image_events)
 app.register_blueprint(scores)

@@ -370,14 +370,16 @@ class Container:
 
     @cached_property
     def lesion_metrics(self) -> LesionMetricsService:
-        # In AWS no measurer yet: the measuring function (layers/lesionmetrics) is not in the template,
-        # so measure_photo answers "ignored:no_measurer" until it is (layers/README.md), and a new
-        # baseline's series waits for it too (SeriesMeasuring). The local stack measures in-process
-        # (LESION_MEASURER=in-process); OpenCV loads on its first measurement only.
+        # In AWS the measuring function (its own layer, infrastructure/lesions.py) is invoked by the
+        # step behind the photo pipeline (LESION_MEASURER=lambda); a new baseline's series is handed to
+        # that step's function by the REST API (LESION_SERIES_FUNCTION). The local stack measures
+        # in-process (LESION_MEASURER=in-process), a new baseline's series on a worker thread; OpenCV
+        # loads on its first measurement only. Without either, measure_photo answers "ignored:no_measurer".
+        from functions.lesionmetrics.ports import Measurer, SeriesMeasuring
         from functions.lesionmetrics.service import LesionMetricsService
 
-        measurer = None
-        series_measuring = None
+        measurer: Measurer | None = None
+        series_measuring: SeriesMeasuring | None = None
         if self.settings.lesion_measurer == "in-process":
             from functions.lesionmetrics.adapters import BackgroundSeriesMeasuring, InProcessMeasurer
 
@@ -385,6 +387,16 @@ class Container:
             # A new baseline's series is measured on a worker thread, after the doctor's request.
             series_measuring = BackgroundSeriesMeasuring(
                 lambda case_id, lesion_id: self.lesion_metrics.measure_lesion(case_id, lesion_id))
+        elif self.settings.lesion_measurer == "lambda":
+            from functions.lesionmetrics.invoke import LambdaMeasurer, invoke_client
+
+            measurer = LambdaMeasurer(lambda: invoke_client(self.settings.region),
+                                      self.settings.lesion_measurer_function)
+        if self.settings.lesion_series_function:
+            from functions.lesionmetrics.invoke import LambdaSeriesMeasuring
+
+            series_measuring = LambdaSeriesMeasuring(lambda: self.client("lambda"),
+                                                     self.settings.lesion_series_function)
         return LesionMetricsService(self.lesion_metrics_store, self.access, self.lesion_store, self.photo_store,
                                     self.settings.image_bucket, measurer,
                                     series_measuring=series_measuring)

@@ -24,7 +24,6 @@ ATHENA_WORKGROUP = "AnalyticsWorkGroup"
 PANDAS_LAYER_PARAMETER = "PandasLayerArn"
 # Chalice's logical ids of the scheduled functions in functions/analytics/jobs.py.
 ANALYTICS_FUNCTIONS = ("ExportLake", "AnalyzeLake")
-ANALYTICS_POLICY = "analytics"
 MAX_BATCH = 999_999  # batch=000001 .. batch=999999 (six digits): one batch per export run with changes
 
 _GLUE_TYPES = {"int64": "bigint", "int32": "int", "date32": "date", "float64": "double", "string": "string",
@@ -178,7 +177,7 @@ def analytics_resources() -> dict[str, Any]:
 
 
 def analytics_policy_statements() -> list[dict[str, Any]]:
-    """What the export and the analyses need beyond every function's policy."""
+    """What the export and the analyses need beyond their tables and keys (infrastructure/policies.py)."""
     lake = f"arn:aws:s3:::{APP_NAME}-*-lake-*"
     return [
         {"Sid": "ReadWriteLake", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],

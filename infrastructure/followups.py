@@ -9,7 +9,6 @@ from infrastructure.cfn import ref, sub
 from infrastructure.naming import HAS_WEB_DOMAIN, WEB_DISTRIBUTION, WEB_DOMAIN_PARAMETER
 
 REMINDER_FUNCTION = "RemindFollowups"
-REMINDERS_POLICY = "reminders"
 NOTICE_SENDER_PARAMETER = "NoticeSender"
 CLINIC_TIME_ZONE_PARAMETER = "ClinicTimeZone"
 

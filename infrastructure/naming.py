@@ -30,6 +30,9 @@ ALARMED_FUNCTIONS: dict[str, str] = {
     "RemindFollowups": "reminders",
     "ExportLake": "lake-export",
     "AnalyzeLake": "lake-analyses",
+    # After each accepted photo of a followed lesion: its measurement against the baseline.
+    "MeasureLesionPhoto": "lesion-measuring",
+    "LesionMeasurer": "lesion-measurer",
 }
 # p99 duration (ms) above which a function is alarmed: 3 s on a person's path (what a tap may take);
 # a job at 80% of its timeout (.chalice/config.json), before it starts timing out.
@@ -37,6 +40,7 @@ DURATION_P99_MS: dict[str, int] = {
     CHALICE_REST_HANDLER: 3_000, "JwtAuthorizer": 1_000, "WebsocketConnect": 3_000, "WebsocketMessage": 1_000,
     "WebsocketDisconnect": 3_000, "AnchorAuditChains": 48_000, "ProcessPhotoUpload": 96_000,
     "VerifyAuditChains": 240_000, "RemindFollowups": 240_000, "ExportLake": 720_000, "AnalyzeLake": 720_000,
+    "MeasureLesionPhoto": 72_000, "LesionMeasurer": 48_000,
 }
 # The S3 -> EventBridge photo handler (functions/images/events.py, `process_photo_upload`) and the
 # layer only it carries: Pillow, built by layers/imaging/build.sh into the package directory.
@@ -48,6 +52,15 @@ IMAGING_LAYER_ZIP = "./layer-imaging.zip"
 # Uploads land here (presigned POST: functions/images/ports.py upload_key); renditions go to
 # cases/<caseId>/photos/, which the rule skips.
 UPLOAD_KEY_WILDCARD = "uploads/*/*"  # functions.images.ports.UPLOADS_PREFIX
+# Lesion measurement: a small function with the shared layer behind the photo pipeline (Chalice's
+# `measure_lesion_photo`), and the measuring function it invokes, with the lesion-measurement layer
+# alone (layers/README.md); the latter is declared whole in infrastructure/lesions.py.
+LESION_TRIGGER = "MeasureLesionPhoto"
+LESION_TRIGGER_EVENT = "MeasureLesionPhotoEvent"
+LESION_MEASURER = "LesionMeasurer"
+LESION_LAYER = "LesionMetricsLayer"
+LESION_LAYER_ZIP = "./layer-lesionmetrics.zip"
+LESION_MEASURER_ZIP = "./function-lesionmeasurer.zip"
 
 # Logical ids of the resources declared here.
 KEY = "ProjectKey"
@@ -58,13 +71,13 @@ KEY_ALIAS = "ProjectKeyAlias"
 FIELD_KEY = "FieldKey"
 FIELD_KEY_ALIAS = "FieldKeyAlias"
 FIELD_KEY_ALIAS_PREFIX = f"alias/{APP_NAME}-fields-"
-# The roles Chalice generates for the functions whose composition root reaches the field sealer:
-# the REST API, the WebSocket functions (visits open cases), the reminders (case conditions) and
-# the lake export and analyses. The authorizer, the photo processor (it parses uploaded bytes) and
-# the audit anchor and verification jobs never seal or open a field, so the key refuses them.
+# The roles of the functions whose code path seals or opens fields: the REST API, the reminders (case
+# conditions), the lake export and analyses, and the lesion measuring step (sealed measurements). The
+# authorizer, the WebSocket functions (sockets, rooms and grants carry no sealed field), the photo
+# processor (it parses uploaded bytes), the measuring function itself (pure compute) and the audit
+# anchor and verification jobs never seal or open a field, so the key refuses them.
 FIELD_KEY_ROLES = (
-    "ApiHandlerRole", "WebsocketConnectRole", "WebsocketMessageRole", "WebsocketDisconnectRole",
-    "RemindFollowupsRole", "ExportLakeRole", "AnalyzeLakeRole",
+    "ApiHandlerRole", "RemindFollowupsRole", "ExportLakeRole", "AnalyzeLakeRole", "MeasureLesionPhotoRole",
 )
 AUDIT_MAC_KEY = "AuditMacKey"
 AUDIT_MAC_KEY_ALIAS = "AuditMacKeyAlias"
@@ -100,10 +113,6 @@ USER_GROUPS: dict[str, tuple[str, int, str]] = {
     "PatientGroup": ("patient", 20, "Patients: see their own cases."),
     "AdminGroup": ("admin", 30, "Operations staff: accounts only, no clinical content."),
 }
-
-# Functions whose role gets more than the stage's common policy (`lambda_functions.<name>.iam_policy_file`
-# in .chalice/config.json): only the REST API removes photos (every stored version of their renditions).
-API_FUNCTION = "api_handler"
 
 
 def table_name(stage: str, spec: TableSpec) -> str:

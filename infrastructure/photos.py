@@ -21,48 +21,40 @@ PHOTO_DEAD_LETTERS = "PhotoEventsDeadLetterQueue"
 PHOTO_DEAD_LETTERS_NAME = f"{APP_NAME}-${{Stage}}-photo-events-dlq"
 
 
-def photo_processing_resources() -> dict[str, Any]:
-    """The imaging layer, and two additions to the Chalice-generated photo function.
-
-    `chalice package --merge-template` merges dicts key by key and replaces lists, so these partial
-    entries only (1) replace the function's Layers (Chalice's shared layer plus Pillow; Chalice's own
-    `layers` setting accepts only ARNs of layers that already exist) and (2) narrow its EventBridge
-    rule to uploads in this stack's image bucket (the decorator in code cannot name the bucket; the
-    handler checks bucket and key again, and locally that check is what filters).
-    """
+def dead_letter_resources(logical_id: str, name: str, alarm: str, description: str) -> dict[str, Any]:
+    """A dead-letter queue for a function's failed events (EventBridge's and Lambda's), and its alarm."""
     return {
-        PHOTO_DEAD_LETTERS: {
+        logical_id: {
             "Type": "AWS::SQS::Queue",
             "Properties": {
-                "QueueName": sub(f"{PHOTO_DEAD_LETTERS_NAME}"),
+                "QueueName": sub(name),
                 "MessageRetentionPeriod": 14 * 86_400,  # the longest SQS keeps: two weeks to look
                 "SqsManagedSseEnabled": True,
                 "Tags": tags(),
             },
         },
-        f"{PHOTO_DEAD_LETTERS}Policy": {
+        f"{logical_id}Policy": {
             "Type": "AWS::SQS::QueuePolicy",
             "Properties": {
-                "Queues": [ref(PHOTO_DEAD_LETTERS)],
+                "Queues": [ref(logical_id)],
                 "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
-                    "Sid": "EventBridgeDeliversFailedPhotoEvents",
+                    "Sid": "EventBridgeDeliversFailedEvents",
                     "Effect": "Allow",
                     "Principal": {"Service": "events.amazonaws.com"},
                     "Action": "sqs:SendMessage",
-                    "Resource": arn(PHOTO_DEAD_LETTERS),
+                    "Resource": arn(logical_id),
                     "Condition": {"StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")}},
                 }]},
             },
         },
-        f"{PHOTO_DEAD_LETTERS}Alarm": {
+        f"{logical_id}Alarm": {
             "Type": "AWS::CloudWatch::Alarm",
             "Properties": {
-                "AlarmName": sub(f"{APP_NAME}-${{Stage}}-photo-dead-letters"),
-                "AlarmDescription": "A photo upload event could not be processed (after EventBridge's and "
-                                    "Lambda's retries) and waits in the dead-letter queue.",
+                "AlarmName": sub(f"{APP_NAME}-${{Stage}}-{alarm}"),
+                "AlarmDescription": description,
                 "Namespace": "AWS/SQS",
                 "MetricName": "ApproximateNumberOfMessagesVisible",
-                "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [PHOTO_DEAD_LETTERS, "QueueName"]}}],
+                "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [logical_id, "QueueName"]}}],
                 "Statistic": "Maximum",
                 "Period": 300,
                 "EvaluationPeriods": 1,
@@ -74,6 +66,22 @@ def photo_processing_resources() -> dict[str, Any]:
                 "OKActions": [ref(ALARM_TOPIC)],
             },
         },
+    }
+
+
+def photo_processing_resources() -> dict[str, Any]:
+    """The imaging layer, and two additions to the Chalice-generated photo function.
+
+    `chalice package --merge-template` merges dicts key by key and replaces lists, so these partial
+    entries only (1) replace the function's Layers (Chalice's shared layer plus Pillow; Chalice's own
+    `layers` setting accepts only ARNs of layers that already exist) and (2) narrow its EventBridge
+    rule to uploads in this stack's image bucket (the decorator in code cannot name the bucket; the
+    handler checks bucket and key again, and locally that check is what filters).
+    """
+    return {
+        **dead_letter_resources(PHOTO_DEAD_LETTERS, PHOTO_DEAD_LETTERS_NAME, "photo-dead-letters",
+                                "A photo upload event could not be processed (after EventBridge's and "
+                                "Lambda's retries) and waits in the dead-letter queue."),
         IMAGING_LAYER: {
             "Type": "AWS::Serverless::LayerVersion",
             "Properties": {

@@ -12,6 +12,7 @@ from infrastructure.cfn import arn, ref, sub, tags
 from infrastructure.followups import followup_parameters, followup_resources
 from infrastructure.gateway_responses import gateway_response_resources
 from infrastructure.identity import cognito_resources
+from infrastructure.lesions import lesion_measuring_resources
 from infrastructure.naming import (
     API_STAGE,
     APP_NAME,
@@ -36,6 +37,7 @@ from infrastructure.naming import (
     WEB_DOMAIN_PARAMETER,
 )
 from infrastructure.photos import photo_processing_resources
+from infrastructure.policies import function_names, role_policies
 from infrastructure.storage import bucket_resources, kms_resources
 from infrastructure.tables import table_resource
 from infrastructure.telemetry import telemetry_resources
@@ -143,6 +145,9 @@ def build_template() -> dict[str, Any]:
     resources.update(analytics_resources())
     resources.update(followup_resources())
     resources.update(gateway_response_resources())
+    _merge(resources, lesion_measuring_resources())
+    _merge(resources, function_names())
+    _merge(resources, role_policies())
     return {
         "Description": (
             f"{APP_NAME}: API, WebSocket API and functions (Chalice) plus the stateful resources merged from "

@@ -8,10 +8,11 @@ Everything Chalice does not create is declared here, one module per concern: `na
 stages, logical ids and physical names), `cfn` (intrinsic-function helpers, tags), `tables` (from
 `functions.shared.tables.TABLES`, the one source of truth), `storage` (the KMS key, the image and
 audit-anchor buckets), `web` (the SPA behind CloudFront), `identity` (the Cognito user pool),
-`photos` (the imaging layer), `alarms`, `resources` (the template that puts them together) and
-`policies` (the IAM policies). Values that exist only after deployment reach every function through
-SAM `Globals` (SAM merges them under each function's own `Environment.Variables`, where a key Chalice
-also sets would win: keep such keys out of `.chalice/config.json` for the deployed stages).
+`photos` (the imaging layer), `lesions` (the lesion measuring functions), `alarms`, `resources` (the
+template that puts them together) and `policies` (one IAM policy per function, merged into its role).
+Values that exist only after deployment reach every function through SAM `Globals` (SAM merges them
+under each function's own `Environment.Variables`, where a key Chalice also sets would win: keep such
+keys out of `.chalice/config.json` for the deployed stages).
 This module is the command line and the generated files.
 """
 
@@ -24,19 +25,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from infrastructure.analytics import ANALYTICS_POLICY
-from infrastructure.followups import REMINDERS_POLICY
-from infrastructure.naming import API_FUNCTION, STAGES
-from infrastructure.policies import AUDIT_VERIFY_POLICY, build_policy
+from infrastructure.naming import STAGES
+from infrastructure.policies import chalice_policy
 from infrastructure.resources import build_template
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESOURCES_PATH = REPO_ROOT / "infrastructure" / "resources.json"
 
 
-def policy_path(stage: str, function: str | None = None) -> Path:
-    """The stage's policy file for every function, or the one of a function that needs more."""
-    return REPO_ROOT / ".chalice" / (f"policy-{stage}.json" if function is None else f"policy-{function}-{stage}.json")
+def policy_path(stage: str) -> Path:
+    """The stage's policy file Chalice copies into every role (X-Ray only: the merged template
+    replaces each role's policy with the function's own, infrastructure/policies.py)."""
+    return REPO_ROOT / ".chalice" / f"policy-{stage}.json"
 
 
 def render(document: dict[str, Any]) -> str:
@@ -46,11 +46,7 @@ def render(document: dict[str, Any]) -> str:
 def generated_files() -> dict[Path, str]:
     files = {RESOURCES_PATH: render(build_template())}
     for stage in STAGES:
-        files[policy_path(stage)] = render(build_policy(stage))
-        files[policy_path(stage, API_FUNCTION)] = render(build_policy(stage, API_FUNCTION))
-        files[policy_path(stage, ANALYTICS_POLICY)] = render(build_policy(stage, ANALYTICS_POLICY))
-        files[policy_path(stage, REMINDERS_POLICY)] = render(build_policy(stage, REMINDERS_POLICY))
-        files[policy_path(stage, AUDIT_VERIFY_POLICY)] = render(build_policy(stage, AUDIT_VERIFY_POLICY))
+        files[policy_path(stage)] = render(chalice_policy())
     return files
 
 

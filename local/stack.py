@@ -30,7 +30,6 @@ from local.cohort import CohortLoader, lake_environment
 from local.env import PROJECT_ROOT, EnvironmentPatch, base_environment
 from local.events import EventPoller, find_event_handlers
 from local.http_server import API_PREFIX, S3_PREFIX, HttpServer, build_web_app
-from local.measuring import measuring_handlers
 from local.moto_aws import MotoServer, aws_client, cognito_backend
 from local.net import StartupError, bind_listener, bound_port, is_loopback, is_wildcard, lan_addresses, url_host
 from local.outbox import OUTBOX_PATH, invitations, outbox_page, sent_messages
@@ -306,8 +305,7 @@ class LocalStack:
         self.ws = WebSocketGateway(app, self._executor)
         self.scheduler = Scheduler(find_jobs(app), self._executor, resources.account_id, resources.region,
                                    clock=self._schedule_clock or time.time, tick_seconds=self._schedule_tick)
-        self.events = EventPoller(self.client("sqs"), resources.object_events_queue_url,
-                                  find_event_handlers(app) + measuring_handlers(app.app_name))
+        self.events = EventPoller(self.client("sqs"), resources.object_events_queue_url, find_event_handlers(app))
         web_app = build_web_app(
             RestGateway(app), self.ws, self.scheduler, self._executor, self.static_dir, s3_endpoint=endpoint,
             s3_buckets=frozenset({resources.image_bucket}),

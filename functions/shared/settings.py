@@ -91,10 +91,15 @@ class Settings:
     clinic_time_zone: str = "UTC"
     notice_sender: str = ""
     app_url: str = ""
-    # Who measures a followed lesion's new photo: "" nobody yet (the measuring function is not in the
-    # template, layers/README.md), "in-process" the measuring code in this interpreter (the local
-    # stack, whose development environment has OpenCV).
+    # Who measures a followed lesion's new photo: "" nobody, "lambda" the measuring function named by
+    # LESION_MEASURER_FUNCTION (in AWS: infrastructure/lesions.py sets both for the step that stores
+    # measurements), "in-process" the measuring code in this interpreter (the local stack, whose
+    # development environment has OpenCV).
     lesion_measurer: str = ""
+    lesion_measurer_function: str = ""
+    # The measuring step's function, which the REST API invokes asynchronously to measure a new
+    # baseline's series (AWS; locally a worker thread does it).
+    lesion_series_function: str = ""
 
     @property
     def issuer(self) -> str:
@@ -165,6 +170,8 @@ class Settings:
             notice_sender=os.environ.get("NOTICE_SENDER", ""),
             app_url=os.environ.get("APP_URL", ""),
             lesion_measurer=os.environ.get("LESION_MEASURER", "").strip().lower(),
+            lesion_measurer_function=os.environ.get("LESION_MEASURER_FUNCTION", "").strip(),
+            lesion_series_function=os.environ.get("LESION_SERIES_FUNCTION", "").strip(),
         )
 
 

@@ -32,7 +32,9 @@ def build_package(tmp_path_factory: pytest.TempPathFactory) -> PackageBuilder:
             )
             if proc.returncode != 0:
                 pytest.fail(f"package.sh ({stage}) failed with {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
-            built[stage] = Package(stage, out, json.loads((out / "sam.json").read_text()))
+            package = Package(stage, out, json.loads((out / "sam.json").read_text()))
+            package.resolve_role_policies()
+            built[stage] = package
         return built[stage]
 
     return build

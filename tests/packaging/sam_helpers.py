@@ -93,6 +93,23 @@ class Package:
             return self.resolve(resource["Properties"]["AliasName"])
         return f"<{name}>"
 
+    def resolve_deep(self, value: Any) -> Any:
+        """`resolve` applied to every intrinsic inside `value` (a policy document, say)."""
+        if isinstance(value, dict):
+            if len(value) == 1 and next(iter(value)) in ("Ref", "Fn::GetAtt", "Fn::Sub", "Fn::If", "Fn::FindInMap"):
+                return self.resolve(value)
+            return {key: self.resolve_deep(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.resolve_deep(item) for item in value]
+        return value
+
+    def resolve_role_policies(self) -> None:
+        """Resolve the intrinsics in every role's inline policies (ARNs of this stack, its stage and
+        the example account), so tests read them as IAM would in the example deployment."""
+        for role in self.of_type("AWS::IAM::Role").values():
+            if "Policies" in role["Properties"]:
+                role["Properties"]["Policies"] = self.resolve_deep(role["Properties"]["Policies"])
+
     def bucket_named(self, value: Any) -> str:
         """The logical id of the bucket whose name `value` (a name template) resolves to."""
         name = self.resolve(value)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -32,6 +33,11 @@ EXPECTED_FUNCTIONS = {
 }
 MANAGED_LAYER = "ManagedLayer"  # Chalice's automatic layer
 IMAGING_LAYER = "ImagingLayer"  # Pillow (layers/imaging), for the photo function only
+# The measuring function: its own tiny zip and the lesion-measurement layer alone (OpenCV, numpy,
+# functions/lesionmetrics); boto3 is the Lambda runtime's (here: the shared layer's copy of it).
+LESION_MEASURER = "LesionMeasurer"
+LESION_LAYER = "LesionMetricsLayer"
+RUNTIME_BOTO3 = ("boto3", "botocore", "jmespath", "s3transfer", "dateutil", "urllib3", "six.py")
 PHOTO_FUNCTION = "ProcessPhotoUpload"
 # Lambda's python3.11 runtime is Amazon Linux 2: native wheels must need at most glibc 2.26.
 LAMBDA_GLIBC = (2, 26)
@@ -135,6 +141,11 @@ try:
             report["authorizer"] = target(event, Context())
         except Exception as exc:
             report["authorizer_error"] = [type(exc).__name__, str(exc)]
+    elif mode == "lesion":
+        # Lambda's runtime puts its own boto3 on the path after the layers.
+        sys.path.append(f"{opt}/runtime")
+        report["lesion"] = target({"bucket": "b", "photo": {"key": "k"}}, Context())
+        report["lesion_modules"] = {name: sys.modules[name].__file__ for name in ("cv2", "numpy", "boto3")}
 except BaseException as exc:
     report["error"] = f"{type(exc).__name__}: {exc}"
     report["traceback"] = traceback.format_exc()
@@ -163,6 +174,10 @@ class Bundle:
     opt: Path  # /opt of every function: Chalice's shared layer
     imaging_zip: Path
     imaging_opt: Path  # /opt of the photo function: the shared layer plus the imaging layer
+    lesion_zip: Path  # the measuring function's own zip
+    lesion_layer_zip: Path
+    lesion_task: Path
+    lesion_opt: Path  # its layer alone, and under runtime/ the runtime's boto3
 
 
 def _code_uri(package: Package, value: Any) -> Path:
@@ -172,12 +187,15 @@ def _code_uri(package: Package, value: Any) -> Path:
 
 @pytest.fixture(scope="session")
 def bundle(dev_package: Package, tmp_path_factory: pytest.TempPathFactory) -> Bundle:
-    code_uris = {_code_uri(dev_package, fn["Properties"]["CodeUri"]) for fn in dev_package.functions().values()}
+    code_uris = {_code_uri(dev_package, fn["Properties"]["CodeUri"]) for name, fn in dev_package.functions().items()
+                 if name != LESION_MEASURER}
     assert len(code_uris) == 1, f"expected one shared function zip, got {code_uris}"
     layers = dev_package.of_type("AWS::Serverless::LayerVersion")
-    assert set(layers) == {MANAGED_LAYER, IMAGING_LAYER}, f"expected shared + imaging layers: {sorted(layers)}"
+    assert set(layers) == {MANAGED_LAYER, IMAGING_LAYER, LESION_LAYER}, f"unexpected layers: {sorted(layers)}"
     layer_zip = _code_uri(dev_package, layers[MANAGED_LAYER]["Properties"]["ContentUri"])
     imaging_zip = _code_uri(dev_package, layers[IMAGING_LAYER]["Properties"]["ContentUri"])
+    lesion_layer_zip = _code_uri(dev_package, layers[LESION_LAYER]["Properties"]["ContentUri"])
+    lesion_zip = _code_uri(dev_package, dev_package.resources[LESION_MEASURER]["Properties"]["CodeUri"])
     function_zip = code_uris.pop()
     root = tmp_path_factory.mktemp("lambda")
     task, opt, imaging_opt = root / "task", root / "opt", root / "opt-imaging"
@@ -188,7 +206,18 @@ def bundle(dev_package: Package, tmp_path_factory: pytest.TempPathFactory) -> Bu
         for zip_path in zips:
             with zipfile.ZipFile(zip_path) as archive:
                 archive.extractall(target)
-    return Bundle(dev_package, function_zip, layer_zip, task, opt, imaging_zip, imaging_opt)
+    lesion_task, lesion_opt = root / "task-lesion", root / "opt-lesion"
+    for zip_path, target in ((lesion_zip, lesion_task), (lesion_layer_zip, lesion_opt)):
+        with zipfile.ZipFile(zip_path) as archive:
+            archive.extractall(target)
+    site = opt / LAYER_SITE_PACKAGES
+    for name in RUNTIME_BOTO3:
+        (shutil.copytree if (site / name).is_dir() else shutil.copy2)(site / name, lesion_opt / "runtime" / name)
+    for pyc in (site / "__pycache__").glob("six.*.pyc"):
+        (lesion_opt / "runtime" / "__pycache__").mkdir(exist_ok=True)
+        shutil.copy2(pyc, lesion_opt / "runtime" / "__pycache__" / pyc.name)
+    return Bundle(dev_package, function_zip, layer_zip, task, opt, imaging_zip, imaging_opt, lesion_zip,
+                  lesion_layer_zip, lesion_task, lesion_opt)
 
 
 def lambda_environment(package: Package, function: str) -> dict[str, str]:
@@ -213,12 +242,15 @@ def run_in_clean_interpreter(bundle: Bundle, function: str, mode: str, *extra: s
                              opt: Path | None = None) -> dict[str, Any]:
     handler = bundle.package.resources[function]["Properties"]["Handler"]
     report_path = bundle.task.parent / f"report-{function}-{mode}.json"
+    task = bundle.task
+    if function == LESION_MEASURER:
+        task, opt = bundle.lesion_task, bundle.lesion_opt
     # -I: no PYTHONPATH, no user site, no cwd on sys.path; -S: no site module, so no site-packages;
     # -B: write no bytecode (Lambda cannot), so every run sees the bundle exactly as shipped.
-    command = [sys.executable, "-I", "-S", "-B", "-c", CHILD, str(bundle.task), str(opt or bundle.opt), handler, mode]
+    command = [sys.executable, "-I", "-S", "-B", "-c", CHILD, str(task), str(opt or bundle.opt), handler, mode]
     proc = subprocess.run(
         [*command, str(report_path), *extra],
-        env=lambda_environment(bundle.package, function), cwd=bundle.task,
+        env=lambda_environment(bundle.package, function), cwd=task,
         capture_output=True, text=True, timeout=120, check=False,
     )
     assert proc.returncode == 0 and report_path.exists(), f"child failed:\n{proc.stdout}\n{proc.stderr}"
@@ -342,7 +374,8 @@ def test_only_the_photo_function_carries_the_imaging_layer(dev_package: Package)
     for name, function in dev_package.functions().items():
         layers = [dev_package.target(layer) for layer in function["Properties"].get("Layers", [])]
         expected = ([MANAGED_LAYER, IMAGING_LAYER] if name == PHOTO_FUNCTION
-                    else [MANAGED_LAYER, PANDAS_LAYER_PARAMETER] if name in ANALYTICS_FUNCTIONS else [MANAGED_LAYER])
+                    else [MANAGED_LAYER, PANDAS_LAYER_PARAMETER] if name in ANALYTICS_FUNCTIONS
+                    else [LESION_LAYER] if name == LESION_MEASURER else [MANAGED_LAYER])
         assert layers == expected, name
     photo = dev_package.resources[PHOTO_FUNCTION]["Properties"]
     assert photo["Handler"] == "functions.images.events.process_photo_upload"
@@ -428,13 +461,40 @@ def test_only_the_rest_api_may_remove_stored_photo_versions(dev_package: Package
             for statement in policy["PolicyDocument"]["Statement"]
             if statement["Effect"] == "Allow"
         ]
-        removes = [st for st in statements if "s3:DeleteObjectVersion" in st["Action"]
-                   and fnmatchcase(rendition, st["Resource"])]
+        def matches(arn: str, statement: dict[str, Any]) -> bool:
+            resources = statement["Resource"]
+            return any(fnmatchcase(arn, r) for r in (resources if isinstance(resources, list) else [resources]))
+
+        removes = [st for st in statements if "s3:DeleteObjectVersion" in st["Action"] and matches(rendition, st)]
         lists = [st for st in statements if "s3:ListBucketVersions" in st["Action"]
-                 and fnmatchcase(f"arn:aws:s3:::{bucket}", st["Resource"])]
+                 and matches(f"arn:aws:s3:::{bucket}", st)]
         if name == "APIHandler":
             assert removes and lists, "removing a photo deletes every version of its renditions"
             assert all(st["Condition"]["StringLike"]["s3:prefix"] == "cases/*/photos/*" for st in lists)
-            assert not any(fnmatchcase(f"arn:aws:s3:::{bucket}/uploads/c1/p1", st["Resource"]) for st in removes)
+            assert not any(matches(f"arn:aws:s3:::{bucket}/uploads/c1/p1", st) for st in removes)
         else:
             assert removes == [] and lists == [], name
+
+
+# --- the lesion measuring function ---------------------------------------------------------------------
+def _unpacked(zip_path: Path) -> int:
+    with zipfile.ZipFile(zip_path) as archive:
+        return sum(info.file_size for info in archive.infolist())
+
+
+def test_the_measuring_function_fits_lambdas_unpacked_quota(bundle: Bundle) -> None:
+    # Its code and its one layer as shipped (bytecode included); with the shared layer it would not fit.
+    size = _unpacked(bundle.lesion_zip) + _unpacked(bundle.lesion_layer_zip)
+    assert size <= LAMBDA_UNZIPPED_LIMIT_BYTES
+    assert size + _unpacked(bundle.layer_zip) > LAMBDA_UNZIPPED_LIMIT_BYTES
+    assert _unpacked(bundle.lesion_zip) < 4096, "its own zip only names the handler in the layer"
+
+
+def test_the_measuring_handler_answers_with_its_layer_and_the_runtimes_boto3(bundle: Bundle) -> None:
+    report = run_in_clean_interpreter(bundle, LESION_MEASURER, "lesion")
+    # A request without a baseline is refused before any S3 read: the handler ran, boto3 loaded.
+    assert report["lesion"]["ok"] is False and report["lesion"]["error"]["code"] == "invalid_request"
+    modules = report["lesion_modules"]
+    assert modules["cv2"].startswith(str(bundle.lesion_opt / "python"))
+    assert modules["numpy"].startswith(str(bundle.lesion_opt / "python"))
+    assert modules["boto3"].startswith(str(bundle.lesion_opt / "runtime"))

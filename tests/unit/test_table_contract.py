@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import json
 import pkgutil
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from pynamodb.models import Model
 
 import functions
 from functions.shared.tables import TABLES, TableSpec
-from infrastructure import naming, template
+from infrastructure import naming, policies, template
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -116,14 +117,17 @@ def test_table_name_is_the_functions_table_prefix_plus_logical_name(spec: TableS
 
 
 @pytest.mark.parametrize("stage", naming.STAGES)
-def test_policy_grants_exactly_the_stage_tables(stage: str) -> None:
-    policy = json.loads(template.policy_path(stage).read_text())
-    statements = {statement["Sid"]: statement for statement in policy["Statement"]}
-    granted = {arn.rsplit("/", 1)[-1] for arn in statements["UseStageTables"]["Resource"]}
-    assert granted == {f"{config_stage_variables(stage)['TABLE_PREFIX']}{spec.logical_name}" for spec in TABLES}
-    indexed = {arn.split("/")[1] for arn in statements["QueryStageIndexes"]["Resource"]}
-    assert indexed == {naming.table_name(stage, spec) for spec in TABLES if spec.indexes}
-    assert "dynamodb:Scan" not in json.dumps(policy)
+def test_policies_name_the_stage_tables_as_the_functions_do(stage: str) -> None:
+    prefix = config_stage_variables(stage)["TABLE_PREFIX"]
+    for function, policy in policies.function_policies().items():
+        text = json.dumps(policy.document()).replace("${Stage}", stage)
+        granted = set(re.findall(r":table/([A-Za-z0-9_.-]+)\"", text))
+        assert granted == {f"{prefix}{spec.logical_name}" for spec in policy.tables}, function
+        indexed = set(re.findall(r":table/([A-Za-z0-9_.-]+)/index/\*", text))
+        assert indexed == {naming.table_name(stage, spec) for spec in policy.tables if spec.indexes}, function
+        assert "dynamodb:Scan" not in text, function
+    # The REST API is the whole app: every table.
+    assert set(policies.function_policies()["APIHandler"].tables) == set(TABLES)
 
 
 def test_models_were_found() -> None:
