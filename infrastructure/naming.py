@@ -72,12 +72,13 @@ FIELD_KEY = "FieldKey"
 FIELD_KEY_ALIAS = "FieldKeyAlias"
 FIELD_KEY_ALIAS_PREFIX = f"alias/{APP_NAME}-fields-"
 # The roles of the functions whose code path seals or opens fields: the REST API, the reminders (case
-# conditions), the lake export and analyses, and the lesion measuring step (sealed measurements). The
-# authorizer, the WebSocket functions (sockets, rooms and grants carry no sealed field), the photo
-# processor (it parses uploaded bytes), the measuring function itself (pure compute) and the audit
-# anchor and verification jobs never seal or open a field, so the key refuses them.
+# conditions), the lake export and analyses, the lesion measuring step (sealed measurements) and the
+# WebSocket functions (sealed usernames of tickets and rooms). The authorizer, the photo processor (it
+# parses uploaded bytes), the measuring function itself (pure compute) and the audit anchor and
+# verification jobs never seal or open a field, so the key refuses them.
 FIELD_KEY_ROLES = (
     "ApiHandlerRole", "RemindFollowupsRole", "ExportLakeRole", "AnalyzeLakeRole", "MeasureLesionPhotoRole",
+    "WebsocketConnectRole", "WebsocketMessageRole", "WebsocketDisconnectRole",
 )
 AUDIT_MAC_KEY = "AuditMacKey"
 AUDIT_MAC_KEY_ALIAS = "AuditMacKeyAlias"

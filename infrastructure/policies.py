@@ -272,17 +272,21 @@ def _authorizer() -> FunctionPolicy:
 
 
 def _websocket() -> list[FunctionPolicy]:
-    # functions/signaling/handlers.py -> SignalingService (no field is sealed or opened on this path).
+    # functions/signaling/handlers.py -> SignalingService. Usernames are sealed at rest (issue 15 item 4):
+    # $connect opens the ticket's; a join or a leave opens the room's participants and seals the joiner's
+    # name into it, so $default and $disconnect seal and open (a data key may be made: data_keys append).
     return [
         FunctionPolicy("WebsocketConnect", "WebsocketConnectRole", "redeems the ticket, registers the socket",
-                       {CONNECT_TICKETS: WRITE, CONNECTIONS: WRITE}, (stage_key("dynamodb"),)),
+                       {CONNECT_TICKETS: WRITE, CONNECTIONS: WRITE, DATA_KEYS: READ},
+                       (*field_key("kms:Decrypt"), stage_key("dynamodb"))),
         FunctionPolicy("WebsocketMessage", "WebsocketMessageRole",
                        "join/leave/relay: sockets, rooms, the case grant; refusals into the audit trail",
-                       {CONNECTIONS: WRITE, VISITS: APPEND, CASE_ACCESS: READ, AUDIT_LOG: APPEND},
-                       (stage_key("dynamodb"), audit_mac("AuthenticateAuditEntries", "kms:GenerateMac"),
-                        connections("POST", "DELETE"))),
+                       {CONNECTIONS: WRITE, VISITS: APPEND, CASE_ACCESS: READ, AUDIT_LOG: APPEND, DATA_KEYS: APPEND},
+                       (*field_key("kms:Decrypt", "kms:GenerateDataKey"), stage_key("dynamodb"),
+                        audit_mac("AuthenticateAuditEntries", "kms:GenerateMac"), connections("POST", "DELETE"))),
         FunctionPolicy("WebsocketDisconnect", "WebsocketDisconnectRole", "forgets the socket, tells the room",
-                       {CONNECTIONS: WRITE, VISITS: APPEND}, (stage_key("dynamodb"), connections("POST"))),
+                       {CONNECTIONS: WRITE, VISITS: APPEND, DATA_KEYS: APPEND},
+                       (*field_key("kms:Decrypt", "kms:GenerateDataKey"), stage_key("dynamodb"), connections("POST"))),
     ]
 
 

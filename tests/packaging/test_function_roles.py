@@ -154,13 +154,16 @@ def test_the_photo_processor_reaches_uploads_photos_and_timeline_only(package: P
 
 
 def test_the_websocket_functions_use_their_socket_room_and_visit_tables(package: Package) -> None:
-    assert tables_touched(package, "WebsocketConnect") == {"connect_tickets", "connections"}
-    assert tables_touched(package, "WebsocketDisconnect") == {"connections", "visits"}
+    # Usernames are sealed at rest: the ticket's is opened on $connect, the room's on join and leave.
+    assert tables_touched(package, "WebsocketConnect") == {"connect_tickets", "connections", "data_keys"}
+    assert not allows(package, "WebsocketConnect", "dynamodb:PutItem", table(package, "data_keys"))
+    assert tables_touched(package, "WebsocketDisconnect") == {"connections", "visits", "data_keys"}
     # A join checks the case grant; a refused one is audited (append only).
-    assert tables_touched(package, "WebsocketMessage") == {"connections", "visits", "case_access", "audit_log"}
+    assert tables_touched(package, "WebsocketMessage") == {"connections", "visits", "case_access", "audit_log",
+                                                           "data_keys"}
     assert not allows(package, "WebsocketMessage", "dynamodb:PutItem", table(package, "case_access"))
     for function in ("WebsocketConnect", "WebsocketMessage", "WebsocketDisconnect"):
-        assert key_uses(package, function, f"alias/dermafollow-fields-{package.stage}") == set(), function
+        assert not allows(package, function, "dynamodb:DeleteItem", table(package, "data_keys")), function
         assert not {a for a in actions_of(package, function)
                     if a.startswith(("s3:", "cognito-idp:", "secretsmanager:"))}, function
 
@@ -181,8 +184,9 @@ def test_no_function_deletes_audit_entries(package: Package) -> None:
 
 def test_only_the_functions_that_seal_or_open_fields_use_the_field_key(package: Package) -> None:
     alias = f"alias/dermafollow-fields-{package.stage}"
-    sealers = {"APIHandler", "RemindFollowups", "MeasureLesionPhoto"}
-    openers = {"ExportLake", "AnalyzeLake"}  # the lake export opens records, never seals
+    sealers = {"APIHandler", "RemindFollowups", "MeasureLesionPhoto", "WebsocketMessage", "WebsocketDisconnect"}
+    # The lake export opens records, never seals; $connect opens the ticket's sealed username.
+    openers = {"ExportLake", "AnalyzeLake", "WebsocketConnect"}
     for function in package.functions():
         uses = key_uses(package, function, alias)
         expected = ({"kms:Decrypt", "kms:GenerateDataKey"} if function in sealers
