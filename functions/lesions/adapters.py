@@ -15,7 +15,7 @@ from pynamodb.models import Model
 
 from functions.crypto.ports import FieldSealer
 from functions.lesions.ports import Lesion
-from functions.migrations.legacy import MigrationPage, not_migrated
+from functions.migrations.legacy import MigrationPage, convert_page, not_migrated
 from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
 from functions.shared.transact import TransactItem, put_item
 
@@ -101,29 +101,17 @@ class DynamoLesionStore:
 
 def seal_legacy_page(sealer: FieldSealer, cursor: str | None, page_size: int) -> MigrationPage:
     """Seal the plaintext labels of one Scan page of lesions and remove them (functions/migrations/legacy.py)."""
-    from pynamodb.exceptions import UpdateError
 
-    page = MigrationPage()
-    with translate_errors():
-        result = LesionModel.scan(limit=page_size, page_size=page_size, last_evaluated_key=decode_cursor(cursor))
-        for item in result:
-            page.examined += 1
-            if item.label is None and item.labelSealed is not None:
-                page.already_sealed += 1
-                continue
-            actions: list[Any] = [LesionModel.label.remove()] if item.label is not None else []
-            condition = LesionModel.lesionId.exists()
-            if item.labelSealed is None:
-                sealed = sealer.seal(TABLE, _record_id(item.caseId, item.lesionId), {"label": item.label or ""},
-                                     case_id=item.caseId)
-                actions.append(LesionModel.labelSealed.set(sealed["label"]))
-                condition &= LesionModel.labelSealed.does_not_exist()
-            try:
-                item.update(actions=actions, condition=condition)
-                page.sealed += 1
-            except UpdateError as error:
-                if error.cause_response_code != "ConditionalCheckFailedException":
-                    raise
-                page.lost_races += 1
-        page.cursor = encode_cursor(result.last_evaluated_key)
-    return page
+    def plan(item: LesionModel) -> tuple[list[Any], Any] | None:
+        if item.label is None and item.labelSealed is not None:
+            return None
+        actions: list[Any] = [LesionModel.label.remove()] if item.label is not None else []
+        condition = LesionModel.lesionId.exists()
+        if item.labelSealed is None:
+            sealed = sealer.seal(TABLE, _record_id(item.caseId, item.lesionId), {"label": item.label or ""},
+                                 case_id=item.caseId)
+            actions.append(LesionModel.labelSealed.set(sealed["label"]))
+            condition &= LesionModel.labelSealed.does_not_exist()
+        return actions, condition
+
+    return convert_page(LesionModel, cursor, page_size, plan)

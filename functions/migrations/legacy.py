@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
 from functions.shared.errors import DependencyUnavailable, DomainError
 from functions.shared.observability import log_warning, put_metrics
 
@@ -59,6 +61,37 @@ class MigrationReport:
 
 
 PageStep = Callable[[str | None, int], MigrationPage]
+
+
+# What converting one item takes: the update's actions and its condition, or None when nothing of the
+# item is in plaintext any more (new, or converted before).
+ItemPlan = Callable[[Any], "tuple[list[Any], Any] | None"]
+
+
+def convert_page(model: Any, cursor: str | None, page_size: int, plan: ItemPlan) -> MigrationPage:
+    """One Scan page of `model` (a pynamodb Model class), each item converted by one conditional update
+    as `plan` says; an update whose condition fails was converted by someone else (a lost race)."""
+    from pynamodb.exceptions import UpdateError
+
+    page = MigrationPage()
+    with translate_errors():
+        result = model.scan(limit=page_size, page_size=page_size, last_evaluated_key=decode_cursor(cursor))
+        for item in result:
+            page.examined += 1
+            planned = plan(item)
+            if planned is None:
+                page.already_sealed += 1
+                continue
+            actions, condition = planned
+            try:
+                item.update(actions=actions, condition=condition)
+                page.sealed += 1
+            except UpdateError as error:
+                if error.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+                page.lost_races += 1
+        page.cursor = encode_cursor(result.last_evaluated_key)
+    return page
 
 
 def run_pages(table: str, step: PageStep, *, cursor: str | None = None, page_size: int = 100,

@@ -28,7 +28,7 @@ from pynamodb.attributes import BinaryAttribute, BooleanAttribute, NumberAttribu
 from pynamodb.models import Model
 
 from functions.crypto.ports import FieldSealer
-from functions.migrations.legacy import MigrationPage, not_migrated
+from functions.migrations.legacy import MigrationPage, convert_page, not_migrated
 from functions.scores.ports import ScoreRecord
 from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
 from functions.shared.errors import ValidationError
@@ -136,35 +136,23 @@ def _legacy_values(item: ScoreModel) -> dict[str, object]:
 
 def seal_legacy_page(sealer: FieldSealer, cursor: str | None, page_size: int) -> MigrationPage:
     """Seal the plaintext of one Scan page of scores and remove it (see functions/migrations/legacy.py)."""
-    from pynamodb.exceptions import UpdateError
 
-    page = MigrationPage()
-    with translate_errors():
-        result = ScoreModel.scan(limit=page_size, page_size=page_size, last_evaluated_key=decode_cursor(cursor))
-        for item in result:
-            page.examined += 1
-            present = [name for name in LEGACY_PLAINTEXT if getattr(item, name) is not None]
-            if not present and item.componentsSealed is not None and item.resultSealed is not None:
-                page.already_sealed += 1
-                continue
-            values = _legacy_values(item)
-            sealed = sealer.seal(TABLE, _record_id(item.caseId, item.scoreId), values,
-                                 case_id=item.caseId) if values else {}
-            actions: list[Any] = [getattr(ScoreModel, f"{name}Sealed").set(blob) for name, blob in sealed.items()]
-            actions += [getattr(ScoreModel, name).remove() for name in present]
-            condition = ScoreModel.scoreKey.exists()
-            for name in ("components", "result"):
-                if name in sealed:
-                    condition &= getattr(ScoreModel, f"{name}Sealed").does_not_exist()
-            try:
-                item.update(actions=actions, condition=condition)
-                page.sealed += 1
-            except UpdateError as error:
-                if error.cause_response_code != "ConditionalCheckFailedException":
-                    raise
-                page.lost_races += 1
-        page.cursor = encode_cursor(result.last_evaluated_key)
-    return page
+    def plan(item: ScoreModel) -> tuple[list[Any], Any] | None:
+        present = [name for name in LEGACY_PLAINTEXT if getattr(item, name) is not None]
+        if not present and item.componentsSealed is not None and item.resultSealed is not None:
+            return None
+        values = _legacy_values(item)
+        sealed = sealer.seal(TABLE, _record_id(item.caseId, item.scoreId), values,
+                             case_id=item.caseId) if values else {}
+        actions: list[Any] = [getattr(ScoreModel, f"{name}Sealed").set(blob) for name, blob in sealed.items()]
+        actions += [getattr(ScoreModel, name).remove() for name in present]
+        condition = ScoreModel.scoreKey.exists()
+        for name in ("components", "result"):
+            if name in sealed:
+                condition &= getattr(ScoreModel, f"{name}Sealed").does_not_exist()
+        return actions, condition
+
+    return convert_page(ScoreModel, cursor, page_size, plan)
 
 
 class DynamoScoreStore:

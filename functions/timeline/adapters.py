@@ -22,7 +22,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from functions.crypto.ports import FieldSealer
-from functions.migrations.legacy import MigrationPage, not_migrated
+from functions.migrations.legacy import MigrationPage, convert_page, not_migrated
 from functions.shared.clock import Clock
 from functions.shared.dynamo import decode_cursor, encode_cursor, plain_map, translate_errors
 from functions.timeline.ports import EventType, TimelineEvent, TimelinePage
@@ -143,29 +143,17 @@ class DynamoTimelineStore:
 
 def seal_legacy_page(sealer: FieldSealer, cursor: str | None, page_size: int) -> MigrationPage:
     """Seal the plaintext summaries of one Scan page of events and remove them (functions/migrations/legacy.py)."""
-    from pynamodb.exceptions import UpdateError
 
-    page = MigrationPage()
-    with translate_errors():
-        result = TimelineModel.scan(limit=page_size, page_size=page_size, last_evaluated_key=decode_cursor(cursor))
-        for item in result:
-            page.examined += 1
-            if item.summary is None and item.summarySealed is not None:
-                page.already_sealed += 1
-                continue
-            actions: list[Any] = [TimelineModel.summary.remove()] if item.summary is not None else []
-            condition = TimelineModel.eventKey.exists()
-            if item.summarySealed is None:
-                sealed = sealer.seal(TABLE, _record_id(item.caseId, item.eventKey),
-                                     {"summary": plain_map(item.summary)}, case_id=item.caseId)
-                actions.append(TimelineModel.summarySealed.set(sealed["summary"]))
-                condition &= TimelineModel.summarySealed.does_not_exist()
-            try:
-                item.update(actions=actions, condition=condition)
-                page.sealed += 1
-            except UpdateError as error:
-                if error.cause_response_code != "ConditionalCheckFailedException":
-                    raise
-                page.lost_races += 1
-        page.cursor = encode_cursor(result.last_evaluated_key)
-    return page
+    def plan(item: TimelineModel) -> tuple[list[Any], Any] | None:
+        if item.summary is None and item.summarySealed is not None:
+            return None
+        actions: list[Any] = [TimelineModel.summary.remove()] if item.summary is not None else []
+        condition = TimelineModel.eventKey.exists()
+        if item.summarySealed is None:
+            sealed = sealer.seal(TABLE, _record_id(item.caseId, item.eventKey),
+                                 {"summary": plain_map(item.summary)}, case_id=item.caseId)
+            actions.append(TimelineModel.summarySealed.set(sealed["summary"]))
+            condition &= TimelineModel.summarySealed.does_not_exist()
+        return actions, condition
+
+    return convert_page(TimelineModel, cursor, page_size, plan)

@@ -22,8 +22,8 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from functions.crypto.ports import FieldSealer
-from functions.migrations.legacy import MigrationPage, not_migrated
-from functions.shared.dynamo import decode_cursor, encode_cursor, plain_map, translate_errors
+from functions.migrations.legacy import MigrationPage, convert_page, not_migrated
+from functions.shared.dynamo import plain_map, translate_errors
 from functions.shared.errors import Conflict, DependencyUnavailable
 from functions.visits.ports import Participant, QueueEntry, Room, RoomStatus
 
@@ -314,70 +314,45 @@ def seal_legacy_visits_page(sealer: FieldSealer, cursor: str | None, page_size: 
     has not grown and the room is in the state read: a join during the run loses the race (counted),
     and the next run converts the room.
     """
-    from pynamodb.exceptions import UpdateError
+    def plan(item: VisitModel) -> tuple[list[Any], Any] | None:
+        participants = plain_map(item.participants)
+        attendance = [plain_map(entry) for entry in (item.attendance or [])]
+        plain_people = {uid: str(p["username"]) for uid, p in participants.items() if "username" in p}
+        plain_people |= {str(e["userId"]): str(e["username"]) for e in attendance if "username" in e}
+        if item.patientUsername is None and item.patientUsernameSealed is not None and not plain_people:
+            return None
+        fields: dict[str, object] = {_username_field(uid): name for uid, name in plain_people.items()}
+        if item.patientUsernameSealed is None:
+            fields["patientUsername"] = item.patientUsername or ""
+        sealed = sealer.seal(TABLE, item.roomId, fields, purpose=KEY_PURPOSE)
+        actions: list[Any] = [
+            VisitModel.participants.set({uid: _converted(p, uid, sealed) for uid, p in participants.items()}),
+            VisitModel.attendance.set([_converted(e, str(e.get("userId")), sealed) for e in attendance]),
+        ]
+        condition = (VisitModel.status == item.status) & (size(VisitModel.attendance) == len(attendance))
+        if "patientUsername" in sealed:
+            actions.append(VisitModel.patientUsernameSealed.set(sealed["patientUsername"]))
+            condition &= VisitModel.patientUsernameSealed.does_not_exist()
+        if item.patientUsername is not None:
+            actions.append(VisitModel.patientUsername.remove())
+        return actions, condition
 
-    page = MigrationPage()
-    with translate_errors():
-        result = VisitModel.scan(limit=page_size, page_size=page_size, last_evaluated_key=decode_cursor(cursor))
-        for item in result:
-            page.examined += 1
-            participants = plain_map(item.participants)
-            attendance = [plain_map(entry) for entry in (item.attendance or [])]
-            plain_people = {uid: str(p["username"]) for uid, p in participants.items() if "username" in p}
-            plain_people |= {str(e["userId"]): str(e["username"]) for e in attendance if "username" in e}
-            if item.patientUsername is None and item.patientUsernameSealed is not None and not plain_people:
-                page.already_sealed += 1
-                continue
-            fields: dict[str, object] = {_username_field(uid): name for uid, name in plain_people.items()}
-            if item.patientUsernameSealed is None:
-                fields["patientUsername"] = item.patientUsername or ""
-            sealed = sealer.seal(TABLE, item.roomId, fields, purpose=KEY_PURPOSE)
-            actions: list[Any] = [
-                VisitModel.participants.set({uid: _converted(p, uid, sealed) for uid, p in participants.items()}),
-                VisitModel.attendance.set([_converted(e, str(e.get("userId")), sealed) for e in attendance]),
-            ]
-            condition = (VisitModel.status == item.status) & (size(VisitModel.attendance) == len(attendance))
-            if "patientUsername" in sealed:
-                actions.append(VisitModel.patientUsernameSealed.set(sealed["patientUsername"]))
-                condition &= VisitModel.patientUsernameSealed.does_not_exist()
-            if item.patientUsername is not None:
-                actions.append(VisitModel.patientUsername.remove())
-            try:
-                item.update(actions=actions, condition=condition)
-                page.sealed += 1
-            except UpdateError as error:
-                if error.cause_response_code != "ConditionalCheckFailedException":
-                    raise
-                page.lost_races += 1
-        page.cursor = encode_cursor(result.last_evaluated_key)
-    return page
+    return convert_page(VisitModel, cursor, page_size, plan)
 
 
 def seal_legacy_queue_page(sealer: FieldSealer, cursor: str | None, page_size: int) -> MigrationPage:
     """Seal the plaintext usernames of one Scan page of waiting-room entries (they also expire in 30 min)."""
-    from pynamodb.exceptions import UpdateError
 
-    page = MigrationPage()
-    with translate_errors():
-        result = WaitingModel.scan(limit=page_size, page_size=page_size, last_evaluated_key=decode_cursor(cursor))
-        for item in result:
-            page.examined += 1
-            if item.patientUsername is None:
-                page.already_sealed += 1
-                continue
-            actions: list[Any] = [WaitingModel.patientUsername.remove()]
-            condition = WaitingModel.queueKey.exists()
-            if item.patientUsernameSealed is None:
-                sealed = sealer.seal(QUEUE_TABLE, item.roomId, {"patientUsername": item.patientUsername},
-                                     purpose=KEY_PURPOSE)
-                actions.append(WaitingModel.patientUsernameSealed.set(sealed["patientUsername"]))
-                condition &= WaitingModel.patientUsernameSealed.does_not_exist()
-            try:
-                item.update(actions=actions, condition=condition)
-                page.sealed += 1
-            except UpdateError as error:
-                if error.cause_response_code != "ConditionalCheckFailedException":
-                    raise
-                page.lost_races += 1
-        page.cursor = encode_cursor(result.last_evaluated_key)
-    return page
+    def plan(item: WaitingModel) -> tuple[list[Any], Any] | None:
+        if item.patientUsername is None:
+            return None
+        actions: list[Any] = [WaitingModel.patientUsername.remove()]
+        condition = WaitingModel.queueKey.exists()
+        if item.patientUsernameSealed is None:
+            sealed = sealer.seal(QUEUE_TABLE, item.roomId, {"patientUsername": item.patientUsername},
+                                 purpose=KEY_PURPOSE)
+            actions.append(WaitingModel.patientUsernameSealed.set(sealed["patientUsername"]))
+            condition &= WaitingModel.patientUsernameSealed.does_not_exist()
+        return actions, condition
+
+    return convert_page(WaitingModel, cursor, page_size, plan)
