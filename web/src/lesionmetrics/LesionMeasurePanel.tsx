@@ -121,17 +121,15 @@ function LesionMeasurements({ caseId, lesionId, role }: { caseId: string; lesion
   );
 }
 
-function BaselineOutliner({
-  caseId,
-  lesionId,
-  photos,
-  series,
-}: {
+/** What both outliners work on: the lesion, its photos and its measured series. */
+interface OutlinerProps {
   caseId: string;
   lesionId: string;
   photos: Photo[];
   series: LesionSeries;
-}) {
+}
+
+function BaselineOutliner({ caseId, lesionId, photos, series }: OutlinerProps) {
   const { t } = useTranslation('lesionmetrics');
   const ordered = useMemo(() => [...photos].sort((a, b) => a.capturedAt.localeCompare(b.capturedAt)), [photos]);
   const [photoId, setPhotoId] = useState<string | null>(null);
@@ -182,17 +180,7 @@ function BaselineOutliner({
  * (the same editor as the baseline's) it is corrected, and the photo is measured again from it. The next
  * photo's proposal starts from the last outline a doctor accepted.
  */
-function FollowupOutliner({
-  caseId,
-  lesionId,
-  photos,
-  series,
-}: {
-  caseId: string;
-  lesionId: string;
-  photos: Photo[];
-  series: LesionSeries;
-}) {
+function FollowupOutliner({ caseId, lesionId, photos, series }: OutlinerProps) {
   const { t } = useTranslation('lesionmetrics');
   const candidates = useMemo(
     () => correctable(series).filter((item) => photos.some((photo) => photo.photoId === item.photoId)),
