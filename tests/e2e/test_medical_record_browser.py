@@ -73,13 +73,15 @@ def test_a_doctor_writes_each_kind_amends_retracts_and_reads_the_history(
 
     # Diagnosis: the code from the ICD-10 search, body sites on the figures, a visit and a photo.
     page.get_by_test_id("record-new-diagnosis").click()
-    page.get_by_test_id("icd10-query").fill("psoriasis")
-    option = page.locator("[data-testid=icd10-option][data-code='L40.0']")
+    # Within the record's form: the case page may hold other code pickers (consultation rounds).
+    form = page.get_by_test_id("record-form")
+    form.get_by_test_id("icd10-query").fill("psoriasis")
+    option = form.locator("[data-testid=icd10-option][data-code='L40.0']")
     option.wait_for(timeout=FIRST_SEARCH_MS)
-    codes = page.get_by_test_id("icd10-option").evaluate_all("(nodes) => nodes.map((node) => node.dataset.code)")
+    codes = form.get_by_test_id("icd10-option").evaluate_all("(nodes) => nodes.map((node) => node.dataset.code)")
     assert all(code.startswith("L") for code in codes[:5]), codes
     option.click()
-    assert page.get_by_test_id("icd10-picked").get_attribute("data-code") == "L40.0"
+    assert form.get_by_test_id("icd10-picked").get_attribute("data-code") == "L40.0"
     page.get_by_test_id("record-field-clinicalStatus").select_option("relapse")
     page.get_by_test_id("record-field-onsetDate").fill("2025-03-01")
     page.get_by_test_id("record-site-front-elbow_left").click()
