@@ -376,8 +376,12 @@ class LocalStack:
             ("scheduler", self.scheduler.stop if self.scheduler else None),
             ("events", self.events.stop if self.events else None),
             ("http server", self._server.stop if self._server else None),
-            ("final snapshot", self.snapshot if save else None),
+            # Handlers still running after the server stopped (a request past its 5 s shutdown grace,
+            # a $disconnect past close_all's 15 s) write on: the snapshot must come after them. A
+            # snapshot scans each table in pages, so a write landing between two pages could save an
+            # audit chain's head marker ahead of its entries, a chain the next start finds broken.
             ("workers", self._stop_workers if self._executor else None),
+            ("final snapshot", self.snapshot if save else None),
             ("moto", self._stop_moto if self._moto else None),
         ]
         for name, step in steps:

@@ -9,6 +9,7 @@ import queue
 import socket
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -273,6 +274,41 @@ def test_restart_keeps_users_cases_and_files(stack: LocalStack) -> None:
     saved = stack.client("s3").get_object(Bucket=bucket, Key="cases/c1/photo.jpg")
     assert saved["Body"].read() == b"\xff\xd8jpeg"
     assert (saved["ContentType"], saved["Metadata"]) == ("image/jpeg", {"case-id": "c1"})
+
+
+def test_a_handler_still_running_at_stop_is_saved_whole(stack: LocalStack) -> None:
+    # A handler outlives the HTTP server's shutdown grace (a slow request, a late $disconnect): its
+    # writes must be in the saved data, and the snapshot must not interleave with them (a snapshot
+    # scans tables page by page, so an audit chain's entries and its head marker could be saved
+    # apart, and the restarted stack would find the chain broken).
+    assert stack.resources is not None
+    bucket = stack.resources.image_bucket
+    s3 = stack.client("s3")
+    started = threading.Event()
+
+    saved_files = stack.data_dir / "state" / "s3.json"
+
+    def saved_at() -> float:
+        return saved_files.stat().st_mtime if saved_files.exists() else 0.0
+
+    before = saved_at()
+
+    def slow_handler() -> None:
+        started.set()
+        # Outlive the server's stop: write once the stack has saved its files (as the stack did
+        # before it waited for its handlers) or after 3 s, whichever comes first.
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline and saved_at() == before:
+            time.sleep(0.05)
+        s3.put_object(Bucket=bucket, Key="cases/c1/late.txt", Body=b"written after stop() began")
+
+    in_flight = stack._executor.submit(slow_handler)  # type: ignore[union-attr]  # the stack's Lambda threads
+    assert started.wait(5)
+    stack.stop()
+    assert in_flight.done() and in_flight.exception() is None
+    stack.start()
+    saved = stack.client("s3").get_object(Bucket=bucket, Key="cases/c1/late.txt")
+    assert saved["Body"].read() == b"written after stop() began"
 
 
 # --- schedules and events --------------------------------------------------------------------------
