@@ -232,9 +232,16 @@ def scan_arm(data_dir: Path) -> list[float]:
     try:
         with LocalStack(port=0, data_dir=data_dir, fresh=True, static_dir=None, seed=False,
                         app=scan_chat_app.app) as stack:
-            create_chat_table(stack.client("dynamodb"), scan_chat_app.table_name())
+            dynamodb = stack.client("dynamodb")
+            create_chat_table(dynamodb, scan_chat_app.table_name())
             print("chat sample stack up")
-            return asyncio.run(scan_scenario(stack.ws_url))
+            latencies = asyncio.run(scan_scenario(stack.ws_url))
+            # Let the 1,000 $disconnect handlers finish before the stack stops (it would cancel them).
+            deadline = time.monotonic() + 60
+            while dynamodb.scan(TableName=scan_chat_app.table_name(), Select="COUNT")["Count"] and \
+                    time.monotonic() < deadline:
+                time.sleep(0.5)
+            return latencies
     finally:
         scan_chat_app.reset()
 
