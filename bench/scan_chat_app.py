@@ -2,13 +2,16 @@
 
 `$connect` stores the connection id, `$disconnect` deletes it, and every message runs the sample's
 sendmessage (bench/scan_relay.py): Scan the whole table, post `data` to every connection (the
-sender included, as the sample does), all posts in flight together. Served by
+sender included, as the sample does), all posts in flight together. Two actions added for the
+room-aware variant: `joinroom` stores the socket's room, `sendroom` Scans the table filtered by the
+message's room and posts to the room's other sockets only (scan_relay.send_to_room). Served by
 `LocalStack(app=app, ...)`; its table (key connectionId only) is created by the benchmark with
 `scan_relay.create_chat_table` once the stack is up.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -80,5 +83,14 @@ def disconnect(event: Any) -> None:
 
 @app.on_ws_message()
 def message(event: Any) -> None:
+    action = json.loads(event.body).get("action")
+    if action == "joinroom":
+        scan_relay.join_room(_dynamodb(), table_name(), event.connection_id, str(json.loads(event.body)["roomId"]))
+        app.websocket_api.send(event.connection_id, json.dumps({"type": "joinedroom"}))
+        return
+    if action == "sendroom":
+        scan_relay.send_to_room(_dynamodb(), table_name(), event.connection_id, event.body, _post,
+                                (WebsocketDisconnectedError,))
+        return
     scan_relay.send_message(_dynamodb(), table_name(), event.connection_id, event.body, _post,
                             (WebsocketDisconnectedError,), _posting_pool())

@@ -119,3 +119,58 @@ def send_message(dynamodb: Any, table: str, sender_connection_id: str, body: str
     delivered = sum(outcomes)
     return Broadcast(found=len(targets), posts=len(targets), gone=len(targets) - delivered,
                      truncated=bool(scan.get("LastEvaluatedKey")))
+
+
+# --- room-aware variant (the like-for-like peer of our relay) -------------------------------------
+# Same table, same handlers, plus a `joinroom` action that stores the socket's room on its row and a
+# `sendroom` action that Scans the table FILTERED by that room and posts to the other sockets in it
+# only. A filter does not shrink what a Scan reads (every row is read and billed; the filter drops
+# rows after the read), so each message still reads the whole table, page by page. The room comes in
+# the message (the chat sample trusts its client): one read fewer than a secure relay would need.
+def join_room(dynamodb: Any, table: str, connection_id: str, room_id: str) -> None:
+    dynamodb.update_item(TableName=table, Key={"connectionId": {"S": connection_id}},
+                         UpdateExpression="SET roomId = :r", ExpressionAttributeValues={":r": {"S": room_id}})
+
+
+@dataclass(frozen=True)
+class RoomSend:
+    pages: int  # Scan calls (the table is read to the end, unlike the sample's one page)
+    scanned: int  # rows read (and billed)
+    posts: int
+
+
+def send_to_room(dynamodb: Any, table: str, sender_connection_id: str, body: str, post: PostFunction,
+                 gone_errors: tuple[type[BaseException], ...]) -> RoomSend:
+    """Scan the table filtered by the message's room, post `data` to every OTHER socket found."""
+    message = json.loads(body)
+    room_id, post_data = str(message["roomId"]), str(message["data"])
+    targets: list[str] = []
+    pages = scanned = 0
+    request: dict[str, Any] = {
+        "TableName": table, "ProjectionExpression": "connectionId", "FilterExpression": "roomId = :r",
+        "ExpressionAttributeValues": {":r": {"S": room_id}},
+    }
+    while True:
+        page = dynamodb.scan(**request)
+        pages += 1
+        scanned += int(page.get("ScannedCount", 0))
+        targets += [str(item["connectionId"]["S"]) for item in page.get("Items", [])]
+        if not page.get("LastEvaluatedKey"):
+            break
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    posts = 0
+    for connection_id in targets:
+        if connection_id == sender_connection_id:
+            continue
+        try:
+            post(connection_id, post_data)
+            posts += 1
+        except gone_errors:
+            on_disconnect(dynamodb, table, connection_id)  # the stale one, not the sender
+    return RoomSend(pages=pages, scanned=scanned, posts=posts)
+
+
+def room_chat_items(rows: Iterable[tuple[str, str]]) -> Iterator[dict[str, Any]]:
+    """Rows of the room-aware variant: (connection id, room id)."""
+    for connection_id, room_id in rows:
+        yield {"connectionId": {"S": connection_id}, "roomId": {"S": room_id}}

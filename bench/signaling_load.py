@@ -30,7 +30,19 @@ first signal the instant it learns its peer is in the room (the peer is in its `
 list stored on the sender's own item, so this checks that a client never learns of a peer before
 its own list holds that peer (lists are published before anyone is told of a join).
 
-Last line: {"sent", "delivered", "lost", "misrouted", "p99_ms", "parameters", ...}.
+Offer at join (BENCH_OFFER_AT_JOIN=1, implies the join race): each client's first frame is an
+`offer`, sent the instant it learns its peer is in the room; the rest are `ice`.
+
+Lagging byRoom (BENCH_GSI_LAG=0.5,1): DynamoDB's GSIs are eventually consistent, moto's are not;
+bench/gsi_lag.py makes a Query on byRoom miss writes younger than 0.5-1 s (drawn per write). The
+figures count the byRoom Queries the run made (`by_room_queries`): which paths read the index.
+
+Concurrent frames (BENCH_CONCURRENT=N): the gateway runs up to N frames of ONE connection at once
+(API Gateway promises no order either) and every client sends its signals in bursts of N frames
+back to back, so several frames of one connection are in flight together.
+
+Last line: {"sent", "delivered", "lost", "misrouted", "p99_ms", "parameters", "targets_met", ...};
+`targets_met.issue_parameters` holds only for the issue's run (200 clients, 100 rooms, 50 each).
 """
 
 from __future__ import annotations
@@ -49,8 +61,19 @@ from pathlib import Path
 from typing import Any
 
 from bench.backend import moto_backend
+from bench.gsi_lag import LagLog, lagging_by_room
 from bench.signaling_setup import active_room, open_case, quiet_app_logs
-from bench.ws_clients import Client, connect, describe, ice_frame, join, percentile, read_signal, unlimited_session
+from bench.ws_clients import (
+    Client,
+    connect,
+    describe,
+    ice_frame,
+    join,
+    offer_frame,
+    percentile,
+    read_signal,
+    unlimited_session,
+)
 from functions.shared.auth import Principal, Role
 from local.moto_aws import aws_client
 from local.seed import DemoAccount, create_user
@@ -66,7 +89,13 @@ DEADLINE_SECONDS = float(os.environ.get("BENCH_DEADLINE", "180"))
 SETUP_THREADS = 8
 # BENCH_MOTO=stack keeps DynamoDB/Cognito on the stack's own in-process moto (one core for everything).
 MOTO_IN_STACK = os.environ.get("BENCH_MOTO", "process") == "stack"
-JOIN_RACE = os.environ.get("BENCH_JOIN_RACE", "0") == "1"
+OFFER_AT_JOIN = os.environ.get("BENCH_OFFER_AT_JOIN", "0") == "1"
+JOIN_RACE = OFFER_AT_JOIN or os.environ.get("BENCH_JOIN_RACE", "0") == "1"
+# "low,high" seconds of byRoom lag per write ("0": no lag, moto's own index).
+GSI_LAG = tuple(float(x) for x in os.environ.get("BENCH_GSI_LAG", "0").split(","))
+CONCURRENT = int(os.environ.get("BENCH_CONCURRENT", "1"))
+# The run issue 17 asks for.
+ISSUE_PARAMETERS = {"clients": 200, "rooms": 100, "messages_per_client": 50}
 
 
 @dataclass
@@ -83,6 +112,7 @@ class Results:
     latencies_ms: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
     other_frames: Counter[str] = field(default_factory=Counter)
+    kinds: Counter[str] = field(default_factory=Counter)
     duplicates: int = 0
     misrouted: int = 0
 
@@ -173,6 +203,7 @@ async def scenario(ws_url: str, members: list[Member]) -> dict[str, Any]:
                 results.duplicates += 1
                 return
             results.delivered.add(key)
+            results.kinds[signal.kind] += 1
             latencies.append((arrived - sent_at[key]) * 1000)
             if len(results.delivered) == expected:
                 all_delivered.set()
@@ -203,6 +234,7 @@ async def scenario(ws_url: str, members: list[Member]) -> dict[str, Any]:
                 client.listen(receiver(member))
 
         interval = 1.0 / RATE_PER_CLIENT
+        burst = max(1, CONCURRENT)  # frames sent back to back, every `burst` intervals
 
         async def send_all(client: Client) -> None:
             me = client.name
@@ -212,11 +244,11 @@ async def scenario(ws_url: str, members: list[Member]) -> dict[str, Any]:
                 await asyncio.sleep(random.uniform(0, interval))  # clients do not march in step
             first = time.perf_counter()
             for seq in range(1, MESSAGES_PER_CLIENT + 1):
-                rest = first + (seq - 1) * interval - time.perf_counter()
+                rest = first + ((seq - 1) // burst) * burst * interval - time.perf_counter()
                 if rest > 0:
                     await asyncio.sleep(rest)
                 sent_at[(me, seq)] = time.perf_counter()
-                await client.send(ice_frame(seq, me))
+                await client.send(offer_frame(seq, me) if OFFER_AT_JOIN and seq == 1 else ice_frame(seq, me))
 
         started = time.perf_counter()
         await asyncio.gather(*(send_all(client) for client in clients))
@@ -254,6 +286,7 @@ async def scenario(ws_url: str, members: list[Member]) -> dict[str, Any]:
         "duplicates": results.duplicates,
         "rate_limited": errors.get("error:rate_limited", 0),
         "errors": dict(errors),
+        "delivered_by_kind": dict(results.kinds),
         "p50_ms": round(percentile(latencies, 0.50), 1),
         "p99_ms": round(percentile(latencies, 0.99), 1),
         "max_ms": round(max(latencies), 1) if latencies else None,
@@ -269,6 +302,7 @@ async def scenario(ws_url: str, members: list[Member]) -> dict[str, Any]:
 def main() -> None:
     from functions.bootstrap import get_container
 
+    lag: LagLog | None = None
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp, \
             LocalStack(port=0, data_dir=Path(tmp), fresh=True, static_dir=None, seed=False) as stack, \
             ExitStack() as data:
@@ -278,6 +312,11 @@ def main() -> None:
                                             public_ws_url=os.environ["WS_PUBLIC_URL"]))
         print(f"local gateway up; moto {'in this process' if MOTO_IN_STACK else 'in its own process'}")
         quiet_app_logs()
+        if max(GSI_LAG) > 0:
+            lag = data.enter_context(lagging_by_room(min(GSI_LAG), max(GSI_LAG)))
+            print(f"byRoom lags {min(GSI_LAG)}-{max(GSI_LAG)} s behind the table")
+        assert stack.ws is not None
+        stack.ws.concurrent_events = CONCURRENT  # applies to the sockets opened from now on
         started = time.perf_counter()
         pairs = create_people()
         print(f"{2 * len(pairs)} users created in {time.perf_counter() - started:.1f} s")
@@ -288,18 +327,25 @@ def main() -> None:
         for member in members:
             member.ticket = tickets.issue(member.principal).ticket
         figures = asyncio.run(scenario(stack.ws_url, members))
+    parameters = {"clients": len(members), "rooms": ROOMS, "messages_per_client": MESSAGES_PER_CLIENT,
+                  "rate_per_client": RATE_PER_CLIENT, "join_race": JOIN_RACE, "offer_at_join": OFFER_AT_JOIN,
+                  "gsi_lag_s": list(GSI_LAG) if max(GSI_LAG) > 0 else None,
+                  "concurrent_frames_per_connection": CONCURRENT,
+                  "moto": "stack" if MOTO_IN_STACK else "process",
+                  "stall_s": STALL_SECONDS, "deadline_s": DEADLINE_SECONDS}
+    issue_run = all(parameters[key] == value for key, value in ISSUE_PARAMETERS.items())
+    if not issue_run:
+        print(f"note: not the issue's run {ISSUE_PARAMETERS}")
     print(json.dumps({
         **figures,
+        "by_room_queries": lag.queries if lag else None,
+        "by_room_entries_lagged": lag.hidden if lag else None,
         "clients": len(members),
         "rooms": ROOMS,
         "messages_per_client": MESSAGES_PER_CLIENT,
-        "rate_per_client": RATE_PER_CLIENT,
-        "moto": "stack" if MOTO_IN_STACK else "process",
-        "join_race": JOIN_RACE,
-        "parameters": {"clients": len(members), "rooms": ROOMS, "messages_per_client": MESSAGES_PER_CLIENT,
-                       "rate_per_client": RATE_PER_CLIENT, "join_race": JOIN_RACE,
-                       "stall_s": STALL_SECONDS, "deadline_s": DEADLINE_SECONDS},
-        "targets_met": {"lost": figures["lost"] == 0, "misrouted": figures["misrouted"] == 0},
+        "parameters": parameters,
+        "targets_met": {"lost": figures["lost"] == 0, "misrouted": figures["misrouted"] == 0,
+                        "issue_parameters": issue_run},
     }, separators=(",", ":")))
 
 

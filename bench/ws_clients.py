@@ -3,6 +3,7 @@
 Every measured frame is an `ice` signal whose candidate string carries a sequence number and whose
 usernameFragment carries the sender's tag, so any relay (ours, a bare forwarder, the Scan-based
 chat sample) can be measured with the same client code: the receiver finds both in what arrives.
+An `offer` carries the two in its SDP's origin line (`o=<sender> <seq> ...`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,24 @@ def ice_frame(seq: int, sender: str) -> dict[str, Any]:
     }
 
 
+def offer_frame(seq: int, sender: str) -> dict[str, Any]:
+    """A relayable `offer` action whose SDP origin line says who sent it and which one it is."""
+    sdp = f"v=0\r\no={sender} {seq} 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+    return {"action": "offer", "sdp": {"type": "offer", "sdp": sdp}}
+
+
+def _offer_origin(frame: dict[str, Any]) -> tuple[int, str] | None:
+    description = frame.get("sdp")
+    if not isinstance(description, dict):
+        return None
+    for line in str(description.get("sdp", "")).split("\r\n"):
+        if line.startswith("o="):
+            parts = line[2:].split(" ")
+            if len(parts) >= 2 and parts[1].isdigit():
+                return int(parts[1]), parts[0]
+    return None
+
+
 @dataclass(frozen=True)
 class Signal:
     seq: int
@@ -53,6 +72,13 @@ def read_signal(text: str) -> Signal | None:
         return None
     if not isinstance(frame, dict):
         return None
+    relayed_from = frame.get("from")
+    kind = str(frame.get("type") or frame.get("action") or "")
+    if kind == "offer":
+        origin = _offer_origin(frame)
+        if origin is None:
+            return None
+        return Signal(origin[0], origin[1], str(relayed_from) if relayed_from is not None else None, kind)
     candidate = frame.get("candidate")
     if not isinstance(candidate, dict):
         return None
@@ -63,10 +89,8 @@ def read_signal(text: str) -> Signal | None:
         seq = int(line[len("candidate:"):].split(" ", 1)[0])
     except ValueError:
         return None
-    relayed_from = frame.get("from")
     return Signal(seq, str(candidate.get("usernameFragment", "")),
-                  str(relayed_from) if relayed_from is not None else None,
-                  str(frame.get("type") or frame.get("action") or ""))
+                  str(relayed_from) if relayed_from is not None else None, kind)
 
 
 def describe(text: str) -> str:

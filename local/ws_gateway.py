@@ -2,7 +2,9 @@
 
 On upgrade the `$connect` handler decides (a non-2xx answer refuses the upgrade with that status);
 each frame becomes a `$default` event and closing a `$disconnect` event. Handlers run in worker
-threads, one queue per connection so a connection's events keep their order. Handlers talk back
+threads, one queue per connection so a connection's events keep their order (API Gateway itself
+promises no order: `concurrent_events` > 1 lets that many of one connection's frames run at once,
+to test handlers against it). Handlers talk back
 through the management API (`POST/GET/DELETE {MANAGEMENT_PATH}/@connections/{id}`), which is
 served here too and answers 410 GoneException for unknown ids, as API Gateway does.
 """
@@ -95,6 +97,9 @@ class WebSocketGateway:
         # Public so tests can shorten them; they apply to connections opened afterwards.
         self.idle_timeout = idle_timeout
         self.max_age = max_age
+        # How many `$default` events of ONE connection may run at once (1: one after another). Read
+        # when a connection opens; `$disconnect` still waits for that connection's frames in flight.
+        self.concurrent_events = 1
         self.connections: dict[str, Connection] = {}
         self._background: set[asyncio.Task[Any]] = set()
 
@@ -224,23 +229,42 @@ class WebSocketGateway:
             return socket.close_code or WSCloseCode.OK, "Client closed the connection"
 
     async def _drain(self, connection: Connection) -> None:
-        """Run this connection's events one after another in worker threads."""
-        loop = asyncio.get_running_loop()
+        """Run this connection's events in worker threads: one after another, or up to
+        `concurrent_events` frames at once."""
+        concurrency = max(1, self.concurrent_events)
+        slots = asyncio.Semaphore(concurrency)
+        in_flight: set[asyncio.Task[None]] = set()
         while (event := await connection.inbox.get()) is not None:
             route = event["requestContext"]["routeKey"]
             handler = self._handlers.get(route)
             if handler is None:
                 continue
-            try:
-                await loop.run_in_executor(self._executor, invoke, handler, event, self._function_names[route])
-            except Exception:
-                log.exception("the %s handler failed", route)
-                if route == "$default" and not connection.socket.closed:
-                    # What API Gateway sends the client when the integration fails.
-                    error = {"message": "Internal server error", "connectionId": connection.connection_id,
-                             "requestId": event["requestContext"]["requestId"]}
-                    with contextlib.suppress(Exception):
-                        await connection.socket.send_str(json.dumps(error))
+            if route != "$default" and in_flight:
+                await asyncio.gather(*in_flight)
+            await slots.acquire()
+            task = asyncio.create_task(self._invoke(connection, route, handler, event, slots))
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+            if concurrency == 1 or route != "$default":
+                await task
+        if in_flight:
+            await asyncio.gather(*in_flight)
+
+    async def _invoke(self, connection: Connection, route: str, handler: LambdaHandler, event: dict[str, Any],
+                      slots: asyncio.Semaphore) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(self._executor, invoke, handler, event, self._function_names[route])
+        except Exception:
+            log.exception("the %s handler failed", route)
+            if route == "$default" and not connection.socket.closed:
+                # What API Gateway sends the client when the integration fails.
+                error = {"message": "Internal server error", "connectionId": connection.connection_id,
+                         "requestId": event["requestContext"]["requestId"]}
+                with contextlib.suppress(Exception):
+                    await connection.socket.send_str(json.dumps(error))
+        finally:
+            slots.release()
 
     def _context(self, connection: Connection, route: str, event_type: str) -> dict[str, Any]:
         now = time.time()

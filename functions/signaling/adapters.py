@@ -158,11 +158,19 @@ class DynamoConnectionRegistry:
                 actions=[ConnectionModel.tat.set(now)],
                 condition=ConnectionModel.tat < now - MAX_IDLE_CREDIT_SECONDS,
             )
+            return current
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise DependencyUnavailable("The database is unavailable; try again.") from exc
+        # Another frame of this connection (API Gateway runs them concurrently) reset the budget
+        # between our two writes: spend from it like any frame, refused only if it is really spent.
+        try:
+            item.update(actions=[ConnectionModel.tat.add(EMISSION_INTERVAL)], condition=within_budget)
+            return connection_of(item)
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 raise RateLimited("Too many messages; slow down.", code="rate_limited") from None
             raise DependencyUnavailable("The database is unavailable; try again.") from exc
-        return current
 
     def heartbeat(self, connection_id: str, now: float) -> Connection:
         """A ping: bring a lagging budget up to now (one write); a ping in debt pays like any frame."""

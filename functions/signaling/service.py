@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from functions.shared.auth import Principal, Role, roles_from_groups
@@ -324,10 +325,18 @@ class UserFanout:
     def notify_user(self, user_id: str, message: dict[str, Any]) -> int:
         return sum(1 for s in self._registry.of_user(user_id) if self._notifier.send(s.connection_id, message))
 
-    def close_room(self, room_id: str) -> None:
-        """Detach every socket from an ended room, so nothing more is relayed in it."""
-        for connection_id in self._registry.in_room(room_id):
+    def close_room(self, room_id: str, connection_ids: Iterable[str] = ()) -> None:
+        """Detach every socket from an ended room, so nothing more is relayed in it.
+
+        byRoom is a GSI, eventually consistent: a socket that joined in the last second may be missing
+        from it and one that moved on may still be listed. So the sockets the ended room's participants
+        name (`connection_ids`, from the ending write) count too, and only a socket whose item (read
+        strongly consistent) is in this room is detached, never one now in another room."""
+        candidates = sorted(set(self._registry.in_room(room_id)) | set(connection_ids))
+        for connection in self._registry.many(candidates):
+            if connection.room_id != room_id:
+                continue
             try:
-                self._registry.set_room(connection_id, None)
+                self._registry.set_room(connection.connection_id, None)
             except NotFound:
                 continue

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -92,6 +93,7 @@ class UserNotifier(Protocol):
         """Send a frame to every live connection of the user; how many got it."""
         ...
 
-    def close_room(self, room_id: str) -> None:
-        """Detach every socket from an ended room so nothing more is relayed in it."""
+    def close_room(self, room_id: str, connection_ids: Iterable[str] = ()) -> None:
+        """Detach every socket from an ended room so nothing more is relayed in it; `connection_ids`:
+        the sockets its participants hold (a room index may not list the newest yet)."""
         ...

@@ -138,7 +138,7 @@ class VisitService:
                 summary={"endReason": reason, "durationSeconds": ended.duration_seconds,
                          "participants": len(ended.participants)},
             ))
-        self._notifier.close_room(room_id)
+        self._notifier.close_room(room_id, [p.connection_id for p in ended.participants.values() if p.connection_id])
         frame = {"type": "visit.ended", "roomId": room_id, "reason": reason}
         for user_id in {room.patient_id, *ended.participants}:
             self._notifier.notify_user(user_id, frame)

@@ -8,6 +8,7 @@ services can be tested without a database.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from typing import Any
 
 from functions.access.ports import Grant, GrantPage
@@ -267,7 +268,7 @@ class RecordingUserNotifier:
         self.told.append((user_id, message))
         return 1
 
-    def close_room(self, room_id: str) -> None:
+    def close_room(self, room_id: str, connection_ids: Iterable[str] = ()) -> None:
         self.closed.append(room_id)
 
     def of(self, user_id: str) -> list[dict[str, Any]]:
