@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import re
 import time
 from datetime import datetime
@@ -309,6 +310,18 @@ def test_each_quality_report_becomes_call_metrics(world: World, capsys: pytest.C
     assert document["PoorCalls"] == 0
     too_slow = post(world, f"/visits/{room_id}/quality", "pat.a", {**GOOD_QUALITY, "setupMs": 600_001})
     assert too_slow.status_code == 400 and error_code(too_slow) == "validation_error"
+
+
+def test_a_refused_requests_log_line_names_its_code(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """docs/ops.md's `server-errors-by-route` groups by it: which dependency a 503 was is in the code."""
+    room_id = request_visit(world)["roomId"]
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="dermafollow"):
+        assert post(world, f"/visits/{room_id}/quality", "pat.b", GOOD_QUALITY).status_code == 404
+        assert world.request("GET", f"/visits/{room_id}", user="pat.a").status_code == 200
+    refused, answered = [record for record in caplog.records if record.getMessage() == "request"]
+    assert (getattr(refused, "status", None), getattr(refused, "code", None)) == (404, "visit_not_found")
+    assert getattr(answered, "status", None) == 200 and not hasattr(answered, "code")
 
 
 def test_only_participants_report_quality(world: World) -> None:
