@@ -11,8 +11,9 @@ from typing import Any
 
 from functions.shared.observability import METRIC_NAMESPACE, SERVICE_NAME
 from functions.shared.tables import TABLES
-from infrastructure.alarms import ALARM_TOPIC
+from infrastructure.alarms import ALARM_TOPIC, APP_ALARMS
 from infrastructure.cfn import ref, sub
+from infrastructure.lesions import LESION_DEAD_LETTERS
 from infrastructure.naming import (
     ALARMED_FUNCTIONS,
     API_STAGE,
@@ -21,6 +22,7 @@ from infrastructure.naming import (
     CHALICE_WEBSOCKET_API,
     DURATION_P99_MS,
 )
+from infrastructure.photos import PHOTO_DEAD_LETTERS
 
 DASHBOARD = "OpsDashboard"
 # The REST API's name is the title Chalice gives its definition (the app name).
@@ -29,6 +31,8 @@ REST_API_NAME = APP_NAME
 # people, not one patient's bad Wi-Fi.
 POOR_CALL_SHARE = 0.2
 POOR_CALL_MIN_CALLS = 5
+# Their depth has its alarm next to each queue (infrastructure/photos.py dead_letter_resources).
+DEAD_LETTER_QUEUES = (PHOTO_DEAD_LETTERS, LESION_DEAD_LETTERS)
 
 
 def _alarm(name: str, description: str, **properties: Any) -> dict[str, Any]:
@@ -60,6 +64,12 @@ def _sum_of(namespace: str, metrics: tuple[str, ...], dimensions: list[dict[str,
     return [*queries, {"Id": "total", "Expression": " + ".join(ids), "Label": label, "ReturnData": True}]
 
 
+# The WebSocket routes alarmed on their own (per-route metrics: DetailedMetricsEnabled on the stage,
+# infrastructure/throttling.py): a failing $connect stops calls from starting, a failing $default stops
+# the offers, answers and candidates of calls under way.
+WEBSOCKET_ROUTES = (("connect", "$connect", "connects"), ("message", "$default", "messages"))
+
+
 def _duration_alarms() -> dict[str, Any]:
     alarms = {}
     for function_id, short_name in ALARMED_FUNCTIONS.items():
@@ -73,10 +83,13 @@ def _duration_alarms() -> dict[str, Any]:
     return alarms
 
 
+def _websocket_route(route: str) -> list[dict[str, Any]]:
+    return [{"Name": "ApiId", "Value": ref(CHALICE_WEBSOCKET_API)}, {"Name": "Stage", "Value": API_STAGE},
+            {"Name": "Route", "Value": route}]
+
+
 def _api_alarms() -> dict[str, Any]:
     rest = [{"Name": "ApiName", "Value": REST_API_NAME}, {"Name": "Stage", "Value": API_STAGE}]
-    websocket: list[dict[str, Any]] = [{"Name": "ApiId", "Value": ref(CHALICE_WEBSOCKET_API)},
-                                       {"Name": "Stage", "Value": API_STAGE}]
     return {
         "RestApi5xxAlarm": _alarm(
             "rest-5xx", "5 or more 5xx answers of the REST API in 5 minutes.",
@@ -86,11 +99,13 @@ def _api_alarms() -> dict[str, Any]:
             "rest-latency-p99", "p99 latency of the REST API >= 2000 ms over 15 minutes.",
             Namespace="AWS/ApiGateway", MetricName="Latency", ExtendedStatistic="p99", Period=900, Dimensions=rest,
             Threshold=2000),
-        "WebSocketErrorsAlarm": _alarm(
-            "websocket-errors", "5 or more failed WebSocket connects or messages (integration or execution "
-            "errors) in 5 minutes.",
-            Metrics=_sum_of("AWS/ApiGateway", ("IntegrationError", "ExecutionError"), websocket, "WebSocket failures"),
-            Threshold=5),
+        **{f"WebSocket{name.title()}ErrorsAlarm": _alarm(
+            f"websocket-{name}-errors", f"5 or more WebSocket {what} failed in API Gateway (integration or "
+            "execution errors) in 5 minutes.",
+            Metrics=_sum_of("AWS/ApiGateway", ("IntegrationError", "ExecutionError"), _websocket_route(route),
+                            f"failed {what}"),
+            Threshold=5)
+           for name, route, what in WEBSOCKET_ROUTES},
     }
 
 
@@ -131,36 +146,60 @@ def _poor_call_alarm() -> dict[str, Any]:
 
 
 def _dashboard() -> dict[str, Any]:
+    """Every figure an alarm watches (a packaging test checks each alarm's metrics are on it), and the
+    call and photo figures that have no alarm of their own (setup time, audio-only time, refusals by
+    reason). Metric rows are [namespace, name, dimension, value, ..., {options}]."""
     region = "${AWS::Region}"
-    app = ["service", SERVICE_NAME, "stage", "${Stage}"]
-
-    def widget(title: str, metrics: list[list[Any]], stat: str = "Sum", x: int = 0, y: int = 0) -> dict[str, Any]:
-        return {"type": "metric", "x": x, "y": y, "width": 12, "height": 6,
-                "properties": {"title": title, "region": region, "stat": stat, "period": 300, "metrics": metrics}}
-
+    app = [METRIC_NAMESPACE, "service", SERVICE_NAME, "stage", "${Stage}"]
+    websocket = ["ApiId", f"${{{CHALICE_WEBSOCKET_API}}}", "Stage", API_STAGE]
     functions = list(ALARMED_FUNCTIONS)
-    body = {"widgets": [
-        widget("Function errors", [["AWS/Lambda", "Errors", "FunctionName", f"${{{f}}}"] for f in functions]),
-        widget("Function p99 duration (ms)",
-               [["AWS/Lambda", "Duration", "FunctionName", f"${{{f}}}"] for f in functions], "p99", 12),
-        widget("REST API: 5xx and p99 latency", [
+    widgets: list[tuple[str, list[list[Any]], dict[str, Any]]] = [
+        ("Function errors", [["AWS/Lambda", "Errors", "FunctionName", f"${{{f}}}"] for f in functions], {}),
+        ("Function throttles", [["AWS/Lambda", "Throttles", "FunctionName", f"${{{f}}}"] for f in functions], {}),
+        ("Function p99 duration (ms)",
+         [["AWS/Lambda", "Duration", "FunctionName", f"${{{f}}}"] for f in functions], {"stat": "p99"}),
+        ("REST API: 5xx and p99 latency (ms)", [
             ["AWS/ApiGateway", "5XXError", "ApiName", REST_API_NAME, "Stage", API_STAGE],
-            ["AWS/ApiGateway", "Latency", "ApiName", REST_API_NAME, "Stage", API_STAGE, {"stat": "p99",
-                                                                                          "yAxis": "right"}],
-        ], y=6),
-        widget("WebSocket API", [
-            ["AWS/ApiGateway", metric, "ApiId", f"${{{CHALICE_WEBSOCKET_API}}}", "Stage", API_STAGE]
-            for metric in ("ConnectCount", "MessageCount", "IntegrationError", "ExecutionError")
-        ], x=12, y=6),
-        widget("Calls: reported, poor, reconnects", [
-            [METRIC_NAMESPACE, name, *app] for name in ("CallsReported", "PoorCalls", "CallReconnects")
-        ], y=12),
-        widget("Photos refused, by reason", [[{
+            ["AWS/ApiGateway", "Latency", "ApiName", REST_API_NAME, "Stage", API_STAGE,
+             {"stat": "p99", "yAxis": "right"}],
+        ], {}),
+        ("WebSocket API: connects, messages, failures by route", [
+            *[["AWS/ApiGateway", metric, *websocket] for metric in ("ConnectCount", "MessageCount")],
+            *[["AWS/ApiGateway", metric, *websocket, "Route", route]
+              for _, route, _ in WEBSOCKET_ROUTES for metric in ("IntegrationError", "ExecutionError")],
+        ], {}),
+        ("DynamoDB throttled requests", [
+            ["AWS/DynamoDB", metric, "TableName", f"${{{spec.cfn_logical_id}}}"]
+            for spec in TABLES for metric in ("ReadThrottleEvents", "WriteThrottleEvents")
+        ], {}),
+        ("Dead letters waiting", [
+            ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", f"${{{queue}.QueueName}}"]
+            for queue in DEAD_LETTER_QUEUES
+        ], {"stat": "Maximum"}),
+        ("Calls per hour: reported, poor, reconnects; share of poor calls", [
+            [*app[:1], "CallsReported", *app[1:], {"id": "calls"}],
+            [*app[:1], "PoorCalls", *app[1:], {"id": "poor"}],
+            [*app[:1], "CallReconnects", *app[1:]],
+            [{"expression": f"IF(calls >= {POOR_CALL_MIN_CALLS}, poor / calls, 0)", "id": "share",
+              "label": "share of poor calls", "yAxis": "right"}],
+        ], {"period": 3600}),
+        ("Call setup time (ms): median and p90", [
+            [*app[:1], "CallSetupMs", *app[1:], {"stat": "p50", "label": "median"}],
+            [*app[:1], "CallSetupMs", *app[1:], {"stat": "p90", "label": "p90"}],
+        ], {"period": 3600}),
+        ("Seconds in audio only per hour", [[*app[:1], "AudioOnlySeconds", *app[1:]]], {"period": 3600}),
+        ("Photos refused, by reason", [[{
             "expression": f"SEARCH('{{{METRIC_NAMESPACE},reason,service,stage}} MetricName=\"UploadRejected\" "
-                          f"stage=\"${{Stage}}\"', 'Sum', 300)", "id": "rejected"}]], x=12, y=12),
-        widget("Reminders and refusals", [
-            [METRIC_NAMESPACE, name, *app] for name in ("ReminderFailed", "AccessRefused", "AuditVerifyFailed")
-        ], y=18),
+                          f"stage=\"${{Stage}}\"', 'Sum', 300)", "id": "rejected"}]], {}),
+        ("Audit, keys, reminders and refusals", [
+            [*app[:1], alarm.metric, *app[1:]] for alarm in APP_ALARMS
+        ], {}),
+    ]
+    body = {"widgets": [
+        {"type": "metric", "x": 12 * (index % 2), "y": 6 * (index // 2), "width": 12, "height": 6,
+         "properties": {"title": title, "region": region, "stat": "Sum", "period": 300, "metrics": metrics,
+                        **options}}
+        for index, (title, metrics, options) in enumerate(widgets)
     ]}
     return {DASHBOARD: {"Type": "AWS::CloudWatch::Dashboard", "Properties": {
         "DashboardName": sub(f"{APP_NAME}-${{Stage}}"),
@@ -168,17 +207,32 @@ def _dashboard() -> dict[str, Any]:
     }}}
 
 
-# Logs Insights queries an operator opens from the console (the logs carry ids and codes, never PHI).
-SAVED_QUERIES = {
-    "SlowRequestsQuery": ("slowest-requests", CHALICE_REST_HANDLER,
+# Logs Insights queries an operator opens from the console (the logs carry ids and codes, never PHI):
+# logical id -> (name, the functions whose logs it reads, query). docs/ops.md says which alarm uses which.
+_JOBS = ("AnchorAuditChains", "VerifyAuditChains", "RemindFollowups", "ExportLake", "AnalyzeLake",
+         "ProcessPhotoUpload", "MeasureLesionPhoto", "LesionMeasurer")
+SAVED_QUERIES: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "SlowRequestsQuery": ("slowest-requests", (CHALICE_REST_HANDLER,),
                           "fields @timestamp, route, status, duration_ms, request_id\n"
                           "| filter message = 'request'\n| sort duration_ms desc\n| limit 50"),
-    "ServerErrorsQuery": ("server-errors-by-route", CHALICE_REST_HANDLER,
-                          "fields @timestamp, route, status, request_id\n| filter status >= 500\n"
-                          "| stats count() as errors by route\n| sort errors desc"),
-    "RefusalsQuery": ("refused-attempts-by-user", CHALICE_REST_HANDLER,
-                      "fields @timestamp, route, status, user_id\n| filter status = 404 or status = 403\n"
+    "ServerErrorsQuery": ("server-errors-by-route", (CHALICE_REST_HANDLER,),
+                          "fields @timestamp, route, status, code, request_id\n"
+                          "| filter message = 'request' and status >= 500\n"
+                          "| stats count() as errors by route, code\n| sort errors desc"),
+    "RefusalsQuery": ("refused-attempts-by-user", (CHALICE_REST_HANDLER,),
+                      "fields @timestamp, route, status, user_id\n"
+                      "| filter message = 'request' and (status = 404 or status = 403)\n"
                       "| stats count() as refusals by user_id, route\n| sort refusals desc\n| limit 50"),
+    "WebSocketFailuresQuery": ("websocket-failures", ("JwtAuthorizer", "WebsocketConnect", "WebsocketMessage"),
+                               "fields @timestamp, @log, message, code, connection_id\n"
+                               "| filter level = 'ERROR' or message like /refused|failed|undeliverable/\n"
+                               "| stats count() as failures by @log, message, code\n| sort failures desc"),
+    "JobFailuresQuery": ("job-failures", _JOBS,
+                         "fields @timestamp, @log, message, job, outcome, code\n"
+                         "| filter level = 'ERROR' or outcome = 'failed'\n| sort @timestamp desc\n| limit 100"),
+    "PhotoRejectionsQuery": ("photo-rejections-by-reason", ("ProcessPhotoUpload",),
+                             "fields @timestamp, code, case_id\n| filter message = 'photo rejected'\n"
+                             "| stats count() as rejected by code\n| sort rejected desc"),
 }
 
 
@@ -186,10 +240,10 @@ def _saved_queries() -> dict[str, Any]:
     return {
         logical_id: {"Type": "AWS::Logs::QueryDefinition", "Properties": {
             "Name": sub(f"{APP_NAME}-${{Stage}}/{name}"),
-            "LogGroupNames": [sub(f"/aws/lambda/${{{function}}}")],
+            "LogGroupNames": [sub(f"/aws/lambda/${{{function}}}") for function in functions],
             "QueryString": query,
         }}
-        for logical_id, (name, function, query) in SAVED_QUERIES.items()
+        for logical_id, (name, functions, query) in SAVED_QUERIES.items()
     }
 
 

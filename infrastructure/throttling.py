@@ -47,8 +47,11 @@ def throttling_resources() -> dict[str, Any]:
     return {
         # Partial entries: `chalice package --merge-template` merges them into the resources it generates.
         CHALICE_REST_API: {"Properties": {"MethodSettings": settings}},
+        # Per-route metrics too: the WebSocket alarms watch $connect and $default apart
+        # (infrastructure/telemetry.py).
         f"{CHALICE_WEBSOCKET_API}Stage": {"Properties": {"DefaultRouteSettings": {
-            "ThrottlingRateLimit": WEBSOCKET_RATE, "ThrottlingBurstLimit": WEBSOCKET_BURST}}},
+            "ThrottlingRateLimit": WEBSOCKET_RATE, "ThrottlingBurstLimit": WEBSOCKET_BURST,
+            "DetailedMetricsEnabled": True}}},
         # Threat protection: compromised-credential checks and adaptive authentication on every sign-in
         # (Cognito's Plus tier); enforced in prod, audit-only (logged, not blocking) in dev.
         USER_POOL: {"Properties": {

@@ -154,6 +154,9 @@ def endpoint(
             source_ip = str((context.get("identity") or {}).get("sourceIp", ""))
             start_invocation(request_id=request_id, route=route)
             set_request_source(RequestSource(request_id, source_ip))
+            # The refusal's stable code goes into the request's log line: which dependency a 503 was
+            # (audit_unavailable, key_unavailable) is the first question of a 5xx alarm (docs/ops.md).
+            code: str | None = None
             try:
                 principal = None
                 if allowed_roles is not None:
@@ -186,16 +189,18 @@ def endpoint(
             except DomainError as error:
                 if error.status == 500:
                     log_exception("server fault", request_id=request_id, route=route)
-                response = error_response(error)
+                response, code = error_response(error), error.code
             except Exception:
                 log_exception("unhandled error", request_id=request_id, route=route)
-                response = error_response(DomainError(SERVER_FAULT_MESSAGE))
+                fault = DomainError(SERVER_FAULT_MESSAGE)
+                response, code = error_response(fault), fault.code
             log_info(
                 "request",
                 request_id=request_id,
                 route=route,
                 status=response.status_code,
                 duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                **({"code": code} if code is not None else {}),
             )
             return response
 

@@ -16,9 +16,13 @@ SERVICE_NAME = "dermafollow"
 METRIC_NAMESPACE = "DermaFollow"
 # The metrics the functions emit, each with an alarm in infrastructure/alarms.py (APP_ALARMS).
 APP_METRICS = frozenset({"DecryptFailures", "AuditUnavailable", "AccessRefused", "ReminderFailed", "AuditVerifyFailed"})
-# Emitted for the ops dashboard (infrastructure/telemetry.py); CallsReported and PoorCalls also feed the
-# poor-call-share alarm, UploadRejected carries a `reason` dimension.
-DASHBOARD_METRICS = frozenset({"CallsReported", "PoorCalls", "CallReconnects", "UploadRejected"})
+# Emitted for the ops dashboard (infrastructure/telemetry.py): each call-quality summary (CallsReported,
+# PoorCalls and CallReconnects as counts, CallSetupMs in milliseconds, AudioOnlySeconds in seconds;
+# CallsReported and PoorCalls also feed the poor-call-share alarm) and each refused photo
+# (UploadRejected, with a `reason` dimension: the processor's code).
+DASHBOARD_METRICS = frozenset(
+    {"CallsReported", "PoorCalls", "CallReconnects", "CallSetupMs", "AudioOnlySeconds", "UploadRejected"}
+)
 
 # Keys allowed into structured log records; anything else is dropped so a careless call
 # cannot leak PHI into CloudWatch.
@@ -82,9 +86,11 @@ def emf_record(
     *,
     dimensions: dict[str, str] | None = None,
     unit: str = "Count",
+    units: dict[str, str] | None = None,
     timestamp_ms: int | None = None,
 ) -> dict[str, Any]:
-    """A CloudWatch Embedded Metric Format document (one log line = metrics, no API call)."""
+    """A CloudWatch Embedded Metric Format document (one log line = metrics, no API call). Every metric
+    is in `unit` unless `units` names another for it (e.g. {"CallSetupMs": "Milliseconds"})."""
     dims = {"service": SERVICE_NAME, **(dimensions or {})}
     record: dict[str, Any] = {
         "_aws": {
@@ -93,7 +99,7 @@ def emf_record(
                 {
                     "Namespace": METRIC_NAMESPACE,
                     "Dimensions": [sorted(dims)],
-                    "Metrics": [{"Name": name, "Unit": unit} for name in sorted(metrics)],
+                    "Metrics": [{"Name": name, "Unit": (units or {}).get(name, unit)} for name in sorted(metrics)],
                 }
             ],
         },
@@ -108,6 +114,7 @@ def put_metrics(
     *,
     dimensions: dict[str, str] | None = None,
     unit: str = "Count",
+    units: dict[str, str] | None = None,
     stream: TextIO | None = None,
 ) -> None:
     from functions.shared.settings import get_settings
@@ -115,7 +122,7 @@ def put_metrics(
     # Per stage: dev and prod may share an account, and their alarms must not see each other's metrics.
     dims = {"stage": get_settings().stage, **(dimensions or {})}
     out = stream or sys.stdout
-    out.write(json.dumps(emf_record(metrics, dimensions=dims, unit=unit)) + "\n")
+    out.write(json.dumps(emf_record(metrics, dimensions=dims, unit=unit, units=units)) + "\n")
 
 
 TRACE_HEADER_ENV = "_X_AMZN_TRACE_ID"

@@ -29,6 +29,8 @@ QUALITY_BODY = strict_object(
         "durationSeconds": {"type": "integer", "minimum": 0, "maximum": 86400},
         "worstQuality": {"enum": ["good", "fair", "poor"]},
         "audioOnlySeconds": {"type": "integer", "minimum": 0, "maximum": 86400},
+        # From joining the room to the first connected peer; absent when the call never connected.
+        "setupMs": {"type": "integer", "minimum": 0, "maximum": 600_000},
     },
     ["rttMs", "lossPct", "bitrateKbps", "reconnects"],
 )

@@ -25,6 +25,21 @@ ACTIVE_TTL_SECONDS = 12 * 3600  # backstop only: API Gateway closes sockets afte
 AVERAGE_VISIT_SECONDS = 10 * 60  # for the patient's estimated wait
 
 
+def call_metrics(summary: dict[str, Any]) -> tuple[dict[str, float], dict[str, str]]:
+    """One participant's call-quality summary as metrics, and the units of those not counted, for the
+    ops dashboard and the poor-call-share alarm: counts, the setup time when the call connected, the
+    seconds spent in audio only. Older clients send neither of the last two; a missing figure is not
+    a zero."""
+    metrics: dict[str, float] = {"CallsReported": 1, "PoorCalls": int(summary.get("worstQuality") == "poor"),
+                                 "CallReconnects": int(summary.get("reconnects", 0))}
+    units: dict[str, str] = {}
+    if summary.get("setupMs") is not None:
+        metrics["CallSetupMs"], units["CallSetupMs"] = int(summary["setupMs"]), "Milliseconds"
+    if summary.get("audioOnlySeconds") is not None:
+        metrics["AudioOnlySeconds"], units["AudioOnlySeconds"] = int(summary["audioOnlySeconds"]), "Seconds"
+    return metrics, units
+
+
 def room_not_found() -> NotFound:
     return NotFound("No such visit.", code="visit_not_found")
 
@@ -149,9 +164,8 @@ class VisitService:
         if principal.user_id not in room.participants and principal.user_id != room.patient_id:
             raise Forbidden("Only participants report call quality.", code="not_a_participant")
         self._rooms.put_quality(room_id, principal.user_id, {**summary, "reportedAt": iso(self._clock())})
-        # Each participant's summary of their call, for the ops dashboard and the poor-call-share alarm.
-        put_metrics({"CallsReported": 1, "PoorCalls": int(summary.get("worstQuality") == "poor"),
-                     "CallReconnects": int(summary.get("reconnects", 0))})
+        metrics, units = call_metrics(summary)
+        put_metrics(metrics, units=units)
 
     def get(self, principal: Principal, room_id: str) -> dict[str, Any]:
         return self.view(self._room_for(principal, room_id), principal)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
+import logging
 import re
 import time
 from datetime import datetime
@@ -226,7 +228,8 @@ def test_waiting_room_older_than_30_minutes_is_gone(world: World) -> None:
 # --- end and the consultation record ---------------------------------------------------------------
 
 GOOD_QUALITY = {"rttMs": 42.5, "jitterMs": 3, "lossPct": 0.4, "bitrateKbps": 850, "framesPerSecond": 29.5,
-                "reconnects": 1, "durationSeconds": 120, "worstQuality": "fair", "audioOnlySeconds": 0}
+                "reconnects": 1, "durationSeconds": 120, "worstQuality": "fair", "audioOnlySeconds": 0,
+                "setupMs": 1850}
 
 
 def test_ended_visit_is_kept_as_the_consultation_record(world: World, ws: Sockets) -> None:
@@ -277,6 +280,48 @@ def test_ended_visit_is_kept_as_the_consultation_record(world: World, ws: Socket
         assert {k: v for k, v in quality[uid(world, "pat.a")].items() if k != "reportedAt"} == GOOD_QUALITY
         assert quality[uid(world, "dr.one")]["bitrateKbps"] == 900 and quality[uid(world, "dr.one")]["reportedAt"]
     assert world.request("GET", f"/cases/{world.cases['a']}/visits", user="pat.b").status_code == 404
+
+
+def _emf_documents(out: str) -> list[dict[str, Any]]:
+    documents = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    return [document for document in documents if "_aws" in document]
+
+
+def test_each_quality_report_becomes_call_metrics(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    room_id = request_visit(world)["roomId"]
+    assert post(world, f"/visits/{room_id}/admit", "dr.one").status_code == 200
+    capsys.readouterr()
+    poor = {**GOOD_QUALITY, "worstQuality": "poor", "reconnects": 3, "audioOnlySeconds": 95}
+    assert post(world, f"/visits/{room_id}/quality", "pat.a", poor).status_code == 202
+    (document,) = _emf_documents(capsys.readouterr().out)
+    (directive,) = document["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "DermaFollow" and directive["Dimensions"] == [["service", "stage"]]
+    units = {metric["Name"]: metric["Unit"] for metric in directive["Metrics"]}
+    assert units == {"CallsReported": "Count", "PoorCalls": "Count", "CallReconnects": "Count",
+                     "CallSetupMs": "Milliseconds", "AudioOnlySeconds": "Seconds"}
+    assert {name: document[name] for name in units} == {
+        "CallsReported": 1, "PoorCalls": 1, "CallReconnects": 3, "CallSetupMs": 1850, "AudioOnlySeconds": 95}
+    # A call that never connected has no setup time (nor does an older client's summary): no figure, not 0.
+    assert post(world, f"/visits/{room_id}/quality", "pat.a",
+                {"rttMs": 40, "lossPct": 0, "bitrateKbps": 900, "reconnects": 0}).status_code == 202
+    (document,) = _emf_documents(capsys.readouterr().out)
+    assert {m["Name"] for m in document["_aws"]["CloudWatchMetrics"][0]["Metrics"]} == {
+        "CallsReported", "PoorCalls", "CallReconnects"}
+    assert document["PoorCalls"] == 0
+    too_slow = post(world, f"/visits/{room_id}/quality", "pat.a", {**GOOD_QUALITY, "setupMs": 600_001})
+    assert too_slow.status_code == 400 and error_code(too_slow) == "validation_error"
+
+
+def test_a_refused_requests_log_line_names_its_code(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """docs/ops.md's `server-errors-by-route` groups by it: which dependency a 503 was is in the code."""
+    room_id = request_visit(world)["roomId"]
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="dermafollow"):
+        assert post(world, f"/visits/{room_id}/quality", "pat.b", GOOD_QUALITY).status_code == 404
+        assert world.request("GET", f"/visits/{room_id}", user="pat.a").status_code == 200
+    refused, answered = [record for record in caplog.records if record.getMessage() == "request"]
+    assert (getattr(refused, "status", None), getattr(refused, "code", None)) == (404, "visit_not_found")
+    assert getattr(answered, "status", None) == 200 and not hasattr(answered, "code")
 
 
 def test_only_participants_report_quality(world: World) -> None:

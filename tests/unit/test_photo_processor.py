@@ -3,6 +3,7 @@ and the object checks S3 would enforce in AWS but moto does not."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 
 import pytest
@@ -215,9 +216,16 @@ def test_policy_rules_are_checked_after_landing(rig: Rig, content_type: str, siz
     assert rig.photos.items == {} and rig.timeline.events == {}
 
 
-def test_image_rule_rejection_is_recorded(rig: Rig) -> None:
+def test_image_rule_rejection_is_recorded(rig: Rig, capsys: pytest.CaptureFixture[str]) -> None:
     from tests.support.images import blurry_jpeg
 
     rig.land(blurry_jpeg(), "v1")
+    capsys.readouterr()
     assert rig.event("v1") == "rejected:blurry"
     assert rig.intents.items[PHOTO].reason_code == "blurry"
+    # One UploadRejected per refused photo, by reason (the ops dashboard's refusals widget).
+    (metric,) = [record for record in map(json.loads, capsys.readouterr().out.splitlines()) if "_aws" in record]
+    (directive,) = metric["_aws"]["CloudWatchMetrics"]
+    assert directive["Dimensions"] == [["reason", "service", "stage"]]
+    assert directive["Metrics"] == [{"Name": "UploadRejected", "Unit": "Count"}]
+    assert (metric["UploadRejected"], metric["reason"]) == (1, "blurry")

@@ -466,6 +466,8 @@ export interface VisitQuality {
   durationSeconds?: number;
   worstQuality?: CallQualityLevel;
   audioOnlySeconds?: number;
+  /** From meeting the other participant to the first connected media path; absent if never connected. */
+  setupMs?: number;
 }
 
 /** An ended visit, kept on the case as its consultation record. */

@@ -26,7 +26,7 @@ import { RoomFrames } from './roomFrames.ts';
 import { SnapshotStore } from './snapshotStore.ts';
 import type { SignalingClient } from './signaling.ts';
 import { StillsDesk } from './stillsDesk.ts';
-import { qualityReport } from './summary.ts';
+import { qualityReport, setupTime } from './summary.ts';
 import { Watchdog, WATCHDOG_INTERVAL_MS } from './watchdog.ts';
 
 export type { CallSnapshot, ChatEntry, EndedInfo, ParticipantView, RemoteMediaState, StillEntry } from './callTypes.ts';
@@ -67,6 +67,7 @@ export class CallSession {
   private readonly cleanups: Array<() => void> = [];
   private signalingReconnects = 0;
   private connectedAt: number | null = null;
+  private setupMs: number | null = null;
   private error: string | null = null;
   private ended: EndedInfo | null = null;
   private ending = false;
@@ -108,7 +109,11 @@ export class CallSession {
     this.chat = new ChatLog({ me: () => ({ participantId: this.participantId, username: options.me.username }), peers, setError, changed });
     this.controls = new MediaControls({ media: this.media, peers, setError, changed });
     const removePeer = (id: string) => this.mesh.remove(id);
-    const onConnected = () => void (this.connectedAt ??= Date.now());
+    const onConnected = () => {
+      if (this.connectedAt !== null) return;
+      this.connectedAt = Date.now();
+      this.setupMs = setupTime(this.mesh.all(), this.connectedAt);
+    };
     this.watchdog = new Watchdog({ signaling: this.signaling, peers, removePeer, onConnected, changed, log });
     this.quality = new QualityMonitor({ peers, connected: () => this.connectedAt !== null, broadcastMedia: () => this.controls.broadcast(), changed, log });
     const participantId = () => this.participantId;
@@ -244,7 +249,7 @@ export class CallSession {
       }
     }
     const durationSeconds = this.connectedAt === null ? 0 : Math.round((Date.now() - this.connectedAt) / 1000);
-    const summary = this.joinedOnce ? qualityReport(this.quality.summary, { reconnects: this.reconnectCount(), durationSeconds }) : null;
+    const summary = this.joinedOnce ? qualityReport(this.quality.summary, { reconnects: this.reconnectCount(), durationSeconds, setupMs: this.setupMs }) : null;
     this.release();
     this.ended = { reason, byMe, summary, summaryPosted: false };
     this.changed();

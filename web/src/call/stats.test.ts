@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inboundBytes, sampleFromReport, statsList } from './stats.ts';
-import { addSample, EMPTY_SUMMARY, qualityReport } from './summary.ts';
+import { initialIce } from './reconnect.ts';
+import { addSample, EMPTY_SUMMARY, qualityReport, setupTime } from './summary.ts';
 
 function report(t: number, o: { sent: number; recv: number; lost: number; bytesIn: number; frames: number; fractionLost?: number }) {
   return [
@@ -69,6 +70,8 @@ describe('stats sample', () => {
   });
 });
 
+const ICE = initialIce(0);
+
 describe('quality summary', () => {
   it('averages the samples and keeps the worst level and time in audio only', () => {
     const base = sampleFromReport(statsList(report(0, { sent: 0, recv: 0, lost: 0, bytesIn: 0, frames: 0 })), null, 0).sample;
@@ -97,5 +100,18 @@ describe('quality summary', () => {
       reconnects: 0,
     });
     expect(qualityReport(EMPTY_SUMMARY, { reconnects: 0, durationSeconds: 0 }).worstQuality).toBeUndefined();
+  });
+
+  it('reports the setup time only for a call that connected, within the server range', () => {
+    expect(qualityReport(EMPTY_SUMMARY, { reconnects: 0, durationSeconds: 0, setupMs: 1849.6 }).setupMs).toBe(1850);
+    expect(qualityReport(EMPTY_SUMMARY, { reconnects: 0, durationSeconds: 0, setupMs: 9e9 }).setupMs).toBe(600_000);
+    expect('setupMs' in qualityReport(EMPTY_SUMMARY, { reconnects: 0, durationSeconds: 0, setupMs: null })).toBe(false);
+  });
+
+  it('measures the setup from meeting the peer that connected first', () => {
+    const peer = (phase: 'new' | 'restarting' | 'connected', createdAt: number) => ({ ice: { ...ICE, phase }, createdAt });
+    expect(setupTime([peer('restarting', 1_000), peer('connected', 4_000)], 6_500)).toBe(2_500);
+    expect(setupTime([peer('new', 1_000)], 6_500)).toBeNull();
+    expect(setupTime([], 6_500)).toBeNull();
   });
 });

@@ -1,7 +1,9 @@
 // The call-quality summary posted to POST /visits/{roomId}/quality when a call ends: averages of
-// the stats samples, the worst indicator level, reconnections and time spent in audio only.
+// the stats samples, the worst indicator level, reconnections, time spent in audio only and how long
+// the call took to set up.
 
 import type { VisitQuality } from '../api/types.ts';
+import type { PeerEntry } from './callTypes.ts';
 import type { QualityLevel } from './quality.ts';
 import { worse } from './quality.ts';
 import type { StatsSample } from './stats.ts';
@@ -60,8 +62,21 @@ export function addSample(
 const clamp = (value: number, min: number, max: number): number => Math.min(max, Math.max(min, value));
 const round1 = (value: number): number => Math.round(value * 10) / 10;
 
+/** Milliseconds from meeting the other participant (their peer entry) to the first connected media path,
+ *  read when the call first connects; null if no peer is connected. The ops dashboard shows its median and
+ *  p90 (a slow setup with a poor call points at TURN or the clinic's network). */
+export function setupTime(peers: Iterable<Pick<PeerEntry, 'ice' | 'createdAt'>>, now: number): number | null {
+  for (const peer of peers) {
+    if (peer.ice.phase === 'connected') return Math.max(0, now - peer.createdAt);
+  }
+  return null;
+}
+
 /** The body of POST /visits/{roomId}/quality (ranges as the server checks them). */
-export function qualityReport(state: SummaryState, extra: { reconnects: number; durationSeconds: number }): VisitQuality {
+export function qualityReport(
+  state: SummaryState,
+  extra: { reconnects: number; durationSeconds: number; setupMs?: number | null },
+): VisitQuality {
   const avg = (sum: number, count: number): number => (count > 0 ? sum / count : 0);
   const report: VisitQuality = {
     rttMs: round1(clamp(avg(state.rttSum, state.rttCount), 0, 1e7)),
@@ -74,5 +89,7 @@ export function qualityReport(state: SummaryState, extra: { reconnects: number; 
     audioOnlySeconds: Math.round(clamp(state.audioOnlyMs / 1000, 0, 86_400)),
   };
   if (state.worst !== null) report.worstQuality = state.worst;
+  // Absent when the call never connected: no setup time is not a setup time of 0.
+  if (extra.setupMs !== undefined && extra.setupMs !== null) report.setupMs = Math.round(clamp(extra.setupMs, 0, 600_000));
   return report;
 }
