@@ -95,11 +95,16 @@ def decoded(side: Side) -> int:
     return int(ice_of(side)["decoded"])
 
 
+def firsts_after(patient: Side, doctor: Side, moment_ms: int, timeout: float, what: str) -> tuple[int, int]:
+    """Each side's first decoded frame after `moment_ms` (ms since epoch): (patient, doctor)."""
+    firsts = wait_until(lambda: (p := first_frame_after(patient, moment_ms))
+                        and (d := first_frame_after(doctor, moment_ms)) and (p, d), timeout, what, interval=0.02)
+    return int(firsts[0]), int(firsts[1])
+
+
 def both_after(patient: Side, doctor: Side, moment_ms: int, timeout: float, what: str) -> int:
     """The later of the two sides' first decoded frame after `moment_ms` (ms since epoch)."""
-    firsts = wait_until(lambda: (d := first_frame_after(doctor, moment_ms))
-                        and (p := first_frame_after(patient, moment_ms)) and (d, p), timeout, what, interval=0.02)
-    return int(max(firsts))
+    return max(firsts_after(patient, doctor, moment_ms, timeout, what))
 
 
 def start_call(stack: LocalStack, patient: Side, doctor: Side, case_id: str) -> float:
@@ -145,11 +150,12 @@ def one_break(stack: LocalStack, patient: Side, doctor: Side, seconds: int) -> d
     patient.emulate()
     back = int(time.time() * 1000)
     try:
-        again = both_after(patient, doctor, back, RECOVERY_TIMEOUT_S, f"decoded frames on both sides after {seconds} s")
-        recovery = (again - back) / 1000
+        sides = firsts_after(patient, doctor, back, RECOVERY_TIMEOUT_S, f"frames on both sides after {seconds} s")
+        recovery = (max(sides) - back) / 1000
+        per_side = [round((first - back) / 1000, 3) for first in sides]
         recovered = True
     except AssertionError:
-        recovery, recovered = RECOVERY_TIMEOUT_S, False
+        recovery, recovered, per_side = RECOVERY_TIMEOUT_S, False, []
     time.sleep(STEADY_SECONDS)  # also lets a restart that follows the first frames show up
     after = (ice_of(patient), ice_of(doctor))
     restarted = any(b["local"] != a["local"] or b["pcs"] != a["pcs"] for b, a in zip(before, after, strict=True))
@@ -157,6 +163,7 @@ def one_break(stack: LocalStack, patient: Side, doctor: Side, seconds: int) -> d
         "break_s": seconds,
         "recovery_s": round(recovery, 3),
         "recovered": recovered,
+        "patient_doctor_s": per_side,
         "cut_verified": leaked == (0, 0),
         "frames_leaked": leaked,
         "ice_restarted": restarted,
@@ -198,7 +205,8 @@ def main() -> None:
                         outcome = one_break(stack, patient, doctor, seconds)
                         results[seconds].append(outcome)
                         cut = "ok" if outcome["cut_verified"] else f"LEAKED {outcome['frames_leaked']}"
-                        line.append(f"{seconds} s -> {outcome['recovery_s']:.2f} s (cut {cut},"
+                        line.append(f"{seconds} s -> {outcome['recovery_s']:.2f} s"
+                                    f" {outcome['patient_doctor_s']} (cut {cut},"
                                     f" ice {'/'.join(outcome['ice_at_return'])},"
                                     f" restart {'yes' if outcome['ice_restarted'] else 'no'},"
                                     f" ws {'new' if outcome['ws_replaced'] else 'kept'})")
