@@ -82,7 +82,7 @@ audit: $(STAMP) $(WEB_STAMP)
 restore-drill: $(STAMP)
 	$(PY) -m pytest -q -s tests/functional/test_restore_drill.py
 
-BENCHES := cold_start signaling_cost signaling_latency signaling_load timeline encryption call_setup image_pipeline analytics mesh api_load lesion_metrics
+BENCHES := cold_start signaling_cost signaling_latency signaling_load timeline encryption call_setup call_recovery image_pipeline analytics mesh api_load lesion_metrics
 
 # Every benchmark, or one: make bench NAME=call_setup
 bench: $(STAMP)

@@ -33,6 +33,25 @@ export function worthSignalling(candidate: string): boolean {
   return !/ tcptype active\b/.test(candidate);
 }
 
+/** The ICE ufrag of an SDP (the first one: the call is bundled), or null. */
+export function iceUfrag(sdp: string | undefined): string | null {
+  const match = sdp === undefined ? null : /^a=ice-ufrag:(\S+)/m.exec(sdp);
+  return match?.[1] ?? null;
+}
+
+/**
+ * Whether our offer still waiting for its answer already restarts ICE (new credentials next to the
+ * description in use). Re-sending it is then the whole restart: asking for one more on top made
+ * the answer to it start a second restart at once, and after a long outage (several restarts
+ * asked for while offline, another when signaling came back) the pair went through two new ICE
+ * generations in a row before media flowed again.
+ */
+export function offerRestartsIce(pendingOfferSdp: string | undefined, currentLocalSdp: string | undefined): boolean {
+  const pending = iceUfrag(pendingOfferSdp);
+  const current = iceUfrag(currentLocalSdp);
+  return pending !== null && current !== null && pending !== current;
+}
+
 /** The `o=` session id of an SDP: it changes only when the other side makes a NEW peer connection. */
 export function sdpSessionId(sdp: string): string | null {
   const match = /^o=\S+ (\d+) /m.exec(sdp);
@@ -186,13 +205,14 @@ export class PeerLink {
    * every later offer of ours ("the order of m-lines in subsequent offer doesn't match"): the
    * pair never connects. Answering the same offer twice changes nothing; a second answer is
    * dropped in handleDescription. A first offer still unanswered has nothing to restart: its
-   * answer starts ICE.
+   * answer starts ICE; nor has an offer that is itself a restart (see offerRestartsIce).
    */
   restartIce(): void {
     if (this.closed) return;
     if (this.pc.signalingState === 'have-local-offer' && !this.makingOffer) {
       this.resendOffer();
       if (this.pc.currentRemoteDescription === null) return;
+      if (offerRestartsIce(this.pc.pendingLocalDescription?.sdp, this.pc.currentLocalDescription?.sdp)) return;
     }
     this.pc.restartIce();
   }

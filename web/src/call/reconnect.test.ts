@@ -99,6 +99,27 @@ describe('signaling link', () => {
     expect(state.phase).toBe('connecting');
   });
 
+  it('starts the backoff over when back online, so an attempt that still fails is retried quickly', () => {
+    // A 35 s outage: six failed attempts, the delay has grown to its ceiling.
+    const outage: Array<[LinkEvent, number?]> = [[{ type: 'start' }, 0], [{ type: 'opened' }, 0], [{ type: 'closed' }, 1000]];
+    for (let i = 0; i < 6; i += 1) outage.push([{ type: 'retryDue' }], [{ type: 'closed' }]);
+    const long = drive(outage);
+    expect(long.commands.at(-1)).toEqual(['retry:8000']);
+    // Back online: connect now; that attempt fails (the network stack lags the event): 300 ms, not 8 s.
+    const { state, commands } = drive([[{ type: 'online' }], [{ type: 'ticketFailed', fatal: false }]], long.state);
+    expect(commands).toEqual([['cancelRetry', 'connect'], ['retry:300']]);
+    expect(state).toMatchObject({ phase: 'backoff', attempt: 1 });
+  });
+
+  it('back online during an attempt: if that attempt fails, the next comes after the base delay', () => {
+    const outage: Array<[LinkEvent, number?]> = [[{ type: 'start' }], [{ type: 'opened' }], [{ type: 'closed' }]];
+    for (let i = 0; i < 6; i += 1) outage.push([{ type: 'retryDue' }], [{ type: 'closed' }]);
+    outage.push([{ type: 'retryDue' }]); // an attempt is in flight when the network comes back
+    const { state, commands } = drive([[{ type: 'online' }], [{ type: 'closed' }]], drive(outage).state);
+    expect(commands).toEqual([[], ['retry:300']]);
+    expect(state.phase).toBe('backoff');
+  });
+
   it('gives up after five minutes without a connection', () => {
     let state: LinkState = drive([[{ type: 'start' }, 0], [{ type: 'opened' }, 0], [{ type: 'closed' }, 1000]]).state;
     let now = 1000;
@@ -222,6 +243,37 @@ describe('ICE recovery', () => {
     const fromDisconnected = ice([connected, { type: 'iceState', state: 'disconnected', now: 5 }, { type: 'peerAsked', now: 10 }]);
     expect(fromDisconnected.restarts).toEqual([10]);
     expect(fromDisconnected.state.phase).toBe('restarting');
+  });
+
+  it('restarts at once when the network is back, instead of waiting for the next retry', () => {
+    // Offline for 35 s: restarts at 2 s (disconnected), 4 s and 8 s later, and on failed; the next
+    // would be due 16 s after that.
+    const outage: IceEvent[] = [
+      connected,
+      { type: 'iceState', state: 'disconnected', now: 1000 },
+      ...[3000, 7000, 15000, 30000].map((now): IceEvent => ({ type: 'tick', now })),
+      { type: 'iceState', state: 'failed', now: 31000 },
+    ];
+    const before = ice(outage);
+    expect(before.restarts).toEqual([3000, 7000, 15000, 31000]);
+    const { restarts, state } = ice(
+      [
+        { type: 'networkUp', now: 35000 },
+        ...[36000, 38000, 39000, 43000].map((now): IceEvent => ({ type: 'tick', now })),
+      ],
+      before.state,
+    );
+    // Now, and if that one is lost, again 4 s later (the spacing starts over).
+    expect(restarts).toEqual([35000, 39000]);
+    expect(state).toMatchObject({ phase: 'restarting', restarts: 2, totalRestarts: 6 });
+  });
+
+  it('leaves a working or never-connected connection alone when the network is back', () => {
+    expect(ice([connected, { type: 'networkUp', now: 100 }]).restarts).toEqual([]);
+    expect(ice([{ type: 'iceState', state: 'checking', now: 0 }, { type: 'networkUp', now: 100 }]).restarts).toEqual([]);
+    // ...and a restart asked for a moment ago is not asked for again.
+    const { restarts } = ice([connected, { type: 'iceState', state: 'failed', now: 1000 }, { type: 'networkUp', now: 1500 }]);
+    expect(restarts).toEqual([1000]);
   });
 
   it('does not restart twice for one request arriving twice', () => {

@@ -6,7 +6,7 @@
 // 2. `iceReducer`: one peer connection's ICE. `disconnected` for longer than 2 s, or `failed`,
 //    asks for an ICE restart; a restart that does not bring the connection back is retried with
 //    growing spacing, and again as soon as signaling is back (the restart's offer may have been
-//    lost while the socket was down).
+//    lost while the socket was down) and as soon as the browser reports the network back.
 // 3. `callPhase`: what the user is told: connecting, connected, reconnecting or failed.
 //
 // The session (session.ts) feeds events in, carries out the returned commands and owns the timers.
@@ -165,8 +165,13 @@ export function linkReducer(state: LinkState, event: LinkEvent, ctx: LinkContext
       return { state: { ...state, phase: 'connecting' }, commands: [{ type: 'connect' }] };
 
     case 'online':
+      // The outage is over as far as the browser knows: the backoff starts again from its base. The
+      // first attempt may still fail (the `online` event can come a moment before the network
+      // stack really sends again); after a 35 s outage the delay before the next one had grown to
+      // 4-8 s, which was most of the time the call took to come back.
+      if (state.phase === 'connecting') return { state: { ...state, attempt: 0 }, commands: [] };
       if (state.phase !== 'backoff') return { state, commands: [] };
-      return { state: { ...state, phase: 'connecting' }, commands: [{ type: 'cancelRetry' }, { type: 'connect' }] };
+      return { state: { ...state, phase: 'connecting', attempt: 0 }, commands: [{ type: 'cancelRetry' }, { type: 'connect' }] };
 
     case 'stop':
     case 'replaced': {
@@ -223,7 +228,9 @@ export type IceEvent =
   /** Signaling came back (rejoined): a restart asked for while it was down may never have left. */
   | { type: 'signalingUp'; now: number }
   /** The other side says it lost us (iceRestart frame) or came back from a drop. */
-  | { type: 'peerAsked'; now: number };
+  | { type: 'peerAsked'; now: number }
+  /** The browser reports the network is back (`online`): restart now, not at the next retry. */
+  | { type: 'networkUp'; now: number };
 
 export type IceCommand = { type: 'restartIce' };
 
@@ -292,6 +299,17 @@ export function iceReducer(state: IceState, event: IceEvent, policy: IcePolicy =
         return restart(state, event.now);
       }
       return none();
+
+    case 'networkUp': {
+      // A connection that was lost while we were offline restarts at once: waiting for the retry
+      // timer (spaced 4, 8, 16 s over a long outage) or for libwebrtc's own recovery costs seconds.
+      // The retry spacing starts over too, so that a restart lost on the way is retried in 4 s.
+      if (!state.everConnected || state.phase === 'connected' || state.phase === 'new') return none();
+      if (state.phase === 'restarting' && state.lastRestartAt !== null && event.now - state.lastRestartAt < 1000) {
+        return none();
+      }
+      return restart({ ...state, restarts: 0 }, event.now);
+    }
 
     case 'peerAsked': {
       // They lost us, even if our side still looks connected: restart. While our side is connected,

@@ -220,6 +220,26 @@ describe('signaling client', () => {
     expect(client.state.phase).toBe('connecting');
   });
 
+  it('after a long outage, an attempt that fails just after the network is back is retried within 300 ms', async () => {
+    let offline = true;
+    const { client, sockets, flush, time, network } = setup({ ticketFails: () => (offline ? new Error('offline') : undefined) });
+    client.start();
+    await flush();
+    for (let elapsed = 0; elapsed < 35_000; elapsed += 500) {
+      time.advance(500);
+      await flush();
+    }
+    expect(sockets).toHaveLength(0);
+    network.goOnline(); // the event comes first; the ticket request still fails
+    await flush();
+    expect(client.state.phase).toBe('backoff');
+    offline = false;
+    time.advance(300);
+    await flush();
+    expect(sockets).toHaveLength(1);
+    expect(client.state.phase).toBe('connecting');
+  });
+
   it('retries when a ticket cannot be had, stops when the session is gone', async () => {
     let failure = new Error('offline');
     const { client, flush, time, sockets } = setup({ ticketFails: () => failure });

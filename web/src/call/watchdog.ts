@@ -90,10 +90,10 @@ export class Watchdog {
     this.options.changed();
   }
 
-  /** The network is back: check every peer now rather than at the next tick. */
+  /** The network is back: restart every lost connection now rather than at its next retry. */
   onOnline(): void {
     const now = Date.now();
-    for (const peer of this.options.peers()) this.iceEvent(peer, { type: 'tick', now });
+    for (const peer of this.options.peers()) this.iceEvent(peer, { type: 'networkUp', now });
   }
 
   /** ICE ticks and the media-stall check, twice a second. */
