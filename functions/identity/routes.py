@@ -28,21 +28,24 @@ REFRESH_BODY = strict_object({"refreshToken": {"type": "string", "minLength": 1,
 
 
 @identity.route("/health", methods=["GET"])
-@endpoint(identity)
+@endpoint(identity, answer={"title": "HealthStatus", "type": "object", "required": ["status"],
+                            "properties": {"status": {"const": "ok"}}, "additionalProperties": False})
 def health(request: ApiRequest) -> dict[str, Any]:
     return {"status": "ok"}
 
 
 # The API described by its own route table (functions/shared/openapi.py): public like /health, as
-# it names routes and request shapes only; built on the first call of a container and kept.
+# it names routes and the shapes of requests and answers only; built on the first call of a container
+# and kept. web/src/api/openapi.json is a copy (`python -m functions.shared.openapi`).
 @identity.route("/openapi.json", methods=["GET"])
-@endpoint(identity)
+@endpoint(identity, answer={"title": "OpenApiDocument", "type": "object", "required": ["openapi", "paths"]})
 def openapi(request: ApiRequest) -> dict[str, Any]:
     if not _DOCUMENT:
-        _DOCUMENT.update(document(identity.current_app.routes, title="DermaFollow API", version=API_VERSION))
+        _DOCUMENT.update(document(identity.current_app.routes, title=API_TITLE, version=API_VERSION))
     return _DOCUMENT
 
 
+API_TITLE = "DermaFollow API"
 API_VERSION = "1"
 _DOCUMENT: dict[str, Any] = {}
 

@@ -105,7 +105,7 @@ STRING: Schema = {"type": "string"}
 INTEGER: Schema = {"type": "integer"}
 NUMBER: Schema = {"type": "number"}
 BOOLEAN: Schema = {"type": "boolean"}
-ANY_OBJECT: Schema = {"type": "object"}
+ANY_OBJECT: Schema = {"type": "object", "additionalProperties": True}  # any fields (typed as such in the web app)
 
 
 def answer_object(title: str | None, properties: dict[str, Schema], *, optional: tuple[str, ...] = ()) -> Schema:
