@@ -1516,8 +1516,30 @@ export interface components {
             ttlSeconds: number;
             expiresAt: string;
         };
+        /** Me */
+        Me: {
+            userId: string;
+            username: string;
+            /** @enum {string} */
+            role: "patient" | "doctor" | "admin";
+            displayName: string;
+        };
         /** OpenApiDocument */
         OpenApiDocument: Record<string, never>;
+        /** PeopleResponse */
+        PeopleResponse: {
+            items: components["schemas"]["Person"][];
+        };
+        /** Person */
+        Person: {
+            userId: string;
+            /** @enum {string} */
+            role: "patient" | "doctor";
+            name: string;
+            age?: number | null;
+            sex?: string | null;
+            title?: string | null;
+        };
         /** RecordEntry */
         RecordEntry: {
             entryId: string;
@@ -1581,6 +1603,30 @@ export interface components {
             };
             links: components["schemas"]["RecordLinks"];
             reason?: string;
+        };
+        /** Session */
+        Session: {
+            accessToken: string;
+            refreshToken?: string;
+            expiresIn: number;
+            me: components["schemas"]["Me"];
+            mfaSetupRequired?: boolean;
+        };
+        /** TimelineEvent */
+        TimelineEvent: {
+            eventId: string;
+            type: string;
+            occurredAt: string;
+            actorId: string;
+            refId: string;
+            summary: {
+                [key: string]: unknown;
+            };
+        };
+        /** TimelineResponse */
+        TimelineResponse: {
+            items: components["schemas"]["TimelineEvent"][];
+            nextCursor: string | null;
         };
         /** Visit */
         Visit: {
@@ -1677,6 +1723,12 @@ export interface components {
          * @enum {string}
          */
         VisitStatus: "waiting" | "active" | "ended";
+        /** WsTicket */
+        WsTicket: {
+            ticket: string;
+            expiresAt: string;
+            wsUrl: string;
+        };
     };
     responses: {
         /** @description Refused, with a stable code */
@@ -2036,7 +2088,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Session"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2064,7 +2116,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** @constant */
+                        status: "signed_out";
+                    };
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2094,7 +2149,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Session"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2178,7 +2233,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Session"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2206,7 +2261,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Session"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3636,7 +3691,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["TimelineResponse"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3843,7 +3898,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Me"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4054,7 +4109,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PeopleResponse"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4079,7 +4134,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PeopleResponse"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4478,7 +4533,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["WsTicket"];
                 };
             };
             "4XX": components["responses"]["Error"];

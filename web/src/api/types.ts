@@ -15,25 +15,10 @@ export const ROLES: readonly Role[] = ['patient', 'doctor', 'admin'];
 /** Body of every 4xx/5xx answer. */
 export type ApiErrorBody = Schemas['Error'];
 
-export interface Me {
-  userId: string;
-  username: string;
-  role: Role;
-  displayName: string;
-}
+export type Me = Schemas['Me'];
 
 /** Answer of POST /auth/login and POST /auth/refresh. */
-export interface Session {
-  /** The access token only: the ID token stays with the server, since nothing in the app needs it. */
-  accessToken: string;
-  /** Absent on refresh: the client keeps the refresh token it already has. */
-  refreshToken?: string;
-  /** Lifetime of the access token, in seconds. */
-  expiresIn: number;
-  me: Me;
-  /** A doctor or admin signed in without an authenticator where the clinic requires one. */
-  mfaSetupRequired?: boolean;
-}
+export type Session = Schemas['Session'];
 
 export interface LoginRequest {
   username: string;
@@ -44,13 +29,8 @@ export interface RefreshRequest {
   refreshToken: string;
 }
 
-/** Answer of POST /ws/tickets. */
-export interface WsTicket {
-  ticket: string;
-  /** ISO-8601; a ticket is single-use and lives 60 s. */
-  expiresAt: string;
-  wsUrl: string;
-}
+/** Answer of POST /ws/tickets (a ticket is single-use and lives 60 s). */
+export type WsTicket = Schemas['WsTicket'];
 
 export type CaseStatus = CaseSummary['status'];
 
@@ -339,24 +319,10 @@ export type TimelineEventType =
   | 'consultation'
   | 'case';
 
-/** One event of a case's timeline (GET /cases/{caseId}/timeline), newest first. */
-export interface TimelineEvent {
-  eventId: string;
-  /** A known type, or a newer one this build does not know yet. */
-  type: TimelineEventType | (string & {});
-  /** ISO-8601; orders the timeline. */
-  occurredAt: string;
-  actorId: string;
-  /** Id of the full record (photo, score, visit, record entry...). */
-  refId: string;
-  /** Short, display-safe summary; its fields depend on the type. */
-  summary: Record<string, unknown>;
-}
+/** One event of a case's timeline (GET /cases/{caseId}/timeline), newest first; `type` is open. */
+export type TimelineEvent = Schemas['TimelineEvent'];
 
-export interface TimelineResponse {
-  items: TimelineEvent[];
-  nextCursor: string | null;
-}
+export type TimelineResponse = Schemas['TimelineResponse'];
 
 // --- Video visits (docs/signaling.md, "REST routes of visits") -------------------------------------
 
@@ -534,20 +500,9 @@ export interface ClinicAnalytics {
 // --- People by name (GET /people?ids=) -------------------------------------------------------
 
 /** A person's display profile; only people the caller shares a case with are answered. */
-export interface Person {
-  userId: string;
-  role: 'patient' | 'doctor';
-  name: string;
-  /** Patients only: age in whole years and sex, where the directory knows them. */
-  age?: number | null;
-  sex?: string | null;
-  /** Doctors only: professional title. */
-  title?: string | null;
-}
+export type Person = Schemas['Person'];
 
-export interface PeopleResponse {
-  items: Person[];
-}
+export type PeopleResponse = Schemas['PeopleResponse'];
 
 /** GET /people/search: which of the clinic's people a doctor's picker looks for. */
 export type PeopleSearchRole = 'patient' | 'doctor';
