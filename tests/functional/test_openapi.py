@@ -140,9 +140,11 @@ def test_an_answer_its_schema_refuses_fails_the_test_that_received_it() -> None:
         return SimpleNamespace(status_code=status, headers={"Content-Type": "application/json"},
                                body=json.dumps(body).encode())
 
-    case = {"caseId": "c1", "patientId": "p1", "condition": "Psoriasis", "status": "open",
-            "openedAt": "2026-01-01T00:00:00Z", "updatedAt": "2026-01-01T00:00:00Z",
-            "bodySites": [], "followUpPlan": None, "doctors": []}
+    case: dict[str, Any] = {
+        "caseId": "c1", "patientId": "p1", "condition": "Psoriasis", "status": "open",
+        "openedAt": "2026-01-01T00:00:00Z", "updatedAt": "2026-01-01T00:00:00Z",
+        "bodySites": [], "followUpPlan": None, "doctors": [],
+    }
     check_answer("GET", "/cases/abcdefgh12345678", answered(200, case))
     with pytest.raises(AssertionError, match="declared schema refuses"):
         check_answer("GET", "/cases/abcdefgh12345678", answered(200, {**case, "status": "paused"}))
