@@ -805,8 +805,9 @@ def endpoint(
     body: Schema | None = None,
     query: Schema | None = None,
     path: Schema | None = None,
+    answer: Schema | None = None,
 ) -> Callable[[Callable[[http.ApiRequest], Any]], Callable[..., Any]]:
     """`functions.shared.http.endpoint` with role refusals recorded in the audit trail."""
     return http.endpoint(source, on_role_refusal=record_role_refusal, on_success=record_case_disclosure,
                          admit=require_staff_mfa, roles=roles,
-                         body=body, query=query, path=path)
+                         body=body, query=query, path=path, answer=answer)

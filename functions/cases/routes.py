@@ -11,7 +11,18 @@ from functions.cases.service import CLOSED, OPEN
 from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
 from functions.shared.http import ApiRequest, Reply
-from functions.shared.validation import CASE_PATH, EMPTY_OBJECT, PAGE_QUERY, id_path, strict_object
+from functions.shared.validation import (
+    CASE_PATH,
+    EMPTY_OBJECT,
+    PAGE_QUERY,
+    STRING,
+    answer_object,
+    array_of,
+    id_path,
+    nullable,
+    page_of,
+    strict_object,
+)
 
 cases = Blueprint(__name__)
 
@@ -39,9 +50,27 @@ INVITE_BODY = strict_object(
 )
 ANSWER_BODY = strict_object({"answer": {"type": "string", "enum": ["accepted", "declined"]}}, ["answer"])
 
+# Answers (functions.cases.service.case_summary, CasesService.get; functions.access.service.grant_view).
+CASE_STATUS = {"type": "string", "enum": [OPEN, CLOSED]}
+CASE_SUMMARY = answer_object("CaseSummary", {
+    "caseId": STRING, "patientId": STRING, "condition": STRING, "status": CASE_STATUS,
+    "openedAt": STRING, "updatedAt": STRING,
+})
+GRANT = answer_object("Grant", {
+    "doctorId": STRING,
+    "kind": {"type": "string", "enum": ["assigned", "invited"]},
+    "expiresAt": STRING,  # time-limited (invited) access only
+    "answer": {"type": "string", "enum": ["pending", "accepted", "declined"]},  # invited only
+}, optional=("expiresAt", "answer"))
+CASE = answer_object("Case", {
+    **CASE_SUMMARY["properties"],
+    "bodySites": array_of(STRING), "followUpPlan": nullable(STRING), "doctors": array_of(GRANT),
+})
+CASE_LIST = page_of("CaseListResponse", CASE_SUMMARY)
+
 
 @cases.route("/cases", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(cases, roles=CLINICAL, query=PAGE_QUERY)
+@endpoint(cases, roles=CLINICAL, query=PAGE_QUERY, answer=CASE_LIST)
 def list_cases(request: ApiRequest) -> dict[str, Any]:
     return get_container().cases.list_visible(
         request.require_principal(), request.query.get("limit", 20), request.query.get("cursor"),
@@ -50,7 +79,7 @@ def list_cases(request: ApiRequest) -> dict[str, Any]:
 
 
 @cases.route("/cases", methods=["POST"], authorizer=jwt_authorizer)
-@endpoint(cases, roles=(Role.DOCTOR,), body=OPEN_BODY)
+@endpoint(cases, roles=(Role.DOCTOR,), body=OPEN_BODY, answer=CASE)
 def open_case(request: ApiRequest) -> Reply:
     body = request.body
     created = get_container().cases.open_case(
@@ -62,14 +91,14 @@ def open_case(request: ApiRequest) -> Reply:
 
 
 @cases.route("/cases/{case_id}", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(cases, roles=CLINICAL, path=CASE_PATH)
+@endpoint(cases, roles=CLINICAL, path=CASE_PATH, answer=CASE)
 def get_case(request: ApiRequest) -> dict[str, Any]:
     return get_container().cases.get(request.require_principal(), request.path["case_id"],
                                      request_id=request.request_id, source_ip=request.source_ip)
 
 
 @cases.route("/cases/{case_id}/invitations", methods=["POST"], authorizer=jwt_authorizer)
-@endpoint(cases, roles=(Role.DOCTOR,), path=CASE_PATH, body=INVITE_BODY)
+@endpoint(cases, roles=(Role.DOCTOR,), path=CASE_PATH, body=INVITE_BODY, answer=GRANT)
 def invite_doctor(request: ApiRequest) -> Reply:
     invited = get_container().cases.invite(
         request.require_principal(), request.path["case_id"], request.body["doctorId"], request.body["expiresInHours"],
@@ -79,7 +108,7 @@ def invite_doctor(request: ApiRequest) -> Reply:
 
 
 @cases.route("/cases/{case_id}/invitation/answer", methods=["POST"], authorizer=jwt_authorizer)
-@endpoint(cases, roles=(Role.DOCTOR,), path=CASE_PATH, body=ANSWER_BODY)
+@endpoint(cases, roles=(Role.DOCTOR,), path=CASE_PATH, body=ANSWER_BODY, answer=GRANT)
 def answer_invitation(request: ApiRequest) -> dict[str, Any]:
     """The invited colleague's own answer (the caller's invitation on this case; nobody else's)."""
     return get_container().cases.answer_invitation(
@@ -92,7 +121,7 @@ INVITATION_PATH = id_path("case_id", "doctor_id")
 
 
 @cases.route("/cases/{case_id}/invitations/{doctor_id}", methods=["DELETE"], authorizer=jwt_authorizer)
-@endpoint(cases, roles=(Role.DOCTOR,), path=INVITATION_PATH)
+@endpoint(cases, roles=(Role.DOCTOR,), path=INVITATION_PATH, answer=GRANT)
 def revoke_invitation(request: ApiRequest) -> dict[str, Any]:
     return get_container().cases.revoke(request.require_principal(), request.path["case_id"],
                                         request.path["doctor_id"], request_id=request.request_id,
@@ -100,14 +129,14 @@ def revoke_invitation(request: ApiRequest) -> dict[str, Any]:
 
 
 @cases.route("/cases/{case_id}/close", methods=["POST"], authorizer=jwt_authorizer)
-@endpoint(cases, roles=(Role.DOCTOR,), path=CASE_PATH, body=EMPTY_OBJECT)
+@endpoint(cases, roles=(Role.DOCTOR,), path=CASE_PATH, body=EMPTY_OBJECT, answer=CASE)
 def close_case(request: ApiRequest) -> dict[str, Any]:
     return get_container().cases.set_status(request.require_principal(), request.path["case_id"], CLOSED,
                                             request_id=request.request_id, source_ip=request.source_ip)
 
 
 @cases.route("/cases/{case_id}/reopen", methods=["POST"], authorizer=jwt_authorizer)
-@endpoint(cases, roles=(Role.DOCTOR,), path=CASE_PATH, body=EMPTY_OBJECT)
+@endpoint(cases, roles=(Role.DOCTOR,), path=CASE_PATH, body=EMPTY_OBJECT, answer=CASE)
 def reopen_case(request: ApiRequest) -> dict[str, Any]:
     return get_container().cases.set_status(request.require_principal(), request.path["case_id"], OPEN,
                                             request_id=request.request_id, source_ip=request.source_ip)

@@ -7,12 +7,26 @@ from typing import Any
 from chalice.app import Blueprint
 
 from functions.bootstrap import endpoint, get_container
-from functions.emr.kinds import LINKS_SCHEMA, EntryKind
+from functions.emr.kinds import LINKS_SCHEMA, EntryKind, EntryStatus, VersionAction
 from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
 from functions.shared.http import ApiRequest, Reply
 from functions.shared.request_context import RequestSource
-from functions.shared.validation import CASE_PATH, CURSOR_SCHEMA, LIMIT_SCHEMA, PAGE_QUERY, id_path, strict_object
+from functions.shared.validation import (
+    ANY_OBJECT,
+    CASE_PATH,
+    CURSOR_SCHEMA,
+    INTEGER,
+    LIMIT_SCHEMA,
+    PAGE_QUERY,
+    STRING,
+    answer_object,
+    array_of,
+    id_path,
+    nullable,
+    page_of,
+    strict_object,
+)
 
 emr = Blueprint(__name__)
 
@@ -36,13 +50,39 @@ RETRACT_BODY = strict_object(
 )
 LIST_QUERY = strict_object({"kind": KIND, "limit": LIMIT_SCHEMA, "cursor": CURSOR_SCHEMA})
 
+# Answers (functions.emr.service.entry_view, version_view; the FHIR exports are FHIR R4 Bundles).
+RECORD_KIND = {"type": "string", "enum": [kind.value for kind in EntryKind], "title": "RecordKind"}
+RECORD_STATUS = {"type": "string", "enum": [status.value for status in EntryStatus], "title": "RecordStatus"}
+RECORD_LINKS = answer_object("RecordLinks", {"visitIds": array_of(STRING), "photoIds": array_of(STRING)})
+RECORD_ENTRY = answer_object("RecordEntry", {
+    "entryId": STRING, "caseId": STRING, "patientId": STRING, "kind": RECORD_KIND, "status": RECORD_STATUS,
+    "version": INTEGER,
+    "content": ANY_OBJECT,  # by kind (functions.emr.kinds); strict on the way in
+    "links": RECORD_LINKS, "createdAt": STRING, "createdBy": STRING, "updatedAt": STRING, "updatedBy": STRING,
+    "retraction": answer_object(None, {"reason": STRING, "at": STRING, "by": STRING}),  # entered-in-error only
+}, optional=("retraction",))
+RECORD_VERSION = answer_object("RecordVersion", {
+    "version": INTEGER,
+    "action": {"type": "string", "enum": [action.value for action in VersionAction]},
+    "status": RECORD_STATUS, "at": STRING, "authorId": STRING, "authorRole": STRING,
+    "changedFields": array_of(STRING), "content": ANY_OBJECT, "links": RECORD_LINKS,
+    "reason": STRING,  # retractions only
+}, optional=("reason",))
+RECORD_HISTORY = answer_object("RecordHistory", {
+    "entryId": STRING, "items": array_of(RECORD_VERSION), "nextCursor": nullable(STRING),
+})
+FHIR_BUNDLE = {
+    "title": "FhirBundle", "type": "object", "required": ["resourceType", "type", "entry"],
+    "properties": {"resourceType": {"const": "Bundle"}, "type": STRING, "entry": array_of(ANY_OBJECT)},
+}
+
 
 def _source(request: ApiRequest) -> RequestSource:
     return RequestSource(request.request_id, request.source_ip)
 
 
 @emr.route("/cases/{case_id}/records", methods=["POST"], authorizer=jwt_authorizer)
-@endpoint(emr, roles=DOCTORS, path=CASE_PATH, body=CREATE_BODY)
+@endpoint(emr, roles=DOCTORS, path=CASE_PATH, body=CREATE_BODY, answer=RECORD_ENTRY)
 def create_record_entry(request: ApiRequest) -> Reply:
     body = request.body
     created = get_container().emr.create(
@@ -53,7 +93,7 @@ def create_record_entry(request: ApiRequest) -> Reply:
 
 
 @emr.route("/cases/{case_id}/records", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(emr, roles=CLINICAL, path=CASE_PATH, query=LIST_QUERY)
+@endpoint(emr, roles=CLINICAL, path=CASE_PATH, query=LIST_QUERY, answer=page_of("RecordEntryList", RECORD_ENTRY))
 def list_record_entries(request: ApiRequest) -> dict[str, Any]:
     query = request.query
     return get_container().emr.list_entries(
@@ -63,7 +103,7 @@ def list_record_entries(request: ApiRequest) -> dict[str, Any]:
 
 
 @emr.route("/cases/{case_id}/records/{entry_id}", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(emr, roles=CLINICAL, path=ENTRY_PATH)
+@endpoint(emr, roles=CLINICAL, path=ENTRY_PATH, answer=RECORD_ENTRY)
 def get_record_entry(request: ApiRequest) -> dict[str, Any]:
     return get_container().emr.get(
         request.require_principal(), request.path["case_id"], request.path["entry_id"], _source(request)
@@ -71,7 +111,7 @@ def get_record_entry(request: ApiRequest) -> dict[str, Any]:
 
 
 @emr.route("/cases/{case_id}/records/{entry_id}", methods=["PUT"], authorizer=jwt_authorizer)
-@endpoint(emr, roles=DOCTORS, path=ENTRY_PATH, body=AMEND_BODY)
+@endpoint(emr, roles=DOCTORS, path=ENTRY_PATH, body=AMEND_BODY, answer=RECORD_ENTRY)
 def amend_record_entry(request: ApiRequest) -> dict[str, Any]:
     body = request.body
     return get_container().emr.amend(
@@ -81,7 +121,7 @@ def amend_record_entry(request: ApiRequest) -> dict[str, Any]:
 
 
 @emr.route("/cases/{case_id}/records/{entry_id}/retract", methods=["POST"], authorizer=jwt_authorizer)
-@endpoint(emr, roles=DOCTORS, path=ENTRY_PATH, body=RETRACT_BODY)
+@endpoint(emr, roles=DOCTORS, path=ENTRY_PATH, body=RETRACT_BODY, answer=RECORD_ENTRY)
 def retract_record_entry(request: ApiRequest) -> dict[str, Any]:
     body = request.body
     return get_container().emr.retract(
@@ -91,7 +131,7 @@ def retract_record_entry(request: ApiRequest) -> dict[str, Any]:
 
 
 @emr.route("/cases/{case_id}/records/{entry_id}/history", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(emr, roles=DOCTORS, path=ENTRY_PATH, query=PAGE_QUERY)
+@endpoint(emr, roles=DOCTORS, path=ENTRY_PATH, query=PAGE_QUERY, answer=RECORD_HISTORY)
 def record_entry_history(request: ApiRequest) -> dict[str, Any]:
     return get_container().emr.history(
         request.require_principal(), request.path["case_id"], request.path["entry_id"],
@@ -100,7 +140,7 @@ def record_entry_history(request: ApiRequest) -> dict[str, Any]:
 
 
 @emr.route("/cases/{case_id}/fhir", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(emr, roles=CLINICAL, path=CASE_PATH)
+@endpoint(emr, roles=CLINICAL, path=CASE_PATH, answer=FHIR_BUNDLE)
 def export_case_fhir(request: ApiRequest) -> Reply:
     bundle = get_container().emr.export_case(request.require_principal(), request.path["case_id"],
                                                  _source(request))
@@ -108,7 +148,7 @@ def export_case_fhir(request: ApiRequest) -> Reply:
 
 
 @emr.route("/patients/{patient_id}/fhir", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(emr, roles=CLINICAL, path=PATIENT_PATH)
+@endpoint(emr, roles=CLINICAL, path=PATIENT_PATH, answer=FHIR_BUNDLE)
 def export_patient_fhir(request: ApiRequest) -> Reply:
     bundle = get_container().emr.export_patient(request.require_principal(), request.path["patient_id"],
                                                     _source(request))

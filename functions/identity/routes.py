@@ -13,7 +13,15 @@ from functions.shared.auth import ANY_ROLE, Role
 from functions.shared.clock import iso
 from functions.shared.http import BODYLESS_CONTENT_TYPES, ApiRequest, Reply
 from functions.shared.openapi import document
-from functions.shared.validation import strict_object
+from functions.shared.validation import (
+    BOOLEAN,
+    INTEGER,
+    STRING,
+    answer_object,
+    array_of,
+    nullable,
+    strict_object,
+)
 
 identity = Blueprint(__name__)
 
@@ -26,29 +34,53 @@ LOGIN_BODY = strict_object(
 )
 REFRESH_BODY = strict_object({"refreshToken": {"type": "string", "minLength": 1, "maxLength": 8192}}, ["refreshToken"])
 
+# Answers (functions.identity.service: me_view, SessionService._session; functions.identity.people.person_view).
+ME = answer_object("Me", {
+    "userId": STRING, "username": STRING, "role": {"type": "string", "enum": [role.value for role in Role]},
+    "displayName": STRING,
+})
+SESSION = answer_object("Session", {
+    "accessToken": STRING,  # the ID token stays with the server: nothing in the app needs it
+    "refreshToken": STRING,  # absent on refresh: the client keeps the one it has
+    "expiresIn": INTEGER,  # the access token's lifetime, in seconds
+    "me": ME,
+    "mfaSetupRequired": BOOLEAN,  # staff signed in without the authenticator the clinic requires
+}, optional=("refreshToken", "mfaSetupRequired"))
+WS_TICKET = answer_object("WsTicket", {"ticket": STRING, "expiresAt": STRING, "wsUrl": STRING})
+PERSON = answer_object("Person", {
+    "userId": STRING, "role": {"type": "string", "enum": [Role.PATIENT.value, Role.DOCTOR.value]}, "name": STRING,
+    "age": nullable(INTEGER), "sex": nullable(STRING),  # patients only, where the directory knows them
+    "title": nullable(STRING),  # doctors only
+}, optional=("age", "sex", "title"))
+PEOPLE = answer_object("PeopleResponse", {"items": array_of(PERSON)})
+SIGNED_OUT = answer_object(None, {"status": {"const": "signed_out"}})
+
 
 @identity.route("/health", methods=["GET"])
-@endpoint(identity)
+@endpoint(identity, answer={"title": "HealthStatus", "type": "object", "required": ["status"],
+                            "properties": {"status": {"const": "ok"}}, "additionalProperties": False})
 def health(request: ApiRequest) -> dict[str, Any]:
     return {"status": "ok"}
 
 
 # The API described by its own route table (functions/shared/openapi.py): public like /health, as
-# it names routes and request shapes only; built on the first call of a container and kept.
+# it names routes and the shapes of requests and answers only; built on the first call of a container
+# and kept. web/src/api/openapi.json is a copy (`python -m functions.shared.openapi`).
 @identity.route("/openapi.json", methods=["GET"])
-@endpoint(identity)
+@endpoint(identity, answer={"title": "OpenApiDocument", "type": "object", "required": ["openapi", "paths"]})
 def openapi(request: ApiRequest) -> dict[str, Any]:
     if not _DOCUMENT:
-        _DOCUMENT.update(document(identity.current_app.routes, title="DermaFollow API", version=API_VERSION))
+        _DOCUMENT.update(document(identity.current_app.routes, title=API_TITLE, version=API_VERSION))
     return _DOCUMENT
 
 
+API_TITLE = "DermaFollow API"
 API_VERSION = "1"
 _DOCUMENT: dict[str, Any] = {}
 
 
 @identity.route("/auth/login", methods=["POST"])
-@endpoint(identity, body=LOGIN_BODY)
+@endpoint(identity, body=LOGIN_BODY, answer=SESSION)
 def login(request: ApiRequest) -> dict[str, Any]:
     return get_container().sessions.sign_in(request.body["username"], request.body["password"], request.source_ip)
 
@@ -64,7 +96,7 @@ NEW_PASSWORD_BODY = strict_object(
 
 
 @identity.route("/auth/new-password", methods=["POST"])
-@endpoint(identity, body=NEW_PASSWORD_BODY)
+@endpoint(identity, body=NEW_PASSWORD_BODY, answer=SESSION)
 def new_password(request: ApiRequest) -> dict[str, Any]:
     """A first sign-in: the session from the 401 password_change_required and the person's own password."""
     body = request.body
@@ -73,13 +105,13 @@ def new_password(request: ApiRequest) -> dict[str, Any]:
 
 
 @identity.route("/auth/refresh", methods=["POST"])
-@endpoint(identity, body=REFRESH_BODY)
+@endpoint(identity, body=REFRESH_BODY, answer=SESSION)
 def refresh(request: ApiRequest) -> dict[str, Any]:
     return get_container().sessions.refresh(request.body["refreshToken"], request.source_ip)
 
 
 @identity.route("/auth/logout", methods=["POST"])
-@endpoint(identity, body=REFRESH_BODY)
+@endpoint(identity, body=REFRESH_BODY, answer=SIGNED_OUT)
 def logout(request: ApiRequest) -> dict[str, Any]:
     """Public like /auth/refresh: the refresh token is the credential, and an expired access token must
     not keep anyone from ending their session."""
@@ -87,13 +119,13 @@ def logout(request: ApiRequest) -> dict[str, Any]:
 
 
 @identity.route("/me", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(identity, roles=ANY_ROLE)
+@endpoint(identity, roles=ANY_ROLE, answer=ME)
 def me(request: ApiRequest) -> dict[str, Any]:
     return me_view(request.require_principal())
 
 
 @identity.route("/ws/tickets", methods=["POST"], authorizer=jwt_authorizer, content_types=BODYLESS_CONTENT_TYPES)
-@endpoint(identity, roles=ANY_ROLE)
+@endpoint(identity, roles=ANY_ROLE, answer=WS_TICKET)
 def ws_ticket(request: ApiRequest) -> dict[str, Any]:
     container = get_container()
     issued = container.connect_tickets.issue(request.require_principal())
@@ -112,7 +144,7 @@ PEOPLE_QUERY = strict_object(
 
 
 @identity.route("/people", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(identity, roles=(Role.PATIENT, Role.DOCTOR), query=PEOPLE_QUERY)
+@endpoint(identity, roles=(Role.PATIENT, Role.DOCTOR), query=PEOPLE_QUERY, answer=PEOPLE)
 def people(request: ApiRequest) -> dict[str, Any]:
     """Display names of people the caller has a care relationship with; anyone else is left out."""
     ids = [part for part in request.query["ids"].split(",") if part]
@@ -128,7 +160,7 @@ PEOPLE_SEARCH_QUERY = strict_object(
 
 
 @identity.route("/people/search", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(identity, roles=(Role.DOCTOR,), query=PEOPLE_SEARCH_QUERY)
+@endpoint(identity, roles=(Role.DOCTOR,), query=PEOPLE_SEARCH_QUERY, answer=PEOPLE)
 def search_people(request: ApiRequest) -> dict[str, Any]:
     """The clinic's patients or doctors by name, for a doctor's pickers (open a case, invite)."""
     return get_container().people.search(request.require_principal(), Role(request.query["role"]),
@@ -191,7 +223,7 @@ def mfa_verify(request: ApiRequest) -> dict[str, Any]:
 
 
 @identity.route("/auth/mfa/answer", methods=["POST"])
-@endpoint(identity, body=MFA_ANSWER_BODY)
+@endpoint(identity, body=MFA_ANSWER_BODY, answer=SESSION)
 def mfa_answer(request: ApiRequest) -> dict[str, Any]:
     """The second sign-in step: the session from the 401 mfa_required and the authenticator's code."""
     body = request.body

@@ -50,6 +50,8 @@ class Contract:
     path: Schema
     query: Schema
     body: Schema
+    # The success answer's body (None: not declared yet); errors all share one shape (ERROR_SCHEMA).
+    answer: Schema | None = None
 
 
 class ViewSource(Protocol):
@@ -131,12 +133,14 @@ def endpoint(
     body: Schema | None = None,
     query: Schema | None = None,
     path: Schema | None = None,
+    answer: Schema | None = None,
 ) -> Callable[[Callable[[ApiRequest], Any]], Callable[..., Any]]:
     """Wrap a view: validate path, query and body, resolve the principal, map errors.
 
     `roles=None` marks a public route (no principal). The view receives one ApiRequest and
-    returns a JSON-serialisable body or a Reply. Routes use `functions.bootstrap.endpoint`, which
-    passes `on_role_refusal` (the refusal audit); this module never reaches up for it.
+    returns a JSON-serialisable body or a Reply (`answer`: that body's JSON Schema on success). Routes
+    use `functions.bootstrap.endpoint`, which passes `on_role_refusal` (the refusal audit); this module
+    never reaches up for it.
     """
     allowed_roles = frozenset(roles) if roles is not None else None
     body_schema = body if body is not None else EMPTY_OBJECT
@@ -208,7 +212,7 @@ def endpoint(
         # document (functions/shared/openapi.py) and the generated tests (every paged route, every
         # route in the document) read it, so a new route cannot escape them.
         wrapper.query_schema = query_schema  # type: ignore[attr-defined]
-        wrapper.contract = Contract(allowed_roles, path_schema, query_schema, body_schema)  # type: ignore[attr-defined]
+        wrapper.contract = Contract(allowed_roles, path_schema, query_schema, body_schema, answer)  # type: ignore[attr-defined]
         return wrapper
 
     return decorate

@@ -3,11 +3,14 @@
 Every route is wrapped by `endpoint`, which records the schemas it validates and the roles it admits
 (`Contract`); this module only reads that record, so the document cannot drift from what the API
 enforces. Request schemas are the validators' own JSON Schemas (OpenAPI 3.1 speaks JSON Schema).
-Answers are described by their error shape; 2xx bodies are documented in docs/api.md.
+Success answers are the schemas the routes declare (`endpoint(..., answer=...)`); a titled schema,
+wherever it sits, becomes a named component (`#/components/schemas/<title>`), which is what the web
+app's types are generated from (web/src/api/schema.gen.ts). Every refusal has the Error shape.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -22,9 +25,16 @@ ERROR_SCHEMA: Schema = {
         "error": {
             "type": "object",
             "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                # What a client can act on (retryAfterSeconds, currentVersion, ...); by code.
+                "details": {"type": "object", "additionalProperties": True},
+            },
+            "additionalProperties": False,
         }
     },
+    "additionalProperties": False,
 }
 
 _WITH_BODY = {"POST", "PUT", "PATCH"}
@@ -40,6 +50,7 @@ def document(routes: Mapping[str, Mapping[str, Any]], *, title: str, version: st
              server: str = "/api") -> dict[str, Any]:
     """`routes`: Chalice's `app.routes` ({path: {method: RouteEntry}})."""
     paths: dict[str, Any] = {}
+    named: dict[str, Schema] = {"Error": ERROR_SCHEMA}
     for path in sorted(routes):
         operations: dict[str, Any] = {}
         for method in sorted(routes[path]):
@@ -47,7 +58,7 @@ def document(routes: Mapping[str, Mapping[str, Any]], *, title: str, version: st
             contract = contract_of(entry.view_function)
             if contract is None:
                 raise ValueError(f"{method} {path} is not wrapped by endpoint: it has no contract")
-            operations[method.lower()] = _operation(path, method, entry, contract)
+            operations[method.lower()] = _operation(path, method, entry, contract, named)
         paths[path] = operations
     return {
         "openapi": "3.1.0",
@@ -55,7 +66,7 @@ def document(routes: Mapping[str, Mapping[str, Any]], *, title: str, version: st
         "servers": [{"url": server}],
         "paths": paths,
         "components": {
-            "schemas": {"Error": ERROR_SCHEMA},
+            "schemas": dict(sorted(named.items())),
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
             "responses": {"Error": {
                 "description": "Refused, with a stable code",
@@ -65,7 +76,7 @@ def document(routes: Mapping[str, Mapping[str, Any]], *, title: str, version: st
     }
 
 
-def _operation(path: str, method: str, entry: Any, contract: Contract) -> dict[str, Any]:
+def _operation(path: str, method: str, entry: Any, contract: Contract, named: dict[str, Schema]) -> dict[str, Any]:
     capability = _capability(entry.view_function)
     operation: dict[str, Any] = {
         # Views of two capabilities may share a name (identity's and admin's `health`).
@@ -73,7 +84,9 @@ def _operation(path: str, method: str, entry: Any, contract: Contract) -> dict[s
         "tags": [capability],
         "parameters": [*_path_parameters(path, contract.path), *_query_parameters(contract.query)],
         "responses": {
-            "2XX": {"description": "Done", "content": {"application/json": {"schema": {}}}},
+            "2XX": {"description": "Done", "content": {"application/json": {
+                "schema": {} if contract.answer is None else hoisted(contract.answer, named),
+            }}},
             "4XX": {"$ref": "#/components/responses/Error"},
             "5XX": {"$ref": "#/components/responses/Error"},
         },
@@ -89,6 +102,22 @@ def _operation(path: str, method: str, entry: Any, contract: Contract) -> dict[s
             "content": {"application/json": {"schema": contract.body}},
         }
     return operation
+
+
+def hoisted(schema: Any, named: dict[str, Schema]) -> Any:
+    """`schema` with every titled subschema moved into `named` (by title) and referenced from there."""
+    if isinstance(schema, list):
+        return [hoisted(item, named) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    inner = {key: hoisted(value, named) for key, value in schema.items()}
+    title = schema.get("title")
+    if not isinstance(title, str):
+        return inner
+    known = named.setdefault(title, inner)
+    if known != inner:  # two different answers under one name: the generated types would lie for one
+        raise ValueError(f"two different schemas are titled {title!r}")
+    return {"$ref": f"#/components/schemas/{title}"}
 
 
 def _path_parameters(path: str, schema: Schema) -> list[dict[str, Any]]:
@@ -107,3 +136,17 @@ def _capability(view: Any) -> str:
     # functions.<capability>.routes -> <capability>: the document's sections are the house's folders.
     parts = str(getattr(view, "__module__", "")).split(".")
     return parts[1] if len(parts) > 2 and parts[0] == "functions" else "app"
+
+
+def main() -> None:
+    """`python -m functions.shared.openapi`: the served document as JSON on stdout, which the web app's
+    types are generated from (web/src/api/openapi.json, `npm run api:types`). Tooling only: it is the
+    one place here that loads the whole app."""
+    from app import app
+    from functions.identity.routes import API_TITLE, API_VERSION
+
+    print(json.dumps(document(app.routes, title=API_TITLE, version=API_VERSION), indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -94,3 +94,46 @@ def id_path(*names: str) -> Schema:
 # The schemas many routes share: one case's routes, and one page of a list.
 CASE_PATH: Schema = id_path("case_id")
 PAGE_QUERY: Schema = strict_object({"limit": LIMIT_SCHEMA, "cursor": CURSOR_SCHEMA})
+
+
+# --- Answer schemas ---------------------------------------------------------------------------------
+# What a route answers on success, declared next to the route (`endpoint(..., answer=...)`): the
+# OpenAPI document lists it (a titled schema becomes a named component, which the web app's types are
+# generated from) and the functional tests validate every real answer against it.
+
+STRING: Schema = {"type": "string"}
+INTEGER: Schema = {"type": "integer"}
+NUMBER: Schema = {"type": "number"}
+BOOLEAN: Schema = {"type": "boolean"}
+ANY_OBJECT: Schema = {"type": "object", "additionalProperties": True}  # any fields (typed as such in the web app)
+
+
+def answer_object(title: str | None, properties: dict[str, Schema], *, optional: tuple[str, ...] = ()) -> Schema:
+    """An answer object: every property present unless named in `optional`, and nothing else."""
+    unknown = set(optional) - set(properties)
+    if unknown:
+        raise ValueError(f"optional names no property: {sorted(unknown)}")
+    schema = strict_object(properties, [name for name in properties if name not in optional])
+    if title:
+        schema = {"title": title, **schema}
+    return schema
+
+
+def nullable(schema: Schema) -> Schema:
+    """The schema, or JSON null."""
+    kind = schema.get("type")
+    if isinstance(kind, str) and set(schema) <= {"type", "format", "pattern", "minimum", "maximum", "enum"}:
+        widened = {**schema, "type": [kind, "null"]}
+        if "enum" in schema:
+            widened["enum"] = [*schema["enum"], None]
+        return widened
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def array_of(item: Schema) -> Schema:
+    return {"type": "array", "items": item}
+
+
+def page_of(title: str, item: Schema) -> Schema:
+    """One page of a list: its items and the cursor of the next page (null on the last)."""
+    return answer_object(title, {"items": array_of(item), "nextCursor": nullable(STRING)})

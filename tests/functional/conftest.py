@@ -22,6 +22,7 @@ from functions.bootstrap import get_container, reset_container
 from functions.shared.tables import TABLES
 from infrastructure.identity import PROFILE_SCHEMA
 from local.rest_gateway import RestGateway
+from tests.functional.answers import check_answer
 
 REGION = "eu-west-1"
 PASSWORD = "Test-pass-2026!"
@@ -65,7 +66,9 @@ class World:
         payload = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
         if payload:
             sent.setdefault("content-type", "application/json")
-        return self.client.http.request(method, path, headers=sent, body=payload)
+        response = self.client.http.request(method, path, headers=sent, body=payload)
+        check_answer(method, path, response)  # what the route declares it answers (tests/functional/answers.py)
+        return response
 
 
 def _env(endpoint: str) -> dict[str, str]:

@@ -1,37 +1,24 @@
 // Wire types of the DermaFollow REST contract (docs/api.md at the repository root).
-// Field names and optionality follow the contract exactly; keep the two in step.
+// Answers are generated from the API's own OpenAPI document (schema.gen.ts, `npm run api`): the names
+// below alias its components, so they follow the routes' declared schemas. The rest are still written
+// by hand, field names and optionality following the contract exactly, until their routes declare
+// their answers (tests/functional/test_openapi.py lists those routes).
+
+import type { components } from './schema.gen';
+
+type Schemas = components['schemas'];
 
 export type Role = 'patient' | 'doctor' | 'admin';
 
 export const ROLES: readonly Role[] = ['patient', 'doctor', 'admin'];
 
 /** Body of every 4xx/5xx answer. */
-export interface ApiErrorBody {
-  error: {
-    code: string;
-    message: string;
-  };
-}
+export type ApiErrorBody = Schemas['Error'];
 
-export interface Me {
-  userId: string;
-  username: string;
-  role: Role;
-  displayName: string;
-}
+export type Me = Schemas['Me'];
 
 /** Answer of POST /auth/login and POST /auth/refresh. */
-export interface Session {
-  /** The access token only: the ID token stays with the server, since nothing in the app needs it. */
-  accessToken: string;
-  /** Absent on refresh: the client keeps the refresh token it already has. */
-  refreshToken?: string;
-  /** Lifetime of the access token, in seconds. */
-  expiresIn: number;
-  me: Me;
-  /** A doctor or admin signed in without an authenticator where the clinic requires one. */
-  mfaSetupRequired?: boolean;
-}
+export type Session = Schemas['Session'];
 
 export interface LoginRequest {
   username: string;
@@ -42,50 +29,23 @@ export interface RefreshRequest {
   refreshToken: string;
 }
 
-/** Answer of POST /ws/tickets. */
-export interface WsTicket {
-  ticket: string;
-  /** ISO-8601; a ticket is single-use and lives 60 s. */
-  expiresAt: string;
-  wsUrl: string;
-}
+/** Answer of POST /ws/tickets (a ticket is single-use and lives 60 s). */
+export type WsTicket = Schemas['WsTicket'];
 
-export type CaseStatus = 'open' | 'closed';
+export type CaseStatus = CaseSummary['status'];
 
-export interface CaseSummary {
-  caseId: string;
-  patientId: string;
-  condition: string;
-  status: CaseStatus;
-  /** ISO-8601 */
-  openedAt: string;
-  /** ISO-8601 */
-  updatedAt: string;
-}
+export type CaseSummary = Schemas['CaseSummary'];
 
-export interface CaseListResponse {
-  items: CaseSummary[];
-  nextCursor: string | null;
-}
+export type CaseListResponse = Schemas['CaseListResponse'];
 
-export type CaseDoctorKind = 'assigned' | 'invited';
+export type CaseDoctorKind = Grant['kind'];
 
-export type InvitationAnswer = 'pending' | 'accepted' | 'declined';
+export type InvitationAnswer = NonNullable<Grant['answer']>;
 
-export interface CaseDoctor {
-  doctorId: string;
-  kind: CaseDoctorKind;
-  /** ISO-8601; present for time-limited (invited) access. */
-  expiresAt?: string;
-  /** An invited colleague's answer to the invitation. */
-  answer?: InvitationAnswer;
-}
+/** A doctor's access to a case (Case.doctors; the answer of the invitation routes). */
+export type CaseDoctor = Schemas['Grant'];
 
-export interface Case extends CaseSummary {
-  bodySites: string[];
-  doctors: CaseDoctor[];
-  followUpPlan: string | null;
-}
+export type Case = Schemas['Case'];
 
 /** POST /cases: a doctor opens a case for one of the clinic's patients. */
 export interface OpenCaseRequest {
@@ -104,16 +64,7 @@ export interface InvitationRequest {
   question?: string;
 }
 
-/**
- * Answer of POST /cases/{caseId}/invitations. The contract names the type without listing its
- * fields; the server answers with the same view of a doctor's access that Case.doctors holds.
- */
-export interface Grant {
-  doctorId: string;
-  kind: CaseDoctorKind;
-  /** ISO-8601; when the invited doctor's access ends. */
-  expiresAt?: string;
-}
+export type Grant = Schemas['Grant'];
 
 export interface AdminUser {
   userId: string;
@@ -146,9 +97,7 @@ export interface AdminUserList {
   items: AdminUser[];
 }
 
-export interface HealthStatus {
-  status: 'ok';
-}
+export type HealthStatus = Schemas['HealthStatus'];
 
 export interface CaseListQuery {
   limit?: number;
@@ -370,88 +319,32 @@ export type TimelineEventType =
   | 'consultation'
   | 'case';
 
-/** One event of a case's timeline (GET /cases/{caseId}/timeline), newest first. */
-export interface TimelineEvent {
-  eventId: string;
-  /** A known type, or a newer one this build does not know yet. */
-  type: TimelineEventType | (string & {});
-  /** ISO-8601; orders the timeline. */
-  occurredAt: string;
-  actorId: string;
-  /** Id of the full record (photo, score, visit, record entry...). */
-  refId: string;
-  /** Short, display-safe summary; its fields depend on the type. */
-  summary: Record<string, unknown>;
-}
+/** One event of a case's timeline (GET /cases/{caseId}/timeline), newest first; `type` is open. */
+export type TimelineEvent = Schemas['TimelineEvent'];
 
-export interface TimelineResponse {
-  items: TimelineEvent[];
-  nextCursor: string | null;
-}
+export type TimelineResponse = Schemas['TimelineResponse'];
 
 // --- Video visits (docs/signaling.md, "REST routes of visits") -------------------------------------
 
-export type VisitStatus = 'waiting' | 'active' | 'ended';
+export type VisitStatus = Schemas['VisitStatus'];
 
-export type VisitRole = 'patient' | 'doctor';
+export type VisitRole = Schemas['VisitRole'];
 
-export interface VisitParticipant {
-  participantId: string;
-  username: string;
-  role: VisitRole;
-}
+export type VisitParticipant = Schemas['VisitParticipant'];
 
-export interface Visit {
-  roomId: string;
-  caseId: string;
-  status: VisitStatus;
-  requestedAt: string;
-  admittedAt: string | null;
-  endedAt: string | null;
-  endReason: string | null;
-  participants: VisitParticipant[];
-  /** While waiting: the place in the queue of the doctor who would see it soonest. */
-  position?: number;
-  estimatedWaitSeconds?: number;
-  waitedSeconds?: number;
-}
+export type Visit = Schemas['Visit'];
 
-export interface VisitQueueItem {
-  roomId: string;
-  caseId: string;
-  patientId: string;
-  patient: string;
-  requestedAt: string;
-  position: number;
-  waitedSeconds: number;
-}
+export type VisitQueueItem = Schemas['VisitQueueItem'];
 
-export interface VisitQueue {
-  items: VisitQueueItem[];
-}
+export type VisitQueue = Schemas['VisitQueue'];
 
 /** Answer of GET /visits/active: visits in progress on the doctor's cases. */
-export interface ActiveVisit {
-  roomId: string;
-  caseId: string;
-  patientId: string;
-  patient: string;
-  admittedAt: string | null;
-  /** The doctor already holds a place in it (a dropped socket may resume). */
-  joined: boolean;
-  participants: VisitParticipant[];
-}
+export type ActiveVisit = Schemas['ActiveVisit'];
 
-export interface ActiveVisits {
-  items: ActiveVisit[];
-}
+export type ActiveVisits = Schemas['ActiveVisits'];
 
 /** Answer of GET /visits/ice-servers. */
-export interface IceServersResponse {
-  iceServers: Array<{ urls: string[] | string; username?: string; credential?: string }>;
-  ttlSeconds: number;
-  expiresAt: string;
-}
+export type IceServersResponse = Schemas['IceServersResponse'];
 
 export type CallQualityLevel = 'good' | 'fair' | 'poor';
 
@@ -471,56 +364,24 @@ export interface VisitQuality {
 }
 
 /** An ended visit, kept on the case as its consultation record. */
-export interface VisitRecord {
-  roomId: string;
-  caseId: string;
-  requestedAt: string;
-  startedAt: string | null;
-  endedAt: string | null;
-  durationSeconds: number | null;
-  endReason: string | null;
-  participants: Array<VisitParticipant & { joinedAt: string | null; leftAt: string | null }>;
-  quality: Record<string, VisitQuality & { reportedAt: string }>;
-}
+export type VisitRecord = Schemas['VisitRecord'];
 
-export interface VisitRecordList {
-  items: VisitRecord[];
-}
+export type VisitRecordList = Schemas['VisitRecordList'];
 
 // --- Medical record (docs/api.md, "Medical record") -----------------------------------------
 
-export type RecordKind = 'note' | 'diagnosis' | 'prescription' | 'plan' | 'followup';
+export type RecordKind = Schemas['RecordKind'];
 
-export type RecordStatus = 'active' | 'entered-in-error';
+export type RecordStatus = Schemas['RecordStatus'];
 
 /** Content by kind (strict on the server; unknown fields are refused). */
 export type RecordContent = Record<string, unknown>;
 
-export interface RecordLinks {
-  visitIds: string[];
-  photoIds: string[];
-}
+export type RecordLinks = Schemas['RecordLinks'];
 
-export interface RecordEntry {
-  entryId: string;
-  caseId: string;
-  patientId: string;
-  kind: RecordKind;
-  status: RecordStatus;
-  version: number;
-  content: RecordContent;
-  links: RecordLinks;
-  createdAt: string;
-  createdBy: string;
-  updatedAt: string;
-  updatedBy: string;
-  retraction?: { reason: string; at: string; by: string };
-}
+export type RecordEntry = Schemas['RecordEntry'];
 
-export interface RecordEntryList {
-  items: RecordEntry[];
-  nextCursor: string | null;
-}
+export type RecordEntryList = Schemas['RecordEntryList'];
 
 export interface RecordListQuery {
   kind?: RecordKind;
@@ -545,24 +406,9 @@ export interface RecordRetraction {
   reason: string;
 }
 
-export interface RecordVersion {
-  version: number;
-  action: 'create' | 'amend' | 'retract';
-  status: RecordStatus;
-  at: string;
-  authorId: string;
-  authorRole: string;
-  changedFields: string[];
-  content: RecordContent;
-  links: RecordLinks;
-  reason?: string;
-}
+export type RecordVersion = Schemas['RecordVersion'];
 
-export interface RecordHistory {
-  entryId: string;
-  items: RecordVersion[];
-  nextCursor: string | null;
-}
+export type RecordHistory = Schemas['RecordHistory'];
 
 /** `error.details` of 409 `version_conflict` and `entry_retracted`. */
 export interface RecordConflictDetails {
@@ -656,20 +502,9 @@ export interface ClinicAnalytics {
 // --- People by name (GET /people?ids=) -------------------------------------------------------
 
 /** A person's display profile; only people the caller shares a case with are answered. */
-export interface Person {
-  userId: string;
-  role: 'patient' | 'doctor';
-  name: string;
-  /** Patients only: age in whole years and sex, where the directory knows them. */
-  age?: number | null;
-  sex?: string | null;
-  /** Doctors only: professional title. */
-  title?: string | null;
-}
+export type Person = Schemas['Person'];
 
-export interface PeopleResponse {
-  items: Person[];
-}
+export type PeopleResponse = Schemas['PeopleResponse'];
 
 /** GET /people/search: which of the clinic's people a doctor's picker looks for. */
 export type PeopleSearchRole = 'patient' | 'doctor';
