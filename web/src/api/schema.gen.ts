@@ -1670,6 +1670,7 @@ export interface components {
             /** @enum {unknown} */
             worstQuality?: "good" | "fair" | "poor";
             audioOnlySeconds?: number;
+            setupMs?: number;
             reportedAt: string;
         };
         /** VisitQueue */
@@ -4393,6 +4394,7 @@ export interface operations {
                     /** @enum {unknown} */
                     worstQuality?: "good" | "fair" | "poor";
                     audioOnlySeconds?: number;
+                    setupMs?: number;
                 };
             };
         };
