@@ -13,8 +13,9 @@ const IDS = ['9c1e-patient', '1a2b-dr-chen', 'f00d-dr-okafor', '77aa-dr-third'];
 const ROOM = 'room-0123456789abcdefghij';
 
 /** Just enough of a peer connection for negotiation: tracks added ask for an offer, as in a browser. */
-class FakePeerConnection {
+class FakePeerConnection extends EventTarget {
   signalingState = 'stable';
+  iceGatheringState = 'complete';
   iceConnectionState = 'new';
   localDescription: { type: string; sdp: string } | null = null;
   currentLocalDescription = null;
@@ -156,7 +157,7 @@ describe('who opens each pair of a mesh', () => {
     expect(member.offersTo()).toEqual(['ffff-newcomer']);
   });
 
-  it('answers the newcomer\'s offer and then needs no fallback of its own', async () => {
+  it('answers the newcomer\'s offer and then needs no fallback of its own', () => {
     const member = participant('0000-member');
     member.frames.handle({ type: 'participant.joined', ...info('ffff-newcomer'), resumed: false });
     const peer = member.mesh.get('ffff-newcomer');
