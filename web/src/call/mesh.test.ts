@@ -24,14 +24,21 @@ class FakePeerConnection extends EventTarget {
   onicecandidate = null;
   oniceconnectionstatechange = null;
   ontrack = null;
+  closed = false;
   private asked = false;
 
   addTrack(): object {
-    if (!this.asked) {
+    // A browser asks for an offer when tracks are added outside an offer/answer exchange.
+    if (!this.asked && this.signalingState === 'stable') {
       this.asked = true;
       queueMicrotask(() => this.onnegotiationneeded?.());
     }
     return {};
+  }
+
+  setRemoteDescription(description: { type: string }): Promise<void> {
+    this.signalingState = description.type === 'offer' ? 'have-remote-offer' : 'stable';
+    return Promise.resolve();
   }
 
   createDataChannel(): object {
@@ -39,13 +46,15 @@ class FakePeerConnection extends EventTarget {
   }
 
   setLocalDescription(): Promise<void> {
-    this.signalingState = 'have-local-offer';
-    this.localDescription = { type: 'offer', sdp: 'v=0\r\no=- 4611 2 IN IP4 127.0.0.1\r\n' };
+    const type = this.signalingState === 'have-remote-offer' ? 'answer' : 'offer';
+    this.signalingState = type === 'answer' ? 'stable' : 'have-local-offer';
+    this.localDescription = { type, sdp: 'v=0\r\no=- 4611 2 IN IP4 127.0.0.1\r\n' };
     return Promise.resolve();
   }
 
   close(): void {
     this.signalingState = 'closed';
+    this.closed = true;
   }
 }
 
@@ -82,7 +91,7 @@ function participant(myId: string) {
     log,
   });
   const offersTo = () => sent.filter((frame) => frame.action === 'offer').map((frame) => frame.to).sort();
-  return { frames, mesh, offersTo };
+  return { frames, mesh, offersTo, sent };
 }
 
 const info = (participantId: string) => ({ participantId, username: participantId, role: 'doctor' as const });
@@ -165,5 +174,21 @@ describe('who opens each pair of a mesh', () => {
     // Their offer arrives: the fallback is off (what answering does is perfect negotiation's, peer.ts).
     void member.mesh.onDescription('ffff-newcomer', { type: 'offer', sdp: 'v=0\r\no=- 99 2 IN IP4 127.0.0.1\r\n' });
     expect(peer?.offerTimer).toBeNull();
+  });
+
+  it('answers on a fresh peer connection when both joined at once and both offered first', async () => {
+    // Each one's `joined` lists the other: both offer. The polite side (greater id) yields, but
+    // never by rolling back its first offer (Chromium then gathers no candidates for that pair).
+    const polite = participant('ffff-b');
+    polite.frames.handle({ type: 'joined', roomId: ROOM, participantId: 'ffff-b', resumed: false, participants: [info('0000-a')] });
+    await flush();
+    expect(polite.offersTo()).toEqual(['0000-a']);
+    const first = polite.mesh.get('0000-a')?.link.pc as unknown as FakePeerConnection;
+    await polite.mesh.onDescription('0000-a', { type: 'offer', sdp: 'v=0\r\no=- 77 2 IN IP4 127.0.0.1\r\n' });
+    await flush();
+    const fresh = polite.mesh.get('0000-a')?.link.pc as unknown as FakePeerConnection;
+    expect(first.closed).toBe(true);
+    expect(fresh).not.toBe(first);
+    expect(polite.sent.at(-1)).toMatchObject({ action: 'answer', to: '0000-a' });
   });
 });

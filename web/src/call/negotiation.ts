@@ -47,6 +47,14 @@ export function offersFirst(met: Met): boolean {
   return met === 'listed';
 }
 
+/**
+ * Whether an offer that comes now collides with our own FIRST offer on a link where we yield (the
+ * polite side): nothing was ever connected, so a fresh peer connection answers it.
+ */
+export function firstGlare(link: Pick<PeerLink, 'polite' | 'negotiated' | 'offering'>): boolean {
+  return link.polite && !link.negotiated && link.offering;
+}
+
 /** Newer participant info, keeping a known role over 'unknown'. */
 export function mergeInfo(known: ParticipantInfo, fresh: ParticipantInfo): ParticipantInfo {
   return fresh.role === 'unknown' ? { ...fresh, role: known.role } : fresh;
@@ -170,9 +178,15 @@ export class PeerMesh {
   async onDescription(from: string, sdp: { type: 'offer' | 'answer'; sdp: string }): Promise<void> {
     let peer = this.peers.get(from);
     const sessionId = sdpSessionId(sdp.sdp);
-    if (peer !== undefined && sdp.type === 'offer' && peer.link.remoteSessionId !== null && sessionId !== null &&
-        sessionId !== peer.link.remoteSessionId) {
-      // A new peer connection on their side (page reloaded): start over with a fresh one here.
+    const reloaded = peer !== undefined && sdp.type === 'offer' && peer.link.remoteSessionId !== null &&
+      sessionId !== null && sessionId !== peer.link.remoteSessionId;
+    if (peer !== undefined && (reloaded || (sdp.type === 'offer' && firstGlare(peer.link)))) {
+      // A new peer connection on their side (page reloaded), or both opened the pair at once (two
+      // joins at the same moment each list the other): start over with a fresh one here. Rolling
+      // back a first offer instead leaves Chromium's transport without candidates (it was rolled
+      // back while gathering, and an offer waits for gathering): the pair never connects, and every
+      // ICE restart after that fails the same way.
+      this.options.log(`${from}: ${reloaded ? 'new peer connection on their side' : 'both offered first'}, answering on a fresh one`);
       const info = peer.info;
       this.remove(from, false);
       peer = this.ensure(info);

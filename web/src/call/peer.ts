@@ -147,6 +147,11 @@ export class PeerLink {
     return this.pc.currentLocalDescription !== null && this.pc.currentRemoteDescription !== null;
   }
 
+  /** Whether an offer of ours is being made or waits for its answer. */
+  get offering(): boolean {
+    return this.makingOffer || this.pc.signalingState === 'have-local-offer';
+  }
+
   get channelOpen(): boolean {
     return this.channel?.readyState === 'open';
   }
