@@ -1,10 +1,19 @@
 // The mesh of peer connections and how each is negotiated (see peer.ts for perfect negotiation
-// itself). The IMPOLITE side of each pair adds its tracks as soon as it knows of the other
-// participant, so its offer goes out first; the POLITE side waits for that offer and adds its
-// tracks while answering (offering itself only if no offer comes within OFFER_WAIT_MS). Glare is
-// still handled by perfect negotiation, but avoiding it at the start matters: Chromium can drop the
-// candidates of a transport rolled back mid-gathering. Two people joining at the same moment may
-// each see the other in `joined` AND get `participant.joined`: `ensure` is idempotent.
+// itself). Who opens a pair is fixed by the order the two came in, which both ends know without
+// talking: the one who finds the other already in the room (in the list its `joined` brings) offers
+// at once; the one already there learns of the newcomer from `participant.joined`, waits for that
+// offer and adds its tracks while answering (offering itself only if no offer comes within
+// OFFER_WAIT_MS: a lost offer). So a newcomer's set-up never waits on the notices the server sends the
+// others, and the members answer over their own sockets, side by side. Ids still decide who yields
+// when both offer (perfect negotiation's politeness): two people joining at the same moment may each
+// see the other in `joined` AND get `participant.joined`: `ensure` is idempotent. Avoiding glare at the
+// start matters: Chromium can drop the candidates of a transport rolled back mid-gathering, and a
+// rollback costs a whole extra offer/answer round.
+//
+// Measured before this rule (bench.mesh, 4 people, loaded 2-core machine): when ids made the newcomer
+// the polite side, it waited for the three members' offers, each sent only once the member's notice
+// had come (up to 3.5 s late behind other frames); its 1.5 s fallback then collided with the late
+// members' own offers, one glare round per pair (~3 s), and set-up took 8.7-30+ s.
 
 import { INITIAL_ADAPTATION } from './adaptation.ts';
 import type { CallLogger, PeerEntry } from './callTypes.ts';
@@ -15,12 +24,36 @@ import type { ParticipantInfo } from './protocol.ts';
 import { initialIce } from './reconnect.ts';
 import type { SignalingClient } from './signaling.ts';
 
-/** How long the polite side waits for the other's first offer before offering itself. */
-export const OFFER_WAIT_MS = 1500;
+/**
+ * How long a member waits for a newcomer's first offer before offering itself. Only a lost offer
+ * needs it (the newcomer offers the moment it joins), so it is long enough not to collide with an
+ * offer that is merely late: a newcomer's frames queue behind each other on its one socket, ~0.1-0.15 s
+ * each on a loaded server, and a four-person start is ~20 of them.
+ */
+export const OFFER_WAIT_MS = 4000;
 /** The ref of an offer frame: this prefix and the peer's id (a lost offer's error names the peer). */
 export const OFFER_REF = 'offer-';
 /** A `participant.joined` this recent may have overtaken the error about the offer it made stale. */
 export const REJOIN_OVERTAKE_MS = 2000;
+
+/** How we learnt of a participant we have no connection to yet. */
+export type Met = 'listed' | 'arrived';
+
+/**
+ * Whether we open the pair's first negotiation: yes when they were in the room before us (listed in
+ * our `joined`), no when they came after us (their `participant.joined`): then they offer.
+ */
+export function offersFirst(met: Met): boolean {
+  return met === 'listed';
+}
+
+/**
+ * Whether an offer that comes now collides with our own FIRST offer on a link where we yield (the
+ * polite side): nothing was ever connected, so a fresh peer connection answers it.
+ */
+export function firstGlare(link: Pick<PeerLink, 'polite' | 'negotiated' | 'offering'>): boolean {
+  return link.polite && !link.negotiated && link.offering;
+}
 
 /** Newer participant info, keeping a known role over 'unknown'. */
 export function mergeInfo(known: ParticipantInfo, fresh: ParticipantInfo): ParticipantInfo {
@@ -111,9 +144,10 @@ export class PeerMesh {
     return entry;
   }
 
-  /** Impolite: offer now. Polite: wait for their offer; offer ourselves if it does not come. */
-  startNegotiation(peer: PeerEntry): void {
-    if (!peer.link.polite) {
+  /** Listed (they were there first): offer now. Arrived: wait for their offer; offer ourselves if it does not come. */
+  startNegotiation(peer: PeerEntry, met: Met): void {
+    this.options.log(`${peer.info.participantId} ${met}: ${offersFirst(met) ? 'we offer' : 'we wait for their offer'}`);
+    if (offersFirst(met)) {
       this.attach(peer);
       return;
     }
@@ -128,7 +162,7 @@ export class PeerMesh {
   joined(info: ParticipantInfo, resumed: boolean): void {
     const existing = this.peers.get(info.participantId);
     if (existing === undefined) {
-      this.startNegotiation(this.ensure(info));
+      this.startNegotiation(this.ensure(info), 'arrived');
       return;
     }
     existing.info = mergeInfo(existing.info, info);
@@ -144,9 +178,15 @@ export class PeerMesh {
   async onDescription(from: string, sdp: { type: 'offer' | 'answer'; sdp: string }): Promise<void> {
     let peer = this.peers.get(from);
     const sessionId = sdpSessionId(sdp.sdp);
-    if (peer !== undefined && sdp.type === 'offer' && peer.link.remoteSessionId !== null && sessionId !== null &&
-        sessionId !== peer.link.remoteSessionId) {
-      // A new peer connection on their side (page reloaded): start over with a fresh one here.
+    const reloaded = peer !== undefined && sdp.type === 'offer' && peer.link.remoteSessionId !== null &&
+      sessionId !== null && sessionId !== peer.link.remoteSessionId;
+    if (peer !== undefined && (reloaded || (sdp.type === 'offer' && firstGlare(peer.link)))) {
+      // A new peer connection on their side (page reloaded), or both opened the pair at once (two
+      // joins at the same moment each list the other): start over with a fresh one here. Rolling
+      // back a first offer instead leaves Chromium's transport without candidates (it was rolled
+      // back while gathering, and an offer waits for gathering): the pair never connects, and every
+      // ICE restart after that fails the same way.
+      this.options.log(`${from}: ${reloaded ? 'new peer connection on their side' : 'both offered first'}, answering on a fresh one`);
       const info = peer.info;
       this.remove(from, false);
       peer = this.ensure(info);

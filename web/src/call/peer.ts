@@ -9,7 +9,9 @@
 //   is polite (see `isPolite`).
 //
 // A chat DataChannel is pre-negotiated (`negotiated: true, id: 0`), so both sides create it and no
-// `datachannel` event is needed. ICE candidates trickle through signaling; `null` ends them.
+// `datachannel` event is needed. A description waits up to GATHER_WAIT_MS for the candidates being
+// gathered and carries them in its SDP; only those found later trickle through signaling (`null`
+// ends them).
 
 import type { EncodingLevel } from './adaptation.ts';
 import type { CandidatePayload, RelayFrame, SdpPayload } from './protocol.ts';
@@ -58,6 +60,36 @@ export function sdpSessionId(sdp: string): string | null {
   return match?.[1] ?? null;
 }
 
+/**
+ * How long an offer or answer waits for ICE gathering, so that the candidates travel inside it
+ * rather than as one relayed frame each. Host candidates take a few milliseconds; with no STUN/TURN
+ * to ask, gathering is complete by then. A slow server (TURN over a long path) is not waited for
+ * past this: its candidates trickle as before. Each relayed frame is a write and a post on the server,
+ * and one socket's frames go one after another: a four-person newcomer's three offers and ~15
+ * candidate frames took ~2 s to pass on a loaded machine, the candidates holding back the answers'
+ * way as well. With the candidates inside, that is three frames.
+ */
+export const GATHER_WAIT_MS = 300;
+
+/** Resolves once `pc` has gathered its candidates, or after `timeoutMs` (whichever is first). */
+export function gatheringDone(pc: Pick<RTCPeerConnection, 'iceGatheringState' | 'addEventListener' | 'removeEventListener'>,
+  timeoutMs: number): Promise<void> {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      if (pc.iceGatheringState !== 'complete' && timer !== null) return;
+      if (timer !== null) clearTimeout(timer);
+      pc.removeEventListener('icegatheringstatechange', done);
+      resolve();
+    };
+    let timer: ReturnType<typeof setTimeout> | null = setTimeout(() => {
+      timer = null;
+      done();
+    }, timeoutMs);
+    pc.addEventListener('icegatheringstatechange', done);
+  });
+}
+
 export interface LocalTracks {
   stream: MediaStream;
   audio: MediaStreamTrack | null;
@@ -88,6 +120,9 @@ export class PeerLink {
   remoteSessionId: string | null = null;
   private channel: RTCDataChannel | null = null;
   private makingOffer = false;
+  /** Descriptions waiting for gathering (an answer may overlap a rolled-back offer's wait): while
+   * any does, candidates go inside it rather than one frame each. */
+  private holdingCandidates = 0;
   private ignoreOffer = false;
   private settingRemoteAnswerPending = false;
   private mediaAttached = false;
@@ -109,6 +144,8 @@ export class PeerLink {
       const payload: CandidatePayload | null =
         candidate === null || candidate.candidate === '' ? null : (candidate.toJSON() as CandidatePayload);
       if (payload !== null && !worthSignalling(payload.candidate)) return;
+      // Found while our description waits: the description will carry it (its end too).
+      if (this.holdingCandidates > 0) return;
       this.send({ action: 'ice', candidate: payload === null ? null : cleanCandidate(payload) });
     };
     this.pc.oniceconnectionstatechange = () => this.options.onIceState(this.pc.iceConnectionState);
@@ -127,6 +164,11 @@ export class PeerLink {
   /** Whether a first offer/answer has completed (both descriptions applied). */
   get negotiated(): boolean {
     return this.pc.currentLocalDescription !== null && this.pc.currentRemoteDescription !== null;
+  }
+
+  /** Whether an offer of ours is being made or waits for its answer. */
+  get offering(): boolean {
+    return this.makingOffer || this.pc.signalingState === 'have-local-offer';
   }
 
   get channelOpen(): boolean {
@@ -181,8 +223,7 @@ export class PeerLink {
     this.remoteSessionId = sdpSessionId(description.sdp) ?? this.remoteSessionId;
     if (description.type === 'offer') {
       this.options.beforeAnswer?.();
-      await pc.setLocalDescription();
-      this.sendDescription('answer');
+      await this.describe(() => pc.setLocalDescription(), 'answer');
     }
   }
 
@@ -343,12 +384,27 @@ export class PeerLink {
     if (this.closed) return;
     try {
       this.makingOffer = true;
-      await this.pc.setLocalDescription();
-      this.sendDescription('offer');
+      await this.describe(() => this.pc.setLocalDescription(), 'offer');
     } catch (error) {
       this.options.onError('negotiation', error);
     } finally {
       this.makingOffer = false;
+    }
+  }
+
+  /**
+   * Sets our description and sends it once gathering is done or GATHER_WAIT_MS has passed, with the
+   * candidates found meanwhile in its SDP (the browser adds them to `localDescription` as it finds
+   * them); later ones trickle.
+   */
+  private async describe(setLocal: () => Promise<void>, type: 'offer' | 'answer'): Promise<void> {
+    this.holdingCandidates += 1;
+    try {
+      await setLocal();
+      await gatheringDone(this.pc, GATHER_WAIT_MS);
+      this.sendDescription(type);
+    } finally {
+      this.holdingCandidates -= 1;
     }
   }
 

@@ -109,7 +109,7 @@ export class RoomFrames {
         // Back after a drop of OUR socket: a restart asked for meanwhile may never have left.
         watchdog.iceEvent(existing, { type: 'signalingUp', now: Date.now() });
       } else {
-        mesh.startNegotiation(mesh.ensure(other));
+        mesh.startNegotiation(mesh.ensure(other), 'listed');
       }
     }
     this.options.changed();
