@@ -232,8 +232,10 @@ LESION_DEAD_LETTERS_NAME = f"{APP_NAME}-${{Stage}}-lesion-events-dlq"
 
 
 def _api_handler() -> FunctionPolicy:
-    # The REST API is the whole app behind the authorizer: every table (the audit trail append-only).
-    tables = {spec: (APPEND if spec is AUDIT_LOG else WRITE) for spec in TABLES}
+    # The REST API is the whole app behind the authorizer: every table, the audit trail append-only and
+    # the data keys too: it makes keys, never destroys one (erase-case is an operator's command,
+    # functions/crypto/cli.py, and a key made during an erasure is refused in its own transaction).
+    tables = {spec: (APPEND if spec in (AUDIT_LOG, DATA_KEYS) else WRITE) for spec in TABLES}
     return FunctionPolicy("APIHandler", "ApiHandlerRole", "every route of the REST API", tables, (
         *field_key("kms:Decrypt", "kms:GenerateDataKey"),
         stage_key("dynamodb", "s3", "secretsmanager"),

@@ -74,8 +74,9 @@ class DataKeyPage:
 
 
 class DataKeyStore(Protocol):
-    def put(self, key: StoredDataKey) -> None:
-        """Store a new wrapped key; never overwrites (ids are random)."""
+    def put(self, key: StoredDataKey, *, unless_present: str | None = None) -> None:
+        """Store a new wrapped key; never overwrites (Conflict). With `unless_present`, only while the
+        partition holds no item of that id (one transaction; Conflict otherwise): a case's tombstone."""
         ...
 
     def get(self, purpose: str, key_id: str) -> StoredDataKey | None: ...

@@ -15,6 +15,7 @@ import boto3
 from functions.bootstrap import get_container
 from functions.migrations import cli
 from tests.functional.conftest import World
+from tests.functional.test_lesions import READABLE_LESION_ATTRIBUTES
 from tests.functional.test_scores import READABLE_SCORE_ATTRIBUTES
 from tests.functional.test_timeline import READABLE_TIMELINE_ATTRIBUTES
 
@@ -51,11 +52,17 @@ def write_the_old_way(world: World) -> None:
             "scores", f"{case}/sc_legacy0003", {"components": {"score": 9}})["components"]},
         previousScoreId={"S": "sc_legacy0002"}, previousTotal={"N": "6"}, delta={"N": "3"},
         baselineTotal={"N": "6"}, flags={"S": '[{"code":"mcid_worsened","message":"Worse by 3"}]'}))
-    for n, label in enumerate(["Old scalp patch", "Rash near the groin"]):
-        client.put_item(TableName=PREFIX + "lesions", Item={
-            "caseId": {"S": case}, "lesionId": {"S": f"les_legacy000{n}"}, "bodySite": {"S": "scalp"},
-            "view": {"S": "front"}, "x": {"N": "0.5"}, "y": {"N": "0.05"}, "label": {"S": label},
-            "createdAt": {"S": "2026-01-01T00:00:00+00:00"}, "createdBy": {"S": user}})
+    # Before labels were sealed (everything in plaintext), and after (the position in plaintext).
+    client.put_item(TableName=PREFIX + "lesions", Item={
+        "caseId": {"S": case}, "lesionId": {"S": "les_legacy0000"}, "bodySite": {"S": "scalp"},
+        "view": {"S": "front"}, "x": {"N": "0.5"}, "y": {"N": "0.05"}, "label": {"S": "Old scalp patch"},
+        "createdAt": {"S": "2026-01-01T00:00:00+00:00"}, "createdBy": {"S": user}})
+    label = get_container().field_sealer.seal("lesions", f"{case}/les_legacy0001", {"label": "Rash near the groin"},
+                                              case_id=case)["label"]
+    client.put_item(TableName=PREFIX + "lesions", Item={
+        "caseId": {"S": case}, "lesionId": {"S": "les_legacy0001"}, "bodySite": {"S": "genital_area"},
+        "view": {"S": "front"}, "x": {"N": "0.5"}, "y": {"N": "0.52"}, "labelSealed": {"B": label},
+        "createdAt": {"S": "2026-01-01T00:00:00+00:00"}, "createdBy": {"S": user}})
     for n, summary in enumerate([
         {"instrument": {"S": "ITCH_NRS"}, "total": {"N": "9"}, "flags": {"L": [{"S": "mcid_worsened"}]}},
         {"bodySite": {"S": "genital_area"}, "capturedAt": {"S": "2026-01-04T08:00:00+00:00"},
@@ -98,8 +105,8 @@ def test_the_migration_seals_legacy_items_resumably_and_idempotently(world: Worl
     for item in client.scan(TableName=PREFIX + "scores")["Items"]:
         assert set(item) - READABLE_SCORE_ATTRIBUTES <= {"componentsSealed", "detailsSealed", "resultSealed"}
     for item in client.scan(TableName=PREFIX + "lesions")["Items"]:
-        assert "label" not in item and set(item["labelSealed"]) == {"B"}
-        assert "patch" not in repr(item) and "groin" not in repr(item)
+        assert set(item) - READABLE_LESION_ATTRIBUTES == {"labelSealed", "positionSealed"}
+        assert "patch" not in repr(item) and "groin" not in repr(item) and "genital" not in repr(item)
     for item in client.scan(TableName=PREFIX + "timeline")["Items"]:
         assert set(item) - READABLE_TIMELINE_ATTRIBUTES == {"summarySealed"}
         assert "genital" not in repr(item)
@@ -114,7 +121,8 @@ def test_the_migration_seals_legacy_items_resumably_and_idempotently(world: Worl
                                                 "baselineTotal": 6, "improvementPercent": None}
     assert by_id["sc_legacy0003"]["flags"] == [{"code": "mcid_worsened", "message": "Worse by 3"}]
     lesions = world.request("GET", f"/cases/{case}/lesions", user="pat.a").json_body["items"]
-    assert sorted(lesion["label"] for lesion in lesions) == ["Old scalp patch", "Rash near the groin"]
+    assert sorted((lesion["label"], lesion["bodySite"], lesion["y"]) for lesion in lesions) == [
+        ("Old scalp patch", "scalp", 0.05), ("Rash near the groin", "genital_area", 0.52)]
     events = world.request("GET", f"/cases/{case}/timeline", user="dr.one").json_body["items"]
     assert [e["summary"] for e in events] == [
         {"bodySite": "genital_area", "capturedAt": "2026-01-04T08:00:00+00:00", "source": "camera"},
@@ -142,8 +150,10 @@ def test_a_lost_race_is_counted_and_the_other_runners_value_stays(world: World) 
             theirs = real.seal(table, record_id, fields)
             lesion_id = record_id.split("/")[1]
             client.update_item(TableName=PREFIX + "lesions", Key={"caseId": {"S": case}, "lesionId": {"S": lesion_id}},
-                               UpdateExpression="SET labelSealed = :v REMOVE label",
-                               ExpressionAttributeValues={":v": {"B": theirs["label"]}})
+                               UpdateExpression="SET " + ", ".join(f"{name}Sealed = :{name}" for name in theirs)
+                                                + " REMOVE label, bodySite, #view, x, y",
+                               ExpressionAttributeNames={"#view": "view"},
+                               ExpressionAttributeValues={f":{name}": {"B": value} for name, value in theirs.items()})
             return real.seal(table, record_id, fields)
 
         def open(self, *args: Any, **kwargs: Any) -> Any:
