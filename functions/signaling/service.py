@@ -48,8 +48,9 @@ def room_full() -> Conflict:
                     f"{max_participants() - 1} doctors.", code="room_full")
 
 
-def principal_of(connection: Connection) -> Principal:
-    return Principal(connection.user_id, connection.username, roles_from_groups(connection.roles.split(",")))
+def principal_of(connection: Connection, username: str = "") -> Principal:
+    """Who a socket is: its username only when it was opened (a join); the rules read ids and roles."""
+    return Principal(connection.user_id, username, roles_from_groups(connection.roles.split(",")))
 
 
 class SignalingService:
@@ -130,7 +131,8 @@ class SignalingService:
             raise ValidationError(f"Unknown action '{action}'.", code="unknown_action")
 
     def _join(self, sender: Connection, room_id: str) -> None:
-        principal = principal_of(sender)
+        # The one place a socket's username is opened (never on a relayed frame).
+        principal = principal_of(sender, self._registry.username(sender))
         # NotFound unless the case is theirs; the grant's end (invitations) is stored with the socket.
         room, grant_end = self._visits.room_and_grant_end(principal, room_id)
         if sender.room_id and sender.room_id != room_id:
