@@ -43,6 +43,11 @@ def _role_in(room: Room, user_id: str) -> str:
     return "patient" if room.patient_id == user_id else Role.DOCTOR.value
 
 
+def _name_in(room: Room, user_id: str) -> str:
+    participant = room.participants.get(user_id)
+    return participant.username if participant else ""
+
+
 def room_full() -> Conflict:
     return Conflict(f"This visit already has {max_participants()} participants: the patient and up to "
                     f"{max_participants() - 1} doctors.", code="room_full")
@@ -155,7 +160,8 @@ class SignalingService:
             "resumed": previous is not None,
             # Roles come from the room's patient, not from this snapshot of participants: someone
             # joining at the same moment may be connected but not yet in the snapshot.
-            "participants": [{"participantId": m.user_id, "username": m.username,
+            # Names from the room (opened with it), not from the sockets (whose names stay sealed).
+            "participants": [{"participantId": m.user_id, "username": _name_in(room, m.user_id),
                               "role": _role_in(room, m.user_id)}
                              for m in others],
         })

@@ -16,6 +16,7 @@ from functions.bootstrap import get_container
 from functions.migrations import cli
 from tests.functional.conftest import World
 from tests.functional.test_lesions import READABLE_LESION_ATTRIBUTES
+from tests.functional.test_photos import READABLE_INTENT_ATTRIBUTES, READABLE_PHOTO_ATTRIBUTES
 from tests.functional.test_scores import READABLE_SCORE_ATTRIBUTES
 from tests.functional.test_timeline import READABLE_TIMELINE_ATTRIBUTES
 
@@ -63,6 +64,27 @@ def write_the_old_way(world: World) -> None:
         "caseId": {"S": case}, "lesionId": {"S": "les_legacy0001"}, "bodySite": {"S": "genital_area"},
         "view": {"S": "front"}, "x": {"N": "0.5"}, "y": {"N": "0.52"}, "labelSealed": {"B": label},
         "createdAt": {"S": "2026-01-01T00:00:00+00:00"}, "createdBy": {"S": user}})
+    # Before a photo's facts were sealed: body site and capture time in plaintext, the site in the index key.
+    photo = "ph019b8a7c5e00aaaaaaaaaaaaaaaa"
+    client.put_item(TableName=PREFIX + "photos", Item={
+        "caseId": {"S": case}, "photoId": {"S": photo}, "caseSite": {"S": f"{case}#genital_area"},
+        "bodySite": {"S": "genital_area"}, "capturedAt": {"S": "2026-01-04T03:12:00+00:00"},
+        "uploadedAt": {"S": "2026-01-04T03:13:00+00:00"}, "processedAt": {"S": "2026-01-04T03:13:05+00:00"},
+        "uploadedBy": {"S": user}, "uploaderRole": {"S": "patient"}, "source": {"S": "camera"},
+        "width": {"N": "1024"}, "height": {"N": "768"}, "sizeBytes": {"N": "300000"}, "sha256": {"S": "ab" * 32},
+        "quality": {"M": {}}})
+    # ... and an upload intent from before timeline summaries were sealed ahead.
+    client.put_item(TableName=PREFIX + "photo_uploads", Item={
+        "photoId": {"S": photo}, "caseId": {"S": case}, "uploaderId": {"S": user}, "uploaderRole": {"S": "patient"},
+        "bodySite": {"S": "genital_area"}, "contentType": {"S": "image/jpeg"}, "sizeBytes": {"N": "2000000"},
+        "capturedAt": {"S": "2026-01-04T03:12:00+00:00"}, "source": {"S": "camera"},
+        "createdAt": {"S": "2026-01-04T03:13:00+00:00"}, "uploadBy": {"S": "2026-01-04T03:18:00+00:00"},
+        "status": {"S": "accepted"}, "expiresAtEpoch": {"N": "4102444800"}})
+    # A socket connected before usernames were sealed.
+    client.put_item(TableName=PREFIX + "connections", Item={
+        "connectionId": {"S": "conn-legacy-1"}, "userId": {"S": user}, "username": {"S": "pat.a"},
+        "roles": {"S": "patient"}, "connectedAt": {"S": "2026-01-04T03:00:00+00:00"}, "tat": {"N": "0"},
+        "expiresAtEpoch": {"N": "4102444800"}})
     for n, summary in enumerate([
         {"instrument": {"S": "ITCH_NRS"}, "total": {"N": "9"}, "flags": {"L": [{"S": "mcid_worsened"}]}},
         {"bodySite": {"S": "genital_area"}, "capturedAt": {"S": "2026-01-04T08:00:00+00:00"},
@@ -96,10 +118,12 @@ def test_the_migration_seals_legacy_items_resumably_and_idempotently(world: Worl
     assert (rest["examined"], rest["sealed"], rest["done"]) == (2, 2, True)
     everything = {t["table"]: t for t in migrate("--page-size", "2")["tables"]}
     assert {name: (t["sealed"], t["already_sealed"]) for name, t in everything.items()} == {
-        "scores": (0, 3), "lesions": (2, 0), "timeline": (2, 0), "visits": (0, 0), "waiting_room": (0, 0)}
+        "scores": (0, 3), "lesions": (2, 0), "timeline": (2, 0), "visits": (0, 0), "waiting_room": (0, 0),
+        "photos": (1, 0), "photo_uploads": (1, 0), "connections": (1, 0)}
     again = {t["table"]: (t["sealed"], t["already_sealed"]) for t in migrate()["tables"]}
     assert again == {"scores": (0, 3), "lesions": (0, 2), "timeline": (0, 2), "visits": (0, 0),
-                     "waiting_room": (0, 0)}, "a second run changes nothing"
+                     "waiting_room": (0, 0), "photos": (0, 1), "photo_uploads": (0, 1),
+                     "connections": (0, 1)}, "a second run changes nothing"
 
     client = _client(world)
     for item in client.scan(TableName=PREFIX + "scores")["Items"]:
@@ -110,6 +134,16 @@ def test_the_migration_seals_legacy_items_resumably_and_idempotently(world: Worl
     for item in client.scan(TableName=PREFIX + "timeline")["Items"]:
         assert set(item) - READABLE_TIMELINE_ATTRIBUTES == {"summarySealed"}
         assert "genital" not in repr(item)
+    (photo_item,) = client.scan(TableName=PREFIX + "photos")["Items"]
+    assert set(photo_item) - READABLE_PHOTO_ATTRIBUTES == {"factsSealed"}
+    (intent_item,) = client.scan(TableName=PREFIX + "photo_uploads")["Items"]
+    assert set(intent_item) - READABLE_INTENT_ATTRIBUTES == {"factsSealed", "timelineSummarySealed"}
+    for item in (photo_item, intent_item):
+        assert "genital" not in repr(item) and "03:12" not in repr(item), item
+    (socket,) = client.scan(TableName=PREFIX + "connections")["Items"]
+    assert "username" not in socket and "pat.a" not in repr(socket) and set(socket["usernameSealed"]) == {"B"}
+    registry = get_container().connections
+    assert registry.username(registry.get("conn-legacy-1")) == "pat.a"  # type: ignore[arg-type]
 
     # The API answers what the old items said.
     series = world.request("GET", f"/cases/{case}/scores", user="dr.one").json_body["items"]
@@ -127,6 +161,11 @@ def test_the_migration_seals_legacy_items_resumably_and_idempotently(world: Worl
     assert [e["summary"] for e in events] == [
         {"bodySite": "genital_area", "capturedAt": "2026-01-04T08:00:00+00:00", "source": "camera"},
         {"instrument": "ITCH_NRS", "total": 9, "flags": ["mcid_worsened"]}]
+    photos = world.request("GET", f"/cases/{case}/photos?bodySite=genital_area", user="dr.one").json_body["items"]
+    assert [(p["photoId"], p["capturedAt"]) for p in photos] == [("ph019b8a7c5e00aaaaaaaaaaaaaaaa",
+                                                                  "2026-01-04T03:12:00+00:00")]
+    upload = world.request("GET", f"/cases/{case}/photos/uploads/ph019b8a7c5e00aaaaaaaaaaaaaaaa", user="pat.a")
+    assert upload.json_body["bodySite"] == "genital_area", upload.body
     # A new score finds the migrated one before it, and its baseline.
     after = world.request("POST", f"/cases/{case}/scores", user="pat.a",
                           body={"instrument": "ITCH_NRS", "components": {"score": 2}}).json_body
