@@ -338,14 +338,14 @@ class Container:
         from functions.images.adapters import DynamoIntentStore
 
         self.bind(PHOTO_UPLOADS)
-        return DynamoIntentStore()
+        return DynamoIntentStore(self.field_sealer)
 
     @cached_property
     def photo_store(self) -> DynamoPhotoStore:
         from functions.images.adapters import DynamoPhotoStore
 
         self.bind(PHOTOS)
-        return DynamoPhotoStore()
+        return DynamoPhotoStore(self.field_sealer)
 
     @cached_property
     def images(self) -> ImageService:
@@ -356,10 +356,14 @@ class Container:
 
     @cached_property
     def image_processor(self) -> ImageProcessor:
+        from functions.images.adapters import DynamoIntentStore, DynamoPhotoStore
         from functions.images.processor import ImageProcessor
 
-        return ImageProcessor(self.photo_intents, self.photo_store, self.image_objects, self.settings.image_bucket,
-                              self.timeline_store)
+        # Keyless stores: the processor holds no field key (infrastructure/policies.py); it copies the
+        # sealed facts the REST function wrote on the intent onto the photo, unopened.
+        self.bind(PHOTO_UPLOADS, PHOTOS)
+        return ImageProcessor(DynamoIntentStore(None), DynamoPhotoStore(None), self.image_objects,
+                              self.settings.image_bucket, self.timeline_store)
 
     @cached_property
     def lesion_metrics_store(self) -> DynamoMetricsStore:
@@ -421,7 +425,7 @@ class Container:
         from functions.signaling.adapters import DynamoConnectionRegistry
 
         self.bind(CONNECTIONS)
-        return DynamoConnectionRegistry()
+        return DynamoConnectionRegistry(self.field_sealer)
 
     @cached_property
     def peer_notifier(self) -> ManagementApiNotifier:

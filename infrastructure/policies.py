@@ -232,8 +232,10 @@ LESION_DEAD_LETTERS_NAME = f"{APP_NAME}-${{Stage}}-lesion-events-dlq"
 
 
 def _api_handler() -> FunctionPolicy:
-    # The REST API is the whole app behind the authorizer: every table (the audit trail append-only).
-    tables = {spec: (APPEND if spec is AUDIT_LOG else WRITE) for spec in TABLES}
+    # The REST API is the whole app behind the authorizer: every table, the audit trail append-only and
+    # the data keys too: it makes keys, never destroys one (erase-case is an operator's command,
+    # functions/crypto/cli.py, and a key made during an erasure is refused in its own transaction).
+    tables = {spec: (APPEND if spec in (AUDIT_LOG, DATA_KEYS) else WRITE) for spec in TABLES}
     return FunctionPolicy("APIHandler", "ApiHandlerRole", "every route of the REST API", tables, (
         *field_key("kms:Decrypt", "kms:GenerateDataKey"),
         stage_key("dynamodb", "s3", "secretsmanager"),
@@ -273,12 +275,14 @@ def _authorizer() -> FunctionPolicy:
 
 def _websocket() -> list[FunctionPolicy]:
     # functions/signaling/handlers.py -> SignalingService. Usernames are sealed at rest (issue 15 item 4):
-    # $connect opens the ticket's; a join or a leave opens the room's participants and seals the joiner's
-    # name into it, so $default and $disconnect seal and open (a data key may be made: data_keys append).
+    # $connect opens the ticket's and seals it into the socket's item (under the connections' shared
+    # key of the year, made by the first socket of a year); a join opens the socket's and the room's
+    # participants and seals the joiner's name into it, so $default and $disconnect seal and open (a
+    # data key may be made: data_keys append). A relayed frame opens nothing.
     return [
         FunctionPolicy("WebsocketConnect", "WebsocketConnectRole", "redeems the ticket, registers the socket",
-                       {CONNECT_TICKETS: WRITE, CONNECTIONS: WRITE, DATA_KEYS: READ},
-                       (*field_key("kms:Decrypt"), stage_key("dynamodb"))),
+                       {CONNECT_TICKETS: WRITE, CONNECTIONS: WRITE, DATA_KEYS: APPEND},
+                       (*field_key("kms:Decrypt", "kms:GenerateDataKey"), stage_key("dynamodb"))),
         FunctionPolicy("WebsocketMessage", "WebsocketMessageRole",
                        "join/leave/relay: sockets, rooms, the case grant; refusals into the audit trail",
                        {CONNECTIONS: WRITE, VISITS: APPEND, CASE_ACCESS: READ, AUDIT_LOG: APPEND, DATA_KEYS: APPEND},
@@ -292,7 +296,9 @@ def _websocket() -> list[FunctionPolicy]:
 
 def _photo_processor() -> FunctionPolicy:
     # functions/images/processor.py parses attacker-supplied bytes (Pillow): upload intents, photos and
-    # the timeline only; no record tables, no data keys, no audit trail, no field key.
+    # the timeline only; no record tables, no data keys, no audit trail, no field key. What it copies
+    # that is sealed (the timeline summary, the photo's body site and capture time, the site's tag) the
+    # REST function sealed when it handed out the upload; the processor never opens it.
     return FunctionPolicy("ProcessPhotoUpload", "ProcessPhotoUploadRole", "judges uploads, writes renditions",
                           {PHOTO_UPLOADS: APPEND, PHOTOS: APPEND, TIMELINE: APPEND}, (
         stage_key("dynamodb", "s3"),

@@ -7,7 +7,7 @@ from pynamodb.models import Model
 
 from functions.crypto.ports import DataKeyPage, StoredDataKey
 from functions.shared.dynamo import decode_cursor, encode_cursor, translate_errors
-from functions.shared.errors import DependencyUnavailable
+from functions.shared.errors import Conflict, DependencyUnavailable
 
 
 class DataKeyModel(Model):
@@ -34,15 +34,31 @@ def _stored(item: DataKeyModel) -> StoredDataKey:
 
 
 class DynamoDataKeyStore:
-    def put(self, key: StoredDataKey) -> None:
-        with translate_errors(conflict_code="data_key_exists"):
-            DataKeyModel(
-                purpose=key.purpose,
-                keyId=key.key_id,
-                wrappedKey=key.wrapped,
-                wrappingKeyId=key.wrapping_key_id,
-                createdAt=key.created_at,
-            ).save(condition=DataKeyModel.keyId.does_not_exist())
+    def put(self, key: StoredDataKey, *, unless_present: str | None = None) -> None:
+        item = DataKeyModel(
+            purpose=key.purpose,
+            keyId=key.key_id,
+            wrappedKey=key.wrapped,
+            wrappingKeyId=key.wrapping_key_id,
+            createdAt=key.created_at,
+        )
+        if unless_present is None:
+            with translate_errors(conflict_code="data_key_exists"):
+                item.save(condition=DataKeyModel.keyId.does_not_exist())
+            return
+        from pynamodb.exceptions import TransactWriteError
+        from pynamodb.transactions import TransactWrite
+
+        try:
+            # PutItem and ConditionCheckItem: no other right is needed than a plain conditional put's.
+            with TransactWrite(connection=item._get_connection().connection) as transaction:
+                transaction.condition_check(DataKeyModel, key.purpose, unless_present,
+                                            condition=DataKeyModel.keyId.does_not_exist())
+                transaction.save(item, condition=DataKeyModel.keyId.does_not_exist())
+        except TransactWriteError as exc:
+            if exc.cause_response_code == "TransactionCanceledException":
+                raise Conflict("The key exists, or its scope was closed.", code="data_key_exists") from None
+            raise DependencyUnavailable("The database is unavailable; try again.") from exc
 
     def get(self, purpose: str, key_id: str) -> StoredDataKey | None:
         from pynamodb.exceptions import DoesNotExist

@@ -74,8 +74,9 @@ class DataKeyPage:
 
 
 class DataKeyStore(Protocol):
-    def put(self, key: StoredDataKey) -> None:
-        """Store a new wrapped key; never overwrites (ids are random)."""
+    def put(self, key: StoredDataKey, *, unless_present: str | None = None) -> None:
+        """Store a new wrapped key; never overwrites (Conflict). With `unless_present`, only while the
+        partition holds no item of that id (one transaction; Conflict otherwise): a case's tombstone."""
         ...
 
     def get(self, purpose: str, key_id: str) -> StoredDataKey | None: ...
@@ -109,3 +110,18 @@ class FieldSealer(Protocol):
 
     def open(self, table: str, record_id: str, sealed: Mapping[str, bytes], *,
              purpose: str | None = None) -> dict[str, object]: ...
+
+
+class FieldTagger(Protocol):
+    """Equality tags ("blind indexes") for values an index key must group by without showing them."""
+
+    def tag(self, table: str, field: str, value: str, *, case_id: str, purpose: str | None = None) -> str:
+        """A short keyed hash of `value` under the case's key of `purpose` (default: the table): equal
+        values of one case and field get equal tags; without the key a tag says nothing of its value,
+        and erasing the case (its keys) leaves tags nobody can link to anything."""
+        ...
+
+
+class TaggingSealer(FieldSealer, FieldTagger, Protocol):
+    """A sealer that also tags (functions/crypto/sealer.py): what an adapter with an index on a
+    protected value needs."""

@@ -127,36 +127,38 @@ class ScopedKeys:
 
     def for_sealing(self, purpose: str, scope: str) -> bytes:
         """The scope's key, made on the first seal (no KMS call unless the KEK is not cached)."""
-        cached = self._cache.lookup(purpose, scope)
-        if cached is not None:
-            return cached
-        found = self._load(purpose, scope)
+        found = self._existing(purpose, scope)
         if found is not None:
             return found
         partition, key_id = _location(purpose, scope)
-        is_case = partition.startswith(CASE_PREFIX)
-        if is_case and self._erased(partition):
-            raise CaseErased("The case does not exist.")
         kek = self._keys.current_kek(purpose)
         material = os.urandom(KEY_BYTES)
+        # A case's key is stored only while the case has no tombstone, in one transaction with that
+        # check: an erasure either sees the key when it lists the case's keys, or this write fails.
+        # So no function but erase-case ever deletes a key (the REST role has no DeleteItem on it).
+        unless = TOMBSTONE if partition.startswith(CASE_PREFIX) else None
         try:
             self._store.put(StoredDataKey(partition, key_id, wrap(kek.material, purpose, scope, kek.key_id, material),
-                                          kek.key_id, iso(self._keys.now())))
+                                          kek.key_id, iso(self._keys.now())), unless_present=unless)
         except Conflict:
-            # Another container made the scope's key first: use theirs.
-            theirs = self._load(purpose, scope)
+            # Another container made the scope's key first (use theirs), or the case was erased.
+            theirs = self._existing(purpose, scope)
             if theirs is None:
                 raise
             return theirs
-        if is_case and self._erased(partition):
-            # An erasure wrote its tombstone while we made the key and may have listed the case's keys
-            # before ours existed: destroy it ourselves (either it or we see the other).
-            self._store.delete(partition, key_id)
-            raise CaseErased("The case does not exist.")
         self._cache.remember(purpose, scope, material)
         return material
 
     def for_opening(self, purpose: str, scope: str) -> bytes:
+        found = self._existing(purpose, scope)
+        if found is not None:
+            return found
+        raise DecryptError(f"A protected value of {purpose} names a key that does not exist.",
+                           code="unknown_data_key")
+
+    def _existing(self, purpose: str, scope: str) -> bytes | None:
+        """The scope's key from the cache or the table; None if it was never made; CaseErased if the
+        case's keys were destroyed (what sealing and opening share before either goes on)."""
         cached = self._cache.lookup(purpose, scope)
         if cached is not None:
             return cached
@@ -166,8 +168,7 @@ class ScopedKeys:
         partition, _key_id = _location(purpose, scope)
         if partition.startswith(CASE_PREFIX) and self._erased(partition):
             raise CaseErased("The case does not exist.")
-        raise DecryptError(f"A protected value of {purpose} names a key that does not exist.",
-                           code="unknown_data_key")
+        return None
 
     def erase_case(self, case_id: str) -> ErasureReport:
         """Crypto-shred a case: tombstone first (no new key is made for it from now), then destroy

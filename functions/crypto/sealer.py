@@ -10,6 +10,9 @@ Values sealed in format 1 (a purpose data key per container and 5 minutes) still
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 
@@ -24,6 +27,7 @@ from functions.shared.observability import log_warning, put_metrics
 # Unwrapped scope keys a container keeps (32 bytes each): the cases its requests touch in
 # data_key_max_age_seconds; past it, the least recently used is unwrapped again (a DynamoDB read).
 SCOPE_CACHE_ENTRIES = 1024
+TAG_KEY_LABEL = b"dermafollow/field-tag/v1"  # derives the tagging key from a scope key
 
 
 class EnvelopeSealer:
@@ -68,6 +72,17 @@ class EnvelopeSealer:
                 put_metrics({"DecryptFailures": 1})
                 raise
         return opened
+
+
+    def tag(self, table: str, field: str, value: str, *, case_id: str, purpose: str | None = None) -> str:
+        # HMAC-SHA256 under a key derived from the case's key (never the key itself, which seals),
+        # over the field's place and the value; 128 bits are kept: no collision among a case's values.
+        purpose = purpose or table
+        material = self._scoped.for_sealing(purpose, self._scoped.scope_for(case_id))
+        derived = hmac.new(material, TAG_KEY_LABEL, hashlib.sha256).digest()
+        message = json.dumps([table, field, value], separators=(",", ":"), ensure_ascii=True).encode()
+        digest = hmac.new(derived, message, hashlib.sha256).digest()[:16]
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 def _encode(value: object) -> bytes:

@@ -1,16 +1,40 @@
-"""Photo storage: upload intents and photos (pynamodb), image objects (S3 through boto3)."""
+"""Photo storage: upload intents and photos (pynamodb), image objects (S3 through boto3).
+
+A photo's body site and capture time are sealed under the case's key as one value (context {table
+"photos", recordId "<caseId>/<photoId>", field "facts"}), written on the intent when the upload is
+handed out and copied onto the photo by the processor, unopened. The bySite index groups a case's
+photos by the site's tag (`FieldTagger`: a keyed hash under the case's key), so its key
+`<caseId>#<tag>` does not say the site. What stays readable is ids, times of the upload's handling,
+sizes and quality figures. The photo id still begins with the capture time (its sort key; see
+functions/images/service.py `new_photo_id`).
+
+Items stored before hold `bodySite` and `capturedAt` in plaintext (and a photo's `caseSite` names the
+site): `seal_legacy_photos_page` and `seal_legacy_intents_page` convert them, and a reader meeting one
+raises NotMigrated instead of answering the plaintext.
+"""
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
-from typing import Any
+from typing import Any, cast
 
 from pynamodb.attributes import BinaryAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from functions.images.ports import PHOTO_REMOVED_LABEL, ObjectInfo, Photo, UploadIntent, UploadStatus
+from functions.crypto.ports import TaggingSealer
+from functions.images.ports import (
+    KEYLESS,
+    PHOTO_REMOVED_LABEL,
+    ObjectInfo,
+    Photo,
+    PhotoFacts,
+    UploadIntent,
+    UploadStatus,
+)
+from functions.migrations.legacy import MigrationPage, convert_page, not_migrated
 from functions.shared.aws import error_code
 from functions.shared.dynamo import ItemMap, decode_cursor, encode_cursor, translate_errors
 from functions.shared.errors import DependencyUnavailable
@@ -35,11 +59,9 @@ class UploadIntentModel(Model):
     caseId = UnicodeAttribute()
     uploaderId = UnicodeAttribute()
     uploaderRole = UnicodeAttribute()
-    bodySite = UnicodeAttribute()
     lesionId = UnicodeAttribute(null=True)
     contentType = UnicodeAttribute()
     sizeBytes = NumberAttribute()
-    capturedAt = UnicodeAttribute()
     source = UnicodeAttribute()
     createdAt = UnicodeAttribute()
     uploadBy = UnicodeAttribute()
@@ -50,11 +72,68 @@ class UploadIntentModel(Model):
     reasonMessage = UnicodeAttribute(null=True)
     updatedAt = UnicodeAttribute(null=True)
     timelineSummarySealed = BinaryAttribute(legacy_encoding=False, null=True)
+    factsSealed = BinaryAttribute(legacy_encoding=False, null=True)  # {bodySite, capturedAt}, for the photo
+    siteTag = UnicodeAttribute(null=True)
+    # Plaintext, only on intents stored before the facts were sealed: read by the migration alone.
+    bodySite = UnicodeAttribute(null=True)
+    capturedAt = UnicodeAttribute(null=True)
     byCase = IntentsByCaseIndex()
 
 
 # The intent item keeps the names it was first stored under.
-INTENT_ITEM = ItemMap(UploadIntent, UploadIntentModel, names={"uploaded_by": "uploaderId", "uploaded_at": "createdAt"})
+INTENT_ITEM = ItemMap(UploadIntent, UploadIntentModel, names={
+    "uploaded_by": "uploaderId", "uploaded_at": "createdAt", "sealed_facts": "factsSealed"})
+PHOTOS_TABLE = "photos"
+INTENTS_TABLE = "photo_uploads"
+FACTS = "facts"
+SITE = "bodySite"
+PLAINTEXT = ("bodySite", "capturedAt")  # what the facts were stored as before
+
+
+def _record_id(case_id: str, photo_id: str) -> str:
+    return f"{case_id}/{photo_id}"
+
+
+def seal_facts(sealer: TaggingSealer, facts: PhotoFacts) -> tuple[bytes, str]:
+    """The photo's sealed facts and its site's tag (REST: where the field key is allowed)."""
+    sealed = sealer.seal(PHOTOS_TABLE, _record_id(facts.case_id, facts.photo_id),
+                         {FACTS: {"bodySite": facts.body_site, "capturedAt": facts.captured_at}},
+                         case_id=facts.case_id)[FACTS]
+    return sealed, site_tag(sealer, facts.case_id, facts.body_site)
+
+
+def site_tag(sealer: TaggingSealer, case_id: str, body_site: str) -> str:
+    return sealer.tag(PHOTOS_TABLE, SITE, body_site, case_id=case_id)
+
+
+class _FactsReader:
+    """Reads an item's sealed facts: opened with the key, or left sealed (KEYLESS) without it."""
+
+    def __init__(self, sealer: TaggingSealer | None, table: str) -> None:
+        self._sealer = sealer
+        self._table = table
+
+    def facts(self, item: Any) -> dict[str, Any]:
+        if item.factsSealed is None or item.siteTag is None:
+            raise not_migrated(self._table)
+        if self._sealer is None:
+            return {"body_site": KEYLESS, "captured_at": KEYLESS}
+        opened = cast(dict[str, Any], self._sealer.open(PHOTOS_TABLE, _record_id(item.caseId, item.photoId),
+                                                        {FACTS: bytes(item.factsSealed)})[FACTS])
+        return {"body_site": str(opened["bodySite"]), "captured_at": str(opened["capturedAt"])}
+
+    def sealed(self, record: Any) -> dict[str, Any]:
+        """The sealed attributes of a record about to be stored: as carried, or sealed here."""
+        if record.sealed_facts is not None and record.site_tag is not None:
+            return {"sealed_facts": record.sealed_facts, "site_tag": record.site_tag}
+        if self._sealer is None:
+            raise not_migrated(INTENTS_TABLE)  # an intent handed out before facts were sealed
+        sealed, tag = seal_facts(self._sealer, record)
+        return {"sealed_facts": sealed, "site_tag": tag}
+
+
+def _without_plaintext(attributes: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in attributes.items() if name not in PLAINTEXT}
 
 
 def _condition_failed(exc: BaseException) -> bool:
@@ -62,16 +141,27 @@ def _condition_failed(exc: BaseException) -> bool:
 
 
 class DynamoIntentStore:
+    """With `sealer` None (the photo processor's, which holds no field key) the protected facts are
+    read as KEYLESS and carried sealed."""
+
+    def __init__(self, sealer: TaggingSealer | None) -> None:
+        self._facts = _FactsReader(sealer, INTENTS_TABLE)
+
+    def _intent(self, item: UploadIntentModel) -> UploadIntent:
+        return dataclasses.replace(INTENT_ITEM.from_item(item), **self._facts.facts(item))
+
     def create(self, intent: UploadIntent) -> None:
+        intent = dataclasses.replace(intent, **self._facts.sealed(intent))
+        item = UploadIntentModel(**_without_plaintext(INTENT_ITEM.attributes(intent)))
         with translate_errors(conflict_code="photo_exists", conflict_message="That photo id is taken."):
-            INTENT_ITEM.to_item(intent).save(condition=UploadIntentModel.photoId.does_not_exist())
+            item.save(condition=UploadIntentModel.photoId.does_not_exist())
 
     def get(self, photo_id: str) -> UploadIntent | None:
         from pynamodb.exceptions import DoesNotExist
 
         with translate_errors():
             try:
-                return INTENT_ITEM.from_item(UploadIntentModel.get(photo_id, consistent_read=True))
+                return self._intent(UploadIntentModel.get(photo_id, consistent_read=True))
             except DoesNotExist:
                 return None
 
@@ -81,7 +171,7 @@ class DynamoIntentStore:
             result = UploadIntentModel.byCase.query(
                 case_id, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
             )
-            intents = [INTENT_ITEM.from_item(item) for item in result]
+            intents = [self._intent(item) for item in result]
             return intents, encode_cursor(result.last_evaluated_key)
 
     def claim(self, photo_id: str, token: str, now: str) -> UploadIntent | None:
@@ -107,7 +197,7 @@ class DynamoIntentStore:
                 if _condition_failed(exc):
                     return None
                 raise
-        return INTENT_ITEM.from_item(item)
+        return self._intent(item)
 
     def finish(self, photo_id: str, token: str, status: UploadStatus, now: str, expires_at_epoch: int,
                reason_code: str | None = None, reason_message: str | None = None) -> bool:
@@ -157,11 +247,14 @@ class PhotoModel(Model):
 
     caseId = UnicodeAttribute(hash_key=True)
     photoId = UnicodeAttribute(range_key=True)  # starts with the capture time: sorts by it
-    caseSite = UnicodeAttribute()  # "<caseId>#<bodySite>"
+    caseSite = UnicodeAttribute()  # "<caseId>#<siteTag>" ("<caseId>#<bodySite>" before the migration)
     caseLesion = UnicodeAttribute(null=True)  # "<caseId>#<lesionId>"; absent (sparse index) without a lesion
-    bodySite = UnicodeAttribute()
     lesionId = UnicodeAttribute(null=True)
-    capturedAt = UnicodeAttribute()
+    factsSealed = BinaryAttribute(legacy_encoding=False, null=True)  # {bodySite, capturedAt}
+    siteTag = UnicodeAttribute(null=True)
+    # Plaintext, only on photos stored before the facts were sealed: read by the migration alone.
+    bodySite = UnicodeAttribute(null=True)
+    capturedAt = UnicodeAttribute(null=True)
     uploadedAt = UnicodeAttribute()
     processedAt = UnicodeAttribute()
     uploadedBy = UnicodeAttribute()
@@ -177,18 +270,29 @@ class PhotoModel(Model):
 
 
 def _photo_keys(photo: Photo) -> dict[str, Any]:
-    """The index keys of a photo: its site always, its lesion only when it has one (sparse index)."""
-    return {"caseSite": f"{photo.case_id}#{photo.body_site}",
+    """The index keys of a photo: its site's tag always, its lesion only when it has one (sparse index)."""
+    return {"caseSite": f"{photo.case_id}#{photo.site_tag}",
             "caseLesion": f"{photo.case_id}#{photo.lesion_id}" if photo.lesion_id else None}
 
 
-PHOTO_ITEM = ItemMap(Photo, PhotoModel, derived=_photo_keys)
+PHOTO_ITEM = ItemMap(Photo, PhotoModel, names={"sealed_facts": "factsSealed"}, derived=_photo_keys)
 
 
 class DynamoPhotoStore:
+    """With `sealer` None (the photo processor's) the protected facts are read as KEYLESS, and a photo
+    is stored with the sealed facts its intent carried."""
+
+    def __init__(self, sealer: TaggingSealer | None) -> None:
+        self._sealer = sealer
+        self._facts = _FactsReader(sealer, PHOTOS_TABLE)
+
+    def _photo(self, item: PhotoModel) -> Photo:
+        return dataclasses.replace(PHOTO_ITEM.from_item(item), **self._facts.facts(item))
+
     def put(self, photo: Photo) -> None:
+        photo = dataclasses.replace(photo, **self._facts.sealed(photo))
         with translate_errors():
-            PHOTO_ITEM.to_item(photo).save()
+            PhotoModel(**_without_plaintext(PHOTO_ITEM.attributes(photo))).save()
 
     def stage_remove(self, case_id: str, photo_id: str) -> TransactItem:
         return delete_item(PHOTO_REMOVED_LABEL, PhotoModel(caseId=case_id, photoId=photo_id),
@@ -199,7 +303,7 @@ class DynamoPhotoStore:
 
         with translate_errors():
             try:
-                return PHOTO_ITEM.from_item(PhotoModel.get(case_id, photo_id))
+                return self._photo(PhotoModel.get(case_id, photo_id))
             except DoesNotExist:
                 return None
 
@@ -209,7 +313,10 @@ class DynamoPhotoStore:
         if lesion_id:
             hash_name, hash_value, query = "caseLesion", f"{case_id}#{lesion_id}", PhotoModel.byLesion.query
         elif body_site:
-            hash_name, hash_value, query = "caseSite", f"{case_id}#{body_site}", PhotoModel.bySite.query
+            if self._sealer is None:
+                raise ValueError("listing by body site needs the field key")
+            hash_name, hash_value = "caseSite", f"{case_id}#{site_tag(self._sealer, case_id, body_site)}"
+            query = PhotoModel.bySite.query
         else:
             hash_name, hash_value, query = "caseId", case_id, PhotoModel.query
         # A cursor is the LastEvaluatedKey of the same query: it must name the same partition.
@@ -217,10 +324,58 @@ class DynamoPhotoStore:
         with translate_errors():
             result = query(hash_value, scan_index_forward=False, limit=limit, page_size=limit,
                            last_evaluated_key=start)
-            photos = [PHOTO_ITEM.from_item(item) for item in result]
+            photos = [self._photo(item) for item in result]
             if lesion_id and body_site:  # both given: the lesion decides, the site must agree
                 photos = [photo for photo in photos if photo.body_site == body_site]
             return photos, encode_cursor(result.last_evaluated_key)
+
+
+# --- migration ------------------------------------------------------------------------------------
+def _seal_legacy(model: Any, sealer: TaggingSealer, cursor: str | None, page_size: int,
+                 more: Any = None) -> MigrationPage:
+    """Seal the plaintext facts of one Scan page of `model` (photos or intents) and remove them, one
+    conditional write per item (functions/migrations/legacy.py); `more(item)`: further actions."""
+
+    def plan(item: Any) -> tuple[list[Any], Any] | None:
+        extra: list[Any] = more(item) if more else []
+        if item.factsSealed is not None and item.siteTag is not None and not extra and all(
+                getattr(item, name) is None for name in PLAINTEXT):
+            return None
+        actions: list[Any] = [getattr(model, name).remove() for name in PLAINTEXT if getattr(item, name) is not None]
+        actions += extra
+        condition = model.photoId.exists()
+        if item.factsSealed is None:
+            facts = PhotoFacts(case_id=item.caseId, photo_id=item.photoId, body_site=item.bodySite or "",
+                               lesion_id=None, captured_at=item.capturedAt or "", source="", uploaded_at="",
+                               uploaded_by="", uploader_role="")
+            sealed, tag = seal_facts(sealer, facts)
+            actions += [model.factsSealed.set(sealed), model.siteTag.set(tag)]
+            if model is PhotoModel:
+                actions.append(model.caseSite.set(f"{item.caseId}#{tag}"))
+            condition &= model.factsSealed.does_not_exist()
+        return actions, condition
+
+    return convert_page(model, cursor, page_size, plan)
+
+
+def seal_legacy_photos_page(sealer: TaggingSealer, cursor: str | None, page_size: int) -> MigrationPage:
+    return _seal_legacy(PhotoModel, sealer, cursor, page_size)
+
+
+def seal_legacy_intents_page(sealer: TaggingSealer, cursor: str | None, page_size: int) -> MigrationPage:
+    """Also seals the timeline summary of an intent handed out before summaries were sealed ahead, so
+    the processor (no field key) can announce its photo."""
+    from functions.images.projection import photo_event
+    from functions.timeline.adapters import seal_summary
+
+    def summary(item: UploadIntentModel) -> list[Any]:
+        if item.timelineSummarySealed is not None or item.bodySite is None:
+            return []
+        intent = dataclasses.replace(INTENT_ITEM.from_item(item), body_site=item.bodySite,
+                                     captured_at=item.capturedAt or "")
+        return [UploadIntentModel.timelineSummarySealed.set(seal_summary(photo_event(intent), sealer))]
+
+    return _seal_legacy(UploadIntentModel, sealer, cursor, page_size, summary)
 
 
 # --- S3 ------------------------------------------------------------------------------------------

@@ -45,6 +45,14 @@ def rendition_key(case_id: str, photo_id: str, name: str) -> str:
     return f"cases/{case_id}/photos/{photo_id}/{name}.jpg"
 
 
+# Body site and capture time are health data (a photo of the `genital_area` taken at 03:12): at rest
+# they are sealed under the case's key, once, by the REST function when it hands out the upload
+# (functions/images/adapters.py), for the photo's item; the intent carries that value and the photo
+# processor, which holds no field key, copies it onto the photo unopened. A store without the key
+# (the processor's) reads these two facts as KEYLESS.
+KEYLESS = ""
+
+
 @dataclass(frozen=True)
 class PhotoFacts:
     """What a photo is, fixed when its upload is handed out. The upload intent, the photo and the
@@ -79,6 +87,10 @@ class UploadIntent(PhotoFacts):
     # The accepted photo's timeline summary, sealed when the upload is handed out (where the field
     # key is allowed): the processor, which holds no field key, writes it as it is.
     timeline_summary_sealed: bytes | None = None
+    # The photo's body site and capture time, sealed for the photo item, and its site's tag (see
+    # SealedFacts): the processor copies both onto the photo as they are.
+    sealed_facts: bytes | None = None
+    site_tag: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,11 +101,16 @@ class Photo(PhotoFacts):
     size_bytes: int  # of the full rendition
     sha256: str  # of the full rendition, hex
     quality: dict[str, float] = field(default_factory=dict)
+    sealed_facts: bytes | None = None  # as on its intent
+    site_tag: str | None = None
 
     @classmethod
     def of(cls, facts: PhotoFacts, **processing: Any) -> Photo:
-        """The photo an accepted upload becomes: its facts plus what processing found."""
-        return cls(**{name: getattr(facts, name) for name in PHOTO_FACT_FIELDS}, **processing)
+        """The photo an accepted upload becomes: its facts plus what processing found (and, from an
+        intent, its sealed facts as they are)."""
+        sealed: dict[str, Any] = {"sealed_facts": getattr(facts, "sealed_facts", None),
+                                  "site_tag": getattr(facts, "site_tag", None)}
+        return cls(**{name: getattr(facts, name) for name in PHOTO_FACT_FIELDS}, **sealed, **processing)
 
 
 PHOTO_FACT_FIELDS: tuple[str, ...] = tuple(item.name for item in fields(PhotoFacts))

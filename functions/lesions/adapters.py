@@ -1,14 +1,16 @@
 """Lesion storage in the lesions table (pynamodb): pk caseId, sk lesionId.
 
-A lesion's label is the patient's or doctor's own words ("the itchy patch behind my knee"): it is
-sealed with envelope encryption (context {table "lesions", recordId "<caseId>/<lesionId>", field
-"label"}). Lesions stored before labels were sealed hold a plaintext `label`: `seal_legacy_page`
-converts them, and a reader meeting one raises NotMigrated instead of answering the plaintext.
+A lesion's label is the patient's or doctor's own words ("the itchy patch behind my knee") and its
+position says where on the body it is (body site, view, x, y: `genital_area` is one): both are sealed
+under the case's key (context {table "lesions", recordId "<caseId>/<lesionId>", field "label" or
+"position"}); the item keeps ids and times only. Lesions stored before hold a plaintext `label`, or
+a plaintext position (`bodySite`, `view`, `x`, `y`): `seal_legacy_page` converts them, and a reader
+meeting one raises NotMigrated instead of answering the plaintext.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
@@ -28,13 +30,15 @@ class LesionModel(Model):
 
     caseId = UnicodeAttribute(hash_key=True)
     lesionId = UnicodeAttribute(range_key=True)
-    bodySite = UnicodeAttribute()
-    view = UnicodeAttribute()
-    x = NumberAttribute()
-    y = NumberAttribute()
     labelSealed = BinaryAttribute(legacy_encoding=False, null=True)
-    # Plaintext, only on lesions stored before labels were sealed: read by seal_legacy_page alone.
+    positionSealed = BinaryAttribute(legacy_encoding=False, null=True)  # {bodySite, view, x, y}
+    # Plaintext, only on lesions stored before labels (then positions) were sealed: read by
+    # seal_legacy_page alone.
     label = UnicodeAttribute(null=True)
+    bodySite = UnicodeAttribute(null=True)
+    view = UnicodeAttribute(null=True)
+    x = NumberAttribute(null=True)
+    y = NumberAttribute(null=True)
     createdAt = UnicodeAttribute()
     createdBy = UnicodeAttribute()
 
@@ -51,18 +55,19 @@ class DynamoLesionStore:
         self._sealer = sealer
 
     def _lesion(self, item: LesionModel) -> Lesion:
-        if item.labelSealed is None:
+        if item.labelSealed is None or item.positionSealed is None:
             raise not_migrated(TABLE)
-        sealed = {"label": bytes(item.labelSealed)}
-        label = str(self._sealer.open(TABLE, _record_id(item.caseId, item.lesionId), sealed)["label"])
+        sealed = {"label": bytes(item.labelSealed), "position": bytes(item.positionSealed)}
+        opened = self._sealer.open(TABLE, _record_id(item.caseId, item.lesionId), sealed)
+        position = cast(dict[str, Any], opened["position"])
         return Lesion(
             case_id=item.caseId,
             lesion_id=item.lesionId,
-            body_site=item.bodySite,
-            view=item.view,
-            x=float(item.x),
-            y=float(item.y),
-            label=label,
+            body_site=str(position["bodySite"]),
+            view=str(position["view"]),
+            x=float(position["x"]),
+            y=float(position["y"]),
+            label=str(opened["label"]),
             created_at=item.createdAt,
             created_by=item.createdBy,
         )
@@ -84,34 +89,44 @@ class DynamoLesionStore:
             return lesions, encode_cursor(result.last_evaluated_key)
 
     def stage_create(self, lesion: Lesion) -> TransactItem:
-        sealed = self._sealer.seal(TABLE, _record_id(lesion.case_id, lesion.lesion_id), {"label": lesion.label},
-                                   case_id=lesion.case_id)
+        sealed = self._sealer.seal(TABLE, _record_id(lesion.case_id, lesion.lesion_id), {
+            "label": lesion.label,
+            "position": _position(lesion.body_site, lesion.view, lesion.x, lesion.y),
+        }, case_id=lesion.case_id)
         return put_item(LESION_CREATED_LABEL, LesionModel(
             caseId=lesion.case_id,
             lesionId=lesion.lesion_id,
-            bodySite=lesion.body_site,
-            view=lesion.view,
-            x=lesion.x,
-            y=lesion.y,
             labelSealed=sealed["label"],
+            positionSealed=sealed["position"],
             createdAt=lesion.created_at,
             createdBy=lesion.created_by,
         ), condition=LesionModel.lesionId.does_not_exist())
 
 
+def _position(body_site: str, view: str, x: float, y: float) -> dict[str, Any]:
+    return {"bodySite": body_site, "view": view, "x": x, "y": y}
+
+
 def seal_legacy_page(sealer: FieldSealer, cursor: str | None, page_size: int) -> MigrationPage:
-    """Seal the plaintext labels of one Scan page of lesions and remove them (functions/migrations/legacy.py)."""
+    """Seal the plaintext labels and positions of one Scan page of lesions and remove them, one
+    conditional write per item (functions/migrations/legacy.py)."""
+    plaintext = (LesionModel.label, LesionModel.bodySite, LesionModel.view, LesionModel.x, LesionModel.y)
 
     def plan(item: LesionModel) -> tuple[list[Any], Any] | None:
-        if item.label is None and item.labelSealed is not None:
+        left = [attribute for attribute in plaintext if getattr(item, attribute.attr_name) is not None]
+        if not left and item.labelSealed is not None and item.positionSealed is not None:
             return None
-        actions: list[Any] = [LesionModel.label.remove()] if item.label is not None else []
+        actions: list[Any] = [attribute.remove() for attribute in left]
         condition = LesionModel.lesionId.exists()
+        fields: dict[str, Any] = {}
         if item.labelSealed is None:
-            sealed = sealer.seal(TABLE, _record_id(item.caseId, item.lesionId), {"label": item.label or ""},
-                                 case_id=item.caseId)
-            actions.append(LesionModel.labelSealed.set(sealed["label"]))
+            fields["label"] = item.label or ""
             condition &= LesionModel.labelSealed.does_not_exist()
+        if item.positionSealed is None:
+            fields["position"] = _position(item.bodySite or "", item.view or "", float(item.x or 0), float(item.y or 0))
+            condition &= LesionModel.positionSealed.does_not_exist()
+        sealed = sealer.seal(TABLE, _record_id(item.caseId, item.lesionId), fields, case_id=item.caseId)
+        actions += [getattr(LesionModel, f"{name}Sealed").set(value) for name, value in sealed.items()]
         return actions, condition
 
     return convert_page(LesionModel, cursor, page_size, plan)

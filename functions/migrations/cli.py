@@ -3,8 +3,9 @@
     python -m functions.migrations.cli seal-legacy [--table scores ...] [--page-size 100]
                                                    [--max-pages N] [--cursor C]
         Scan each table and, item by item, seal what an older release stored in plaintext (score
-        answers, totals, bands, flags and deltas; lesion labels; timeline summaries; usernames in
-        visit rooms and waiting-room entries), removing the
+        answers, totals, bands, flags and deltas; lesion labels and positions; timeline summaries;
+        photos' and upload intents' body sites and capture times (and the photos' site index key);
+        usernames in visit rooms, waiting-room entries and connections), removing the
         plaintext in the same conditional write. Idempotent: converted items are skipped, so running
         it again (or two at once) changes nothing more. Resumable: with --max-pages it stops early
         and prints each table's `cursor`; pass it back with --cursor (one --table) to go on.
@@ -27,17 +28,28 @@ from dataclasses import asdict
 from functions.bootstrap import get_container
 from functions.migrations.legacy import MigrationPage, run_pages
 from functions.shared.errors import DomainError
-from functions.shared.tables import LESIONS, SCORES, TIMELINE, VISITS, WAITING_ROOM
+from functions.shared.tables import (
+    CONNECTIONS,
+    LESIONS,
+    PHOTO_UPLOADS,
+    PHOTOS,
+    SCORES,
+    TIMELINE,
+    VISITS,
+    WAITING_ROOM,
+)
 
 
 def _steps() -> dict[str, Callable[[str | None, int], MigrationPage]]:
+    from functions.images import adapters as images
     from functions.lesions import adapters as lesions
     from functions.scores import adapters as scores
+    from functions.signaling import adapters as signaling
     from functions.timeline import adapters as timeline
     from functions.visits import adapters as visits
 
     container = get_container()
-    container.bind(SCORES, LESIONS, TIMELINE, VISITS, WAITING_ROOM)
+    container.bind(SCORES, LESIONS, TIMELINE, VISITS, WAITING_ROOM, PHOTOS, PHOTO_UPLOADS, CONNECTIONS)
     sealer = container.field_sealer
     return {
         "scores": lambda cursor, size: scores.seal_legacy_page(sealer, cursor, size),
@@ -45,11 +57,14 @@ def _steps() -> dict[str, Callable[[str | None, int], MigrationPage]]:
         "timeline": lambda cursor, size: timeline.seal_legacy_page(sealer, cursor, size),
         "visits": lambda cursor, size: visits.seal_legacy_visits_page(sealer, cursor, size),
         "waiting_room": lambda cursor, size: visits.seal_legacy_queue_page(sealer, cursor, size),
+        "photos": lambda cursor, size: images.seal_legacy_photos_page(sealer, cursor, size),
+        "photo_uploads": lambda cursor, size: images.seal_legacy_intents_page(sealer, cursor, size),
+        "connections": lambda cursor, size: signaling.seal_legacy_page(sealer, cursor, size),
     }
 
 
 # Connect tickets are not converted: a ticket lives a minute, and one stored in plaintext is refused.
-TABLES = ("scores", "lesions", "timeline", "visits", "waiting_room")
+TABLES = ("scores", "lesions", "timeline", "visits", "waiting_room", "photos", "photo_uploads", "connections")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

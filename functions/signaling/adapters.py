@@ -1,15 +1,25 @@
-"""Signaling adapters: the connections table (pynamodb) and the API Gateway management API."""
+"""Signaling adapters: the connections table (pynamodb) and the API Gateway management API.
+
+A connection's username is sealed (context {table "connections", recordId connectionId, field
+"username"}) under the connections' shared key of the year: a socket belongs to no case when it
+connects. It is opened on a join only; the relay's one write per frame returns it sealed and never
+opens it (no key read, no KMS call per frame). Items stored before hold `username` in plaintext:
+`seal_legacy_page` converts them, and a join meeting one raises NotMigrated.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from typing import Any
 
-from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BinaryAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
+from functions.crypto.ports import FieldSealer
+from functions.migrations.legacy import MigrationPage, convert_page, not_migrated
 from functions.shared.aws import error_code, make_client
 from functions.shared.dynamo import translate_errors
 from functions.shared.errors import DependencyUnavailable, NotFound, RateLimited
@@ -56,7 +66,9 @@ class ConnectionModel(Model):
 
     connectionId = UnicodeAttribute(hash_key=True)
     userId = UnicodeAttribute()
-    username = UnicodeAttribute()
+    usernameSealed = BinaryAttribute(legacy_encoding=False, null=True)
+    # Plaintext, only on sockets stored before usernames were sealed: read by seal_legacy_page alone.
+    username = UnicodeAttribute(null=True)
     roles = UnicodeAttribute()
     connectedAt = UnicodeAttribute()
     roomId = UnicodeAttribute(null=True)
@@ -85,16 +97,21 @@ def _members(item: ConnectionModel) -> tuple[Member, ...]:
 def connection_of(item: ConnectionModel) -> Connection:
     # tat (the rate budget) and the TTL belong to the item, not to the Connection record.
     return Connection(
-        connection_id=item.connectionId, user_id=item.userId, username=item.username, roles=item.roles,
+        connection_id=item.connectionId, user_id=item.userId, username="", roles=item.roles,
         connected_at=item.connectedAt, room_id=item.roomId,
         grant_expires_at_epoch=None if item.grantExpiresAtEpoch is None else int(item.grantExpiresAtEpoch),
         members=_members(item),
+        username_sealed=None if item.usernameSealed is None else bytes(item.usernameSealed),
     )
 
 
+TABLE = "connections"
+
+
 def connection_item(connection: Connection, tat: float, expires_at_epoch: int) -> ConnectionModel:
+    """The item of a connection whose username is sealed already (`username_sealed`)."""
     return ConnectionModel(
-        connectionId=connection.connection_id, userId=connection.user_id, username=connection.username,
+        connectionId=connection.connection_id, userId=connection.user_id, usernameSealed=connection.username_sealed,
         roles=connection.roles, connectedAt=connection.connected_at, roomId=connection.room_id,
         grantExpiresAtEpoch=connection.grant_expires_at_epoch, tat=tat, expiresAtEpoch=expires_at_epoch,
         members={m.connection_id: _entry(m) for m in connection.members} if connection.members else None,
@@ -110,9 +127,21 @@ def _entry(member: Member) -> dict[str, Any]:
 
 
 class DynamoConnectionRegistry:
+    def __init__(self, sealer: FieldSealer) -> None:
+        self._sealer = sealer
+
     def add(self, connection: Connection, now: float, ttl_epoch: int) -> None:
+        sealed = self._sealer.seal(TABLE, connection.connection_id, {"username": connection.username})["username"]
+        item = connection_item(dataclasses.replace(connection, username="", username_sealed=sealed),
+                               tat=now, expires_at_epoch=ttl_epoch)
         with translate_errors():
-            connection_item(connection, tat=now, expires_at_epoch=ttl_epoch).save()
+            item.save()
+
+    def username(self, connection: Connection) -> str:
+        if connection.username_sealed is None:
+            raise not_migrated(TABLE)
+        opened = self._sealer.open(TABLE, connection.connection_id, {"username": connection.username_sealed})
+        return str(opened["username"])
 
     def get(self, connection_id: str) -> Connection | None:
         from pynamodb.exceptions import DoesNotExist
@@ -250,6 +279,24 @@ class DynamoConnectionRegistry:
     def of_user(self, user_id: str) -> list[Socket]:
         with translate_errors():
             return [Socket(str(item.connectionId), item.roomId) for item in ConnectionModel.byUser.query(user_id)]
+
+
+def seal_legacy_page(sealer: FieldSealer, cursor: str | None, page_size: int) -> MigrationPage:
+    """Seal the plaintext usernames of one Scan page of connections and remove them, one conditional
+    write per item (functions/migrations/legacy.py); a socket that closed meanwhile is not recreated."""
+
+    def plan(item: ConnectionModel) -> tuple[list[Any], Any] | None:
+        if item.username is None and item.usernameSealed is not None:
+            return None
+        actions: list[Any] = [ConnectionModel.username.remove()] if item.username is not None else []
+        condition = ConnectionModel.connectionId.exists()
+        if item.usernameSealed is None:
+            sealed = sealer.seal(TABLE, item.connectionId, {"username": item.username or ""})["username"]
+            actions.append(ConnectionModel.usernameSealed.set(sealed))
+            condition &= ConnectionModel.usernameSealed.does_not_exist()
+        return actions, condition
+
+    return convert_page(ConnectionModel, cursor, page_size, plan)
 
 
 def management_endpoint(settings: Settings) -> str:

@@ -24,6 +24,10 @@ class Socket:
 
 @dataclass(frozen=True)
 class Connection:
+    """A socket. Its person's username is sealed at rest (issue 15): given here to `add`, which seals
+    it; a stored connection reads back with `username` empty and the sealed value in `username_sealed`,
+    opened by `ConnectionRegistry.username` only where it is needed (a join), never on a relayed frame."""
+
     connection_id: str
     user_id: str
     username: str
@@ -36,12 +40,17 @@ class Connection:
     # The room's sockets (this one included) as last published to this item, so that the one
     # rate-budget write of a frame returns everything its relay needs. Empty outside a room.
     members: tuple[Member, ...] = ()
+    username_sealed: bytes | None = None
 
 
 class ConnectionRegistry(Protocol):
     def add(self, connection: Connection, now: float, ttl_epoch: int) -> None: ...
 
     def get(self, connection_id: str) -> Connection | None: ...
+
+    def username(self, connection: Connection) -> str:
+        """The connection's username, opened (NotMigrated for a socket stored before it was sealed)."""
+        ...
 
     def remove(self, connection_id: str) -> Connection | None:
         """Delete the connection; what it was (one write, the old item returned), None if gone."""

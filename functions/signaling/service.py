@@ -44,13 +44,19 @@ def _role_in(room: Room, user_id: str) -> str:
     return "patient" if room.patient_id == user_id else Role.DOCTOR.value
 
 
+def _name_in(room: Room, user_id: str) -> str:
+    participant = room.participants.get(user_id)
+    return participant.username if participant else ""
+
+
 def room_full() -> Conflict:
     return Conflict(f"This visit already has {max_participants()} participants: the patient and up to "
                     f"{max_participants() - 1} doctors.", code="room_full")
 
 
-def principal_of(connection: Connection) -> Principal:
-    return Principal(connection.user_id, connection.username, roles_from_groups(connection.roles.split(",")))
+def principal_of(connection: Connection, username: str = "") -> Principal:
+    """Who a socket is: its username only when it was opened (a join); the rules read ids and roles."""
+    return Principal(connection.user_id, username, roles_from_groups(connection.roles.split(",")))
 
 
 class SignalingService:
@@ -131,7 +137,8 @@ class SignalingService:
             raise ValidationError(f"Unknown action '{action}'.", code="unknown_action")
 
     def _join(self, sender: Connection, room_id: str) -> None:
-        principal = principal_of(sender)
+        # The one place a socket's username is opened (never on a relayed frame).
+        principal = principal_of(sender, self._registry.username(sender))
         # NotFound unless the case is theirs; the grant's end (invitations) is stored with the socket.
         room, grant_end = self._visits.room_and_grant_end(principal, room_id)
         if sender.room_id and sender.room_id != room_id:
@@ -154,7 +161,8 @@ class SignalingService:
             "resumed": previous is not None,
             # Roles come from the room's patient, not from this snapshot of participants: someone
             # joining at the same moment may be connected but not yet in the snapshot.
-            "participants": [{"participantId": m.user_id, "username": m.username,
+            # Names from the room (opened with it), not from the sockets (whose names stay sealed).
+            "participants": [{"participantId": m.user_id, "username": _name_in(room, m.user_id),
                               "role": _role_in(room, m.user_id)}
                              for m in others],
         })

@@ -179,6 +179,9 @@ def test_the_websocket_functions_need_only_what_their_policies_allow(world: Worl
     tickets = {user: ws.ticket(user) for user in ("pat.a", "dr.one", "dr.two")}
 
     def invoke(function: str, name: str, event: dict[str, Any]) -> Any:
+        # Each invocation on a cold container: no data key cached by the REST calls before it or by
+        # another function, so every KMS call the function's code makes is recorded and checked.
+        reset_container()
         with recorder.running(function):
             return world.client.lambda_.invoke(name, event).payload
 
@@ -196,8 +199,10 @@ def test_the_websocket_functions_need_only_what_their_policies_allow(world: Worl
     invoke("WebsocketMessage", "ws_message", ws_event("message", connection_id="c-doc", body={"action": "ping"}))
     invoke("WebsocketDisconnect", "ws_disconnect", ws_event("disconnect", connection_id="c-pat"))
 
-    assert_allowed(recorder, "WebsocketConnect")
+    connect = assert_allowed(recorder, "WebsocketConnect")
+    assert {"kms:Decrypt", "dynamodb:GetItem"} <= {action for action, _ in connect}, "cold: the key was read"
     message = assert_allowed(recorder, "WebsocketMessage")
+    assert "kms:Decrypt" in {action for action, _ in message}, "cold: a join opens the socket's username"
     assert any(action == "execute-api:ManageConnections" for action, _ in message)
     assert any(arn.endswith("-audit_log") for _, arn in message), "the refused join is audited"
     disconnect = assert_allowed(recorder, "WebsocketDisconnect")
@@ -219,11 +224,13 @@ def test_the_photo_processor_needs_only_what_its_policy_allows(world: World, s3:
                            "version-id": head.get("VersionId"), "sequencer": "0062E99A88DC407460"},
                 "reason": "PostObject"},
         resources=[f"arn:aws:s3:::{bucket}"], region=REGION)
+    reset_container()  # a cold container: the processor must not need a key (it has none)
     with recorder.running("ProcessPhotoUpload"):
         assert world.client.lambda_.invoke("process_photo_upload", event).payload["outcome"] == "accepted"
         # A redelivery (already decided) and a stray object take the other paths.
         assert world.client.lambda_.invoke("process_photo_upload", event).payload["outcome"].startswith("discarded")
     required = assert_allowed(recorder, "ProcessPhotoUpload")
+    assert not {action for action, _ in required if action.startswith("kms:")}, "no field key, none used"
     touched = {arn.rsplit("-", 1)[-1] for action, arn in required if action.startswith("dynamodb:")}
     assert touched <= {"photo_uploads", "photos", "timeline"}, touched
     assert json.dumps(sorted(required)).count("s3:PutObject") >= 1

@@ -68,15 +68,22 @@ def _raw_lesions(world: World) -> list[dict[str, Any]]:
     return list(client.scan(TableName="dermafollow-local-lesions")["Items"])
 
 
-def test_a_label_is_sealed_at_rest_and_reads_back(world: World) -> None:
-    created = pin(world, label="Itchy patch behind my left elbow")
+# What a lesion item keeps readable: ids and times; its label and position are sealed.
+READABLE_LESION_ATTRIBUTES = {"caseId", "lesionId", "createdAt", "createdBy"}
+
+
+def test_a_label_and_a_position_are_sealed_at_rest_and_read_back(world: World) -> None:
+    created = pin(world, label="Itchy patch behind my left elbow", bodySite="genital_area", view="front",
+                  x=0.5, y=0.52)
     assert created.status_code == 201, created.body
     (item,) = _raw_lesions(world)
-    assert "label" not in item and "B" in item["labelSealed"]
-    assert "Itchy patch" not in repr(item)
+    assert set(item) - READABLE_LESION_ATTRIBUTES == {"labelSealed", "positionSealed"}
+    assert "B" in item["labelSealed"] and "B" in item["positionSealed"]
+    assert "Itchy patch" not in repr(item) and "genital" not in repr(item) and "0.52" not in repr(item)
     lesion_id = created.json_body["lesionId"]
     one = world.request("GET", f"/cases/{world.cases['a']}/lesions/{lesion_id}", user="dr.one").json_body
-    assert one["label"] == "Itchy patch behind my left elbow"
+    assert (one["label"], one["bodySite"], one["view"], one["x"], one["y"]) == (
+        "Itchy patch behind my left elbow", "genital_area", "front", 0.5, 0.52)
 
 
 def test_a_lesion_stored_with_a_plaintext_label_is_not_answered_until_migrated(world: World) -> None:
@@ -93,6 +100,27 @@ def test_a_lesion_stored_with_a_plaintext_label_is_not_answered_until_migrated(w
         answer = world.request("GET", path, user="pat.a")
         assert answer.status_code == 503, answer.body
         assert "Old scalp patch" not in answer.body.decode()
+
+
+def test_a_lesion_with_a_sealed_label_and_a_plaintext_position_is_not_answered_until_migrated(
+        world: World) -> None:
+    import boto3
+
+    from functions.bootstrap import get_container
+
+    client = boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=world.endpoint)
+    case = world.cases["a"]
+    sealed = get_container().field_sealer.seal("lesions", f"{case}/les_legacy0002", {"label": "Patch"},
+                                               case_id=case)
+    client.put_item(TableName="dermafollow-local-lesions", Item={
+        "caseId": {"S": case}, "lesionId": {"S": "les_legacy0002"}, "bodySite": {"S": "genital_area"},
+        "view": {"S": "front"}, "x": {"N": "0.5"}, "y": {"N": "0.52"}, "labelSealed": {"B": sealed["label"]},
+        "createdAt": {"S": "2026-01-01T00:00:00+00:00"}, "createdBy": {"S": world.users["pat.a"].user_id},
+    })
+    for path in (f"/cases/{case}/lesions", f"/cases/{case}/lesions/les_legacy0002"):
+        answer = world.request("GET", path, user="pat.a")
+        assert answer.status_code == 503, answer.body
+        assert "genital" not in answer.body.decode()
 
 
 def test_a_sealed_label_copied_onto_another_lesion_does_not_open(world: World) -> None:

@@ -140,6 +140,59 @@ def test_accepted_photo_end_to_end(world: World, s3: Any) -> None:
     assert timeline[0]["summary"]["bodySite"] == "elbow_left"
 
 
+# What a photo's and an upload intent's items keep readable: ids, the upload's handling, sizes, quality.
+READABLE_PHOTO_ATTRIBUTES = {"caseId", "photoId", "caseSite", "caseLesion", "lesionId", "uploadedAt", "processedAt",
+                             "uploadedBy", "uploaderRole", "source", "width", "height", "sizeBytes", "sha256",
+                             "quality", "siteTag"}
+READABLE_INTENT_ATTRIBUTES = {"photoId", "caseId", "uploaderId", "uploaderRole", "lesionId", "contentType",
+                              "sizeBytes", "source", "createdAt", "uploadBy", "status", "expiresAtEpoch", "claim",
+                              "reasonCode", "reasonMessage", "updatedAt", "siteTag"}
+
+
+def raw_items(world: World, table: str) -> list[dict[str, Any]]:
+    import boto3
+
+    client = boto3.client("dynamodb", region_name=REGION, endpoint_url=world.endpoint)
+    return list(client.scan(TableName=f"dermafollow-local-{table}")["Items"])
+
+
+def test_a_photos_body_site_and_capture_time_are_sealed_at_rest(world: World, s3: Any) -> None:
+    case = world.cases["a"]
+    data = phone_jpeg()
+    intent = upload_photo(world, s3, data, bodySite="genital_area", capturedAt="2026-01-02T03:12:00+00:00")
+    (photo,), (upload,) = raw_items(world, "photos"), raw_items(world, "photo_uploads")
+    assert set(photo) - READABLE_PHOTO_ATTRIBUTES == {"factsSealed"}
+    assert set(upload) - READABLE_INTENT_ATTRIBUTES == {"factsSealed", "timelineSummarySealed"}
+    for item in (photo, upload):
+        assert "genital" not in repr(item) and "03:12" not in repr(item), item
+    # The processor (no field key) copied the intent's sealed facts and site tag as they were.
+    assert photo["factsSealed"] == upload["factsSealed"] and photo["siteTag"] == upload["siteTag"]
+    assert photo["caseSite"]["S"] == f"{case}#{photo['siteTag']['S']}"
+    # The API answers them as before, and lists by site through the tag.
+    detail = world.request("GET", f"/cases/{case}/photos/{intent['photoId']}", user="dr.one").json_body
+    assert (detail["bodySite"], detail["capturedAt"]) == ("genital_area", "2026-01-02T03:12:00+00:00")
+    by_site = world.request("GET", f"/cases/{case}/photos?bodySite=genital_area", user="dr.one").json_body["items"]
+    assert [p["photoId"] for p in by_site] == [intent["photoId"]]
+    status = status_of(world, "pat.a", case, intent["photoId"]).json_body
+    assert (status["bodySite"], status["capturedAt"]) == ("genital_area", "2026-01-02T03:12:00+00:00")
+
+
+def test_a_photo_stored_with_plaintext_facts_is_not_answered_until_migrated(world: World, s3: Any) -> None:
+    import boto3
+
+    case = world.cases["a"]
+    intent = upload_photo(world, s3, phone_jpeg())
+    client = boto3.client("dynamodb", region_name=REGION, endpoint_url=world.endpoint)
+    client.update_item(TableName="dermafollow-local-photos",
+                       Key={"caseId": {"S": case}, "photoId": {"S": intent["photoId"]}},
+                       UpdateExpression="SET bodySite = :s, capturedAt = :t REMOVE factsSealed, siteTag",
+                       ExpressionAttributeValues={":s": {"S": "genital_area"}, ":t": {"S": "2026-01-02T03:12:00Z"}})
+    for path in (f"/cases/{case}/photos", f"/cases/{case}/photos/{intent['photoId']}"):
+        answer = world.request("GET", path, user="pat.a")
+        assert answer.status_code == 503, answer.body
+        assert "genital" not in answer.body.decode()
+
+
 def test_photos_list_newest_capture_first_and_ghost_is_the_latest(world: World, s3: Any) -> None:
     case = world.cases["a"]
     lesion = world.request("POST", f"/cases/{case}/lesions", user="dr.one",

@@ -15,6 +15,8 @@ import boto3
 from functions.bootstrap import get_container
 from functions.migrations import cli
 from tests.functional.conftest import World
+from tests.functional.test_lesions import READABLE_LESION_ATTRIBUTES
+from tests.functional.test_photos import READABLE_INTENT_ATTRIBUTES, READABLE_PHOTO_ATTRIBUTES
 from tests.functional.test_scores import READABLE_SCORE_ATTRIBUTES
 from tests.functional.test_timeline import READABLE_TIMELINE_ATTRIBUTES
 
@@ -51,11 +53,38 @@ def write_the_old_way(world: World) -> None:
             "scores", f"{case}/sc_legacy0003", {"components": {"score": 9}})["components"]},
         previousScoreId={"S": "sc_legacy0002"}, previousTotal={"N": "6"}, delta={"N": "3"},
         baselineTotal={"N": "6"}, flags={"S": '[{"code":"mcid_worsened","message":"Worse by 3"}]'}))
-    for n, label in enumerate(["Old scalp patch", "Rash near the groin"]):
-        client.put_item(TableName=PREFIX + "lesions", Item={
-            "caseId": {"S": case}, "lesionId": {"S": f"les_legacy000{n}"}, "bodySite": {"S": "scalp"},
-            "view": {"S": "front"}, "x": {"N": "0.5"}, "y": {"N": "0.05"}, "label": {"S": label},
-            "createdAt": {"S": "2026-01-01T00:00:00+00:00"}, "createdBy": {"S": user}})
+    # Before labels were sealed (everything in plaintext), and after (the position in plaintext).
+    client.put_item(TableName=PREFIX + "lesions", Item={
+        "caseId": {"S": case}, "lesionId": {"S": "les_legacy0000"}, "bodySite": {"S": "scalp"},
+        "view": {"S": "front"}, "x": {"N": "0.5"}, "y": {"N": "0.05"}, "label": {"S": "Old scalp patch"},
+        "createdAt": {"S": "2026-01-01T00:00:00+00:00"}, "createdBy": {"S": user}})
+    label = get_container().field_sealer.seal("lesions", f"{case}/les_legacy0001", {"label": "Rash near the groin"},
+                                              case_id=case)["label"]
+    client.put_item(TableName=PREFIX + "lesions", Item={
+        "caseId": {"S": case}, "lesionId": {"S": "les_legacy0001"}, "bodySite": {"S": "genital_area"},
+        "view": {"S": "front"}, "x": {"N": "0.5"}, "y": {"N": "0.52"}, "labelSealed": {"B": label},
+        "createdAt": {"S": "2026-01-01T00:00:00+00:00"}, "createdBy": {"S": user}})
+    # Before a photo's facts were sealed: body site and capture time in plaintext, the site in the index key.
+    photo = "ph019b8a7c5e00aaaaaaaaaaaaaaaa"
+    client.put_item(TableName=PREFIX + "photos", Item={
+        "caseId": {"S": case}, "photoId": {"S": photo}, "caseSite": {"S": f"{case}#genital_area"},
+        "bodySite": {"S": "genital_area"}, "capturedAt": {"S": "2026-01-04T03:12:00+00:00"},
+        "uploadedAt": {"S": "2026-01-04T03:13:00+00:00"}, "processedAt": {"S": "2026-01-04T03:13:05+00:00"},
+        "uploadedBy": {"S": user}, "uploaderRole": {"S": "patient"}, "source": {"S": "camera"},
+        "width": {"N": "1024"}, "height": {"N": "768"}, "sizeBytes": {"N": "300000"}, "sha256": {"S": "ab" * 32},
+        "quality": {"M": {}}})
+    # ... and an upload intent from before timeline summaries were sealed ahead.
+    client.put_item(TableName=PREFIX + "photo_uploads", Item={
+        "photoId": {"S": photo}, "caseId": {"S": case}, "uploaderId": {"S": user}, "uploaderRole": {"S": "patient"},
+        "bodySite": {"S": "genital_area"}, "contentType": {"S": "image/jpeg"}, "sizeBytes": {"N": "2000000"},
+        "capturedAt": {"S": "2026-01-04T03:12:00+00:00"}, "source": {"S": "camera"},
+        "createdAt": {"S": "2026-01-04T03:13:00+00:00"}, "uploadBy": {"S": "2026-01-04T03:18:00+00:00"},
+        "status": {"S": "accepted"}, "expiresAtEpoch": {"N": "4102444800"}})
+    # A socket connected before usernames were sealed.
+    client.put_item(TableName=PREFIX + "connections", Item={
+        "connectionId": {"S": "conn-legacy-1"}, "userId": {"S": user}, "username": {"S": "pat.a"},
+        "roles": {"S": "patient"}, "connectedAt": {"S": "2026-01-04T03:00:00+00:00"}, "tat": {"N": "0"},
+        "expiresAtEpoch": {"N": "4102444800"}})
     for n, summary in enumerate([
         {"instrument": {"S": "ITCH_NRS"}, "total": {"N": "9"}, "flags": {"L": [{"S": "mcid_worsened"}]}},
         {"bodySite": {"S": "genital_area"}, "capturedAt": {"S": "2026-01-04T08:00:00+00:00"},
@@ -89,20 +118,32 @@ def test_the_migration_seals_legacy_items_resumably_and_idempotently(world: Worl
     assert (rest["examined"], rest["sealed"], rest["done"]) == (2, 2, True)
     everything = {t["table"]: t for t in migrate("--page-size", "2")["tables"]}
     assert {name: (t["sealed"], t["already_sealed"]) for name, t in everything.items()} == {
-        "scores": (0, 3), "lesions": (2, 0), "timeline": (2, 0), "visits": (0, 0), "waiting_room": (0, 0)}
+        "scores": (0, 3), "lesions": (2, 0), "timeline": (2, 0), "visits": (0, 0), "waiting_room": (0, 0),
+        "photos": (1, 0), "photo_uploads": (1, 0), "connections": (1, 0)}
     again = {t["table"]: (t["sealed"], t["already_sealed"]) for t in migrate()["tables"]}
     assert again == {"scores": (0, 3), "lesions": (0, 2), "timeline": (0, 2), "visits": (0, 0),
-                     "waiting_room": (0, 0)}, "a second run changes nothing"
+                     "waiting_room": (0, 0), "photos": (0, 1), "photo_uploads": (0, 1),
+                     "connections": (0, 1)}, "a second run changes nothing"
 
     client = _client(world)
     for item in client.scan(TableName=PREFIX + "scores")["Items"]:
         assert set(item) - READABLE_SCORE_ATTRIBUTES <= {"componentsSealed", "detailsSealed", "resultSealed"}
     for item in client.scan(TableName=PREFIX + "lesions")["Items"]:
-        assert "label" not in item and set(item["labelSealed"]) == {"B"}
-        assert "patch" not in repr(item) and "groin" not in repr(item)
+        assert set(item) - READABLE_LESION_ATTRIBUTES == {"labelSealed", "positionSealed"}
+        assert "patch" not in repr(item) and "groin" not in repr(item) and "genital" not in repr(item)
     for item in client.scan(TableName=PREFIX + "timeline")["Items"]:
         assert set(item) - READABLE_TIMELINE_ATTRIBUTES == {"summarySealed"}
         assert "genital" not in repr(item)
+    (photo_item,) = client.scan(TableName=PREFIX + "photos")["Items"]
+    assert set(photo_item) - READABLE_PHOTO_ATTRIBUTES == {"factsSealed"}
+    (intent_item,) = client.scan(TableName=PREFIX + "photo_uploads")["Items"]
+    assert set(intent_item) - READABLE_INTENT_ATTRIBUTES == {"factsSealed", "timelineSummarySealed"}
+    for item in (photo_item, intent_item):
+        assert "genital" not in repr(item) and "03:12" not in repr(item), item
+    (socket,) = client.scan(TableName=PREFIX + "connections")["Items"]
+    assert "username" not in socket and "pat.a" not in repr(socket) and set(socket["usernameSealed"]) == {"B"}
+    registry = get_container().connections
+    assert registry.username(registry.get("conn-legacy-1")) == "pat.a"  # type: ignore[arg-type]
 
     # The API answers what the old items said.
     series = world.request("GET", f"/cases/{case}/scores", user="dr.one").json_body["items"]
@@ -114,11 +155,17 @@ def test_the_migration_seals_legacy_items_resumably_and_idempotently(world: Worl
                                                 "baselineTotal": 6, "improvementPercent": None}
     assert by_id["sc_legacy0003"]["flags"] == [{"code": "mcid_worsened", "message": "Worse by 3"}]
     lesions = world.request("GET", f"/cases/{case}/lesions", user="pat.a").json_body["items"]
-    assert sorted(lesion["label"] for lesion in lesions) == ["Old scalp patch", "Rash near the groin"]
+    assert sorted((lesion["label"], lesion["bodySite"], lesion["y"]) for lesion in lesions) == [
+        ("Old scalp patch", "scalp", 0.05), ("Rash near the groin", "genital_area", 0.52)]
     events = world.request("GET", f"/cases/{case}/timeline", user="dr.one").json_body["items"]
     assert [e["summary"] for e in events] == [
         {"bodySite": "genital_area", "capturedAt": "2026-01-04T08:00:00+00:00", "source": "camera"},
         {"instrument": "ITCH_NRS", "total": 9, "flags": ["mcid_worsened"]}]
+    photos = world.request("GET", f"/cases/{case}/photos?bodySite=genital_area", user="dr.one").json_body["items"]
+    assert [(p["photoId"], p["capturedAt"]) for p in photos] == [("ph019b8a7c5e00aaaaaaaaaaaaaaaa",
+                                                                  "2026-01-04T03:12:00+00:00")]
+    upload = world.request("GET", f"/cases/{case}/photos/uploads/ph019b8a7c5e00aaaaaaaaaaaaaaaa", user="pat.a")
+    assert upload.json_body["bodySite"] == "genital_area", upload.body
     # A new score finds the migrated one before it, and its baseline.
     after = world.request("POST", f"/cases/{case}/scores", user="pat.a",
                           body={"instrument": "ITCH_NRS", "components": {"score": 2}}).json_body
@@ -142,8 +189,10 @@ def test_a_lost_race_is_counted_and_the_other_runners_value_stays(world: World) 
             theirs = real.seal(table, record_id, fields)
             lesion_id = record_id.split("/")[1]
             client.update_item(TableName=PREFIX + "lesions", Key={"caseId": {"S": case}, "lesionId": {"S": lesion_id}},
-                               UpdateExpression="SET labelSealed = :v REMOVE label",
-                               ExpressionAttributeValues={":v": {"B": theirs["label"]}})
+                               UpdateExpression="SET " + ", ".join(f"{name}Sealed = :{name}" for name in theirs)
+                                                + " REMOVE label, bodySite, #view, x, y",
+                               ExpressionAttributeNames={"#view": "view"},
+                               ExpressionAttributeValues={f":{name}": {"B": value} for name, value in theirs.items()})
             return real.seal(table, record_id, fields)
 
         def open(self, *args: Any, **kwargs: Any) -> Any:

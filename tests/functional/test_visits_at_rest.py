@@ -53,6 +53,7 @@ def test_a_visit_keeps_no_username_in_plaintext_and_answers_them_as_before(world
     join(ws, people["pat.a"], room_id)
     reply = join(ws, people["dr.one"], room_id)
     assert sorted(p["username"] for p in reply["participants"]) == ["pat.a"]
+    _no_username_in(_scan(world, "connections"))  # sealed on $connect, opened on a join only
     ws.send(people["pat.a"], {"action": "leave"})
     assert ws.last(people["pat.a"])["type"] == "left"
     _no_username_in(_scan(world, "visits"))

@@ -154,9 +154,9 @@ def test_the_photo_processor_reaches_uploads_photos_and_timeline_only(package: P
 
 
 def test_the_websocket_functions_use_their_socket_room_and_visit_tables(package: Package) -> None:
-    # Usernames are sealed at rest: the ticket's is opened on $connect, the room's on join and leave.
+    # Usernames are sealed at rest: the ticket's is opened on $connect and sealed into the socket's
+    # item (the connections' shared key of the year may be made), the room's on join and leave.
     assert tables_touched(package, "WebsocketConnect") == {"connect_tickets", "connections", "data_keys"}
-    assert not allows(package, "WebsocketConnect", "dynamodb:PutItem", table(package, "data_keys"))
     assert tables_touched(package, "WebsocketDisconnect") == {"connections", "visits", "data_keys"}
     # A join checks the case grant; a refused one is audited (append only).
     assert tables_touched(package, "WebsocketMessage") == {"connections", "visits", "case_access", "audit_log",
@@ -182,11 +182,22 @@ def test_no_function_deletes_audit_entries(package: Package) -> None:
         assert not allows(package, function, "dynamodb:PutItem", audit), function
 
 
+def test_no_function_destroys_a_data_key(package: Package) -> None:
+    # Destroying keys is crypto-shredding a case: erase-case, an operator's command, not the API's.
+    keys = table(package, "data_keys")
+    for function in package.functions():
+        for action in REMOVING:
+            assert not allows(package, function, f"dynamodb:{action}", keys), (function, action)
+    assert allows(package, "APIHandler", "dynamodb:PutItem", keys)
+    assert allows(package, "APIHandler", "dynamodb:ConditionCheckItem", keys)  # the key's tombstone check
+
+
 def test_only_the_functions_that_seal_or_open_fields_use_the_field_key(package: Package) -> None:
     alias = f"alias/dermafollow-fields-{package.stage}"
-    sealers = {"APIHandler", "RemindFollowups", "MeasureLesionPhoto", "WebsocketMessage", "WebsocketDisconnect"}
-    # The lake export opens records, never seals; $connect opens the ticket's sealed username.
-    openers = {"ExportLake", "AnalyzeLake", "WebsocketConnect"}
+    sealers = {"APIHandler", "RemindFollowups", "MeasureLesionPhoto", "WebsocketConnect", "WebsocketMessage",
+               "WebsocketDisconnect"}
+    # The lake export opens records, never seals.
+    openers = {"ExportLake", "AnalyzeLake"}
     for function in package.functions():
         uses = key_uses(package, function, alias)
         expected = ({"kms:Decrypt", "kms:GenerateDataKey"} if function in sealers

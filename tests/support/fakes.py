@@ -155,6 +155,9 @@ class MemoryConnectionRegistry:
     def get(self, connection_id: str) -> Connection | None:
         return self._view(connection_id) if connection_id in self.rows else None
 
+    def username(self, connection: Connection) -> str:
+        return self.rows[connection.connection_id].username
+
     def remove(self, connection_id: str) -> Connection | None:
         self.writes += 1
         old = self.get(connection_id)

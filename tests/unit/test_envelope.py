@@ -175,8 +175,8 @@ class MemoryKeyStore:
     def __init__(self) -> None:
         self.keys: dict[tuple[str, str], StoredDataKey] = {}
 
-    def put(self, key: StoredDataKey) -> None:
-        if (key.purpose, key.key_id) in self.keys:
+    def put(self, key: StoredDataKey, *, unless_present: str | None = None) -> None:
+        if (key.purpose, key.key_id) in self.keys or (key.purpose, unless_present) in self.keys:
             raise Conflict("exists", code="data_key_exists")
         self.keys[(key.purpose, key.key_id)] = key
 
@@ -300,10 +300,10 @@ def test_a_case_key_made_while_the_case_is_erased_is_destroyed_too() -> None:
     provider = FakeProvider()
 
     class ErasedMeanwhile(MemoryKeyStore):
-        def put(self, key: StoredDataKey) -> None:
+        def put(self, key: StoredDataKey, *, unless_present: str | None = None) -> None:
             if key.purpose == "case#case_1" and key.key_id == "records":
                 super().put(StoredDataKey("case#case_1", "erased", b"\0", "erased", "t"))  # the erasure's
-            super().put(key)
+            super().put(key, unless_present=unless_present)
 
     store = ErasedMeanwhile()
     with pytest.raises(CaseErased):

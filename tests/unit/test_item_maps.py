@@ -40,10 +40,13 @@ def test_an_intent_round_trips_under_the_names_it_was_first_stored_under() -> No
 
 
 def test_a_photo_round_trips_with_its_index_keys() -> None:
-    photo = Photo.of(intent(lesion_id="les-00001"), processed_at="2026-03-01T09:02:00+00:00", width=1024,
+    # The intent's sealed facts and site tag go onto the photo as they are; the site index names the tag.
+    photo = Photo.of(intent(lesion_id="les-00001", sealed_facts=b"sealed", site_tag="t4g"),
+                     processed_at="2026-03-01T09:02:00+00:00", width=1024,
                      height=768, size_bytes=300_000, sha256="ab" * 32, quality={"sharpness": 36.5})
+    assert (photo.sealed_facts, photo.site_tag) == (b"sealed", "t4g")
     item = PHOTO_ITEM.to_item(photo)
-    assert (item.caseSite, item.caseLesion) == ("case-0001#elbow_left", "case-0001#les-00001")
+    assert (item.caseSite, item.caseLesion, item.factsSealed) == ("case-0001#t4g", "case-0001#les-00001", b"sealed")
     assert PHOTO_ITEM.from_item(item) == photo
     assert PHOTO_ITEM.to_item(Photo.of(FACTS, processed_at="x", width=1, height=1, size_bytes=1,
                                        sha256="s")).caseLesion is None  # sparse: no lesion, no key
@@ -102,14 +105,18 @@ def test_a_connection_item_carries_its_rate_budget_and_ttl_beside_the_record() -
     from functions.signaling.adapters import connection_item, connection_of
     from functions.signaling.ports import Connection, Member
 
-    connection = Connection("conn-1", "pat-a", "pat.a", "patient", "2026-03-01T09:00:00+00:00", room_id=None)
+    # The username rides sealed (the registry seals it in `add`); a stored connection reads it back sealed.
+    connection = Connection("conn-1", "pat-a", "", "patient", "2026-03-01T09:00:00+00:00", room_id=None,
+                            username_sealed=b"sealed")
     item = connection_item(connection, tat=1_772_400_000.5, expires_at_epoch=1_772_407_200)
     assert (item.connectionId, item.tat, item.expiresAtEpoch) == ("conn-1", 1_772_400_000.5, 1_772_407_200)
     assert item.roomId is None
     assert connection_of(item) == connection
-    in_room = Connection("conn-2", "dr-b", "dr.b", "doctor", "2026-03-01T09:00:00+00:00", room_id="room-1",
+    assert item.username is None and item.usernameSealed == b"sealed"
+    in_room = Connection("conn-2", "dr-b", "", "doctor", "2026-03-01T09:00:00+00:00", room_id="room-1",
                          grant_expires_at_epoch=1_772_403_600,
-                         members=(Member("conn-1", "pat-a"), Member("conn-2", "dr-b", 1_772_403_600)))
+                         members=(Member("conn-1", "pat-a"), Member("conn-2", "dr-b", 1_772_403_600)),
+                         username_sealed=b"sealed")
     assert connection_of(connection_item(in_room, tat=1.0, expires_at_epoch=2)) == in_room
     # A member list left from another room is never read as this room's.
     item = connection_item(in_room, tat=1.0, expires_at_epoch=2)
