@@ -65,7 +65,7 @@ def health(request: ApiRequest) -> dict[str, Any]:
 
 # The API described by its own route table (functions/shared/openapi.py): public like /health, as
 # it names routes and the shapes of requests and answers only; built on the first call of a container
-# and kept. web/src/api/openapi.json is a copy (`python -m functions.shared.openapi`).
+# and kept. web/src/api/openapi.json is a copy (`python -m functions.identity.openapi_cli`).
 @identity.route("/openapi.json", methods=["GET"])
 @endpoint(identity, answer={"title": "OpenApiDocument", "type": "object", "required": ["openapi", "paths"]})
 def openapi(request: ApiRequest) -> dict[str, Any]:

@@ -10,7 +10,6 @@ app's types are generated from (web/src/api/schema.gen.ts). Every refusal has th
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -136,17 +135,3 @@ def _capability(view: Any) -> str:
     # functions.<capability>.routes -> <capability>: the document's sections are the house's folders.
     parts = str(getattr(view, "__module__", "")).split(".")
     return parts[1] if len(parts) > 2 and parts[0] == "functions" else "app"
-
-
-def main() -> None:
-    """`python -m functions.shared.openapi`: the served document as JSON on stdout, which the web app's
-    types are generated from (web/src/api/openapi.json, `npm run api:types`). Tooling only: it is the
-    one place here that loads the whole app."""
-    from app import app
-    from functions.identity.routes import API_TITLE, API_VERSION
-
-    print(json.dumps(document(app.routes, title=API_TITLE, version=API_VERSION), indent=2, ensure_ascii=False))
-
-
-if __name__ == "__main__":
-    main()
