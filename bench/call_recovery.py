@@ -32,24 +32,17 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-from bench.call_setup import ADMIT_JS, case_id_of
-from bench.signaling_setup import quiet_app_logs
+from bench.call_setup import ADMIT_JS, call_room
 from bench.ws_clients import percentile
-from local.seed import DR_CHEN, PAT_ALEX
 from local.stack import LocalStack
 from tests.e2e.video_call import (
     Side,
     first_frame_after,
-    open_sides,
     require_built_app,
-    sign_in,
     wait_until,
-    write_clips,
 )
 
 RUNS = int(os.environ.get("BENCH_CALL_RUNS", "20"))
@@ -184,34 +177,24 @@ def main() -> None:
     setups: list[float] = []
     baselines: list[float] = []
     results: dict[int, list[dict[str, Any]]] = {seconds: [] for seconds in BREAKS}
-    with tempfile.TemporaryDirectory(prefix="call-recovery-") as folder:
-        root = Path(folder)
-        patient_clip, doctor_clip = write_clips(root / "clips")
-        with LocalStack(port=0, moto_port=0, data_dir=root / "data") as stack:
-            quiet_app_logs()
-            case_id = case_id_of(stack)
-            with open_sides(patient_clip, doctor_clip) as (patient, doctor):
-                sign_in(patient.page, stack.base_url, PAT_ALEX, "home-patient")
-                sign_in(doctor.page, stack.base_url, DR_CHEN, "home-doctor")
-                doctor.page.goto(stack.base_url + "/doctor/visits")
-                doctor.page.get_by_test_id("visit-queue-page").wait_for(timeout=15000)
-                print(f"call recovery, {RUNS} calls, breaks of {', '.join(map(str, BREAKS))} s in each")
-                for run in range(1, RUNS + 1):
-                    setups.append(start_call(stack, patient, doctor, case_id))
-                    time.sleep(STEADY_SECONDS)
-                    baselines.append(baseline(patient, doctor))
-                    line = [f"run {run:2d}: set-up {setups[-1]:.2f} s, no-break {baselines[-1]:.3f} s"]
-                    for seconds in BREAKS:
-                        outcome = one_break(stack, patient, doctor, seconds)
-                        results[seconds].append(outcome)
-                        cut = "ok" if outcome["cut_verified"] else f"LEAKED {outcome['frames_leaked']}"
-                        line.append(f"{seconds} s -> {outcome['recovery_s']:.2f} s"
-                                    f" {outcome['patient_doctor_s']} (cut {cut},"
-                                    f" ice {'/'.join(outcome['ice_at_return'])},"
-                                    f" restart {'yes' if outcome['ice_restarted'] else 'no'},"
-                                    f" ws {'new' if outcome['ws_replaced'] else 'kept'})")
-                    print("  " + "; ".join(line), flush=True)
-                    end_call(patient, doctor)
+    with call_room("call-recovery-") as (stack, patient, doctor, case_id):
+        print(f"call recovery, {RUNS} calls, breaks of {', '.join(map(str, BREAKS))} s in each")
+        for run in range(1, RUNS + 1):
+            setups.append(start_call(stack, patient, doctor, case_id))
+            time.sleep(STEADY_SECONDS)
+            baselines.append(baseline(patient, doctor))
+            line = [f"run {run:2d}: set-up {setups[-1]:.2f} s, no-break {baselines[-1]:.3f} s"]
+            for seconds in BREAKS:
+                outcome = one_break(stack, patient, doctor, seconds)
+                results[seconds].append(outcome)
+                cut = "ok" if outcome["cut_verified"] else f"LEAKED {outcome['frames_leaked']}"
+                line.append(f"{seconds} s -> {outcome['recovery_s']:.2f} s"
+                            f" {outcome['patient_doctor_s']} (cut {cut},"
+                            f" ice {'/'.join(outcome['ice_at_return'])},"
+                            f" restart {'yes' if outcome['ice_restarted'] else 'no'},"
+                            f" ws {'new' if outcome['ws_replaced'] else 'kept'})")
+            print("  " + "; ".join(line), flush=True)
+            end_call(patient, doctor)
     result: dict[str, Any] = {}
     targets_met = True
     for seconds, outcomes in results.items():

@@ -22,6 +22,8 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +68,24 @@ def case_id_of(stack: LocalStack) -> str:
     return str(cases.json()["items"][0]["caseId"])
 
 
+@contextmanager
+def call_room(prefix: str) -> Iterator[tuple[LocalStack, Side, Side, str]]:
+    """A fresh local stack, the patient and the doctor signed in in their own Chromium (each playing
+    its clip), the doctor on the visit queue: what every call benchmark starts from."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        root = Path(folder)
+        patient_clip, doctor_clip = write_clips(root / "clips")
+        with LocalStack(port=0, moto_port=0, data_dir=root / "data") as stack:
+            quiet_app_logs()
+            case_id = case_id_of(stack)
+            with open_sides(patient_clip, doctor_clip) as (patient, doctor):
+                sign_in(patient.page, stack.base_url, PAT_ALEX, "home-patient")
+                sign_in(doctor.page, stack.base_url, DR_CHEN, "home-doctor")
+                doctor.page.goto(stack.base_url + "/doctor/visits")
+                doctor.page.get_by_test_id("visit-queue-page").wait_for(timeout=15000)
+                yield stack, patient, doctor, case_id
+
+
 def one_run(stack: LocalStack, patient: Side, doctor: Side, case_id: str) -> tuple[float, float]:
     # The patient: pre-call check, then ask. (A reload each run: the call page starts from scratch.)
     patient.emulate()
@@ -108,23 +128,13 @@ def main() -> None:
     require_built_app()
     setups: list[float] = []
     recoveries: list[float] = []
-    with tempfile.TemporaryDirectory(prefix="call-setup-") as folder:
-        root = Path(folder)
-        patient_clip, doctor_clip = write_clips(root / "clips")
-        with LocalStack(port=0, moto_port=0, data_dir=root / "data") as stack:
-            quiet_app_logs()
-            case_id = case_id_of(stack)
-            with open_sides(patient_clip, doctor_clip) as (patient, doctor):
-                sign_in(patient.page, stack.base_url, PAT_ALEX, "home-patient")
-                sign_in(doctor.page, stack.base_url, DR_CHEN, "home-doctor")
-                doctor.page.goto(stack.base_url + "/doctor/visits")
-                doctor.page.get_by_test_id("visit-queue-page").wait_for(timeout=15000)
-                print(f"call set-up and recovery, {RUNS} runs (break of {BREAK_SECONDS:.0f} s each)")
-                for run in range(1, RUNS + 1):
-                    setup, recovery = one_run(stack, patient, doctor, case_id)
-                    setups.append(setup)
-                    recoveries.append(recovery)
-                    print(f"  run {run:2d}: set-up {setup:.3f} s, recovery {recovery:.3f} s")
+    with call_room("call-setup-") as (stack, patient, doctor, case_id):
+        print(f"call set-up and recovery, {RUNS} runs (break of {BREAK_SECONDS:.0f} s each)")
+        for run in range(1, RUNS + 1):
+            setup, recovery = one_run(stack, patient, doctor, case_id)
+            setups.append(setup)
+            recoveries.append(recovery)
+            print(f"  run {run:2d}: set-up {setup:.3f} s, recovery {recovery:.3f} s")
     result: dict[str, Any] = {
         "setup_p50_s": round(percentile(setups, 0.5), 3),
         "setup_p90_s": round(percentile(setups, 0.9), 3),

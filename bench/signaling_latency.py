@@ -44,6 +44,7 @@ from bench.scan_relay import batch_put, create_chat_table, room_chat_items
 from bench.signaling_setup import active_room, other_connection_rows, quiet_app_logs, sign_in
 from bench.ws_clients import (
     BareRelay,
+    Client,
     connect,
     describe,
     join,
@@ -97,6 +98,19 @@ def progress_printer(label: str, total: int) -> Any:
 
 
 # --- floor ---------------------------------------------------------------------------------------
+async def close_pair(first: Client, second: Client) -> Counter[str]:
+    """Close a measured pair; returns whatever else it received, by kind (an error such as
+    rate_limited would show here)."""
+    await asyncio.sleep(0.2)
+    others: Counter[str] = first.skipped + second.skipped
+    for client in (first, second):
+        while not client.inbox.empty():
+            others[describe(client.inbox.get_nowait()[1])] += 1
+    await first.close()
+    await second.close()
+    return others
+
+
 async def bare_scenario(url: str) -> list[float]:
     async with unlimited_session() as session:
         first = await connect(session, url, "patient")
@@ -124,14 +138,7 @@ async def ours_scenario(ws_url: str, tickets: dict[str, str], room_id: str) -> t
         assert [p["participantId"] for p in joined["participants"]] == [patient_id], joined
         latencies = await sequential_latency(patient, doctor, MESSAGES, wrap=compact, interval=INTERVAL_SECONDS,
                                              warmup=WARMUP, progress=progress_printer("our relay", MESSAGES))
-        await asyncio.sleep(0.2)
-        # Whatever else arrived (an error such as rate_limited would show here).
-        others: Counter[str] = patient.skipped + doctor.skipped
-        for client in (patient, doctor):
-            while not client.inbox.empty():
-                others[describe(client.inbox.get_nowait()[1])] += 1
-        await patient.close()
-        await doctor.close()
+        others = await close_pair(patient, doctor)
     return latencies, others
 
 
@@ -171,13 +178,7 @@ async def room_scan_scenario(ws_url: str, room_id: str) -> tuple[list[float], Co
         latencies = await sequential_latency(first, second, SCAN_MESSAGES, wrap=as_room_message(room_id),
                                              interval=INTERVAL_SECONDS, warmup=SCAN_WARMUP,
                                              progress=progress_printer("room-aware scan relay", SCAN_MESSAGES))
-        await asyncio.sleep(0.2)
-        others: Counter[str] = first.skipped + second.skipped
-        for client in (first, second):
-            while not client.inbox.empty():
-                others[describe(client.inbox.get_nowait()[1])] += 1
-        await first.close()
-        await second.close()
+        others = await close_pair(first, second)
     return latencies, others
 
 
