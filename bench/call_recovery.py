@@ -35,7 +35,7 @@ import os
 import time
 from typing import Any
 
-from bench.call_setup import ADMIT_JS, call_room
+from bench.call_setup import ask_and_admit, call_room, end_call
 from bench.ws_clients import percentile
 from local.stack import LocalStack
 from tests.e2e.video_call import (
@@ -102,27 +102,9 @@ def both_after(patient: Side, doctor: Side, moment_ms: int, timeout: float, what
 
 def start_call(stack: LocalStack, patient: Side, doctor: Side, case_id: str) -> float:
     """Patient asks, doctor admits; returns the set-up time (admit click to frames on both sides)."""
-    patient.emulate()
-    patient.page.goto(f"{stack.base_url}/cases/{case_id}/visit")
-    patient.page.locator('[data-testid="precall-camera"][data-status="ok"]').wait_for(timeout=15000)
-    patient.page.locator('[data-testid="visit-request"]:not([disabled])').wait_for(timeout=15000)
-    patient.page.get_by_test_id("visit-request").click()
-    patient.page.get_by_test_id("waiting-room").wait_for(timeout=15000)
-    doctor.page.get_by_test_id("visit-admit").first.wait_for(timeout=15000)
-    for side in (patient, doctor):
-        side.reset_frames()
-    clicked = int(doctor.page.evaluate(ADMIT_JS) or 0)
-    assert clicked, "no admit button"
+    clicked = ask_and_admit(stack, patient, doctor, case_id)
     first = both_after(patient, doctor, clicked - 1, 30, "the first decoded frame on both sides")
     return (first - clicked) / 1000
-
-
-def end_call(patient: Side, doctor: Side) -> None:
-    doctor.page.get_by_test_id("call-hangup").click()
-    doctor.page.get_by_test_id("call-ended").wait_for(timeout=15000)
-    patient.page.get_by_test_id("call-ended").wait_for(timeout=15000)
-    doctor.page.get_by_test_id("call-back-to-queue").click()
-    doctor.page.get_by_test_id("visit-queue-page").wait_for(timeout=15000)
 
 
 def one_break(stack: LocalStack, patient: Side, doctor: Side, seconds: int) -> dict[str, Any]:

@@ -86,21 +86,35 @@ def call_room(prefix: str) -> Iterator[tuple[LocalStack, Side, Side, str]]:
                 yield stack, patient, doctor, case_id
 
 
-def one_run(stack: LocalStack, patient: Side, doctor: Side, case_id: str) -> tuple[float, float]:
-    # The patient: pre-call check, then ask. (A reload each run: the call page starts from scratch.)
+def ask_and_admit(stack: LocalStack, patient: Side, doctor: Side, case_id: str) -> int:
+    """The patient asks for a visit from the pre-call check (a reload each time: the call page starts
+    from scratch); the doctor admits it from the live waiting room. Returns the admit click's time (ms),
+    where a call's set-up clock starts."""
     patient.emulate()
     patient.page.goto(f"{stack.base_url}/cases/{case_id}/visit")
     patient.page.locator('[data-testid="precall-camera"][data-status="ok"]').wait_for(timeout=15000)
     patient.page.locator('[data-testid="visit-request"]:not([disabled])').wait_for(timeout=15000)
     patient.page.get_by_test_id("visit-request").click()
     patient.page.get_by_test_id("waiting-room").wait_for(timeout=15000)
-
-    # The doctor: the live waiting room shows the request; the clock starts at the admit click.
     doctor.page.get_by_test_id("visit-admit").first.wait_for(timeout=15000)
     for side in (patient, doctor):
         side.reset_frames()
     clicked = doctor.page.evaluate(ADMIT_JS)
-    assert clicked is not None, "no admit button"
+    assert clicked, "no admit button"
+    return int(clicked)
+
+
+def end_call(patient: Side, doctor: Side) -> None:
+    """The doctor hangs up; both see the call ended; the doctor goes back to the waiting room."""
+    doctor.page.get_by_test_id("call-hangup").click()
+    doctor.page.get_by_test_id("call-ended").wait_for(timeout=15000)
+    patient.page.get_by_test_id("call-ended").wait_for(timeout=15000)
+    doctor.page.get_by_test_id("call-back-to-queue").click()
+    doctor.page.get_by_test_id("visit-queue-page").wait_for(timeout=15000)
+
+
+def one_run(stack: LocalStack, patient: Side, doctor: Side, case_id: str) -> tuple[float, float]:
+    clicked = ask_and_admit(stack, patient, doctor, case_id)
     firsts = wait_until(lambda: (d := doctor.first_frame_at()) and (p := patient.first_frame_at()) and (d, p), 20,
                         "the first decoded frame on both sides", interval=0.02)
     setup = (max(firsts) - clicked) / 1000
@@ -115,12 +129,7 @@ def one_run(stack: LocalStack, patient: Side, doctor: Side, case_id: str) -> tup
                        and (d, p), 20, "decoded frames on both sides after the break", interval=0.02)
     recovery = (max(again) - back) / 1000
 
-    # Hang up; back to the waiting room for the next run.
-    doctor.page.get_by_test_id("call-hangup").click()
-    doctor.page.get_by_test_id("call-ended").wait_for(timeout=15000)
-    patient.page.get_by_test_id("call-ended").wait_for(timeout=15000)
-    doctor.page.get_by_test_id("call-back-to-queue").click()
-    doctor.page.get_by_test_id("visit-queue-page").wait_for(timeout=15000)
+    end_call(patient, doctor)
     return setup, recovery
 
 
