@@ -64,7 +64,7 @@ web-test: $(WEB_STAMP)
 # into build/ and the browser tests share one local stack, so those run one at a time.
 test: deps web-build lint web-test
 	$(PY) -m pytest -q -n 2 --dist worksteal tests/unit tests/functional
-	$(PY) -m pytest -q tests/packaging tests/e2e
+	$(PY) -m pytest -q --durations=15 tests/packaging tests/e2e
 
 package: $(STAMP)
 	bash infrastructure/package.sh

@@ -19,27 +19,60 @@ FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "te
 REGION = "eu-west-1"
 
 
+class SerialisedDynamoDB:
+    """WSGI wrapper that lets one DynamoDB request at a time into moto.
+
+    DynamoDB applies each request atomically: a conditional put checks and writes as one step, a
+    transaction's items change together. moto's server answers every request on its own thread
+    and its table code reads the item, evaluates the condition, then stores, with nothing held in
+    between, so two appenders racing for one audit slot (`attribute_not_exists(seq)`) could both
+    pass the check and the second silently overwrite the first: a broken chain that real DynamoDB
+    cannot produce. moto runs under the GIL anyway, so one lock costs little throughput; the
+    response body is read inside the lock so no other request runs while it is built.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        # Every DynamoDB and DynamoDB Streams call names its operation in X-Amz-Target.
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
+            return self._app(environ, start_response)
+        with self._lock:
+            body = self._app(environ, start_response)
+            try:
+                return [b"".join(body)]
+            finally:
+                close = getattr(body, "close", None)
+                if close is not None:
+                    close()
+
+
 class MotoServer(ThreadedMotoServer):
-    """ThreadedMotoServer that binds in start(), so a busy port raises PortInUseError.
+    """ThreadedMotoServer that binds in start(), so a busy port raises PortInUseError, and whose
+    DynamoDB is atomic per request as DynamoDB is (SerialisedDynamoDB).
 
     (The stock start() binds inside its thread and waits forever for a ready event that a failed
     bind never sets.)
     """
 
-    def __init__(self, ip_address: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, ip_address: str = "127.0.0.1", port: int = 0, check_totp: bool = True) -> None:
         super().__init__(ip_address=ip_address, port=port, verbose=False)
+        self._check_totp = check_totp
 
     def start(self) -> None:
         # werkzeug logs every AWS call at INFO: thousands of lines that say nothing to a developer.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        # moto accepts any TOTP code unless told to check them; checked, an authenticator set up on the
-        # local stack must show the right code. (moto gives every account the same secret.)
-        os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
+        if self._check_totp:
+            # moto accepts any TOTP code unless told to check them; checked, an authenticator set up
+            # on the local stack must show the right code. (moto gives every account the same secret.)
+            os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
         # Bind here and hand werkzeug the descriptor: on a busy port werkzeug itself prints to stderr
         # and calls sys.exit (it assumes it is a CLI); bind_listener raises PortInUseError instead.
         sock = bind_listener(self._ip_address, self._port, "--moto-port", blocking=True)
         try:
-            app = DomainDispatcherApplication(create_backend_app)
+            app = SerialisedDynamoDB(DomainDispatcherApplication(create_backend_app))
             self._server = make_server(
                 self._ip_address, self._port, app, True, request_handler=MotoRequestHandler, fd=sock.fileno()
             )

@@ -16,11 +16,11 @@ import boto3
 import pytest
 import requests
 from chalice.test import Client
-from moto.server import ThreadedMotoServer
 
 from functions.bootstrap import get_container, reset_container
 from functions.shared.tables import TABLES
 from infrastructure.identity import PROFILE_SCHEMA
+from local.moto_aws import MotoServer
 from local.rest_gateway import RestGateway
 from tests.functional.answers import check_answer
 
@@ -30,10 +30,11 @@ PASSWORD = "Test-pass-2026!"
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    # The local stack's server: DynamoDB atomic per request as the real one is (the contention tests
+    # race conditional writes); TOTP codes unchecked unless a test asks (totp_checked).
+    server = MotoServer(check_totp=False)
     server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
+    yield server.endpoint
     server.stop()
 
 
