@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import threading
@@ -49,6 +50,82 @@ class SerialisedDynamoDB:
                     close()
 
 
+class _TablesNotCopied:
+    """moto's DynamoDB module's view of `copy`: deep copies of anything but a whole table."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+
+def transactions_undo_items_not_tables() -> None:
+    """Make moto's TransactWriteItems keep the items it touches for its rollback, not whole tables.
+
+    moto backs up every table a transaction names with a deep copy before it starts, so each
+    transaction costs time in proportion to everything stored: an audit append with a staged change
+    deep-copies the whole audit table, a new case's data key the whole key table. The local stack
+    slowed as it filled (loading the 400-patient synthetic clinic took minutes instead of seconds),
+    and a copy taken while another thread wrote raised "dictionary changed size during iteration".
+    Here the transaction keeps a copy of each item it names (at most 100) and puts those back if it
+    is cancelled; what it answers is unchanged. Idempotent.
+    """
+    from moto.dynamodb import models
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    backend = models.DynamoDBBackend
+    if getattr(backend.transact_write_items, "undoes_items", False):
+        return
+    original = backend.transact_write_items
+    setattr(models, "copy", _TablesNotCopied())  # noqa: B010  (its rollback then swaps a table for itself)
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved: list[tuple[Any, Any, Any, Any]] = []
+        for entry in transact_items:
+            if len(entry) != 1:
+                continue  # moto refuses it before writing anything
+            kind, op = next(iter(entry.items()))
+            table = self.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+            if table is None or kind == "ConditionCheck":
+                continue
+            key = op.get("Key") if kind != "Put" else op.get("Item")
+            attributes = [table.hash_key_attr, *([table.range_key_attr] if table.range_key_attr else [])]
+            if not isinstance(key, dict) or any(name not in key for name in attributes):
+                continue  # refused as invalid before anything is written
+            hash_value = DynamoType(key[table.hash_key_attr])
+            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+            if table.range_key_attr:
+                current = table.items.get(hash_value, {}).get(range_value)
+            else:
+                current = table.items.get(hash_value)
+            saved.append((table, hash_value, range_value, copy.deepcopy(current)))
+        try:
+            original(self, transact_items)
+        except BaseException:
+            for table, hash_value, range_value, item in reversed(saved):
+                if range_value is None:
+                    if item is None:
+                        table.items.pop(hash_value, None)
+                    else:
+                        table.items[hash_value] = item
+                    continue
+                bucket = table.items[hash_value]
+                if item is None:
+                    bucket.pop(range_value, None)
+                    if not bucket:
+                        table.items.pop(hash_value, None)
+                else:
+                    bucket[range_value] = item
+            raise
+
+    transact_write_items.undoes_items = True  # type: ignore[attr-defined]
+    backend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
 class MotoServer(ThreadedMotoServer):
     """ThreadedMotoServer that binds in start(), so a busy port raises PortInUseError, and whose
     DynamoDB is atomic per request as DynamoDB is (SerialisedDynamoDB).
@@ -70,6 +147,7 @@ class MotoServer(ThreadedMotoServer):
             os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
         # Bind here and hand werkzeug the descriptor: on a busy port werkzeug itself prints to stderr
         # and calls sys.exit (it assumes it is a CLI); bind_listener raises PortInUseError instead.
+        transactions_undo_items_not_tables()
         sock = bind_listener(self._ip_address, self._port, "--moto-port", blocking=True)
         try:
             app = SerialisedDynamoDB(DomainDispatcherApplication(create_backend_app))

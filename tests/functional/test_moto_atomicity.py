@@ -1,4 +1,4 @@
-"""The local AWS's DynamoDB applies each request atomically, as DynamoDB does.
+"""The local AWS's DynamoDB applies each request atomically, as DynamoDB does, and cheaply.
 
 The audit trail (and every other "claim this slot" write) relies on a conditional put being one
 step: of several writers racing for one key with `attribute_not_exists`, exactly one wins. moto's
@@ -78,3 +78,68 @@ def test_of_writers_racing_for_one_key_with_a_condition_exactly_one_wins(dynamod
     for key in range(0, ROUNDS, 15):
         item = client.get_item(TableName="slots", Key={"pk": {"S": f"slot-{key}"}})["Item"]
         assert int(item["writer"]["N"]) == wins[key][0]
+
+
+def _item(client: Any, key: str) -> dict[str, Any] | None:
+    return client.get_item(TableName="slots", Key={"pk": {"S": key}}).get("Item")  # type: ignore[no-any-return]
+
+
+def test_a_cancelled_transaction_leaves_every_item_as_it_was(dynamodb: Any) -> None:
+    client = dynamodb
+    client.put_item(TableName="slots", Item={"pk": {"S": "kept"}, "n": {"N": "1"}})
+    client.put_item(TableName="slots", Item={"pk": {"S": "doomed"}, "n": {"N": "2"}})
+    changes = [
+        {"Put": {"TableName": "slots", "Item": {"pk": {"S": "new"}, "n": {"N": "3"}}}},
+        {"Update": {"TableName": "slots", "Key": {"pk": {"S": "kept"}}, "UpdateExpression": "SET n = :n",
+                    "ExpressionAttributeValues": {":n": {"N": "9"}}}},
+        {"Delete": {"TableName": "slots", "Key": {"pk": {"S": "doomed"}}}},
+    ]
+    refused = {"ConditionCheck": {"TableName": "slots", "Key": {"pk": {"S": "absent"}},
+                                  "ConditionExpression": "attribute_exists(pk)"}}
+    with pytest.raises(ClientError) as cancelled:
+        client.transact_write_items(TransactItems=[*changes, refused])
+    assert cancelled.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert _item(client, "new") is None
+    assert _item(client, "kept") == {"pk": {"S": "kept"}, "n": {"N": "1"}}
+    assert _item(client, "doomed") == {"pk": {"S": "doomed"}, "n": {"N": "2"}}
+    # The same item twice is refused as a whole too, after the first change was applied.
+    with pytest.raises(ClientError) as twice:
+        client.transact_write_items(TransactItems=[changes[1], {**changes[1]}])
+    assert twice.value.response["Error"]["Code"] == "ValidationException"
+    assert _item(client, "kept") == {"pk": {"S": "kept"}, "n": {"N": "1"}}
+    # And a transaction that goes through writes all of it.
+    client.transact_write_items(TransactItems=changes)
+    assert _item(client, "new") == {"pk": {"S": "new"}, "n": {"N": "3"}}
+    assert _item(client, "kept") == {"pk": {"S": "kept"}, "n": {"N": "9"}}
+    assert _item(client, "doomed") is None
+
+
+def test_a_transaction_does_not_copy_the_tables_it_names(dynamodb: Any) -> None:
+    """moto's own rollback deep-copies every table a transaction names before it starts: a cost in
+    proportion to everything stored, on every transaction (the local stack slowed as it filled)."""
+    from moto.dynamodb.models.table import Table
+
+    client = dynamodb
+    client.batch_write_item(RequestItems={"slots": [
+        {"PutRequest": {"Item": {"pk": {"S": f"filler-{n}"}}}} for n in range(25)]})
+    copies: list[str] = []
+    real = Table.__deepcopy__ if hasattr(Table, "__deepcopy__") else None
+
+    def counted(self: Any, memo: Any) -> Any:
+        copies.append(self.name)
+        raise AssertionError("a whole table was deep-copied")
+
+    Table.__deepcopy__ = counted  # type: ignore[attr-defined]
+    try:
+        client.transact_write_items(TransactItems=[
+            {"Put": {"TableName": "slots", "Item": {"pk": {"S": "t1"}}}},
+            {"Update": {"TableName": "slots", "Key": {"pk": {"S": "filler-1"}}, "UpdateExpression": "SET n = :n",
+                        "ExpressionAttributeValues": {":n": {"N": "1"}}}},
+        ])
+    finally:
+        if real is None:
+            del Table.__deepcopy__  # type: ignore[attr-defined]
+        else:
+            Table.__deepcopy__ = real  # type: ignore[attr-defined]
+    assert copies == []
+    assert _item(client, "t1") is not None
