@@ -251,12 +251,12 @@ def test_no_function_deletes_audit_entries(package: Package) -> None:
 
 def test_no_function_destroys_a_data_key(package: Package) -> None:
     # Destroying keys is crypto-shredding a case: erase-case, an operator's command, not the API's.
-    keys = table(package, "data_keys")
+    data_keys = table(package, "data_keys")
     for function in package.functions():
         for action in REMOVING:
-            assert not allows(package, function, f"dynamodb:{action}", keys), (function, action)
-    assert allows(package, "APIHandler", "dynamodb:PutItem", keys)
-    assert allows(package, "APIHandler", "dynamodb:ConditionCheckItem", keys)  # the key's tombstone check
+            assert not allows(package, function, f"dynamodb:{action}", data_keys), (function, action)
+    assert allows(package, "APIHandler", "dynamodb:PutItem", data_keys)
+    assert allows(package, "APIHandler", "dynamodb:ConditionCheckItem", data_keys)  # the key's tombstone check
 
 
 def test_only_the_functions_that_seal_or_open_fields_use_the_field_key(package: Package) -> None:
