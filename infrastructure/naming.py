@@ -71,15 +71,19 @@ KEY_ALIAS = "ProjectKeyAlias"
 FIELD_KEY = "FieldKey"
 FIELD_KEY_ALIAS = "FieldKeyAlias"
 FIELD_KEY_ALIAS_PREFIX = f"alias/{APP_NAME}-fields-"
-# The roles of the functions whose code path seals or opens fields: the REST API, the reminders (case
-# conditions), the lake export and analyses, the lesion measuring step (sealed measurements) and the
-# WebSocket functions (sealed usernames of tickets and rooms). The authorizer, the photo processor (it
-# parses uploaded bytes), the measuring function itself (pure compute) and the audit anchor and
-# verification jobs never seal or open a field, so the key refuses them.
-FIELD_KEY_ROLES = (
-    "ApiHandlerRole", "RemindFollowupsRole", "ExportLakeRole", "AnalyzeLakeRole", "MeasureLesionPhotoRole",
-    "WebsocketConnectRole", "WebsocketMessageRole", "WebsocketDisconnectRole",
+# The roles of the functions whose code path seals fields (GenerateDataKey, and Decrypt to open them):
+# the REST API, the reminders (case conditions), the lesion measuring step (sealed measurements) and
+# the WebSocket functions (sealed usernames of tickets and rooms).
+FIELD_KEY_SEALER_ROLES = (
+    "ApiHandlerRole", "RemindFollowupsRole", "MeasureLesionPhotoRole", "WebsocketConnectRole",
+    "WebsocketMessageRole", "WebsocketDisconnectRole",
 )
+# The roles that only open fields (Decrypt): the lake export and the nightly analyses. The key policy
+# must say so itself: a key policy that names a role grants it without the role's own policy.
+FIELD_KEY_OPENER_ROLES = ("ExportLakeRole", "AnalyzeLakeRole")
+# The authorizer, the photo processor (it parses uploaded bytes), the measuring function itself (pure
+# compute) and the audit anchor and verification jobs never seal or open a field, so the key refuses them.
+FIELD_KEY_ROLES = (*FIELD_KEY_SEALER_ROLES, *FIELD_KEY_OPENER_ROLES)
 AUDIT_MAC_KEY = "AuditMacKey"
 AUDIT_MAC_KEY_ALIAS = "AuditMacKeyAlias"
 AUDIT_MAC_ALIAS_PREFIX = f"alias/{APP_NAME}-audit-mac-"

@@ -16,7 +16,8 @@ from infrastructure.naming import (
     FIELD_KEY,
     FIELD_KEY_ALIAS,
     FIELD_KEY_ALIAS_PREFIX,
-    FIELD_KEY_ROLES,
+    FIELD_KEY_OPENER_ROLES,
+    FIELD_KEY_SEALER_ROLES,
     HAS_WEB_DOMAIN,
     IMAGE_BUCKET,
     IMAGE_BUCKET_NAME,
@@ -123,9 +124,10 @@ def kms_resources() -> dict[str, Any]:
 
 
 # What the account (its administrators, through IAM) may do with the field key: manage it, never use
-# it. Without kms:* here, no IAM policy can grant Decrypt or GenerateDataKey to anyone else.
+# it. Without kms:* here, no IAM policy can grant Decrypt or GenerateDataKey to anyone else. Not
+# kms:Create* either: it covers kms:CreateGrant, and a grant hands out Decrypt without the context.
 FIELD_KEY_ADMINISTRATION = [
-    "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
+    "kms:CreateAlias", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
     "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource",
     "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
 ]
@@ -150,8 +152,18 @@ def field_key_policy() -> dict[str, Any]:
                 # context is what ties a data key to this application, a purpose and a row.
                 "Sid": "FunctionsWrapAndUnwrapDataKeys",
                 "Effect": "Allow",
-                "Principal": {"AWS": [{"Fn::GetAtt": [role, "Arn"]} for role in FIELD_KEY_ROLES]},
+                "Principal": {"AWS": [{"Fn::GetAtt": [role, "Arn"]} for role in FIELD_KEY_SEALER_ROLES]},
                 "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                "Resource": "*",
+                "Condition": FIELD_KEY_CONTEXT,
+            },
+            {
+                # The lake export and analyses open records, never seal one: Decrypt only (naming a
+                # role here grants it whatever its own policy says).
+                "Sid": "ExportsUnwrapDataKeys",
+                "Effect": "Allow",
+                "Principal": {"AWS": [{"Fn::GetAtt": [role, "Arn"]} for role in FIELD_KEY_OPENER_ROLES]},
+                "Action": ["kms:Decrypt"],
                 "Resource": "*",
                 "Condition": FIELD_KEY_CONTEXT,
             },
