@@ -3,6 +3,7 @@ except for bulk rows of OTHER connections, which only have to exist."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -63,7 +64,11 @@ def other_connection_id(index: int) -> str:
 
 
 def quiet_app_logs() -> None:
-    """The app logs every connect at INFO to stdout; benchmarks print their own lines."""
+    """The app logs every connect at INFO and writes its metrics (EMF) to stdout; benchmarks print
+    their own lines there: progress, then one JSON line."""
     from functions.shared.observability import get_logger
+    from functions.shared.settings import reset_settings
 
     get_logger().setLevel("WARNING")
+    os.environ["METRICS_SINK"] = "none"
+    reset_settings()

@@ -119,8 +119,11 @@ def put_metrics(
 ) -> None:
     from functions.shared.settings import get_settings
 
+    settings = get_settings()
+    if stream is None and settings.metrics_sink == "none":
+        return
     # Per stage: dev and prod may share an account, and their alarms must not see each other's metrics.
-    dims = {"stage": get_settings().stage, **(dimensions or {})}
+    dims = {"stage": settings.stage, **(dimensions or {})}
     out = stream or sys.stdout
     out.write(json.dumps(emf_record(metrics, dimensions=dims, unit=unit, units=units)) + "\n")
 

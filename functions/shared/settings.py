@@ -100,6 +100,10 @@ class Settings:
     # The measuring step's function, which the REST API invokes asynchronously to measure a new
     # baseline's series (AWS; locally a worker thread does it).
     lesion_series_function: str = ""
+    # Where EMF metric lines go: "stdout" (Lambda: CloudWatch Logs reads them from there) or "none"
+    # (benchmarks, whose stdout is their own progress and one JSON line; the local stack's calls
+    # would otherwise print hundreds of metric lines between them).
+    metrics_sink: str = "stdout"
 
     @property
     def issuer(self) -> str:
@@ -172,6 +176,7 @@ class Settings:
             lesion_measurer=os.environ.get("LESION_MEASURER", "").strip().lower(),
             lesion_measurer_function=os.environ.get("LESION_MEASURER_FUNCTION", "").strip(),
             lesion_series_function=os.environ.get("LESION_SERIES_FUNCTION", "").strip(),
+            metrics_sink=os.environ.get("METRICS_SINK", "stdout").strip().lower() or "stdout",
         )
 
 

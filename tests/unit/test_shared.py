@@ -109,6 +109,25 @@ def test_put_metrics_writes_one_json_line_per_stage(monkeypatch: pytest.MonkeyPa
     assert record["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service", "stage"]]
 
 
+def test_metrics_go_nowhere_when_the_sink_is_none(monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from functions.shared.settings import reset_settings
+
+    put_metrics({"A": 1})
+    assert json.loads(capsys.readouterr().out)["A"] == 1  # Lambda's default: stdout
+    monkeypatch.setenv("METRICS_SINK", "none")
+    reset_settings()
+    try:
+        put_metrics({"A": 1})
+        assert capsys.readouterr().out == ""
+        out = io.StringIO()
+        put_metrics({"A": 1}, stream=out)  # a stream asked for explicitly still gets its line
+        assert json.loads(out.getvalue())["A"] == 1
+    finally:
+        monkeypatch.undo()
+        reset_settings()
+
+
 def test_principal_round_trips_through_authorizer_context() -> None:
     principal = Principal("u1", "doc", frozenset({Role.DOCTOR, Role.ADMIN}))
     context = {"principalId": "u1", **principal.to_authorizer_context()}
