@@ -145,6 +145,26 @@ def _poor_call_alarm() -> dict[str, Any]:
         ComparisonOperator="GreaterThanThreshold", Threshold=POOR_CALL_SHARE)}
 
 
+def _reminders_stopped_alarm() -> dict[str, Any]:
+    """The reminder job runs every 15 minutes and emits RemindersSent each run. A weekday (UTC) whose
+    runs sent no reminder at all, or emitted nothing (FILL makes a missing day a 0), means the schedule
+    or the job broke: a clinic's weekday without a single due reminder is rare enough to check."""
+    sent = {"Id": "sent", "ReturnData": False, "MetricStat": {"Metric": {
+        "Namespace": METRIC_NAMESPACE, "MetricName": "RemindersSent", "Dimensions": _app_dimensions()},
+        "Period": 86400, "Stat": "Sum"}}
+    return {"RemindersStoppedAlarm": _alarm(
+        "reminders-stopped",
+        "No follow-up reminder was sent on a weekday (Monday to Friday, UTC): the reminder schedule or job broke.",
+        Metrics=[
+            sent,
+            {"Id": "filled", "ReturnData": False, "Expression": "FILL(sent, 0)"},
+            # DAY(): 1 Monday .. 7 Sunday.
+            {"Id": "stopped", "ReturnData": True, "Label": "weekday without reminders",
+             "Expression": "IF(DAY(filled) <= 5 AND filled == 0, 1, 0)"},
+        ],
+        Threshold=1)}
+
+
 def _dashboard() -> dict[str, Any]:
     """Every figure an alarm watches (a packaging test checks each alarm's metrics are on it), and the
     call and photo figures that have no alarm of their own (setup time, audio-only time, refusals by
@@ -191,9 +211,10 @@ def _dashboard() -> dict[str, Any]:
         ("Photos refused, by reason", [[{
             "expression": f"SEARCH('{{{METRIC_NAMESPACE},reason,service,stage}} MetricName=\"UploadRejected\" "
                           f"stage=\"${{Stage}}\"', 'Sum', 300)", "id": "rejected"}]], {}),
-        ("Audit, keys, reminders and refusals", [
+        ("Audit, keys, reminders, refusals and unmigrated reads", [
             [*app[:1], alarm.metric, *app[1:]] for alarm in APP_ALARMS
         ], {}),
+        ("Follow-up reminders sent per day", [[*app[:1], "RemindersSent", *app[1:]]], {"period": 86400}),
     ]
     body = {"widgets": [
         {"type": "metric", "x": 12 * (index % 2), "y": 6 * (index // 2), "width": 12, "height": 6,
@@ -248,5 +269,6 @@ def _saved_queries() -> dict[str, Any]:
 
 
 def telemetry_resources() -> dict[str, Any]:
-    return {**_duration_alarms(), **_api_alarms(), **_table_alarms(), **_poor_call_alarm(), **_dashboard(),
+    return {**_duration_alarms(), **_api_alarms(), **_table_alarms(), **_poor_call_alarm(),
+            **_reminders_stopped_alarm(), **_dashboard(),
             **_saved_queries()}

@@ -15,13 +15,17 @@ from typing import Any, TextIO
 SERVICE_NAME = "dermafollow"
 METRIC_NAMESPACE = "DermaFollow"
 # The metrics the functions emit, each with an alarm in infrastructure/alarms.py (APP_ALARMS).
-APP_METRICS = frozenset({"DecryptFailures", "AuditUnavailable", "AccessRefused", "ReminderFailed", "AuditVerifyFailed"})
+APP_METRICS = frozenset(
+    {"DecryptFailures", "AuditUnavailable", "AccessRefused", "ReminderFailed", "AuditVerifyFailed", "UnmigratedReads"}
+)
 # Emitted for the ops dashboard (infrastructure/telemetry.py): each call-quality summary (CallsReported,
 # PoorCalls and CallReconnects as counts, CallSetupMs in milliseconds, AudioOnlySeconds in seconds;
 # CallsReported and PoorCalls also feed the poor-call-share alarm) and each refused photo
-# (UploadRejected, with a `reason` dimension: the processor's code).
+# (UploadRejected, with a `reason` dimension: the processor's code), and the reminders each run of the
+# reminder job sent (RemindersSent; its weekday total feeds the reminders-stopped alarm).
 DASHBOARD_METRICS = frozenset(
-    {"CallsReported", "PoorCalls", "CallReconnects", "CallSetupMs", "AudioOnlySeconds", "UploadRejected"}
+    {"CallsReported", "PoorCalls", "CallReconnects", "CallSetupMs", "AudioOnlySeconds", "UploadRejected",
+     "RemindersSent"}
 )
 
 # Keys allowed into structured log records; anything else is dropped so a careless call
