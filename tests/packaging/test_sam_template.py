@@ -816,3 +816,21 @@ def test_lesion_photos_are_measured_behind_the_photo_pipeline(package: Package) 
     assert (alarm["MetricName"], alarm["Threshold"]) == ("ApproximateNumberOfMessagesVisible", 1)
     for function in ("MeasureLesionPhoto", "LesionMeasurer"):
         assert f"{function}ErrorsAlarm" in package.resources, function
+
+
+def test_legacy_reads_and_stopped_reminders_are_alarmed(package: Package) -> None:
+    alarms = {str(package.resolve(a["Properties"]["AlarmName"])).removeprefix(f"dermafollow-{package.stage}-"):
+              a["Properties"] for a in package.of_type("AWS::CloudWatch::Alarm").values()}
+    # Plaintext still read: every hour for 3 hours in a row, not one stray read.
+    unmigrated = alarms["unmigratedreads"]
+    assert unmigrated["MetricName"] == "UnmigratedReads"
+    assert (unmigrated["Period"], unmigrated["EvaluationPeriods"], unmigrated["DatapointsToAlarm"]) == (3600, 3, 3)
+    # Reminders stopped: a weekday's total (a missing day counts as 0), weekends excluded.
+    stopped = alarms["reminders-stopped"]
+    (sent,) = [m for m in stopped["Metrics"] if "MetricStat" in m]
+    assert sent["MetricStat"]["Metric"]["MetricName"] == "RemindersSent" and sent["MetricStat"]["Period"] == 86400
+    expressions = {m["Id"]: m["Expression"] for m in stopped["Metrics"] if "Expression" in m}
+    assert expressions["filled"] == "FILL(sent, 0)"
+    assert expressions["stopped"] == "IF(DAY(filled) <= 5 AND filled == 0, 1, 0)"
+    assert [m["Id"] for m in stopped["Metrics"] if m["ReturnData"]] == ["stopped"]
+    assert stopped["Threshold"] == 1 and stopped["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
