@@ -155,6 +155,12 @@ class SignalingService:
         # Publish from a fresh (strongly consistent) read taken after this socket stored its room, not
         # from the join's own snapshot: it holds everyone whose place was taken before this read.
         room = self._rooms.get(room_id) or room
+        if room.status is not RoomStatus.ACTIVE:
+            # The visit ended between taking the place and storing the room on the socket: the end
+            # detached the room's sockets before this one said it was in it. An end that writes its
+            # status after this read finds the socket in the room and detaches it itself.
+            self._registry.set_room(sender.connection_id, None)
+            raise Conflict("This visit has not started or has ended.", code="room_not_active")
         others = [m for m in self._publish(room) if m.connection_id != sender.connection_id]
         self.reply(sender.connection_id, {
             "type": "joined", "roomId": room_id, "participantId": principal.user_id,

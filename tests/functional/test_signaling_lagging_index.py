@@ -4,7 +4,7 @@ only when a test moves it: a write is visible once the test has let the index ca
 
 Joining, relaying, leaving and disconnecting never read byRoom (member lists ride on the sockets'
 items, published from strongly consistent reads); ending a visit detaches the room's sockets, and
-that must not depend on the index either."""
+that must not depend on the index either, nor on the order in which a join and an end land."""
 
 from __future__ import annotations
 
@@ -103,3 +103,36 @@ def test_ending_a_visit_leaves_a_socket_that_moved_on_in_its_new_room(world: Wor
     ws.send(colleague, {"action": "offer", "to": uid(world, "pat.b"), "sdp": SDP})
     assert ws.new(colleague) == []
     assert [(f["type"], f["from"]) for f in ws.new(patient_b)] == [("offer", uid(world, "dr.two"))]
+
+
+def test_a_visit_ended_while_a_join_is_taking_its_place_leaves_no_socket_in_it(
+        world: World, ws: Sockets, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The join takes its place in the room (only while the room is active), then stores the room
+    on its socket. An end landing between the two detaches the room's sockets before this one says
+    it is in the room: the join must notice on its fresh read and not leave the socket attached to
+    an ended visit (where it could relay to anyone who joins the same room id's record)."""
+    from functions.visits.adapters import DynamoVisitStore
+
+    room_id = active_room(world)
+    patient, doctor = ws.connect("pat.a", "c-pat-a"), ws.connect("dr.one", "c-dr-one")
+    join(ws, patient, room_id)
+    taking_place = DynamoVisitStore.add_participant
+
+    def then_the_visit_ends(self: DynamoVisitStore, *args: object, **kwargs: object) -> object:
+        taken = taking_place(self, *args, **kwargs)  # type: ignore[arg-type]
+        monkeypatch.setattr(DynamoVisitStore, "add_participant", taking_place)
+        ended = world.request("POST", f"/visits/{room_id}/end", user="pat.a", body={})
+        assert ended.status_code == 200, ended.body
+        return taken
+
+    monkeypatch.setattr(DynamoVisitStore, "add_participant", then_the_visit_ends)
+    ws.new(doctor)
+    ws.send(doctor, {"action": "join", "roomId": room_id})
+    answers = ws.new(doctor)
+    assert [f["type"] for f in answers] == ["visit.ended", "error"], answers  # the end's notice, no "joined"
+    assert answers[-1]["code"] == "room_not_active"
+    ws.send(doctor, {"action": "offer", "to": uid(world, "pat.a"), "sdp": SDP})
+    assert error_of(ws, doctor) == "not_in_room"
+    # And the socket is free to join another visit.
+    ws.send(doctor, {"action": "join", "roomId": active_room(world)})  # the next visit of the case
+    assert ws.last(doctor)["type"] == "joined"
