@@ -1,12 +1,14 @@
-"""A lagging byRoom index, as DynamoDB's global secondary indexes are: eventually consistent.
+"""Lagging byRoom and byUser indexes, as DynamoDB's global secondary indexes are: eventually consistent.
 
 moto updates an index in the same call as the table, so a Query on byRoom always sees the latest
 rooms; DynamoDB propagates a write to a GSI asynchronously (usually well under a second). This shim
 replays that: every change of a connection's room (connect, join, leave, delete) becomes visible on
 byRoom only `lag` seconds after it was written, `lag` drawn per write from [low, high]; until then a
 Query on byRoom answers as it would have before the write (a new member is missing, a gone or moved
-one is still listed). It wraps the app's connections registry (the only reader of byRoom) in this
-process and counts the Queries, so a run also shows which paths read the index at all.
+one is still listed). byUser lags the same writes: a socket connected within the lag is not listed
+yet, and a listed one shows the room it was in before. It wraps the app's connections registry (the
+only reader of both indexes) in this process and counts the Queries, so a run also shows which paths
+read an index at all.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from functions.signaling.adapters import DynamoConnectionRegistry
-from functions.signaling.ports import Connection
+from functions.signaling.ports import Connection, Socket
 
 
 @dataclass
@@ -28,7 +30,8 @@ class LagLog:
     low: float
     high: float
     clock: Callable[[], float] = time.monotonic
-    queries: int = 0
+    queries: int = 0  # on byRoom
+    user_queries: int = 0  # on byUser
     hidden: int = 0  # index entries a Query left out or kept because of the lag
     # connection id -> [(visible from, room id or None)], in write order
     _history: dict[str, list[tuple[float, str | None]]] = field(default_factory=dict)
@@ -71,12 +74,34 @@ class LagLog:
         return answer
 
 
+    def lagged_sockets(self, current: list[Socket]) -> list[Socket]:
+        """What a Query on byUser answers, given the index's up-to-date answer."""
+        now = self.clock()
+        with self._lock:
+            self.user_queries += 1
+        answer = []
+        for socket in current:
+            with self._lock:
+                entries = self._history.get(socket.connection_id)
+                unseen = entries is not None and bool(entries) and entries[0][0] > now  # connect not visible yet
+            if unseen:
+                with self._lock:
+                    self.hidden += 1
+                continue
+            shown, differs = self.visible_room(socket.connection_id, socket.room_id)
+            if differs:
+                with self._lock:
+                    self.hidden += 1
+            answer.append(Socket(socket.connection_id, shown))
+        return answer
+
+
 @contextmanager
 def lagging_by_room(low: float, high: float, clock: Callable[[], float] = time.monotonic) -> Iterator[LagLog]:
     """Patch DynamoConnectionRegistry (every instance in this process) for the duration."""
     log = LagLog(low, high, clock)
     original: dict[str, Any] = {name: getattr(DynamoConnectionRegistry, name)
-                                for name in ("add", "set_room", "remove", "in_room")}
+                                for name in ("add", "set_room", "remove", "in_room", "of_user")}
 
     def add(self: DynamoConnectionRegistry, connection: Connection, now: float, ttl_epoch: int) -> None:
         original["add"](self, connection, now, ttl_epoch)
@@ -95,7 +120,10 @@ def lagging_by_room(low: float, high: float, clock: Callable[[], float] = time.m
     def in_room(self: DynamoConnectionRegistry, room_id: str) -> list[str]:
         return log.lagged(room_id, original["in_room"](self, room_id))
 
-    patches = {"add": add, "set_room": set_room, "remove": remove, "in_room": in_room}
+    def of_user(self: DynamoConnectionRegistry, user_id: str) -> list[Socket]:
+        return log.lagged_sockets(original["of_user"](self, user_id))
+
+    patches = {"add": add, "set_room": set_room, "remove": remove, "in_room": in_room, "of_user": of_user}
     for name, function in patches.items():
         setattr(DynamoConnectionRegistry, name, function)
     try:

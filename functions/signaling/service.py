@@ -242,15 +242,33 @@ class SignalingService:
     # --- grants that end --------------------------------------------------------------------
     def end_case_access(self, case_id: str, user_id: str) -> int:
         """A doctor's grant on the case was revoked: detach their sockets from the case's visits now
-        (an error frame `grant_ended`, their place freed, the others told, the socket closed). One
-        Query on byUser; a room read only for a socket that is in a room. How many were detached."""
-        detached = 0
-        for socket in self._registry.of_user(user_id):
-            if not socket.room_id:
+        (an error frame `grant_ended`, their place freed, the others told, the socket closed). How many
+        were detached.
+
+        Their sockets come from two places: byUser (one Query), and the participant entries of the
+        case's newest visits, read strongly consistent. byUser is a GSI and lags its table (usually
+        well under a second), so a socket that joined a moment ago may be missing there or show no
+        room; the room's own entry names it. Each candidate is then read from the table itself."""
+        candidates = {socket.connection_id for socket in self._registry.of_user(user_id)}
+        rooms: dict[str, Room | None] = {}
+        # A case's visits newest first; one in progress is among the newest few (a visit is asked
+        # for, admitted and ended before the next), so 5 covers it with room to spare.
+        for listed in self._rooms.for_case(case_id, limit=5):
+            if listed.status is RoomStatus.ENDED:
                 continue
-            room = self._rooms.get(socket.room_id)
-            connection = self._registry.get(socket.connection_id) if room and room.case_id == case_id else None
-            if connection is not None and connection.room_id == socket.room_id:
+            room = rooms[listed.room_id] = self._rooms.get(listed.room_id)
+            place = room.participants.get(user_id) if room is not None else None
+            if place is not None and place.connection_id:
+                candidates.add(place.connection_id)
+        detached = 0
+        for connection_id in sorted(candidates):
+            connection = self._registry.get(connection_id)
+            if connection is None or not connection.room_id:
+                continue
+            if connection.room_id not in rooms:
+                rooms[connection.room_id] = self._rooms.get(connection.room_id)
+            room = rooms[connection.room_id]
+            if room is not None and room.case_id == case_id:
                 self._detach(connection, "Your access to this case was ended by its doctor.", checked=True)
                 detached += 1
         return detached

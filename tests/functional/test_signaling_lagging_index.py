@@ -15,6 +15,7 @@ import pytest
 from bench.gsi_lag import LagLog, lagging_by_room
 from functions.bootstrap import reset_container
 from tests.functional.conftest import REGION, World
+from tests.functional.test_mesh_visits import closed  # noqa: F401  (a fixture: the app's closes, recorded)
 from tests.functional.test_signaling import CANDIDATE, SDP, active_room, error_of, invite, join, uid
 from tests.support.ws import Sockets
 
@@ -136,3 +137,25 @@ def test_a_visit_ended_while_a_join_is_taking_its_place_leaves_no_socket_in_it(
     # And the socket is free to join another visit.
     ws.send(doctor, {"action": "join", "roomId": active_room(world)})  # the next visit of the case
     assert ws.last(doctor)["type"] == "joined"
+
+
+def test_a_revoked_invitation_detaches_a_socket_that_joined_within_the_indexs_lag(
+        world: World, ws: Sockets, lag: LagLog, closed: list[str]) -> None:  # noqa: F811
+    """Revoking reaches the colleague's sockets through byUser; one that joined a moment ago is not
+    in that index yet (or shows no room): the room's own participant entry still names it."""
+    invite(world, "a", "dr.one", "dr.two")
+    room_id = active_room(world)
+    patient, colleague = ws.connect("pat.a", "c-pat-a"), ws.connect("dr.two", "c-dr-two")
+    join(ws, patient, room_id)
+    join(ws, colleague, room_id)
+    ws.new(patient)
+    revoked = world.request("DELETE", f"/cases/{world.cases['a']}/invitations/{uid(world, 'dr.two')}",
+                            user="dr.one")
+    assert revoked.status_code in (200, 204), revoked.body
+    assert lag.user_queries >= 1 and lag.hidden >= 1  # byUser did not show the colleague in the room
+    assert error_of(ws, colleague) == "grant_ended"
+    assert closed == [colleague]
+    assert [(f["type"], f.get("reason")) for f in ws.new(patient)
+            if f["type"] == "participant.left"] == [("participant.left", "grant_ended")]
+    ws.send(colleague, {"action": "offer", "to": uid(world, "pat.a"), "sdp": SDP})
+    assert ws.new(patient) == []
