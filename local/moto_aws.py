@@ -128,7 +128,8 @@ def transactions_undo_items_not_tables() -> None:
 
 class MotoServer(ThreadedMotoServer):
     """ThreadedMotoServer that binds in start(), so a busy port raises PortInUseError, and whose
-    DynamoDB is atomic per request as DynamoDB is (SerialisedDynamoDB).
+    DynamoDB is atomic per request as DynamoDB is (SerialisedDynamoDB) and rolls a cancelled
+    transaction back item by item (transactions_undo_items_not_tables).
 
     (The stock start() binds inside its thread and waits forever for a ready event that a failed
     bind never sets.)
@@ -145,9 +146,9 @@ class MotoServer(ThreadedMotoServer):
             # moto accepts any TOTP code unless told to check them; checked, an authenticator set up
             # on the local stack must show the right code. (moto gives every account the same secret.)
             os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
+        transactions_undo_items_not_tables()
         # Bind here and hand werkzeug the descriptor: on a busy port werkzeug itself prints to stderr
         # and calls sys.exit (it assumes it is a CLI); bind_listener raises PortInUseError instead.
-        transactions_undo_items_not_tables()
         sock = bind_listener(self._ip_address, self._port, "--moto-port", blocking=True)
         try:
             app = SerialisedDynamoDB(DomainDispatcherApplication(create_backend_app))
