@@ -97,7 +97,7 @@ class LagLog:
 
 
 @contextmanager
-def lagging_by_room(low: float, high: float, clock: Callable[[], float] = time.monotonic) -> Iterator[LagLog]:
+def lagging_indexes(low: float, high: float, clock: Callable[[], float] = time.monotonic) -> Iterator[LagLog]:
     """Patch DynamoConnectionRegistry (every instance in this process) for the duration."""
     log = LagLog(low, high, clock)
     original: dict[str, Any] = {name: getattr(DynamoConnectionRegistry, name)

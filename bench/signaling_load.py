@@ -33,8 +33,8 @@ its own list holds that peer (lists are published before anyone is told of a joi
 Offer at join (BENCH_OFFER_AT_JOIN=1, implies the join race): each client's first frame is an
 `offer`, sent the instant it learns its peer is in the room; the rest are `ice`.
 
-Lagging byRoom (BENCH_GSI_LAG=0.5,1): DynamoDB's GSIs are eventually consistent, moto's are not;
-bench/gsi_lag.py makes a Query on byRoom miss writes younger than 0.5-1 s (drawn per write). The
+Lagging indexes (BENCH_GSI_LAG=0.5,1): DynamoDB's GSIs are eventually consistent, moto's are not;
+bench/gsi_lag.py makes a Query on byRoom or byUser miss writes younger than 0.5-1 s (drawn per write). The
 figures count the byRoom Queries the run made (`by_room_queries`): which paths read the index.
 
 Concurrent frames (BENCH_CONCURRENT=N): the gateway runs up to N frames of ONE connection at once
@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.backend import moto_backend
-from bench.gsi_lag import LagLog, lagging_by_room
+from bench.gsi_lag import LagLog, lagging_indexes
 from bench.signaling_setup import active_room, open_case, quiet_app_logs
 from bench.ws_clients import (
     Client,
@@ -313,8 +313,8 @@ def main() -> None:
         print(f"local gateway up; moto {'in this process' if MOTO_IN_STACK else 'in its own process'}")
         quiet_app_logs()
         if max(GSI_LAG) > 0:
-            lag = data.enter_context(lagging_by_room(min(GSI_LAG), max(GSI_LAG)))
-            print(f"byRoom lags {min(GSI_LAG)}-{max(GSI_LAG)} s behind the table")
+            lag = data.enter_context(lagging_indexes(min(GSI_LAG), max(GSI_LAG)))
+            print(f"byRoom and byUser lag {min(GSI_LAG)}-{max(GSI_LAG)} s behind the table")
         assert stack.ws is not None
         stack.ws.concurrent_events = CONCURRENT  # applies to the sockets opened from now on
         started = time.perf_counter()

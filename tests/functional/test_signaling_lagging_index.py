@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bench.gsi_lag import LagLog, lagging_by_room
+from bench.gsi_lag import LagLog, lagging_indexes
 from functions.bootstrap import reset_container
 from tests.functional.conftest import REGION, World
 from tests.functional.test_mesh_visits import closed  # noqa: F401  (a fixture: the app's closes, recorded)
@@ -48,7 +48,7 @@ def ws(world: World, monkeypatch: pytest.MonkeyPatch) -> Sockets:
 
 @pytest.fixture
 def lag(index_clock: IndexClock) -> Iterator[LagLog]:
-    with lagging_by_room(LAG_SECONDS, LAG_SECONDS, clock=index_clock) as log:
+    with lagging_indexes(LAG_SECONDS, LAG_SECONDS, clock=index_clock) as log:
         yield log
 
 
