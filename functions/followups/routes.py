@@ -13,7 +13,17 @@ from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
 from functions.shared.http import ApiRequest, Reply
 from functions.shared.languages import LANGUAGES
-from functions.shared.validation import CASE_PATH, EMPTY_OBJECT, LIMIT_SCHEMA, id_path, strict_object
+from functions.shared.validation import (
+    CASE_PATH,
+    EMPTY_OBJECT,
+    LIMIT_SCHEMA,
+    STRING,
+    answer_object,
+    array_of,
+    id_path,
+    nullable,
+    strict_object,
+)
 
 followups = Blueprint(__name__)
 
@@ -50,9 +60,25 @@ SETTINGS_BODY = strict_object(
 )
 LANGUAGE_BODY = strict_object({"language": LANGUAGE}, ["language"])
 
+# Answers (functions.followups.service.followup_view).
+FOLLOWUP_ASK = {"type": "string", "enum": list(ASKS), "title": "FollowupAsk"}
+FOLLOWUP = answer_object("Followup", {
+    "followupId": STRING, "caseId": STRING,
+    "dueDate": DAY,  # in the clinic's calendar
+    "modality": {"type": "string", "enum": [m.value for m in Modality], "title": "FollowupModality"},
+    "asks": array_of(FOLLOWUP_ASK),
+    "met": array_of(FOLLOWUP_ASK),  # the asks already answered by what arrived on the case
+    "state": {"type": "string", "enum": [s.value for s in FollowupState], "title": "FollowupState"},
+    "seriesId": nullable(STRING),  # one of a repeating series
+    "sourceEntryId": nullable(STRING),  # the record entry (a plan) it was scheduled from
+    "createdAt": STRING, "createdBy": STRING,
+    "closedAt": nullable(STRING), "closedBy": nullable(STRING),  # done or cancelled
+})
+FOLLOWUP_LIST = answer_object("FollowupList", {"items": array_of(FOLLOWUP)})
+
 
 @followups.route("/cases/{case_id}/followups", methods=["POST"], authorizer=jwt_authorizer)
-@endpoint(followups, roles=(Role.DOCTOR,), path=CASE_PATH, body=SCHEDULE_BODY)
+@endpoint(followups, roles=(Role.DOCTOR,), path=CASE_PATH, body=SCHEDULE_BODY, answer=FOLLOWUP_LIST)
 def schedule_followups(request: ApiRequest) -> Reply:
     body = request.body
     repeat = body.get("repeat") or {"everyDays": 0, "count": 1}
@@ -65,14 +91,14 @@ def schedule_followups(request: ApiRequest) -> Reply:
 
 
 @followups.route("/cases/{case_id}/followups", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(followups, roles=CLINICAL, path=CASE_PATH)
+@endpoint(followups, roles=CLINICAL, path=CASE_PATH, answer=FOLLOWUP_LIST)
 def list_followups(request: ApiRequest) -> dict[str, Any]:
     return get_container().followups.for_case(request.require_principal(), request.path["case_id"],
                                               request_id=request.request_id, source_ip=request.source_ip)
 
 
 @followups.route("/cases/{case_id}/followups/{followup_id}/cancel", methods=["POST"], authorizer=jwt_authorizer)
-@endpoint(followups, roles=(Role.DOCTOR,), path=FOLLOWUP_PATH, body=EMPTY_OBJECT)
+@endpoint(followups, roles=(Role.DOCTOR,), path=FOLLOWUP_PATH, body=EMPTY_OBJECT, answer=FOLLOWUP)
 def cancel_followup(request: ApiRequest) -> dict[str, Any]:
     return get_container().followups.close(request.require_principal(), request.path["case_id"],
                                            request.path["followup_id"], FollowupState.CANCELLED,
@@ -80,7 +106,7 @@ def cancel_followup(request: ApiRequest) -> dict[str, Any]:
 
 
 @followups.route("/cases/{case_id}/followups/{followup_id}/complete", methods=["POST"], authorizer=jwt_authorizer)
-@endpoint(followups, roles=(Role.DOCTOR,), path=FOLLOWUP_PATH, body=EMPTY_OBJECT)
+@endpoint(followups, roles=(Role.DOCTOR,), path=FOLLOWUP_PATH, body=EMPTY_OBJECT, answer=FOLLOWUP)
 def complete_followup(request: ApiRequest) -> dict[str, Any]:
     return get_container().followups.close(request.require_principal(), request.path["case_id"],
                                            request.path["followup_id"], FollowupState.DONE,

@@ -1446,6 +1446,31 @@ export interface components {
         ActiveVisits: {
             items: components["schemas"]["ActiveVisit"][];
         };
+        /** BodySite */
+        BodySite: {
+            id: string;
+            label: string;
+            views: components["schemas"]["BodyView"][];
+            /** @enum {string} */
+            region: "head" | "trunk" | "upperLimbs" | "lowerLimbs";
+        };
+        /** BodySiteVocabulary */
+        BodySiteVocabulary: {
+            version: number;
+            views: components["schemas"]["BodyView"][];
+            regions: {
+                head: string;
+                trunk: string;
+                upperLimbs: string;
+                lowerLimbs: string;
+            };
+            sites: components["schemas"]["BodySite"][];
+        };
+        /**
+         * BodyView
+         * @enum {string}
+         */
+        BodyView: "front" | "back";
         /** Case */
         Case: {
             caseId: string;
@@ -1464,6 +1489,11 @@ export interface components {
             items: components["schemas"]["CaseSummary"][];
             nextCursor: string | null;
         };
+        /** CaseReviewed */
+        CaseReviewed: {
+            caseId: string;
+            reviewedAt: string;
+        };
         /** CaseSummary */
         CaseSummary: {
             caseId: string;
@@ -1473,6 +1503,45 @@ export interface components {
             status: "open" | "closed";
             openedAt: string;
             updatedAt: string;
+        };
+        /** CohortReference */
+        CohortReference: {
+            caseId: string;
+            status: components["schemas"]["CohortStatus"];
+            /** @constant */
+            observational: true;
+            note: string;
+            minCell: number;
+            condition?: {
+                code: string;
+                label: string;
+            };
+            treatment?: string;
+            instrument?: components["schemas"]["ScoreInstrument"];
+            responder?: string;
+            baseline?: {
+                total: number;
+                /** @enum {string} */
+                band: "lt10" | "10-20" | "gt20" | "all";
+                bandLabel: string;
+            };
+            weeks?: components["schemas"]["CohortWeek"][];
+            computedAt?: string | null;
+        };
+        /**
+         * CohortStatus
+         * @enum {string}
+         */
+        CohortStatus: "available" | "suppressed" | "no_diagnosis" | "no_treatment" | "no_baseline";
+        /** CohortWeek */
+        CohortWeek: {
+            week: number;
+            suppressed: boolean;
+            n?: number;
+            medianChangePercent?: number | null;
+            q1ChangePercent?: number | null;
+            q3ChangePercent?: number | null;
+            responderShare?: number | null;
         };
         Error: {
             error: {
@@ -1492,6 +1561,41 @@ export interface components {
                 [key: string]: unknown;
             }[];
         };
+        /** Followup */
+        Followup: {
+            followupId: string;
+            caseId: string;
+            dueDate: string;
+            modality: components["schemas"]["FollowupModality"];
+            asks: components["schemas"]["FollowupAsk"][];
+            met: components["schemas"]["FollowupAsk"][];
+            state: components["schemas"]["FollowupState"];
+            seriesId: string | null;
+            sourceEntryId: string | null;
+            createdAt: string;
+            createdBy: string;
+            closedAt: string | null;
+            closedBy: string | null;
+        };
+        /**
+         * FollowupAsk
+         * @enum {string}
+         */
+        FollowupAsk: "photos" | "visit" | "score:DLQI" | "score:POEM" | "score:ITCH_NRS";
+        /** FollowupList */
+        FollowupList: {
+            items: components["schemas"]["Followup"][];
+        };
+        /**
+         * FollowupModality
+         * @enum {string}
+         */
+        FollowupModality: "video" | "photo-review" | "scores" | "in-person";
+        /**
+         * FollowupState
+         * @enum {string}
+         */
+        FollowupState: "planned" | "due" | "overdue" | "done" | "cancelled";
         /** Grant */
         Grant: {
             doctorId: string;
@@ -1506,6 +1610,17 @@ export interface components {
             /** @constant */
             status: "ok";
         };
+        /** Icd10Code */
+        Icd10Code: {
+            code: string;
+            label: string;
+            leaf: boolean;
+        };
+        /** Icd10SearchResult */
+        Icd10SearchResult: {
+            codeSet: string;
+            items: components["schemas"]["Icd10Code"][];
+        };
         /** IceServersResponse */
         IceServersResponse: {
             iceServers: {
@@ -1515,6 +1630,87 @@ export interface components {
             }[];
             ttlSeconds: number;
             expiresAt: string;
+        };
+        /** Lesion */
+        Lesion: {
+            lesionId: string;
+            caseId: string;
+            bodySite: string;
+            view: components["schemas"]["BodyView"];
+            x: number;
+            y: number;
+            label: string;
+            createdAt: string;
+            createdBy: string;
+        };
+        /** LesionBaseline */
+        LesionBaseline: {
+            photoId: string;
+            outline: components["schemas"]["Outline"];
+            setBy: string;
+            setAt: string;
+        };
+        /** LesionChange */
+        LesionChange: {
+            areaPct: number;
+            erythemaChange: number | null;
+            /** @enum {string} */
+            erythemaBasis: "calibrated" | "contrast";
+            areaChanged: boolean;
+            rednessChanged: boolean;
+            meaningful: boolean;
+            reasons: components["schemas"]["LesionChangeReason"][];
+        };
+        /**
+         * LesionChangeReason
+         * @enum {string}
+         */
+        LesionChangeReason: "area_increase" | "area_decrease" | "redness_increase" | "redness_decrease";
+        /** LesionListResponse */
+        LesionListResponse: {
+            items: components["schemas"]["Lesion"][];
+            nextCursor: string | null;
+        };
+        /** LesionMeasurement */
+        LesionMeasurement: {
+            photoId: string;
+            baselinePhotoId: string;
+            measuredAt: string;
+            aligned: boolean;
+            flagged: boolean;
+            alignment: {
+                /** @enum {string} */
+                method: "features" | "card" | "none";
+                /** @enum {string|null} */
+                reason: "too_different" | "no_lesion" | null;
+                homography: number[][] | null;
+            };
+            areaMm2: number | null;
+            erythemaIndex: number | null;
+            erythemaContrast: number | null;
+            needsReview: boolean;
+            outline: components["schemas"]["Outline"] | null;
+            photoOutline: components["schemas"]["Outline"] | null;
+            outlineSource: components["schemas"]["LesionOutlineSource"];
+            outlineAt: string | null;
+            remeasuring: boolean;
+            baselineSetAt: string | null;
+            change: components["schemas"]["LesionChange"] | null;
+            baseline: {
+                areaMm2: number | null;
+                erythemaIndex: number | null;
+            };
+        };
+        /**
+         * LesionOutlineSource
+         * @enum {string}
+         */
+        LesionOutlineSource: "proposed" | "confirmed" | "corrected";
+        /** LesionSeries */
+        LesionSeries: {
+            baseline: components["schemas"]["LesionBaseline"] | null;
+            items: components["schemas"]["LesionMeasurement"][];
+            nextCursor: string | null;
         };
         /** Me */
         Me: {
@@ -1526,6 +1722,11 @@ export interface components {
         };
         /** OpenApiDocument */
         OpenApiDocument: Record<string, never>;
+        /** Outline */
+        Outline: [
+            number,
+            number
+        ][];
         /** PeopleResponse */
         PeopleResponse: {
             items: components["schemas"]["Person"][];
@@ -1539,6 +1740,135 @@ export interface components {
             age?: number | null;
             sex?: string | null;
             title?: string | null;
+        };
+        /** Photo */
+        Photo: {
+            photoId: string;
+            caseId: string;
+            bodySite: string;
+            lesionId: string | null;
+            capturedAt: string;
+            uploadedAt: string;
+            source: components["schemas"]["PhotoSource"];
+            uploadedBy: string;
+            /** @enum {string} */
+            uploaderRole: "patient" | "doctor";
+            width: number;
+            height: number;
+            urls: components["schemas"]["PhotoUrls"];
+            urlsExpireAt: string;
+            processedAt?: string;
+            sizeBytes?: number;
+            sha256?: string;
+            quality?: components["schemas"]["PhotoQuality"];
+        };
+        /** PhotoListResponse */
+        PhotoListResponse: {
+            items: components["schemas"]["Photo"][];
+            nextCursor: string | null;
+        };
+        /** PhotoQuality */
+        PhotoQuality: {
+            sharpness?: number;
+            mean_luminance?: number;
+            dark_fraction?: number;
+            bright_fraction?: number;
+        };
+        /** PhotoRejection */
+        PhotoRejection: {
+            code: string;
+            message: string;
+        };
+        /** PhotoRemoval */
+        PhotoRemoval: {
+            photoId: string;
+            /** @constant */
+            status: "removed";
+            reason: components["schemas"]["PhotoRemovalReason"];
+            removedAt: string;
+        };
+        /**
+         * PhotoRemovalReason
+         * @enum {string}
+         */
+        PhotoRemovalReason: "wrong_photo" | "poor_quality" | "duplicate" | "other";
+        /**
+         * PhotoSource
+         * @enum {string}
+         */
+        PhotoSource: "camera" | "gallery" | "visit";
+        /** PhotoUpload */
+        PhotoUpload: {
+            photoId: string;
+            caseId: string;
+            status: components["schemas"]["PhotoUploadStatus"];
+            bodySite: string;
+            lesionId: string | null;
+            contentType: string;
+            sizeBytes: number;
+            capturedAt: string;
+            source: components["schemas"]["PhotoSource"];
+            createdAt: string;
+            uploadedBy: string;
+            rejection?: components["schemas"]["PhotoRejection"];
+            photo?: components["schemas"]["Photo"];
+        };
+        /** PhotoUploadIntent */
+        PhotoUploadIntent: {
+            photoId: string;
+            caseId: string;
+            status: components["schemas"]["PhotoUploadStatus"];
+            bodySite: string;
+            lesionId: string | null;
+            contentType: string;
+            sizeBytes: number;
+            capturedAt: string;
+            source: components["schemas"]["PhotoSource"];
+            createdAt: string;
+            uploadedBy: string;
+            upload: components["schemas"]["PresignedPost"];
+        };
+        /** PhotoUploadList */
+        PhotoUploadList: {
+            items: components["schemas"]["PhotoUploadSummary"][];
+            nextCursor: string | null;
+        };
+        /**
+         * PhotoUploadStatus
+         * @enum {string}
+         */
+        PhotoUploadStatus: "pending" | "processing" | "accepted" | "rejected";
+        /** PhotoUploadSummary */
+        PhotoUploadSummary: {
+            photoId: string;
+            caseId: string;
+            status: components["schemas"]["PhotoUploadStatus"];
+            bodySite: string;
+            lesionId: string | null;
+            contentType: string;
+            sizeBytes: number;
+            capturedAt: string;
+            source: components["schemas"]["PhotoSource"];
+            createdAt: string;
+            uploadedBy: string;
+            rejection?: components["schemas"]["PhotoRejection"];
+        };
+        /** PhotoUrls */
+        PhotoUrls: {
+            full?: string;
+            display: string;
+            thumb: string;
+        };
+        /** PresignedPost */
+        PresignedPost: {
+            /** @constant */
+            method: "POST";
+            url: string;
+            fields: {
+                [key: string]: string;
+            };
+            fileField: string;
+            expiresAt: string;
         };
         /** RecordEntry */
         RecordEntry: {
@@ -1603,6 +1933,51 @@ export interface components {
             };
             links: components["schemas"]["RecordLinks"];
             reason?: string;
+        };
+        /** Score */
+        Score: {
+            scoreId: string;
+            caseId: string;
+            instrument: components["schemas"]["ScoreInstrument"];
+            recordedAt: string;
+            recordedBy: string;
+            /** @enum {string} */
+            recorderRole: "patient" | "doctor";
+            onBehalfOfPatient: boolean;
+            visitId: string | null;
+            total: number;
+            band: string | null;
+            components: {
+                [key: string]: unknown;
+            };
+            details: {
+                [key: string]: unknown;
+            };
+            change: components["schemas"]["ScoreChange"];
+            flags: components["schemas"]["ScoreFlag"][];
+        };
+        /** ScoreChange */
+        ScoreChange: {
+            previousScoreId: string | null;
+            previousTotal: number | null;
+            delta: number | null;
+            baselineTotal: number | null;
+            improvementPercent: number | null;
+        };
+        /** ScoreFlag */
+        ScoreFlag: {
+            code: string;
+            message: string;
+        };
+        /**
+         * ScoreInstrument
+         * @enum {string}
+         */
+        ScoreInstrument: "PASI" | "EASI" | "IGA" | "DLQI" | "POEM" | "ITCH_NRS";
+        /** ScoreListResponse */
+        ScoreListResponse: {
+            items: components["schemas"]["Score"][];
+            nextCursor: string | null;
         };
         /** Session */
         Session: {
@@ -1686,6 +2061,19 @@ export interface components {
             requestedAt: string;
             position: number;
             waitedSeconds: number;
+        };
+        /** VisitRating */
+        VisitRating: {
+            roomId: string;
+            caseId: string;
+            callQuality: number;
+            care: number;
+            comment: string | null;
+            ratedAt: string;
+        };
+        /** VisitRatingList */
+        VisitRatingList: {
+            items: components["schemas"]["VisitRating"][];
         };
         /** VisitRecord */
         VisitRecord: {
@@ -2314,7 +2702,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BodySiteVocabulary"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2447,7 +2835,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["CohortReference"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2797,7 +3185,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["FollowupList"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2835,7 +3223,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["FollowupList"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2864,7 +3252,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Followup"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2893,7 +3281,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Followup"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3008,7 +3396,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["LesionListResponse"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3044,7 +3432,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Lesion"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3069,7 +3457,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Lesion"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3101,7 +3489,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["LesionBaseline"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3126,7 +3514,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Photo"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3154,7 +3542,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["LesionSeries"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3186,7 +3574,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["LesionMeasurement"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3215,7 +3603,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PhotoListResponse"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3242,7 +3630,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PhotoUploadList"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3280,7 +3668,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PhotoUploadIntent"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3305,7 +3693,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PhotoUpload"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3330,7 +3718,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Photo"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3362,7 +3750,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PhotoRemoval"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3603,7 +3991,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["CaseReviewed"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3632,7 +4020,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ScoreListResponse"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3665,7 +4053,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Score"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3716,7 +4104,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["VisitRatingList"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3877,7 +4265,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Icd10SearchResult"];
                 };
             };
             "4XX": components["responses"]["Error"];
