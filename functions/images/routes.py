@@ -23,7 +23,6 @@ from functions.shared.validation import (
     PAGE_QUERY,
     STRING,
     answer_object,
-    array_of,
     id_path,
     nullable,
     page_of,

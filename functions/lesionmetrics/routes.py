@@ -10,9 +10,9 @@ from chalice.app import Blueprint
 
 from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
+from functions.lesionmetrics.ports import OutlineSource
 from functions.shared.auth import Role
 from functions.shared.http import ApiRequest
-from functions.lesionmetrics.ports import OutlineSource
 from functions.shared.validation import (
     BOOLEAN,
     ID_SCHEMA,
