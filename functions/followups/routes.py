@@ -62,7 +62,7 @@ LANGUAGE_BODY = strict_object({"language": LANGUAGE}, ["language"])
 
 # Answers (functions.followups.service.followup_view).
 FOLLOWUP_ASK = {"type": "string", "enum": list(ASKS), "title": "FollowupAsk"}
-FOLLOWUP = answer_object("Followup", {
+FOLLOWUP_FIELDS: dict[str, Any] = {
     "followupId": STRING, "caseId": STRING,
     "dueDate": DAY,  # in the clinic's calendar
     "modality": {"type": "string", "enum": [m.value for m in Modality], "title": "FollowupModality"},
@@ -73,8 +73,16 @@ FOLLOWUP = answer_object("Followup", {
     "sourceEntryId": nullable(STRING),  # the record entry (a plan) it was scheduled from
     "createdAt": STRING, "createdBy": STRING,
     "closedAt": nullable(STRING), "closedBy": nullable(STRING),  # done or cancelled
-})
+}
+FOLLOWUP = answer_object("Followup", FOLLOWUP_FIELDS)
 FOLLOWUP_LIST = answer_object("FollowupList", {"items": array_of(FOLLOWUP)})
+# The clinic's today: what "due" and "overdue" are measured against (functions.followups.service.mine).
+MY_FOLLOWUPS = answer_object("MyFollowups", {"items": array_of(FOLLOWUP), "today": DAY})
+# A worklist row names the patient and the case's condition; either is null when its record is gone.
+WORKLIST_FOLLOWUP = answer_object("WorklistFollowup", {
+    **FOLLOWUP_FIELDS, "patientId": STRING, "patientName": nullable(STRING), "condition": nullable(STRING),
+})
+FOLLOWUP_WORKLIST = answer_object("FollowupWorklist", {"items": array_of(WORKLIST_FOLLOWUP), "today": DAY})
 
 
 @followups.route("/cases/{case_id}/followups", methods=["POST"], authorizer=jwt_authorizer)
@@ -114,14 +122,14 @@ def complete_followup(request: ApiRequest) -> dict[str, Any]:
 
 
 @followups.route("/followups/mine", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(followups, roles=(Role.PATIENT,))
+@endpoint(followups, roles=(Role.PATIENT,), answer=MY_FOLLOWUPS)
 def my_followups(request: ApiRequest) -> dict[str, Any]:
     return get_container().followups.mine(request.require_principal(), request_id=request.request_id,
                                           source_ip=request.source_ip)
 
 
 @followups.route("/followups/worklist", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(followups, roles=(Role.DOCTOR,))
+@endpoint(followups, roles=(Role.DOCTOR,), answer=FOLLOWUP_WORKLIST)
 def followup_worklist(request: ApiRequest) -> dict[str, Any]:
     return get_container().followups.worklist(request.require_principal(), request_id=request.request_id,
                                               source_ip=request.source_ip)

@@ -81,8 +81,6 @@ UNDECLARED = {
     "POST /cases/{case_id}/discussion/{message_id}/retract",
     "GET /discussions/unread",
     "GET /doctors/me/agreement",
-    "GET /followups/mine",
-    "GET /followups/worklist",
     "GET /notice-settings",
     "PUT /notice-settings",
     "PUT /notice-settings/language",

@@ -1596,6 +1596,11 @@ export interface components {
          * @enum {string}
          */
         FollowupState: "planned" | "due" | "overdue" | "done" | "cancelled";
+        /** FollowupWorklist */
+        FollowupWorklist: {
+            items: components["schemas"]["WorklistFollowup"][];
+            today: string;
+        };
         /** Grant */
         Grant: {
             doctorId: string;
@@ -1719,6 +1724,11 @@ export interface components {
             /** @enum {string} */
             role: "patient" | "doctor" | "admin";
             displayName: string;
+        };
+        /** MyFollowups */
+        MyFollowups: {
+            items: components["schemas"]["Followup"][];
+            today: string;
         };
         /** OpenApiDocument */
         OpenApiDocument: Record<string, never>;
@@ -2112,6 +2122,25 @@ export interface components {
          * @enum {string}
          */
         VisitStatus: "waiting" | "active" | "ended";
+        /** WorklistFollowup */
+        WorklistFollowup: {
+            followupId: string;
+            caseId: string;
+            dueDate: string;
+            modality: components["schemas"]["FollowupModality"];
+            asks: components["schemas"]["FollowupAsk"][];
+            met: components["schemas"]["FollowupAsk"][];
+            state: components["schemas"]["FollowupState"];
+            seriesId: string | null;
+            sourceEntryId: string | null;
+            createdAt: string;
+            createdBy: string;
+            closedAt: string | null;
+            closedBy: string | null;
+            patientId: string;
+            patientName: string | null;
+            condition: string | null;
+        };
         /** WsTicket */
         WsTicket: {
             ticket: string;
@@ -4196,7 +4225,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["MyFollowups"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4218,7 +4247,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["FollowupWorklist"];
                 };
             };
             "4XX": components["responses"]["Error"];

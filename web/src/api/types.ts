@@ -389,22 +389,12 @@ export type Followup = Schemas['Followup'];
 
 export type FollowupList = Schemas['FollowupList'];
 
-export interface MyFollowups {
-  items: Followup[];
-  /** The clinic's today (YYYY-MM-DD): what "due" and "overdue" are measured against. */
-  today: string;
-}
+/** `today` is the clinic's (YYYY-MM-DD): what "due" and "overdue" are measured against. */
+export type MyFollowups = Schemas['MyFollowups'];
 
-export interface WorklistFollowup extends Followup {
-  patientId: string;
-  patientName: string | null;
-  condition: string | null;
-}
+export type WorklistFollowup = Schemas['WorklistFollowup'];
 
-export interface FollowupWorklist {
-  items: WorklistFollowup[];
-  today: string;
-}
+export type FollowupWorklist = Schemas['FollowupWorklist'];
 
 export interface FollowupRequest {
   dueDate: string;
