@@ -8,7 +8,7 @@ from chalice.app import Blueprint
 
 from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
-from functions.scores.instruments import Instrument
+from functions.scores.instruments import BANDS, FLAG_CODES, Instrument
 from functions.shared.auth import Role
 from functions.shared.http import ApiRequest, Reply
 from functions.shared.validation import (
@@ -52,7 +52,7 @@ SCORE = answer_object("Score", {
     "onBehalfOfPatient": BOOLEAN,  # a patient-reported outcome a doctor entered
     "visitId": nullable(STRING),
     "total": NUMBER,
-    "band": nullable(STRING),  # the instrument's severity band; PASI has none
+    "band": nullable({"type": "string", "enum": list(BANDS), "title": "ScoreBand"}),  # PASI has none
     "components": ANY_OBJECT,  # the answers, normalised; by instrument (functions.scores.instruments)
     "details": ANY_OBJECT,  # e.g. PASI's region subtotals, POEM's unanswered items
     # Against the previous score and the first (baseline) score of the instrument on the case.
@@ -60,7 +60,8 @@ SCORE = answer_object("Score", {
         "previousScoreId": nullable(STRING), "previousTotal": nullable(NUMBER), "delta": nullable(NUMBER),
         "baselineTotal": nullable(NUMBER), "improvementPercent": nullable(NUMBER),
     }),
-    "flags": array_of(answer_object("ScoreFlag", {"code": STRING, "message": STRING})),
+    "flags": array_of(answer_object("ScoreFlag", {
+        "code": {"type": "string", "enum": list(FLAG_CODES), "title": "ScoreFlagCode"}, "message": STRING})),
 })
 SCORE_LIST = page_of("ScoreListResponse", SCORE)
 

@@ -1956,7 +1956,7 @@ export interface components {
             onBehalfOfPatient: boolean;
             visitId: string | null;
             total: number;
-            band: string | null;
+            band: components["schemas"]["ScoreBand"] | null;
             components: {
                 [key: string]: unknown;
             };
@@ -1966,6 +1966,11 @@ export interface components {
             change: components["schemas"]["ScoreChange"];
             flags: components["schemas"]["ScoreFlag"][];
         };
+        /**
+         * ScoreBand
+         * @enum {string}
+         */
+        ScoreBand: "almost_clear" | "clear" | "clear_or_almost_clear" | "extremely_large_effect" | "mild" | "moderate" | "moderate_effect" | "no_effect" | "none" | "severe" | "small_effect" | "very_large_effect" | "very_severe";
         /** ScoreChange */
         ScoreChange: {
             previousScoreId: string | null;
@@ -1976,9 +1981,14 @@ export interface components {
         };
         /** ScoreFlag */
         ScoreFlag: {
-            code: string;
+            code: components["schemas"]["ScoreFlagCode"];
             message: string;
         };
+        /**
+         * ScoreFlagCode
+         * @enum {string}
+         */
+        ScoreFlagCode: "pasi50" | "pasi75" | "pasi90" | "pasi100" | "mcid_improved" | "mcid_worsened" | "iga_clear_or_almost_clear";
         /**
          * ScoreInstrument
          * @enum {string}
