@@ -11,7 +11,7 @@ from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
 from functions.shared.http import ApiRequest, Reply
-from functions.shared.validation import CASE_PATH, strict_object
+from functions.shared.validation import CASE_PATH, STRING, answer_object, array_of, nullable, strict_object
 from functions.visits.routes import ROOM_PATH
 
 feedback = Blueprint(__name__)
@@ -21,6 +21,12 @@ RATING_BODY = strict_object(
     {"callQuality": SCALE, "care": SCALE, "comment": {"type": "string", "maxLength": 1000}},
     ["callQuality", "care"],
 )
+# Answer (functions.feedback.service.rating_view, with the comment: the case's people read it).
+VISIT_RATING = answer_object("VisitRating", {
+    "roomId": STRING, "caseId": STRING, "callQuality": SCALE, "care": SCALE,
+    "comment": nullable(STRING),  # null: none written
+    "ratedAt": STRING,
+})
 
 
 @feedback.route("/visits/{room_id}/rating", methods=["POST"], authorizer=jwt_authorizer)
@@ -34,7 +40,8 @@ def rate_visit(request: ApiRequest) -> Reply:
 
 
 @feedback.route("/cases/{case_id}/visit-ratings", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(feedback, roles=(Role.PATIENT, Role.DOCTOR), path=CASE_PATH)
+@endpoint(feedback, roles=(Role.PATIENT, Role.DOCTOR), path=CASE_PATH,
+          answer=answer_object("VisitRatingList", {"items": array_of(VISIT_RATING)}))
 def case_visit_ratings(request: ApiRequest) -> dict[str, Any]:
     return get_container().feedback.for_case(request.require_principal(), request.path["case_id"],
                                              request_id=request.request_id, source_ip=request.source_ip)

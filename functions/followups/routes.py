@@ -13,7 +13,17 @@ from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
 from functions.shared.http import ApiRequest, Reply
 from functions.shared.languages import LANGUAGES
-from functions.shared.validation import CASE_PATH, EMPTY_OBJECT, LIMIT_SCHEMA, id_path, strict_object
+from functions.shared.validation import (
+    CASE_PATH,
+    EMPTY_OBJECT,
+    LIMIT_SCHEMA,
+    STRING,
+    answer_object,
+    array_of,
+    id_path,
+    nullable,
+    strict_object,
+)
 
 followups = Blueprint(__name__)
 
@@ -50,9 +60,33 @@ SETTINGS_BODY = strict_object(
 )
 LANGUAGE_BODY = strict_object({"language": LANGUAGE}, ["language"])
 
+# Answers (functions.followups.service.followup_view).
+FOLLOWUP_ASK = {"type": "string", "enum": list(ASKS), "title": "FollowupAsk"}
+FOLLOWUP_FIELDS: dict[str, Any] = {
+    "followupId": STRING, "caseId": STRING,
+    "dueDate": DAY,  # in the clinic's calendar
+    "modality": {"type": "string", "enum": [m.value for m in Modality], "title": "FollowupModality"},
+    "asks": array_of(FOLLOWUP_ASK),
+    "met": array_of(FOLLOWUP_ASK),  # the asks already answered by what arrived on the case
+    "state": {"type": "string", "enum": [s.value for s in FollowupState], "title": "FollowupState"},
+    "seriesId": nullable(STRING),  # one of a repeating series
+    "sourceEntryId": nullable(STRING),  # the record entry (a plan) it was scheduled from
+    "createdAt": STRING, "createdBy": STRING,
+    "closedAt": nullable(STRING), "closedBy": nullable(STRING),  # done or cancelled
+}
+FOLLOWUP = answer_object("Followup", FOLLOWUP_FIELDS)
+FOLLOWUP_LIST = answer_object("FollowupList", {"items": array_of(FOLLOWUP)})
+# The clinic's today: what "due" and "overdue" are measured against (functions.followups.service.mine).
+MY_FOLLOWUPS = answer_object("MyFollowups", {"items": array_of(FOLLOWUP), "today": DAY})
+# A worklist row names the patient and the case's condition; either is null when its record is gone.
+WORKLIST_FOLLOWUP = answer_object("WorklistFollowup", {
+    **FOLLOWUP_FIELDS, "patientId": STRING, "patientName": nullable(STRING), "condition": nullable(STRING),
+})
+FOLLOWUP_WORKLIST = answer_object("FollowupWorklist", {"items": array_of(WORKLIST_FOLLOWUP), "today": DAY})
+
 
 @followups.route("/cases/{case_id}/followups", methods=["POST"], authorizer=jwt_authorizer)
-@endpoint(followups, roles=(Role.DOCTOR,), path=CASE_PATH, body=SCHEDULE_BODY)
+@endpoint(followups, roles=(Role.DOCTOR,), path=CASE_PATH, body=SCHEDULE_BODY, answer=FOLLOWUP_LIST)
 def schedule_followups(request: ApiRequest) -> Reply:
     body = request.body
     repeat = body.get("repeat") or {"everyDays": 0, "count": 1}
@@ -65,14 +99,14 @@ def schedule_followups(request: ApiRequest) -> Reply:
 
 
 @followups.route("/cases/{case_id}/followups", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(followups, roles=CLINICAL, path=CASE_PATH)
+@endpoint(followups, roles=CLINICAL, path=CASE_PATH, answer=FOLLOWUP_LIST)
 def list_followups(request: ApiRequest) -> dict[str, Any]:
     return get_container().followups.for_case(request.require_principal(), request.path["case_id"],
                                               request_id=request.request_id, source_ip=request.source_ip)
 
 
 @followups.route("/cases/{case_id}/followups/{followup_id}/cancel", methods=["POST"], authorizer=jwt_authorizer)
-@endpoint(followups, roles=(Role.DOCTOR,), path=FOLLOWUP_PATH, body=EMPTY_OBJECT)
+@endpoint(followups, roles=(Role.DOCTOR,), path=FOLLOWUP_PATH, body=EMPTY_OBJECT, answer=FOLLOWUP)
 def cancel_followup(request: ApiRequest) -> dict[str, Any]:
     return get_container().followups.close(request.require_principal(), request.path["case_id"],
                                            request.path["followup_id"], FollowupState.CANCELLED,
@@ -80,7 +114,7 @@ def cancel_followup(request: ApiRequest) -> dict[str, Any]:
 
 
 @followups.route("/cases/{case_id}/followups/{followup_id}/complete", methods=["POST"], authorizer=jwt_authorizer)
-@endpoint(followups, roles=(Role.DOCTOR,), path=FOLLOWUP_PATH, body=EMPTY_OBJECT)
+@endpoint(followups, roles=(Role.DOCTOR,), path=FOLLOWUP_PATH, body=EMPTY_OBJECT, answer=FOLLOWUP)
 def complete_followup(request: ApiRequest) -> dict[str, Any]:
     return get_container().followups.close(request.require_principal(), request.path["case_id"],
                                            request.path["followup_id"], FollowupState.DONE,
@@ -88,14 +122,14 @@ def complete_followup(request: ApiRequest) -> dict[str, Any]:
 
 
 @followups.route("/followups/mine", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(followups, roles=(Role.PATIENT,))
+@endpoint(followups, roles=(Role.PATIENT,), answer=MY_FOLLOWUPS)
 def my_followups(request: ApiRequest) -> dict[str, Any]:
     return get_container().followups.mine(request.require_principal(), request_id=request.request_id,
                                           source_ip=request.source_ip)
 
 
 @followups.route("/followups/worklist", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(followups, roles=(Role.DOCTOR,))
+@endpoint(followups, roles=(Role.DOCTOR,), answer=FOLLOWUP_WORKLIST)
 def followup_worklist(request: ApiRequest) -> dict[str, Any]:
     return get_container().followups.worklist(request.require_principal(), request_id=request.request_id,
                                               source_ip=request.source_ip)

@@ -14,7 +14,7 @@ from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
 from functions.shared.http import ApiRequest
-from functions.shared.validation import strict_object
+from functions.shared.validation import BOOLEAN, STRING, answer_object, array_of, strict_object
 
 icd10 = Blueprint(__name__)
 
@@ -29,9 +29,16 @@ SEARCH_QUERY = strict_object(
     },
     ["q"],
 )
+# Answer (functions.icd10.service.CodeSearch.search): the code set's name, and the best codes first.
+ICD10_CODE = answer_object("Icd10Code", {
+    "code": STRING,  # with its dot: L40.0
+    "label": STRING,
+    "leaf": BOOLEAN,  # no more specific child code
+})
+SEARCH_RESULT = answer_object("Icd10SearchResult", {"codeSet": STRING, "items": array_of(ICD10_CODE)})
 
 
 @icd10.route("/icd10", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(icd10, roles=(Role.DOCTOR,), query=SEARCH_QUERY)
+@endpoint(icd10, roles=(Role.DOCTOR,), query=SEARCH_QUERY, answer=SEARCH_RESULT)
 def search_icd10_codes(request: ApiRequest) -> dict[str, Any]:
     return get_container().icd10.search(request.query["q"], request.query.get("limit", 20))

@@ -299,24 +299,31 @@ def _number(value: Decimal) -> float:
 
 
 # --- bands --------------------------------------------------------------------------------------
+# Each instrument's bands by their upper limit (inclusive); above the last is the closing label.
+EASI_BANDS = ((1, "almost_clear"), (7, "mild"), (21, "moderate"), (50, "severe"))
+DLQI_BANDS = ((1, "no_effect"), (5, "small_effect"), (10, "moderate_effect"), (20, "very_large_effect"))
+POEM_BANDS = ((2, "clear_or_almost_clear"), (7, "mild"), (16, "moderate"), (24, "severe"))
+NRS_BANDS = ((3, "mild"), (6, "moderate"), (8, "severe"))
+
+
 def easi_band(total: float) -> str:
     if total == 0:
         return "clear"
-    for limit, label in ((1, "almost_clear"), (7, "mild"), (21, "moderate"), (50, "severe")):
+    for limit, label in EASI_BANDS:
         if total <= limit:
             return label
     return "very_severe"
 
 
 def dlqi_band(total: int) -> str:
-    for limit, label in ((1, "no_effect"), (5, "small_effect"), (10, "moderate_effect"), (20, "very_large_effect")):
+    for limit, label in DLQI_BANDS:
         if total <= limit:
             return label
     return "extremely_large_effect"
 
 
 def poem_band(total: int) -> str:
-    for limit, label in ((2, "clear_or_almost_clear"), (7, "mild"), (16, "moderate"), (24, "severe")):
+    for limit, label in POEM_BANDS:
         if total <= limit:
             return label
     return "very_severe"
@@ -325,10 +332,20 @@ def poem_band(total: int) -> str:
 def nrs_band(value: int) -> str:
     if value == 0:
         return "none"
-    for limit, label in ((3, "mild"), (6, "moderate"), (8, "severe")):
+    for limit, label in NRS_BANDS:
         if value <= limit:
             return label
     return "very_severe"
+
+
+# Every band a score can carry (the answers' enum; PASI has none).
+BANDS: tuple[str, ...] = tuple(sorted(
+    {label for table in (EASI_BANDS, DLQI_BANDS, POEM_BANDS, NRS_BANDS) for _, label in table}
+    | set(IGA_LABELS) | {"clear", "very_severe", "extremely_large_effect", "none"}
+))
+# Every flag code change() raises.
+FLAG_CODES: tuple[str, ...] = (*(f"pasi{level}" for level in sorted(PASI_RESPONSE_LEVELS)), "mcid_improved",
+                               "mcid_worsened", "iga_clear_or_almost_clear")
 
 
 # --- change -------------------------------------------------------------------------------------

@@ -8,10 +8,23 @@ from chalice.app import Blueprint
 
 from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
-from functions.scores.instruments import Instrument
+from functions.scores.instruments import BANDS, FLAG_CODES, Instrument
 from functions.shared.auth import Role
 from functions.shared.http import ApiRequest, Reply
-from functions.shared.validation import CASE_PATH, CURSOR_SCHEMA, ID_SCHEMA, strict_object
+from functions.shared.validation import (
+    ANY_OBJECT,
+    BOOLEAN,
+    CASE_PATH,
+    CURSOR_SCHEMA,
+    ID_SCHEMA,
+    NUMBER,
+    STRING,
+    answer_object,
+    array_of,
+    nullable,
+    page_of,
+    strict_object,
+)
 
 scores = Blueprint(__name__)
 
@@ -31,9 +44,30 @@ SERIES_QUERY = strict_object(
     }
 )
 
+# Answers (functions.scores.service.score_view).
+SCORE = answer_object("Score", {
+    "scoreId": STRING, "caseId": STRING, "instrument": {**INSTRUMENT, "title": "ScoreInstrument"},
+    "recordedAt": STRING, "recordedBy": STRING,
+    "recorderRole": {"type": "string", "enum": ["patient", "doctor"]},
+    "onBehalfOfPatient": BOOLEAN,  # a patient-reported outcome a doctor entered
+    "visitId": nullable(STRING),
+    "total": NUMBER,
+    "band": nullable({"type": "string", "enum": list(BANDS), "title": "ScoreBand"}),  # PASI has none
+    "components": ANY_OBJECT,  # the answers, normalised; by instrument (functions.scores.instruments)
+    "details": ANY_OBJECT,  # e.g. PASI's region subtotals, POEM's unanswered items
+    # Against the previous score and the first (baseline) score of the instrument on the case.
+    "change": answer_object("ScoreChange", {
+        "previousScoreId": nullable(STRING), "previousTotal": nullable(NUMBER), "delta": nullable(NUMBER),
+        "baselineTotal": nullable(NUMBER), "improvementPercent": nullable(NUMBER),
+    }),
+    "flags": array_of(answer_object("ScoreFlag", {
+        "code": {"type": "string", "enum": list(FLAG_CODES), "title": "ScoreFlagCode"}, "message": STRING})),
+})
+SCORE_LIST = page_of("ScoreListResponse", SCORE)
+
 
 @scores.route("/cases/{case_id}/scores", methods=["POST"], authorizer=jwt_authorizer)
-@endpoint(scores, roles=CLINICAL, path=CASE_PATH, body=RECORD_BODY)
+@endpoint(scores, roles=CLINICAL, path=CASE_PATH, body=RECORD_BODY, answer=SCORE)
 def record_score(request: ApiRequest) -> Reply:
     body = request.body
     recorded = get_container().scores.record(
@@ -44,7 +78,7 @@ def record_score(request: ApiRequest) -> Reply:
 
 
 @scores.route("/cases/{case_id}/scores", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(scores, roles=CLINICAL, path=CASE_PATH, query=SERIES_QUERY)
+@endpoint(scores, roles=CLINICAL, path=CASE_PATH, query=SERIES_QUERY, answer=SCORE_LIST)
 def score_series(request: ApiRequest) -> dict[str, Any]:
     query = request.query
     instrument = Instrument(query["instrument"]) if "instrument" in query else None

@@ -10,7 +10,7 @@ from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
 from functions.shared.http import ApiRequest
-from functions.shared.validation import CASE_PATH, EMPTY_OBJECT, PAGE_QUERY
+from functions.shared.validation import CASE_PATH, EMPTY_OBJECT, PAGE_QUERY, STRING, answer_object
 
 worklist = Blueprint(__name__)
 
@@ -40,6 +40,7 @@ def worklist_reads(request: ApiRequest) -> dict[str, Any]:
 
 
 @worklist.route("/cases/{case_id}/reviewed", methods=["POST"], authorizer=jwt_authorizer)
-@endpoint(worklist, roles=(Role.DOCTOR,), path=CASE_PATH, body=EMPTY_OBJECT)
+@endpoint(worklist, roles=(Role.DOCTOR,), path=CASE_PATH, body=EMPTY_OBJECT,
+          answer=answer_object("CaseReviewed", {"caseId": STRING, "reviewedAt": STRING}))
 def mark_case_reviewed(request: ApiRequest) -> dict[str, Any]:
     return get_container().worklist.mark_reviewed(request.require_principal(), request.path["case_id"])

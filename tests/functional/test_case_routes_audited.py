@@ -225,8 +225,11 @@ def _a_measured_followup(world: World, ids: dict[str, Any]) -> str:
     store = get_container().lesion_metrics_store
     baseline = store.baseline(ids["case_id"], ids["lesion_id"])
     assert baseline is not None
-    figures = {"photo": {"aligned": True, "homography": [[1, 0, -10], [0, 1, -20], [0, 0, 1]],
-                         "outline": [[x - 10, y - 20] for x, y in FOLLOWUP_OUTLINE], "areaMm2": None},
+    # The photo's figures as functions.lesionmetrics.handler.measurement_view gives them (no card: no mm2).
+    figures = {"photo": {"aligned": True, "method": "features", "similarity": 0.9, "reason": None,
+                         "homography": [[1, 0, -10], [0, 1, -20], [0, 0, 1]],
+                         "outline": [[x - 10, y - 20] for x, y in FOLLOWUP_OUTLINE], "areaPx": 20000.0,
+                         "areaMm2": None, "erythemaIndex": None, "erythemaContrast": 4.2, "needsReview": False},
                "baseline": {}, "change": None}
     measurement = LesionMeasurement(ids["case_id"], ids["lesion_id"], photo_id, baseline.photo_id,
                                     "2026-01-01T00:00:00.000+00:00", True, False, figures)

@@ -7,16 +7,22 @@ from typing import Any
 import pytest
 
 from functions.scores.instruments import (
+    BANDS,
+    FLAG_CODES,
     Instrument,
     ScoreError,
     change,
     component_schema,
     dlqi,
+    dlqi_band,
     easi,
+    easi_band,
     iga,
     itch_nrs,
+    nrs_band,
     pasi,
     poem,
+    poem_band,
 )
 from functions.shared.errors import ValidationError
 from functions.shared.validation import validate
@@ -201,3 +207,20 @@ def test_schema_accepts_valid_examples() -> None:
     validate({**EASI_REGIONS, "ageGroup": "child"}, component_schema(Instrument.EASI), where="c")
     validate({"items": [3, 2, 1, 0, "notRelevant", 1, {"prevented": True}, None, 0, 3]},
              component_schema(Instrument.DLQI), where="c")
+
+
+def test_the_declared_bands_are_exactly_the_ones_the_instruments_give() -> None:
+    # The answers' ScoreBand enum is BANDS: a band the functions give outside it fails every answer carrying it.
+    given = ({easi_band(tenth / 10) for tenth in range(0, 730)} | {dlqi_band(t) for t in range(0, 31)}
+             | {poem_band(t) for t in range(0, 29)} | {nrs_band(v) for v in range(0, 11)}
+             | {iga({"grade": grade}).band for grade in range(0, 5)})
+    assert given == set(BANDS)
+
+
+def test_the_declared_flag_codes_cover_every_flag_change_raises() -> None:
+    raised = {flag.code for level in (50, 75, 90, 100)
+              for flag in change(Instrument.PASI, 20 * (100 - level) / 100, 20, 20).flags}
+    raised |= {flag.code for flag in change(Instrument.EASI, 1, 10, 10).flags}
+    raised |= {flag.code for flag in change(Instrument.EASI, 20, 10, 10).flags}
+    raised |= {flag.code for flag in change(Instrument.IGA, 1, 3, 3).flags}
+    assert raised == set(FLAG_CODES)

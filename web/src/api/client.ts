@@ -23,6 +23,7 @@ import type {
   OperationsHealth,
   BodySiteVocabulary,
   Case,
+  CaseReviewed,
   PeopleResponse,
   CaseListQuery,
   CaseListResponse,
@@ -85,6 +86,7 @@ import type {
   ActivityList,
   ClinicFeedback,
   VisitRating,
+  VisitRatingList,
   VisitRatingRequest,
   ActiveVisits,
 } from './types.ts';
@@ -391,8 +393,8 @@ export class ApiClient {
     return this.authorized<VisitRating>({ method: 'POST', path: `/visits/${encodeURIComponent(roomId)}/rating`, body: rating, signal });
   }
 
-  caseVisitRatings(caseId: string, signal?: AbortSignal): Promise<{ items: VisitRating[] }> {
-    return this.authorized({ method: 'GET', path: `${casePath(caseId)}/visit-ratings`, signal });
+  caseVisitRatings(caseId: string, signal?: AbortSignal): Promise<VisitRatingList> {
+    return this.authorized<VisitRatingList>({ method: 'GET', path: `${casePath(caseId)}/visit-ratings`, signal });
   }
 
   clinicFeedback(signal?: AbortSignal): Promise<ClinicFeedback> {
@@ -449,8 +451,8 @@ export class ApiClient {
     return this.authorized<AwaitingReadPage>({ method: 'GET', path: withQuery('/worklist/reads', query), signal });
   }
 
-  markCaseReviewed(caseId: string, signal?: AbortSignal): Promise<{ caseId: string; reviewedAt: string }> {
-    return this.authorized({ method: 'POST', path: `${casePath(caseId)}/reviewed`, body: {}, signal });
+  markCaseReviewed(caseId: string, signal?: AbortSignal): Promise<CaseReviewed> {
+    return this.authorized<CaseReviewed>({ method: 'POST', path: `${casePath(caseId)}/reviewed`, body: {}, signal });
   }
 
   listNotices(signal?: AbortSignal): Promise<NoticeList> {

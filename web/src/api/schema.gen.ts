@@ -1446,6 +1446,31 @@ export interface components {
         ActiveVisits: {
             items: components["schemas"]["ActiveVisit"][];
         };
+        /** BodySite */
+        BodySite: {
+            id: string;
+            label: string;
+            views: components["schemas"]["BodyView"][];
+            /** @enum {string} */
+            region: "head" | "trunk" | "upperLimbs" | "lowerLimbs";
+        };
+        /** BodySiteVocabulary */
+        BodySiteVocabulary: {
+            version: number;
+            views: components["schemas"]["BodyView"][];
+            regions: {
+                head: string;
+                trunk: string;
+                upperLimbs: string;
+                lowerLimbs: string;
+            };
+            sites: components["schemas"]["BodySite"][];
+        };
+        /**
+         * BodyView
+         * @enum {string}
+         */
+        BodyView: "front" | "back";
         /** Case */
         Case: {
             caseId: string;
@@ -1464,6 +1489,11 @@ export interface components {
             items: components["schemas"]["CaseSummary"][];
             nextCursor: string | null;
         };
+        /** CaseReviewed */
+        CaseReviewed: {
+            caseId: string;
+            reviewedAt: string;
+        };
         /** CaseSummary */
         CaseSummary: {
             caseId: string;
@@ -1473,6 +1503,45 @@ export interface components {
             status: "open" | "closed";
             openedAt: string;
             updatedAt: string;
+        };
+        /** CohortReference */
+        CohortReference: {
+            caseId: string;
+            status: components["schemas"]["CohortStatus"];
+            /** @constant */
+            observational: true;
+            note: string;
+            minCell: number;
+            condition?: {
+                code: string;
+                label: string;
+            };
+            treatment?: string;
+            instrument?: components["schemas"]["ScoreInstrument"];
+            responder?: string;
+            baseline?: {
+                total: number;
+                /** @enum {string} */
+                band: "lt10" | "10-20" | "gt20" | "all";
+                bandLabel: string;
+            };
+            weeks?: components["schemas"]["CohortWeek"][];
+            computedAt?: string | null;
+        };
+        /**
+         * CohortStatus
+         * @enum {string}
+         */
+        CohortStatus: "available" | "suppressed" | "no_diagnosis" | "no_treatment" | "no_baseline";
+        /** CohortWeek */
+        CohortWeek: {
+            week: number;
+            suppressed: boolean;
+            n?: number;
+            medianChangePercent?: number | null;
+            q1ChangePercent?: number | null;
+            q3ChangePercent?: number | null;
+            responderShare?: number | null;
         };
         Error: {
             error: {
@@ -1492,6 +1561,46 @@ export interface components {
                 [key: string]: unknown;
             }[];
         };
+        /** Followup */
+        Followup: {
+            followupId: string;
+            caseId: string;
+            dueDate: string;
+            modality: components["schemas"]["FollowupModality"];
+            asks: components["schemas"]["FollowupAsk"][];
+            met: components["schemas"]["FollowupAsk"][];
+            state: components["schemas"]["FollowupState"];
+            seriesId: string | null;
+            sourceEntryId: string | null;
+            createdAt: string;
+            createdBy: string;
+            closedAt: string | null;
+            closedBy: string | null;
+        };
+        /**
+         * FollowupAsk
+         * @enum {string}
+         */
+        FollowupAsk: "photos" | "visit" | "score:DLQI" | "score:POEM" | "score:ITCH_NRS";
+        /** FollowupList */
+        FollowupList: {
+            items: components["schemas"]["Followup"][];
+        };
+        /**
+         * FollowupModality
+         * @enum {string}
+         */
+        FollowupModality: "video" | "photo-review" | "scores" | "in-person";
+        /**
+         * FollowupState
+         * @enum {string}
+         */
+        FollowupState: "planned" | "due" | "overdue" | "done" | "cancelled";
+        /** FollowupWorklist */
+        FollowupWorklist: {
+            items: components["schemas"]["WorklistFollowup"][];
+            today: string;
+        };
         /** Grant */
         Grant: {
             doctorId: string;
@@ -1506,6 +1615,17 @@ export interface components {
             /** @constant */
             status: "ok";
         };
+        /** Icd10Code */
+        Icd10Code: {
+            code: string;
+            label: string;
+            leaf: boolean;
+        };
+        /** Icd10SearchResult */
+        Icd10SearchResult: {
+            codeSet: string;
+            items: components["schemas"]["Icd10Code"][];
+        };
         /** IceServersResponse */
         IceServersResponse: {
             iceServers: {
@@ -1516,6 +1636,87 @@ export interface components {
             ttlSeconds: number;
             expiresAt: string;
         };
+        /** Lesion */
+        Lesion: {
+            lesionId: string;
+            caseId: string;
+            bodySite: string;
+            view: components["schemas"]["BodyView"];
+            x: number;
+            y: number;
+            label: string;
+            createdAt: string;
+            createdBy: string;
+        };
+        /** LesionBaseline */
+        LesionBaseline: {
+            photoId: string;
+            outline: components["schemas"]["Outline"];
+            setBy: string;
+            setAt: string;
+        };
+        /** LesionChange */
+        LesionChange: {
+            areaPct: number;
+            erythemaChange: number | null;
+            /** @enum {string} */
+            erythemaBasis: "calibrated" | "contrast";
+            areaChanged: boolean;
+            rednessChanged: boolean;
+            meaningful: boolean;
+            reasons: components["schemas"]["LesionChangeReason"][];
+        };
+        /**
+         * LesionChangeReason
+         * @enum {string}
+         */
+        LesionChangeReason: "area_increase" | "area_decrease" | "redness_increase" | "redness_decrease";
+        /** LesionListResponse */
+        LesionListResponse: {
+            items: components["schemas"]["Lesion"][];
+            nextCursor: string | null;
+        };
+        /** LesionMeasurement */
+        LesionMeasurement: {
+            photoId: string;
+            baselinePhotoId: string;
+            measuredAt: string;
+            aligned: boolean;
+            flagged: boolean;
+            alignment: {
+                /** @enum {string} */
+                method: "features" | "card" | "none";
+                /** @enum {string|null} */
+                reason: "too_different" | "no_lesion" | null;
+                homography: number[][] | null;
+            };
+            areaMm2: number | null;
+            erythemaIndex: number | null;
+            erythemaContrast: number | null;
+            needsReview: boolean;
+            outline: components["schemas"]["Outline"] | null;
+            photoOutline: components["schemas"]["Outline"] | null;
+            outlineSource: components["schemas"]["LesionOutlineSource"];
+            outlineAt: string | null;
+            remeasuring: boolean;
+            baselineSetAt: string | null;
+            change: components["schemas"]["LesionChange"] | null;
+            baseline: {
+                areaMm2: number | null;
+                erythemaIndex: number | null;
+            };
+        };
+        /**
+         * LesionOutlineSource
+         * @enum {string}
+         */
+        LesionOutlineSource: "proposed" | "confirmed" | "corrected";
+        /** LesionSeries */
+        LesionSeries: {
+            baseline: components["schemas"]["LesionBaseline"] | null;
+            items: components["schemas"]["LesionMeasurement"][];
+            nextCursor: string | null;
+        };
         /** Me */
         Me: {
             userId: string;
@@ -1524,8 +1725,18 @@ export interface components {
             role: "patient" | "doctor" | "admin";
             displayName: string;
         };
+        /** MyFollowups */
+        MyFollowups: {
+            items: components["schemas"]["Followup"][];
+            today: string;
+        };
         /** OpenApiDocument */
         OpenApiDocument: Record<string, never>;
+        /** Outline */
+        Outline: [
+            number,
+            number
+        ][];
         /** PeopleResponse */
         PeopleResponse: {
             items: components["schemas"]["Person"][];
@@ -1539,6 +1750,135 @@ export interface components {
             age?: number | null;
             sex?: string | null;
             title?: string | null;
+        };
+        /** Photo */
+        Photo: {
+            photoId: string;
+            caseId: string;
+            bodySite: string;
+            lesionId: string | null;
+            capturedAt: string;
+            uploadedAt: string;
+            source: components["schemas"]["PhotoSource"];
+            uploadedBy: string;
+            /** @enum {string} */
+            uploaderRole: "patient" | "doctor";
+            width: number;
+            height: number;
+            urls: components["schemas"]["PhotoUrls"];
+            urlsExpireAt: string;
+            processedAt?: string;
+            sizeBytes?: number;
+            sha256?: string;
+            quality?: components["schemas"]["PhotoQuality"];
+        };
+        /** PhotoListResponse */
+        PhotoListResponse: {
+            items: components["schemas"]["Photo"][];
+            nextCursor: string | null;
+        };
+        /** PhotoQuality */
+        PhotoQuality: {
+            sharpness?: number;
+            mean_luminance?: number;
+            dark_fraction?: number;
+            bright_fraction?: number;
+        };
+        /** PhotoRejection */
+        PhotoRejection: {
+            code: string;
+            message: string;
+        };
+        /** PhotoRemoval */
+        PhotoRemoval: {
+            photoId: string;
+            /** @constant */
+            status: "removed";
+            reason: components["schemas"]["PhotoRemovalReason"];
+            removedAt: string;
+        };
+        /**
+         * PhotoRemovalReason
+         * @enum {string}
+         */
+        PhotoRemovalReason: "wrong_photo" | "poor_quality" | "duplicate" | "other";
+        /**
+         * PhotoSource
+         * @enum {string}
+         */
+        PhotoSource: "camera" | "gallery" | "visit";
+        /** PhotoUpload */
+        PhotoUpload: {
+            photoId: string;
+            caseId: string;
+            status: components["schemas"]["PhotoUploadStatus"];
+            bodySite: string;
+            lesionId: string | null;
+            contentType: string;
+            sizeBytes: number;
+            capturedAt: string;
+            source: components["schemas"]["PhotoSource"];
+            createdAt: string;
+            uploadedBy: string;
+            rejection?: components["schemas"]["PhotoRejection"];
+            photo?: components["schemas"]["Photo"];
+        };
+        /** PhotoUploadIntent */
+        PhotoUploadIntent: {
+            photoId: string;
+            caseId: string;
+            status: components["schemas"]["PhotoUploadStatus"];
+            bodySite: string;
+            lesionId: string | null;
+            contentType: string;
+            sizeBytes: number;
+            capturedAt: string;
+            source: components["schemas"]["PhotoSource"];
+            createdAt: string;
+            uploadedBy: string;
+            upload: components["schemas"]["PresignedPost"];
+        };
+        /** PhotoUploadList */
+        PhotoUploadList: {
+            items: components["schemas"]["PhotoUploadSummary"][];
+            nextCursor: string | null;
+        };
+        /**
+         * PhotoUploadStatus
+         * @enum {string}
+         */
+        PhotoUploadStatus: "pending" | "processing" | "accepted" | "rejected";
+        /** PhotoUploadSummary */
+        PhotoUploadSummary: {
+            photoId: string;
+            caseId: string;
+            status: components["schemas"]["PhotoUploadStatus"];
+            bodySite: string;
+            lesionId: string | null;
+            contentType: string;
+            sizeBytes: number;
+            capturedAt: string;
+            source: components["schemas"]["PhotoSource"];
+            createdAt: string;
+            uploadedBy: string;
+            rejection?: components["schemas"]["PhotoRejection"];
+        };
+        /** PhotoUrls */
+        PhotoUrls: {
+            full?: string;
+            display: string;
+            thumb: string;
+        };
+        /** PresignedPost */
+        PresignedPost: {
+            /** @constant */
+            method: "POST";
+            url: string;
+            fields: {
+                [key: string]: string;
+            };
+            fileField: string;
+            expiresAt: string;
         };
         /** RecordEntry */
         RecordEntry: {
@@ -1603,6 +1943,61 @@ export interface components {
             };
             links: components["schemas"]["RecordLinks"];
             reason?: string;
+        };
+        /** Score */
+        Score: {
+            scoreId: string;
+            caseId: string;
+            instrument: components["schemas"]["ScoreInstrument"];
+            recordedAt: string;
+            recordedBy: string;
+            /** @enum {string} */
+            recorderRole: "patient" | "doctor";
+            onBehalfOfPatient: boolean;
+            visitId: string | null;
+            total: number;
+            band: components["schemas"]["ScoreBand"] | null;
+            components: {
+                [key: string]: unknown;
+            };
+            details: {
+                [key: string]: unknown;
+            };
+            change: components["schemas"]["ScoreChange"];
+            flags: components["schemas"]["ScoreFlag"][];
+        };
+        /**
+         * ScoreBand
+         * @enum {string}
+         */
+        ScoreBand: "almost_clear" | "clear" | "clear_or_almost_clear" | "extremely_large_effect" | "mild" | "moderate" | "moderate_effect" | "no_effect" | "none" | "severe" | "small_effect" | "very_large_effect" | "very_severe";
+        /** ScoreChange */
+        ScoreChange: {
+            previousScoreId: string | null;
+            previousTotal: number | null;
+            delta: number | null;
+            baselineTotal: number | null;
+            improvementPercent: number | null;
+        };
+        /** ScoreFlag */
+        ScoreFlag: {
+            code: components["schemas"]["ScoreFlagCode"];
+            message: string;
+        };
+        /**
+         * ScoreFlagCode
+         * @enum {string}
+         */
+        ScoreFlagCode: "pasi50" | "pasi75" | "pasi90" | "pasi100" | "mcid_improved" | "mcid_worsened" | "iga_clear_or_almost_clear";
+        /**
+         * ScoreInstrument
+         * @enum {string}
+         */
+        ScoreInstrument: "PASI" | "EASI" | "IGA" | "DLQI" | "POEM" | "ITCH_NRS";
+        /** ScoreListResponse */
+        ScoreListResponse: {
+            items: components["schemas"]["Score"][];
+            nextCursor: string | null;
         };
         /** Session */
         Session: {
@@ -1687,6 +2082,19 @@ export interface components {
             position: number;
             waitedSeconds: number;
         };
+        /** VisitRating */
+        VisitRating: {
+            roomId: string;
+            caseId: string;
+            callQuality: number;
+            care: number;
+            comment: string | null;
+            ratedAt: string;
+        };
+        /** VisitRatingList */
+        VisitRatingList: {
+            items: components["schemas"]["VisitRating"][];
+        };
         /** VisitRecord */
         VisitRecord: {
             roomId: string;
@@ -1724,6 +2132,25 @@ export interface components {
          * @enum {string}
          */
         VisitStatus: "waiting" | "active" | "ended";
+        /** WorklistFollowup */
+        WorklistFollowup: {
+            followupId: string;
+            caseId: string;
+            dueDate: string;
+            modality: components["schemas"]["FollowupModality"];
+            asks: components["schemas"]["FollowupAsk"][];
+            met: components["schemas"]["FollowupAsk"][];
+            state: components["schemas"]["FollowupState"];
+            seriesId: string | null;
+            sourceEntryId: string | null;
+            createdAt: string;
+            createdBy: string;
+            closedAt: string | null;
+            closedBy: string | null;
+            patientId: string;
+            patientName: string | null;
+            condition: string | null;
+        };
         /** WsTicket */
         WsTicket: {
             ticket: string;
@@ -2314,7 +2741,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BodySiteVocabulary"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2447,7 +2874,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["CohortReference"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2797,7 +3224,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["FollowupList"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2835,7 +3262,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["FollowupList"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2864,7 +3291,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Followup"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2893,7 +3320,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Followup"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3008,7 +3435,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["LesionListResponse"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3044,7 +3471,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Lesion"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3069,7 +3496,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Lesion"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3101,7 +3528,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["LesionBaseline"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3126,7 +3553,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Photo"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3154,7 +3581,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["LesionSeries"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3186,7 +3613,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["LesionMeasurement"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3215,7 +3642,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PhotoListResponse"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3242,7 +3669,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PhotoUploadList"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3280,7 +3707,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PhotoUploadIntent"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3305,7 +3732,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PhotoUpload"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3330,7 +3757,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Photo"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3362,7 +3789,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PhotoRemoval"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3603,7 +4030,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["CaseReviewed"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3632,7 +4059,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ScoreListResponse"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3665,7 +4092,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Score"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3716,7 +4143,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["VisitRatingList"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3808,7 +4235,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["MyFollowups"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3830,7 +4257,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["FollowupWorklist"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3877,7 +4304,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Icd10SearchResult"];
                 };
             };
             "4XX": components["responses"]["Error"];

@@ -106,23 +106,13 @@ export interface CaseListQuery {
 
 // --- Case tracking: body map, lesions, photos, scores, timeline -----------------------------------
 
-export type BodyView = 'front' | 'back';
+export type BodyView = Schemas['BodyView'];
 
 /** One entry of the body-site vocabulary (GET /body-sites). */
-export interface BodySite {
-  id: string;
-  label: string;
-  views: BodyView[];
-  region: string;
-}
+export type BodySite = Schemas['BodySite'];
 
 /** Answer of GET /body-sites. */
-export interface BodySiteVocabulary {
-  version: number | string;
-  views: BodyView[];
-  regions: Record<string, unknown>;
-  sites: BodySite[];
-}
+export type BodySiteVocabulary = Schemas['BodySiteVocabulary'];
 
 export interface LesionRequest {
   bodySite: string;
@@ -134,20 +124,11 @@ export interface LesionRequest {
   label: string;
 }
 
-export interface Lesion extends LesionRequest {
-  lesionId: string;
-  caseId: string;
-  /** ISO-8601 */
-  createdAt: string;
-  createdBy: string;
-}
+export type Lesion = Schemas['Lesion'];
 
-export interface LesionListResponse {
-  items: Lesion[];
-  nextCursor: string | null;
-}
+export type LesionListResponse = Schemas['LesionListResponse'];
 
-export type PhotoSource = 'camera' | 'gallery' | 'visit';
+export type PhotoSource = Schemas['PhotoSource'];
 
 export type PhotoContentType = 'image/jpeg' | 'image/png';
 
@@ -162,63 +143,24 @@ export interface PhotoUploadRequest {
   source: PhotoSource;
 }
 
-export type PhotoUploadStatus = 'pending' | 'processing' | 'accepted' | 'rejected';
+export type PhotoUploadStatus = Schemas['PhotoUploadStatus'];
 
-export interface PhotoRejection {
-  code: string;
-  message: string;
-}
+export type PhotoRejection = Schemas['PhotoRejection'];
 
-export interface PhotoUrls {
-  full?: string;
-  display: string;
-  thumb: string;
-}
+export type PhotoUrls = Schemas['PhotoUrls'];
 
-export interface PhotoQuality {
-  sharpness?: number;
-  mean_luminance?: number;
-  dark_fraction?: number;
-  bright_fraction?: number;
-}
+export type PhotoQuality = Schemas['PhotoQuality'];
 
-export interface Photo {
-  photoId: string;
-  caseId: string;
-  bodySite: string;
-  lesionId: string | null;
-  capturedAt: string;
-  uploadedAt: string;
-  source: PhotoSource;
-  uploadedBy: string;
-  uploaderRole: string;
-  width: number;
-  height: number;
-  /** Presigned GETs, valid for 5 minutes: fetch the photo again for new ones. */
-  urls: PhotoUrls;
-  urlsExpireAt: string;
-  // Present in the detail view only.
-  processedAt?: string;
-  sizeBytes?: number;
-  sha256?: string;
-  quality?: PhotoQuality;
-}
+/** Its `urls` are presigned GETs, valid for 5 minutes: fetch the photo again for new ones. */
+export type Photo = Schemas['Photo'];
 
-export interface PhotoListResponse {
-  items: Photo[];
-  nextCursor: string | null;
-}
+export type PhotoListResponse = Schemas['PhotoListResponse'];
 
 /** Why a photo is removed (body of POST /cases/{caseId}/photos/{photoId}/remove). */
-export type PhotoRemovalReason = 'wrong_photo' | 'poor_quality' | 'duplicate' | 'other';
+export type PhotoRemovalReason = Schemas['PhotoRemovalReason'];
 
 /** A removed photo: its image data are deleted for good; the audit trail keeps who and why. */
-export interface PhotoRemoval {
-  photoId: string;
-  status: 'removed';
-  reason: PhotoRemovalReason;
-  removedAt: string;
-}
+export type PhotoRemoval = Schemas['PhotoRemoval'];
 
 export interface PhotoListQuery {
   bodySite?: string;
@@ -228,39 +170,15 @@ export interface PhotoListQuery {
 }
 
 /** An upload as the server tracks it (GET /cases/{caseId}/photos/uploads/{photoId}). */
-export interface PhotoUpload {
-  photoId: string;
-  caseId: string;
-  status: PhotoUploadStatus;
-  bodySite: string;
-  lesionId: string | null;
-  contentType: string;
-  sizeBytes: number;
-  capturedAt: string;
-  source: PhotoSource;
-  createdAt: string;
-  uploadedBy: string;
-  rejection?: PhotoRejection;
-  /** Present once accepted. */
-  photo?: Photo;
-}
+export type PhotoUpload = Schemas['PhotoUpload'];
 
 /** The presigned POST handed out with a new upload. */
-export interface PresignedPost {
-  method: 'POST';
-  url: string;
-  fields: Record<string, string>;
-  /** Name of the file field; it must come last in the form. */
-  fileField: string;
-  expiresAt: string;
-}
+export type PresignedPost = Schemas['PresignedPost'];
 
 /** Answer of POST /cases/{caseId}/photos/uploads. */
-export interface PhotoUploadIntent extends PhotoUpload {
-  upload: PresignedPost;
-}
+export type PhotoUploadIntent = Schemas['PhotoUploadIntent'];
 
-export type ScoreInstrument = 'PASI' | 'EASI' | 'IGA' | 'DLQI' | 'POEM' | 'ITCH_NRS';
+export type ScoreInstrument = Schemas['ScoreInstrument'];
 
 export interface ScoreRequest {
   instrument: ScoreInstrument;
@@ -268,40 +186,13 @@ export interface ScoreRequest {
   visitId?: string;
 }
 
-export interface ScoreFlag {
-  code: string;
-  message: string;
-}
+export type ScoreFlag = Schemas['ScoreFlag'];
 
-export interface ScoreChange {
-  previousScoreId: string | null;
-  previousTotal: number | null;
-  delta: number | null;
-  baselineTotal: number | null;
-  improvementPercent: number | null;
-}
+export type ScoreChange = Schemas['ScoreChange'];
 
-export interface Score {
-  scoreId: string;
-  caseId: string;
-  instrument: ScoreInstrument;
-  recordedAt: string;
-  recordedBy: string;
-  recorderRole: string;
-  onBehalfOfPatient: boolean;
-  visitId: string | null;
-  total: number;
-  band: string | null;
-  components: Record<string, unknown>;
-  details: Record<string, unknown> | null;
-  change: ScoreChange | null;
-  flags: ScoreFlag[];
-}
+export type Score = Schemas['Score'];
 
-export interface ScoreListResponse {
-  items: Score[];
-  nextCursor: string | null;
-}
+export type ScoreListResponse = Schemas['ScoreListResponse'];
 
 export interface ScoreListQuery {
   instrument?: ScoreInstrument;
@@ -416,45 +307,16 @@ export interface RecordConflictDetails {
   current: RecordEntry;
 }
 
-export interface Icd10Code {
-  code: string;
-  label: string;
-  /** No more specific child code. */
-  leaf: boolean;
-}
+export type Icd10Code = Schemas['Icd10Code'];
 
-export interface Icd10SearchResult {
-  codeSet: string;
-  items: Icd10Code[];
-}
+export type Icd10SearchResult = Schemas['Icd10SearchResult'];
 
 // --- Analytics (doctors): a case's cohort reference and the clinic's analytics page -----------------
-export interface CohortWeek {
-  week: number;
-  suppressed: boolean;
-  n?: number;
-  medianChangePercent?: number | null;
-  q1ChangePercent?: number | null;
-  q3ChangePercent?: number | null;
-  responderShare?: number | null;
-}
+export type CohortWeek = Schemas['CohortWeek'];
 
-export type CohortStatus = 'available' | 'suppressed' | 'no_diagnosis' | 'no_treatment' | 'no_baseline';
+export type CohortStatus = Schemas['CohortStatus'];
 
-export interface CohortReference {
-  caseId: string;
-  status: CohortStatus;
-  observational: true;
-  note: string;
-  minCell: number;
-  condition?: { code: string; label: string };
-  treatment?: string;
-  instrument?: ScoreInstrument;
-  responder?: string;
-  baseline?: { total: number; band: string; bandLabel: string };
-  weeks?: CohortWeek[];
-  computedAt?: string | null;
-}
+export type CohortReference = Schemas['CohortReference'];
 
 export interface OutcomeCell {
   condition_code: string;
@@ -518,49 +380,21 @@ export interface NewPasswordRequest {
 
 // --- Follow-ups and notices ----------------------------------------------------------------------
 
-export type FollowupModality = 'video' | 'photo-review' | 'scores' | 'in-person';
-export type FollowupState = 'planned' | 'due' | 'overdue' | 'done' | 'cancelled';
+export type FollowupModality = Schemas['FollowupModality'];
+export type FollowupState = Schemas['FollowupState'];
 /** What a patient is asked for: `photos`, `visit` or `score:<INSTRUMENT>` (patient-reported ones). */
-export type FollowupAsk = 'photos' | 'visit' | 'score:DLQI' | 'score:POEM' | 'score:ITCH_NRS';
+export type FollowupAsk = Schemas['FollowupAsk'];
 
-export interface Followup {
-  followupId: string;
-  caseId: string;
-  /** YYYY-MM-DD in the clinic's calendar */
-  dueDate: string;
-  modality: FollowupModality;
-  asks: FollowupAsk[];
-  /** The asks already answered by what arrived on the case. */
-  met: FollowupAsk[];
-  state: FollowupState;
-  seriesId: string | null;
-  sourceEntryId: string | null;
-  createdAt: string;
-  createdBy: string;
-  closedAt: string | null;
-  closedBy: string | null;
-}
+export type Followup = Schemas['Followup'];
 
-export interface FollowupList {
-  items: Followup[];
-}
+export type FollowupList = Schemas['FollowupList'];
 
-export interface MyFollowups {
-  items: Followup[];
-  /** The clinic's today (YYYY-MM-DD): what "due" and "overdue" are measured against. */
-  today: string;
-}
+/** `today` is the clinic's (YYYY-MM-DD): what "due" and "overdue" are measured against. */
+export type MyFollowups = Schemas['MyFollowups'];
 
-export interface WorklistFollowup extends Followup {
-  patientId: string;
-  patientName: string | null;
-  condition: string | null;
-}
+export type WorklistFollowup = Schemas['WorklistFollowup'];
 
-export interface FollowupWorklist {
-  items: WorklistFollowup[];
-  today: string;
-}
+export type FollowupWorklist = Schemas['FollowupWorklist'];
 
 export interface FollowupRequest {
   dueDate: string;
@@ -615,18 +449,14 @@ export interface ActivityList {
   items: ActivityRow[];
 }
 
+/** Answer of POST /cases/{caseId}/reviewed: the mark the worklist counts new activity from. */
+export type CaseReviewed = Schemas['CaseReviewed'];
+
 // --- Visit ratings (the patient's feedback) --------------------------------------------------------
 
-export interface VisitRating {
-  roomId: string;
-  caseId: string;
-  /** 1-5 */
-  callQuality: number;
-  /** 1-5 */
-  care: number;
-  comment?: string | null;
-  ratedAt: string;
-}
+export type VisitRating = Schemas['VisitRating'];
+
+export type VisitRatingList = Schemas['VisitRatingList'];
 
 export interface VisitRatingRequest {
   callQuality: number;
@@ -771,7 +601,7 @@ export interface AwaitingReadPage {
 // --- Lesion measurements (docs/api.md "Lesion measurements") ----------------------------------
 
 /** A polygon in the baseline photo's full-resolution pixels: [[x, y], ...], 3 to 400 points. */
-export type Outline = [number, number][];
+export type Outline = Schemas['Outline'];
 
 /** Body of PUT /cases/{caseId}/lesions/{lesionId}/baseline. */
 export interface LesionBaselineRequest {
@@ -779,67 +609,19 @@ export interface LesionBaselineRequest {
   outline: Outline;
 }
 
-export interface LesionBaseline extends LesionBaselineRequest {
-  setBy: string;
-  /** ISO-8601 */
-  setAt: string;
-}
+export type LesionBaseline = Schemas['LesionBaseline'];
 
-export type LesionChangeReason = 'area_increase' | 'area_decrease' | 'redness_increase' | 'redness_decrease';
+export type LesionChangeReason = Schemas['LesionChangeReason'];
 
-export interface LesionChange {
-  areaPct: number;
-  erythemaChange: number | null;
-  erythemaBasis: 'calibrated' | 'contrast';
-  areaChanged: boolean;
-  rednessChanged: boolean;
-  meaningful: boolean;
-  reasons: LesionChangeReason[];
-}
+export type LesionChange = Schemas['LesionChange'];
 
-export interface LesionMeasurement {
-  photoId: string;
-  baselinePhotoId: string;
-  measuredAt: string;
-  /** False: the view was too different from the baseline; nothing is measured. */
-  aligned: boolean;
-  flagged: boolean;
-  alignment: {
-    method: 'features' | 'card' | 'none' | null;
-    reason: string | null;
-    /** 3x3: this photo's full-resolution px -> the baseline's; null when alignment failed. */
-    homography?: number[][] | null;
-  };
-  /** Null without the reference card. */
-  areaMm2: number | null;
-  /** Null without a reliable card. */
-  erythemaIndex: number | null;
-  erythemaContrast: number | null;
-  needsReview: boolean | null;
-  outline: Outline | null;
-  /** The measured outline in this photo's own full-resolution px (what a doctor confirms or corrects). */
-  photoOutline?: Outline | null;
-  /** Whose outline the figures are of: the proposal, or a doctor's confirmation or correction. */
-  outlineSource?: LesionOutlineSource;
-  /** ISO-8601: when a doctor confirmed or corrected it. */
-  outlineAt?: string | null;
-  /** A doctor corrected the outline since: the photo waits to be measured again from it. */
-  remeasuring?: boolean;
-  /** The set time of the baseline it was measured against (a redrawn baseline is another one). */
-  baselineSetAt?: string | null;
-  change: LesionChange | null;
-  baseline?: { areaMm2: number | null; erythemaIndex: number | null };
-}
+export type LesionMeasurement = Schemas['LesionMeasurement'];
 
-export type LesionOutlineSource = 'proposed' | 'confirmed' | 'corrected';
+export type LesionOutlineSource = Schemas['LesionOutlineSource'];
 
 /** Body of PUT /cases/{caseId}/lesions/{lesionId}/measurements/{photoId}/outline (the photo's own px). */
 export interface LesionOutlineRequest {
   outline: Outline;
 }
 
-export interface LesionSeries {
-  baseline: LesionBaseline | null;
-  items: LesionMeasurement[];
-  nextCursor: string | null;
-}
+export type LesionSeries = Schemas['LesionSeries'];

@@ -3,11 +3,12 @@ import type { Photo, Score } from '../api/types.ts';
 import { byCaptureTime, defaultPair, describeOffset, nearestScores } from './compare.ts';
 import { trendLayout } from './trend.ts';
 
-function score(id: string, instrument: Score['instrument'], recordedAt: string, total: number, flags: string[] = []): Score {
+function score(id: string, instrument: Score['instrument'], recordedAt: string, total: number, flags: Score['flags'][number]['code'][] = []): Score {
   return {
     scoreId: id, caseId: 'c1', instrument, recordedAt, recordedBy: 'u', recorderRole: 'doctor',
-    onBehalfOfPatient: false, visitId: null, total, band: null, components: {}, details: null,
-    change: null, flags: flags.map((code) => ({ code, message: code })),
+    onBehalfOfPatient: false, visitId: null, total, band: null, components: {}, details: {},
+    change: { previousScoreId: null, previousTotal: null, delta: null, baselineTotal: null, improvementPercent: null },
+    flags: flags.map((code) => ({ code, message: code })),
   };
 }
 

@@ -7,7 +7,7 @@ function event(type: string, summary: Record<string, unknown>): TimelineEvent {
 }
 
 describe('describeEvent', () => {
-  const sites = [{ id: 'elbow_left', label: 'Left elbow', views: ['front' as const], region: 'upperLimbs' }];
+  const sites = [{ id: 'elbow_left', label: 'Left elbow', views: ['front' as const], region: 'upperLimbs' as const }];
 
   it('describes each kind of event from its summary', () => {
     expect(describeEvent(event('photo', { bodySite: 'elbow_left', source: 'camera' }), sites)).toBe('Photo of Left elbow');

@@ -51,7 +51,7 @@ describe('cases texts: English stays the shared sources', () => {
 
 describe('cases texts in Simplified Chinese', () => {
   it('body sites, views, events and flags follow the language', async () => {
-    const sites = [{ id: 'elbow_left', label: 'Left elbow', views: ['front' as const], region: 'upperLimbs' }];
+    const sites = [{ id: 'elbow_left', label: 'Left elbow', views: ['front' as const], region: 'upperLimbs' as const }];
     await i18next.changeLanguage('zh-CN');
     expect(siteLabel(sites, 'elbow_left')).toBe('左肘');
     expect(viewLabel('back')).toBe('背面');

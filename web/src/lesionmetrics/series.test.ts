@@ -13,8 +13,9 @@ function photo(photoId: string, capturedAt: string, uploadedAt = capturedAt): Ph
 function measured(photoId: string, overrides: Partial<LesionMeasurement> = {}): LesionMeasurement {
   return {
     photoId, baselinePhotoId: 'p1', measuredAt: '2026-02-02T10:00:00Z', aligned: true, flagged: true,
-    alignment: { method: 'features', reason: null }, areaMm2: 131.2, erythemaIndex: 21.5, erythemaContrast: 9.1,
-    needsReview: false, outline: null,
+    alignment: { method: 'features', reason: null, homography: null }, areaMm2: 131.2, erythemaIndex: 21.5,
+    erythemaContrast: 9.1, needsReview: false, outline: null, photoOutline: null, outlineSource: 'proposed', outlineAt: null,
+    remeasuring: false, baselineSetAt: null,
     change: { areaPct: 31.2, erythemaChange: 0.4, erythemaBasis: 'calibrated', areaChanged: true, rednessChanged: false,
               meaningful: true, reasons: ['area_increase'] },
     baseline: { areaMm2: 100, erythemaIndex: 21.1 },
@@ -54,7 +55,7 @@ describe('a lesion series', () => {
 
   it('shows a failed alignment without figures', () => {
     const item = measured('p2', { aligned: false, flagged: false, change: null, areaMm2: null,
-                                  alignment: { method: 'none', reason: 'too_different' } });
+                                  alignment: { method: 'none', reason: 'too_different', homography: null } });
     const [, row] = seriesRows({ baseline, items: [item], nextCursor: null }, photos);
     expect(row!.status).toBe('notAligned');
     expect(row!.area).toBeNull();
