@@ -40,7 +40,7 @@ def write_the_old_way(world: World) -> None:
     # Before answers were sealed: everything in plaintext.
     client.put_item(TableName=PREFIX + "scores", Item=_score_item(
         case, "sc_legacy0001", "2026-01-01T00:00:00.000Z", user, "DLQI",
-        total={"N": "12"}, band={"S": "very_large"},
+        total={"N": "12"}, band={"S": "very_large_effect"},
         components={"S": '{"items":[3,3,1,1,1,1,0,1,1,0]}'}))
     # After answers were sealed, before totals were: sealed components, plaintext result.
     sealed = get_container().field_sealer.seal("scores", f"{case}/sc_legacy0002", {"components": {"score": 6}})
@@ -148,7 +148,7 @@ def test_the_migration_seals_legacy_items_resumably_and_idempotently(world: Worl
     # The API answers what the old items said.
     series = world.request("GET", f"/cases/{case}/scores", user="dr.one").json_body["items"]
     by_id = {s["scoreId"]: s for s in series}
-    assert (by_id["sc_legacy0001"]["total"], by_id["sc_legacy0001"]["band"]) == (12, "very_large")
+    assert (by_id["sc_legacy0001"]["total"], by_id["sc_legacy0001"]["band"]) == (12, "very_large_effect")
     assert by_id["sc_legacy0001"]["components"] == {"items": [3, 3, 1, 1, 1, 1, 0, 1, 1, 0]}
     assert by_id["sc_legacy0003"]["components"] == {"score": 9}
     assert by_id["sc_legacy0003"]["change"] == {"previousScoreId": "sc_legacy0002", "previousTotal": 6, "delta": 3,
