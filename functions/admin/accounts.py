@@ -18,6 +18,8 @@ from functions.identity.passwords import password_policy
 from functions.shared.auth import Principal, Role
 
 CREATABLE_ROLES = (Role.PATIENT, Role.DOCTOR)
+# Cognito's status of an account whose password is a temporary one (changed at the next sign-in).
+FORCE_CHANGE_STATUS = "FORCE_CHANGE_PASSWORD"
 SYMBOLS = "!-_+=.@#%"
 
 
@@ -97,7 +99,7 @@ class AccountService:
         at the next sign-in. Audited `account.reset_password`; no password in the answer or the audit."""
         user_id = self._directory.reset_password(username, temporary_password())
         self._record(admin, "account.reset_password", user_id, request_id, source_ip)
-        return {"userId": user_id, "username": username, "status": "FORCE_CHANGE_PASSWORD"}
+        return {"userId": user_id, "username": username, "status": FORCE_CHANGE_STATUS}
 
     def _record(self, admin: Principal, action: str, user_id: str, request_id: str, source_ip: str) -> None:
         self._audit.record(AuditEvent(

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from functions.shared.errors import DomainError
@@ -25,15 +26,23 @@ Probe = Callable[[], None]
 """Raises when the dependency cannot do what the app needs of it."""
 
 
+class State(StrEnum):
+    """A dependency's state, and the view's as a whole (its worst dependency's)."""
+
+    OK = "ok"
+    SLOW = "slow"  # answered, slower than SLOW_MS
+    DOWN = "down"  # failed, or no answer within LIMIT_SECONDS
+
+
 @dataclass(frozen=True)
 class ProbeResult:
     name: str
-    state: str  # "ok" | "slow" | "down"
+    state: State
     latency_ms: float | None
     code: str = ""
 
     def view(self) -> dict[str, Any]:
-        view: dict[str, Any] = {"name": self.name, "state": self.state, "latencyMs": self.latency_ms}
+        view: dict[str, Any] = {"name": self.name, "state": self.state.value, "latencyMs": self.latency_ms}
         if self.code:
             view["code"] = self.code
         return view
@@ -52,21 +61,21 @@ class HealthService:
         with ThreadPoolExecutor(max_workers=len(self._probes)) as pool:
             futures = {name: pool.submit(self._timed, name, probe) for name, probe in self._probes.items()}
             wait(futures.values(), timeout=LIMIT_SECONDS)
-            results = [future.result() if future.done() else ProbeResult(name, "down", None, "timeout")
+            results = [future.result() if future.done() else ProbeResult(name, State.DOWN, None, "timeout")
                        for name, future in futures.items()]
             # Threads still waiting on a hung call are left to finish on their own.
             pool.shutdown(wait=False, cancel_futures=True)
-        worst = "down" if any(r.state == "down" for r in results) else (
-            "slow" if any(r.state == "slow" for r in results) else "ok")
-        return {"status": worst, "checkedAt": iso(self._now()), "dependencies": [r.view() for r in results]}
+        worst = State.DOWN if any(r.state is State.DOWN for r in results) else (
+            State.SLOW if any(r.state is State.SLOW for r in results) else State.OK)
+        return {"status": worst.value, "checkedAt": iso(self._now()), "dependencies": [r.view() for r in results]}
 
     def _timed(self, name: str, probe: Probe) -> ProbeResult:
         started = self._clock()
         try:
             probe()
         except DomainError as error:
-            return ProbeResult(name, "down", None, error.code)
+            return ProbeResult(name, State.DOWN, None, error.code)
         except Exception:  # any failure of a dependency is its state, not ours
-            return ProbeResult(name, "down", None, "unavailable")
+            return ProbeResult(name, State.DOWN, None, "unavailable")
         latency = round((self._clock() - started) * 1000, 1)
-        return ProbeResult(name, "slow" if latency > SLOW_MS else "ok", latency)
+        return ProbeResult(name, State.SLOW if latency > SLOW_MS else State.OK, latency)

@@ -6,19 +6,57 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from functions.admin.accounts import CREATABLE_ROLES, NewAccount
+from functions.admin.accounts import CREATABLE_ROLES, FORCE_CHANGE_STATUS, NewAccount
+from functions.admin.health import State
 from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
 from functions.shared.errors import ValidationError
 from functions.shared.http import ApiRequest, Reply
-from functions.shared.validation import EMPTY_OBJECT, strict_object
+from functions.shared.validation import (
+    BOOLEAN,
+    EMPTY_OBJECT,
+    NUMBER,
+    STRING,
+    answer_object,
+    array_of,
+    nullable,
+    strict_object,
+)
 
 admin = Blueprint(__name__)
 
+# Answers (functions.identity.directory.CognitoDirectory.list_users; functions.admin.accounts.AccountService;
+# functions.admin.health.HealthService.check).
+ADMIN_USER = answer_object("AdminUser", {
+    "userId": STRING, "username": STRING,
+    "role": {"type": "string", "enum": [role.value for role in Role]},  # doctor over patient over admin
+    "enabled": BOOLEAN, "createdAt": STRING,
+})
+ADMIN_USER_LIST = answer_object("AdminUserList", {"items": array_of(ADMIN_USER)})
+ACCOUNT_CREATED = answer_object("AccountCreated", {
+    "userId": STRING, "username": STRING, "role": {"type": "string", "enum": [role.value for role in CREATABLE_ROLES]},
+    "enabled": {"const": True},
+})
+ACCOUNT_CHANGE = answer_object("AccountChange", {"userId": STRING, "username": STRING, "enabled": BOOLEAN})
+ACCOUNT_RENAMED = answer_object("AccountRenamed", {"userId": STRING, "username": STRING, "name": STRING})
+ACCOUNT_PASSWORD_RESET = answer_object("AccountPasswordReset", {
+    "userId": STRING, "username": STRING, "status": {"const": FORCE_CHANGE_STATUS},
+})
+DEPENDENCY_STATE = {"type": "string", "enum": [state.value for state in State], "title": "DependencyState"}
+DEPENDENCY_HEALTH = answer_object("DependencyHealth", {
+    "name": STRING,  # the probes the composition root wires (functions.bootstrap: dynamodb, s3, kms, ...)
+    "state": DEPENDENCY_STATE,
+    "latencyMs": nullable(NUMBER),  # null: no answer
+    "code": STRING,  # why it is down
+}, optional=("code",))
+OPERATIONS_HEALTH = answer_object("OperationsHealth", {
+    "status": DEPENDENCY_STATE, "checkedAt": STRING, "dependencies": array_of(DEPENDENCY_HEALTH),
+})
+
 
 @admin.route("/admin/users", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(admin, roles=(Role.ADMIN,))
+@endpoint(admin, roles=(Role.ADMIN,), answer=ADMIN_USER_LIST)
 def list_users(request: ApiRequest) -> dict[str, Any]:
     return {"items": get_container().directory.list_users()}
 
@@ -42,7 +80,7 @@ USERNAME_PATH = strict_object({"username": {"type": "string", "pattern": "^[a-z0
 
 
 @admin.route("/admin/users", methods=["POST"], authorizer=jwt_authorizer)
-@endpoint(admin, roles=(Role.ADMIN,), body=ACCOUNT_BODY)
+@endpoint(admin, roles=(Role.ADMIN,), body=ACCOUNT_BODY, answer=ACCOUNT_CREATED)
 def create_user(request: ApiRequest) -> Reply:
     """A patient or doctor account; the invitation (e-mail or SMS) carries the temporary password."""
     body = request.body
@@ -58,14 +96,14 @@ def create_user(request: ApiRequest) -> Reply:
 
 
 @admin.route("/admin/users/{username}/disable", methods=["POST"], authorizer=jwt_authorizer)
-@endpoint(admin, roles=(Role.ADMIN,), path=USERNAME_PATH, body=EMPTY_OBJECT)
+@endpoint(admin, roles=(Role.ADMIN,), path=USERNAME_PATH, body=EMPTY_OBJECT, answer=ACCOUNT_CHANGE)
 def disable_user(request: ApiRequest) -> dict[str, Any]:
     return get_container().accounts.set_enabled(request.require_principal(), request.path["username"], False,
                                                 request_id=request.request_id, source_ip=request.source_ip)
 
 
 @admin.route("/admin/users/{username}/enable", methods=["POST"], authorizer=jwt_authorizer)
-@endpoint(admin, roles=(Role.ADMIN,), path=USERNAME_PATH, body=EMPTY_OBJECT)
+@endpoint(admin, roles=(Role.ADMIN,), path=USERNAME_PATH, body=EMPTY_OBJECT, answer=ACCOUNT_CHANGE)
 def enable_user(request: ApiRequest) -> dict[str, Any]:
     return get_container().accounts.set_enabled(request.require_principal(), request.path["username"], True,
                                                 request_id=request.request_id, source_ip=request.source_ip)
@@ -75,7 +113,7 @@ RENAME_BODY = strict_object({"name": NAME}, ["name"])
 
 
 @admin.route("/admin/users/{username}/name", methods=["PUT"], authorizer=jwt_authorizer)
-@endpoint(admin, roles=(Role.ADMIN,), path=USERNAME_PATH, body=RENAME_BODY)
+@endpoint(admin, roles=(Role.ADMIN,), path=USERNAME_PATH, body=RENAME_BODY, answer=ACCOUNT_RENAMED)
 def rename_user(request: ApiRequest) -> dict[str, Any]:
     if not request.body["name"].strip():
         raise ValidationError("Give the person's name.", code="validation_error")
@@ -85,7 +123,7 @@ def rename_user(request: ApiRequest) -> dict[str, Any]:
 
 
 @admin.route("/admin/users/{username}/reset-password", methods=["POST"], authorizer=jwt_authorizer)
-@endpoint(admin, roles=(Role.ADMIN,), path=USERNAME_PATH, body=EMPTY_OBJECT)
+@endpoint(admin, roles=(Role.ADMIN,), path=USERNAME_PATH, body=EMPTY_OBJECT, answer=ACCOUNT_PASSWORD_RESET)
 def reset_user_password(request: ApiRequest) -> dict[str, Any]:
     """A new temporary password sent by the invitation message; the account is signed out everywhere."""
     return get_container().accounts.reset_password(request.require_principal(), request.path["username"],
@@ -93,7 +131,7 @@ def reset_user_password(request: ApiRequest) -> dict[str, Any]:
 
 
 @admin.route("/admin/health", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(admin, roles=(Role.ADMIN,))
+@endpoint(admin, roles=(Role.ADMIN,), answer=OPERATIONS_HEALTH)
 def health(request: ApiRequest) -> dict[str, Any]:
     """Each dependency's state and latency (functions/admin/health.py); no PHI is read or shown."""
     return get_container().health.check()

@@ -51,6 +51,36 @@ COHORT_REFERENCE = answer_object("CohortReference", {
 }, optional=_COHORT_FIELDS)
 
 
+# Answer (functions.analytics.service.AnalyticsService.clinic): the reference tables' cells that show
+# figures, as the nightly analyses wrote them (functions/analytics/sql; functions.analytics.analyses.cells_of:
+# a figure the SQL left null is absent), each with the run's time.
+_SHOWN = {"suppressed": {"const": False}, "computedAt": STRING}
+OUTCOME_CELL = answer_object("OutcomeCell", {
+    "condition_code": STRING, "treatment": STRING, "instrument": COHORT_REFERENCE["properties"]["instrument"],
+    "baseline_band": {"type": "string", "enum": list(BAND_LABELS)}, "week": INTEGER, "n": INTEGER,
+    "median_change_pct": NUMBER, "q1_change_pct": NUMBER, "q3_change_pct": NUMBER, "responder_share": NUMBER,
+    **_SHOWN,
+})
+RESPONSE_CELL = answer_object("ResponseCell", {
+    "condition_code": STRING, "treatment": STRING, "instrument": COHORT_REFERENCE["properties"]["instrument"],
+    "n": INTEGER, "responders": INTEGER, "responder_share": NUMBER,
+    "median_days_to_response": NUMBER,  # absent with fewer responders than the smallest cell shown
+    **_SHOWN,
+}, optional=("median_days_to_response",))
+ADHERENCE_CELL = answer_object("AdherenceCell", {
+    "condition_code": STRING, "persons": INTEGER, "followups_due": INTEGER, "kept_on_time_share": NUMBER,
+    "photo_intervals": INTEGER,
+    "median_photo_interval_days": NUMBER,  # absent without two photos of one person
+    **_SHOWN,
+}, optional=("median_photo_interval_days",))
+CLINIC_ANALYTICS = answer_object("ClinicAnalytics", {
+    "observational": {"const": True}, "note": STRING, "minCell": INTEGER,
+    "computedAt": nullable(STRING),  # null: no nightly run yet
+    "outcomes": array_of(OUTCOME_CELL), "response": array_of(RESPONSE_CELL), "adherence": array_of(ADHERENCE_CELL),
+    "suppressedCells": INTEGER,  # outcome cells hidden for fewer persons than minCell
+})
+
+
 @analytics.route("/cases/{case_id}/cohort-reference", methods=["GET"], authorizer=jwt_authorizer)
 @endpoint(analytics, roles=(Role.DOCTOR,), path=CASE_PATH, answer=COHORT_REFERENCE)
 def cohort_reference(request: ApiRequest) -> dict[str, Any]:
@@ -58,6 +88,6 @@ def cohort_reference(request: ApiRequest) -> dict[str, Any]:
 
 
 @analytics.route("/analytics/clinic", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(analytics, roles=(Role.DOCTOR,))
+@endpoint(analytics, roles=(Role.DOCTOR,), answer=CLINIC_ANALYTICS)
 def clinic_analytics(request: ApiRequest) -> dict[str, Any]:
     return get_container().analytics.clinic()

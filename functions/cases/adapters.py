@@ -12,7 +12,7 @@ from pynamodb.models import Model
 
 from functions.cases.ports import CaseRecord
 from functions.crypto.ports import FieldSealer
-from functions.followups.ports import LiveNotifier, Notice, NoticeStore
+from functions.followups.ports import INVITATION_KIND, LiveNotifier, Notice, NoticeStore
 from functions.shared.dynamo import translate_errors
 
 
@@ -138,9 +138,6 @@ class SealedConsultQuestions:
     def open(self, case_id: str, doctor_id: str, sealed: bytes) -> str:
         return str(self._sealer.open("case_access", f"{case_id}/{doctor_id}", {"question": sealed},
                                      purpose=TABLE)["question"])
-
-
-INVITATION_KIND = "consult.invitation"
 
 
 class NoticeInvitations:

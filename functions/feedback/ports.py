@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+SCORES = range(1, 6)  # each dimension's scale: 1 (poor) to 5
+
 
 @dataclass(frozen=True)
 class Rating:

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from functions.access.service import AccessPolicy
 from functions.audit.chain import AuditEvent, Outcome
-from functions.feedback.ports import Rating, RatingStore
+from functions.feedback.ports import SCORES, Rating, RatingStore
 from functions.shared.auth import Principal
 from functions.shared.clock import Clock, iso, last_months
 from functions.shared.errors import Conflict, NotFound
@@ -98,5 +98,5 @@ class FeedbackService:
         by_month = {month: [r for r in ratings if r.rated_at.startswith(month)] for month in months}
         return {"months": [{"month": m, **_summary(rs)} for m, rs in by_month.items()], "overall": _summary(ratings),
                 "distribution": {dimension: {str(score): sum(1 for r in ratings if getattr(r, attr) == score)
-                                             for score in range(1, 6)}
+                                             for score in SCORES}
                                  for dimension, attr in (("callQuality", "call_quality"), ("care", "care"))}}

@@ -41,6 +41,12 @@ class Step(StrEnum):
     OVERDUE = "overdue"  # after the grace days
 
 
+# A notice's kind: a follow-up's reminder step (`followup.<step>`), or a colleague's consult invitation
+# (functions.cases.adapters.NoticeInvitations: the one `notices` table holds both).
+INVITATION_KIND = "consult.invitation"
+NOTICE_KINDS = (*(f"followup.{step.value}" for step in Step), INVITATION_KIND)
+
+
 @dataclass(frozen=True)
 class Followup:
     case_id: str
@@ -94,7 +100,7 @@ class Delivery(StrEnum):
 class Notice:
     user_id: str
     notice_id: str  # deterministic: fu#<followupId>#<step>, so a re-run finds the same notice
-    kind: str  # "followup.<step>"
+    kind: str  # one of NOTICE_KINDS
     case_id: str
     followup_id: str
     due_day: str

@@ -7,15 +7,17 @@ from typing import Any
 from chalice.app import Blueprint
 
 from functions.bootstrap import endpoint, get_container
-from functions.followups.ports import FollowupState, Modality
+from functions.followups.ports import NOTICE_KINDS, FollowupState, Modality
 from functions.followups.rules import ASKS, MAX_REPEATS
 from functions.identity.authorizer import jwt_authorizer
 from functions.shared.auth import Role
 from functions.shared.http import ApiRequest, Reply
 from functions.shared.languages import LANGUAGES
 from functions.shared.validation import (
+    BOOLEAN,
     CASE_PATH,
     EMPTY_OBJECT,
+    INTEGER,
     LIMIT_SCHEMA,
     STRING,
     answer_object,
@@ -83,6 +85,22 @@ WORKLIST_FOLLOWUP = answer_object("WorklistFollowup", {
     **FOLLOWUP_FIELDS, "patientId": STRING, "patientName": nullable(STRING), "condition": nullable(STRING),
 })
 FOLLOWUP_WORKLIST = answer_object("FollowupWorklist", {"items": array_of(WORKLIST_FOLLOWUP), "today": DAY})
+# A person's notices and reminder settings (functions.followups.service: notice_view, settings_view).
+NOTICE = answer_object("Notice", {
+    "noticeId": STRING,
+    "kind": {"type": "string", "enum": list(NOTICE_KINDS), "title": "NoticeKind"},  # the app words it
+    "caseId": STRING,
+    "followupId": STRING, "dueDate": STRING,  # empty on an invitation's notice
+    "createdAt": STRING, "read": BOOLEAN,
+})
+NOTICE_LIST = answer_object("NoticeList", {"items": array_of(NOTICE), "unread": INTEGER})  # unread: of these
+NOTICE_READ = answer_object("NoticeRead", {"noticeId": STRING, "read": {"const": True}})
+NOTICE_SETTINGS = answer_object("NoticeSettings", {
+    "channels": answer_object(None, {"email": BOOLEAN, "sms": BOOLEAN}),
+    "quietHours": nullable(answer_object(None, {"start": CLOCK_TIME, "end": CLOCK_TIME})),  # null: none
+    "timeZone": nullable(STRING),  # null: the clinic's
+    "language": nullable(LANGUAGE),  # the reminders'; null: never chosen (English)
+})
 
 
 @followups.route("/cases/{case_id}/followups", methods=["POST"], authorizer=jwt_authorizer)
@@ -136,25 +154,25 @@ def followup_worklist(request: ApiRequest) -> dict[str, Any]:
 
 
 @followups.route("/notices", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(followups, roles=CLINICAL, query=NOTICE_QUERY)
+@endpoint(followups, roles=CLINICAL, query=NOTICE_QUERY, answer=NOTICE_LIST)
 def list_notices(request: ApiRequest) -> dict[str, Any]:
     return get_container().notices.list(request.require_principal(), request.query.get("limit", 20))
 
 
 @followups.route("/notices/{notice_id}/read", methods=["POST"], authorizer=jwt_authorizer)
-@endpoint(followups, roles=CLINICAL, path=NOTICE_PATH, body=EMPTY_OBJECT)
+@endpoint(followups, roles=CLINICAL, path=NOTICE_PATH, body=EMPTY_OBJECT, answer=NOTICE_READ)
 def read_notice(request: ApiRequest) -> dict[str, Any]:
     return get_container().notices.mark_read(request.require_principal(), request.path["notice_id"])
 
 
 @followups.route("/notice-settings", methods=["GET"], authorizer=jwt_authorizer)
-@endpoint(followups, roles=CLINICAL)
+@endpoint(followups, roles=CLINICAL, answer=NOTICE_SETTINGS)
 def notice_settings(request: ApiRequest) -> dict[str, Any]:
     return get_container().notices.settings(request.require_principal())
 
 
 @followups.route("/notice-settings", methods=["PUT"], authorizer=jwt_authorizer)
-@endpoint(followups, roles=CLINICAL, body=SETTINGS_BODY)
+@endpoint(followups, roles=CLINICAL, body=SETTINGS_BODY, answer=NOTICE_SETTINGS)
 def save_notice_settings(request: ApiRequest) -> dict[str, Any]:
     body = request.body
     return get_container().notices.save_settings(
@@ -164,6 +182,6 @@ def save_notice_settings(request: ApiRequest) -> dict[str, Any]:
 
 
 @followups.route("/notice-settings/language", methods=["PUT"], authorizer=jwt_authorizer)
-@endpoint(followups, roles=CLINICAL, body=LANGUAGE_BODY)
+@endpoint(followups, roles=CLINICAL, body=LANGUAGE_BODY, answer=NOTICE_SETTINGS)
 def save_reminder_language(request: ApiRequest) -> dict[str, Any]:
     return get_container().notices.save_language(request.require_principal(), request.body["language"])

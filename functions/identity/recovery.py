@@ -23,6 +23,10 @@ from functions.shared.auth import Principal
 from functions.shared.errors import ValidationError
 
 ISSUER = "DermaFollow"
+# What the recovery and enrolment routes answer (each the only answer of its route).
+CODE_SENT = "sent_if_account_exists"  # the same whether or not the account exists
+RESET_DONE = "password_reset"  # the new password is set
+TOTP = "totp"  # the second sign-in step now asked for
 
 
 class RecoveryProvider(Protocol):
@@ -73,7 +77,7 @@ class PasswordRecovery:
             self._throttle.check(username, source_ip)
             self._throttle.failed(username, source_ip)
         self._provider.forgot_password(username)
-        return {"status": "sent_if_account_exists"}
+        return {"status": CODE_SENT}
 
     def reset(self, username: str, code: str, new_password: str, *, request_id: str = "",
               source_ip: str = "") -> dict[str, Any]:
@@ -93,7 +97,7 @@ class PasswordRecovery:
                 actor_id=user_id, role=role, action="account.password_reset", resource_type="account",
                 resource_id=user_id, outcome=Outcome.SUCCESS, request_id=request_id, source_ip=source_ip,
             ))
-        return {"status": "password_reset"}
+        return {"status": RESET_DONE}
 
 
 class MfaEnrolment:
@@ -113,4 +117,4 @@ class MfaEnrolment:
             resource_type="account", resource_id=principal.user_id, outcome=Outcome.SUCCESS,
             request_id=request_id, source_ip=source_ip,
         ))
-        return {"mfa": "totp"}
+        return {"mfa": TOTP}

@@ -8,6 +8,7 @@ from chalice.app import Blueprint
 
 from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
+from functions.identity.recovery import CODE_SENT, RESET_DONE, TOTP
 from functions.identity.service import me_view
 from functions.shared.auth import ANY_ROLE, Role
 from functions.shared.clock import iso
@@ -54,6 +55,11 @@ PERSON = answer_object("Person", {
 }, optional=("age", "sex", "title"))
 PEOPLE = answer_object("PeopleResponse", {"items": array_of(PERSON)})
 SIGNED_OUT = answer_object(None, {"status": {"const": "signed_out"}})
+# Answers of the recovery and enrolment routes (functions.identity.recovery).
+CODE_SENT_ANSWER = answer_object("PasswordCodeSent", {"status": {"const": CODE_SENT}})
+PASSWORD_RESET_ANSWER = answer_object("PasswordResetDone", {"status": {"const": RESET_DONE}})
+MFA_SETUP = answer_object("MfaSetup", {"secret": STRING, "otpauthUri": STRING})  # the URI is the QR code's
+MFA_ENROLLED = answer_object("MfaEnrolled", {"mfa": {"const": TOTP}})
 
 
 @identity.route("/health", methods=["GET"])
@@ -179,7 +185,7 @@ RESET_BODY = strict_object(
 
 
 @identity.route("/auth/forgot-password", methods=["POST"])
-@endpoint(identity, body=FORGOT_BODY)
+@endpoint(identity, body=FORGOT_BODY, answer=CODE_SENT_ANSWER)
 def forgot_password(request: ApiRequest) -> Reply:
     """The same 202 whether or not the account exists: the form cannot tell who has one."""
     answer = get_container().password_recovery.request_code(request.body["username"], request.source_ip)
@@ -187,7 +193,7 @@ def forgot_password(request: ApiRequest) -> Reply:
 
 
 @identity.route("/auth/reset-password", methods=["POST"])
-@endpoint(identity, body=RESET_BODY)
+@endpoint(identity, body=RESET_BODY, answer=PASSWORD_RESET_ANSWER)
 def reset_password(request: ApiRequest) -> dict[str, Any]:
     body = request.body
     return get_container().password_recovery.reset(body["username"], body["code"], body["password"],
@@ -209,14 +215,14 @@ def _access_token() -> str:
 
 
 @identity.route("/auth/mfa/setup", methods=["POST"], authorizer=jwt_authorizer, content_types=BODYLESS_CONTENT_TYPES)
-@endpoint(identity, roles=ANY_ROLE)
+@endpoint(identity, roles=ANY_ROLE, answer=MFA_SETUP)
 def mfa_setup(request: ApiRequest) -> dict[str, Any]:
     """A new authenticator secret and its otpauth:// URI (for the QR code); active after /auth/mfa/verify."""
     return get_container().mfa.setup(request.require_principal(), _access_token())
 
 
 @identity.route("/auth/mfa/verify", methods=["POST"], authorizer=jwt_authorizer)
-@endpoint(identity, roles=ANY_ROLE, body=MFA_VERIFY_BODY)
+@endpoint(identity, roles=ANY_ROLE, body=MFA_VERIFY_BODY, answer=MFA_ENROLLED)
 def mfa_verify(request: ApiRequest) -> dict[str, Any]:
     return get_container().mfa.verify(request.require_principal(), _access_token(), request.body["code"],
                                       request_id=request.request_id, source_ip=request.source_ip)

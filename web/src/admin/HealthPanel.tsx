@@ -10,8 +10,13 @@ import { formatDateTime, formatNumber } from '../format.ts';
 import { useServices } from '../services.tsx';
 
 // Dependency names and states are codes; their words are keys `health.name.<code>`, `health.state.<code>`.
-const NAMES: readonly DependencyHealth['name'][] = ['dynamodb', 's3', 'kms', 'directory', 'websocket'];
+// The names are the probes the server wires (any other is shown as its code); the states are a closed set.
+const NAMES = ['dynamodb', 's3', 'kms', 'directory', 'websocket'] as const;
 const STATES: readonly DependencyHealth['state'][] = ['ok', 'slow', 'down'];
+
+function isKnownName(name: string): name is (typeof NAMES)[number] {
+  return (NAMES as readonly string[]).includes(name);
+}
 
 export function HealthPanel() {
   const { t } = useTranslation('admin');
@@ -43,7 +48,7 @@ export function HealthPanel() {
             {health.data.dependencies.map((dependency) => (
               <li key={dependency.name} data-testid="health-dependency" data-name={dependency.name}
                 data-state={dependency.state}>
-                <strong>{NAMES.includes(dependency.name) ? t(`health.name.${dependency.name}`) : dependency.name}</strong>
+                <strong>{isKnownName(dependency.name) ? t(`health.name.${dependency.name}`) : dependency.name}</strong>
                 {t('health.colon')}{STATES.includes(dependency.state) ? t(`health.state.${dependency.state}`) : dependency.state}
                 {dependency.latencyMs !== null && t('health.latency', { ms: formatNumber(Math.round(dependency.latencyMs), { useGrouping: false }) })}
               </li>

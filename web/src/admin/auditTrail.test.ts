@@ -17,7 +17,7 @@ describe('the audit viewer', () => {
       /intact \(12 entries/,
     );
     expect(
-      verificationText({ chain: 'c01', checkedAt: '2026-12-04T01:00:00Z', ok: false, firstBadSeq: 3, problem: 'hash' }),
-    ).toMatch(/FAILED at entry 3 \(hash\)/);
+      verificationText({ chain: 'c01', checkedAt: '2026-12-04T01:00:00Z', ok: false, firstBadSeq: 3, problem: 'altered' }),
+    ).toMatch(/FAILED at entry 3 \(altered\)/);
   });
 });

@@ -69,8 +69,12 @@ import type {
   RecordListQuery,
   RecordRetraction,
   AccountChange,
+  AccountCreated,
+  AccountPasswordReset,
+  AccountRenamed,
   NewAccountRequest,
   MfaAnswerRequest,
+  MfaEnrolled,
   MfaSetup,
   NewPasswordRequest,
   PasswordResetRequest,
@@ -82,7 +86,9 @@ import type {
   FollowupWorklist,
   MyFollowups,
   NoticeList,
+  NoticeRead,
   NoticeSettings,
+  NoticeSettingsRequest,
   ActivityList,
   ClinicFeedback,
   VisitRating,
@@ -220,8 +226,8 @@ export class ApiClient {
     return this.authorized<MfaSetup>({ method: 'POST', path: '/auth/mfa/setup', signal });
   }
 
-  verifyMfa(code: string, signal?: AbortSignal): Promise<unknown> {
-    return this.authorized<unknown>({ method: 'POST', path: '/auth/mfa/verify', body: { code }, signal });
+  verifyMfa(code: string, signal?: AbortSignal): Promise<MfaEnrolled> {
+    return this.authorized<MfaEnrolled>({ method: 'POST', path: '/auth/mfa/verify', body: { code }, signal });
   }
 
   /**
@@ -459,15 +465,15 @@ export class ApiClient {
     return this.authorized<NoticeList>({ method: 'GET', path: '/notices', signal });
   }
 
-  readNotice(noticeId: string, signal?: AbortSignal): Promise<{ noticeId: string; read: boolean }> {
-    return this.authorized({ method: 'POST', path: `/notices/${encodeURIComponent(noticeId)}/read`, body: {}, signal });
+  readNotice(noticeId: string, signal?: AbortSignal): Promise<NoticeRead> {
+    return this.authorized<NoticeRead>({ method: 'POST', path: `/notices/${encodeURIComponent(noticeId)}/read`, body: {}, signal });
   }
 
   getNoticeSettings(signal?: AbortSignal): Promise<NoticeSettings> {
     return this.authorized<NoticeSettings>({ method: 'GET', path: '/notice-settings', signal });
   }
 
-  saveNoticeSettings(settings: NoticeSettings, signal?: AbortSignal): Promise<NoticeSettings> {
+  saveNoticeSettings(settings: NoticeSettingsRequest, signal?: AbortSignal): Promise<NoticeSettings> {
     return this.authorized<NoticeSettings>({ method: 'PUT', path: '/notice-settings', body: settings, signal });
   }
 
@@ -745,8 +751,8 @@ export class ApiClient {
 
   // --- Operations -------------------------------------------------------------------------
 
-  createAccount(account: NewAccountRequest, signal?: AbortSignal): Promise<AccountChange> {
-    return this.authorized<AccountChange>({ method: 'POST', path: '/admin/users', body: account, signal });
+  createAccount(account: NewAccountRequest, signal?: AbortSignal): Promise<AccountCreated> {
+    return this.authorized<AccountCreated>({ method: 'POST', path: '/admin/users', body: account, signal });
   }
 
   /** Disabling also signs the account out everywhere. */
@@ -760,8 +766,8 @@ export class ApiClient {
   }
 
   /** A new temporary password, sent by the invitation message; the account is signed out everywhere. */
-  resetAccountPassword(username: string, signal?: AbortSignal): Promise<unknown> {
-    return this.authorized<unknown>({
+  resetAccountPassword(username: string, signal?: AbortSignal): Promise<AccountPasswordReset> {
+    return this.authorized<AccountPasswordReset>({
       method: 'POST',
       path: `/admin/users/${encodeURIComponent(username)}/reset-password`,
       body: {},
@@ -770,8 +776,8 @@ export class ApiClient {
   }
 
   /** A corrected display name (what patients and doctors see of this person). */
-  renameAccount(username: string, name: string, signal?: AbortSignal): Promise<AccountChange> {
-    return this.authorized<AccountChange>({
+  renameAccount(username: string, name: string, signal?: AbortSignal): Promise<AccountRenamed> {
+    return this.authorized<AccountRenamed>({
       method: 'PUT',
       path: `/admin/users/${encodeURIComponent(username)}/name`,
       body: { name },

@@ -1432,6 +1432,34 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AccountChange */
+        AccountChange: {
+            userId: string;
+            username: string;
+            enabled: boolean;
+        };
+        /** AccountCreated */
+        AccountCreated: {
+            userId: string;
+            username: string;
+            /** @enum {string} */
+            role: "patient" | "doctor";
+            /** @constant */
+            enabled: true;
+        };
+        /** AccountPasswordReset */
+        AccountPasswordReset: {
+            userId: string;
+            username: string;
+            /** @constant */
+            status: "FORCE_CHANGE_PASSWORD";
+        };
+        /** AccountRenamed */
+        AccountRenamed: {
+            userId: string;
+            username: string;
+            name: string;
+        };
         /** ActiveVisit */
         ActiveVisit: {
             roomId: string;
@@ -1445,6 +1473,81 @@ export interface components {
         /** ActiveVisits */
         ActiveVisits: {
             items: components["schemas"]["ActiveVisit"][];
+        };
+        /** AdherenceCell */
+        AdherenceCell: {
+            condition_code: string;
+            persons: number;
+            followups_due: number;
+            kept_on_time_share: number;
+            photo_intervals: number;
+            median_photo_interval_days?: number;
+            /** @constant */
+            suppressed: false;
+            computedAt: string;
+        };
+        /** AdminUser */
+        AdminUser: {
+            userId: string;
+            username: string;
+            /** @enum {string} */
+            role: "patient" | "doctor" | "admin";
+            enabled: boolean;
+            createdAt: string;
+        };
+        /** AdminUserList */
+        AdminUserList: {
+            items: components["schemas"]["AdminUser"][];
+        };
+        /** AuditEntry */
+        AuditEntry: {
+            chain: string;
+            seq: number;
+            at: string;
+            actorId: string;
+            role: string;
+            action: string;
+            resource: {
+                type: string;
+                id: string;
+                caseId: string | null;
+            };
+            resourceIds: string[];
+            patientId: string | null;
+            source: {
+                requestId: string;
+                ip: string;
+            };
+            outcome: components["schemas"]["AuditOutcome"];
+            hash: string;
+        };
+        /**
+         * AuditOutcome
+         * @enum {string}
+         */
+        AuditOutcome: "success" | "denied" | "not_found" | "conflict";
+        /** AuditPage */
+        AuditPage: {
+            items: components["schemas"]["AuditEntry"][];
+            nextCursor: string | null;
+            verification: components["schemas"]["ChainVerification"];
+        };
+        /** AwaitingRead */
+        AwaitingRead: {
+            caseId: string;
+            patientId: string;
+            patientName: string | null;
+            condition: string | null;
+            roundId: string;
+            leadId: string;
+            leadName: string | null;
+            question: string;
+            openedAt: string;
+        };
+        /** AwaitingReadPage */
+        AwaitingReadPage: {
+            items: components["schemas"]["AwaitingRead"][];
+            nextCursor: string | null;
         };
         /** BodySite */
         BodySite: {
@@ -1504,6 +1607,45 @@ export interface components {
             openedAt: string;
             updatedAt: string;
         };
+        /**
+         * ChainProblem
+         * @enum {string}
+         */
+        ChainProblem: "missing" | "out_of_order" | "altered" | "broken_link" | "misplaced" | "head_mismatch" | "anchor_mismatch" | "truncated" | "head_missing" | "anchor_overwritten" | "unauthenticated";
+        /** ChainVerification */
+        ChainVerification: {
+            chain: string;
+            checkedAt: string | null;
+            ok?: boolean;
+            entries?: number;
+            anchorsChecked?: number;
+            legacyEntries?: number;
+            notes?: string[];
+            firstBadSeq?: number | null;
+            problem?: components["schemas"]["ChainProblem"];
+            detail?: string;
+        };
+        /** ClinicAnalytics */
+        ClinicAnalytics: {
+            /** @constant */
+            observational: true;
+            note: string;
+            minCell: number;
+            computedAt: string | null;
+            outcomes: components["schemas"]["OutcomeCell"][];
+            response: components["schemas"]["ResponseCell"][];
+            adherence: components["schemas"]["AdherenceCell"][];
+            suppressedCells: number;
+        };
+        /** ClinicFeedback */
+        ClinicFeedback: {
+            months: components["schemas"]["MonthlyRatings"][];
+            overall: components["schemas"]["RatingSummary"];
+            distribution: {
+                callQuality: components["schemas"]["RatingDistribution"];
+                care: components["schemas"]["RatingDistribution"];
+            };
+        };
         /** CohortReference */
         CohortReference: {
             caseId: string;
@@ -1543,6 +1685,36 @@ export interface components {
             q3ChangePercent?: number | null;
             responderShare?: number | null;
         };
+        /** ConsultRequest */
+        ConsultRequest: {
+            caseId: string;
+            patientId: string;
+            patientName: string | null;
+            condition: string | null;
+            invitedBy: string;
+            invitedByName: string | null;
+            invitedAt: string;
+            until: string | null;
+            question: string | null;
+            /** @enum {string} */
+            answer: "pending" | "accepted" | "declined";
+        };
+        /** ConsultRequestList */
+        ConsultRequestList: {
+            items: components["schemas"]["ConsultRequest"][];
+        };
+        /** DependencyHealth */
+        DependencyHealth: {
+            name: string;
+            state: components["schemas"]["DependencyState"];
+            latencyMs: number | null;
+            code?: string;
+        };
+        /**
+         * DependencyState
+         * @enum {string}
+         */
+        DependencyState: "ok" | "slow" | "down";
         Error: {
             error: {
                 code: string;
@@ -1725,18 +1897,108 @@ export interface components {
             role: "patient" | "doctor" | "admin";
             displayName: string;
         };
+        /** MfaEnrolled */
+        MfaEnrolled: {
+            /** @constant */
+            mfa: "totp";
+        };
+        /** MfaSetup */
+        MfaSetup: {
+            secret: string;
+            otpauthUri: string;
+        };
+        /** MonthlyRatings */
+        MonthlyRatings: {
+            month: string;
+            n: number;
+            callQualityMean: number | null;
+            careMean: number | null;
+        };
         /** MyFollowups */
         MyFollowups: {
             items: components["schemas"]["Followup"][];
             today: string;
         };
+        /** Notice */
+        Notice: {
+            noticeId: string;
+            kind: components["schemas"]["NoticeKind"];
+            caseId: string;
+            followupId: string;
+            dueDate: string;
+            createdAt: string;
+            read: boolean;
+        };
+        /**
+         * NoticeKind
+         * @enum {string}
+         */
+        NoticeKind: "followup.upcoming" | "followup.due" | "followup.overdue" | "consult.invitation";
+        /** NoticeList */
+        NoticeList: {
+            items: components["schemas"]["Notice"][];
+            unread: number;
+        };
+        /** NoticeRead */
+        NoticeRead: {
+            noticeId: string;
+            /** @constant */
+            read: true;
+        };
+        /** NoticeSettings */
+        NoticeSettings: {
+            channels: {
+                email: boolean;
+                sms: boolean;
+            };
+            quietHours: {
+                start: string;
+                end: string;
+            } | null;
+            timeZone: string | null;
+            /** @enum {string|null} */
+            language: "en" | "zh-CN" | null;
+        };
         /** OpenApiDocument */
         OpenApiDocument: Record<string, never>;
+        /** OperationsHealth */
+        OperationsHealth: {
+            status: components["schemas"]["DependencyState"];
+            checkedAt: string;
+            dependencies: components["schemas"]["DependencyHealth"][];
+        };
+        /** OutcomeCell */
+        OutcomeCell: {
+            condition_code: string;
+            treatment: string;
+            instrument: components["schemas"]["ScoreInstrument"];
+            /** @enum {string} */
+            baseline_band: "lt10" | "10-20" | "gt20" | "all";
+            week: number;
+            n: number;
+            median_change_pct: number;
+            q1_change_pct: number;
+            q3_change_pct: number;
+            responder_share: number;
+            /** @constant */
+            suppressed: false;
+            computedAt: string;
+        };
         /** Outline */
         Outline: [
             number,
             number
         ][];
+        /** PasswordCodeSent */
+        PasswordCodeSent: {
+            /** @constant */
+            status: "sent_if_account_exists";
+        };
+        /** PasswordResetDone */
+        PasswordResetDone: {
+            /** @constant */
+            status: "password_reset";
+        };
         /** PeopleResponse */
         PeopleResponse: {
             items: components["schemas"]["Person"][];
@@ -1880,6 +2142,20 @@ export interface components {
             fileField: string;
             expiresAt: string;
         };
+        /** RatingDistribution */
+        RatingDistribution: {
+            1: number;
+            2: number;
+            3: number;
+            4: number;
+            5: number;
+        };
+        /** RatingSummary */
+        RatingSummary: {
+            n: number;
+            callQualityMean: number | null;
+            careMean: number | null;
+        };
         /** RecordEntry */
         RecordEntry: {
             entryId: string;
@@ -1943,6 +2219,19 @@ export interface components {
             };
             links: components["schemas"]["RecordLinks"];
             reason?: string;
+        };
+        /** ResponseCell */
+        ResponseCell: {
+            condition_code: string;
+            treatment: string;
+            instrument: components["schemas"]["ScoreInstrument"];
+            n: number;
+            responders: number;
+            responder_share: number;
+            median_days_to_response?: number;
+            /** @constant */
+            suppressed: false;
+            computedAt: string;
         };
         /** Score */
         Score: {
@@ -2132,6 +2421,23 @@ export interface components {
          * @enum {string}
          */
         VisitStatus: "waiting" | "active" | "ended";
+        /** WorklistActivity */
+        WorklistActivity: {
+            caseId: string;
+            patientId: string;
+            patientName: string | null;
+            condition: string | null;
+            newPhotos: number;
+            newScores: number;
+            worsened: components["schemas"]["ScoreInstrument"][];
+            changedLesions: string[];
+            latestAt: string;
+            reviewedAt: string | null;
+        };
+        /** WorklistActivityList */
+        WorklistActivityList: {
+            items: components["schemas"]["WorklistActivity"][];
+        };
         /** WorklistFollowup */
         WorklistFollowup: {
             followupId: string;
@@ -2198,7 +2504,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["AuditPage"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2220,7 +2526,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["OperationsHealth"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2242,7 +2548,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["AdminUserList"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2279,7 +2585,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["AccountCreated"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2307,7 +2613,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["AccountChange"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2335,7 +2641,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["AccountChange"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2365,7 +2671,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["AccountRenamed"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2393,7 +2699,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["AccountPasswordReset"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2437,7 +2743,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ClinicAnalytics"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2459,7 +2765,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ClinicFeedback"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2487,7 +2793,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PasswordCodeSent"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2603,7 +2909,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["MfaSetup"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2631,7 +2937,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["MfaEnrolled"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2719,7 +3025,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PasswordResetDone"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4348,7 +4654,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["NoticeSettings"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4386,7 +4692,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["NoticeSettings"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4415,7 +4721,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["NoticeSettings"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4439,7 +4745,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["NoticeList"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4467,7 +4773,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["NoticeRead"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4867,7 +5173,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["VisitRating"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4889,7 +5195,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["WorklistActivityList"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4911,7 +5217,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ConsultRequestList"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4936,7 +5242,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["AwaitingReadPage"];
                 };
             };
             "4XX": components["responses"]["Error"];

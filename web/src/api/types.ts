@@ -66,14 +66,7 @@ export interface InvitationRequest {
 
 export type Grant = Schemas['Grant'];
 
-export interface AdminUser {
-  userId: string;
-  username: string;
-  role: Role;
-  enabled: boolean;
-  /** ISO-8601 */
-  createdAt: string;
-}
+export type AdminUser = Schemas['AdminUser'];
 
 /** POST /admin/users: a patient or doctor account; the invitation goes to the e-mail and/or phone. */
 export interface NewAccountRequest {
@@ -87,15 +80,19 @@ export interface NewAccountRequest {
   title?: string;
 }
 
-export interface AccountChange {
-  userId: string;
-  username: string;
-  enabled: boolean;
-}
+/** Answer of POST /admin/users/{username}/enable and /disable. */
+export type AccountChange = Schemas['AccountChange'];
 
-export interface AdminUserList {
-  items: AdminUser[];
-}
+/** Answer of POST /admin/users: the new account (enabled; its invitation is on its way). */
+export type AccountCreated = Schemas['AccountCreated'];
+
+/** Answer of PUT /admin/users/{username}/name. */
+export type AccountRenamed = Schemas['AccountRenamed'];
+
+/** Answer of POST /admin/users/{username}/reset-password (the password itself is never shown). */
+export type AccountPasswordReset = Schemas['AccountPasswordReset'];
+
+export type AdminUserList = Schemas['AdminUserList'];
 
 export type HealthStatus = Schemas['HealthStatus'];
 
@@ -318,48 +315,14 @@ export type CohortStatus = Schemas['CohortStatus'];
 
 export type CohortReference = Schemas['CohortReference'];
 
-export interface OutcomeCell {
-  condition_code: string;
-  treatment: string;
-  instrument: string;
-  baseline_band: string;
-  week: number;
-  n: number;
-  median_change_pct: number;
-  q1_change_pct: number;
-  q3_change_pct: number;
-  responder_share: number;
-}
+/** A cell of the clinic's analytics page; fields named as the nightly analyses' columns. */
+export type OutcomeCell = Schemas['OutcomeCell'];
 
-export interface AdherenceCell {
-  condition_code: string;
-  persons: number;
-  followups_due: number;
-  kept_on_time_share: number;
-  photo_intervals: number;
-  median_photo_interval_days?: number;
-}
+export type AdherenceCell = Schemas['AdherenceCell'];
 
-export interface ResponseCell {
-  condition_code: string;
-  treatment: string;
-  instrument: string;
-  n: number;
-  responders: number;
-  responder_share: number;
-  median_days_to_response?: number;
-}
+export type ResponseCell = Schemas['ResponseCell'];
 
-export interface ClinicAnalytics {
-  observational: true;
-  note: string;
-  minCell: number;
-  computedAt: string | null;
-  outcomes: OutcomeCell[];
-  response: ResponseCell[];
-  adherence: AdherenceCell[];
-  suppressedCells: number;
-}
+export type ClinicAnalytics = Schemas['ClinicAnalytics'];
 
 // --- People by name (GET /people?ids=) -------------------------------------------------------
 
@@ -404,50 +367,34 @@ export interface FollowupRequest {
   sourceEntryId?: string;
 }
 
-export interface Notice {
-  noticeId: string;
-  /** `followup.upcoming`, `followup.due` or `followup.overdue`: the app words it. */
-  kind: string;
-  caseId: string;
-  followupId: string;
-  dueDate: string;
-  createdAt: string;
-  read: boolean;
-}
+/** `kind`: a follow-up's reminder step or a colleague's consult invitation; the app words it. */
+export type Notice = Schemas['Notice'];
 
-export interface NoticeList {
-  items: Notice[];
-  unread: number;
-}
+export type NoticeKind = Schemas['NoticeKind'];
 
-export interface NoticeSettings {
-  channels: { email: boolean; sms: boolean };
-  quietHours: { start: string; end: string } | null;
-  timeZone: string | null;
-  /** The reminders' language (functions/shared/languages.json); null: never chosen (English). */
-  language?: string | null;
+export type NoticeList = Schemas['NoticeList'];
+
+/** Answer of POST /notices/{noticeId}/read. */
+export type NoticeRead = Schemas['NoticeRead'];
+
+/** `language`: the reminders' (functions/shared/languages.json); null: never chosen (English). */
+export type NoticeSettings = Schemas['NoticeSettings'];
+
+/** Body of PUT /notice-settings: `language` left out keeps the chosen one. */
+export interface NoticeSettingsRequest {
+  channels: NoticeSettings['channels'];
+  quietHours: NoticeSettings['quietHours'];
+  timeZone: NoticeSettings['timeZone'];
+  language?: NonNullable<NoticeSettings['language']>;
 }
 
 // --- The doctor's worklist ----------------------------------------------------------------------
 
-export interface ActivityRow {
-  caseId: string;
-  patientId: string;
-  patientName: string | null;
-  condition: string | null;
-  newPhotos: number;
-  newScores: number;
-  /** Instruments whose new score worsened by a clinically meaningful amount. */
-  worsened: string[];
-  /** Lesions whose new photo measured a meaningful change from their baseline (ids). */
-  changedLesions: string[];
-  latestAt: string;
-  reviewedAt: string | null;
-}
+/** `worsened`: instruments whose new score worsened by a clinically meaningful amount;
+ * `changedLesions`: lesions whose new photo measured a meaningful change from their baseline (ids). */
+export type ActivityRow = Schemas['WorklistActivity'];
 
-export interface ActivityList {
-  items: ActivityRow[];
-}
+export type ActivityList = Schemas['WorklistActivityList'];
 
 /** Answer of POST /cases/{caseId}/reviewed: the mark the worklist counts new activity from. */
 export type CaseReviewed = Schemas['CaseReviewed'];
@@ -464,17 +411,12 @@ export interface VisitRatingRequest {
   comment?: string;
 }
 
-export interface RatingSummary {
-  n: number;
-  callQualityMean: number | null;
-  careMean: number | null;
-}
+export type RatingSummary = Schemas['RatingSummary'];
 
-export interface ClinicFeedback {
-  months: Array<RatingSummary & { month: string }>;
-  overall: RatingSummary;
-  distribution: { callQuality: Record<string, number>; care: Record<string, number> };
-}
+/** How many ratings gave each score ("1" to "5"). */
+export type RatingDistribution = Schemas['RatingDistribution'];
+
+export type ClinicFeedback = Schemas['ClinicFeedback'];
 
 /** POST /auth/reset-password: the code the pool sent and the new password. */
 export interface PasswordResetRequest {
@@ -484,10 +426,16 @@ export interface PasswordResetRequest {
 }
 
 /** POST /auth/mfa/setup: the authenticator's secret and its otpauth:// URI (for the QR code). */
-export interface MfaSetup {
-  secret: string;
-  otpauthUri: string;
-}
+export type MfaSetup = Schemas['MfaSetup'];
+
+/** POST /auth/mfa/verify: the authenticator is confirmed, and asked for at every sign-in from now. */
+export type MfaEnrolled = Schemas['MfaEnrolled'];
+
+/** POST /auth/forgot-password: the same answer whether or not the account exists. */
+export type PasswordCodeSent = Schemas['PasswordCodeSent'];
+
+/** POST /auth/reset-password. */
+export type PasswordResetDone = Schemas['PasswordResetDone'];
 
 /** POST /auth/mfa/answer: the session from a 401 `mfa_required` and the authenticator's code. */
 export interface MfaAnswerRequest {
@@ -498,42 +446,16 @@ export interface MfaAnswerRequest {
 
 // --- Operations (admins) ---------------------------------------------------------------------
 
-export type AuditOutcome = 'success' | 'denied' | 'not_found' | 'conflict';
+export type AuditOutcome = Schemas['AuditOutcome'];
 
 /** One audit trail entry: ids, actions and outcomes, never clinical content. */
-export interface AuditEntry {
-  chain: string;
-  seq: number;
-  /** ISO-8601 */
-  at: string;
-  actorId: string;
-  role: string;
-  action: string;
-  resource: { type: string; id: string; caseId: string | null };
-  resourceIds: string[];
-  patientId: string | null;
-  source: { requestId: string; ip: string };
-  outcome: AuditOutcome;
-  hash: string;
-}
+export type AuditEntry = Schemas['AuditEntry'];
 
-/** What the last hourly verification found for the chain holding a patient's entries. */
-export interface ChainVerification {
-  chain: string;
-  /** ISO-8601; null before the first run. */
-  checkedAt: string | null;
-  ok?: boolean;
-  entries?: number;
-  anchorsChecked?: number;
-  firstBadSeq?: number;
-  problem?: string;
-}
+/** What the last hourly verification found for the chain holding a patient's entries (`checkedAt`
+ * null before the first run). */
+export type ChainVerification = Schemas['ChainVerification'];
 
-export interface AuditPage {
-  items: AuditEntry[];
-  nextCursor: string | null;
-  verification: ChainVerification;
-}
+export type AuditPage = Schemas['AuditPage'];
 
 export interface AuditQuery {
   patientId: string;
@@ -542,61 +464,22 @@ export interface AuditQuery {
   outcome?: AuditOutcome;
 }
 
-export type DependencyState = 'ok' | 'slow' | 'down';
+export type DependencyState = Schemas['DependencyState'];
 
-export interface DependencyHealth {
-  name: 'dynamodb' | 's3' | 'kms' | 'directory' | 'websocket';
-  state: DependencyState;
-  latencyMs: number | null;
-  code?: string;
-}
+export type DependencyHealth = Schemas['DependencyHealth'];
 
-export interface OperationsHealth {
-  status: DependencyState;
-  checkedAt: string;
-  dependencies: DependencyHealth[];
-}
+export type OperationsHealth = Schemas['OperationsHealth'];
 
 /** A case a colleague asked the signed-in doctor to look at (GET /worklist/consults). */
-export interface ConsultRequest {
-  caseId: string;
-  patientId: string;
-  patientName: string | null;
-  condition: string | null;
-  invitedBy: string;
-  invitedByName: string | null;
-  /** ISO-8601 */
-  invitedAt: string;
-  /** ISO-8601; null for access without an end. */
-  until: string | null;
-  /** The consult question, or null when none was asked. */
-  question: string | null;
-  answer: InvitationAnswer;
-}
+export type ConsultRequest = Schemas['ConsultRequest'];
 
-export interface ConsultRequestList {
-  items: ConsultRequest[];
-}
+export type ConsultRequestList = Schemas['ConsultRequestList'];
 
 /** A consultation round waiting for the signed-in doctor's read (GET /worklist/reads). Blinded: nothing
  * of the other readers. */
-export interface AwaitingRead {
-  caseId: string;
-  roundId: string;
-  patientId: string;
-  patientName: string | null;
-  condition: string | null;
-  leadId: string;
-  leadName: string | null;
-  question: string;
-  /** ISO-8601 */
-  openedAt: string;
-}
+export type AwaitingRead = Schemas['AwaitingRead'];
 
-export interface AwaitingReadPage {
-  items: AwaitingRead[];
-  nextCursor: string | null;
-}
+export type AwaitingReadPage = Schemas['AwaitingReadPage'];
 
 // --- Lesion measurements (docs/api.md "Lesion measurements") ----------------------------------
 

@@ -4,7 +4,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { NoticeSettings } from '../api/types.ts';
+import type { NoticeSettings, NoticeSettingsRequest } from '../api/types.ts';
 import { ActionError } from '../cases/ActionError.tsx';
 import { queryKeys, storeChanged } from '../data/index.ts';
 import { currentLanguage, isLanguage, LANGUAGE_NAMES, LANGUAGES, type Language } from '../i18n/index.ts';
@@ -41,7 +41,7 @@ function SettingsForm({ initial }: { initial: NoticeSettings }) {
     isLanguage(initial.language) ? initial.language : currentLanguage(),
   );
   const save = useMutation({
-    mutationFn: (next: NoticeSettings) => api.saveNoticeSettings(next),
+    mutationFn: (next: NoticeSettingsRequest) => api.saveNoticeSettings(next),
     onSuccess: (saved) => storeChanged(queryClient, queryKeys.noticeSettings(), saved),
   });
   const submit = (event: FormEvent) => {

@@ -1,14 +1,11 @@
 // The worklist's words for what arrived. Pure: unit-tested. Texts from the `worklist` namespace,
 // looked up when needed (the language can change at runtime).
 
-import type { ActivityRow } from '../api/types.ts';
+import type { ActivityRow, ScoreInstrument } from '../api/types.ts';
 import { i18next } from '../i18n/index.ts';
 
-const INSTRUMENTS = ['PASI', 'EASI', 'IGA', 'DLQI', 'POEM', 'ITCH_NRS'] as const;
-type Instrument = (typeof INSTRUMENTS)[number];
-
-function instrumentName(code: string): string {
-  return (INSTRUMENTS as readonly string[]).includes(code) ? i18next.t(`worklist:instrument.${code as Instrument}`) : code;
+function instrumentName(code: ScoreInstrument): string {
+  return i18next.t(`worklist:instrument.${code}`);
 }
 
 /** "2 new photos, 1 new score". */
