@@ -1446,6 +1446,25 @@ export interface components {
         ActiveVisits: {
             items: components["schemas"]["ActiveVisit"][];
         };
+        /**
+         * AgreementCiMethod
+         * @enum {string}
+         */
+        AgreementCiMethod: "analytic" | "bootstrap" | "wilson" | "none";
+        /** AgreementEstimate */
+        AgreementEstimate: {
+            value: number | null;
+            n: number;
+            ciLow: number | null;
+            ciHigh: number | null;
+            ciMethod: components["schemas"]["AgreementCiMethod"];
+            undefined?: components["schemas"]["AgreementUndefined"];
+        };
+        /**
+         * AgreementUndefined
+         * @enum {string}
+         */
+        AgreementUndefined: "too_few" | "no_variation";
         /** BodySite */
         BodySite: {
             id: string;
@@ -1504,6 +1523,25 @@ export interface components {
             openedAt: string;
             updatedAt: string;
         };
+        /** ClinicAgreement */
+        ClinicAgreement: {
+            rounds: number;
+            rawAgreement: components["schemas"]["RawAgreement"];
+            cohenPairs: components["schemas"]["CohenPair"][];
+            fleissDiagnosis: components["schemas"]["FleissDiagnosis"];
+            alphaSeverity: components["schemas"]["AgreementEstimate"];
+            withConsensus: components["schemas"]["DoctorConsensus"][];
+        };
+        /** CohenPair */
+        CohenPair: {
+            doctorIds: string[];
+            value: number | null;
+            n: number;
+            ciLow: number | null;
+            ciHigh: number | null;
+            ciMethod: components["schemas"]["AgreementCiMethod"];
+            undefined?: components["schemas"]["AgreementUndefined"];
+        };
         /** CohortReference */
         CohortReference: {
             caseId: string;
@@ -1543,6 +1581,60 @@ export interface components {
             q3ChangePercent?: number | null;
             responderShare?: number | null;
         };
+        /** ConsensusFigure */
+        ConsensusFigure: {
+            diagnosis: components["schemas"]["AgreementEstimate"];
+            severity: components["schemas"]["AgreementEstimate"];
+        };
+        /** ConsultationRead */
+        ConsultationRead: {
+            readerId: string;
+            code: string;
+            label: string;
+            iga: number;
+            pasi: number | null;
+            treatment: string;
+            confidence: number;
+            comment: string | null;
+            submittedAt: string;
+        };
+        /** ConsultationReads */
+        ConsultationReads: {
+            items: components["schemas"]["ConsultationRead"][];
+            agreement: components["schemas"]["RoundAgreement"];
+        };
+        /** ConsultationRound */
+        ConsultationRound: {
+            roundId: string;
+            caseId: string;
+            leadId: string;
+            question: string;
+            photoIds: string[];
+            scoreIds: string[];
+            readerIds: string[];
+            status: components["schemas"]["RoundStatus"];
+            openedAt: string;
+            me: components["schemas"]["RoundViewer"];
+            myRead: components["schemas"]["ConsultationRead"] | null;
+            readsVisible: boolean;
+            hiddenReason: components["schemas"]["ReadsHiddenReason"] | null;
+            readsIn: number | null;
+            readers: components["schemas"]["RoundReader"][] | null;
+            reads: components["schemas"]["ConsultationRead"][] | null;
+            agreement: components["schemas"]["RoundAgreement"] | null;
+            consensus: components["schemas"]["RoundConsensus"] | null;
+        };
+        /** ConsultationRoundList */
+        ConsultationRoundList: {
+            items: components["schemas"]["ConsultationRound"][];
+            nextCursor: string | null;
+        };
+        /** DoctorConsensus */
+        DoctorConsensus: {
+            doctorId: string;
+            diagnosis: components["schemas"]["AgreementEstimate"];
+            severity: components["schemas"]["AgreementEstimate"];
+        };
         Error: {
             error: {
                 code: string;
@@ -1560,6 +1652,16 @@ export interface components {
             entry: {
                 [key: string]: unknown;
             }[];
+        };
+        /** FleissDiagnosis */
+        FleissDiagnosis: {
+            value: number | null;
+            n: number;
+            ciLow: number | null;
+            ciHigh: number | null;
+            ciMethod: components["schemas"]["AgreementCiMethod"];
+            undefined?: components["schemas"]["AgreementUndefined"];
+            readsPerRound: number | null;
         };
         /** Followup */
         Followup: {
@@ -1725,6 +1827,18 @@ export interface components {
             role: "patient" | "doctor" | "admin";
             displayName: string;
         };
+        /** MonthConsensus */
+        MonthConsensus: {
+            month: string;
+            diagnosis: components["schemas"]["AgreementEstimate"];
+            severity: components["schemas"]["AgreementEstimate"];
+        };
+        /** MyAgreement */
+        MyAgreement: {
+            doctorId: string;
+            overall: components["schemas"]["ConsensusFigure"];
+            months: components["schemas"]["MonthConsensus"][];
+        };
         /** MyFollowups */
         MyFollowups: {
             items: components["schemas"]["Followup"][];
@@ -1880,6 +1994,17 @@ export interface components {
             fileField: string;
             expiresAt: string;
         };
+        /** RawAgreement */
+        RawAgreement: {
+            n: number;
+            diagnosis: number | null;
+            severity: number | null;
+        };
+        /**
+         * ReadsHiddenReason
+         * @enum {string}
+         */
+        ReadsHiddenReason: "read_first" | "reads_hidden";
         /** RecordEntry */
         RecordEntry: {
             entryId: string;
@@ -1943,6 +2068,40 @@ export interface components {
             };
             links: components["schemas"]["RecordLinks"];
             reason?: string;
+        };
+        /** RoundAgreement */
+        RoundAgreement: {
+            reads: number;
+            pairs: number;
+            diagnosis: number | null;
+            severity: number | null;
+            withConsensus?: number;
+        };
+        /** RoundConsensus */
+        RoundConsensus: {
+            code: string;
+            label: string;
+            iga: number | null;
+            plan: string;
+            closedBy: string;
+            closedAt: string;
+            recordEntryId: string;
+        };
+        /** RoundReader */
+        RoundReader: {
+            doctorId: string;
+            read: boolean;
+        };
+        /**
+         * RoundStatus
+         * @enum {string}
+         */
+        RoundStatus: "open" | "closed";
+        /** RoundViewer */
+        RoundViewer: {
+            lead: boolean;
+            reader: boolean;
+            submitted: boolean;
         };
         /** Score */
         Score: {
@@ -2415,7 +2574,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ClinicAgreement"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2901,7 +3060,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ConsultationRoundList"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2934,7 +3093,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ConsultationRound"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2959,7 +3118,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ConsultationRound"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -2993,7 +3152,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ConsultationRound"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3018,7 +3177,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ConsultationReads"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3055,7 +3214,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ConsultationRound"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4213,7 +4372,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["MyAgreement"];
                 };
             };
             "4XX": components["responses"]["Error"];
