@@ -1523,6 +1523,11 @@ export interface components {
             openedAt: string;
             updatedAt: string;
         };
+        /** CaseUnread */
+        CaseUnread: {
+            caseId: string;
+            unread: number;
+        };
         /** ClinicAgreement */
         ClinicAgreement: {
             rounds: number;
@@ -1629,6 +1634,39 @@ export interface components {
             items: components["schemas"]["ConsultationRound"][];
             nextCursor: string | null;
         };
+        /** DiscussionMessage */
+        DiscussionMessage: {
+            messageId: string;
+            caseId: string;
+            authorId: string;
+            postedAt: string;
+            retracted: boolean;
+            text: string | null;
+            refs: components["schemas"]["DiscussionRef"][];
+            retractedAt?: string;
+            retractedBy?: string;
+        };
+        /** DiscussionPage */
+        DiscussionPage: {
+            items: components["schemas"]["DiscussionMessage"][];
+            nextCursor: string | null;
+        };
+        /** DiscussionReadMarker */
+        DiscussionReadMarker: {
+            caseId: string;
+            lastRead: string;
+            unread: number;
+        };
+        /** DiscussionRef */
+        DiscussionRef: {
+            kind: components["schemas"]["DiscussionRefKind"];
+            id: string;
+        };
+        /**
+         * DiscussionRefKind
+         * @enum {string}
+         */
+        DiscussionRefKind: "photo" | "score" | "record";
         /** DoctorConsensus */
         DoctorConsensus: {
             doctorId: string;
@@ -2181,6 +2219,10 @@ export interface components {
         TimelineResponse: {
             items: components["schemas"]["TimelineEvent"][];
             nextCursor: string | null;
+        };
+        /** UnreadDiscussions */
+        UnreadDiscussions: {
+            items: components["schemas"]["CaseUnread"][];
         };
         /** Visit */
         Visit: {
@@ -3241,7 +3283,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["DiscussionPage"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3276,7 +3318,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["DiscussionMessage"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3306,7 +3348,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["DiscussionReadMarker"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3335,7 +3377,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["DiscussionMessage"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4350,7 +4392,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["UnreadDiscussions"];
                 };
             };
             "4XX": components["responses"]["Error"];
