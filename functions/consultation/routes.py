@@ -114,7 +114,9 @@ CLINIC_AGREEMENT = answer_object("ClinicAgreement", {
         "n": INTEGER, "diagnosis": nullable(NUMBER), "severity": nullable(NUMBER),
     }),
     "cohenPairs": array_of(answer_object("CohenPair", {
-        "doctorIds": {"type": "array", "items": STRING, "minItems": 2, "maxItems": 2}, **ESTIMATE_FIELDS,
+        # Two doctors: a tuple in OpenAPI 3.1 (prefixItems); `items` holds both for draft-07 validators.
+        "doctorIds": {"type": "array", "prefixItems": [STRING, STRING], "items": STRING, "minItems": 2, "maxItems": 2},
+        **ESTIMATE_FIELDS,
     }, optional=OPTIONAL_ESTIMATE)),
     "fleissDiagnosis": answer_object("FleissDiagnosis", {
         **ESTIMATE_FIELDS, "readsPerRound": nullable(INTEGER),  # the rounds' most common number of reads

@@ -1539,7 +1539,10 @@ export interface components {
         };
         /** CohenPair */
         CohenPair: {
-            doctorIds: string[];
+            doctorIds: [
+                string,
+                string
+            ];
             value: number | null;
             n: number;
             ciLow: number | null;
