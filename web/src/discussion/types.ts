@@ -24,3 +24,5 @@ export type DiscussionReadMarker = Schemas['DiscussionReadMarker'];
 
 /** Answer of GET /discussions/unread: only the cases with unread messages by others. */
 export type UnreadList = Schemas['UnreadDiscussions'];
+
+export type CaseUnread = Schemas['CaseUnread'];
