@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from functions.audit.chain import AuditEvent
 from functions.shared.auth import Principal
@@ -21,6 +21,11 @@ READ_ITEM = "consultation.read"
 class RoundStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
+
+
+# Why a doctor may not see a round's reads now: a reader must read first; anyone else waits until
+# every reader has read (the lead) or the round is closed.
+HiddenReason = Literal["read_first", "reads_hidden"]
 
 
 @dataclass(frozen=True)

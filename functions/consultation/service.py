@@ -37,6 +37,7 @@ from functions.consultation.ports import (
     CaseMaterial,
     Consensus,
     DiagnosisWriter,
+    HiddenReason,
     Read,
     ReadFacts,
     Round,
@@ -63,7 +64,7 @@ def new_round_id(epoch: float) -> str:
     return f"cr_{int(epoch * 1000):011x}{secrets.token_hex(6)}"
 
 
-def hidden_reason(round_: Round, user_id: str) -> str | None:
+def hidden_reason(round_: Round, user_id: str) -> HiddenReason | None:
     """Why `user_id` may not see the round's reads now (None: they may)."""
     if round_.status is RoundStatus.CLOSED:
         return None

@@ -1,16 +1,21 @@
 import type { SessionStore, StoredSession } from '../auth/sessionStore.ts';
 import { isApiErrorBody, isMe, isSession } from './guards.ts';
-import type { DiscussionMessage, DiscussionPage, DiscussionPost, UnreadList } from '../discussion/types.ts';
+import type {
+  DiscussionMessage,
+  DiscussionPage,
+  DiscussionPost,
+  DiscussionReadMarker,
+  UnreadList,
+} from '../discussion/types.ts';
 import type {
   ClinicAgreement,
   CloseRoundRequest,
-  ConsultationRead,
+  ConsultationReads,
   ConsultationRound,
   ConsultationRoundList,
   MyAgreement,
   OpenRoundRequest,
   ReadRequest,
-  RoundAgreement,
 } from './consultation.ts';
 import type {
   ClinicAnalytics,
@@ -356,8 +361,8 @@ export class ApiClient {
     return this.authorized<DiscussionMessage>({ method: 'POST', path, body: {}, signal });
   }
 
-  markDiscussionRead(caseId: string, messageId: string, signal?: AbortSignal): Promise<unknown> {
-    return this.authorized<unknown>({ method: 'POST', path: `${casePath(caseId)}/discussion/read`, body: { messageId }, signal });
+  markDiscussionRead(caseId: string, messageId: string, signal?: AbortSignal): Promise<DiscussionReadMarker> {
+    return this.authorized<DiscussionReadMarker>({ method: 'POST', path: `${casePath(caseId)}/discussion/read`, body: { messageId }, signal });
   }
 
   unreadDiscussions(signal?: AbortSignal): Promise<UnreadList> {
@@ -426,7 +431,7 @@ export class ApiClient {
   }
 
   /** Refused with 403 `read_first` until the caller's own read is in (blinding). */
-  listConsultationReads(caseId: string, roundId: string, signal?: AbortSignal): Promise<{ items: ConsultationRead[]; agreement: RoundAgreement }> {
+  listConsultationReads(caseId: string, roundId: string, signal?: AbortSignal): Promise<ConsultationReads> {
     return this.authorized({ method: 'GET', path: `${roundPath(caseId, roundId)}/reads`, signal });
   }
 

@@ -1,67 +1,30 @@
 // Consultation rounds and agreement figures: the REST contract of docs/api.md ("Consultation rounds").
+// The answers alias the API's generated components (schema.gen.ts, `npm run api`); the request bodies
+// are written by hand.
 
-export type RoundStatus = 'open' | 'closed';
+import type { components } from './schema.gen';
+
+type Schemas = components['schemas'];
+
+export type RoundStatus = Schemas['RoundStatus'];
 /** Why the reads are not shown: the caller must read first, or they show later (all in, or closed). */
-export type ReadsHiddenReason = 'read_first' | 'reads_hidden';
+export type ReadsHiddenReason = Schemas['ReadsHiddenReason'];
 
-export interface ConsultationRead {
-  readerId: string;
-  code: string;
-  label: string;
-  iga: number;
-  pasi: number | null;
-  treatment: string;
-  confidence: number;
-  comment: string | null;
-  submittedAt: string;
-}
+export type ConsultationRead = Schemas['ConsultationRead'];
 
-export interface RoundAgreement {
-  reads: number;
-  pairs: number;
-  /** Share of pairs of reads with the same code (null under two reads). */
-  diagnosis: number | null;
-  severity: number | null;
-  /** Share of reads whose code is the consensus code (closed rounds). */
-  withConsensus?: number;
-}
+/** Shares of agreeing pairs of reads (null under two reads); `withConsensus` once the round is closed. */
+export type RoundAgreement = Schemas['RoundAgreement'];
 
-export interface RoundConsensus {
-  code: string;
-  label: string;
-  iga: number | null;
-  plan: string;
-  closedBy: string;
-  closedAt: string;
-  recordEntryId: string;
-}
+export type RoundConsensus = Schemas['RoundConsensus'];
 
-export interface ConsultationRound {
-  roundId: string;
-  caseId: string;
-  leadId: string;
-  question: string;
-  photoIds: string[];
-  scoreIds: string[];
-  readerIds: string[];
-  status: RoundStatus;
-  openedAt: string;
-  me: { lead: boolean; reader: boolean; submitted: boolean };
-  myRead: ConsultationRead | null;
-  readsVisible: boolean;
-  hiddenReason: ReadsHiddenReason | null;
-  /** Null while the caller is a reader who has not read (blinded: not even the count). */
-  readsIn: number | null;
-  readers: { doctorId: string; read: boolean }[] | null;
-  reads: ConsultationRead[] | null;
-  agreement: RoundAgreement | null;
-  consensus: RoundConsensus | null;
-}
+/** A round as the caller may see it: `readsIn`, `readers`, `reads` and `agreement` are null while the
+ * caller is a reader who has not read (blinded: not even the count). */
+export type ConsultationRound = Schemas['ConsultationRound'];
 
-export interface ConsultationRoundList {
-  items: ConsultationRound[];
-  nextCursor: string | null;
-}
+export type ConsultationRoundList = Schemas['ConsultationRoundList'];
+
+/** Answer of GET .../consultations/{roundId}/reads. */
+export type ConsultationReads = Schemas['ConsultationReads'];
 
 export interface OpenRoundRequest {
   question: string;
@@ -88,31 +51,10 @@ export interface CloseRoundRequest {
 }
 
 /** A figure with its sample size and 95% interval; `undefined` says why there is no value. */
-export interface AgreementEstimate {
-  value: number | null;
-  n: number;
-  ciLow: number | null;
-  ciHigh: number | null;
-  ciMethod: 'analytic' | 'bootstrap' | 'wilson' | 'none';
-  undefined?: 'too_few' | 'no_variation';
-}
+export type AgreementEstimate = Schemas['AgreementEstimate'];
 
-export interface ConsensusFigure {
-  diagnosis: AgreementEstimate;
-  severity: AgreementEstimate;
-}
+export type ConsensusFigure = Schemas['ConsensusFigure'];
 
-export interface ClinicAgreement {
-  rounds: number;
-  rawAgreement: { n: number; diagnosis: number | null; severity: number | null };
-  cohenPairs: (AgreementEstimate & { doctorIds: [string, string] })[];
-  fleissDiagnosis: AgreementEstimate & { readsPerRound: number | null };
-  alphaSeverity: AgreementEstimate;
-  withConsensus: (ConsensusFigure & { doctorId: string })[];
-}
+export type ClinicAgreement = Schemas['ClinicAgreement'];
 
-export interface MyAgreement {
-  doctorId: string;
-  overall: ConsensusFigure;
-  months: (ConsensusFigure & { month: string })[];
-}
+export type MyAgreement = Schemas['MyAgreement'];

@@ -1499,6 +1499,25 @@ export interface components {
         AdminUserList: {
             items: components["schemas"]["AdminUser"][];
         };
+        /**
+         * AgreementCiMethod
+         * @enum {string}
+         */
+        AgreementCiMethod: "analytic" | "bootstrap" | "wilson" | "none";
+        /** AgreementEstimate */
+        AgreementEstimate: {
+            value: number | null;
+            n: number;
+            ciLow: number | null;
+            ciHigh: number | null;
+            ciMethod: components["schemas"]["AgreementCiMethod"];
+            undefined?: components["schemas"]["AgreementUndefined"];
+        };
+        /**
+         * AgreementUndefined
+         * @enum {string}
+         */
+        AgreementUndefined: "too_few" | "no_variation";
         /** AuditEntry */
         AuditEntry: {
             chain: string;
@@ -1607,6 +1626,11 @@ export interface components {
             openedAt: string;
             updatedAt: string;
         };
+        /** CaseUnread */
+        CaseUnread: {
+            caseId: string;
+            unread: number;
+        };
         /**
          * ChainProblem
          * @enum {string}
@@ -1624,6 +1648,15 @@ export interface components {
             firstBadSeq?: number | null;
             problem?: components["schemas"]["ChainProblem"];
             detail?: string;
+        };
+        /** ClinicAgreement */
+        ClinicAgreement: {
+            rounds: number;
+            rawAgreement: components["schemas"]["RawAgreement"];
+            cohenPairs: components["schemas"]["CohenPair"][];
+            fleissDiagnosis: components["schemas"]["FleissDiagnosis"];
+            alphaSeverity: components["schemas"]["AgreementEstimate"];
+            withConsensus: components["schemas"]["DoctorConsensus"][];
         };
         /** ClinicAnalytics */
         ClinicAnalytics: {
@@ -1645,6 +1678,19 @@ export interface components {
                 callQuality: components["schemas"]["RatingDistribution"];
                 care: components["schemas"]["RatingDistribution"];
             };
+        };
+        /** CohenPair */
+        CohenPair: {
+            doctorIds: [
+                string,
+                string
+            ];
+            value: number | null;
+            n: number;
+            ciLow: number | null;
+            ciHigh: number | null;
+            ciMethod: components["schemas"]["AgreementCiMethod"];
+            undefined?: components["schemas"]["AgreementUndefined"];
         };
         /** CohortReference */
         CohortReference: {
@@ -1685,6 +1731,11 @@ export interface components {
             q3ChangePercent?: number | null;
             responderShare?: number | null;
         };
+        /** ConsensusFigure */
+        ConsensusFigure: {
+            diagnosis: components["schemas"]["AgreementEstimate"];
+            severity: components["schemas"]["AgreementEstimate"];
+        };
         /** ConsultRequest */
         ConsultRequest: {
             caseId: string;
@@ -1703,6 +1754,49 @@ export interface components {
         ConsultRequestList: {
             items: components["schemas"]["ConsultRequest"][];
         };
+        /** ConsultationRead */
+        ConsultationRead: {
+            readerId: string;
+            code: string;
+            label: string;
+            iga: number;
+            pasi: number | null;
+            treatment: string;
+            confidence: number;
+            comment: string | null;
+            submittedAt: string;
+        };
+        /** ConsultationReads */
+        ConsultationReads: {
+            items: components["schemas"]["ConsultationRead"][];
+            agreement: components["schemas"]["RoundAgreement"];
+        };
+        /** ConsultationRound */
+        ConsultationRound: {
+            roundId: string;
+            caseId: string;
+            leadId: string;
+            question: string;
+            photoIds: string[];
+            scoreIds: string[];
+            readerIds: string[];
+            status: components["schemas"]["RoundStatus"];
+            openedAt: string;
+            me: components["schemas"]["RoundViewer"];
+            myRead: components["schemas"]["ConsultationRead"] | null;
+            readsVisible: boolean;
+            hiddenReason: components["schemas"]["ReadsHiddenReason"] | null;
+            readsIn: number | null;
+            readers: components["schemas"]["RoundReader"][] | null;
+            reads: components["schemas"]["ConsultationRead"][] | null;
+            agreement: components["schemas"]["RoundAgreement"] | null;
+            consensus: components["schemas"]["RoundConsensus"] | null;
+        };
+        /** ConsultationRoundList */
+        ConsultationRoundList: {
+            items: components["schemas"]["ConsultationRound"][];
+            nextCursor: string | null;
+        };
         /** DependencyHealth */
         DependencyHealth: {
             name: string;
@@ -1715,6 +1809,45 @@ export interface components {
          * @enum {string}
          */
         DependencyState: "ok" | "slow" | "down";
+        /** DiscussionMessage */
+        DiscussionMessage: {
+            messageId: string;
+            caseId: string;
+            authorId: string;
+            postedAt: string;
+            retracted: boolean;
+            text: string | null;
+            refs: components["schemas"]["DiscussionRef"][];
+            retractedAt?: string;
+            retractedBy?: string;
+        };
+        /** DiscussionPage */
+        DiscussionPage: {
+            items: components["schemas"]["DiscussionMessage"][];
+            nextCursor: string | null;
+        };
+        /** DiscussionReadMarker */
+        DiscussionReadMarker: {
+            caseId: string;
+            lastRead: string;
+            unread: number;
+        };
+        /** DiscussionRef */
+        DiscussionRef: {
+            kind: components["schemas"]["DiscussionRefKind"];
+            id: string;
+        };
+        /**
+         * DiscussionRefKind
+         * @enum {string}
+         */
+        DiscussionRefKind: "photo" | "score" | "record";
+        /** DoctorConsensus */
+        DoctorConsensus: {
+            doctorId: string;
+            diagnosis: components["schemas"]["AgreementEstimate"];
+            severity: components["schemas"]["AgreementEstimate"];
+        };
         Error: {
             error: {
                 code: string;
@@ -1732,6 +1865,16 @@ export interface components {
             entry: {
                 [key: string]: unknown;
             }[];
+        };
+        /** FleissDiagnosis */
+        FleissDiagnosis: {
+            value: number | null;
+            n: number;
+            ciLow: number | null;
+            ciHigh: number | null;
+            ciMethod: components["schemas"]["AgreementCiMethod"];
+            undefined?: components["schemas"]["AgreementUndefined"];
+            readsPerRound: number | null;
         };
         /** Followup */
         Followup: {
@@ -1907,12 +2050,24 @@ export interface components {
             secret: string;
             otpauthUri: string;
         };
+        /** MonthConsensus */
+        MonthConsensus: {
+            month: string;
+            diagnosis: components["schemas"]["AgreementEstimate"];
+            severity: components["schemas"]["AgreementEstimate"];
+        };
         /** MonthlyRatings */
         MonthlyRatings: {
             month: string;
             n: number;
             callQualityMean: number | null;
             careMean: number | null;
+        };
+        /** MyAgreement */
+        MyAgreement: {
+            doctorId: string;
+            overall: components["schemas"]["ConsensusFigure"];
+            months: components["schemas"]["MonthConsensus"][];
         };
         /** MyFollowups */
         MyFollowups: {
@@ -2156,6 +2311,17 @@ export interface components {
             callQualityMean: number | null;
             careMean: number | null;
         };
+        /** RawAgreement */
+        RawAgreement: {
+            n: number;
+            diagnosis: number | null;
+            severity: number | null;
+        };
+        /**
+         * ReadsHiddenReason
+         * @enum {string}
+         */
+        ReadsHiddenReason: "read_first" | "reads_hidden";
         /** RecordEntry */
         RecordEntry: {
             entryId: string;
@@ -2232,6 +2398,40 @@ export interface components {
             /** @constant */
             suppressed: false;
             computedAt: string;
+        };
+        /** RoundAgreement */
+        RoundAgreement: {
+            reads: number;
+            pairs: number;
+            diagnosis: number | null;
+            severity: number | null;
+            withConsensus?: number;
+        };
+        /** RoundConsensus */
+        RoundConsensus: {
+            code: string;
+            label: string;
+            iga: number | null;
+            plan: string;
+            closedBy: string;
+            closedAt: string;
+            recordEntryId: string;
+        };
+        /** RoundReader */
+        RoundReader: {
+            doctorId: string;
+            read: boolean;
+        };
+        /**
+         * RoundStatus
+         * @enum {string}
+         */
+        RoundStatus: "open" | "closed";
+        /** RoundViewer */
+        RoundViewer: {
+            lead: boolean;
+            reader: boolean;
+            submitted: boolean;
         };
         /** Score */
         Score: {
@@ -2311,6 +2511,10 @@ export interface components {
         TimelineResponse: {
             items: components["schemas"]["TimelineEvent"][];
             nextCursor: string | null;
+        };
+        /** UnreadDiscussions */
+        UnreadDiscussions: {
+            items: components["schemas"]["CaseUnread"][];
         };
         /** Visit */
         Visit: {
@@ -2721,7 +2925,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ClinicAgreement"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3207,7 +3411,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ConsultationRoundList"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3240,7 +3444,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ConsultationRound"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3265,7 +3469,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ConsultationRound"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3299,7 +3503,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ConsultationRound"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3324,7 +3528,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ConsultationReads"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3361,7 +3565,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ConsultationRound"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3388,7 +3592,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["DiscussionPage"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3423,7 +3627,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["DiscussionMessage"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3453,7 +3657,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["DiscussionReadMarker"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -3482,7 +3686,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["DiscussionMessage"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4497,7 +4701,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["UnreadDiscussions"];
                 };
             };
             "4XX": components["responses"]["Error"];
@@ -4519,7 +4723,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["MyAgreement"];
                 };
             };
             "4XX": components["responses"]["Error"];

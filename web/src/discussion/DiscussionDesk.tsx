@@ -8,6 +8,7 @@ import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { describePerson, usePeople } from '../data/index.ts';
 import { useCaseList } from '../hooks.ts';
 import { casePath } from '../routing/roles.ts';
+import type { CaseUnread } from './types.ts';
 import { useLiveDiscussion, useUnread } from './useDiscussion.ts';
 import { useTranslation } from 'react-i18next';
 import './discussion.css';
@@ -26,7 +27,7 @@ export function DiscussionDesk() {
   );
 }
 
-function UnreadList({ counts }: { counts: Array<{ caseId: string; unread: number }> }) {
+function UnreadList({ counts }: { counts: CaseUnread[] }) {
   const cases = useCaseList();
   const byId = new Map(cases.items.map((item) => [item.caseId, item]));
   const people = usePeople(cases.items.map((item) => item.patientId));

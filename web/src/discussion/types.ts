@@ -1,35 +1,28 @@
 // The case discussion's shapes (GET/POST /cases/{caseId}/discussion, GET /discussions/unread).
+// The answers alias the API's generated components (../api/schema.gen.ts, `npm run api`).
 
-export type DiscussionRefKind = 'photo' | 'score' | 'record';
+import type { components } from '../api/schema.gen';
 
-export interface DiscussionRef {
-  kind: DiscussionRefKind;
-  id: string;
-}
+type Schemas = components['schemas'];
 
-export interface DiscussionMessage {
-  messageId: string;
-  caseId: string;
-  authorId: string;
-  postedAt: string;
-  retracted: boolean;
-  /** null once retracted: the thread keeps a trace (who, when), not the text. */
-  text: string | null;
-  refs: DiscussionRef[];
-  retractedAt?: string;
-  retractedBy?: string;
-}
+export type DiscussionRefKind = Schemas['DiscussionRefKind'];
 
-export interface DiscussionPage {
-  items: DiscussionMessage[];
-  nextCursor: string | null;
-}
+export type DiscussionRef = Schemas['DiscussionRef'];
+
+/** `text` is null once retracted: the thread keeps a trace (retractedBy, retractedAt), not the text. */
+export type DiscussionMessage = Schemas['DiscussionMessage'];
+
+export type DiscussionPage = Schemas['DiscussionPage'];
 
 export interface DiscussionPost {
   text: string;
   refs?: DiscussionRef[];
 }
 
-export interface UnreadList {
-  items: Array<{ caseId: string; unread: number }>;
-}
+/** Answer of POST /cases/{caseId}/discussion/read: the marker, and the messages by others still newer. */
+export type DiscussionReadMarker = Schemas['DiscussionReadMarker'];
+
+/** Answer of GET /discussions/unread: only the cases with unread messages by others. */
+export type UnreadList = Schemas['UnreadDiscussions'];
+
+export type CaseUnread = Schemas['CaseUnread'];
