@@ -5,8 +5,8 @@ signed in once: pat.alex, dr.chen (who admits), then dr.okafor and dr.rao (invit
 run: the patient asks for a visit and dr.chen admits it (REST); the first n-1 participants open the
 call page and connect; then the clock starts as the LAST participant opens the call page (page load,
 camera, join, negotiation with everyone present), and stops at the latest first decoded video frame
-over every peer connection of every page (each page polls its own connections' getStats every 50 ms
-and keeps the time framesDecoded first went above 0: that is the resolution). The pictures' colours
+over every peer connection of every page (each page polls its own connections' video receivers every
+20 ms and keeps the time the first decoded frame reached the track: that is the resolution). The pictures' colours
 are checked by tests/e2e/test_mesh_call_browser.py; here a cheap in-page probe keeps the measurement
 from competing with the browsers for the two cores. Then a steady 4 s window measures the CPU of all
 Chromium processes (utime + stime from /proc; the idle browsers of people not in this room, on
@@ -43,21 +43,23 @@ from tests.e2e.test_mesh_call_browser import BLUE, YELLOW, Person, write_solid_c
 from tests.e2e.video_call import CYAN, MAGENTA, require_built_app, wait_until
 
 # Per page: for each live peer connection, when its first inbound video frame was decoded (ms epoch).
+# A video receiver lists a synchronization source once the decoder has delivered a frame to its track
+# (WebRTC updates the list on each decoded frame); reading it is a cheap synchronous call, where
+# getStats is a round of the browser's threads: polling getStats every 50 ms on each new connection
+# cost the four busy pages CPU inside the very window being measured, and answered 2-48 ms later
+# than this list for the same frames (4 calls compared, both polled every 5 ms).
 FIRST_DECODED_JS = """
 () => {
   const probe = window.__meshProbe || (window.__meshProbe = { first: new Map(), timer: null });
   if (probe.timer === null) {
-    probe.timer = setInterval(async () => {
+    probe.timer = setInterval(() => {
       for (const pc of window.__df.pcs) {
         if (pc.connectionState === 'closed' || probe.first.has(pc)) continue;
-        const stats = await pc.getStats();
-        stats.forEach((s) => {
-          if (s.type === 'inbound-rtp' && s.kind === 'video' && s.framesDecoded > 0 && !probe.first.has(pc)) {
-            probe.first.set(pc, Date.now());
-          }
-        });
+        const decoded = pc.getReceivers().some(
+          (receiver) => receiver.track.kind === 'video' && receiver.getSynchronizationSources().length > 0);
+        if (decoded) probe.first.set(pc, Date.now());
       }
-    }, 50);
+    }, 20);
   }
   const live = window.__df.pcs.filter((pc) => pc.connectionState !== 'closed');
   return live.map((pc) => probe.first.get(pc) ?? null);

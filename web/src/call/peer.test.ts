@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { GATHER_WAIT_MS, gatheringDone, iceUfrag, offerRestartsIce, PeerLink } from './peer.ts';
+import { GATHER_WAIT_MS, gatheringDone, HOST_SETTLE_MS, iceUfrag, offerRestartsIce, PeerLink, warmUpWebRtc } from './peer.ts';
 import type { RelayFrame } from './protocol.ts';
 
 const HOST = 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host generation 0';
 const LATE = 'candidate:2 1 udp 1686052607 198.51.100.7 50001 typ srflx raddr 0.0.0.0 rport 0 generation 0';
+const HOST6 = 'candidate:3 1 udp 2122262783 fd00::2 50002 typ host generation 0';
+const TURN: RTCIceServer[] = [{ urls: 'turn:turn.example.org:3478', username: 'u', credential: 'c' }];
 
 /** A peer connection that gathers when told to, and puts what it gathered into its description. */
 class GatheringPeerConnection extends EventTarget {
@@ -45,10 +47,10 @@ class GatheringPeerConnection extends EventTarget {
   }
 }
 
-function link() {
+function link(iceServers: RTCIceServer[] = TURN) {
   const sent: RelayFrame[] = [];
   const peer = new PeerLink({
-    remoteId: 'dr-b', polite: false, iceServers: [], send: (frame) => sent.push(frame),
+    remoteId: 'dr-b', polite: false, iceServers, send: (frame) => sent.push(frame),
     onRemoteStream: () => undefined, onMessage: () => undefined, onChannelOpen: () => undefined,
     onIceState: () => undefined, onError: () => undefined,
   });
@@ -98,6 +100,49 @@ describe('a description carries the candidates found while it waits', () => {
     expect(sent[2]).toMatchObject({ action: 'ice', candidate: null });
   });
 
+  it('without STUN/TURN servers, goes once the host candidates are in; the end trickles', async () => {
+    const { pc, sent } = link([]);
+    void pc.onnegotiationneeded?.();
+    await flush();
+    pc.find(HOST);
+    await vi.advanceTimersByTimeAsync(HOST_SETTLE_MS - 5);
+    pc.find(HOST6); // another interface's: the clock starts again
+    await vi.advanceTimersByTimeAsync(HOST_SETTLE_MS - 1);
+    expect(sent).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sent.map((frame) => frame.action)).toEqual(['offer']);
+    const offer = sent[0] as Extract<RelayFrame, { action: 'offer' }>;
+    expect(offer.sdp.sdp).toContain(HOST);
+    expect(offer.sdp.sdp).toContain(HOST6);
+    pc.complete();
+    expect(sent.map((frame) => frame.action)).toEqual(['offer', 'ice']);
+    expect(sent[1]).toMatchObject({ action: 'ice', candidate: null });
+  });
+
+  it('with a TURN server, host candidates alone do not end the wait (its relay candidate may come)', async () => {
+    const { pc, sent } = link(TURN);
+    void pc.onnegotiationneeded?.();
+    await flush();
+    pc.find(HOST);
+    await vi.advanceTimersByTimeAsync(HOST_SETTLE_MS * 4);
+    expect(sent).toEqual([]);
+    pc.find(LATE);
+    pc.complete();
+    await flush();
+    expect(sent.map((frame) => frame.action)).toEqual(['offer']);
+    expect((sent[0] as Extract<RelayFrame, { action: 'offer' }>).sdp.sdp).toContain(LATE);
+  });
+
+  it('without servers and with no candidate at all, still waits no longer than GATHER_WAIT_MS', async () => {
+    const { pc, sent } = link([]);
+    void pc.onnegotiationneeded?.();
+    await flush();
+    await vi.advanceTimersByTimeAsync(GATHER_WAIT_MS - 1);
+    expect(sent).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sent.map((frame) => frame.action)).toEqual(['offer']);
+  });
+
   it('does not wait when gathering is already complete (a renegotiation)', async () => {
     const pc = new GatheringPeerConnection();
     pc.iceGatheringState = 'complete';
@@ -107,6 +152,33 @@ describe('a description carries the candidates found while it waits', () => {
     });
     await flush();
     expect(done).toBe(true);
+  });
+});
+
+describe('warming up WebRTC before the first connection is needed', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('builds one connection and closes it at once', () => {
+    const made: GatheringPeerConnection[] = [];
+    vi.stubGlobal('RTCPeerConnection', class extends GatheringPeerConnection {
+      constructor() {
+        super();
+        made.push(this);
+      }
+    });
+    expect(warmUpWebRtc()).toBe(true);
+    expect(made.map((pc) => pc.signalingState)).toEqual(['closed']);
+  });
+
+  it('is a no-op where WebRTC is missing or refuses', () => {
+    vi.stubGlobal('RTCPeerConnection', undefined);
+    expect(warmUpWebRtc()).toBe(false);
+    vi.stubGlobal('RTCPeerConnection', class {
+      constructor() {
+        throw new Error('blocked by policy');
+      }
+    });
+    expect(warmUpWebRtc()).toBe(false);
   });
 });
 

@@ -10,8 +10,8 @@
 //
 // A chat DataChannel is pre-negotiated (`negotiated: true, id: 0`), so both sides create it and no
 // `datachannel` event is needed. A description waits up to GATHER_WAIT_MS for the candidates being
-// gathered and carries them in its SDP; only those found later trickle through signaling (`null`
-// ends them).
+// gathered (with no STUN/TURN server, only until the host candidates are in: HOST_SETTLE_MS) and
+// carries them in its SDP; only those found later trickle through signaling (`null` ends them).
 
 import type { EncodingLevel } from './adaptation.ts';
 import type { CandidatePayload, RelayFrame, SdpPayload } from './protocol.ts';
@@ -71,6 +71,57 @@ export function sdpSessionId(sdp: string): string | null {
  */
 export const GATHER_WAIT_MS = 300;
 
+/**
+ * With no STUN or TURN server there is nothing to wait for once the host candidates are in: a
+ * browser finds every interface's at once (two interfaces here 0-2 ms apart), then takes ~135 ms on
+ * an idle machine, and past GATHER_WAIT_MS on a loaded one, to declare gathering complete. So such a
+ * description goes this long after its last host candidate; the end of candidates trickles. In a
+ * four-person room the newcomer's three offers and the three answers each waited the full 300 ms
+ * under load (over half a second of the set-up); a late interface's candidate costs one frame.
+ */
+export const HOST_SETTLE_MS = 25;
+
+/**
+ * A page's first RTCPeerConnection also builds the browser's WebRTC machinery for the page (its
+ * threads, audio device, codec factories): ~200 ms of the main thread on a loaded machine here,
+ * against ~3 ms for each one after it. Done while the server is still answering our join (~0.2-0.4 s),
+ * it is off the path to the first offer. Returns whether it could (WebRTC may be missing).
+ */
+export function warmUpWebRtc(): boolean {
+  if (typeof RTCPeerConnection === 'undefined') return false;
+  try {
+    new RTCPeerConnection().close();
+    return true;
+  } catch {
+    return false; // the real connection will say what is wrong
+  }
+}
+
+/** Resolves `settleMs` after the last candidate it is told of (the first one starts the clock). */
+export class CandidateSettle {
+  readonly done: Promise<void>;
+  private resolve: () => void = () => undefined;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly settleMs: number;
+
+  constructor(settleMs: number) {
+    this.settleMs = settleMs;
+    this.done = new Promise((resolve) => {
+      this.resolve = resolve;
+    });
+  }
+
+  found(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.resolve(), this.settleMs);
+  }
+
+  cancel(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
 /** Resolves once `pc` has gathered its candidates, or after `timeoutMs` (whichever is first). */
 export function gatheringDone(pc: Pick<RTCPeerConnection, 'iceGatheringState' | 'addEventListener' | 'removeEventListener'>,
   timeoutMs: number): Promise<void> {
@@ -123,6 +174,8 @@ export class PeerLink {
   /** Descriptions waiting for gathering (an answer may overlap a rolled-back offer's wait): while
    * any does, candidates go inside it rather than one frame each. */
   private holdingCandidates = 0;
+  /** Waiting descriptions' clocks for host candidates (used only without STUN/TURN servers). */
+  private readonly settles = new Set<CandidateSettle>();
   private ignoreOffer = false;
   private settingRemoteAnswerPending = false;
   private mediaAttached = false;
@@ -145,7 +198,10 @@ export class PeerLink {
         candidate === null || candidate.candidate === '' ? null : (candidate.toJSON() as CandidatePayload);
       if (payload !== null && !worthSignalling(payload.candidate)) return;
       // Found while our description waits: the description will carry it (its end too).
-      if (this.holdingCandidates > 0) return;
+      if (this.holdingCandidates > 0) {
+        if (payload !== null) for (const settle of this.settles) settle.found();
+        return;
+      }
       this.send({ action: 'ice', candidate: payload === null ? null : cleanCandidate(payload) });
     };
     this.pc.oniceconnectionstatechange = () => this.options.onIceState(this.pc.iceConnectionState);
@@ -393,18 +449,27 @@ export class PeerLink {
   }
 
   /**
-   * Sets our description and sends it once gathering is done or GATHER_WAIT_MS has passed, with the
+   * Sets our description and sends it once gathering is done, GATHER_WAIT_MS has passed, or (no
+   * STUN/TURN server) HOST_SETTLE_MS after the last host candidate, with the
    * candidates found meanwhile in its SDP (the browser adds them to `localDescription` as it finds
    * them); later ones trickle.
    */
   private async describe(setLocal: () => Promise<void>, type: 'offer' | 'answer'): Promise<void> {
     this.holdingCandidates += 1;
+    // Registered before the description is set: its first candidates can come right after.
+    const settle = this.options.iceServers.length === 0 ? new CandidateSettle(HOST_SETTLE_MS) : null;
+    if (settle !== null) this.settles.add(settle);
     try {
       await setLocal();
-      await gatheringDone(this.pc, GATHER_WAIT_MS);
+      const gathered = gatheringDone(this.pc, GATHER_WAIT_MS);
+      await (settle === null ? gathered : Promise.race([gathered, settle.done]));
       this.sendDescription(type);
     } finally {
       this.holdingCandidates -= 1;
+      if (settle !== null) {
+        settle.cancel();
+        this.settles.delete(settle);
+      }
     }
   }
 

@@ -19,6 +19,7 @@ import type { LocalMedia } from './media.ts';
 import { MediaControls } from './mediaControls.ts';
 import type { PeerMessage } from './messages.ts';
 import { PeerMesh } from './negotiation.ts';
+import { warmUpWebRtc } from './peer.ts';
 import type { Role } from './protocol.ts';
 import { QualityMonitor } from './qualityMonitor.ts';
 import type { LinkState } from './reconnect.ts';
@@ -169,8 +170,10 @@ export class CallSession {
     void this.media.setNoiseReduction(true).then(() => this.controls.replaceAudioEverywhere());
 
     const iceServers = this.iceServers === null ? fetchIceServers(this.api, this.log) : Promise.resolve(this.iceServers);
+    const joined = this.signaling.join(this.roomId);
+    warmUpWebRtc(); // while the server answers the join
     try {
-      const [servers] = await Promise.all([iceServers, this.signaling.join(this.roomId)]);
+      const [servers] = await Promise.all([iceServers, joined]);
       this.iceServers = servers;
     } catch (error) {
       this.fail(error);
