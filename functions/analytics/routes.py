@@ -9,7 +9,7 @@ from chalice.app import Blueprint
 from functions.analytics.vocabulary import BAND_LABELS
 from functions.bootstrap import endpoint, get_container
 from functions.identity.authorizer import jwt_authorizer
-from functions.scores.instruments import Instrument
+from functions.scores.routes import SCORE_INSTRUMENT
 from functions.shared.auth import Role
 from functions.shared.http import ApiRequest
 from functions.shared.validation import (
@@ -41,8 +41,7 @@ COHORT_REFERENCE = answer_object("CohortReference", {
     "observational": {"const": True}, "note": STRING, "minCell": INTEGER,
     "condition": answer_object(None, {"code": STRING, "label": STRING}),
     "treatment": STRING,
-    "instrument": {"type": "string", "enum": [instrument.value for instrument in Instrument],
-                   "title": "ScoreInstrument"},
+    "instrument": SCORE_INSTRUMENT,
     "responder": STRING,  # the responder rule, in words
     "baseline": answer_object(None, {"total": NUMBER, "band": {"type": "string", "enum": list(BAND_LABELS)},
                                      "bandLabel": STRING}),

@@ -30,6 +30,8 @@ scores = Blueprint(__name__)
 
 CLINICAL = (Role.PATIENT, Role.DOCTOR)
 INSTRUMENT = {"type": "string", "enum": [instrument.value for instrument in Instrument]}
+# The named component every answer that names an instrument uses (scores, cohort reference, worklist).
+SCORE_INSTRUMENT = {**INSTRUMENT, "title": "ScoreInstrument"}
 # The components' own strict schema depends on the instrument; the service applies it.
 RECORD_BODY = strict_object(
     {"instrument": INSTRUMENT, "components": {"type": "object"}, "visitId": ID_SCHEMA},
@@ -46,7 +48,7 @@ SERIES_QUERY = strict_object(
 
 # Answers (functions.scores.service.score_view).
 SCORE = answer_object("Score", {
-    "scoreId": STRING, "caseId": STRING, "instrument": {**INSTRUMENT, "title": "ScoreInstrument"},
+    "scoreId": STRING, "caseId": STRING, "instrument": SCORE_INSTRUMENT,
     "recordedAt": STRING, "recordedBy": STRING,
     "recorderRole": {"type": "string", "enum": ["patient", "doctor"]},
     "onBehalfOfPatient": BOOLEAN,  # a patient-reported outcome a doctor entered

@@ -9,7 +9,7 @@ from chalice.app import Blueprint
 from functions.bootstrap import endpoint, get_container
 from functions.cases.routes import GRANT
 from functions.identity.authorizer import jwt_authorizer
-from functions.scores.instruments import Instrument
+from functions.scores.routes import SCORE_INSTRUMENT
 from functions.shared.auth import Role
 from functions.shared.http import ApiRequest
 from functions.shared.validation import (
@@ -33,8 +33,7 @@ ACTIVITY = answer_object("WorklistActivity", {
     **NAMED_CASE,
     "newPhotos": INTEGER, "newScores": INTEGER,  # from others, since the doctor's review mark
     # Instruments whose new score worsened by a clinically meaningful amount.
-    "worsened": array_of({"type": "string", "enum": [instrument.value for instrument in Instrument],
-                          "title": "ScoreInstrument"}),
+    "worsened": array_of(SCORE_INSTRUMENT),
     "changedLesions": array_of(STRING),  # lesion ids whose new photo measured a meaningful change
     "latestAt": STRING,
     "reviewedAt": nullable(STRING),  # null: never marked reviewed
