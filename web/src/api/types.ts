@@ -10,15 +10,20 @@ type Schemas = components['schemas'];
 
 type Method = 'get' | 'put' | 'post' | 'delete' | 'patch';
 
+/** The methods route `P` has: naming one it lacks is a type error, not a silent `unknown`. */
+type MethodOf<P extends keyof paths> = {
+  [M in Method]: paths[P][M] extends undefined ? never : M;
+}[Method];
+
 /** The JSON body route `P` declares for method `M` (e.g. `JsonBody<'/auth/login', 'post'>`). */
-export type JsonBody<P extends keyof paths, M extends Method> = paths[P][M] extends {
+export type JsonBody<P extends keyof paths, M extends MethodOf<P>> = paths[P][M] extends {
   requestBody?: { content: { 'application/json': infer B } };
 }
   ? B
   : never;
 
 /** The query string route `P` declares for method `M`, its parameters by name. */
-export type QueryOf<P extends keyof paths, M extends Method> = paths[P][M] extends {
+export type QueryOf<P extends keyof paths, M extends MethodOf<P>> = paths[P][M] extends {
   parameters: { query?: infer Q };
 }
   ? NonNullable<Q>
