@@ -38,8 +38,9 @@ PATIENT_PATH = strict_object(
     {"patient_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}}, ["patient_id"]
 )
 KIND = {"enum": [kind.value for kind in EntryKind]}
-# Content is checked against its kind's schema in the service (one schema per kind).
-CONTENT = {"type": "object"}
+# Content is checked against its kind's schema in the service (one schema per kind); declared open here
+# (additionalProperties) so the generated client type is any object, not an empty one.
+CONTENT = {"type": "object", "additionalProperties": True}
 VERSION = {"type": "integer", "minimum": 1, "maximum": 1_000_000}
 CREATE_BODY = strict_object({"kind": KIND, "content": CONTENT, "links": LINKS_SCHEMA}, ["kind", "content"])
 AMEND_BODY = strict_object({"expectedVersion": VERSION, "content": CONTENT, "links": LINKS_SCHEMA},

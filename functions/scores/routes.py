@@ -32,9 +32,10 @@ CLINICAL = (Role.PATIENT, Role.DOCTOR)
 INSTRUMENT = {"type": "string", "enum": [instrument.value for instrument in Instrument]}
 # The named component every answer that names an instrument uses (scores, cohort reference, worklist).
 SCORE_INSTRUMENT = {**INSTRUMENT, "title": "ScoreInstrument"}
-# The components' own strict schema depends on the instrument; the service applies it.
+# The components' own strict schema depends on the instrument; the service applies it. Declared open
+# (additionalProperties) so the generated client type is any object, not an empty one.
 RECORD_BODY = strict_object(
-    {"instrument": INSTRUMENT, "components": {"type": "object"}, "visitId": ID_SCHEMA},
+    {"instrument": INSTRUMENT, "components": {"type": "object", "additionalProperties": True}, "visitId": ID_SCHEMA},
     ["instrument", "components"],
 )
 SERIES_QUERY = strict_object(

@@ -1,8 +1,9 @@
 // Consultation rounds and agreement figures: the REST contract of docs/api.md ("Consultation rounds").
 // The answers alias the API's generated components (schema.gen.ts, `npm run api`); the request bodies
-// are written by hand.
+// alias what their routes declare (JsonBody).
 
 import type { components } from './schema.gen';
+import type { JsonBody } from './types.ts';
 
 type Schemas = components['schemas'];
 
@@ -26,29 +27,11 @@ export type ConsultationRoundList = Schemas['ConsultationRoundList'];
 /** Answer of GET .../consultations/{roundId}/reads. */
 export type ConsultationReads = Schemas['ConsultationReads'];
 
-export interface OpenRoundRequest {
-  question: string;
-  photoIds: string[];
-  scoreIds: string[];
-  readerIds: string[];
-}
+export type OpenRoundRequest = JsonBody<'/cases/{case_id}/consultations', 'post'>;
 
-export interface ReadRequest {
-  code: string;
-  label: string;
-  iga: number;
-  pasi?: number;
-  treatment: string;
-  confidence: number;
-  comment?: string;
-}
+export type ReadRequest = JsonBody<'/cases/{case_id}/consultations/{round_id}/reads', 'post'>;
 
-export interface CloseRoundRequest {
-  code: string;
-  label: string;
-  iga?: number;
-  plan: string;
-}
+export type CloseRoundRequest = JsonBody<'/cases/{case_id}/consultations/{round_id}/close', 'post'>;
 
 /** A figure with its sample size and 95% interval; `undefined` says why there is no value. */
 export type AgreementEstimate = Schemas['AgreementEstimate'];

@@ -5,6 +5,7 @@
 
 import captureRules from '../../../functions/images/capture_rules.json';
 import { ApiError, CLIENT_ERROR_CODES, isAbortError } from './client.ts';
+import { asBodySiteId } from './types.ts';
 import type {
   Photo,
   PhotoContentType,
@@ -128,7 +129,7 @@ export async function uploadPhoto(
 
   report({ phase: 'requesting' });
   const request: PhotoUploadRequest = {
-    bodySite: meta.bodySite,
+    bodySite: asBodySiteId(meta.bodySite),
     contentType,
     sizeBytes: blob.size,
     source: meta.source,

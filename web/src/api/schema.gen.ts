@@ -4348,7 +4348,9 @@ export interface operations {
                 "application/json": {
                     /** @enum {unknown} */
                     kind: "note" | "diagnosis" | "prescription" | "plan" | "followup";
-                    content: Record<string, never>;
+                    content: {
+                        [key: string]: unknown;
+                    };
                     links?: {
                         visitIds?: string[];
                         photoIds?: string[];
@@ -4409,7 +4411,9 @@ export interface operations {
             content: {
                 "application/json": {
                     expectedVersion: number;
-                    content: Record<string, never>;
+                    content: {
+                        [key: string]: unknown;
+                    };
                     links?: {
                         visitIds?: string[];
                         photoIds?: string[];
@@ -4590,7 +4594,9 @@ export interface operations {
                 "application/json": {
                     /** @enum {string} */
                     instrument: "PASI" | "EASI" | "IGA" | "DLQI" | "POEM" | "ITCH_NRS";
-                    components: Record<string, never>;
+                    components: {
+                        [key: string]: unknown;
+                    };
                     visitId?: string;
                 };
             };

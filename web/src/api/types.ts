@@ -1,12 +1,33 @@
 // Wire types of the DermaFollow REST contract (docs/api.md at the repository root).
-// Answers are generated from the API's own OpenAPI document (schema.gen.ts, `npm run api`): the names
-// below alias its components, so they follow the routes' declared schemas. The rest are still written
-// by hand, field names and optionality following the contract exactly, until their routes declare
-// their answers (tests/functional/test_openapi.py lists those routes).
+// Generated from the API's own OpenAPI document (schema.gen.ts, `npm run api`): answers alias its
+// components, request bodies and queries alias what each route declares (JsonBody, QueryOf), so both
+// follow the routes' schemas. The few written by hand are not a route's body or query (an error's
+// details, unions the app narrows by itself).
 
-import type { components } from './schema.gen';
+import type { components, paths } from './schema.gen';
 
 type Schemas = components['schemas'];
+
+type Method = 'get' | 'put' | 'post' | 'delete' | 'patch';
+
+/** The methods route `P` has: naming one it lacks is a type error, not a silent `unknown`. */
+type MethodOf<P extends keyof paths> = {
+  [M in Method]: paths[P][M] extends undefined ? never : M;
+}[Method];
+
+/** The JSON body route `P` declares for method `M` (e.g. `JsonBody<'/auth/login', 'post'>`). */
+export type JsonBody<P extends keyof paths, M extends MethodOf<P>> = paths[P][M] extends {
+  requestBody?: { content: { 'application/json': infer B } };
+}
+  ? B
+  : never;
+
+/** The query string route `P` declares for method `M`, its parameters by name. */
+export type QueryOf<P extends keyof paths, M extends MethodOf<P>> = paths[P][M] extends {
+  parameters: { query?: infer Q };
+}
+  ? NonNullable<Q>
+  : never;
 
 export type Role = 'patient' | 'doctor' | 'admin';
 
@@ -20,14 +41,9 @@ export type Me = Schemas['Me'];
 /** Answer of POST /auth/login and POST /auth/refresh. */
 export type Session = Schemas['Session'];
 
-export interface LoginRequest {
-  username: string;
-  password: string;
-}
+export type LoginRequest = JsonBody<'/auth/login', 'post'>;
 
-export interface RefreshRequest {
-  refreshToken: string;
-}
+export type RefreshRequest = JsonBody<'/auth/refresh', 'post'>;
 
 /** Answer of POST /ws/tickets (a ticket is single-use and lives 60 s). */
 export type WsTicket = Schemas['WsTicket'];
@@ -48,37 +64,16 @@ export type CaseDoctor = Schemas['Grant'];
 export type Case = Schemas['Case'];
 
 /** POST /cases: a doctor opens a case for one of the clinic's patients. */
-export interface OpenCaseRequest {
-  patientId: string;
-  condition: string;
-  bodySites?: string[];
-  followUpPlan?: string;
-  /** Other doctors of the clinic assigned with the opening doctor (up to 5). */
-  assignedDoctorIds?: string[];
-}
+export type OpenCaseRequest = JsonBody<'/cases', 'post'>;
 
-export interface InvitationRequest {
-  doctorId: string;
-  expiresInHours: number;
-  /** What the colleague is asked to look at (up to 1,000 characters; sealed at rest). */
-  question?: string;
-}
+export type InvitationRequest = JsonBody<'/cases/{case_id}/invitations', 'post'>;
 
 export type Grant = Schemas['Grant'];
 
 export type AdminUser = Schemas['AdminUser'];
 
 /** POST /admin/users: a patient or doctor account; the invitation goes to the e-mail and/or phone. */
-export interface NewAccountRequest {
-  username: string;
-  role: 'patient' | 'doctor';
-  name: string;
-  email?: string;
-  phone?: string;
-  birthdate?: string;
-  gender?: 'female' | 'male' | 'other';
-  title?: string;
-}
+export type NewAccountRequest = JsonBody<'/admin/users', 'post'>;
 
 /** Answer of POST /admin/users/{username}/enable and /disable. */
 export type AccountChange = Schemas['AccountChange'];
@@ -96,10 +91,7 @@ export type AdminUserList = Schemas['AdminUserList'];
 
 export type HealthStatus = Schemas['HealthStatus'];
 
-export interface CaseListQuery {
-  limit?: number;
-  cursor?: string;
-}
+export type CaseListQuery = QueryOf<'/cases', 'get'>;
 
 // --- Case tracking: body map, lesions, photos, scores, timeline -----------------------------------
 
@@ -111,15 +103,16 @@ export type BodySite = Schemas['BodySite'];
 /** Answer of GET /body-sites. */
 export type BodySiteVocabulary = Schemas['BodySiteVocabulary'];
 
-export interface LesionRequest {
-  bodySite: string;
-  view: BodyView;
-  /** 0..1 across the figure. */
-  x: number;
-  /** 0..1 down the figure. */
-  y: number;
-  label: string;
+/** A body site's id as the routes take it (one of the vocabulary's ids; the route refuses others). */
+export type BodySiteId = JsonBody<'/cases/{case_id}/lesions', 'post'>['bodySite'];
+
+/** A site id the app got from the vocabulary (GET /body-sites), typed as the routes take it: the
+ * vocabulary answers plain strings, the routes a closed list of the same ids (a 400 if one ever differs). */
+export function asBodySiteId(id: string): BodySiteId {
+  return id as BodySiteId;
 }
+
+export type LesionRequest = JsonBody<'/cases/{case_id}/lesions', 'post'>;
 
 export type Lesion = Schemas['Lesion'];
 
@@ -130,15 +123,7 @@ export type PhotoSource = Schemas['PhotoSource'];
 export type PhotoContentType = 'image/jpeg' | 'image/png';
 
 /** Body of POST /cases/{caseId}/photos/uploads. */
-export interface PhotoUploadRequest {
-  bodySite: string;
-  lesionId?: string;
-  contentType: PhotoContentType;
-  sizeBytes: number;
-  /** ISO-8601 with a zone; the server uses "now" when absent. */
-  capturedAt?: string;
-  source: PhotoSource;
-}
+export type PhotoUploadRequest = JsonBody<'/cases/{case_id}/photos/uploads', 'post'>;
 
 export type PhotoUploadStatus = Schemas['PhotoUploadStatus'];
 
@@ -159,12 +144,7 @@ export type PhotoRemovalReason = Schemas['PhotoRemovalReason'];
 /** A removed photo: its image data are deleted for good; the audit trail keeps who and why. */
 export type PhotoRemoval = Schemas['PhotoRemoval'];
 
-export interface PhotoListQuery {
-  bodySite?: string;
-  lesionId?: string;
-  limit?: number;
-  cursor?: string;
-}
+export type PhotoListQuery = QueryOf<'/cases/{case_id}/photos', 'get'>;
 
 /** An upload as the server tracks it (GET /cases/{caseId}/photos/uploads/{photoId}). */
 export type PhotoUpload = Schemas['PhotoUpload'];
@@ -177,11 +157,7 @@ export type PhotoUploadIntent = Schemas['PhotoUploadIntent'];
 
 export type ScoreInstrument = Schemas['ScoreInstrument'];
 
-export interface ScoreRequest {
-  instrument: ScoreInstrument;
-  components: Record<string, unknown>;
-  visitId?: string;
-}
+export type ScoreRequest = JsonBody<'/cases/{case_id}/scores', 'post'>;
 
 export type ScoreFlag = Schemas['ScoreFlag'];
 
@@ -191,12 +167,7 @@ export type Score = Schemas['Score'];
 
 export type ScoreListResponse = Schemas['ScoreListResponse'];
 
-export interface ScoreListQuery {
-  instrument?: ScoreInstrument;
-  order?: 'asc' | 'desc';
-  limit?: number;
-  cursor?: string;
-}
+export type ScoreListQuery = QueryOf<'/cases/{case_id}/scores', 'get'>;
 
 export type TimelineEventType =
   | 'photo'
@@ -237,19 +208,7 @@ export type IceServersResponse = Schemas['IceServersResponse'];
 export type CallQualityLevel = 'good' | 'fair' | 'poor';
 
 /** Body of POST /visits/{roomId}/quality. */
-export interface VisitQuality {
-  rttMs: number;
-  lossPct: number;
-  bitrateKbps: number;
-  reconnects: number;
-  jitterMs?: number;
-  framesPerSecond?: number;
-  durationSeconds?: number;
-  worstQuality?: CallQualityLevel;
-  audioOnlySeconds?: number;
-  /** From meeting the other participant to the first connected media path; absent if never connected. */
-  setupMs?: number;
-}
+export type VisitQuality = JsonBody<'/visits/{room_id}/quality', 'post'>;
 
 /** An ended visit, kept on the case as its consultation record. */
 export type VisitRecord = Schemas['VisitRecord'];
@@ -271,28 +230,13 @@ export type RecordEntry = Schemas['RecordEntry'];
 
 export type RecordEntryList = Schemas['RecordEntryList'];
 
-export interface RecordListQuery {
-  kind?: RecordKind;
-  limit?: number;
-  cursor?: string;
-}
+export type RecordListQuery = QueryOf<'/cases/{case_id}/records', 'get'>;
 
-export interface RecordEntryRequest {
-  kind: RecordKind;
-  content: RecordContent;
-  links?: Partial<RecordLinks>;
-}
+export type RecordEntryRequest = JsonBody<'/cases/{case_id}/records', 'post'>;
 
-export interface RecordAmendment {
-  expectedVersion: number;
-  content: RecordContent;
-  links?: Partial<RecordLinks>;
-}
+export type RecordAmendment = JsonBody<'/cases/{case_id}/records/{entry_id}', 'put'>;
 
-export interface RecordRetraction {
-  expectedVersion: number;
-  reason: string;
-}
+export type RecordRetraction = JsonBody<'/cases/{case_id}/records/{entry_id}/retract', 'post'>;
 
 export type RecordVersion = Schemas['RecordVersion'];
 
@@ -335,11 +279,7 @@ export type PeopleResponse = Schemas['PeopleResponse'];
 export type PeopleSearchRole = 'patient' | 'doctor';
 
 /** POST /auth/new-password: the session from a 401 `password_change_required` and the new password. */
-export interface NewPasswordRequest {
-  username: string;
-  session: string;
-  newPassword: string;
-}
+export type NewPasswordRequest = JsonBody<'/auth/new-password', 'post'>;
 
 // --- Follow-ups and notices ----------------------------------------------------------------------
 
@@ -359,13 +299,7 @@ export type WorklistFollowup = Schemas['WorklistFollowup'];
 
 export type FollowupWorklist = Schemas['FollowupWorklist'];
 
-export interface FollowupRequest {
-  dueDate: string;
-  modality: FollowupModality;
-  asks?: FollowupAsk[];
-  repeat?: { everyDays: number; count: number };
-  sourceEntryId?: string;
-}
+export type FollowupRequest = JsonBody<'/cases/{case_id}/followups', 'post'>;
 
 /** `kind`: a follow-up's reminder step or a colleague's consult invitation; the app words it. */
 export type Notice = Schemas['Notice'];
@@ -381,12 +315,7 @@ export type NoticeRead = Schemas['NoticeRead'];
 export type NoticeSettings = Schemas['NoticeSettings'];
 
 /** Body of PUT /notice-settings: `language` left out keeps the chosen one. */
-export interface NoticeSettingsRequest {
-  channels: NoticeSettings['channels'];
-  quietHours: NoticeSettings['quietHours'];
-  timeZone: NoticeSettings['timeZone'];
-  language?: NonNullable<NoticeSettings['language']>;
-}
+export type NoticeSettingsRequest = JsonBody<'/notice-settings', 'put'>;
 
 // --- The doctor's worklist ----------------------------------------------------------------------
 
@@ -405,11 +334,7 @@ export type VisitRating = Schemas['VisitRating'];
 
 export type VisitRatingList = Schemas['VisitRatingList'];
 
-export interface VisitRatingRequest {
-  callQuality: number;
-  care: number;
-  comment?: string;
-}
+export type VisitRatingRequest = JsonBody<'/visits/{room_id}/rating', 'post'>;
 
 export type RatingSummary = Schemas['RatingSummary'];
 
@@ -419,11 +344,7 @@ export type RatingDistribution = Schemas['RatingDistribution'];
 export type ClinicFeedback = Schemas['ClinicFeedback'];
 
 /** POST /auth/reset-password: the code the pool sent and the new password. */
-export interface PasswordResetRequest {
-  username: string;
-  code: string;
-  password: string;
-}
+export type PasswordResetRequest = JsonBody<'/auth/reset-password', 'post'>;
 
 /** POST /auth/mfa/setup: the authenticator's secret and its otpauth:// URI (for the QR code). */
 export type MfaSetup = Schemas['MfaSetup'];
@@ -438,11 +359,7 @@ export type PasswordCodeSent = Schemas['PasswordCodeSent'];
 export type PasswordResetDone = Schemas['PasswordResetDone'];
 
 /** POST /auth/mfa/answer: the session from a 401 `mfa_required` and the authenticator's code. */
-export interface MfaAnswerRequest {
-  username: string;
-  session: string;
-  code: string;
-}
+export type MfaAnswerRequest = JsonBody<'/auth/mfa/answer', 'post'>;
 
 // --- Operations (admins) ---------------------------------------------------------------------
 
@@ -457,12 +374,7 @@ export type ChainVerification = Schemas['ChainVerification'];
 
 export type AuditPage = Schemas['AuditPage'];
 
-export interface AuditQuery {
-  patientId: string;
-  actorId?: string;
-  action?: string;
-  outcome?: AuditOutcome;
-}
+export type AuditQuery = QueryOf<'/admin/audit', 'get'>;
 
 export type DependencyState = Schemas['DependencyState'];
 
@@ -487,10 +399,7 @@ export type AwaitingReadPage = Schemas['AwaitingReadPage'];
 export type Outline = Schemas['Outline'];
 
 /** Body of PUT /cases/{caseId}/lesions/{lesionId}/baseline. */
-export interface LesionBaselineRequest {
-  photoId: string;
-  outline: Outline;
-}
+export type LesionBaselineRequest = JsonBody<'/cases/{case_id}/lesions/{lesion_id}/baseline', 'put'>;
 
 export type LesionBaseline = Schemas['LesionBaseline'];
 
@@ -503,8 +412,6 @@ export type LesionMeasurement = Schemas['LesionMeasurement'];
 export type LesionOutlineSource = Schemas['LesionOutlineSource'];
 
 /** Body of PUT /cases/{caseId}/lesions/{lesionId}/measurements/{photoId}/outline (the photo's own px). */
-export interface LesionOutlineRequest {
-  outline: Outline;
-}
+export type LesionOutlineRequest = JsonBody<'/cases/{case_id}/lesions/{lesion_id}/measurements/{photo_id}/outline', 'put'>;
 
 export type LesionSeries = Schemas['LesionSeries'];

@@ -1,6 +1,6 @@
 import { useRef, useState, type FormEvent, type KeyboardEvent, type MouseEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { BodySite, BodyView, Lesion } from '../api/types.ts';
+import { asBodySiteId, type BodySite, type BodyView, type Lesion } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { useRovingFocus } from '../components/rovingFocus.ts';
@@ -350,7 +350,7 @@ function SelectionCard({
     setError(null);
     try {
       const created = await api.createLesion(caseId, {
-        bodySite: selection.bodySite,
+        bodySite: asBodySiteId(selection.bodySite),
         view: selection.view,
         x: point.x,
         y: point.y,

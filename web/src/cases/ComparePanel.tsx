@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { BodySite, Lesion, Photo, Score } from '../api/types.ts';
+import { asBodySiteId, type BodySite, type Lesion, type Photo, type Score } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { formatDate, formatDateTime } from '../format.ts';
@@ -45,7 +45,7 @@ export function ComparePanel({ caseId, sites, lesions, selection }: Props) {
   const subject = chosen ?? fallback;
 
   const query =
-    subject === null ? {} : subject.kind === 'lesion' ? { lesionId: subject.id, limit: 100 } : { bodySite: subject.id, limit: 100 };
+    subject === null ? {} : subject.kind === 'lesion' ? { lesionId: subject.id, limit: 100 } : { bodySite: asBodySiteId(subject.id), limit: 100 };
   const photos = usePhotoList(caseId, query, subject !== null);
   const scores = useScores(caseId);
 

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Photo } from '../api/types.ts';
+import { asBodySiteId, type Photo } from '../api/types.ts';
 import { queryKeys } from '../data/index.ts';
 import { useServices } from '../services.tsx';
 import { captureVideoFrame } from './imageFiles.ts';
@@ -159,7 +159,7 @@ function useGhost(caseId: string, target: CaptureTarget): Photo | null {
     queryFn: ({ signal }): Promise<Photo | null> =>
       lesionId !== null
         ? api.getLatestLesionPhoto(caseId, lesionId, signal)
-        : api.listPhotos(caseId, { bodySite, limit: 1 }, signal).then((page) => page.items[0] ?? null),
+        : api.listPhotos(caseId, { bodySite: asBodySiteId(bodySite), limit: 1 }, signal).then((page) => page.items[0] ?? null),
     // No earlier photo (404 no_photo_yet) simply means no guide; so does any other failure.
     retry: false,
   });

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type ChangeEvent } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
-import type { BodySite, Lesion, Photo, PhotoRemovalReason, PhotoSource } from '../api/types.ts';
+import { asBodySiteId, type BodySite, type Lesion, type Photo, type PhotoRemovalReason, type PhotoSource } from '../api/types.ts';
 import { useSignedInUser } from '../auth/AuthProvider.tsx';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
@@ -66,7 +66,7 @@ export function PhotosPanel({ caseId, sites, lesions, selection, onSelect, onCha
   };
 
   const filterSite = allSites || selection === null ? undefined : selection.bodySite;
-  const photos = usePhotoList(caseId, filterSite === undefined ? {} : { bodySite: filterSite });
+  const photos = usePhotoList(caseId, filterSite === undefined ? {} : { bodySite: asBodySiteId(filterSite) });
 
   const onFile = (source: PhotoSource) => (event: ChangeEvent<HTMLInputElement>) => {
     const file = event.target.files?.[0];

@@ -8,7 +8,7 @@ describe('queryKeys', () => {
     for (const key of [
       queryKeys.lesions('c-1'),
       queryKeys.scores('c-1'),
-      queryKeys.photos('c-1', { bodySite: 'left-forearm' }),
+      queryKeys.photos('c-1', { bodySite: 'arm_left_lower' }),
       queryKeys.timeline('c-1', 20),
     ]) {
       expect(partialMatchKey(key, followUp)).toBe(true);

@@ -1,7 +1,9 @@
 // The case discussion's shapes (GET/POST /cases/{caseId}/discussion, GET /discussions/unread).
-// The answers alias the API's generated components (../api/schema.gen.ts, `npm run api`).
+// The answers alias the API's generated components (../api/schema.gen.ts, `npm run api`), the post
+// its route's body.
 
 import type { components } from '../api/schema.gen';
+import type { JsonBody } from '../api/types.ts';
 
 type Schemas = components['schemas'];
 
@@ -14,10 +16,7 @@ export type DiscussionMessage = Schemas['DiscussionMessage'];
 
 export type DiscussionPage = Schemas['DiscussionPage'];
 
-export interface DiscussionPost {
-  text: string;
-  refs?: DiscussionRef[];
-}
+export type DiscussionPost = JsonBody<'/cases/{case_id}/discussion', 'post'>;
 
 /** Answer of POST /cases/{caseId}/discussion/read: the marker, and the messages by others still newer. */
 export type DiscussionReadMarker = Schemas['DiscussionReadMarker'];
