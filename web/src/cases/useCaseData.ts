@@ -1,11 +1,11 @@
 // The case follow-up's server data, each a thin hook over TanStack Query (see data/queryClient.ts).
-// A change on the case (a photo accepted or removed, a lesion added, a score recorded) invalidates
+// A change on the case (a photo accepted or removed, a lesion added, a score recorded) reloads (reloadChanged)
 // `queryKeys.caseFollowUp(caseId)`, so every list below that is on screen loads again.
 
-import { keepPreviousData, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback } from 'react';
 import type { Lesion, Photo, PhotoListQuery, Score } from '../api/types.ts';
-import { queryKeys } from '../data/index.ts';
+import { queryKeys, reloadChanged } from '../data/index.ts';
 import { useServices } from '../services.tsx';
 
 /** The vocabulary changes with a release, not during a visit to the page. */
@@ -21,23 +21,10 @@ export function useBodySites() {
   });
 }
 
-/**
- * Every follow-up list of the case loads again, each from a request made after the change. A list on
- * its first load (a site just picked) has no data yet, and invalidating such a query joins the fetch
- * already under way (TanStack cancels an in-flight fetch on refetch only when the query has data): a
- * photo accepted while that fetch was at the server never appeared until the next change. So the
- * fetches under way are cancelled first.
- */
-export async function reloadCaseFollowUp(client: QueryClient, caseId: string): Promise<void> {
-  const filters = { queryKey: queryKeys.caseFollowUp(caseId) };
-  await client.cancelQueries(filters);
-  await client.invalidateQueries(filters);
-}
-
 /** Tells every follow-up list of the case to load again. */
 export function useCaseChanged(caseId: string): () => void {
   const client = useQueryClient();
-  return useCallback(() => void reloadCaseFollowUp(client, caseId), [client, caseId]);
+  return useCallback(() => void reloadChanged(client, queryKeys.caseFollowUp(caseId)), [client, caseId]);
 }
 
 /** Pages of 100 are followed up to this many: a case has tens of lesions at most. */

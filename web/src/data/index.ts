@@ -1,6 +1,6 @@
 // The data layer: see queryClient.ts for how screens load data.
 export { DataProvider } from './DataProvider.tsx';
-export { createQueryClient, dropCacheWhenUserChanges, isTransient, shouldRetry, storeChanged } from './queryClient.ts';
+export { createQueryClient, dropCacheWhenUserChanges, isTransient, reloadChanged, shouldRetry, storeChanged } from './queryClient.ts';
 export { queryKeys } from './keys.ts';
 export {
   flattenPages,

@@ -1,9 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { QueryClient, QueryObserver } from '@tanstack/react-query';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiError, CLIENT_ERROR_CODES } from '../api/client.ts';
 import type { Session } from '../api/types.ts';
 import { SessionStore } from '../auth/sessionStore.ts';
 import { MemoryStorage } from '../test/fakes.ts';
-import { createQueryClient, dropCacheWhenUserChanges, MAX_RETRIES, shouldRetry, storeChanged } from './queryClient.ts';
+import { queryKeys } from './keys.ts';
+import { createQueryClient, dropCacheWhenUserChanges, MAX_RETRIES, reloadChanged, shouldRetry, storeChanged } from './queryClient.ts';
 
 function answer(userId: string, accessToken = 'access'): Session {
   return {
@@ -85,5 +87,38 @@ describe('storeChanged', () => {
     const client = createQueryClient();
     await storeChanged(client, ['api', 'notice-settings'], { sms: false });
     expect(client.getQueryData(['api', 'notice-settings'])).toEqual({ sms: false });
+  });
+});
+
+describe('reloadChanged', () => {
+  it('a list on its first load reloads from a request made after the change', async () => {
+    const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    let stored = ['photo-1'];
+    const reads: string[][] = [];
+    let answerFirst: () => void = () => undefined;
+    const queryFn = async ({ signal }: { signal: AbortSignal }): Promise<string[]> => {
+      const read = [...stored]; // what the server has when the request reaches it
+      reads.push(read);
+      if (reads.length === 1) {
+        await new Promise<void>((resolve, reject) => {
+          answerFirst = resolve;
+          signal.addEventListener('abort', () => reject(new Error('aborted')));
+        });
+      }
+      return read;
+    };
+    // The list of a site just picked: on screen, its first request still at the server.
+    const observer = new QueryObserver(client, { queryKey: queryKeys.photos('case-1', { limit: 50 }), queryFn });
+    const unsubscribe = observer.subscribe(() => undefined);
+    await vi.waitFor(() => expect(reads).toHaveLength(1));
+
+    stored = ['photo-2', 'photo-1']; // the new photo is accepted meanwhile
+    await reloadChanged(client, queryKeys.caseFollowUp('case-1'));
+    answerFirst();
+
+    await vi.waitFor(() => expect(observer.getCurrentResult().data).toEqual(['photo-2', 'photo-1']));
+    expect(reads).toEqual([['photo-1'], ['photo-2', 'photo-1']]);
+    unsubscribe();
+    client.clear();
   });
 });

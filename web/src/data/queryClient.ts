@@ -82,6 +82,19 @@ export async function storeChanged<T>(client: QueryClient, queryKey: QueryKey, v
 }
 
 /**
+ * Something changed on the server (a photo accepted, a live notice): every query under `queryKey`
+ * loads again, each from a request made after the change. A query on its first load has no data yet,
+ * and invalidating it joins the read already under way (TanStack cancels an in-flight read on refetch
+ * only when the query has data), which may have reached the server before the change: a photo
+ * accepted while a body site's list was on its first load never appeared until the next change. So
+ * the reads under way are cancelled first.
+ */
+export async function reloadChanged(client: QueryClient, queryKey: QueryKey): Promise<void> {
+  await client.cancelQueries({ queryKey });
+  await client.invalidateQueries({ queryKey });
+}
+
+/**
  * Drops every cached answer as soon as the signed-in person changes (sign-out, idle logout,
  * expiry, someone else signing in): they were fetched with the previous person's rights. The
  * store calls its listeners synchronously, so the cache is empty before React renders again.

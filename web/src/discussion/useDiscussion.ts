@@ -4,7 +4,7 @@
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { useSignaling } from '../call/useCallSupport.ts';
-import { queryKeys } from '../data/index.ts';
+import { queryKeys, reloadChanged } from '../data/index.ts';
 import { useServices } from '../services.tsx';
 
 export const INVITATION_NOTICE = 'consult.invitation';
@@ -41,10 +41,10 @@ export function useLiveDiscussion(): void {
     if (client === null) return undefined;
     return client.on((frame) => {
       if (frame.type === 'notice.new' && frame.kind === INVITATION_NOTICE) {
-        void queryClient.invalidateQueries({ queryKey: queryKeys.worklistConsults() });
+        void reloadChanged(queryClient, queryKeys.worklistConsults());
       } else if (frame.type === 'discussion.message') {
-        void queryClient.invalidateQueries({ queryKey: discussionKeys.discussion(frame.caseId) });
-        void queryClient.invalidateQueries({ queryKey: discussionKeys.unread() });
+        void reloadChanged(queryClient, discussionKeys.discussion(frame.caseId));
+        void reloadChanged(queryClient, discussionKeys.unread());
       }
     });
   }, [client, queryClient]);

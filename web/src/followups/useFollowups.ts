@@ -4,7 +4,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { useSignaling } from '../call/useCallSupport.ts';
-import { queryKeys } from '../data/index.ts';
+import { queryKeys, reloadChanged } from '../data/index.ts';
 import { useServices } from '../services.tsx';
 
 export function useCaseFollowups(caseId: string) {
@@ -36,8 +36,8 @@ export function useLiveNotices(): void {
     if (client === null) return undefined;
     return client.on((frame) => {
       if (frame.type !== 'notice.new') return;
-      void queryClient.invalidateQueries({ queryKey: queryKeys.notices() });
-      void queryClient.invalidateQueries({ queryKey: queryKeys.myFollowups() });
+      void reloadChanged(queryClient, queryKeys.notices());
+      void reloadChanged(queryClient, queryKeys.myFollowups());
     });
   }, [client, queryClient]);
 }
