@@ -18,7 +18,18 @@ export default defineConfig([
     rules: {
       // `const { dropped, ...rest } = value` is how a property is left out of a copy.
       '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
+      // A change reloads queries through reloadChanged (src/data/queryClient.ts): invalidating alone
+      // joins a first load already under way, which may answer from before the change.
+      'no-restricted-syntax': ['error', {
+        selector: "CallExpression[callee.property.name='invalidateQueries']",
+        message: 'Reload after a change with reloadChanged (src/data/queryClient.ts).',
+      }],
     },
+  },
+  {
+    // Tests may set up a cache any way they like.
+    files: ['**/*.test.{ts,tsx}'],
+    rules: { 'no-restricted-syntax': 'off' },
   },
   {
     files: ['eslint.config.js'],

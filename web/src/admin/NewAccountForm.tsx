@@ -6,7 +6,7 @@ import { useState, type FormEvent } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import type { NewAccountRequest } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
-import { queryKeys } from '../data/index.ts';
+import { queryKeys, reloadChanged } from '../data/index.ts';
 import { useServices } from '../services.tsx';
 
 type Role = NewAccountRequest['role'];
@@ -41,7 +41,7 @@ export function NewAccountForm() {
     onSuccess: async (account) => {
       setCreated(account.username);
       setFields(EMPTY);
-      await queryClient.invalidateQueries({ queryKey: queryKeys.adminUsers() });
+      await reloadChanged(queryClient, queryKeys.adminUsers());
     },
   });
   const submit = (event: FormEvent) => {

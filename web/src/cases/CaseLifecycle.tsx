@@ -5,7 +5,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import type { Case } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
-import { queryKeys, storeChanged } from '../data/index.ts';
+import { queryKeys, reloadChanged, storeChanged } from '../data/index.ts';
 import { useServices } from '../services.tsx';
 
 interface Props {
@@ -22,7 +22,7 @@ export function CaseLifecycle({ clinicalCase, assignedDoctorId }: Props) {
     mutationFn: (open: boolean) => api.setCaseOpen(clinicalCase.caseId, open),
     onSuccess: async (updated) => {
       await storeChanged(queryClient, queryKeys.caseDetail(updated.caseId), updated);
-      await queryClient.invalidateQueries({ queryKey: queryKeys.caseLists() });
+      await reloadChanged(queryClient, queryKeys.caseLists());
     },
   });
   const closed = clinicalCase.status === 'closed';

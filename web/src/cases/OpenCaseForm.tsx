@@ -8,7 +8,7 @@ import { useNavigate } from 'react-router';
 import type { Person } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { PersonPicker } from '../components/PersonPicker.tsx';
-import { describePerson, queryKeys, storeChanged } from '../data/index.ts';
+import { describePerson, queryKeys, reloadChanged, storeChanged } from '../data/index.ts';
 import { BodySitePicker } from '../record/BodySitePicker.tsx';
 import { casePath } from '../routing/roles.ts';
 import { useServices } from '../services.tsx';
@@ -34,7 +34,7 @@ export function OpenCaseForm({ onClose }: { onClose: () => void }) {
       }),
     onSuccess: async (created) => {
       await storeChanged(queryClient, queryKeys.caseDetail(created.caseId), created);
-      await queryClient.invalidateQueries({ queryKey: queryKeys.caseLists() });
+      await reloadChanged(queryClient, queryKeys.caseLists());
       void navigate(casePath(created.caseId));
     },
   });

@@ -6,7 +6,7 @@ import { useState } from 'react';
 import type { Case, Person } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { PersonPicker } from '../components/PersonPicker.tsx';
-import { describePerson, queryKeys, usePeople } from '../data/index.ts';
+import { describePerson, queryKeys, reloadChanged, usePeople } from '../data/index.ts';
 import { formatDateTime } from '../format.ts';
 import { useServices } from '../services.tsx';
 import { Trans, useTranslation } from 'react-i18next';
@@ -23,7 +23,7 @@ export function InvitePanel({ clinicalCase }: { clinicalCase: Case }) {
   const [question, setQuestion] = useState('');
   const invited = clinicalCase.doctors.filter((doctor) => doctor.kind === 'invited');
   const people = usePeople(invited.map((doctor) => doctor.doctorId));
-  const refresh = () => queryClient.invalidateQueries({ queryKey: queryKeys.caseDetail(clinicalCase.caseId) });
+  const refresh = () => reloadChanged(queryClient, queryKeys.caseDetail(clinicalCase.caseId));
   const invite = useMutation({
     mutationFn: (doctor: Person) =>
       api.inviteDoctor(clinicalCase.caseId, {

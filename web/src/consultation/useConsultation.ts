@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import type { CloseRoundRequest, ConsultationRound, OpenRoundRequest, ReadRequest } from '../api/consultation.ts';
 import { useSignedInUser } from '../auth/AuthProvider.tsx';
-import { describePerson, queryKeys, usePeople } from '../data/index.ts';
+import { describePerson, queryKeys, reloadChanged, usePeople } from '../data/index.ts';
 import { useServices } from '../services.tsx';
 
 // An open round changes when colleagues read: look again every 20 s while one is on screen.
@@ -33,7 +33,7 @@ export function useLinkedRound(caseId: string, roundId: string | null) {
 export function useRoundActions(caseId: string) {
   const { api } = useServices();
   const queryClient = useQueryClient();
-  const refresh = () => queryClient.invalidateQueries({ queryKey: queryKeys.consultationRounds(caseId) });
+  const refresh = () => reloadChanged(queryClient, queryKeys.consultationRounds(caseId));
   const open = useMutation({
     mutationFn: (request: OpenRoundRequest) => api.openConsultationRound(caseId, request),
     onSuccess: refresh,
@@ -42,7 +42,7 @@ export function useRoundActions(caseId: string) {
     mutationFn: ({ roundId, request }: { roundId: string; request: ReadRequest }) =>
       api.submitConsultationRead(caseId, roundId, request),
     // The read takes the round off the home page's "awaiting your read".
-    onSuccess: () => Promise.all([refresh(), queryClient.invalidateQueries({ queryKey: queryKeys.worklistReads() })]),
+    onSuccess: () => Promise.all([refresh(), reloadChanged(queryClient, queryKeys.worklistReads())]),
   });
   const close = useMutation({
     mutationFn: ({ roundId, request }: { roundId: string; request: CloseRoundRequest }) =>
@@ -51,8 +51,8 @@ export function useRoundActions(caseId: string) {
       // The consensus is a new diagnosis entry: the record section and the timeline show it.
       await Promise.all([
         refresh(),
-        queryClient.invalidateQueries({ queryKey: [...queryKeys.case(caseId), 'records'] }),
-        queryClient.invalidateQueries({ queryKey: queryKeys.caseFollowUp(caseId) }),
+        reloadChanged(queryClient, [...queryKeys.case(caseId), 'records']),
+        reloadChanged(queryClient, queryKeys.caseFollowUp(caseId)),
       ]);
     },
   });

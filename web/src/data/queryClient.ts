@@ -87,11 +87,14 @@ export async function storeChanged<T>(client: QueryClient, queryKey: QueryKey, v
  * and invalidating it joins the read already under way (TanStack cancels an in-flight read on refetch
  * only when the query has data), which may have reached the server before the change: a photo
  * accepted while a body site's list was on its first load never appeared until the next change. So
- * the reads under way are cancelled first.
+ * the reads under way are cancelled first. Every change reloads through here (lint refuses
+ * `invalidateQueries` elsewhere); `'all'` also reloads lists not on screen now.
  */
-export async function reloadChanged(client: QueryClient, queryKey: QueryKey): Promise<void> {
+export async function reloadChanged(client: QueryClient, queryKey: QueryKey,
+  refetchType: 'active' | 'all' = 'active'): Promise<void> {
   await client.cancelQueries({ queryKey });
-  await client.invalidateQueries({ queryKey });
+  // eslint-disable-next-line no-restricted-syntax -- the one place a change invalidates
+  await client.invalidateQueries({ queryKey, refetchType });
 }
 
 /**

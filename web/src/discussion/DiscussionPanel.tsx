@@ -7,7 +7,7 @@ import { useEffect, useState } from 'react';
 import type { Photo } from '../api/types.ts';
 import { useSignedInUser } from '../auth/AuthProvider.tsx';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
-import { describePerson, queryKeys, usePeople } from '../data/index.ts';
+import { describePerson, queryKeys, reloadChanged, usePeople } from '../data/index.ts';
 import { formatDateTime } from '../format.ts';
 import { useServices } from '../services.tsx';
 import type { DiscussionMessage } from './types.ts';
@@ -46,12 +46,12 @@ export function DiscussionPanel({ caseId }: { caseId: string }) {
   useEffect(() => {
     if (newest === undefined) return;
     void api.markDiscussionRead(caseId, newest).then(
-      () => queryClient.invalidateQueries({ queryKey: discussionKeys.unread() }),
+      () => reloadChanged(queryClient, discussionKeys.unread()),
       () => undefined,
     );
   }, [api, caseId, newest, queryClient]);
 
-  const refresh = () => queryClient.invalidateQueries({ queryKey: discussionKeys.discussion(caseId) });
+  const refresh = () => reloadChanged(queryClient, discussionKeys.discussion(caseId));
   const post = useMutation({
     mutationFn: () => api.postDiscussion(caseId, { text, refs: picked.map((id) => ({ kind: 'photo', id })) }),
     onSuccess: async () => {

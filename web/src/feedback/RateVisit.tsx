@@ -6,7 +6,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/client.ts';
 import { ActionError } from '../cases/ActionError.tsx';
-import { queryKeys } from '../data/index.ts';
+import { queryKeys, reloadChanged } from '../data/index.ts';
 import { useServices } from '../services.tsx';
 
 const SCALE = [1, 2, 3, 4, 5] as const;
@@ -38,7 +38,7 @@ export function RateVisit({ roomId, caseId }: { roomId: string; caseId: string |
   const rate = useMutation({
     mutationFn: () => api.rateVisit(roomId, { callQuality, care, ...(comment.trim() ? { comment: comment.trim() } : {}) }),
     onSuccess: () => {
-      if (caseId !== null) void queryClient.invalidateQueries({ queryKey: queryKeys.visitRatings(caseId) });
+      if (caseId !== null) void reloadChanged(queryClient, queryKeys.visitRatings(caseId));
     },
   });
   const already = rate.error instanceof ApiError && rate.error.code === 'already_rated';

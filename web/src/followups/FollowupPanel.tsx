@@ -9,7 +9,7 @@ import type { Case, Followup, FollowupAsk, FollowupModality } from '../api/types
 import { ActionError } from '../cases/ActionError.tsx';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
-import { queryKeys } from '../data/index.ts';
+import { queryKeys, reloadChanged } from '../data/index.ts';
 import { casePath } from '../routing/roles.ts';
 import { useServices } from '../services.tsx';
 import { useCaseFollowups } from './useFollowups.ts';
@@ -69,7 +69,7 @@ function FollowupRow({ followup, role }: { followup: Followup; role: 'patient' |
   const queryClient = useQueryClient();
   const close = useMutation({
     mutationFn: (how: 'cancel' | 'complete') => api.closeFollowup(followup.caseId, followup.followupId, how),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.followups(followup.caseId) }),
+    onSuccess: () => reloadChanged(queryClient, queryKeys.followups(followup.caseId)),
   });
   const isOpen = followup.state === 'planned' || followup.state === 'due' || followup.state === 'overdue';
   return (
@@ -131,12 +131,8 @@ function ScheduleForm({ caseId, onDone }: { caseId: string; onDone: () => void }
   const schedule = useMutation({
     mutationFn: (request: Parameters<typeof api.scheduleFollowups>[1]) => api.scheduleFollowups(caseId, request),
     onSuccess: async () => {
-      // A first load of the list may still be under way, started before the new follow-ups existed.
-      // Invalidating alone would join that request (React Query does not cancel a first load that has
-      // no data yet) and show its stale answer as fresh; cancel it, then fetch again.
-      const key = queryKeys.followups(caseId);
-      await queryClient.cancelQueries({ queryKey: key });
-      await queryClient.invalidateQueries({ queryKey: key, refetchType: 'all' });
+      // Reloaded even where the list is not on screen, so it is fresh when shown again.
+      await reloadChanged(queryClient, queryKeys.followups(caseId), 'all');
       onDone();
     },
   });

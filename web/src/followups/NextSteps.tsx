@@ -6,7 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { CaseSummary } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
-import { queryKeys } from '../data/index.ts';
+import { queryKeys, reloadChanged } from '../data/index.ts';
 import { casePath } from '../routing/roles.ts';
 import { useServices } from '../services.tsx';
 import { useLiveNotices, useMyFollowups, useNotices } from './useFollowups.ts';
@@ -58,7 +58,7 @@ export function NoticeList() {
   const notices = useNotices();
   const read = useMutation({
     mutationFn: (noticeId: string) => api.readNotice(noticeId),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.notices() }),
+    onSuccess: () => reloadChanged(queryClient, queryKeys.notices()),
   });
   const data = notices.data;
   if (data === undefined || data.items.length === 0) return null;

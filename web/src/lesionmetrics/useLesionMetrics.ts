@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { LesionBaselineRequest, LesionOutlineRequest, LesionSeries } from '../api/types.ts';
-import { queryKeys } from '../data/index.ts';
+import { queryKeys, reloadChanged } from '../data/index.ts';
 import { useServices } from '../services.tsx';
 
 /** A lesion has a handful of photos a year: one page of 100 holds its series. */
@@ -25,7 +25,7 @@ export function useSetBaseline(caseId: string, lesionId: string) {
   const client = useQueryClient();
   return useMutation({
     mutationFn: (request: LesionBaselineRequest) => api.setLesionBaseline(caseId, lesionId, request),
-    onSuccess: () => client.invalidateQueries({ queryKey: queryKeys.lesionMeasurements(caseId, lesionId) }),
+    onSuccess: () => reloadChanged(client, queryKeys.lesionMeasurements(caseId, lesionId)),
   });
 }
 
@@ -36,6 +36,6 @@ export function useSetOutline(caseId: string, lesionId: string) {
   return useMutation({
     mutationFn: ({ photoId, request }: { photoId: string; request: LesionOutlineRequest }) =>
       api.setLesionOutline(caseId, lesionId, photoId, request),
-    onSuccess: () => client.invalidateQueries({ queryKey: queryKeys.lesionMeasurements(caseId, lesionId) }),
+    onSuccess: () => reloadChanged(client, queryKeys.lesionMeasurements(caseId, lesionId)),
   });
 }

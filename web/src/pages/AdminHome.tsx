@@ -8,7 +8,7 @@ import type { AdminUser } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { formatDateTime } from '../format.ts';
-import { queryKeys } from '../data/index.ts';
+import { queryKeys, reloadChanged } from '../data/index.ts';
 import { useAdminUsers } from '../hooks.ts';
 import { useServices } from '../services.tsx';
 
@@ -91,7 +91,7 @@ function EnableToggle({ user }: { user: AdminUser }) {
   const queryClient = useQueryClient();
   const change = useMutation({
     mutationFn: () => api.setAccountEnabled(user.username, !user.enabled),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.adminUsers() }),
+    onSuccess: () => reloadChanged(queryClient, queryKeys.adminUsers()),
   });
   return (
     <>

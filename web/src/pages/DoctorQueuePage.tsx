@@ -11,7 +11,7 @@ import { CallSession } from '../call/session.ts';
 import { callLog } from '../call/log.ts';
 import { useSignaling } from '../call/useCallSupport.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
-import { nameOf, queryKeys, usePeople } from '../data/index.ts';
+import { nameOf, queryKeys, reloadChanged, usePeople } from '../data/index.ts';
 import { Loading } from '../components/Loading.tsx';
 import { formatDateTime } from '../format.ts';
 import { i18next } from '../i18n/index.ts';
@@ -54,7 +54,7 @@ export function DoctorQueuePage() {
   const [notice, setNotice] = useState<string | null>(null);
 
   const load = useCallback(
-    () => void queryClient.invalidateQueries({ queryKey: queryKeys.visitQueue() }),
+    () => void reloadChanged(queryClient, queryKeys.visitQueue()),
     [queryClient],
   );
 

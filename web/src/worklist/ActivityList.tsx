@@ -6,7 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { formatDateTime } from '../format.ts';
-import { queryKeys } from '../data/index.ts';
+import { queryKeys, reloadChanged } from '../data/index.ts';
 import { casePath } from '../routing/roles.ts';
 import { useServices } from '../services.tsx';
 import { arrivals, lesionChanges, worsening } from './activity.ts';
@@ -73,7 +73,7 @@ export function MarkReviewedButton({ caseId }: { caseId: string }) {
   const queryClient = useQueryClient();
   const mark = useMutation({
     mutationFn: () => api.markCaseReviewed(caseId),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.worklistActivity() }),
+    onSuccess: () => reloadChanged(queryClient, queryKeys.worklistActivity()),
   });
   return (
     <p className="review-mark">

@@ -6,7 +6,7 @@ import { Trans, useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { ConsultRequest } from '../api/types.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
-import { queryKeys } from '../data/index.ts';
+import { queryKeys, reloadChanged } from '../data/index.ts';
 import { formatDate } from '../format.ts';
 import { i18next } from '../i18n/index.ts';
 import { casePath } from '../routing/roles.ts';
@@ -56,7 +56,7 @@ export function ConsultList() {
     mutationFn: ({ caseId, accepted }: { caseId: string; accepted: boolean }) =>
       api.answerInvitation(caseId, accepted ? 'accepted' : 'declined'),
     // A declined case leaves this list and the doctor's cases.
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.all }),
+    onSuccess: () => reloadChanged(queryClient, queryKeys.all),
   });
   const consults = useQuery({ queryKey: queryKeys.worklistConsults(), queryFn: ({ signal }) => api.worklistConsults(signal) });
   const items = consults.data?.items ?? [];
