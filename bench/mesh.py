@@ -47,7 +47,7 @@ from tests.e2e.video_call import CYAN, MAGENTA, require_built_app, wait_until
 # (WebRTC updates the list on each decoded frame); reading it is a cheap synchronous call, where
 # getStats is a round of the browser's threads: polling getStats every 50 ms on each new connection
 # cost the four busy pages CPU inside the very window being measured, and answered 2-48 ms later
-# than this list for the same frames (4 calls compared, both polled every 5 ms).
+# than this list for the same frames (8 connections over 4 calls compared, both polled every 5 ms).
 FIRST_DECODED_JS = """
 () => {
   const probe = window.__meshProbe || (window.__meshProbe = { first: new Map(), timer: null });
